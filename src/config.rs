@@ -1,0 +1,305 @@
+//! Configuration, read once at start-up: the environment for infrastructure and secrets,
+//! `program.toml` for the program's rules. Every problem is one line naming the setting.
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Slack's Web API; tests and the demo point `SLACK_API_URL` at a local emulator instead.
+pub const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
+/// Where `serve` listens unless `PARTNERBOT_BIND` says otherwise.
+pub const DEFAULT_BIND: &str = "127.0.0.1:3000";
+/// The embedded default database: one SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://partnerbot.db?mode=rwc";
+
+/// Everything the bot needs to run, read from the environment once.
+#[derive(Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// `SLACK_SIGNING_SECRET`: verifies that requests come from Slack.
+    pub signing_secret: SecretString,
+    /// `SLACK_BOT_TOKEN`: the `xoxb-` token the bot posts with.
+    pub bot_token: SecretString,
+    /// `SLACK_API_URL`: base URL of the Slack Web API.
+    pub slack_api_url: String,
+    /// `PARTNERBOT_BIND`: address `serve` listens on.
+    pub bind: SocketAddr,
+    /// `PARTNERBOT_PROGRAM` (a file) or the built-in defaults.
+    pub program: Program,
+}
+
+impl std::fmt::Debug for Config {
+    /// Shows everything but the secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("slack_api_url", &self.slack_api_url)
+            .field("bind", &self.bind)
+            .field("program", &self.program.program.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A setting that is missing or malformed; `Display` is the one line start-up prints.
+#[derive(Debug, thiserror::Error)]
+#[error("{setting}: {problem}")]
+pub struct ConfigError {
+    /// The environment variable or program-file key at fault.
+    pub setting: String,
+    /// What is wrong with it and how to fix it.
+    pub problem: String,
+}
+
+fn config_error(setting: &str, problem: impl Into<String>) -> ConfigError {
+    ConfigError { setting: setting.to_string(), problem: problem.into() }
+}
+
+/// Reads one variable through `lookup` (the process environment in production).
+type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+impl Config {
+    /// Reads the full configuration `serve` needs from the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(&|k| std::env::var(k).ok())
+    }
+
+    /// Same as [`Config::from_env`] but over any variable source (tests).
+    pub fn from_lookup(lookup: Lookup<'_>) -> Result<Config, ConfigError> {
+        let signing_secret = required(lookup, "SLACK_SIGNING_SECRET", "copy it from your Slack app's Basic Information page")?;
+        let bot_token = required(lookup, "SLACK_BOT_TOKEN", "copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions")?;
+        if !bot_token.starts_with("xoxb-") {
+            return Err(config_error("SLACK_BOT_TOKEN", "is not a bot token: it must start with xoxb-"));
+        }
+        let slack_api_url = lookup("SLACK_API_URL").unwrap_or_else(|| DEFAULT_SLACK_API_URL.into());
+        if !(slack_api_url.starts_with("https://") || slack_api_url.starts_with("http://")) {
+            return Err(config_error("SLACK_API_URL", format!("“{slack_api_url}” is not an http(s) URL")));
+        }
+        let bind_text = lookup("PARTNERBOT_BIND").unwrap_or_else(|| DEFAULT_BIND.into());
+        let bind = bind_text
+            .parse()
+            .map_err(|_| config_error("PARTNERBOT_BIND", format!("“{bind_text}” is not an address like 127.0.0.1:3000")))?;
+        Ok(Config {
+            database_url: database_url(lookup)?,
+            signing_secret: SecretString::from(signing_secret),
+            bot_token: SecretString::from(bot_token.trim_end_matches('/').to_string()),
+            slack_api_url: slack_api_url.trim_end_matches('/').to_string(),
+            bind,
+            program: Program::from_lookup(lookup)?,
+        })
+    }
+}
+
+fn required(lookup: Lookup<'_>, name: &str, hint: &str) -> Result<String, ConfigError> {
+    match lookup(name) {
+        Some(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
+        _ => Err(config_error(name, format!("is not set: {hint}"))),
+    }
+}
+
+/// `DATABASE_URL`, defaulting to the embedded SQLite file; used by every command.
+pub fn database_url(lookup: Lookup<'_>) -> Result<String, ConfigError> {
+    let url = lookup("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+    let known = ["sqlite:", "postgres://", "postgresql://"];
+    if known.iter().any(|p| url.starts_with(p)) {
+        Ok(url)
+    } else {
+        Err(config_error("DATABASE_URL", format!("“{}” is neither sqlite:… nor postgres://…", redact_url(&url))))
+    }
+}
+
+/// Hides a password in a database URL before it is printed.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => match url[s + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+            None => url.to_string(),
+        },
+        _ => url.to_string(),
+    }
+}
+
+/// The program's rules, from `program.toml`. Each section has built-in defaults.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Program {
+    /// `[program]`: name and money defaults.
+    pub program: ProgramSection,
+    /// `[managers]`: who runs the program and where they talk.
+    pub managers: ManagersSection,
+}
+
+/// `[program]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProgramSection {
+    /// Shown in messages ("Acme Partner Program").
+    pub name: String,
+    /// ISO-4217 code used when a partner does not pick one.
+    pub default_currency: String,
+}
+
+impl Default for ProgramSection {
+    fn default() -> Self {
+        ProgramSection { name: "Acme Partner Program".into(), default_currency: "USD".into() }
+    }
+}
+
+/// `[managers]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ManagersSection {
+    /// Slack user ids who may approve, onboard partners and run `/partners`.
+    pub slack_users: Vec<String>,
+    /// The internal channel for review cards, conflicts and digests.
+    pub slack_channel: String,
+}
+
+impl Default for ManagersSection {
+    fn default() -> Self {
+        ManagersSection { slack_users: vec!["U0MANAGER1".into()], slack_channel: "C0MANAGERS".into() }
+    }
+}
+
+impl Program {
+    /// Reads the file named by `PARTNERBOT_PROGRAM`, else `./program.toml` if present, else defaults.
+    pub fn from_lookup(lookup: Lookup<'_>) -> Result<Program, ConfigError> {
+        match lookup("PARTNERBOT_PROGRAM") {
+            Some(path) => Program::load(Path::new(&path), "PARTNERBOT_PROGRAM"),
+            None if Path::new("program.toml").exists() => Program::load(Path::new("program.toml"), "program.toml"),
+            None => Ok(Program::default()),
+        }
+    }
+
+    /// Reads and checks one program file.
+    pub fn load(path: &Path, setting: &str) -> Result<Program, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| config_error(setting, format!("cannot read {}: {e}", PathBuf::from(path).display())))?;
+        Program::parse(&text).map_err(|e| config_error(&format!("{}: {}", path.display(), e.setting), e.problem))
+    }
+
+    /// Parses and checks program-file text.
+    pub fn parse(text: &str) -> Result<Program, ConfigError> {
+        let program: Program = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            let message = e.message().replace('\n', " ");
+            config_error("program file", match line {
+                Some(l) => format!("line {l}: {message}"),
+                None => message,
+            })
+        })?;
+        program.check()?;
+        Ok(program)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let code = self.program.default_currency.trim();
+        if code.len() != 3 || iso_currency::Currency::from_code(&code.to_ascii_uppercase()).is_none() {
+            return Err(config_error("program.default_currency", format!("“{code}” is not an ISO-4217 code such as USD or EUR")));
+        }
+        if self.program.name.trim().is_empty() {
+            return Err(config_error("program.name", "must not be empty"));
+        }
+        for user in &self.managers.slack_users {
+            if !is_slack_id(user, &['U', 'W']) {
+                return Err(config_error("managers.slack_users", format!("“{user}” is not a Slack user id like U0123ABCD")));
+            }
+        }
+        if !is_slack_id(&self.managers.slack_channel, &['C', 'G']) {
+            return Err(config_error(
+                "managers.slack_channel",
+                format!("“{}” is not a channel id like C0123ABCD (use the id, not the #name)", self.managers.slack_channel),
+            ));
+        }
+        Ok(())
+    }
+
+    /// True when `user` is a partner manager.
+    pub fn is_manager(&self, user: &str) -> bool {
+        self.managers.slack_users.iter().any(|u| u == user)
+    }
+}
+
+/// True for Slack ids such as `C0123ABCD`: a known prefix then upper-case letters and digits.
+pub fn is_slack_id(id: &str, prefixes: &[char]) -> bool {
+    let mut chars = id.chars();
+    matches!(chars.next(), Some(c) if prefixes.contains(&c))
+        && id.len() >= 3
+        && id.len() <= 24
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars = env(pairs);
+        Config::from_lookup(&|k| vars.get(k).cloned())
+    }
+
+    const BASE: [(&str, &str); 3] =
+        [("SLACK_SIGNING_SECRET", "s3cret"), ("SLACK_BOT_TOKEN", "xoxb-1"), ("PARTNERBOT_PROGRAM", "/nonexistent/x.toml")];
+
+    #[test]
+    fn defaults_apply_when_optional_settings_are_absent() {
+        let config = load(&BASE[..2]).expect("valid");
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.slack_api_url, DEFAULT_SLACK_API_URL);
+        assert_eq!(config.bind.to_string(), DEFAULT_BIND);
+        assert_eq!(config.program.program.default_currency, "USD");
+    }
+
+    #[test]
+    fn each_missing_or_malformed_setting_is_named_in_one_line() {
+        let cases: [(&[(&str, &str)], &str); 5] = [
+            (&[("SLACK_BOT_TOKEN", "xoxb-1")], "SLACK_SIGNING_SECRET: is not set"),
+            (&[("SLACK_SIGNING_SECRET", "s")], "SLACK_BOT_TOKEN: is not set"),
+            (&[BASE[0], ("SLACK_BOT_TOKEN", "xoxp-1")], "SLACK_BOT_TOKEN: is not a bot token"),
+            (&[BASE[0], BASE[1], ("PARTNERBOT_BIND", "nowhere")], "PARTNERBOT_BIND: “nowhere”"),
+            (&[BASE[0], BASE[1], ("DATABASE_URL", "mysql://x")], "DATABASE_URL: “mysql://x”"),
+        ];
+        for (pairs, want) in cases {
+            let err = load(pairs).expect_err(want).to_string();
+            assert!(err.starts_with(want), "{err}");
+            assert!(!err.contains('\n'), "{err}");
+        }
+        let err = load(&BASE).expect_err("missing file").to_string();
+        assert!(err.starts_with("PARTNERBOT_PROGRAM: cannot read /nonexistent/x.toml"), "{err}");
+    }
+
+    #[test]
+    fn program_files_are_checked_key_by_key() {
+        let cases = [
+            ("[program]\ndefault_currency = \"EURO\"\n", "program.default_currency"),
+            ("[managers]\nslack_channel = \"#managers\"\n", "managers.slack_channel"),
+            ("[managers]\nslack_users = [\"bob\"]\n", "managers.slack_users"),
+            ("[program]\nnmae = \"x\"\n", "line 2: unknown field `nmae`"),
+            ("[program\n", "line 1"),
+        ];
+        for (text, want) in cases {
+            let err = Program::parse(text).expect_err(want).to_string();
+            assert!(err.contains(want), "{err}");
+            assert!(!err.contains('\n'), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_example_program_file_in_the_repository_parses() {
+        let text = include_str!("../program.example.toml");
+        let program = Program::parse(text).expect("example parses");
+        assert!(program.is_manager("U0MANAGER1"));
+    }
+
+    #[test]
+    fn passwords_in_database_urls_are_redacted() {
+        assert_eq!(redact_url("postgres://bot:hunter2@db/x"), "postgres://bot:***@db/x");
+        assert_eq!(redact_url("sqlite://partnerbot.db"), "sqlite://partnerbot.db");
+    }
+}

@@ -1,0 +1,9 @@
+//! Types and rules of the partner program. Synchronous and free of I/O: callers pass `now` in.
+
+pub mod deal;
+pub mod money;
+pub mod partner;
+
+pub use deal::{Deal, DealDraft, DealError, DealId, DealStatus, Field, FieldErrors, NewDeal, Stage, Surface};
+pub use money::Money;
+pub use partner::{Partner, PartnerId, PartnerType};

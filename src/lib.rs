@@ -1,0 +1,6 @@
+//! partnerbot: a Slack bot that runs a B2B partner program.
+
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod store;

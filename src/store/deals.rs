@@ -1,0 +1,197 @@
+//! Deal registrations: stored with their audit row and outbox messages in one transaction.
+
+use super::outbox::{insert_outbox, OutboxMessage};
+use super::{append_audit, AuditEntry, Store};
+use crate::domain::{Deal, DealId, DealStatus, Money, NewDeal, PartnerId, Stage};
+use anyhow::Context;
+use chrono::{DateTime, NaiveDate};
+use sqlx::AnyConnection;
+
+/// A validated deal plus who registered it, from where.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub partner_id: PartnerId,
+    pub deal: NewDeal,
+    pub status: DealStatus,
+    pub user: String,
+    pub user_team: Option<String>,
+    pub channel: String,
+    /// `slack_modal` or `slack_command`.
+    pub surface: String,
+    /// Identifies the submission (modal view id, command trigger id) so a retried or
+    /// double-submitted request finds the deal it already created instead of making a second.
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DealRow {
+    id: i64,
+    partner_id: i64,
+    status: String,
+    company: String,
+    domain: Option<String>,
+    contact_name: Option<String>,
+    contact_email: Option<String>,
+    amount_minor: i64,
+    currency: String,
+    close_date: String,
+    stage: String,
+    products: String,
+    notes: String,
+    registered_by: String,
+    source_channel: String,
+    created_at: i64,
+}
+
+const DEAL_COLUMNS: &str = "id, partner_id, status, company, domain, contact_name, contact_email, amount_minor, currency, \
+     close_date, stage, products, notes, registered_by, source_channel, created_at";
+
+impl TryFrom<DealRow> for Deal {
+    type Error = anyhow::Error;
+
+    fn try_from(row: DealRow) -> anyhow::Result<Deal> {
+        Ok(Deal {
+            id: DealId(row.id),
+            partner_id: PartnerId(row.partner_id),
+            status: DealStatus::parse(&row.status).with_context(|| format!("stored deal status {}", row.status))?,
+            amount: Money::from_minor(row.amount_minor, &row.currency).with_context(|| format!("stored currency {}", row.currency))?,
+            close_date: NaiveDate::parse_from_str(&row.close_date, "%Y-%m-%d").context("stored close date")?,
+            stage: Stage::parse(&row.stage).with_context(|| format!("stored stage {}", row.stage))?,
+            created_at: DateTime::from_timestamp_millis(row.created_at).context("stored deal time")?,
+            company: row.company,
+            domain: row.domain,
+            contact_name: row.contact_name,
+            contact_email: row.contact_email,
+            products: row.products,
+            notes: row.notes,
+            registered_by: row.registered_by,
+            source_channel: row.source_channel,
+        })
+    }
+}
+
+/// Whether [`Store::register_deal`] made a new deal or found the one this submission already made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    New,
+    AlreadyRegistered,
+}
+
+impl Store {
+    /// Stores a registration, its audit row and the outbox messages `messages` renders for it,
+    /// all in one transaction: either everything is saved or nothing is. A submission whose
+    /// idempotency key was seen before returns the existing deal and writes nothing.
+    pub async fn register_deal(
+        &self,
+        reg: &Registration,
+        now_ms: i64,
+        messages: impl FnOnce(&Deal) -> anyhow::Result<Vec<OutboxMessage>>,
+    ) -> anyhow::Result<(Deal, Created)> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        // Write first: on SQLite a transaction that starts with a write takes the lock up front.
+        remember_partner_user(&mut tx, reg, now_ms).await?;
+        let inserted = insert_deal(&mut tx, reg, now_ms).await?;
+        let Some(row) = inserted else {
+            let existing = self.deal_by_key(&mut tx, reg.idempotency_key.as_deref().unwrap_or_default()).await?;
+            tx.rollback().await.context("rolling back a duplicate submission")?;
+            return Ok((existing, Created::AlreadyRegistered));
+        };
+        let deal = Deal::try_from(row)?;
+        let audit = AuditEntry {
+            actor: &reg.user,
+            surface: &reg.surface,
+            entity: "deal",
+            action: "registered",
+            detail: serde_json::json!({ "status": reg.status.as_str(), "channel": reg.channel, "team": reg.user_team }),
+        };
+        append_audit(&mut tx, &audit, deal.id.0, now_ms).await?;
+        for message in messages(&deal)? {
+            insert_outbox(&mut tx, &message, now_ms).await?;
+        }
+        tx.commit().await.context("committing the registration")?;
+        Ok((deal, Created::New))
+    }
+
+    async fn deal_by_key(&self, conn: &mut AnyConnection, key: &str) -> anyhow::Result<Deal> {
+        let row = sqlx::query_as::<_, DealRow>(&format!("SELECT {DEAL_COLUMNS} FROM deals WHERE idempotency_key = $1"))
+            .bind(key)
+            .fetch_one(&mut *conn)
+            .await
+            .context("loading the deal of a repeated submission")?;
+        Deal::try_from(row)
+    }
+
+    /// One deal by id.
+    pub async fn deal(&self, id: DealId) -> anyhow::Result<Option<Deal>> {
+        let row = sqlx::query_as::<_, DealRow>(&format!("SELECT {DEAL_COLUMNS} FROM deals WHERE id = $1"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .context("loading a deal")?;
+        row.map(Deal::try_from).transpose()
+    }
+
+    /// A partner's most recent deals, newest first, and how many there are in all.
+    pub async fn deals_of_partner(&self, partner: PartnerId, limit: i64) -> anyhow::Result<(Vec<Deal>, i64)> {
+        let rows = sqlx::query_as::<_, DealRow>(&format!(
+            "SELECT {DEAL_COLUMNS} FROM deals WHERE partner_id = $1 ORDER BY id DESC LIMIT $2"
+        ))
+        .bind(partner.0)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing a partner's deals")?;
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deals WHERE partner_id = $1")
+            .bind(partner.0)
+            .fetch_one(&self.pool)
+            .await
+            .context("counting a partner's deals")?;
+        Ok((rows.into_iter().map(Deal::try_from).collect::<anyhow::Result<_>>()?, total))
+    }
+}
+
+async fn remember_partner_user(conn: &mut AnyConnection, reg: &Registration, now_ms: i64) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO partner_users (partner_id, slack_user, slack_team, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $4, $4) \
+         ON CONFLICT (partner_id, slack_user) DO UPDATE SET last_seen_at = excluded.last_seen_at, slack_team = excluded.slack_team",
+    )
+    .bind(reg.partner_id.0)
+    .bind(&reg.user)
+    .bind(reg.user_team.as_deref())
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await
+    .context("recording the partner user")?;
+    Ok(())
+}
+
+async fn insert_deal(conn: &mut AnyConnection, reg: &Registration, now_ms: i64) -> anyhow::Result<Option<DealRow>> {
+    let d = &reg.deal;
+    sqlx::query_as::<_, DealRow>(&format!(
+        "INSERT INTO deals (partner_id, status, company, domain, contact_name, contact_email, amount_minor, currency, close_date, \
+         stage, products, notes, registered_by, registered_team, source_channel, surface, idempotency_key, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) \
+         ON CONFLICT (idempotency_key) DO NOTHING RETURNING {DEAL_COLUMNS}"
+    ))
+    .bind(reg.partner_id.0)
+    .bind(reg.status.as_str())
+    .bind(&d.company)
+    .bind(d.domain.as_deref())
+    .bind(d.contact_name.as_deref())
+    .bind(d.contact_email.as_deref())
+    .bind(d.amount.minor())
+    .bind(d.amount.currency().code())
+    .bind(d.close_date.format("%Y-%m-%d").to_string())
+    .bind(d.stage.as_str())
+    .bind(&d.products)
+    .bind(&d.notes)
+    .bind(&reg.user)
+    .bind(reg.user_team.as_deref())
+    .bind(&reg.channel)
+    .bind(&reg.surface)
+    .bind(reg.idempotency_key.as_deref())
+    .bind(now_ms)
+    .fetch_optional(&mut *conn)
+    .await
+    .context("inserting the deal")
+}

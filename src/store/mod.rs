@@ -1,0 +1,204 @@
+//! The only SQL in partnerbot. Portable runtime queries (`$1` placeholders work on both
+//! SQLite and Postgres) behind methods with domain names. Times are UTC epoch milliseconds.
+
+mod deals;
+mod events;
+mod outbox;
+mod partners;
+
+pub use deals::{Created, Registration};
+pub use outbox::{ClaimedMessage, OutboxMessage};
+pub use partners::NewPartner;
+
+use anyhow::Context;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Which database is behind the store; a few statements differ (row locking).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Connection pool plus the facade methods. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Failures callers handle differently from "the database is down".
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the row; the text names what already exists.
+    #[error("{0}")]
+    Duplicate(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Pool size for Postgres; each replica keeps a few connections for requests and the worker.
+const PG_POOL_SIZE: u32 = 10;
+/// SQLite allows one writer: a small pool with a busy timeout avoids "database is locked".
+const SQLITE_POOL_SIZE: u32 = 4;
+
+static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static MIGRATE_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+impl Store {
+    /// Opens a pool on `url` (`sqlite:…` or `postgres://…`) without migrating.
+    pub async fn connect(url: &str) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
+        let options = AnyConnectOptions::from_str(url).context("parsing DATABASE_URL")?;
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let pool = match backend {
+            Backend::Sqlite => AnyPoolOptions::new()
+                // An in-memory database exists per connection: keep exactly one.
+                .max_connections(if in_memory { 1 } else { SQLITE_POOL_SIZE })
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
+                            .await?;
+                        Ok(())
+                    })
+                }),
+            Backend::Postgres => AnyPoolOptions::new().max_connections(PG_POOL_SIZE),
+        }
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .with_context(|| format!("connecting to {}", crate::config::redact_url(url)))?;
+        Ok(Store { pool, backend })
+    }
+
+    /// Connects and applies every pending migration (what `serve` and `migrate` do).
+    pub async fn open(url: &str) -> anyhow::Result<Store> {
+        let store = Store::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies the forward-only migrations for this backend.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &MIGRATE_SQLITE,
+            Backend::Postgres => &MIGRATE_POSTGRES,
+        };
+        migrator.run(&self.pool).await.context("applying database migrations")
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Round-trips a trivial query (for `/healthz`).
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.context("pinging the database")?;
+        Ok(())
+    }
+
+    /// Closes the pool (tests use it to simulate a replica dying).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Appends one audit row inside the caller's transaction.
+pub(crate) async fn append_audit(
+    conn: &mut AnyConnection,
+    entry: &AuditEntry<'_>,
+    entity_id: i64,
+    now_ms: i64,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor, surface, entity, entity_id, action, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(now_ms)
+    .bind(entry.actor)
+    .bind(entry.surface)
+    .bind(entry.entity)
+    .bind(entity_id)
+    .bind(entry.action)
+    .bind(entry.detail.to_string())
+    .execute(&mut *conn)
+    .await
+    .context("appending to the audit log")?;
+    Ok(())
+}
+
+/// Who did what, from where: one audit row (the entity id is filled in by the store).
+#[derive(Debug, Clone)]
+pub struct AuditEntry<'a> {
+    /// Slack user id, or `cli` for the command line.
+    pub actor: &'a str,
+    /// `slack_modal`, `slack_command`, `cli`, …
+    pub surface: &'a str,
+    /// `deal`, `partner`.
+    pub entity: &'a str,
+    /// `registered`, `partner_added`, …
+    pub action: &'a str,
+    /// Anything worth keeping, as JSON.
+    pub detail: serde_json::Value,
+}
+
+/// An audit row as read back.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    pub at: i64,
+    pub actor: String,
+    pub surface: String,
+    pub entity: String,
+    pub entity_id: i64,
+    pub action: String,
+    pub detail: String,
+}
+
+impl Store {
+    /// The audit trail of one entity, oldest first.
+    pub async fn audit_of(&self, entity: &str, entity_id: i64) -> anyhow::Result<Vec<AuditRow>> {
+        sqlx::query_as::<_, AuditRow>(
+            "SELECT at, actor, surface, entity, entity_id, action, detail FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id",
+        )
+        .bind(entity)
+        .bind(entity_id)
+        .fetch_all(&self.pool)
+        .await
+        .context("reading the audit log")
+    }
+
+    /// Counts rows of a table; tests use it to prove nothing was written.
+    pub async fn count(&self, table: CountTable) -> anyhow::Result<i64> {
+        let sql = match table {
+            CountTable::Deals => "SELECT COUNT(*) FROM deals",
+            CountTable::Audit => "SELECT COUNT(*) FROM audit_log",
+            CountTable::Outbox => "SELECT COUNT(*) FROM outbox",
+            CountTable::Partners => "SELECT COUNT(*) FROM partners",
+        };
+        let n: i64 = sqlx::query_scalar(sql).fetch_one(&self.pool).await.context("counting rows")?;
+        Ok(n)
+    }
+}
+
+/// Tables [`Store::count`] can count.
+#[derive(Debug, Clone, Copy)]
+pub enum CountTable {
+    Deals,
+    Audit,
+    Outbox,
+    Partners,
+}
+
+/// Maps a unique-constraint violation to [`StoreError::Duplicate`] with `message`.
+fn on_unique(err: sqlx::Error, message: impl FnOnce() -> String) -> StoreError {
+    match &err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(message()),
+        _ => StoreError::Other(anyhow::Error::new(err)),
+    }
+}

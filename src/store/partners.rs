@@ -1,0 +1,112 @@
+//! Partners and the Slack users seen acting for them.
+
+use super::{append_audit, on_unique, AuditEntry, Store, StoreError};
+use crate::domain::{Partner, PartnerId, PartnerType};
+use anyhow::Context;
+use chrono::DateTime;
+
+/// A partner to link to a shared channel.
+#[derive(Debug, Clone)]
+pub struct NewPartner {
+    pub name: String,
+    pub partner_type: PartnerType,
+    pub slack_channel: String,
+    pub slack_team: Option<String>,
+    pub manager_user: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PartnerRow {
+    id: i64,
+    name: String,
+    partner_type: String,
+    tier: String,
+    slack_channel: String,
+    slack_team: Option<String>,
+    manager_user: Option<String>,
+    paused: i64,
+    created_at: i64,
+}
+
+const PARTNER_COLUMNS: &str =
+    "id, name, partner_type, tier, slack_channel, slack_team, manager_user, paused, created_at";
+
+impl TryFrom<PartnerRow> for Partner {
+    type Error = anyhow::Error;
+
+    fn try_from(row: PartnerRow) -> anyhow::Result<Partner> {
+        Ok(Partner {
+            id: PartnerId(row.id),
+            partner_type: row.partner_type.parse().map_err(anyhow::Error::msg).context("stored partner type")?,
+            name: row.name,
+            tier: row.tier,
+            slack_channel: row.slack_channel,
+            slack_team: row.slack_team,
+            manager_user: row.manager_user,
+            paused: row.paused != 0,
+            created_at: DateTime::from_timestamp_millis(row.created_at).context("stored partner time")?,
+        })
+    }
+}
+
+impl Store {
+    /// Links a new partner to its channel, with an audit row, in one transaction.
+    /// Refuses a second partner on the same channel or with the same name.
+    pub async fn add_partner(&self, new: &NewPartner, audit: &AuditEntry<'_>, now_ms: i64) -> Result<Partner, StoreError> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        let row = sqlx::query_as::<_, PartnerRow>(&format!(
+            "INSERT INTO partners (name, partner_type, slack_channel, slack_team, manager_user, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {PARTNER_COLUMNS}"
+        ))
+        .bind(&new.name)
+        .bind(new.partner_type.as_str())
+        .bind(&new.slack_channel)
+        .bind(new.slack_team.as_deref())
+        .bind(new.manager_user.as_deref())
+        .bind(now_ms)
+        .bind(audit.actor)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| on_unique(e, || format!("A partner named “{}” or linked to channel {} already exists", new.name, new.slack_channel)))?;
+        append_audit(&mut tx, audit, row.id, now_ms).await?;
+        tx.commit().await.context("committing the new partner")?;
+        Ok(Partner::try_from(row)?)
+    }
+
+    /// Every partner, by name.
+    pub async fn partners(&self) -> anyhow::Result<Vec<Partner>> {
+        let rows = sqlx::query_as::<_, PartnerRow>(&format!("SELECT {PARTNER_COLUMNS} FROM partners ORDER BY lower(name)"))
+            .fetch_all(&self.pool)
+            .await
+            .context("listing partners")?;
+        rows.into_iter().map(Partner::try_from).collect()
+    }
+
+    /// The partner linked to a shared channel.
+    pub async fn partner_by_channel(&self, channel: &str) -> anyhow::Result<Option<Partner>> {
+        let row = sqlx::query_as::<_, PartnerRow>(&format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE slack_channel = $1"))
+            .bind(channel)
+            .fetch_optional(&self.pool)
+            .await
+            .context("looking up the partner of a channel")?;
+        row.map(Partner::try_from).transpose()
+    }
+
+    /// The partner a Slack user has acted for (used outside the shared channel, e.g. in a DM).
+    /// A user seen for several partners is ambiguous and gets `None`.
+    pub async fn partner_of_user(&self, user: &str) -> anyhow::Result<Option<Partner>> {
+        let rows = sqlx::query_as::<_, PartnerRow>(&format!(
+            "SELECT {} FROM partners p JOIN partner_users u ON u.partner_id = p.id WHERE u.slack_user = $1 LIMIT 2",
+            PARTNER_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ")
+        ))
+        .bind(user)
+        .fetch_all(&self.pool)
+        .await
+        .context("looking up the partner of a user")?;
+        if rows.len() == 1 {
+            rows.into_iter().next().map(Partner::try_from).transpose()
+        } else {
+            Ok(None)
+        }
+    }
+}
