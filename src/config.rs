@@ -182,7 +182,7 @@ impl Program {
     /// Parses and checks program-file text.
     pub fn parse(text: &str) -> Result<Program, ConfigError> {
         let program: Program = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
             let message = e.message().replace('\n', " ");
             config_error("program file", match line {
                 Some(l) => format!("line {l}: {message}"),

@@ -4,3 +4,6 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod store;
+pub mod slack;
+pub mod templates;
+pub mod emulator;

@@ -1,0 +1,295 @@
+//! A local Slack Web API emulator on 127.0.0.1 for tests and the demo. It implements the
+//! methods partnerbot calls, keeps channel history (with message metadata), records every call
+//! for assertions, and injects faults: 429 with `Retry-After`, 500 (before or after acting),
+//! Slack error codes and slow answers.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use serde_json::{json, Value};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// One recorded Web API call.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// `chat.postMessage`, `views.open`, …
+    pub method: String,
+    /// JSON body, form fields or query string, as one JSON object.
+    pub params: Value,
+    /// The HTTP status the emulator answered with.
+    pub status: u16,
+}
+
+/// A fault to inject on the next matching calls.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// HTTP 429 with `Retry-After: secs`; nothing is done.
+    RateLimited { retry_after_secs: u64 },
+    /// HTTP 500; nothing is done.
+    ServerError,
+    /// The call takes effect but the answer is a 500 (the ambiguous case).
+    ServerErrorAfterActing,
+    /// `{"ok": false, "error": code}` with HTTP 200.
+    SlackError(String),
+    /// Waits, then answers normally.
+    Slow(Duration),
+}
+
+#[derive(Default)]
+struct Inner {
+    calls: Vec<Call>,
+    faults: VecDeque<(Option<String>, Fault)>,
+    history: HashMap<String, Vec<Value>>,
+    channels: HashMap<String, Value>,
+    users: HashMap<String, Value>,
+    seq: u64,
+}
+
+type Shared = Arc<Mutex<Inner>>;
+
+fn lock(state: &Shared) -> MutexGuard<'_, Inner> {
+    // A panic in another test thread must not hide this one's calls.
+    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A running emulator; dropping it stops the server.
+pub struct Emulator {
+    /// Base URL to use as `SLACK_API_URL` (`http://127.0.0.1:PORT/api`).
+    pub base_url: String,
+    state: Shared,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl Emulator {
+    /// Starts on a random free port of 127.0.0.1.
+    pub async fn start() -> anyhow::Result<Emulator> {
+        let state: Shared = Arc::default();
+        let app = Router::new().route("/api/{method}", any(handle)).with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let server = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "Slack emulator stopped");
+            }
+        });
+        Ok(Emulator { base_url: format!("http://{addr}/api"), state, server })
+    }
+
+    /// Queues `fault` for the next `times` calls of `method` (any method when `None`).
+    pub fn inject(&self, method: Option<&str>, fault: Fault, times: usize) {
+        let mut inner = lock(&self.state);
+        for _ in 0..times {
+            inner.faults.push_back((method.map(str::to_string), fault.clone()));
+        }
+    }
+
+    /// Drops every queued fault.
+    pub fn clear_faults(&self) {
+        lock(&self.state).faults.clear();
+    }
+
+    /// Faults still queued.
+    pub fn pending_faults(&self) -> usize {
+        lock(&self.state).faults.len()
+    }
+
+    /// Sets what `conversations.info` answers for `channel`.
+    pub fn set_channel(&self, channel: &str, info: Value) {
+        lock(&self.state).channels.insert(channel.to_string(), info);
+    }
+
+    /// Sets what `users.info` answers for `user`.
+    pub fn set_user(&self, user: &str, info: Value) {
+        lock(&self.state).users.insert(user.to_string(), info);
+    }
+
+    /// Every call so far, in order.
+    pub fn calls(&self) -> Vec<Call> {
+        lock(&self.state).calls.clone()
+    }
+
+    /// Calls of one method.
+    pub fn calls_to(&self, method: &str) -> Vec<Call> {
+        self.calls().into_iter().filter(|c| c.method == method).collect()
+    }
+
+    /// Messages that really landed (posted and kept), in order: `chat.postMessage` and
+    /// `chat.postEphemeral` calls Slack would have acted on.
+    pub fn delivered(&self) -> Vec<Call> {
+        self.calls()
+            .into_iter()
+            .filter(|c| (c.method == "chat.postMessage" || c.method == "chat.postEphemeral") && (c.status == 200 || c.params["_acted"] == true))
+            .filter(|c| c.params["_ok"] == true)
+            .collect()
+    }
+
+    /// Waits (polling) until `check` holds or `within` passes; returns whether it held.
+    pub async fn wait_until(&self, within: Duration, check: impl Fn(&Emulator) -> bool) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if check(self) {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+fn take_fault(inner: &mut Inner, method: &str) -> Option<Fault> {
+    let at = inner.faults.iter().position(|(m, _)| m.as_deref().is_none_or(|m| m == method))?;
+    inner.faults.remove(at).map(|(_, f)| f)
+}
+
+fn parse_params(query: HashMap<String, String>, headers: &HeaderMap, body: &[u8]) -> Value {
+    let mut params = serde_json::Map::new();
+    for (k, v) in query {
+        params.insert(k, json!(v));
+    }
+    let is_json = headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("json"));
+    if is_json {
+        if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
+            params.extend(map);
+        }
+    } else if let Ok(form) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body) {
+        for (k, v) in form {
+            // Slack accepts JSON-encoded structures in form fields (blocks, view).
+            let value = serde_json::from_str::<Value>(&v).ok().filter(|j| j.is_object() || j.is_array()).unwrap_or(json!(v));
+            params.insert(k, value);
+        }
+    }
+    Value::Object(params)
+}
+
+async fn handle(
+    State(state): State<Shared>,
+    Path(method): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let mut params = parse_params(query, &headers, &body);
+    let authed = headers.get("authorization").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("Bearer xoxb-"));
+    let fault = take_fault(&mut lock(&state), &method);
+    if let Some(Fault::Slow(pause)) = &fault {
+        tokio::time::sleep(*pause).await;
+    }
+    let (status, answer, retry_after) = match &fault {
+        Some(Fault::RateLimited { retry_after_secs }) => (429, json!({ "ok": false, "error": "ratelimited" }), Some(*retry_after_secs)),
+        Some(Fault::ServerError) => (500, json!({ "ok": false, "error": "internal_error" }), None),
+        Some(Fault::SlackError(code)) => (200, json!({ "ok": false, "error": code }), None),
+        _ if !authed => (200, json!({ "ok": false, "error": "not_authed" }), None),
+        Some(Fault::ServerErrorAfterActing) => {
+            let answer = act(&mut lock(&state), &method, &params);
+            params["_acted"] = json!(true);
+            params["_ok"] = answer["ok"].clone();
+            (500, json!({ "ok": false, "error": "internal_error" }), None)
+        }
+        _ => (200, act(&mut lock(&state), &method, &params), None),
+    };
+    if params.get("_ok").is_none() {
+        params["_ok"] = json!(status == 200 && answer["ok"] == true);
+    }
+    lock(&state).calls.push(Call { method, params, status });
+    let mut response = (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), axum::Json(answer)).into_response();
+    if let Some(secs) = retry_after {
+        if let Ok(v) = secs.to_string().parse() {
+            response.headers_mut().insert("retry-after", v);
+        }
+    }
+    response
+}
+
+fn next_ts(inner: &mut Inner) -> String {
+    inner.seq += 1;
+    let now = chrono::Utc::now();
+    format!("{}.{:06}", now.timestamp(), inner.seq % 1_000_000)
+}
+
+/// Does what Slack would do for `method` and returns its answer.
+fn act(inner: &mut Inner, method: &str, params: &Value) -> Value {
+    let channel = params["channel"].as_str().unwrap_or_default().to_string();
+    match method {
+        "auth.test" => json!({ "ok": true, "url": "https://emulated.slack.com/", "team": "Emulated", "user": "partnerbot",
+                               "team_id": "T0HOME", "user_id": "U0BOT", "bot_id": "B0BOT" }),
+        "chat.postMessage" | "chat.update" if channel.is_empty() => json!({ "ok": false, "error": "channel_not_found" }),
+        "chat.postMessage" => {
+            if params["text"].as_str().unwrap_or_default().is_empty() && !params["blocks"].is_array() {
+                return json!({ "ok": false, "error": "no_text" });
+            }
+            let ts = next_ts(inner);
+            let mut message = json!({ "type": "message", "ts": ts, "text": params["text"], "blocks": params["blocks"], "bot_id": "B0BOT" });
+            if !params["metadata"].is_null() {
+                message["metadata"] = params["metadata"].clone();
+            }
+            if let Some(thread) = params["thread_ts"].as_str() {
+                message["thread_ts"] = json!(thread);
+            }
+            inner.history.entry(channel.clone()).or_default().push(message.clone());
+            json!({ "ok": true, "channel": channel, "ts": ts, "message": message })
+        }
+        "chat.postEphemeral" => json!({ "ok": true, "message_ts": next_ts(inner) }),
+        "chat.update" => json!({ "ok": true, "channel": channel, "ts": params["ts"], "text": params["text"] }),
+        "views.open" | "views.update" | "views.push" => {
+            let mut view = params["view"].clone();
+            view["id"] = json!(format!("V{:08}", inner.seq));
+            inner.seq += 1;
+            json!({ "ok": true, "view": view })
+        }
+        "users.info" => {
+            let user = params["user"].as_str().unwrap_or_default();
+            let info = inner.users.get(user).cloned().unwrap_or_else(|| json!({ "id": user, "name": user.to_lowercase(), "tz": "UTC", "tz_offset": 0 }));
+            json!({ "ok": true, "user": info })
+        }
+        "conversations.info" => match inner.channels.get(&channel) {
+            Some(info) => json!({ "ok": true, "channel": info }),
+            None => json!({ "ok": true, "channel": { "id": channel, "name": channel.to_lowercase(), "is_channel": true, "created": 0 } }),
+        },
+        "conversations.history" => {
+            let oldest: f64 = params["oldest"].as_str().and_then(|s| s.parse().ok()).unwrap_or(0.0);
+            let messages: Vec<Value> = inner
+                .history
+                .get(&channel)
+                .into_iter()
+                .flatten()
+                .filter(|m| m["ts"].as_str().and_then(|t| t.parse::<f64>().ok()).unwrap_or(0.0) >= oldest)
+                .rev()
+                .cloned()
+                .collect();
+            json!({ "ok": true, "messages": messages, "has_more": false })
+        }
+        _ => json!({ "ok": false, "error": "unknown_method" }),
+    }
+}
+
+/// A posted message as a person would read it: the fallback text, then each block's text,
+/// with Slack's entities turned back into characters.
+pub fn readable(params: &Value) -> String {
+    let mut lines = Vec::new();
+    for block in params["blocks"].as_array().into_iter().flatten() {
+        if let Some(t) = block["text"]["text"].as_str() {
+            lines.push(t.to_string());
+        }
+        for item in block["fields"].as_array().into_iter().flatten().chain(block["elements"].as_array().into_iter().flatten()) {
+            if let Some(t) = item["text"].as_str() {
+                lines.push(t.replace('\n', ": "));
+            }
+        }
+    }
+    if lines.is_empty() {
+        lines.push(params["text"].as_str().unwrap_or_default().to_string());
+    }
+    lines.join("\n").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}

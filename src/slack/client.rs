@@ -1,0 +1,177 @@
+//! The Slack Web API client: slack-morphism's hyper connector (auth header, JSON, 429 with
+//! `Retry-After` mapped to a typed error), base URL from `SLACK_API_URL`, with our rendered Block
+//! Kit JSON posted as is. Every failure is classified so the delivery worker knows whether to wait,
+//! retry, or give up, and whether the message might already be in the channel.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{json, Value};
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+type Connector = SlackClientHyperConnector<hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>>;
+
+/// Slack's own guidance: one message per second per channel; when it says "ratelimited"
+/// without a `Retry-After`, waiting that long is enough.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
+/// Longest we wait for any Web API call before treating it as failed (and maybe sent).
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// `metadata.event_type` on every message we post; its payload carries the outbox id.
+pub const OUTBOX_EVENT_TYPE: &str = "partnerbot_outbox";
+
+/// A Web API call that did not succeed, by what the caller should do about it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ApiFailure {
+    /// Slack refused because of rate limits; nothing was done. Try again after the pause.
+    #[error("rate limited, retry after {retry_after:?}")]
+    RateLimited { retry_after: Duration },
+    /// A server error, timeout or broken connection. `maybe_sent`: Slack may have acted on it.
+    #[error("transient failure: {reason}")]
+    Transient { reason: String, maybe_sent: bool },
+    /// Slack answered with an error that retrying will not fix (`channel_not_found`, …).
+    #[error("Slack refused: {reason}")]
+    Permanent { reason: String },
+}
+
+/// Slack error codes that mean "try again later" rather than "this request is wrong".
+const TRANSIENT_CODES: &[&str] = &["internal_error", "fatal_error", "service_unavailable", "request_timeout", "team_added_to_org"];
+
+fn classify(err: SlackClientError) -> ApiFailure {
+    match err {
+        SlackClientError::RateLimitError(e) => ApiFailure::RateLimited { retry_after: e.retry_after.unwrap_or(DEFAULT_RETRY_AFTER) },
+        SlackClientError::ApiError(e) if e.code == "ratelimited" => ApiFailure::RateLimited { retry_after: DEFAULT_RETRY_AFTER },
+        SlackClientError::ApiError(e) if TRANSIENT_CODES.contains(&e.code.as_str()) => {
+            ApiFailure::Transient { reason: e.code, maybe_sent: true }
+        }
+        SlackClientError::ApiError(e) => ApiFailure::Permanent { reason: e.code },
+        SlackClientError::HttpError(e) if e.status_code.is_server_error() => {
+            ApiFailure::Transient { reason: format!("HTTP {}", e.status_code), maybe_sent: true }
+        }
+        SlackClientError::HttpError(e) => ApiFailure::Permanent { reason: format!("HTTP {}", e.status_code) },
+        other => ApiFailure::Transient { reason: other.to_string(), maybe_sent: true },
+    }
+}
+
+/// A Slack Web API client bound to the bot token. Cheap to clone.
+#[derive(Clone)]
+pub struct SlackApi {
+    client: Arc<SlackClient<Connector>>,
+    token: Arc<SlackApiToken>,
+}
+
+impl std::fmt::Debug for SlackApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SlackApi { token: *** }")
+    }
+}
+
+impl SlackApi {
+    /// A client for the Web API at `base_url` (`https://slack.com/api`, or an emulator).
+    pub fn new(base_url: &str, token: &SecretString) -> anyhow::Result<SlackApi> {
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_native_roots()
+            .map_err(|e| anyhow::anyhow!("loading the system's TLS root certificates: {e}"))?
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .build();
+        let connector = SlackClientHyperConnector::with_connector(https).with_slack_api_url(base_url);
+        Ok(SlackApi {
+            client: Arc::new(SlackClient::new(connector)),
+            token: Arc::new(SlackApiToken::new(SlackApiTokenValue(token.expose_secret().to_string()))),
+        })
+    }
+
+    async fn post(&self, method: &str, body: &Value, timeout: Duration) -> Result<Value, ApiFailure> {
+        let session = self.client.open_session(&self.token);
+        match tokio::time::timeout(timeout, session.http_session_api.http_post::<Value, Value>(method, body, None)).await {
+            Ok(result) => result.map_err(classify),
+            Err(_) => Err(ApiFailure::Transient { reason: format!("{method} timed out after {timeout:?}"), maybe_sent: true }),
+        }
+    }
+
+    async fn get(&self, method: &str, params: &[(&str, Option<String>)]) -> Result<Value, ApiFailure> {
+        let session = self.client.open_session(&self.token);
+        let params = params.to_vec();
+        let call = session.http_session_api.http_get::<Value, _, String>(method, &params, None);
+        match tokio::time::timeout(CALL_TIMEOUT, call).await {
+            Ok(result) => result.map_err(classify),
+            Err(_) => Err(ApiFailure::Transient { reason: format!("{method} timed out"), maybe_sent: false }),
+        }
+    }
+
+    /// Posts a rendered message (`text`, `blocks`, optional `thread_ts`) to `channel`, or as an
+    /// ephemeral message to `ephemeral_user` there. The outbox id rides along in message
+    /// metadata so a later attempt can tell whether this one arrived. Returns Slack's `ts`.
+    pub async fn post_message(&self, channel: &str, ephemeral_user: Option<&str>, payload: &Value, outbox_id: i64) -> Result<Option<String>, ApiFailure> {
+        let mut body = payload.clone();
+        let Some(fields) = body.as_object_mut() else {
+            return Err(ApiFailure::Permanent { reason: "stored payload is not a JSON object".into() });
+        };
+        fields.insert("channel".into(), json!(channel));
+        let method = match ephemeral_user {
+            Some(user) => {
+                fields.insert("user".into(), json!(user));
+                "chat.postEphemeral"
+            }
+            None => {
+                fields.insert(
+                    "metadata".into(),
+                    json!({ "event_type": OUTBOX_EVENT_TYPE, "event_payload": { "outbox_id": outbox_id.to_string() } }),
+                );
+                "chat.postMessage"
+            }
+        };
+        let answer = self.post(method, &body, CALL_TIMEOUT).await?;
+        Ok(answer.get("ts").or_else(|| answer.get("message_ts")).and_then(Value::as_str).map(str::to_string))
+    }
+
+    /// Looks for a message we posted for `outbox_id` in `channel` since `since_ms`; its `ts` if found.
+    pub async fn find_outbox_message(&self, channel: &str, outbox_id: i64, since_ms: i64) -> Result<Option<String>, ApiFailure> {
+        // A little slack before the first attempt covers clock skew between us and Slack.
+        let oldest = format!("{:.6}", (since_ms - 60_000) as f64 / 1000.0);
+        let params = [
+            ("channel", Some(channel.to_string())),
+            ("oldest", Some(oldest)),
+            ("include_all_metadata", Some("true".to_string())),
+            ("limit", Some("200".to_string())),
+        ];
+        let answer = self.get("conversations.history", &params).await?;
+        let wanted = outbox_id.to_string();
+        let found = answer["messages"].as_array().into_iter().flatten().find(|m| {
+            m["metadata"]["event_type"] == OUTBOX_EVENT_TYPE && m["metadata"]["event_payload"]["outbox_id"] == wanted.as_str()
+        });
+        Ok(found.and_then(|m| m["ts"].as_str()).map(str::to_string))
+    }
+
+    /// Opens a modal for the `trigger_id` of a command or click. Slack voids trigger ids after
+    /// 3 seconds, so the call is cut short well before that.
+    pub async fn open_view(&self, trigger_id: &str, view: &Value, timeout: Duration) -> Result<(), ApiFailure> {
+        self.post("views.open", &json!({ "trigger_id": trigger_id, "view": view }), timeout).await.map(|_| ())
+    }
+
+    /// `conversations.info`: the raw channel object (Slack Connect fields included).
+    pub async fn conversation_info(&self, channel: &str) -> Result<Value, ApiFailure> {
+        let answer = self.get("conversations.info", &[("channel", Some(channel.to_string()))]).await?;
+        Ok(answer["channel"].clone())
+    }
+
+    /// `auth.test`: who the token belongs to (bot user and team).
+    pub async fn auth_test(&self) -> Result<Value, ApiFailure> {
+        self.post("auth.test", &json!({}), CALL_TIMEOUT).await
+    }
+}
+
+/// Teams other than `home_team` that share a channel, from a `conversations.info` channel object.
+pub fn external_teams(channel: &Value, home_team: Option<&str>) -> Vec<String> {
+    let mut teams: Vec<String> = ["connected_team_ids", "shared_team_ids"]
+        .iter()
+        .flat_map(|key| channel[*key].as_array().cloned().unwrap_or_default())
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .filter(|t| Some(t.as_str()) != home_team && Some(t.as_str()) != channel["context_team_id"].as_str())
+        .collect();
+    teams.sort();
+    teams.dedup();
+    teams
+}

@@ -1,0 +1,10 @@
+//! The Slack adapter: request verification, payload parsing, Block Kit rendering and the Web
+//! API client. No business rules live here.
+
+pub mod client;
+pub mod payload;
+pub mod render;
+pub mod verify;
+
+pub use client::{ApiFailure, SlackApi};
+pub use render::Renderer;

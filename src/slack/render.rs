@@ -1,0 +1,176 @@
+//! Domain outcomes to Block Kit, through the templates in `templates/`. Each outgoing message
+//! has one function here; user text is escaped by the template layer.
+
+use crate::domain::{Deal, FieldErrors, Partner, Stage};
+use crate::templates::Templates;
+use chrono::{Duration, NaiveDate};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// A deal as templates see it: every value already formatted for people.
+#[derive(Debug, Serialize)]
+pub struct DealView {
+    id: String,
+    company: String,
+    domain: String,
+    amount: String,
+    close_date: String,
+    stage: &'static str,
+    status: &'static str,
+    contact: String,
+    products: String,
+    notes: String,
+    registered_by: String,
+    created: String,
+}
+
+impl From<&Deal> for DealView {
+    fn from(d: &Deal) -> DealView {
+        let contact = match (&d.contact_name, &d.contact_email) {
+            (Some(n), Some(e)) => format!("{n} ({e})"),
+            (Some(n), None) => n.clone(),
+            (None, Some(e)) => e.clone(),
+            (None, None) => "not given".into(),
+        };
+        DealView {
+            id: d.id.to_string(),
+            company: d.company.clone(),
+            domain: d.domain.clone().unwrap_or_else(|| "no domain".into()),
+            amount: d.amount.to_string(),
+            close_date: d.close_date.to_string(),
+            stage: d.stage.as_str(),
+            status: d.status.label(),
+            contact,
+            products: d.products.clone(),
+            notes: d.notes.clone(),
+            registered_by: d.registered_by.clone(),
+            created: d.created_at.format("%Y-%m-%d").to_string(),
+        }
+    }
+}
+
+/// A partner as templates see it.
+#[derive(Debug, Serialize)]
+pub struct PartnerView {
+    name: String,
+    partner_type: &'static str,
+    tier: String,
+    slack_channel: String,
+    paused: bool,
+}
+
+impl From<&Partner> for PartnerView {
+    fn from(p: &Partner) -> PartnerView {
+        PartnerView {
+            name: p.name.clone(),
+            partner_type: p.partner_type.as_str(),
+            tier: p.tier.clone(),
+            slack_channel: p.slack_channel.clone(),
+            paused: p.paused,
+        }
+    }
+}
+
+/// Days ahead the form suggests as the expected close date.
+const SUGGESTED_CLOSE_DAYS: i64 = 90;
+
+/// Renders every message partnerbot sends. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Renderer {
+    templates: Arc<Templates>,
+    program_name: String,
+    default_currency: String,
+}
+
+impl Renderer {
+    /// A renderer over loaded templates for one program.
+    pub fn new(templates: Arc<Templates>, program_name: &str, default_currency: &str) -> Renderer {
+        Renderer { templates, program_name: program_name.into(), default_currency: default_currency.to_ascii_uppercase() }
+    }
+
+    /// The registration modal for `partner_name`; `metadata` comes back on submission.
+    pub fn registration_modal(&self, partner_name: &str, metadata: &str, today: NaiveDate) -> anyhow::Result<Value> {
+        let stages: Vec<Value> = Stage::ALL.iter().map(|s| json!({ "value": s.as_str(), "label": s.label() })).collect();
+        self.templates.render(
+            "registration_modal/view.json",
+            json!({
+                "program_name": self.program_name,
+                "partner_name": partner_name,
+                "metadata": metadata,
+                "default_currency": self.default_currency,
+                "initial_close_date": (today + Duration::days(SUGGESTED_CLOSE_DAYS)).to_string(),
+                "stages": stages,
+            }),
+        )
+    }
+
+    /// The modal shown after a successful submission.
+    pub fn registration_done(&self, deal: &Deal) -> anyhow::Result<Value> {
+        self.templates.render("registration_done/view.json", json!({ "deal": DealView::from(deal) }))
+    }
+
+    /// The modal shown for a form we do not know.
+    pub fn unknown_form(&self, callback_id: &str) -> anyhow::Result<Value> {
+        self.templates.render("unknown_form/view.json", json!({ "callback_id": callback_id }))
+    }
+
+    /// The confirmation posted in the partner's channel.
+    pub fn deal_confirmation(&self, deal: &Deal) -> anyhow::Result<Value> {
+        self.templates.render("deal_confirmation/message.json", json!({ "deal": DealView::from(deal) }))
+    }
+
+    /// The review card in the managers' channel (internal: names the partner).
+    pub fn review_card(&self, deal: &Deal, partner: &Partner) -> anyhow::Result<Value> {
+        self.templates.render("review_card/message.json", json!({ "deal": DealView::from(deal), "partner": PartnerView::from(partner) }))
+    }
+
+    /// The welcome posted in a channel when it is linked to a partner.
+    pub fn partner_linked(&self, partner: &Partner) -> anyhow::Result<Value> {
+        self.templates.render("partner_linked/message.json", json!({ "partner": PartnerView::from(partner), "program_name": self.program_name }))
+    }
+
+    /// Usage, with the manager commands for managers; `intro` explains why it is shown.
+    pub fn help(&self, manager: bool, intro: Option<&str>) -> anyhow::Result<Value> {
+        self.templates.render("help/message.json", json!({ "manager": manager, "intro": intro }))
+    }
+
+    /// The one-line registration's answer.
+    pub fn deal_registered(&self, deal: &Deal, repeated: bool) -> anyhow::Result<Value> {
+        self.templates.render("deal_registered/reply.json", json!({ "deal": DealView::from(deal), "repeated": repeated }))
+    }
+
+    /// The one-line registration's validation errors.
+    pub fn validation_errors(&self, errors: &FieldErrors) -> anyhow::Result<Value> {
+        let list: Vec<Value> = errors.0.iter().map(|(f, m)| json!({ "field": f.label(), "message": m })).collect();
+        self.templates.render("validation_errors/reply.json", json!({ "errors": list }))
+    }
+
+    /// A list of deals (newest first) and how many more exist.
+    pub fn deal_list(&self, title: &str, deals: &[Deal], more: i64) -> anyhow::Result<Value> {
+        let views: Vec<DealView> = deals.iter().map(DealView::from).collect();
+        self.templates.render("deal_list/reply.json", json!({ "title": title, "deals": views, "more": more }))
+    }
+
+    /// One deal; `partner_name` only for internal viewers.
+    pub fn deal_detail(&self, deal: &Deal, partner_name: Option<&str>) -> anyhow::Result<Value> {
+        self.templates.render("deal_detail/reply.json", json!({ "deal": DealView::from(deal), "partner_name": partner_name }))
+    }
+
+    /// All partners (managers only).
+    pub fn partner_list(&self, partners: &[Partner]) -> anyhow::Result<Value> {
+        let views: Vec<PartnerView> = partners.iter().map(PartnerView::from).collect();
+        self.templates.render("partner_list/reply.json", json!({ "partners": views }))
+    }
+
+    /// A one-line ephemeral answer (refusals, confirmations).
+    pub fn notice(&self, icon: &str, text: &str) -> anyhow::Result<Value> {
+        self.templates.render("notice/reply.json", json!({ "icon": icon, "text": text }))
+    }
+}
+
+/// `response_action: errors` for a modal: each message under its input's block id.
+pub fn view_errors(errors: &FieldErrors) -> Value {
+    let map: serde_json::Map<String, Value> = errors.0.iter().map(|(f, m)| (f.block_id().to_string(), json!(m))).collect();
+    json!({ "response_action": "errors", "errors": map })
+}
