@@ -148,6 +148,17 @@ impl Store {
             .context("counting a partner's deals")?;
         Ok((rows.into_iter().map(Deal::try_from).collect::<anyhow::Result<_>>()?, total))
     }
+
+    /// The latest deals of every partner, newest first, and how many there are in all.
+    pub async fn recent_deals(&self, limit: i64) -> anyhow::Result<(Vec<Deal>, i64)> {
+        let rows = sqlx::query_as::<_, DealRow>(&format!("SELECT {DEAL_COLUMNS} FROM deals ORDER BY id DESC LIMIT $1"))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .context("listing recent deals")?;
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deals").fetch_one(&self.pool).await.context("counting deals")?;
+        Ok((rows.into_iter().map(Deal::try_from).collect::<anyhow::Result<_>>()?, total))
+    }
 }
 
 async fn remember_partner_user(conn: &mut AnyConnection, reg: &Registration, now_ms: i64) -> anyhow::Result<()> {

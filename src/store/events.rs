@@ -1,17 +1,28 @@
 //! Slack event ids already processed: Slack retries deliveries, we act once.
 
+use super::outbox::{insert_outbox, OutboxMessage};
 use super::Store;
 use anyhow::Context;
 
 impl Store {
-    /// Records `event_id`; true the first time, false for every retry of the same event.
-    pub async fn first_sighting_of_event(&self, event_id: &str, now_ms: i64) -> anyhow::Result<bool> {
+    /// Records `event_id` together with the messages it causes, in one transaction; false (and
+    /// nothing queued) when the event was seen before.
+    pub async fn record_event(&self, event_id: &str, messages: &[OutboxMessage], now_ms: i64) -> anyhow::Result<bool> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
         let done = sqlx::query("INSERT INTO slack_events (event_id, received_at) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING")
             .bind(event_id)
             .bind(now_ms)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .context("recording a Slack event id")?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() == 0 {
+            tx.rollback().await.context("rolling back a duplicate event")?;
+            return Ok(false);
+        }
+        for message in messages {
+            insert_outbox(&mut tx, message, now_ms).await?;
+        }
+        tx.commit().await.context("committing an event")?;
+        Ok(true)
     }
 }

@@ -1,5 +1,6 @@
 //! Partners and the Slack users seen acting for them.
 
+use super::outbox::{insert_outbox, OutboxMessage};
 use super::{append_audit, on_unique, AuditEntry, Store, StoreError};
 use crate::domain::{Partner, PartnerId, PartnerType};
 use anyhow::Context;
@@ -52,7 +53,13 @@ impl TryFrom<PartnerRow> for Partner {
 impl Store {
     /// Links a new partner to its channel, with an audit row, in one transaction.
     /// Refuses a second partner on the same channel or with the same name.
-    pub async fn add_partner(&self, new: &NewPartner, audit: &AuditEntry<'_>, now_ms: i64) -> Result<Partner, StoreError> {
+    pub async fn add_partner(
+        &self,
+        new: &NewPartner,
+        audit: &AuditEntry<'_>,
+        now_ms: i64,
+        messages: impl FnOnce(&Partner) -> anyhow::Result<Vec<OutboxMessage>>,
+    ) -> Result<Partner, StoreError> {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
         let row = sqlx::query_as::<_, PartnerRow>(&format!(
             "INSERT INTO partners (name, partner_type, slack_channel, slack_team, manager_user, created_at, created_by) \
@@ -69,8 +76,12 @@ impl Store {
         .await
         .map_err(|e| on_unique(e, || format!("A partner named “{}” or linked to channel {} already exists", new.name, new.slack_channel)))?;
         append_audit(&mut tx, audit, row.id, now_ms).await?;
+        let partner = Partner::try_from(row)?;
+        for message in messages(&partner)? {
+            insert_outbox(&mut tx, &message, now_ms).await?;
+        }
         tx.commit().await.context("committing the new partner")?;
-        Ok(Partner::try_from(row)?)
+        Ok(partner)
     }
 
     /// Every partner, by name.
@@ -108,5 +119,15 @@ impl Store {
         } else {
             Ok(None)
         }
+    }
+
+    /// One partner by id.
+    pub async fn partner(&self, id: PartnerId) -> anyhow::Result<Option<Partner>> {
+        let row = sqlx::query_as::<_, PartnerRow>(&format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE id = $1"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .context("loading a partner")?;
+        row.map(Partner::try_from).transpose()
     }
 }

@@ -1,0 +1,103 @@
+//! Wires the store, templates, Slack client, service, router and delivery worker together.
+//! `serve`, the demo and the tests all build the app through here.
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::delivery::{DeliveryConfig, Worker};
+use crate::http::{router, AppState};
+use crate::metrics::Metrics;
+use crate::service::Service;
+use crate::slack::{Renderer, SlackApi};
+use crate::store::Store;
+use crate::templates::Templates;
+use anyhow::Context;
+use axum::Router;
+use std::sync::Arc;
+use tokio::sync::{watch, Notify};
+
+/// A built application: the HTTP router and the pieces around it.
+#[derive(Clone, Debug)]
+pub struct App {
+    pub router: Router,
+    pub service: Service,
+    pub store: Store,
+    pub slack: SlackApi,
+    pub metrics: Arc<Metrics>,
+    pub clock: Clock,
+    /// Signalled when rows are queued; the worker wakes on it.
+    pub outbox_ready: Arc<Notify>,
+}
+
+impl App {
+    /// Builds the app over an open, migrated `store`. `home_team` is our Slack team, if known.
+    pub fn build(config: &Config, store: Store, clock: Clock, home_team: Option<String>) -> anyhow::Result<App> {
+        let templates = Arc::new(Templates::load()?);
+        let program = Arc::new(config.program.clone());
+        let render = Renderer::new(templates, &program.program.name, &program.program.default_currency);
+        let slack = SlackApi::new(&config.slack_api_url, &config.bot_token)?;
+        let outbox_ready = Arc::new(Notify::new());
+        let metrics = Arc::new(Metrics::new());
+        let service = Service::new(store.clone(), render, program, clock.clone(), outbox_ready.clone());
+        let state = AppState {
+            service: service.clone(),
+            slack: slack.clone(),
+            signing_secret: config.signing_secret.clone(),
+            clock: clock.clone(),
+            metrics: metrics.clone(),
+            home_team,
+        };
+        Ok(App { router: router(state), service, store, slack, metrics, clock, outbox_ready })
+    }
+
+    /// A delivery worker for this app (each call makes a worker with its own lease id).
+    pub fn worker(&self, config: DeliveryConfig) -> Worker {
+        Worker::new(self.store.clone(), self.slack.clone(), self.clock.clone(), self.metrics.clone(), config, self.outbox_ready.clone())
+    }
+}
+
+/// `partnerbot serve`: migrate, check the token, serve HTTP and deliver until Ctrl-C / SIGTERM.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let store = Store::open(&config.database_url).await?;
+    let slack = SlackApi::new(&config.slack_api_url, &config.bot_token)?;
+    let home_team = match slack.auth_test().await {
+        Ok(me) => {
+            tracing::info!(team_id = me["team_id"].as_str().unwrap_or("-"), bot_user = me["user_id"].as_str().unwrap_or("-"), "Slack token accepted");
+            me["team_id"].as_str().map(str::to_string)
+        }
+        // Start anyway: Slack may be briefly unreachable, and deliveries retry on their own.
+        Err(e) => {
+            tracing::warn!(error = %e, "auth.test failed: check SLACK_BOT_TOKEN; starting anyway");
+            None
+        }
+    };
+    let app = App::build(&config, store, Clock::system(), home_team)?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let worker = tokio::spawn(app.worker(DeliveryConfig::default()).run(stop_rx));
+    let listener = tokio::net::TcpListener::bind(config.bind).await.with_context(|| format!("binding {}", config.bind))?;
+    tracing::info!(bind = %config.bind, "partnerbot listening");
+    axum::serve(listener, app.router.clone()).with_graceful_shutdown(shutdown_signal()).await.context("serving HTTP")?;
+    let _ = stop_tx.send(true);
+    let _ = worker.await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,111 @@
+//! The command line: `serve`, `demo`, `migrate`, and partner administration.
+
+use crate::config::{self, Config, Program};
+use crate::service::Requester;
+use crate::store::Store;
+use clap::{Parser, Subcommand};
+
+/// partnerbot: runs a B2B partner program in Slack.
+#[derive(Debug, Parser)]
+#[command(name = "partnerbot", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve Slack's HTTP requests and deliver messages (config from the environment).
+    Serve,
+    /// Play the whole registration story against a local Slack emulator and print it.
+    Demo,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage partners.
+    Partners {
+        #[command(subcommand)]
+        command: PartnersCommand,
+    },
+}
+
+/// `partnerbot partners …`
+#[derive(Debug, Subcommand)]
+pub enum PartnersCommand {
+    /// Link a shared Slack channel to a new partner.
+    Add {
+        /// The partner's name, e.g. "Globex Resellers".
+        name: String,
+        /// referral, reseller, technology, service or strategic.
+        #[arg(long = "type")]
+        partner_type: String,
+        /// The id of the channel shared with the partner (C…).
+        #[arg(long)]
+        slack_channel: String,
+        /// The partner's own Slack team id (T…), for Slack Connect channels.
+        #[arg(long)]
+        slack_team: Option<String>,
+    },
+    /// List every partner.
+    List,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve => crate::app::run(Config::from_env()?).await,
+        Command::Demo => crate::demo::run().await,
+        Command::Migrate => {
+            let url = config::database_url(&env)?;
+            Store::open(&url).await?;
+            println!("migrations applied to {}", config::redact_url(&url));
+            Ok(())
+        }
+        Command::Partners { command } => partners(command).await,
+    }
+}
+
+async fn partners(command: PartnersCommand) -> anyhow::Result<()> {
+    let url = config::database_url(&env)?;
+    let program = Program::from_lookup(&env)?;
+    let store = Store::open(&url).await?;
+    let service = offline_service(store, program)?;
+    match command {
+        PartnersCommand::Add { name, partner_type, slack_channel, slack_team } => {
+            let partner = service
+                .add_partner(&Requester::Cli, &name, &partner_type, &slack_channel, slack_team)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("added partner {} “{}” ({}) linked to {}", partner.id, partner.name, partner.partner_type, partner.slack_channel);
+            println!("a welcome message is queued for the channel; `partnerbot serve` delivers it");
+        }
+        PartnersCommand::List => {
+            let partners = service.list_partners(&Requester::Cli).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{:<6} {:<32} {:<11} {:<11} {:<12} {}", "ID", "NAME", "TYPE", "TIER", "CHANNEL", "TEAM");
+            for p in &partners {
+                println!(
+                    "{:<6} {:<32} {:<11} {:<11} {:<12} {}",
+                    p.id.to_string(),
+                    p.name,
+                    p.partner_type.as_str(),
+                    p.tier,
+                    p.slack_channel,
+                    p.slack_team.as_deref().unwrap_or("-")
+                );
+            }
+            println!("{} partner(s)", partners.len());
+        }
+    }
+    Ok(())
+}
+
+/// A service for command-line use: no Slack calls happen, messages only go to the outbox.
+fn offline_service(store: Store, program: Program) -> anyhow::Result<crate::service::Service> {
+    let templates = std::sync::Arc::new(crate::templates::Templates::load()?);
+    let render = crate::slack::Renderer::new(templates, &program.program.name, &program.program.default_currency);
+    Ok(crate::service::Service::new(store, render, std::sync::Arc::new(program), crate::clock::Clock::system(), Default::default()))
+}

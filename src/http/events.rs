@@ -1,0 +1,38 @@
+//! `POST /slack/events`: URL verification and event callbacks.
+
+use super::{unparseable, AppState};
+use crate::service::ServiceError;
+use crate::slack::payload::parse_event;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+/// Answers the challenge, or handles the event once. An internal failure answers 500 so that
+/// Slack retries; the event id is only recorded together with the work it caused.
+pub async fn handle(State(state): State<AppState>, body: Bytes) -> Response {
+    let envelope = match parse_event(&body) {
+        Ok(e) => e,
+        Err(e) => return unparseable("/slack/events", &e, &body),
+    };
+    match (envelope.kind.as_str(), &envelope.event) {
+        ("url_verification", _) => Json(json!({ "challenge": envelope.challenge.unwrap_or_default() })).into_response(),
+        ("event_callback", Some(event)) => match state.service.on_event(envelope.event_id.as_deref(), event).await {
+            Ok(()) => StatusCode::OK.into_response(),
+            Err(ServiceError::Rejected(e)) => {
+                tracing::info!(reason = %e, "event not acted on");
+                StatusCode::OK.into_response()
+            }
+            Err(ServiceError::Internal(e)) => {
+                super::error::report(&e);
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        },
+        (kind, _) => {
+            tracing::info!(kind, "event type not handled; acknowledged");
+            StatusCode::OK.into_response()
+        }
+    }
+}

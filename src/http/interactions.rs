@@ -1,0 +1,102 @@
+//! `POST /slack/interactions`: modal submissions and button clicks.
+
+use super::error::message_for;
+use super::{record_actor, unparseable, AppState};
+use crate::domain::deal::Surface;
+use crate::domain::{DealDraft, DealError, Field, FieldErrors};
+use crate::service::deals::ModalMetadata;
+use crate::service::{Actor, ServiceError};
+use crate::slack::payload::{parse_interaction, BlockActions, Interaction, ViewSubmission};
+use crate::slack::render::view_errors;
+use crate::store::OutboxMessage;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+/// `callback_id` of the registration modal.
+pub const REGISTRATION_CALLBACK: &str = "deal_registration";
+
+/// Parses the payload and dispatches on its type.
+pub async fn handle(State(state): State<AppState>, body: Bytes) -> Response {
+    match parse_interaction(&body) {
+        Err(e) => unparseable("/slack/interactions", &e, &body),
+        Ok(Interaction::ViewSubmission(v)) => {
+            record_actor(&v.user.id, v.user.team_id.as_deref());
+            if v.view.callback_id == REGISTRATION_CALLBACK {
+                Json(submit_registration(&state, &v).await).into_response()
+            } else {
+                tracing::warn!(callback_id = %v.view.callback_id, "submission of an unknown form");
+                unknown_form(&state, &v.view.callback_id)
+            }
+        }
+        Ok(Interaction::BlockActions(b)) => {
+            record_actor(&b.user.id, b.user.team_id.as_deref());
+            block_actions(&state, &b).await
+        }
+        Ok(Interaction::Other) => StatusCode::OK.into_response(),
+    }
+}
+
+fn unknown_form(state: &AppState, callback_id: &str) -> Response {
+    match state.service.render().unknown_form(callback_id) {
+        Ok(view) => Json(json!({ "response_action": "update", "view": view })).into_response(),
+        Err(e) => {
+            super::error::report(&e);
+            StatusCode::OK.into_response()
+        }
+    }
+}
+
+/// Validates and stores a submitted registration. Invalid fields go back inline; a refusal
+/// or an internal error is shown on the first field so the person keeps what they typed.
+async fn submit_registration(state: &AppState, v: &ViewSubmission) -> Value {
+    let metadata: Option<ModalMetadata> = serde_json::from_str(&v.view.private_metadata).ok();
+    let actor = Actor { user: v.user.id.clone(), team: v.user.team_id.clone(), channel: metadata.map(|m| m.channel) };
+    let s = &v.view.state;
+    let draft = DealDraft {
+        company: s.text(Field::Company.block_id()),
+        domain: s.text(Field::Domain.block_id()),
+        contact_name: s.text(Field::ContactName.block_id()),
+        contact_email: s.text(Field::ContactEmail.block_id()),
+        amount: s.text(Field::Amount.block_id()),
+        currency: s.text(Field::Currency.block_id()),
+        close_date: s.text(Field::CloseDate.block_id()),
+        stage: s.text(Field::Stage.block_id()),
+        products: s.text(Field::Products.block_id()),
+        notes: s.text(Field::Notes.block_id()),
+    };
+    let outcome = state.service.register(&actor, &draft, Surface::Modal, Some(format!("view:{}", v.view.id))).await;
+    let result = outcome.and_then(|done| state.service.registration_done_view(&done));
+    match result {
+        Ok(answer) => answer,
+        Err(ServiceError::Rejected(DealError::Invalid(errors))) => view_errors(&errors),
+        Err(other) => view_errors(&FieldErrors(vec![(Field::Company, message_for(&other))])),
+    }
+}
+
+/// Buttons. None are live yet in this version (review actions come with approvals), so a click
+/// gets a friendly ephemeral note instead of silence.
+async fn block_actions(state: &AppState, b: &BlockActions) -> Response {
+    let action = b.actions.first().map_or("-", |a| a.action_id.as_str());
+    tracing::info!(action_id = action, "button with no handler clicked");
+    if let Some(channel) = &b.channel {
+        let note = state
+            .service
+            .render()
+            .notice(":information_source:", "That button isn't something I can act on (yet). Try `/deal help` for what I can do.");
+        let queued = match note {
+            Ok(payload) => {
+                let message = OutboxMessage { kind: "notice".into(), channel: channel.id.clone(), ephemeral_user: Some(b.user.id.clone()), payload, deal_id: None };
+                state.service.store().enqueue(&[message], state.clock.now_ms()).await
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = queued {
+            super::error::report(&e);
+        }
+    }
+    StatusCode::OK.into_response()
+}

@@ -1,0 +1,95 @@
+//! One async function per intent. Each loads what it needs, applies the domain rules, and saves
+//! the state change with its audit row and outbox messages in one transaction.
+
+pub mod deals;
+mod events;
+mod partners;
+
+pub use partners::Requester;
+
+use crate::clock::Clock;
+use crate::config::Program;
+use crate::domain::{DealError, Partner};
+use crate::slack::Renderer;
+use crate::store::Store;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// Who is asking, as Slack told us: the user, their team (the partner's own workspace in Slack
+/// Connect) and the channel they typed in, if any.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user: String,
+    pub team: Option<String>,
+    pub channel: Option<String>,
+}
+
+/// A service failure: either a refusal to show the person, or our own fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Rejected(#[from] DealError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// Result of a service call.
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// The application's use cases. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Service {
+    store: Store,
+    render: Renderer,
+    program: Arc<Program>,
+    clock: Clock,
+    outbox_ready: Arc<Notify>,
+}
+
+impl Service {
+    /// Wires the service; `outbox_ready` is signalled after every commit that queued messages.
+    pub fn new(store: Store, render: Renderer, program: Arc<Program>, clock: Clock, outbox_ready: Arc<Notify>) -> Service {
+        Service { store, render, program, clock, outbox_ready }
+    }
+
+    /// The renderer (handlers use it for inline replies).
+    pub fn render(&self) -> &Renderer {
+        &self.render
+    }
+
+    /// The program rules.
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// True for partner managers (internal users who may see every partner's deals).
+    pub fn is_manager(&self, user: &str) -> bool {
+        self.program.is_manager(user)
+    }
+
+    fn wake_delivery(&self) {
+        self.outbox_ready.notify_one();
+    }
+
+    /// The partner `actor` acts for: the one linked to their channel (their team must be the
+    /// partner's own, unless they are a manager), or, outside a linked channel, the one partner
+    /// they have acted for before.
+    async fn partner_of(&self, actor: &Actor) -> ServiceResult<Partner> {
+        if let Some(channel) = &actor.channel {
+            if let Some(partner) = self.store.partner_by_channel(channel).await? {
+                let foreign = matches!((&partner.slack_team, &actor.team), (Some(p), Some(u)) if p != u);
+                if foreign && !self.is_manager(&actor.user) {
+                    tracing::warn!(partner_id = partner.id.0, "user of another organisation tried to act for a partner");
+                    return Err(DealError::NotLinked.into());
+                }
+                return Ok(partner);
+            }
+        }
+        self.store.partner_of_user(&actor.user).await?.ok_or(ServiceError::Rejected(DealError::NotLinked))
+    }
+}

@@ -1,0 +1,82 @@
+//! Onboarding partners: linking a shared channel to a partner organisation.
+
+use super::{Actor, Service, ServiceResult};
+use crate::domain::partner::validate_partner_name;
+use crate::domain::{DealError, Partner, PartnerType};
+use crate::store::{AuditEntry, NewPartner, OutboxMessage, StoreError};
+
+/// Who asks to link a partner: the command line (an operator) or a Slack user.
+#[derive(Debug, Clone)]
+pub enum Requester {
+    Cli,
+    Slack(Actor),
+}
+
+impl Service {
+    /// Links `channel` to a new partner and posts a welcome there. Slack users must be managers.
+    #[tracing::instrument(skip_all, fields(partner_name = %name, slack_channel = %channel))]
+    pub async fn add_partner(
+        &self,
+        requester: &Requester,
+        name: &str,
+        partner_type: &str,
+        channel: &str,
+        team: Option<String>,
+    ) -> ServiceResult<Partner> {
+        let (actor, surface) = match requester {
+            Requester::Cli => ("cli".to_string(), "cli"),
+            Requester::Slack(a) if self.is_manager(&a.user) => (a.user.clone(), "slack_command"),
+            Requester::Slack(_) => return Err(DealError::NotManager.into()),
+        };
+        let name = validate_partner_name(name).map_err(DealError::BadCommand)?;
+        let partner_type: PartnerType = partner_type.parse().map_err(DealError::BadCommand)?;
+        if !crate::config::is_slack_id(channel, &['C', 'G']) {
+            return Err(DealError::BadCommand(format!("“{channel}” is not a Slack channel id like C0123ABCD")).into());
+        }
+        let new = NewPartner {
+            name,
+            partner_type,
+            slack_channel: channel.to_string(),
+            slack_team: team,
+            manager_user: match requester {
+                Requester::Slack(a) => Some(a.user.clone()),
+                Requester::Cli => None,
+            },
+        };
+        let audit = AuditEntry {
+            actor: &actor,
+            surface,
+            entity: "partner",
+            action: "partner_added",
+            detail: serde_json::json!({ "name": new.name, "type": partner_type.as_str(), "channel": channel, "team": new.slack_team }),
+        };
+        let welcome = |partner: &Partner| -> anyhow::Result<Vec<OutboxMessage>> {
+            Ok(vec![OutboxMessage {
+                kind: "partner_linked".into(),
+                channel: partner.slack_channel.clone(),
+                ephemeral_user: None,
+                payload: self.render.partner_linked(partner)?,
+                deal_id: None,
+            }])
+        };
+        match self.store.add_partner(&new, &audit, self.clock.now_ms(), welcome).await {
+            Ok(partner) => {
+                tracing::info!(partner_id = partner.id.0, "partner linked");
+                self.wake_delivery();
+                Ok(partner)
+            }
+            Err(StoreError::Duplicate(msg)) => Err(DealError::BadCommand(msg).into()),
+            Err(StoreError::Other(e)) => Err(e.into()),
+        }
+    }
+
+    /// Every partner; managers only (and the command line).
+    pub async fn list_partners(&self, requester: &Requester) -> ServiceResult<Vec<Partner>> {
+        if let Requester::Slack(a) = requester {
+            if !self.is_manager(&a.user) {
+                return Err(DealError::NotManager.into());
+            }
+        }
+        Ok(self.store.partners().await?)
+    }
+}
