@@ -22,6 +22,8 @@ pub struct Call {
     pub params: Value,
     /// The HTTP status the emulator answered with.
     pub status: u16,
+    /// When the call arrived.
+    pub at: std::time::Instant,
 }
 
 /// A fault to inject on the next matching calls.
@@ -180,6 +182,7 @@ async fn handle(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    let arrived = std::time::Instant::now();
     let mut params = parse_params(query, &headers, &body);
     let authed = headers.get("authorization").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("Bearer xoxb-"));
     let fault = take_fault(&mut lock(&state), &method);
@@ -202,7 +205,7 @@ async fn handle(
     if params.get("_ok").is_none() {
         params["_ok"] = json!(status == 200 && answer["ok"] == true);
     }
-    lock(&state).calls.push(Call { method, params, status });
+    lock(&state).calls.push(Call { method, params, status, at: arrived });
     let mut response = (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), axum::Json(answer)).into_response();
     if let Some(secs) = retry_after {
         if let Ok(v) = secs.to_string().parse() {

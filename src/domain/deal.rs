@@ -351,8 +351,12 @@ impl DealDraft {
         let mut errors = FieldErrors::default();
         // Prefer a word that really is a domain, so "Acme Inc. acme.com" keeps "Inc." in the name.
         let dotted = |w: &&str| w.contains('.') && !looks_numeric(w);
+        // Without a dotted word, the word before the amount is the (bad) domain: "Acme acme 500"
+        // is then told that "acme" is not a domain, like the form would say.
+        let before_amount = || words.iter().skip(2).position(|w| w.starts_with(|c: char| c.is_ascii_digit())).map(|i| i + 1);
         let position = words.iter().skip(1).position(|w| dotted(w) && normalise_domain(w).is_ok())
-            .or_else(|| words.iter().skip(1).position(dotted));
+            .or_else(|| words.iter().skip(1).position(dotted))
+            .or_else(before_amount);
         let Some(domain_at) = position.map(|i| i + 1) else {
             if words.is_empty() {
                 errors.push(Field::Company, "Give the customer company, e.g. /deal register Acme Corp acme.com 50000");
@@ -638,8 +642,10 @@ mod tests {
         assert_eq!(DealDraft::from_one_line("Acme Corp").expect_err("no domain").0[0].0, Field::Domain);
         assert_eq!(DealDraft::from_one_line("Acme acme.com").expect_err("no amount").0[0].0, Field::Amount);
         assert_eq!(DealDraft::from_one_line("").expect_err("empty").0[0].0, Field::Company);
-        let draft = DealDraft::from_one_line("Acme acme 50k€").expect_err("no dot: acme is not a domain");
-        assert_eq!(draft.0[0].0, Field::Domain);
+        let draft = DealDraft::from_one_line("Acme acme 50k€").expect("the word before the amount is the domain");
+        let errors = draft.validate(today(), "USD", Surface::OneLine).expect_err("invalid").0;
+        assert_eq!(errors[0].0, Field::Domain);
+        assert!(errors[0].1.contains("“acme” is not a domain"), "{}", errors[0].1);
         let draft = DealDraft::from_one_line("Acme Inc. acme.com 10").expect("parses");
         assert_eq!((draft.company.as_str(), draft.domain.as_str()), ("Acme Inc.", "acme.com"));
     }

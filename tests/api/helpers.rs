@@ -1,0 +1,268 @@
+//! `TestApp`: the real router and store (SQLite file or a Postgres schema of its own) with the
+//! Slack client pointed at the emulator. Requests are signed and sent in-process.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use partnerbot::app::App;
+use partnerbot::clock::Clock;
+use partnerbot::config::{Config, Program};
+use partnerbot::delivery::{DeliveryConfig, Worker};
+use partnerbot::domain::Partner;
+use partnerbot::emulator::{Call, Emulator};
+use partnerbot::service::Requester;
+use partnerbot::simulate::{signing_headers, SlackUser};
+use partnerbot::store::Store;
+use secrecy::SecretString;
+use serde_json::Value;
+use sqlx::Connection;
+use std::time::Duration;
+use tower::ServiceExt;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// The Postgres server tests use; `.ci/run` makes sure it is up.
+pub fn postgres_base_url() -> String {
+    std::env::var("PARTNERBOT_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A database of the test's own: a SQLite file in a temp dir, or a fresh Postgres schema.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub async fn new(db: Db) -> TestDb {
+        match db {
+            Db::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                TestDb { url, _dir: Some(dir) }
+            }
+            Db::Postgres => {
+                sqlx::any::install_default_drivers();
+                let base = postgres_base_url();
+                let schema = format!("pbt_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = sqlx::AnyConnection::connect(&base).await.expect("Postgres must be running for the tests (see .ci/run)");
+                sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut conn).await.expect("create schema");
+                let sep = if base.contains('?') { '&' } else { '?' };
+                TestDb { url: format!("{base}{sep}options=-c%20search_path%3D{schema}"), _dir: None }
+            }
+        }
+    }
+
+    pub async fn store(&self) -> Store {
+        Store::open(&self.url).await.expect("store opens and migrates")
+    }
+}
+
+pub const SECRET: &str = "test-signing-secret";
+pub const MANAGER: &str = "U0MANAGER1";
+pub const MANAGERS_CHANNEL: &str = "C0MANAGERS";
+
+/// Partner A's user, in partner A's shared channel.
+pub fn alice() -> SlackUser {
+    SlackUser::new("U0ALICE", "T0GLOBEX", "C0GLOBEX")
+}
+
+/// Partner B's user, in partner B's shared channel.
+pub fn bob() -> SlackUser {
+    SlackUser::new("U0BOB", "T0INITECH", "C0INITECH")
+}
+
+pub fn manager_in(channel: &str) -> SlackUser {
+    SlackUser::new(MANAGER, "T0HOME", channel)
+}
+
+/// A delivery configuration that keeps tests quick but still exercises the real paths.
+pub fn fast_delivery() -> DeliveryConfig {
+    DeliveryConfig {
+        lease: Duration::from_secs(3),
+        batch: 20,
+        poll: Duration::from_millis(50),
+        channel_interval: Duration::from_millis(10),
+        backoff_base: Duration::from_millis(100),
+        backoff_max: Duration::from_millis(500),
+    }
+}
+
+pub fn config(slack_api_url: &str, database_url: &str) -> Config {
+    Config {
+        database_url: database_url.into(),
+        signing_secret: SecretString::from(SECRET),
+        bot_token: SecretString::from("xoxb-test-token"),
+        slack_api_url: slack_api_url.into(),
+        bind: "127.0.0.1:0".parse().expect("addr"),
+        program: Program::default(),
+    }
+}
+
+pub struct TestApp {
+    pub app: App,
+    pub emulator: Emulator,
+    pub db: TestDb,
+    pub store: Store,
+    triggers: std::sync::atomic::AtomicU64,
+}
+
+impl TestApp {
+    pub async fn spawn(db: Db) -> TestApp {
+        TestApp::spawn_with_clock(db, Clock::system()).await
+    }
+
+    pub async fn spawn_with_clock(db: Db, clock: Clock) -> TestApp {
+        let db = TestDb::new(db).await;
+        let emulator = Emulator::start().await.expect("emulator starts");
+        let store = db.store().await;
+        let app = App::build(&config(&emulator.base_url, &db.url), store.clone(), clock, Some("T0HOME".into())).expect("app builds");
+        TestApp { app, emulator, db, store, triggers: Default::default() }
+    }
+
+    /// A second app instance (another replica) on the same database and emulator.
+    pub async fn replica(&self) -> App {
+        let store = self.db.store().await;
+        App::build(&config(&self.emulator.base_url, &self.db.url), store, Clock::system(), Some("T0HOME".into())).expect("replica builds")
+    }
+
+    pub fn worker(&self) -> Worker {
+        self.app.worker(fast_delivery())
+    }
+
+    /// Sends a request with a body signed now; returns status and body text.
+    pub async fn post_signed(&self, path: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, String) {
+        let headers = signing_headers(SECRET, self.app.clock.now().timestamp(), &body);
+        self.post(path, content_type, body, &headers).await
+    }
+
+    pub async fn post(&self, path: &str, content_type: &str, body: Vec<u8>, headers: &[(&str, String)]) -> (StatusCode, String) {
+        let mut request = Request::post(path).header("content-type", content_type);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let response = self.app.router.clone().oneshot(request.body(Body::from(body)).expect("request")).await.expect("router answers");
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body");
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, String) {
+        let response = self.app.router.clone().oneshot(Request::get(path).body(Body::empty()).expect("request")).await.expect("answers");
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body");
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    fn next_trigger(&self) -> String {
+        let n = self.triggers.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        format!("{n}.1000.trigger")
+    }
+
+    /// Types a slash command; returns the JSON answer (Null for an empty 200).
+    pub async fn slash(&self, who: &SlackUser, command: &str, text: &str) -> Value {
+        let body = who.command(command, text, &self.next_trigger());
+        let (status, text) = self.post_signed("/slack/commands", "application/x-www-form-urlencoded", body).await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("JSON answer") }
+    }
+
+    pub async fn deal(&self, who: &SlackUser, text: &str) -> Value {
+        self.slash(who, "/deal", text).await
+    }
+
+    /// Types `/deal` and returns the view the bot opened.
+    pub async fn open_modal(&self, who: &SlackUser) -> Value {
+        let before = self.emulator.calls_to("views.open").len();
+        let answer = self.deal(who, "").await;
+        assert_eq!(answer, Value::Null, "opening the modal answers with an empty 200");
+        let calls = self.emulator.calls_to("views.open");
+        assert_eq!(calls.len(), before + 1, "views.open was called once");
+        calls[before].params["view"].clone()
+    }
+
+    /// Submits a view with values; returns the JSON answer.
+    pub async fn submit(&self, who: &SlackUser, view_id: &str, view: &Value, values: &[(&str, &str)]) -> Value {
+        let body = who.submit_view(view_id, view, values);
+        let (status, text) = self.post_signed("/slack/interactions", "application/x-www-form-urlencoded", body).await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("JSON answer") }
+    }
+
+    pub async fn link(&self, name: &str, partner_type: &str, channel: &str, team: &str) -> Partner {
+        self.app.service.add_partner(&Requester::Cli, name, partner_type, channel, Some(team.into())).await.expect("partner links")
+    }
+
+    /// Links Globex (alice) and Initech (bob).
+    pub async fn link_both(&self) -> (Partner, Partner) {
+        (self.link("Globex Resellers", "reseller", "C0GLOBEX", "T0GLOBEX").await, self.link("Initech", "referral", "C0INITECH", "T0INITECH").await)
+    }
+
+    /// Runs delivery rounds until the outbox is empty (or panics after `within`).
+    pub async fn deliver_all(&self) {
+        let worker = self.worker();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while self.store.outbox_depth().await.expect("depth") > 0 {
+            assert!(tokio::time::Instant::now() < deadline, "outbox did not drain");
+            if worker.run_once().await.expect("delivery round") == 0 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+
+    /// Messages that landed in `channel` (posted, not ephemeral).
+    pub fn posted_to(&self, channel: &str) -> Vec<Call> {
+        self.emulator.delivered().into_iter().filter(|c| c.method == "chat.postMessage" && c.params["channel"] == channel).collect()
+    }
+}
+
+/// A valid registration form, as `block_id → value`.
+pub fn valid_form(company: &str) -> Vec<(&'static str, String)> {
+    let close = (chrono::Utc::now().date_naive() + chrono::Duration::days(60)).to_string();
+    vec![
+        ("company", company.to_string()),
+        ("domain", "https://www.acme-rockets.com/".into()),
+        ("contact_name", "Wile E. Coyote".into()),
+        ("contact_email", "wile@acme-rockets.com".into()),
+        ("amount", "50,000".into()),
+        ("currency", "USD".into()),
+        ("close_date", close),
+        ("stage", "qualified".into()),
+        ("products", "Rocket skates".into()),
+        ("notes", String::new()),
+    ]
+}
+
+pub fn as_refs<'a>(values: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    values.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// Every string anywhere in a JSON value.
+pub fn strings(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => items.iter().flat_map(strings).collect(),
+        Value::Object(map) => map.values().flat_map(strings).collect(),
+        _ => vec![],
+    }
+}
+
+/// Runs an async test body once on SQLite and once on Postgres.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Db::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::Db::Postgres).await
+            }
+        }
+    };
+}

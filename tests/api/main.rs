@@ -1,0 +1,12 @@
+//! API tests: the real router, store and delivery worker against the Slack emulator.
+
+mod helpers;
+
+mod delivery;
+mod escaping;
+mod events;
+mod fixtures;
+mod privacy;
+mod registration;
+mod signatures;
+mod store;
