@@ -353,7 +353,7 @@ impl DealDraft {
         let dotted = |w: &&str| w.contains('.') && !looks_numeric(w);
         // Without a dotted word, the word before the amount is the (bad) domain: "Acme acme 500"
         // is then told that "acme" is not a domain, like the form would say.
-        let before_amount = || words.iter().skip(2).position(|w| w.starts_with(|c: char| c.is_ascii_digit())).map(|i| i + 1);
+        let before_amount = || words.iter().skip(2).position(|w| w.starts_with(|c: char| c.is_ascii_digit()));
         let position = words.iter().skip(1).position(|w| dotted(w) && normalise_domain(w).is_ok())
             .or_else(|| words.iter().skip(1).position(dotted))
             .or_else(before_amount);

@@ -114,8 +114,13 @@ async fn two_instances_deliver_a_burst_exactly_once_even_when_one_dies(db: Db) {
     let _ = a.await;
     drop(stop_a);
     assert!(app.emulator.wait_until(Duration::from_secs(60), |e| e.delivered().len() >= 200).await, "all 200 arrive");
-    // Give a duplicate, if there were one, time to show up.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Rows A had sent but not yet recorded stay leased until the lease runs out; B then takes
+    // them over, finds them in the channel history and records them without posting again.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while app.store.outbox_depth().await.expect("depth") > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "B took over everything A left");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let _ = stop_b.send(true);
     let _ = b.await;
     let landed = landed_per_outbox_id(&app);
