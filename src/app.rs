@@ -30,14 +30,29 @@ pub struct App {
 
 impl App {
     /// Builds the app over an open, migrated `store`. `home_team` is our Slack team, if known.
-    pub fn build(config: &Config, store: Store, clock: Clock, home_team: Option<String>) -> anyhow::Result<App> {
+    pub fn build(
+        config: &Config,
+        store: Store,
+        clock: Clock,
+        home_team: Option<String>,
+    ) -> anyhow::Result<App> {
         let templates = Arc::new(Templates::load()?);
         let program = Arc::new(config.program.clone());
-        let render = Renderer::new(templates, &program.program.name, &program.program.default_currency);
+        let render = Renderer::new(
+            templates,
+            &program.program.name,
+            &program.program.default_currency,
+        );
         let slack = SlackApi::new(&config.slack_api_url, &config.bot_token)?;
         let outbox_ready = Arc::new(Notify::new());
         let metrics = Arc::new(Metrics::new());
-        let service = Service::new(store.clone(), render, program, clock.clone(), outbox_ready.clone());
+        let service = Service::new(
+            store.clone(),
+            render,
+            program,
+            clock.clone(),
+            outbox_ready.clone(),
+        );
         let state = AppState {
             service: service.clone(),
             slack: slack.clone(),
@@ -46,12 +61,27 @@ impl App {
             metrics: metrics.clone(),
             home_team,
         };
-        Ok(App { router: router(state), service, store, slack, metrics, clock, outbox_ready })
+        Ok(App {
+            router: router(state),
+            service,
+            store,
+            slack,
+            metrics,
+            clock,
+            outbox_ready,
+        })
     }
 
     /// A delivery worker for this app (each call makes a worker with its own lease id).
     pub fn worker(&self, config: DeliveryConfig) -> Worker {
-        Worker::new(self.store.clone(), self.slack.clone(), self.clock.clone(), self.metrics.clone(), config, self.outbox_ready.clone())
+        Worker::new(
+            self.store.clone(),
+            self.slack.clone(),
+            self.clock.clone(),
+            self.metrics.clone(),
+            config,
+            self.outbox_ready.clone(),
+        )
     }
 }
 
@@ -61,7 +91,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let slack = SlackApi::new(&config.slack_api_url, &config.bot_token)?;
     let home_team = match slack.auth_test().await {
         Ok(me) => {
-            tracing::info!(team_id = me["team_id"].as_str().unwrap_or("-"), bot_user = me["user_id"].as_str().unwrap_or("-"), "Slack token accepted");
+            tracing::info!(
+                team_id = me["team_id"].as_str().unwrap_or("-"),
+                bot_user = me["user_id"].as_str().unwrap_or("-"),
+                "Slack token accepted"
+            );
             me["team_id"].as_str().map(str::to_string)
         }
         // Start anyway: Slack may be briefly unreachable, and deliveries retry on their own.
@@ -73,9 +107,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let app = App::build(&config, store, Clock::system(), home_team)?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker = tokio::spawn(app.worker(DeliveryConfig::default()).run(stop_rx));
-    let listener = tokio::net::TcpListener::bind(config.bind).await.with_context(|| format!("binding {}", config.bind))?;
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("binding {}", config.bind))?;
     tracing::info!(bind = %config.bind, "partnerbot listening");
-    axum::serve(listener, app.router.clone()).with_graceful_shutdown(shutdown_signal()).await.context("serving HTTP")?;
+    axum::serve(listener, app.router.clone())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")?;
     let _ = stop_tx.send(true);
     let _ = worker.await;
     Ok(())

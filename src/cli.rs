@@ -75,17 +75,37 @@ async fn partners(command: PartnersCommand) -> anyhow::Result<()> {
     let store = Store::open(&url).await?;
     let service = offline_service(store, program)?;
     match command {
-        PartnersCommand::Add { name, partner_type, slack_channel, slack_team } => {
+        PartnersCommand::Add {
+            name,
+            partner_type,
+            slack_channel,
+            slack_team,
+        } => {
             let partner = service
-                .add_partner(&Requester::Cli, &name, &partner_type, &slack_channel, slack_team)
+                .add_partner(
+                    &Requester::Cli,
+                    &name,
+                    &partner_type,
+                    &slack_channel,
+                    slack_team,
+                )
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("added partner {} “{}” ({}) linked to {}", partner.id, partner.name, partner.partner_type, partner.slack_channel);
+            println!(
+                "added partner {} “{}” ({}) linked to {}",
+                partner.id, partner.name, partner.partner_type, partner.slack_channel
+            );
             println!("a welcome message is queued for the channel; `partnerbot serve` delivers it");
         }
         PartnersCommand::List => {
-            let partners = service.list_partners(&Requester::Cli).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("{:<6} {:<32} {:<11} {:<11} {:<12} {}", "ID", "NAME", "TYPE", "TIER", "CHANNEL", "TEAM");
+            let partners = service
+                .list_partners(&Requester::Cli)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{:<6} {:<32} {:<11} {:<11} {:<12} {}",
+                "ID", "NAME", "TYPE", "TIER", "CHANNEL", "TEAM"
+            );
             for p in &partners {
                 println!(
                     "{:<6} {:<32} {:<11} {:<11} {:<12} {}",
@@ -106,6 +126,16 @@ async fn partners(command: PartnersCommand) -> anyhow::Result<()> {
 /// A service for command-line use: no Slack calls happen, messages only go to the outbox.
 fn offline_service(store: Store, program: Program) -> anyhow::Result<crate::service::Service> {
     let templates = std::sync::Arc::new(crate::templates::Templates::load()?);
-    let render = crate::slack::Renderer::new(templates, &program.program.name, &program.program.default_currency);
-    Ok(crate::service::Service::new(store, render, std::sync::Arc::new(program), crate::clock::Clock::system(), Default::default()))
+    let render = crate::slack::Renderer::new(
+        templates,
+        &program.program.name,
+        &program.program.default_currency,
+    );
+    Ok(crate::service::Service::new(
+        store,
+        render,
+        std::sync::Arc::new(program),
+        crate::clock::Clock::system(),
+        Default::default(),
+    ))
 }

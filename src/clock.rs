@@ -19,7 +19,10 @@ impl Clock {
 
     /// A clock stopped at `at`; [`Clock::advance`] moves it.
     pub fn fixed(at: DateTime<Utc>) -> Clock {
-        Clock { offset_ms: Arc::default(), frozen_ms: Some(Arc::new(AtomicI64::new(at.timestamp_millis()))) }
+        Clock {
+            offset_ms: Arc::default(),
+            frozen_ms: Some(Arc::new(AtomicI64::new(at.timestamp_millis()))),
+        }
     }
 
     /// Now, in UTC.

@@ -53,7 +53,10 @@ pub struct ConfigError {
 }
 
 fn config_error(setting: &str, problem: impl Into<String>) -> ConfigError {
-    ConfigError { setting: setting.to_string(), problem: problem.into() }
+    ConfigError {
+        setting: setting.to_string(),
+        problem: problem.into(),
+    }
 }
 
 /// Reads one variable through `lookup` (the process environment in production).
@@ -67,19 +70,36 @@ impl Config {
 
     /// Same as [`Config::from_env`] but over any variable source (tests).
     pub fn from_lookup(lookup: Lookup<'_>) -> Result<Config, ConfigError> {
-        let signing_secret = required(lookup, "SLACK_SIGNING_SECRET", "copy it from your Slack app's Basic Information page")?;
-        let bot_token = required(lookup, "SLACK_BOT_TOKEN", "copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions")?;
+        let signing_secret = required(
+            lookup,
+            "SLACK_SIGNING_SECRET",
+            "copy it from your Slack app's Basic Information page",
+        )?;
+        let bot_token = required(
+            lookup,
+            "SLACK_BOT_TOKEN",
+            "copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions",
+        )?;
         if !bot_token.starts_with("xoxb-") {
-            return Err(config_error("SLACK_BOT_TOKEN", "is not a bot token: it must start with xoxb-"));
+            return Err(config_error(
+                "SLACK_BOT_TOKEN",
+                "is not a bot token: it must start with xoxb-",
+            ));
         }
         let slack_api_url = lookup("SLACK_API_URL").unwrap_or_else(|| DEFAULT_SLACK_API_URL.into());
         if !(slack_api_url.starts_with("https://") || slack_api_url.starts_with("http://")) {
-            return Err(config_error("SLACK_API_URL", format!("“{slack_api_url}” is not an http(s) URL")));
+            return Err(config_error(
+                "SLACK_API_URL",
+                format!("“{slack_api_url}” is not an http(s) URL"),
+            ));
         }
         let bind_text = lookup("PARTNERBOT_BIND").unwrap_or_else(|| DEFAULT_BIND.into());
-        let bind = bind_text
-            .parse()
-            .map_err(|_| config_error("PARTNERBOT_BIND", format!("“{bind_text}” is not an address like 127.0.0.1:3000")))?;
+        let bind = bind_text.parse().map_err(|_| {
+            config_error(
+                "PARTNERBOT_BIND",
+                format!("“{bind_text}” is not an address like 127.0.0.1:3000"),
+            )
+        })?;
         Ok(Config {
             database_url: database_url(lookup)?,
             signing_secret: SecretString::from(signing_secret),
@@ -105,7 +125,13 @@ pub fn database_url(lookup: Lookup<'_>) -> Result<String, ConfigError> {
     if known.iter().any(|p| url.starts_with(p)) {
         Ok(url)
     } else {
-        Err(config_error("DATABASE_URL", format!("“{}” is neither sqlite:… nor postgres://…", redact_url(&url))))
+        Err(config_error(
+            "DATABASE_URL",
+            format!(
+                "“{}” is neither sqlite:… nor postgres://…",
+                redact_url(&url)
+            ),
+        ))
     }
 }
 
@@ -142,7 +168,10 @@ pub struct ProgramSection {
 
 impl Default for ProgramSection {
     fn default() -> Self {
-        ProgramSection { name: "Acme Partner Program".into(), default_currency: "USD".into() }
+        ProgramSection {
+            name: "Acme Partner Program".into(),
+            default_currency: "USD".into(),
+        }
     }
 }
 
@@ -158,7 +187,10 @@ pub struct ManagersSection {
 
 impl Default for ManagersSection {
     fn default() -> Self {
-        ManagersSection { slack_users: vec!["U0MANAGER1".into()], slack_channel: "C0MANAGERS".into() }
+        ManagersSection {
+            slack_users: vec!["U0MANAGER1".into()],
+            slack_channel: "C0MANAGERS".into(),
+        }
     }
 }
 
@@ -167,27 +199,39 @@ impl Program {
     pub fn from_lookup(lookup: Lookup<'_>) -> Result<Program, ConfigError> {
         match lookup("PARTNERBOT_PROGRAM") {
             Some(path) => Program::load(Path::new(&path), "PARTNERBOT_PROGRAM"),
-            None if Path::new("program.toml").exists() => Program::load(Path::new("program.toml"), "program.toml"),
+            None if Path::new("program.toml").exists() => {
+                Program::load(Path::new("program.toml"), "program.toml")
+            }
             None => Ok(Program::default()),
         }
     }
 
     /// Reads and checks one program file.
     pub fn load(path: &Path, setting: &str) -> Result<Program, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| config_error(setting, format!("cannot read {}: {e}", PathBuf::from(path).display())))?;
-        Program::parse(&text).map_err(|e| config_error(&format!("{}: {}", path.display(), e.setting), e.problem))
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            config_error(
+                setting,
+                format!("cannot read {}: {e}", PathBuf::from(path).display()),
+            )
+        })?;
+        Program::parse(&text)
+            .map_err(|e| config_error(&format!("{}: {}", path.display(), e.setting), e.problem))
     }
 
     /// Parses and checks program-file text.
     pub fn parse(text: &str) -> Result<Program, ConfigError> {
         let program: Program = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
             let message = e.message().replace('\n', " ");
-            config_error("program file", match line {
-                Some(l) => format!("line {l}: {message}"),
-                None => message,
-            })
+            config_error(
+                "program file",
+                match line {
+                    Some(l) => format!("line {l}: {message}"),
+                    None => message,
+                },
+            )
         })?;
         program.check()?;
         Ok(program)
@@ -195,21 +239,32 @@ impl Program {
 
     fn check(&self) -> Result<(), ConfigError> {
         let code = self.program.default_currency.trim();
-        if code.len() != 3 || iso_currency::Currency::from_code(&code.to_ascii_uppercase()).is_none() {
-            return Err(config_error("program.default_currency", format!("“{code}” is not an ISO-4217 code such as USD or EUR")));
+        if code.len() != 3
+            || iso_currency::Currency::from_code(&code.to_ascii_uppercase()).is_none()
+        {
+            return Err(config_error(
+                "program.default_currency",
+                format!("“{code}” is not an ISO-4217 code such as USD or EUR"),
+            ));
         }
         if self.program.name.trim().is_empty() {
             return Err(config_error("program.name", "must not be empty"));
         }
         for user in &self.managers.slack_users {
             if !is_slack_id(user, &['U', 'W']) {
-                return Err(config_error("managers.slack_users", format!("“{user}” is not a Slack user id like U0123ABCD")));
+                return Err(config_error(
+                    "managers.slack_users",
+                    format!("“{user}” is not a Slack user id like U0123ABCD"),
+                ));
             }
         }
         if !is_slack_id(&self.managers.slack_channel, &['C', 'G']) {
             return Err(config_error(
                 "managers.slack_channel",
-                format!("“{}” is not a channel id like C0123ABCD (use the id, not the #name)", self.managers.slack_channel),
+                format!(
+                    "“{}” is not a channel id like C0123ABCD (use the id, not the #name)",
+                    self.managers.slack_channel
+                ),
             ));
         }
         Ok(())
@@ -236,7 +291,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
@@ -244,8 +302,11 @@ mod tests {
         Config::from_lookup(&|k| vars.get(k).cloned())
     }
 
-    const BASE: [(&str, &str); 3] =
-        [("SLACK_SIGNING_SECRET", "s3cret"), ("SLACK_BOT_TOKEN", "xoxb-1"), ("PARTNERBOT_PROGRAM", "/nonexistent/x.toml")];
+    const BASE: [(&str, &str); 3] = [
+        ("SLACK_SIGNING_SECRET", "s3cret"),
+        ("SLACK_BOT_TOKEN", "xoxb-1"),
+        ("PARTNERBOT_PROGRAM", "/nonexistent/x.toml"),
+    ];
 
     #[test]
     fn defaults_apply_when_optional_settings_are_absent() {
@@ -259,11 +320,26 @@ mod tests {
     #[test]
     fn each_missing_or_malformed_setting_is_named_in_one_line() {
         let cases: [(&[(&str, &str)], &str); 5] = [
-            (&[("SLACK_BOT_TOKEN", "xoxb-1")], "SLACK_SIGNING_SECRET: is not set"),
-            (&[("SLACK_SIGNING_SECRET", "s")], "SLACK_BOT_TOKEN: is not set"),
-            (&[BASE[0], ("SLACK_BOT_TOKEN", "xoxp-1")], "SLACK_BOT_TOKEN: is not a bot token"),
-            (&[BASE[0], BASE[1], ("PARTNERBOT_BIND", "nowhere")], "PARTNERBOT_BIND: “nowhere”"),
-            (&[BASE[0], BASE[1], ("DATABASE_URL", "mysql://x")], "DATABASE_URL: “mysql://x”"),
+            (
+                &[("SLACK_BOT_TOKEN", "xoxb-1")],
+                "SLACK_SIGNING_SECRET: is not set",
+            ),
+            (
+                &[("SLACK_SIGNING_SECRET", "s")],
+                "SLACK_BOT_TOKEN: is not set",
+            ),
+            (
+                &[BASE[0], ("SLACK_BOT_TOKEN", "xoxp-1")],
+                "SLACK_BOT_TOKEN: is not a bot token",
+            ),
+            (
+                &[BASE[0], BASE[1], ("PARTNERBOT_BIND", "nowhere")],
+                "PARTNERBOT_BIND: “nowhere”",
+            ),
+            (
+                &[BASE[0], BASE[1], ("DATABASE_URL", "mysql://x")],
+                "DATABASE_URL: “mysql://x”",
+            ),
         ];
         for (pairs, want) in cases {
             let err = load(pairs).expect_err(want).to_string();
@@ -271,15 +347,27 @@ mod tests {
             assert!(!err.contains('\n'), "{err}");
         }
         let err = load(&BASE).expect_err("missing file").to_string();
-        assert!(err.starts_with("PARTNERBOT_PROGRAM: cannot read /nonexistent/x.toml"), "{err}");
+        assert!(
+            err.starts_with("PARTNERBOT_PROGRAM: cannot read /nonexistent/x.toml"),
+            "{err}"
+        );
     }
 
     #[test]
     fn program_files_are_checked_key_by_key() {
         let cases = [
-            ("[program]\ndefault_currency = \"EURO\"\n", "program.default_currency"),
-            ("[managers]\nslack_channel = \"#managers\"\n", "managers.slack_channel"),
-            ("[managers]\nslack_users = [\"bob\"]\n", "managers.slack_users"),
+            (
+                "[program]\ndefault_currency = \"EURO\"\n",
+                "program.default_currency",
+            ),
+            (
+                "[managers]\nslack_channel = \"#managers\"\n",
+                "managers.slack_channel",
+            ),
+            (
+                "[managers]\nslack_users = [\"bob\"]\n",
+                "managers.slack_users",
+            ),
             ("[program]\nnmae = \"x\"\n", "line 2: unknown field `nmae`"),
             ("[program\n", "line 1"),
         ];
@@ -299,7 +387,13 @@ mod tests {
 
     #[test]
     fn passwords_in_database_urls_are_redacted() {
-        assert_eq!(redact_url("postgres://bot:hunter2@db/x"), "postgres://bot:***@db/x");
-        assert_eq!(redact_url("sqlite://partnerbot.db"), "sqlite://partnerbot.db");
+        assert_eq!(
+            redact_url("postgres://bot:hunter2@db/x"),
+            "postgres://bot:***@db/x"
+        );
+        assert_eq!(
+            redact_url("sqlite://partnerbot.db"),
+            "sqlite://partnerbot.db"
+        );
     }
 }

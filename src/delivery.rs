@@ -70,9 +70,25 @@ pub struct Worker {
 
 impl Worker {
     /// A worker with a fresh lease-owner id; `wake` is signalled when rows are queued.
-    pub fn new(store: Store, api: SlackApi, clock: Clock, metrics: Arc<Metrics>, config: DeliveryConfig, wake: Arc<Notify>) -> Worker {
+    pub fn new(
+        store: Store,
+        api: SlackApi,
+        clock: Clock,
+        metrics: Arc<Metrics>,
+        config: DeliveryConfig,
+        wake: Arc<Notify>,
+    ) -> Worker {
         let owner: Arc<str> = Arc::from(format!("worker-{}", uuid::Uuid::new_v4()));
-        Worker { store, api, clock, metrics, config, owner, pacer: Arc::default(), wake }
+        Worker {
+            store,
+            api,
+            clock,
+            metrics,
+            config,
+            owner,
+            pacer: Arc::default(),
+            wake,
+        }
     }
 
     /// Runs until `stop` turns true. Database errors are logged and retried after a pause.
@@ -104,7 +120,15 @@ impl Worker {
     /// Returns how many rows it handled.
     pub async fn run_once(&self) -> anyhow::Result<usize> {
         let lease_ms = i64::try_from(self.config.lease.as_millis()).unwrap_or(i64::MAX);
-        let rows = self.store.claim_outbox(&self.owner, self.clock.now_ms(), lease_ms, self.config.batch).await?;
+        let rows = self
+            .store
+            .claim_outbox(
+                &self.owner,
+                self.clock.now_ms(),
+                lease_ms,
+                self.config.batch,
+            )
+            .await?;
         let count = rows.len();
         let mut by_channel: HashMap<String, Vec<ClaimedMessage>> = HashMap::new();
         for row in rows {
@@ -127,18 +151,28 @@ impl Worker {
     async fn deliver(&self, row: ClaimedMessage) {
         if let Err(e) = self.try_deliver(&row).await {
             // The lease will expire and another round retries; nothing is lost.
-            tracing::error!(error = format!("{e:#}"), "could not record a delivery outcome");
+            tracing::error!(
+                error = format!("{e:#}"),
+                "could not record a delivery outcome"
+            );
         }
     }
 
     async fn try_deliver(&self, row: &ClaimedMessage) -> anyhow::Result<()> {
         let first_attempt = row.first_attempt_at.unwrap_or_else(|| self.clock.now_ms());
         if row.needs_check != 0 && row.ephemeral_user.is_none() {
-            match self.api.find_outbox_message(&row.channel, row.id, first_attempt).await {
+            match self
+                .api
+                .find_outbox_message(&row.channel, row.id, first_attempt)
+                .await
+            {
                 Ok(Some(ts)) => {
                     tracing::info!(ts = %ts, "an earlier attempt had arrived: not posting again");
                     self.metrics.observe_delivery("recovered");
-                    return self.store.mark_delivered(row.id, Some(&ts), self.clock.now_ms()).await;
+                    return self
+                        .store
+                        .mark_delivered(row.id, Some(&ts), self.clock.now_ms())
+                        .await;
                 }
                 Ok(None) => {}
                 Err(failure) => return self.handle_failure(row, failure, true).await,
@@ -149,33 +183,66 @@ impl Worker {
             fields.remove("response_type");
         }
         self.wait_turn(&row.channel).await;
-        match self.api.post_message(&row.channel, row.ephemeral_user.as_deref(), &payload, row.id).await {
+        match self
+            .api
+            .post_message(
+                &row.channel,
+                row.ephemeral_user.as_deref(),
+                &payload,
+                row.id,
+            )
+            .await
+        {
             Ok(ts) => {
                 self.metrics.observe_delivery("delivered");
                 tracing::info!(ts = ts.as_deref().unwrap_or("-"), "delivered");
-                self.store.mark_delivered(row.id, ts.as_deref(), self.clock.now_ms()).await
+                self.store
+                    .mark_delivered(row.id, ts.as_deref(), self.clock.now_ms())
+                    .await
             }
             Err(failure) => self.handle_failure(row, failure, false).await,
         }
     }
 
-    async fn handle_failure(&self, row: &ClaimedMessage, failure: ApiFailure, was_check: bool) -> anyhow::Result<()> {
+    async fn handle_failure(
+        &self,
+        row: &ClaimedMessage,
+        failure: ApiFailure,
+        was_check: bool,
+    ) -> anyhow::Result<()> {
         let now = self.clock.now_ms();
         match failure {
             ApiFailure::RateLimited { retry_after } => {
                 self.metrics.observe_delivery("rate_limited");
-                tracing::warn!(retry_after_ms = retry_after.as_millis() as u64, "Slack rate limit: pausing deliveries");
+                tracing::warn!(
+                    retry_after_ms = retry_after.as_millis() as u64,
+                    "Slack rate limit: pausing deliveries"
+                );
                 self.pause_all(retry_after);
                 let next = now + i64::try_from(retry_after.as_millis()).unwrap_or(i64::MAX / 2);
                 // A 429 means Slack did nothing; a pending check must still happen next time.
-                self.store.retry_later(row.id, next, "rate limited", was_check || row.needs_check != 0).await
+                self.store
+                    .retry_later(
+                        row.id,
+                        next,
+                        "rate limited",
+                        was_check || row.needs_check != 0,
+                    )
+                    .await
             }
             ApiFailure::Transient { reason, maybe_sent } => {
                 self.metrics.observe_delivery("retried");
                 let delay = self.backoff(row.attempts);
                 tracing::warn!(reason = %reason, retry_in_ms = delay.as_millis() as u64, "delivery failed; will retry");
                 let maybe = maybe_sent || was_check || row.needs_check != 0;
-                self.store.retry_later(row.id, now + i64::try_from(delay.as_millis()).unwrap_or(0), &reason, maybe).await
+                self.store
+                    .retry_later(
+                        row.id,
+                        now + i64::try_from(delay.as_millis()).unwrap_or(0),
+                        &reason,
+                        maybe,
+                    )
+                    .await
             }
             ApiFailure::Permanent { reason } => {
                 self.metrics.observe_delivery("failed");
@@ -188,7 +255,11 @@ impl Worker {
     /// Exponential backoff from the attempt number, with ±20 % jitter so replicas spread out.
     fn backoff(&self, attempts: i64) -> Duration {
         let exp = u32::try_from(attempts.clamp(1, 20) - 1).unwrap_or(0);
-        let base = self.config.backoff_base.saturating_mul(2u32.saturating_pow(exp)).min(self.config.backoff_max);
+        let base = self
+            .config
+            .backoff_base
+            .saturating_mul(2u32.saturating_pow(exp))
+            .min(self.config.backoff_max);
         let jitter = f64::from(uuid::Uuid::new_v4().as_bytes()[0]) / 255.0 * 0.4 + 0.8;
         base.mul_f64(jitter)
     }
@@ -201,11 +272,18 @@ impl Worker {
             if pacer.next_slot.len() > PACER_PRUNE_AT {
                 pacer.next_slot.retain(|_, at| *at > now);
             }
-            let mut start = pacer.next_slot.get(channel).copied().filter(|at| *at > now).unwrap_or(now);
+            let mut start = pacer
+                .next_slot
+                .get(channel)
+                .copied()
+                .filter(|at| *at > now)
+                .unwrap_or(now);
             if let Some(pause) = pacer.paused_until.filter(|p| *p > start) {
                 start = pause;
             }
-            pacer.next_slot.insert(channel.to_string(), start + self.config.channel_interval);
+            pacer
+                .next_slot
+                .insert(channel.to_string(), start + self.config.channel_interval);
             start
         };
         tokio::time::sleep_until(slot).await;

@@ -1,2 +1,333 @@
-//! demo placeholder
-pub async fn run() -> anyhow::Result<()> { anyhow::bail!("demo not built yet") }
+//! `partnerbot demo`: the registration story on a fresh machine. Starts the bot on a temporary
+//! SQLite database with the Slack emulator, then plays a manager and two partners over real
+//! signed HTTP requests, printing every answer and every message the bot posts. Any step that
+//! misbehaves makes it exit non-zero.
+
+use crate::app::App;
+use crate::clock::Clock;
+use crate::config::{Config, Program};
+use crate::delivery::DeliveryConfig;
+use crate::emulator::{readable, Emulator};
+use crate::service::Requester;
+use crate::simulate::{signing_headers, SlackUser};
+use crate::store::Store;
+use anyhow::{bail, ensure, Context};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+struct Demo {
+    http: reqwest::Client,
+    base: String,
+    secret: String,
+    emulator: Emulator,
+    app: App,
+    shown: usize,
+    trigger: u32,
+}
+
+/// Runs the demo end to end.
+pub async fn run() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir().context("creating a temporary directory")?;
+    let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("demo.db").display());
+    let emulator = Emulator::start().await?;
+    let secret = format!("demo-{}", uuid::Uuid::new_v4().simple());
+    let config = Config {
+        database_url: database_url.clone(),
+        signing_secret: SecretString::from(secret.clone()),
+        bot_token: SecretString::from("xoxb-demo-token"),
+        slack_api_url: emulator.base_url.clone(),
+        bind: "127.0.0.1:0".parse()?,
+        program: Program::default(),
+    };
+    let app = App::build(
+        &config,
+        Store::open(&database_url).await?,
+        Clock::system(),
+        Some("T0HOME".into()),
+    )?;
+    let listener = tokio::net::TcpListener::bind(config.bind).await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let router = app.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(
+        app.worker(DeliveryConfig {
+            poll: Duration::from_millis(100),
+            ..DeliveryConfig::default()
+        })
+        .run(stop_rx),
+    );
+
+    println!(
+        "partnerbot demo · {} · bot at {base} · Slack emulated at {}",
+        config.program.program.name, emulator.base_url
+    );
+    println!(
+        "database: {} (temporary)\n",
+        crate::config::redact_url(&database_url)
+    );
+    let mut demo = Demo {
+        http: reqwest::Client::new(),
+        base,
+        secret,
+        emulator,
+        app,
+        shown: 0,
+        trigger: 0,
+    };
+    let outcome = demo.play().await;
+    let _ = stop.send(true);
+    let _ = worker.await;
+    match outcome {
+        Ok(()) => {
+            println!("\n✔ demo finished: every step behaved as expected");
+            Ok(())
+        }
+        Err(e) => {
+            println!("\n✘ demo failed: {e:#}");
+            Err(e)
+        }
+    }
+}
+
+impl Demo {
+    async fn play(&mut self) -> anyhow::Result<()> {
+        let globex = SlackUser::new("U0ALICE", "T0GLOBEX", "C0GLOBEX");
+        let initech = SlackUser::new("U0BOB", "T0INITECH", "C0INITECH");
+        let manager = SlackUser::new("U0MANAGER1", "T0HOME", "C0INITECH");
+
+        step("operator", "partnerbot partners add \"Globex Resellers\" --type reseller --slack-channel C0GLOBEX --slack-team T0GLOBEX");
+        let partner = self
+            .app
+            .service
+            .add_partner(
+                &Requester::Cli,
+                "Globex Resellers",
+                "reseller",
+                "C0GLOBEX",
+                Some("T0GLOBEX".into()),
+            )
+            .await;
+        let partner = partner.map_err(|e| anyhow::anyhow!("{e}"))?;
+        say(&format!(
+            "added partner {} “{}” linked to {}",
+            partner.id, partner.name, partner.slack_channel
+        ));
+
+        self.emulator.set_channel("C0INITECH", json!({ "id": "C0INITECH", "is_ext_shared": true, "connected_team_ids": ["T0HOME", "T0INITECH"], "created": 0 }));
+        let answer = self
+            .slash(&manager, "/partners", "add Initech type=referral")
+            .await?;
+        expect(&answer, "Linked this channel to Initech")?;
+        self.flush(2).await?;
+
+        let answer = self.slash(&globex, "/deal", "").await?;
+        ensure!(
+            answer.is_null(),
+            "/deal should open a modal, not answer with text: {answer}"
+        );
+        let view = self
+            .emulator
+            .calls_to("views.open")
+            .last()
+            .map(|c| c.params["view"].clone())
+            .context("the bot did not call views.open")?;
+        let fields: Vec<&str> = view["blocks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|b| b["label"]["text"].as_str())
+            .collect();
+        say(&format!(
+            "[modal opened] “{}”: {}",
+            view["title"]["text"].as_str().unwrap_or_default(),
+            fields.join(" · ")
+        ));
+
+        let close = (chrono::Utc::now().date_naive() + chrono::Duration::days(45)).to_string();
+        let bad = [
+            ("company", "Acme Rockets"),
+            ("domain", "acme"),
+            ("contact_name", "Wile E. Coyote"),
+            ("contact_email", "wile.acme.com"),
+            ("amount", "50k€"),
+            ("currency", "USD"),
+            ("close_date", "2020-01-31"),
+            ("stage", "qualified"),
+        ];
+        step("U0ALICE (Globex)", "submits the form with a domain of “acme”, amount “50k€”, a past close date and an e-mail without @");
+        let answer = self.submit(&globex, "V0DEMO1", &view, &bad).await?;
+        ensure!(
+            answer["response_action"] == "errors",
+            "expected inline errors, got {answer}"
+        );
+        for (field, message) in answer["errors"].as_object().into_iter().flatten() {
+            say(&format!(
+                "[inline error] {field}: {}",
+                message.as_str().unwrap_or_default()
+            ));
+        }
+
+        let good = [
+            ("company", "Acme Rockets"),
+            ("domain", "https://www.acme-rockets.com/"),
+            ("contact_name", "Wile E. Coyote"),
+            ("contact_email", "wile@acme-rockets.com"),
+            ("amount", "50,000"),
+            ("currency", "USD"),
+            ("close_date", close.as_str()),
+            ("stage", "qualified"),
+            ("products", "Rocket skates, portable holes"),
+        ];
+        step("U0ALICE (Globex)", "fixes the fields and submits again");
+        let answer = self.submit(&globex, "V0DEMO1", &view, &good).await?;
+        ensure!(
+            answer["response_action"] == "update",
+            "expected the confirmation view, got {answer}"
+        );
+        say(&format!("[modal updated] {}", readable(&answer["view"])));
+        self.flush(2).await?;
+
+        let answer = self
+            .slash(
+                &initech,
+                "/deal",
+                "register Initrode <!channel> & Sons initrode.com 25000 EUR",
+            )
+            .await?;
+        expect(&answer, "Registered")?;
+        self.flush(2).await?;
+        let raw = self
+            .emulator
+            .delivered()
+            .iter()
+            .filter_map(|c| c.params["text"].as_str().map(str::to_string))
+            .find(|t| t.contains("Initrode"));
+        let raw = raw.context("the confirmation for Initrode did not arrive")?;
+        ensure!(
+            raw.contains("&lt;!channel&gt; &amp; Sons") && !raw.contains("<!channel>"),
+            "the company name was not escaped: {raw}"
+        );
+        say("[escaping] Slack received the name as “Initrode &lt;!channel&gt; &amp; Sons”: it shows as text and pings nobody");
+
+        let answer = self.slash(&globex, "/deal", "list").await?;
+        expect(&answer, "Acme Rockets")?;
+        ensure!(
+            !readable(&answer).contains("Initrode"),
+            "Globex must not see Initech's deal"
+        );
+
+        let answer = self.slash(&initech, "/deal", "show D-1").await?;
+        expect(&answer, "There is no deal D-1 that you can see")?;
+
+        let posted = self.emulator.delivered().len();
+        ensure!(
+            posted == 6,
+            "expected 6 messages (2 welcomes, 2 confirmations, 2 review cards), Slack got {posted}"
+        );
+        Ok(())
+    }
+
+    async fn send(&self, path: &str, content_type: &str, body: Vec<u8>) -> anyhow::Result<Value> {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", content_type);
+        for (name, value) in signing_headers(&self.secret, chrono::Utc::now().timestamp(), &body) {
+            request = request.header(name, value);
+        }
+        let response = request
+            .body(body)
+            .send()
+            .await
+            .with_context(|| format!("POST {path}"))?;
+        let status = response.status();
+        let text = response.text().await?;
+        if !status.is_success() {
+            bail!("POST {path} answered {status}: {text}");
+        }
+        Ok(if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).with_context(|| format!("POST {path} answered non-JSON"))?
+        })
+    }
+
+    async fn slash(&mut self, who: &SlackUser, command: &str, text: &str) -> anyhow::Result<Value> {
+        step(
+            &format!("{} in {}", who.user, who.channel),
+            &format!("{command} {text}"),
+        );
+        self.trigger += 1;
+        let answer = self
+            .send(
+                "/slack/commands",
+                "application/x-www-form-urlencoded",
+                who.command(command, text, &format!("{}.42.demo", self.trigger)),
+            )
+            .await?;
+        if !answer.is_null() {
+            say(&format!("[only you can see this] {}", readable(&answer)));
+        }
+        Ok(answer)
+    }
+
+    async fn submit(
+        &self,
+        who: &SlackUser,
+        view_id: &str,
+        view: &Value,
+        values: &[(&str, &str)],
+    ) -> anyhow::Result<Value> {
+        self.send(
+            "/slack/interactions",
+            "application/x-www-form-urlencoded",
+            who.submit_view(view_id, view, values),
+        )
+        .await
+    }
+
+    /// Waits for `expected` new messages to reach Slack and prints them.
+    async fn flush(&mut self, expected: usize) -> anyhow::Result<()> {
+        let want = self.shown + expected;
+        if !self
+            .emulator
+            .wait_until(Duration::from_secs(15), |e| e.delivered().len() >= want)
+            .await
+        {
+            bail!(
+                "expected {expected} new message(s) in Slack; {} arrived",
+                self.emulator.delivered().len() - self.shown
+            );
+        }
+        for call in &self.emulator.delivered()[self.shown..] {
+            let channel = call.params["channel"].as_str().unwrap_or_default();
+            println!("  📨 bot posted in {channel}:");
+            for line in readable(&call.params).lines() {
+                println!("     │ {line}");
+            }
+        }
+        self.shown = self.emulator.delivered().len();
+        Ok(())
+    }
+}
+
+fn step(who: &str, what: &str) {
+    println!("\n▶ {who}: {what}");
+}
+
+fn say(text: &str) {
+    for (i, line) in text.lines().enumerate() {
+        println!("  {} {line}", if i == 0 { "↳" } else { " " });
+    }
+}
+
+fn expect(answer: &Value, needle: &str) -> anyhow::Result<()> {
+    let text = readable(answer);
+    ensure!(
+        text.contains(needle),
+        "expected “{needle}” in the answer, got: {text}"
+    );
+    Ok(())
+}

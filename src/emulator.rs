@@ -55,7 +55,9 @@ type Shared = Arc<Mutex<Inner>>;
 
 fn lock(state: &Shared) -> MutexGuard<'_, Inner> {
     // A panic in another test thread must not hide this one's calls.
-    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A running emulator; dropping it stops the server.
@@ -76,7 +78,9 @@ impl Emulator {
     /// Starts on a random free port of 127.0.0.1.
     pub async fn start() -> anyhow::Result<Emulator> {
         let state: Shared = Arc::default();
-        let app = Router::new().route("/api/{method}", any(handle)).with_state(state.clone());
+        let app = Router::new()
+            .route("/api/{method}", any(handle))
+            .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let server = tokio::spawn(async move {
@@ -84,14 +88,20 @@ impl Emulator {
                 tracing::error!(error = %e, "Slack emulator stopped");
             }
         });
-        Ok(Emulator { base_url: format!("http://{addr}/api"), state, server })
+        Ok(Emulator {
+            base_url: format!("http://{addr}/api"),
+            state,
+            server,
+        })
     }
 
     /// Queues `fault` for the next `times` calls of `method` (any method when `None`).
     pub fn inject(&self, method: Option<&str>, fault: Fault, times: usize) {
         let mut inner = lock(&self.state);
         for _ in 0..times {
-            inner.faults.push_back((method.map(str::to_string), fault.clone()));
+            inner
+                .faults
+                .push_back((method.map(str::to_string), fault.clone()));
         }
     }
 
@@ -122,7 +132,10 @@ impl Emulator {
 
     /// Calls of one method.
     pub fn calls_to(&self, method: &str) -> Vec<Call> {
-        self.calls().into_iter().filter(|c| c.method == method).collect()
+        self.calls()
+            .into_iter()
+            .filter(|c| c.method == method)
+            .collect()
     }
 
     /// Messages that really landed (posted and kept), in order: `chat.postMessage` and
@@ -130,7 +143,10 @@ impl Emulator {
     pub fn delivered(&self) -> Vec<Call> {
         self.calls()
             .into_iter()
-            .filter(|c| (c.method == "chat.postMessage" || c.method == "chat.postEphemeral") && (c.status == 200 || c.params["_acted"] == true))
+            .filter(|c| {
+                (c.method == "chat.postMessage" || c.method == "chat.postEphemeral")
+                    && (c.status == 200 || c.params["_acted"] == true)
+            })
             .filter(|c| c.params["_ok"] == true)
             .collect()
     }
@@ -151,7 +167,10 @@ impl Emulator {
 }
 
 fn take_fault(inner: &mut Inner, method: &str) -> Option<Fault> {
-    let at = inner.faults.iter().position(|(m, _)| m.as_deref().is_none_or(|m| m == method))?;
+    let at = inner
+        .faults
+        .iter()
+        .position(|(m, _)| m.as_deref().is_none_or(|m| m == method))?;
     inner.faults.remove(at).map(|(_, f)| f)
 }
 
@@ -160,7 +179,10 @@ fn parse_params(query: HashMap<String, String>, headers: &HeaderMap, body: &[u8]
     for (k, v) in query {
         params.insert(k, json!(v));
     }
-    let is_json = headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("json"));
+    let is_json = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
     if is_json {
         if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) {
             params.extend(map);
@@ -168,7 +190,10 @@ fn parse_params(query: HashMap<String, String>, headers: &HeaderMap, body: &[u8]
     } else if let Ok(form) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body) {
         for (k, v) in form {
             // Slack accepts JSON-encoded structures in form fields (blocks, view).
-            let value = serde_json::from_str::<Value>(&v).ok().filter(|j| j.is_object() || j.is_array()).unwrap_or(json!(v));
+            let value = serde_json::from_str::<Value>(&v)
+                .ok()
+                .filter(|j| j.is_object() || j.is_array())
+                .unwrap_or(json!(v));
             params.insert(k, value);
         }
     }
@@ -184,13 +209,20 @@ async fn handle(
 ) -> Response {
     let arrived = std::time::Instant::now();
     let mut params = parse_params(query, &headers, &body);
-    let authed = headers.get("authorization").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("Bearer xoxb-"));
+    let authed = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer xoxb-"));
     let fault = take_fault(&mut lock(&state), &method);
     if let Some(Fault::Slow(pause)) = &fault {
         tokio::time::sleep(*pause).await;
     }
     let (status, answer, retry_after) = match &fault {
-        Some(Fault::RateLimited { retry_after_secs }) => (429, json!({ "ok": false, "error": "ratelimited" }), Some(*retry_after_secs)),
+        Some(Fault::RateLimited { retry_after_secs }) => (
+            429,
+            json!({ "ok": false, "error": "ratelimited" }),
+            Some(*retry_after_secs),
+        ),
         Some(Fault::ServerError) => (500, json!({ "ok": false, "error": "internal_error" }), None),
         Some(Fault::SlackError(code)) => (200, json!({ "ok": false, "error": code }), None),
         _ if !authed => (200, json!({ "ok": false, "error": "not_authed" }), None),
@@ -205,8 +237,17 @@ async fn handle(
     if params.get("_ok").is_none() {
         params["_ok"] = json!(status == 200 && answer["ok"] == true);
     }
-    lock(&state).calls.push(Call { method, params, status, at: arrived });
-    let mut response = (StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), axum::Json(answer)).into_response();
+    lock(&state).calls.push(Call {
+        method,
+        params,
+        status,
+        at: arrived,
+    });
+    let mut response = (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        axum::Json(answer),
+    )
+        .into_response();
     if let Some(secs) = retry_after {
         if let Ok(v) = secs.to_string().parse() {
             response.headers_mut().insert("retry-after", v);
@@ -225,11 +266,17 @@ fn next_ts(inner: &mut Inner) -> String {
 fn act(inner: &mut Inner, method: &str, params: &Value) -> Value {
     let channel = params["channel"].as_str().unwrap_or_default().to_string();
     match method {
-        "auth.test" => json!({ "ok": true, "url": "https://emulated.slack.com/", "team": "Emulated", "user": "partnerbot",
-                               "team_id": "T0HOME", "user_id": "U0BOT", "bot_id": "B0BOT" }),
-        "chat.postMessage" | "chat.update" if channel.is_empty() => json!({ "ok": false, "error": "channel_not_found" }),
+        "auth.test" => {
+            json!({ "ok": true, "url": "https://emulated.slack.com/", "team": "Emulated", "user": "partnerbot",
+                               "team_id": "T0HOME", "user_id": "U0BOT", "bot_id": "B0BOT" })
+        }
+        "chat.postMessage" | "chat.update" if channel.is_empty() => {
+            json!({ "ok": false, "error": "channel_not_found" })
+        }
         "chat.postMessage" => {
-            if params["text"].as_str().unwrap_or_default().is_empty() && !params["blocks"].is_array() {
+            if params["text"].as_str().unwrap_or_default().is_empty()
+                && !params["blocks"].is_array()
+            {
                 return json!({ "ok": false, "error": "no_text" });
             }
             let ts = next_ts(inner);
@@ -240,11 +287,17 @@ fn act(inner: &mut Inner, method: &str, params: &Value) -> Value {
             if let Some(thread) = params["thread_ts"].as_str() {
                 message["thread_ts"] = json!(thread);
             }
-            inner.history.entry(channel.clone()).or_default().push(message.clone());
+            inner
+                .history
+                .entry(channel.clone())
+                .or_default()
+                .push(message.clone());
             json!({ "ok": true, "channel": channel, "ts": ts, "message": message })
         }
         "chat.postEphemeral" => json!({ "ok": true, "message_ts": next_ts(inner) }),
-        "chat.update" => json!({ "ok": true, "channel": channel, "ts": params["ts"], "text": params["text"] }),
+        "chat.update" => {
+            json!({ "ok": true, "channel": channel, "ts": params["ts"], "text": params["text"] })
+        }
         "views.open" | "views.update" | "views.push" => {
             let mut view = params["view"].clone();
             view["id"] = json!(format!("V{:08}", inner.seq));
@@ -253,21 +306,34 @@ fn act(inner: &mut Inner, method: &str, params: &Value) -> Value {
         }
         "users.info" => {
             let user = params["user"].as_str().unwrap_or_default();
-            let info = inner.users.get(user).cloned().unwrap_or_else(|| json!({ "id": user, "name": user.to_lowercase(), "tz": "UTC", "tz_offset": 0 }));
+            let info = inner.users.get(user).cloned().unwrap_or_else(
+                || json!({ "id": user, "name": user.to_lowercase(), "tz": "UTC", "tz_offset": 0 }),
+            );
             json!({ "ok": true, "user": info })
         }
         "conversations.info" => match inner.channels.get(&channel) {
             Some(info) => json!({ "ok": true, "channel": info }),
-            None => json!({ "ok": true, "channel": { "id": channel, "name": channel.to_lowercase(), "is_channel": true, "created": 0 } }),
+            None => {
+                json!({ "ok": true, "channel": { "id": channel, "name": channel.to_lowercase(), "is_channel": true, "created": 0 } })
+            }
         },
         "conversations.history" => {
-            let oldest: f64 = params["oldest"].as_str().and_then(|s| s.parse().ok()).unwrap_or(0.0);
+            let oldest: f64 = params["oldest"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0.0);
             let messages: Vec<Value> = inner
                 .history
                 .get(&channel)
                 .into_iter()
                 .flatten()
-                .filter(|m| m["ts"].as_str().and_then(|t| t.parse::<f64>().ok()).unwrap_or(0.0) >= oldest)
+                .filter(|m| {
+                    m["ts"]
+                        .as_str()
+                        .and_then(|t| t.parse::<f64>().ok())
+                        .unwrap_or(0.0)
+                        >= oldest
+                })
                 .rev()
                 .cloned()
                 .collect();
@@ -285,7 +351,12 @@ pub fn readable(params: &Value) -> String {
         if let Some(t) = block["text"]["text"].as_str() {
             lines.push(t.to_string());
         }
-        for item in block["fields"].as_array().into_iter().flatten().chain(block["elements"].as_array().into_iter().flatten()) {
+        for item in block["fields"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .chain(block["elements"].as_array().into_iter().flatten())
+        {
             if let Some(t) = item["text"].as_str() {
                 lines.push(t.replace('\n', ": "));
             }
@@ -294,5 +365,9 @@ pub fn readable(params: &Value) -> String {
     if lines.is_empty() {
         lines.push(params["text"].as_str().unwrap_or_default().to_string());
     }
-    lines.join("\n").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    lines
+        .join("\n")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }

@@ -1,17 +1,17 @@
 //! partnerbot: a Slack bot that runs a B2B partner program.
 
-pub mod clock;
-pub mod config;
-pub mod domain;
-pub mod store;
-pub mod slack;
-pub mod templates;
-pub mod emulator;
-pub mod service;
-pub mod delivery;
-pub mod metrics;
-pub mod http;
 pub mod app;
 pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod delivery;
 pub mod demo;
+pub mod domain;
+pub mod emulator;
+pub mod http;
+pub mod metrics;
+pub mod service;
 pub mod simulate;
+pub mod slack;
+pub mod store;
+pub mod templates;

@@ -7,9 +7,12 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let filter = EnvFilter::try_from_env("PARTNERBOT_LOG").unwrap_or_else(|_| EnvFilter::new(default_filter(&cli)));
+    let filter = EnvFilter::try_from_env("PARTNERBOT_LOG")
+        .unwrap_or_else(|_| EnvFilter::new(default_filter(&cli)));
     let json = std::env::var("PARTNERBOT_LOG_FORMAT").is_ok_and(|f| f == "json");
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -28,7 +31,7 @@ async fn main() -> std::process::ExitCode {
 /// The demo prints a conversation on stdout; its logs would only get in the way.
 fn default_filter(cli: &Cli) -> &'static str {
     match cli.command {
-        cli::Command::Demo => "warn",
+        cli::Command::Demo => "error",
         _ => "info,sqlx=warn",
     }
 }

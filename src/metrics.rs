@@ -49,29 +49,62 @@ impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::with_prefix("partnerbot");
         let requests = Family::<RequestLabels, Counter>::default();
-        let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| Histogram::new(LATENCY_BUCKETS));
+        let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(LATENCY_BUCKETS)
+        });
         let deliveries = Family::<DeliveryLabels, Counter>::default();
         let outbox_depth = Gauge::default();
-        registry.register("http_requests", "HTTP requests by route and outcome", requests.clone());
-        registry.register("http_request_duration_seconds", "HTTP request latency by route", latency.clone());
+        registry.register(
+            "http_requests",
+            "HTTP requests by route and outcome",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by route",
+            latency.clone(),
+        );
         registry.register(
             "deliveries",
             "Outbox delivery attempts by outcome (delivered, recovered, retried, rate_limited, failed)",
             deliveries.clone(),
         );
-        registry.register("outbox_depth", "Messages waiting in the outbox", outbox_depth.clone());
-        Metrics { registry, requests, latency, deliveries, outbox_depth }
+        registry.register(
+            "outbox_depth",
+            "Messages waiting in the outbox",
+            outbox_depth.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            deliveries,
+            outbox_depth,
+        }
     }
 
     /// Counts one request and its latency.
     pub fn observe_request(&self, route: &str, outcome: &str, seconds: f64) {
-        self.requests.get_or_create(&RequestLabels { route: route.into(), outcome: outcome.into() }).inc();
-        self.latency.get_or_create(&RouteLabels { route: route.into() }).observe(seconds);
+        self.requests
+            .get_or_create(&RequestLabels {
+                route: route.into(),
+                outcome: outcome.into(),
+            })
+            .inc();
+        self.latency
+            .get_or_create(&RouteLabels {
+                route: route.into(),
+            })
+            .observe(seconds);
     }
 
     /// Counts one delivery attempt's outcome.
     pub fn observe_delivery(&self, outcome: &str) {
-        self.deliveries.get_or_create(&DeliveryLabels { outcome: outcome.into() }).inc();
+        self.deliveries
+            .get_or_create(&DeliveryLabels {
+                outcome: outcome.into(),
+            })
+            .inc();
     }
 
     /// The Prometheus text exposition, with the outbox depth as measured now.

@@ -15,7 +15,11 @@ pub struct SlackUser {
 impl SlackUser {
     /// A user of `team` in `channel`.
     pub fn new(user: &str, team: &str, channel: &str) -> SlackUser {
-        SlackUser { user: user.into(), team: team.into(), channel: channel.into() }
+        SlackUser {
+            user: user.into(),
+            team: team.into(),
+            channel: channel.into(),
+        }
     }
 
     /// The form body of `command text` typed by this user; `trigger` identifies the invocation.
@@ -42,7 +46,9 @@ impl SlackUser {
         for (block, value) in values {
             let input = match *block {
                 "close_date" => json!({ "type": "datepicker", "selected_date": value }),
-                "stage" => json!({ "type": "static_select", "selected_option": { "value": value } }),
+                "stage" => {
+                    json!({ "type": "static_select", "selected_option": { "value": value } })
+                }
                 _ => json!({ "type": "plain_text_input", "value": value }),
             };
             state.insert(block.to_string(), json!({ *block: input }));
@@ -69,7 +75,9 @@ impl SlackUser {
 
 /// `payload=<json>` as Slack posts interactions.
 pub fn form_payload(payload: &Value) -> Vec<u8> {
-    serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap_or_default().into_bytes()
+    serde_urlencoded::to_string([("payload", payload.to_string())])
+        .unwrap_or_default()
+        .into_bytes()
 }
 
 /// An Events API callback wrapping `event`.
@@ -87,5 +95,8 @@ pub fn event_callback(event_id: &str, event: Value) -> Vec<u8> {
 pub fn signing_headers(secret: &str, now_secs: i64, body: &[u8]) -> [(&'static str, String); 2] {
     let ts = now_secs.to_string();
     let signature = sign(secret.as_bytes(), &ts, body);
-    [("x-slack-request-timestamp", ts), ("x-slack-signature", signature)]
+    [
+        ("x-slack-request-timestamp", ts),
+        ("x-slack-signature", signature),
+    ]
 }

@@ -13,19 +13,58 @@ use serde::Serialize;
 
 /// Every template, by name: `<folder>/<file>` under `templates/`.
 const SOURCES: &[(&str, &str)] = &[
-    ("registration_modal/view.json", include_str!("../templates/registration_modal/view.json")),
-    ("registration_done/view.json", include_str!("../templates/registration_done/view.json")),
-    ("unknown_form/view.json", include_str!("../templates/unknown_form/view.json")),
-    ("deal_confirmation/message.json", include_str!("../templates/deal_confirmation/message.json")),
-    ("review_card/message.json", include_str!("../templates/review_card/message.json")),
-    ("partner_linked/message.json", include_str!("../templates/partner_linked/message.json")),
-    ("help/message.json", include_str!("../templates/help/message.json")),
-    ("deal_registered/reply.json", include_str!("../templates/deal_registered/reply.json")),
-    ("validation_errors/reply.json", include_str!("../templates/validation_errors/reply.json")),
-    ("deal_list/reply.json", include_str!("../templates/deal_list/reply.json")),
-    ("deal_detail/reply.json", include_str!("../templates/deal_detail/reply.json")),
-    ("partner_list/reply.json", include_str!("../templates/partner_list/reply.json")),
-    ("notice/reply.json", include_str!("../templates/notice/reply.json")),
+    (
+        "registration_modal/view.json",
+        include_str!("../templates/registration_modal/view.json"),
+    ),
+    (
+        "registration_done/view.json",
+        include_str!("../templates/registration_done/view.json"),
+    ),
+    (
+        "unknown_form/view.json",
+        include_str!("../templates/unknown_form/view.json"),
+    ),
+    (
+        "deal_confirmation/message.json",
+        include_str!("../templates/deal_confirmation/message.json"),
+    ),
+    (
+        "review_card/message.json",
+        include_str!("../templates/review_card/message.json"),
+    ),
+    (
+        "partner_linked/message.json",
+        include_str!("../templates/partner_linked/message.json"),
+    ),
+    (
+        "help/message.json",
+        include_str!("../templates/help/message.json"),
+    ),
+    (
+        "deal_registered/reply.json",
+        include_str!("../templates/deal_registered/reply.json"),
+    ),
+    (
+        "validation_errors/reply.json",
+        include_str!("../templates/validation_errors/reply.json"),
+    ),
+    (
+        "deal_list/reply.json",
+        include_str!("../templates/deal_list/reply.json"),
+    ),
+    (
+        "deal_detail/reply.json",
+        include_str!("../templates/deal_detail/reply.json"),
+    ),
+    (
+        "partner_list/reply.json",
+        include_str!("../templates/partner_list/reply.json"),
+    ),
+    (
+        "notice/reply.json",
+        include_str!("../templates/notice/reply.json"),
+    ),
 ];
 
 /// The compiled templates.
@@ -55,11 +94,16 @@ fn json_inner(text: &str) -> String {
 
 fn format_value(out: &mut Output<'_>, _state: &State<'_, '_>, value: &Value) -> Result<(), Error> {
     let text = if let Some(s) = value.as_str() {
-        if value.is_safe() { json_inner(s) } else { json_inner(&escape_mrkdwn(s)) }
+        if value.is_safe() {
+            json_inner(s)
+        } else {
+            json_inner(&escape_mrkdwn(s))
+        }
     } else if value.is_undefined() || value.is_none() {
         String::new()
     } else {
-        serde_json::to_string(value).map_err(|e| Error::new(ErrorKind::BadSerialization, e.to_string()))?
+        serde_json::to_string(value)
+            .map_err(|e| Error::new(ErrorKind::BadSerialization, e.to_string()))?
     };
     out.write_str(&text).map_err(Error::from)
 }
@@ -84,16 +128,23 @@ impl Templates {
         env.add_filter("plain", |s: String| Value::from_safe_string(s));
         env.add_filter("clip", clip);
         for (name, source) in SOURCES {
-            env.add_template(name, source).with_context(|| format!("parsing template {name}"))?;
+            env.add_template(name, source)
+                .with_context(|| format!("parsing template {name}"))?;
         }
         Ok(Templates { env })
     }
 
     /// Renders `name` with `context` and parses the result as JSON.
     pub fn render(&self, name: &str, context: impl Serialize) -> anyhow::Result<serde_json::Value> {
-        let template = self.env.get_template(name).with_context(|| format!("no template {name}"))?;
-        let text = template.render(context).with_context(|| format!("rendering template {name}"))?;
-        serde_json::from_str(&text).with_context(|| format!("template {name} did not produce valid JSON"))
+        let template = self
+            .env
+            .get_template(name)
+            .with_context(|| format!("no template {name}"))?;
+        let text = template
+            .render(context)
+            .with_context(|| format!("rendering template {name}"))?;
+        serde_json::from_str(&text)
+            .with_context(|| format!("template {name} did not produce valid JSON"))
     }
 
     /// Names of all templates (tests render each one).
@@ -108,7 +159,10 @@ mod tests {
 
     #[test]
     fn mrkdwn_escaping_neutralises_mentions_links_and_entities() {
-        assert_eq!(escape_mrkdwn("<!channel> & <@U123> >"), "&lt;!channel&gt; &amp; &lt;@U123&gt; &gt;");
+        assert_eq!(
+            escape_mrkdwn("<!channel> & <@U123> >"),
+            "&lt;!channel&gt; &amp; &lt;@U123&gt; &gt;"
+        );
         assert_eq!(escape_mrkdwn("*bold* _it_"), "*bold* _it_");
     }
 
@@ -118,7 +172,10 @@ mod tests {
         env.set_formatter(format_value);
         env.add_filter("plain", |s: String| Value::from_safe_string(s));
         let rendered = env
-            .render_str(r#"{"a": "{{ v }}", "b": "{{ v|plain }}", "n": {{ n }}}"#, minijinja::context! { v => "<!here> \"q\"\n&", n => 5 })
+            .render_str(
+                r#"{"a": "{{ v }}", "b": "{{ v|plain }}", "n": {{ n }}}"#,
+                minijinja::context! { v => "<!here> \"q\"\n&", n => 5 },
+            )
             .expect("renders");
         let json: serde_json::Value = serde_json::from_str(&rendered).expect("valid JSON");
         assert_eq!(json["a"], "&lt;!here&gt; \"q\"\n&amp;");

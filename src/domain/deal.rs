@@ -139,7 +139,9 @@ impl Stage {
 
     /// Parses the stored name.
     pub fn parse(s: &str) -> Option<Stage> {
-        Stage::ALL.into_iter().find(|st| st.as_str() == s.trim().to_ascii_lowercase())
+        Stage::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s.trim().to_ascii_lowercase())
     }
 }
 
@@ -298,9 +300,20 @@ impl DealDraft {
             }
         };
         let modal = surface == Surface::Modal;
-        let contact_name = check_text(&self.contact_name, Field::ContactName, 2, 120, modal, &mut errors);
+        let contact_name = check_text(
+            &self.contact_name,
+            Field::ContactName,
+            2,
+            120,
+            modal,
+            &mut errors,
+        );
         let contact_email = check_email(&self.contact_email, modal, &mut errors);
-        let currency_text = if self.currency.trim().is_empty() { default_currency } else { &self.currency };
+        let currency_text = if self.currency.trim().is_empty() {
+            default_currency
+        } else {
+            &self.currency
+        };
         let currency = parse_currency(currency_text);
         if currency.is_none() {
             errors.push(
@@ -328,17 +341,19 @@ impl DealDraft {
         let products = check_text(&self.products, Field::Products, 0, 500, false, &mut errors);
         let notes = check_text(&self.notes, Field::Notes, 0, 3000, false, &mut errors);
         match (company, amount, close_date, stage) {
-            (Some(company), Some(amount), Some(close_date), Some(stage)) if errors.is_empty() => Ok(NewDeal {
-                company,
-                domain,
-                contact_name: contact_name.filter(|s| !s.is_empty()),
-                contact_email,
-                amount,
-                close_date,
-                stage,
-                products: products.unwrap_or_default(),
-                notes: notes.unwrap_or_default(),
-            }),
+            (Some(company), Some(amount), Some(close_date), Some(stage)) if errors.is_empty() => {
+                Ok(NewDeal {
+                    company,
+                    domain,
+                    contact_name: contact_name.filter(|s| !s.is_empty()),
+                    contact_email,
+                    amount,
+                    close_date,
+                    stage,
+                    products: products.unwrap_or_default(),
+                    notes: notes.unwrap_or_default(),
+                })
+            }
             _ => Err(errors),
         }
     }
@@ -353,13 +368,24 @@ impl DealDraft {
         let dotted = |w: &&str| w.contains('.') && !looks_numeric(w);
         // Without a dotted word, the word before the amount is the (bad) domain: "Acme acme 500"
         // is then told that "acme" is not a domain, like the form would say.
-        let before_amount = || words.iter().skip(2).position(|w| w.starts_with(|c: char| c.is_ascii_digit()));
-        let position = words.iter().skip(1).position(|w| dotted(w) && normalise_domain(w).is_ok())
+        let before_amount = || {
+            words
+                .iter()
+                .skip(2)
+                .position(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+        };
+        let position = words
+            .iter()
+            .skip(1)
+            .position(|w| dotted(w) && normalise_domain(w).is_ok())
             .or_else(|| words.iter().skip(1).position(dotted))
             .or_else(before_amount);
         let Some(domain_at) = position.map(|i| i + 1) else {
             if words.is_empty() {
-                errors.push(Field::Company, "Give the customer company, e.g. /deal register Acme Corp acme.com 50000");
+                errors.push(
+                    Field::Company,
+                    "Give the customer company, e.g. /deal register Acme Corp acme.com 50000",
+                );
             } else {
                 errors.push(Field::Domain, "Give the customer's domain after the company name, e.g. /deal register Acme Corp acme.com 50000");
             }
@@ -367,7 +393,10 @@ impl DealDraft {
         };
         let rest = &words[domain_at + 1..];
         if rest.is_empty() {
-            errors.push(Field::Amount, "Give the estimated amount after the domain, e.g. … acme.com 50000");
+            errors.push(
+                Field::Amount,
+                "Give the estimated amount after the domain, e.g. … acme.com 50000",
+            );
             return Err(errors);
         }
         let mut draft = DealDraft {
@@ -385,15 +414,27 @@ impl DealDraft {
                 errors.push(Field::Notes, format!("I don't know what “{word}” is: the command takes company, domain, amount, then optionally currency and close date"));
             }
         }
-        if errors.is_empty() { Ok(draft) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(draft)
+        } else {
+            Err(errors)
+        }
     }
 }
 
 fn looks_numeric(word: &str) -> bool {
-    word.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    word.chars()
+        .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
 }
 
-fn check_text(raw: &str, field: Field, min: usize, max: usize, required: bool, errors: &mut FieldErrors) -> Option<String> {
+fn check_text(
+    raw: &str,
+    field: Field,
+    min: usize,
+    max: usize,
+    required: bool,
+    errors: &mut FieldErrors,
+) -> Option<String> {
     let text = raw.trim();
     let len = text.chars().count();
     if len == 0 {
@@ -404,15 +445,27 @@ fn check_text(raw: &str, field: Field, min: usize, max: usize, required: bool, e
         return Some(String::new());
     }
     if len < min {
-        errors.push(field, format!("The {} needs at least {min} characters", field.label()));
+        errors.push(
+            field,
+            format!("The {} needs at least {min} characters", field.label()),
+        );
         return None;
     }
     if len > max {
-        errors.push(field, format!("The {} has {len} characters; the limit is {max}", field.label()));
+        errors.push(
+            field,
+            format!(
+                "The {} has {len} characters; the limit is {max}",
+                field.label()
+            ),
+        );
         return None;
     }
     if text.chars().any(|c| c.is_control() && c != '\n') {
-        errors.push(field, format!("The {} contains control characters", field.label()));
+        errors.push(
+            field,
+            format!("The {} contains control characters", field.label()),
+        );
         return None;
     }
     Some(text.to_string())
@@ -427,23 +480,37 @@ fn check_email(raw: &str, required: bool, errors: &mut FieldErrors) -> Option<St
         return None;
     }
     let Some((local, domain)) = email.split_once('@') else {
-        errors.push(Field::ContactEmail, format!("“{email}” is not an e-mail address: it has no “@”"));
+        errors.push(
+            Field::ContactEmail,
+            format!("“{email}” is not an e-mail address: it has no “@”"),
+        );
         return None;
     };
     if local.is_empty() || local.contains(char::is_whitespace) || domain.contains('@') {
-        errors.push(Field::ContactEmail, format!("“{email}” is not an e-mail address: expected name@company.com"));
+        errors.push(
+            Field::ContactEmail,
+            format!("“{email}” is not an e-mail address: expected name@company.com"),
+        );
         return None;
     }
     match normalise_domain(domain) {
         Ok(d) => Some(format!("{local}@{d}")),
         Err(_) => {
-            errors.push(Field::ContactEmail, format!("“{email}” is not an e-mail address: “{domain}” is not a domain"));
+            errors.push(
+                Field::ContactEmail,
+                format!("“{email}” is not an e-mail address: “{domain}” is not a domain"),
+            );
             None
         }
     }
 }
 
-fn check_close_date(raw: &str, today: NaiveDate, surface: Surface, errors: &mut FieldErrors) -> Option<NaiveDate> {
+fn check_close_date(
+    raw: &str,
+    today: NaiveDate,
+    surface: Surface,
+    errors: &mut FieldErrors,
+) -> Option<NaiveDate> {
     let text = raw.trim();
     if text.is_empty() {
         if surface == Surface::OneLine {
@@ -453,11 +520,20 @@ fn check_close_date(raw: &str, today: NaiveDate, surface: Surface, errors: &mut 
         return None;
     }
     let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") else {
-        errors.push(Field::CloseDate, format!("“{text}” is not a date: use YYYY-MM-DD, e.g. {}", today + Duration::days(DEFAULT_CLOSE_DAYS)));
+        errors.push(
+            Field::CloseDate,
+            format!(
+                "“{text}” is not a date: use YYYY-MM-DD, e.g. {}",
+                today + Duration::days(DEFAULT_CLOSE_DAYS)
+            ),
+        );
         return None;
     };
     if date < today {
-        errors.push(Field::CloseDate, format!("The close date {date} is in the past: pick today ({today}) or later"));
+        errors.push(
+            Field::CloseDate,
+            format!("The close date {date} is in the past: pick today ({today}) or later"),
+        );
         return None;
     }
     if date > today + Duration::days(365 * MAX_CLOSE_YEARS_AHEAD) {
@@ -472,7 +548,11 @@ fn stage_error(raw: &str) -> String {
     if raw.trim().is_empty() {
         "Pick the deal's stage".into()
     } else {
-        format!("“{}” is not a stage: use one of {}", raw.trim(), names.join(", "))
+        format!(
+            "“{}” is not a stage: use one of {}",
+            raw.trim(),
+            names.join(", ")
+        )
     }
 }
 
@@ -492,20 +572,33 @@ pub fn normalise_domain(raw: &str) -> Result<String, String> {
         host = after.to_string();
     }
     let host = host.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = host.split(':').next().unwrap_or_default().trim_end_matches('.');
+    let host = host
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('.');
     let host = host.strip_prefix("www.").unwrap_or(host);
     if !host.contains('.') {
-        return Err(format!("“{typed}” is not a domain: add its suffix, e.g. {}.com", if host.is_empty() { "acme" } else { host }));
+        return Err(format!(
+            "“{typed}” is not a domain: add its suffix, e.g. {}.com",
+            if host.is_empty() { "acme" } else { host }
+        ));
     }
     let labels: Vec<&str> = host.split('.').collect();
     let label_ok = |l: &&str| {
-        !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-')
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
             && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
     };
     let tld = labels.last().copied().unwrap_or_default();
-    let tld_ok = tld.len() >= 2 && (tld.chars().all(|c| c.is_ascii_alphabetic()) || tld.starts_with("xn--"));
+    let tld_ok =
+        tld.len() >= 2 && (tld.chars().all(|c| c.is_ascii_alphabetic()) || tld.starts_with("xn--"));
     if host.len() > 253 || !labels.iter().all(label_ok) || !tld_ok {
-        return Err(format!("“{typed}” is not a domain: use letters, digits and hyphens, e.g. acme.com"));
+        return Err(format!(
+            "“{typed}” is not a domain: use letters, digits and hyphens, e.g. acme.com"
+        ));
     }
     Ok(host.to_string())
 }
@@ -556,12 +649,17 @@ mod tests {
     }
 
     fn errors_of(draft: &DealDraft) -> Vec<(Field, String)> {
-        draft.validate(today(), "USD", Surface::Modal).expect_err("should be invalid").0
+        draft
+            .validate(today(), "USD", Surface::Modal)
+            .expect_err("should be invalid")
+            .0
     }
 
     #[test]
     fn a_complete_draft_validates_and_normalises_the_domain() {
-        let deal = good_draft().validate(today(), "USD", Surface::Modal).expect("valid");
+        let deal = good_draft()
+            .validate(today(), "USD", Surface::Modal)
+            .expect("valid");
         assert_eq!(deal.domain.as_deref(), Some("acme.com"));
         assert_eq!(deal.amount.to_string(), "50,000.00 USD");
         assert_eq!(deal.stage, Stage::Qualified);
@@ -570,13 +668,37 @@ mod tests {
     #[test]
     fn each_bad_field_is_reported_against_its_own_field() {
         let cases: [(fn(&mut DealDraft), Field, &str); 7] = [
-            (|d| d.domain = "acme".into(), Field::Domain, "add its suffix"),
-            (|d| d.amount = "50k€".into(), Field::Amount, "“50k€” is not a number"),
-            (|d| d.close_date = "2026-11-20".into(), Field::CloseDate, "in the past"),
-            (|d| d.contact_email = "wile.acme.com".into(), Field::ContactEmail, "has no “@”"),
-            (|d| d.currency = "EURO".into(), Field::Currency, "not an ISO-4217"),
+            (
+                |d| d.domain = "acme".into(),
+                Field::Domain,
+                "add its suffix",
+            ),
+            (
+                |d| d.amount = "50k€".into(),
+                Field::Amount,
+                "“50k€” is not a number",
+            ),
+            (
+                |d| d.close_date = "2026-11-20".into(),
+                Field::CloseDate,
+                "in the past",
+            ),
+            (
+                |d| d.contact_email = "wile.acme.com".into(),
+                Field::ContactEmail,
+                "has no “@”",
+            ),
+            (
+                |d| d.currency = "EURO".into(),
+                Field::Currency,
+                "not an ISO-4217",
+            ),
             (|d| d.stage = "won".into(), Field::Stage, "not a stage"),
-            (|d| d.company = " ".into(), Field::Company, "Enter the customer company"),
+            (
+                |d| d.company = " ".into(),
+                Field::Company,
+                "Enter the customer company",
+            ),
         ];
         for (mutate, field, needle) in cases {
             let mut draft = good_draft();
@@ -595,7 +717,10 @@ mod tests {
         draft.amount = "lots".into();
         draft.contact_email = "nobody".into();
         let fields: Vec<Field> = errors_of(&draft).into_iter().map(|(f, _)| f).collect();
-        assert_eq!(fields, vec![Field::Domain, Field::ContactEmail, Field::Amount]);
+        assert_eq!(
+            fields,
+            vec![Field::Domain, Field::ContactEmail, Field::Amount]
+        );
     }
 
     #[test]
@@ -610,20 +735,31 @@ mod tests {
         for (raw, want) in cases {
             assert_eq!(normalise_domain(raw).as_deref(), Ok(want), "{raw}");
         }
-        for bad in ["acme", "", "acme..com", "-acme.com", "acme.c", "ac me.com", "acme.123"] {
+        for bad in [
+            "acme",
+            "",
+            "acme..com",
+            "-acme.com",
+            "acme.c",
+            "ac me.com",
+            "acme.123",
+        ] {
             assert!(normalise_domain(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn the_one_line_command_splits_company_domain_amount_currency_and_date() {
-        let draft = DealDraft::from_one_line("Acme Corp acme.com 50000 EUR 2027-03-31").expect("parses");
+        let draft =
+            DealDraft::from_one_line("Acme Corp acme.com 50000 EUR 2027-03-31").expect("parses");
         assert_eq!(draft.company, "Acme Corp");
         assert_eq!(draft.domain, "acme.com");
         assert_eq!(draft.amount, "50000");
         assert_eq!(draft.currency, "EUR");
         assert_eq!(draft.close_date, "2027-03-31");
-        let deal = draft.validate(today(), "USD", Surface::OneLine).expect("valid");
+        let deal = draft
+            .validate(today(), "USD", Surface::OneLine)
+            .expect("valid");
         assert_eq!(deal.amount.to_string(), "50,000.00 EUR");
         assert_eq!(deal.contact_email, None);
     }
@@ -631,7 +767,9 @@ mod tests {
     #[test]
     fn the_one_line_command_defaults_currency_close_date_and_stage() {
         let draft = DealDraft::from_one_line("Acme Corp acme.com 50000").expect("parses");
-        let deal = draft.validate(today(), "USD", Surface::OneLine).expect("valid");
+        let deal = draft
+            .validate(today(), "USD", Surface::OneLine)
+            .expect("valid");
         assert_eq!(deal.amount.currency().code(), "USD");
         assert_eq!(deal.close_date, today() + Duration::days(90));
         assert_eq!(deal.stage, Stage::Prospecting);
@@ -639,15 +777,41 @@ mod tests {
 
     #[test]
     fn the_one_line_command_says_what_is_missing() {
-        assert_eq!(DealDraft::from_one_line("Acme Corp").expect_err("no domain").0[0].0, Field::Domain);
-        assert_eq!(DealDraft::from_one_line("Acme acme.com").expect_err("no amount").0[0].0, Field::Amount);
-        assert_eq!(DealDraft::from_one_line("").expect_err("empty").0[0].0, Field::Company);
-        let draft = DealDraft::from_one_line("Acme acme 50k€").expect("the word before the amount is the domain");
-        let errors = draft.validate(today(), "USD", Surface::OneLine).expect_err("invalid").0;
+        assert_eq!(
+            DealDraft::from_one_line("Acme Corp")
+                .expect_err("no domain")
+                .0[0]
+                .0,
+            Field::Domain
+        );
+        assert_eq!(
+            DealDraft::from_one_line("Acme acme.com")
+                .expect_err("no amount")
+                .0[0]
+                .0,
+            Field::Amount
+        );
+        assert_eq!(
+            DealDraft::from_one_line("").expect_err("empty").0[0].0,
+            Field::Company
+        );
+        let draft = DealDraft::from_one_line("Acme acme 50k€")
+            .expect("the word before the amount is the domain");
+        let errors = draft
+            .validate(today(), "USD", Surface::OneLine)
+            .expect_err("invalid")
+            .0;
         assert_eq!(errors[0].0, Field::Domain);
-        assert!(errors[0].1.contains("“acme” is not a domain"), "{}", errors[0].1);
+        assert!(
+            errors[0].1.contains("“acme” is not a domain"),
+            "{}",
+            errors[0].1
+        );
         let draft = DealDraft::from_one_line("Acme Inc. acme.com 10").expect("parses");
-        assert_eq!((draft.company.as_str(), draft.domain.as_str()), ("Acme Inc.", "acme.com"));
+        assert_eq!(
+            (draft.company.as_str(), draft.domain.as_str()),
+            ("Acme Inc.", "acme.com")
+        );
     }
 
     #[test]

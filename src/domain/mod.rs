@@ -4,6 +4,8 @@ pub mod deal;
 pub mod money;
 pub mod partner;
 
-pub use deal::{Deal, DealDraft, DealError, DealId, DealStatus, Field, FieldErrors, NewDeal, Stage, Surface};
+pub use deal::{
+    Deal, DealDraft, DealError, DealId, DealStatus, Field, FieldErrors, NewDeal, Stage, Surface,
+};
 pub use money::Money;
 pub use partner::{Partner, PartnerId, PartnerType};

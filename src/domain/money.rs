@@ -149,14 +149,29 @@ mod tests {
 
     #[test]
     fn plain_and_grouped_amounts_parse_to_the_same_minor_units() {
-        for input in ["50000", "50,000", "50 000", "50000.00", "50,000.0", "50_000"] {
-            assert_eq!(Money::parse(input, usd()).map(|m| m.minor()), Ok(5_000_000), "{input}");
+        for input in [
+            "50000", "50,000", "50 000", "50000.00", "50,000.0", "50_000",
+        ] {
+            assert_eq!(
+                Money::parse(input, usd()).map(|m| m.minor()),
+                Ok(5_000_000),
+                "{input}"
+            );
         }
     }
 
     #[test]
     fn things_that_are_not_numbers_are_refused_with_the_input_quoted() {
-        for input in ["50k€", "fifty", "5,00", "1.2.3", "$", "12,34,567", "-5", "0"] {
+        for input in [
+            "50k€",
+            "fifty",
+            "5,00",
+            "1.2.3",
+            "$",
+            "12,34,567",
+            "-5",
+            "0",
+        ] {
             let err = Money::parse(input, usd()).expect_err(input);
             assert!(err.contains(input), "{input}: {err}");
         }
@@ -166,7 +181,10 @@ mod tests {
     fn decimals_beyond_the_minor_unit_are_refused() {
         assert!(Money::parse("10.5", Currency::JPY).is_err());
         assert!(Money::parse("10.123", usd()).is_err());
-        assert_eq!(Money::parse("10.125", Currency::KWD).map(|m| m.minor()), Ok(10125));
+        assert_eq!(
+            Money::parse("10.125", Currency::KWD).map(|m| m.minor()),
+            Ok(10125)
+        );
     }
 
     #[test]

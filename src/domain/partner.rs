@@ -78,7 +78,9 @@ pub fn validate_partner_name(raw: &str) -> Result<String, String> {
         return Err("The partner name needs at least 2 characters".into());
     }
     if len > 120 {
-        return Err(format!("The partner name has {len} characters; the limit is 120"));
+        return Err(format!(
+            "The partner name has {len} characters; the limit is 120"
+        ));
     }
     if name.chars().any(char::is_control) {
         return Err("The partner name contains control characters".into());

@@ -30,13 +30,23 @@ pub async fn handle(State(state): State<AppState>, body: Bytes) -> Response {
     let result = match cmd.command.as_str() {
         "/deal" => deal(&state, &cmd).await,
         "/partners" => partners(&state, &cmd).await,
-        other => help(&state, &cmd, Some(&format!("I don't know the command {other}. Here is what I can do:"))),
+        other => help(
+            &state,
+            &cmd,
+            Some(&format!(
+                "I don't know the command {other}. Here is what I can do:"
+            )),
+        ),
     };
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
 fn actor(cmd: &SlashCommand) -> Actor {
-    Actor { user: cmd.user_id.clone(), team: cmd.team_id.clone(), channel: Some(cmd.channel_id.clone()) }
+    Actor {
+        user: cmd.user_id.clone(),
+        team: cmd.team_id.clone(),
+        channel: Some(cmd.channel_id.clone()),
+    }
 }
 
 fn reply(value: serde_json::Value) -> Reply {
@@ -44,7 +54,12 @@ fn reply(value: serde_json::Value) -> Reply {
 }
 
 fn help(state: &AppState, cmd: &SlashCommand, intro: Option<&str>) -> Reply {
-    reply(state.service.render().help(state.service.is_manager(&cmd.user_id), intro)?)
+    reply(
+        state
+            .service
+            .render()
+            .help(state.service.is_manager(&cmd.user_id), intro)?,
+    )
 }
 
 /// Splits "word rest of text" into the lower-cased first word and the rest.
@@ -64,9 +79,17 @@ async fn deal(state: &AppState, cmd: &SlashCommand) -> Reply {
         ("register", false) => register_one_line(state, cmd, &actor, rest).await,
         ("list", _) => reply(state.service.list_deals(&actor).await?),
         ("show", false) => reply(state.service.show_deal(&actor, rest).await?),
-        ("show", true) => Err(DealError::BadCommand("Which deal? Use `/deal show D-42`.".into()).into()),
+        ("show", true) => {
+            Err(DealError::BadCommand("Which deal? Use `/deal show D-42`.".into()).into())
+        }
         ("help", _) => help(state, cmd, None),
-        (other, _) => help(state, cmd, Some(&format!("I don't know “/deal {other}”. Here is what I can do:"))),
+        (other, _) => help(
+            state,
+            cmd,
+            Some(&format!(
+                "I don't know “/deal {other}”. Here is what I can do:"
+            )),
+        ),
     }
 }
 
@@ -75,7 +98,11 @@ async fn open_registration(state: &AppState, cmd: &SlashCommand, actor: &Actor) 
     let Some(trigger) = cmd.trigger_id.as_deref() else {
         return Err(DealError::BadCommand("Slack sent no trigger id, so I can't open the form. Use `/deal register <company> <domain> <amount>`.".into()).into());
     };
-    match state.slack.open_view(trigger, &view, VIEWS_OPEN_TIMEOUT).await {
+    match state
+        .slack
+        .open_view(trigger, &view, VIEWS_OPEN_TIMEOUT)
+        .await
+    {
         Ok(()) => Ok(StatusCode::OK.into_response()),
         Err(failure) => {
             tracing::warn!(error = %failure, "views.open failed");
@@ -87,16 +114,27 @@ async fn open_registration(state: &AppState, cmd: &SlashCommand, actor: &Actor) 
     }
 }
 
-async fn register_one_line(state: &AppState, cmd: &SlashCommand, actor: &Actor, rest: &str) -> Reply {
+async fn register_one_line(
+    state: &AppState,
+    cmd: &SlashCommand,
+    actor: &Actor,
+    rest: &str,
+) -> Reply {
     let render = state.service.render();
     let draft = match DealDraft::from_one_line(rest) {
         Ok(draft) => draft,
         Err(errors) => return reply(render.validation_errors(&errors)?),
     };
     let key = cmd.trigger_id.as_ref().map(|t| format!("cmd:{t}"));
-    match state.service.register(actor, &draft, Surface::OneLine, key).await {
+    match state
+        .service
+        .register(actor, &draft, Surface::OneLine, key)
+        .await
+    {
         Ok(done) => reply(render.deal_registered(&done.deal, done.repeated)?),
-        Err(crate::service::ServiceError::Rejected(DealError::Invalid(errors))) => reply(render.validation_errors(&errors)?),
+        Err(crate::service::ServiceError::Rejected(DealError::Invalid(errors))) => {
+            reply(render.validation_errors(&errors)?)
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -112,13 +150,22 @@ async fn partners(state: &AppState, cmd: &SlashCommand) -> Reply {
                 return Err(DealError::NotManager.into());
             }
             let team = partner_team(state, &cmd.channel_id).await;
-            let partner = state.service.add_partner(&requester, &name, &partner_type, &cmd.channel_id, team).await?;
+            let partner = state
+                .service
+                .add_partner(&requester, &name, &partner_type, &cmd.channel_id, team)
+                .await?;
             let text = format!("Linked this channel to {} ({} partner). Its members can now register deals with /deal.", partner.name, partner.partner_type);
             reply(render.notice(":white_check_mark:", &text)?)
         }
         "list" => reply(render.partner_list(&state.service.list_partners(&requester).await?)?),
         "" | "help" => help(state, cmd, None),
-        other => help(state, cmd, Some(&format!("I don't know “/partners {other}”. Here is what I can do:"))),
+        other => help(
+            state,
+            cmd,
+            Some(&format!(
+                "I don't know “/partners {other}”. Here is what I can do:"
+            )),
+        ),
     }
 }
 
@@ -141,8 +188,15 @@ fn parse_partner_add(rest: &str) -> Result<(String, String), DealError> {
 /// The partner's own Slack team in a shared channel, when Slack tells us (best effort: a
 /// failure here only means the team is learned later).
 async fn partner_team(state: &AppState, channel: &str) -> Option<String> {
-    match tokio::time::timeout(CHANNEL_LOOKUP_TIMEOUT, state.slack.conversation_info(channel)).await {
-        Ok(Ok(info)) => external_teams(&info, state.home_team.as_deref()).into_iter().next(),
+    match tokio::time::timeout(
+        CHANNEL_LOOKUP_TIMEOUT,
+        state.slack.conversation_info(channel),
+    )
+    .await
+    {
+        Ok(Ok(info)) => external_teams(&info, state.home_team.as_deref())
+            .into_iter()
+            .next(),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "conversations.info failed; linking without the partner's team");
             None
@@ -157,8 +211,14 @@ mod tests {
 
     #[test]
     fn partner_add_takes_a_multi_word_name_and_a_type_anywhere() {
-        assert_eq!(parse_partner_add("Globex Resellers type=reseller"), Ok(("Globex Resellers".into(), "reseller".into())));
-        assert_eq!(parse_partner_add("type=si Initech"), Ok(("Initech".into(), "si".into())));
+        assert_eq!(
+            parse_partner_add("Globex Resellers type=reseller"),
+            Ok(("Globex Resellers".into(), "reseller".into()))
+        );
+        assert_eq!(
+            parse_partner_add("type=si Initech"),
+            Ok(("Initech".into(), "si".into()))
+        );
         assert!(parse_partner_add("Globex").is_err());
         assert!(parse_partner_add("type=reseller").is_err());
     }

@@ -18,8 +18,14 @@ pub async fn handle(State(state): State<AppState>, body: Bytes) -> Response {
         Err(e) => return unparseable("/slack/events", &e, &body),
     };
     match (envelope.kind.as_str(), &envelope.event) {
-        ("url_verification", _) => Json(json!({ "challenge": envelope.challenge.unwrap_or_default() })).into_response(),
-        ("event_callback", Some(event)) => match state.service.on_event(envelope.event_id.as_deref(), event).await {
+        ("url_verification", _) => {
+            Json(json!({ "challenge": envelope.challenge.unwrap_or_default() })).into_response()
+        }
+        ("event_callback", Some(event)) => match state
+            .service
+            .on_event(envelope.event_id.as_deref(), event)
+            .await
+        {
             Ok(()) => StatusCode::OK.into_response(),
             Err(ServiceError::Rejected(e)) => {
                 tracing::info!(reason = %e, "event not acted on");

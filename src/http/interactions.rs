@@ -54,7 +54,11 @@ fn unknown_form(state: &AppState, callback_id: &str) -> Response {
 /// or an internal error is shown on the first field so the person keeps what they typed.
 async fn submit_registration(state: &AppState, v: &ViewSubmission) -> Value {
     let metadata: Option<ModalMetadata> = serde_json::from_str(&v.view.private_metadata).ok();
-    let actor = Actor { user: v.user.id.clone(), team: v.user.team_id.clone(), channel: metadata.map(|m| m.channel) };
+    let actor = Actor {
+        user: v.user.id.clone(),
+        team: v.user.team_id.clone(),
+        channel: metadata.map(|m| m.channel),
+    };
     let s = &v.view.state;
     let draft = DealDraft {
         company: s.text(Field::Company.block_id()),
@@ -68,7 +72,15 @@ async fn submit_registration(state: &AppState, v: &ViewSubmission) -> Value {
         products: s.text(Field::Products.block_id()),
         notes: s.text(Field::Notes.block_id()),
     };
-    let outcome = state.service.register(&actor, &draft, Surface::Modal, Some(format!("view:{}", v.view.id))).await;
+    let outcome = state
+        .service
+        .register(
+            &actor,
+            &draft,
+            Surface::Modal,
+            Some(format!("view:{}", v.view.id)),
+        )
+        .await;
     let result = outcome.and_then(|done| state.service.registration_done_view(&done));
     match result {
         Ok(answer) => answer,
@@ -83,14 +95,24 @@ async fn block_actions(state: &AppState, b: &BlockActions) -> Response {
     let action = b.actions.first().map_or("-", |a| a.action_id.as_str());
     tracing::info!(action_id = action, "button with no handler clicked");
     if let Some(channel) = &b.channel {
-        let note = state
-            .service
-            .render()
-            .notice(":information_source:", "That button isn't something I can act on (yet). Try `/deal help` for what I can do.");
+        let note = state.service.render().notice(
+            ":information_source:",
+            "That button isn't something I can act on (yet). Try `/deal help` for what I can do.",
+        );
         let queued = match note {
             Ok(payload) => {
-                let message = OutboxMessage { kind: "notice".into(), channel: channel.id.clone(), ephemeral_user: Some(b.user.id.clone()), payload, deal_id: None };
-                state.service.store().enqueue(&[message], state.clock.now_ms()).await
+                let message = OutboxMessage {
+                    kind: "notice".into(),
+                    channel: channel.id.clone(),
+                    ephemeral_user: Some(b.user.id.clone()),
+                    payload,
+                    deal_id: None,
+                };
+                state
+                    .service
+                    .store()
+                    .enqueue(&[message], state.clock.now_ms())
+                    .await
             }
             Err(e) => Err(e),
         };

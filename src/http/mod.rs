@@ -59,14 +59,26 @@ pub fn router(state: AppState) -> Router {
 /// the body never is.
 async fn verify_slack(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
-    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let declared_too_big = header("content-length").and_then(|l| l.parse::<usize>().ok()).is_some_and(|l| l > MAX_BODY_BYTES);
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let declared_too_big = header("content-length")
+        .and_then(|l| l.parse::<usize>().ok())
+        .is_some_and(|l| l > MAX_BODY_BYTES);
     let bytes = match declared_too_big {
         true => None,
         false => axum::body::to_bytes(body, MAX_BODY_BYTES).await.ok(),
     };
     let Some(bytes) = bytes else {
-        tracing::warn!(reason = "body too large", limit = MAX_BODY_BYTES, "refused a Slack request");
+        tracing::warn!(
+            reason = "body too large",
+            limit = MAX_BODY_BYTES,
+            "refused a Slack request"
+        );
         return StatusCode::UNAUTHORIZED.into_response();
     };
     let checked = verify(
@@ -83,12 +95,17 @@ async fn verify_slack(State(state): State<AppState>, request: Request, next: Nex
     if let Some(retry) = header("x-slack-retry-num") {
         tracing::info!(retry_num = %retry, retry_reason = header("x-slack-retry-reason").as_deref().unwrap_or("-"), "Slack retry");
     }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 /// Gives each request an id and a span, and records its outcome and latency.
 async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |p| p.as_str())
+        .to_string();
     let request_id = uuid::Uuid::new_v4().simple().to_string();
     let span = tracing::info_span!("request", request_id = %request_id, route = %route, slack_user = tracing::field::Empty, slack_team = tracing::field::Empty);
     let started = std::time::Instant::now();
@@ -100,8 +117,16 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
         400..=499 => "client_error",
         _ => "server_error",
     };
-    state.metrics.observe_request(&route, outcome, started.elapsed().as_secs_f64());
-    span.in_scope(|| tracing::debug!(status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "answered"));
+    state
+        .metrics
+        .observe_request(&route, outcome, started.elapsed().as_secs_f64());
+    span.in_scope(|| {
+        tracing::debug!(
+            status = status.as_u16(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "answered"
+        )
+    });
     if let Ok(value) = request_id.parse() {
         response.headers_mut().insert("x-request-id", value);
     }
@@ -128,7 +153,14 @@ async fn metrics(State(state): State<AppState>) -> Response {
             -1
         }
     };
-    ([("content-type", "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.render(depth)).into_response()
+    (
+        [(
+            "content-type",
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(depth),
+    )
+        .into_response()
 }
 
 /// Records the Slack user and team on the request span.
@@ -142,6 +174,11 @@ fn record_actor(user: &str, team: Option<&str>) {
 
 /// A signed body that is not what it should be: logged (not its content) and acknowledged.
 fn unparseable(route: &str, error: &str, bytes: &Bytes) -> Response {
-    tracing::warn!(route, error, body_len = bytes.len(), "signed Slack payload could not be parsed; acknowledged");
+    tracing::warn!(
+        route,
+        error,
+        body_len = bytes.len(),
+        "signed Slack payload could not be parsed; acknowledged"
+    );
     StatusCode::OK.into_response()
 }

@@ -28,20 +28,38 @@ impl Service {
     /// The registration modal for `actor`, or a refusal when they act for no partner.
     pub async fn registration_form(&self, actor: &Actor) -> ServiceResult<Value> {
         let partner = self.partner_of(actor).await?;
-        let channel = actor.channel.clone().unwrap_or_else(|| partner.slack_channel.clone());
-        let metadata = serde_json::to_string(&ModalMetadata { channel }).map_err(anyhow::Error::from)?;
-        Ok(self.render.registration_modal(&partner.name, &metadata, self.clock.now().date_naive())?)
+        let channel = actor
+            .channel
+            .clone()
+            .unwrap_or_else(|| partner.slack_channel.clone());
+        let metadata =
+            serde_json::to_string(&ModalMetadata { channel }).map_err(anyhow::Error::from)?;
+        Ok(self.render.registration_modal(
+            &partner.name,
+            &metadata,
+            self.clock.now().date_naive(),
+        )?)
     }
 
     /// Validates and stores a registration with its audit row, the partner's confirmation and
     /// the managers' review card, atomically. `key` makes a repeated submission idempotent.
     #[tracing::instrument(skip_all, fields(slack_user = %actor.user, partner_id, deal_id))]
-    pub async fn register(&self, actor: &Actor, draft: &DealDraft, surface: Surface, key: Option<String>) -> ServiceResult<Registered> {
+    pub async fn register(
+        &self,
+        actor: &Actor,
+        draft: &DealDraft,
+        surface: Surface,
+        key: Option<String>,
+    ) -> ServiceResult<Registered> {
         let partner = self.partner_of(actor).await?;
         tracing::Span::current().record("partner_id", partner.id.0);
         let now = self.clock.now();
         let deal = draft
-            .validate(now.date_naive(), &self.program.program.default_currency, surface)
+            .validate(
+                now.date_naive(),
+                &self.program.program.default_currency,
+                surface,
+            )
             .map_err(DealError::Invalid)?;
         let registration = Registration {
             partner_id: partner.id,
@@ -49,7 +67,10 @@ impl Service {
             status: DealStatus::PendingReview,
             user: actor.user.clone(),
             user_team: actor.team.clone(),
-            channel: actor.channel.clone().unwrap_or_else(|| partner.slack_channel.clone()),
+            channel: actor
+                .channel
+                .clone()
+                .unwrap_or_else(|| partner.slack_channel.clone()),
             surface: match surface {
                 Surface::Modal => "slack_modal",
                 Surface::OneLine => "slack_command",
@@ -87,7 +108,11 @@ impl Service {
             tracing::info!(status = deal.status.as_str(), "deal registered");
             self.wake_delivery();
         }
-        Ok(Registered { deal, partner, repeated })
+        Ok(Registered {
+            deal,
+            partner,
+            repeated,
+        })
     }
 
     /// `/deal list`: the caller's partner's deals; for a manager outside a partner channel,
@@ -96,13 +121,22 @@ impl Service {
         match self.partner_of(actor).await {
             Ok(partner) => {
                 let (deals, total) = self.store.deals_of_partner(partner.id, LIST_LIMIT).await?;
-                let title = format!("{} deal{} registered by {}", total, if total == 1 { "" } else { "s" }, partner.name);
-                Ok(self.render.deal_list(&title, &deals, total - deals.len() as i64)?)
+                let title = format!(
+                    "{} deal{} registered by {}",
+                    total,
+                    if total == 1 { "" } else { "s" },
+                    partner.name
+                );
+                Ok(self
+                    .render
+                    .deal_list(&title, &deals, total - deals.len() as i64)?)
             }
             Err(ServiceError::Rejected(DealError::NotLinked)) if self.is_manager(&actor.user) => {
                 let (deals, total) = self.store.recent_deals(LIST_LIMIT).await?;
                 let title = format!("Latest deals of all partners ({total} in all)");
-                Ok(self.render.deal_list(&title, &deals, total - deals.len() as i64)?)
+                Ok(self
+                    .render
+                    .deal_list(&title, &deals, total - deals.len() as i64)?)
             }
             Err(e) => Err(e),
         }
@@ -118,9 +152,14 @@ impl Service {
             return Ok(self.render.deal_detail(&deal, partner_name.as_deref())?);
         }
         match self.partner_of(actor).await {
-            Ok(partner) if partner.id == deal.partner_id => Ok(self.render.deal_detail(&deal, None)?),
+            Ok(partner) if partner.id == deal.partner_id => {
+                Ok(self.render.deal_detail(&deal, None)?)
+            }
             Ok(_) | Err(ServiceError::Rejected(DealError::NotLinked)) => {
-                tracing::warn!(deal_id = id.0, "refused to show a deal to a user of another partner");
+                tracing::warn!(
+                    deal_id = id.0,
+                    "refused to show a deal to a user of another partner"
+                );
                 Err(DealError::NotFound(id).into())
             }
             Err(e) => Err(e),

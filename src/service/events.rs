@@ -11,15 +11,23 @@ impl Service {
     pub async fn on_event(&self, event_id: Option<&str>, event: &Event) -> ServiceResult<()> {
         let Some(reply) = self.reply_to(event)? else {
             if let Some(id) = event_id {
-                self.store.record_event(id, &[], self.clock.now_ms()).await?;
+                self.store
+                    .record_event(id, &[], self.clock.now_ms())
+                    .await?;
             }
             return Ok(());
         };
         let fresh = match event_id {
-            Some(id) => self.store.record_event(id, std::slice::from_ref(&reply), self.clock.now_ms()).await?,
+            Some(id) => {
+                self.store
+                    .record_event(id, std::slice::from_ref(&reply), self.clock.now_ms())
+                    .await?
+            }
             None => {
                 tracing::warn!("event without event_id: cannot deduplicate");
-                self.store.enqueue(std::slice::from_ref(&reply), self.clock.now_ms()).await?;
+                self.store
+                    .enqueue(std::slice::from_ref(&reply), self.clock.now_ms())
+                    .await?;
                 true
             }
         };
@@ -32,7 +40,8 @@ impl Service {
     }
 
     fn reply_to(&self, event: &Event) -> ServiceResult<Option<OutboxMessage>> {
-        let from_a_person = event.bot_id.is_none() && event.subtype.is_none() && event.user.is_some();
+        let from_a_person =
+            event.bot_id.is_none() && event.subtype.is_none() && event.user.is_some();
         let (Some(channel), Some(user), true) = (&event.channel, &event.user, from_a_person) else {
             return Ok(None);
         };
@@ -44,10 +53,20 @@ impl Service {
         if !wanted {
             return Ok(None);
         }
-        let mut payload = self.render.help(self.is_manager(user), Some("Hi! I run the partner program here. This is what I can do:"))?;
+        let mut payload = self.render.help(
+            self.is_manager(user),
+            Some("Hi! I run the partner program here. This is what I can do:"),
+        )?;
         if event.kind == "app_mention" {
-            payload["thread_ts"] = serde_json::json!(event.thread_ts.as_ref().or(event.ts.as_ref()));
+            payload["thread_ts"] =
+                serde_json::json!(event.thread_ts.as_ref().or(event.ts.as_ref()));
         }
-        Ok(Some(OutboxMessage { kind: "help".into(), channel: channel.clone(), ephemeral_user: None, payload, deal_id: None }))
+        Ok(Some(OutboxMessage {
+            kind: "help".into(),
+            channel: channel.clone(),
+            ephemeral_user: None,
+            payload,
+            deal_id: None,
+        }))
     }
 }

@@ -48,8 +48,20 @@ pub struct Service {
 
 impl Service {
     /// Wires the service; `outbox_ready` is signalled after every commit that queued messages.
-    pub fn new(store: Store, render: Renderer, program: Arc<Program>, clock: Clock, outbox_ready: Arc<Notify>) -> Service {
-        Service { store, render, program, clock, outbox_ready }
+    pub fn new(
+        store: Store,
+        render: Renderer,
+        program: Arc<Program>,
+        clock: Clock,
+        outbox_ready: Arc<Notify>,
+    ) -> Service {
+        Service {
+            store,
+            render,
+            program,
+            clock,
+            outbox_ready,
+        }
     }
 
     /// The renderer (handlers use it for inline replies).
@@ -82,14 +94,21 @@ impl Service {
     async fn partner_of(&self, actor: &Actor) -> ServiceResult<Partner> {
         if let Some(channel) = &actor.channel {
             if let Some(partner) = self.store.partner_by_channel(channel).await? {
-                let foreign = matches!((&partner.slack_team, &actor.team), (Some(p), Some(u)) if p != u);
+                let foreign =
+                    matches!((&partner.slack_team, &actor.team), (Some(p), Some(u)) if p != u);
                 if foreign && !self.is_manager(&actor.user) {
-                    tracing::warn!(partner_id = partner.id.0, "user of another organisation tried to act for a partner");
+                    tracing::warn!(
+                        partner_id = partner.id.0,
+                        "user of another organisation tried to act for a partner"
+                    );
                     return Err(DealError::NotLinked.into());
                 }
                 return Ok(partner);
             }
         }
-        self.store.partner_of_user(&actor.user).await?.ok_or(ServiceError::Rejected(DealError::NotLinked))
+        self.store
+            .partner_of_user(&actor.user)
+            .await?
+            .ok_or(ServiceError::Rejected(DealError::NotLinked))
     }
 }

@@ -31,7 +31,10 @@ impl Service {
         let name = validate_partner_name(name).map_err(DealError::BadCommand)?;
         let partner_type: PartnerType = partner_type.parse().map_err(DealError::BadCommand)?;
         if !crate::config::is_slack_id(channel, &['C', 'G']) {
-            return Err(DealError::BadCommand(format!("“{channel}” is not a Slack channel id like C0123ABCD")).into());
+            return Err(DealError::BadCommand(format!(
+                "“{channel}” is not a Slack channel id like C0123ABCD"
+            ))
+            .into());
         }
         let new = NewPartner {
             name,
@@ -59,7 +62,11 @@ impl Service {
                 deal_id: None,
             }])
         };
-        match self.store.add_partner(&new, &audit, self.clock.now_ms(), welcome).await {
+        match self
+            .store
+            .add_partner(&new, &audit, self.clock.now_ms(), welcome)
+            .await
+        {
             Ok(partner) => {
                 tracing::info!(partner_id = partner.id.0, "partner linked");
                 self.wake_delivery();

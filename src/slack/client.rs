@@ -10,7 +10,9 @@ use slack_morphism::prelude::*;
 use std::sync::Arc;
 use std::time::Duration;
 
-type Connector = SlackClientHyperConnector<hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>>;
+type Connector = SlackClientHyperConnector<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+>;
 
 /// Slack's own guidance: one message per second per channel; when it says "ratelimited"
 /// without a `Retry-After`, waiting that long is enough.
@@ -35,21 +37,42 @@ pub enum ApiFailure {
 }
 
 /// Slack error codes that mean "try again later" rather than "this request is wrong".
-const TRANSIENT_CODES: &[&str] = &["internal_error", "fatal_error", "service_unavailable", "request_timeout", "team_added_to_org"];
+const TRANSIENT_CODES: &[&str] = &[
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+    "team_added_to_org",
+];
 
 fn classify(err: SlackClientError) -> ApiFailure {
     match err {
-        SlackClientError::RateLimitError(e) => ApiFailure::RateLimited { retry_after: e.retry_after.unwrap_or(DEFAULT_RETRY_AFTER) },
-        SlackClientError::ApiError(e) if e.code == "ratelimited" => ApiFailure::RateLimited { retry_after: DEFAULT_RETRY_AFTER },
+        SlackClientError::RateLimitError(e) => ApiFailure::RateLimited {
+            retry_after: e.retry_after.unwrap_or(DEFAULT_RETRY_AFTER),
+        },
+        SlackClientError::ApiError(e) if e.code == "ratelimited" => ApiFailure::RateLimited {
+            retry_after: DEFAULT_RETRY_AFTER,
+        },
         SlackClientError::ApiError(e) if TRANSIENT_CODES.contains(&e.code.as_str()) => {
-            ApiFailure::Transient { reason: e.code, maybe_sent: true }
+            ApiFailure::Transient {
+                reason: e.code,
+                maybe_sent: true,
+            }
         }
         SlackClientError::ApiError(e) => ApiFailure::Permanent { reason: e.code },
         SlackClientError::HttpError(e) if e.status_code.is_server_error() => {
-            ApiFailure::Transient { reason: format!("HTTP {}", e.status_code), maybe_sent: true }
+            ApiFailure::Transient {
+                reason: format!("HTTP {}", e.status_code),
+                maybe_sent: true,
+            }
         }
-        SlackClientError::HttpError(e) => ApiFailure::Permanent { reason: format!("HTTP {}", e.status_code) },
-        other => ApiFailure::Transient { reason: other.to_string(), maybe_sent: true },
+        SlackClientError::HttpError(e) => ApiFailure::Permanent {
+            reason: format!("HTTP {}", e.status_code),
+        },
+        other => ApiFailure::Transient {
+            reason: other.to_string(),
+            maybe_sent: true,
+        },
     }
 }
 
@@ -76,38 +99,73 @@ impl SlackApi {
             .enable_http1()
             .enable_http2()
             .build();
-        let connector = SlackClientHyperConnector::with_connector(https).with_slack_api_url(base_url);
+        let connector =
+            SlackClientHyperConnector::with_connector(https).with_slack_api_url(base_url);
         Ok(SlackApi {
             client: Arc::new(SlackClient::new(connector)),
-            token: Arc::new(SlackApiToken::new(SlackApiTokenValue(token.expose_secret().to_string()))),
+            token: Arc::new(SlackApiToken::new(SlackApiTokenValue(
+                token.expose_secret().to_string(),
+            ))),
         })
     }
 
-    async fn post(&self, method: &str, body: &Value, timeout: Duration) -> Result<Value, ApiFailure> {
+    async fn post(
+        &self,
+        method: &str,
+        body: &Value,
+        timeout: Duration,
+    ) -> Result<Value, ApiFailure> {
         let session = self.client.open_session(&self.token);
-        match tokio::time::timeout(timeout, session.http_session_api.http_post::<Value, Value>(method, body, None)).await {
+        match tokio::time::timeout(
+            timeout,
+            session
+                .http_session_api
+                .http_post::<Value, Value>(method, body, None),
+        )
+        .await
+        {
             Ok(result) => result.map_err(classify),
-            Err(_) => Err(ApiFailure::Transient { reason: format!("{method} timed out after {timeout:?}"), maybe_sent: true }),
+            Err(_) => Err(ApiFailure::Transient {
+                reason: format!("{method} timed out after {timeout:?}"),
+                maybe_sent: true,
+            }),
         }
     }
 
-    async fn get(&self, method: &str, params: &[(&str, Option<String>)]) -> Result<Value, ApiFailure> {
+    async fn get(
+        &self,
+        method: &str,
+        params: &[(&str, Option<String>)],
+    ) -> Result<Value, ApiFailure> {
         let session = self.client.open_session(&self.token);
         let params = params.to_vec();
-        let call = session.http_session_api.http_get::<Value, _, String>(method, &params, None);
+        let call = session
+            .http_session_api
+            .http_get::<Value, _, String>(method, &params, None);
         match tokio::time::timeout(CALL_TIMEOUT, call).await {
             Ok(result) => result.map_err(classify),
-            Err(_) => Err(ApiFailure::Transient { reason: format!("{method} timed out"), maybe_sent: false }),
+            Err(_) => Err(ApiFailure::Transient {
+                reason: format!("{method} timed out"),
+                maybe_sent: false,
+            }),
         }
     }
 
     /// Posts a rendered message (`text`, `blocks`, optional `thread_ts`) to `channel`, or as an
     /// ephemeral message to `ephemeral_user` there. The outbox id rides along in message
     /// metadata so a later attempt can tell whether this one arrived. Returns Slack's `ts`.
-    pub async fn post_message(&self, channel: &str, ephemeral_user: Option<&str>, payload: &Value, outbox_id: i64) -> Result<Option<String>, ApiFailure> {
+    pub async fn post_message(
+        &self,
+        channel: &str,
+        ephemeral_user: Option<&str>,
+        payload: &Value,
+        outbox_id: i64,
+    ) -> Result<Option<String>, ApiFailure> {
         let mut body = payload.clone();
         let Some(fields) = body.as_object_mut() else {
-            return Err(ApiFailure::Permanent { reason: "stored payload is not a JSON object".into() });
+            return Err(ApiFailure::Permanent {
+                reason: "stored payload is not a JSON object".into(),
+            });
         };
         fields.insert("channel".into(), json!(channel));
         let method = match ephemeral_user {
@@ -124,11 +182,20 @@ impl SlackApi {
             }
         };
         let answer = self.post(method, &body, CALL_TIMEOUT).await?;
-        Ok(answer.get("ts").or_else(|| answer.get("message_ts")).and_then(Value::as_str).map(str::to_string))
+        Ok(answer
+            .get("ts")
+            .or_else(|| answer.get("message_ts"))
+            .and_then(Value::as_str)
+            .map(str::to_string))
     }
 
     /// Looks for a message we posted for `outbox_id` in `channel` since `since_ms`; its `ts` if found.
-    pub async fn find_outbox_message(&self, channel: &str, outbox_id: i64, since_ms: i64) -> Result<Option<String>, ApiFailure> {
+    pub async fn find_outbox_message(
+        &self,
+        channel: &str,
+        outbox_id: i64,
+        since_ms: i64,
+    ) -> Result<Option<String>, ApiFailure> {
         // A little slack before the first attempt covers clock skew between us and Slack.
         let oldest = format!("{:.6}", (since_ms - 60_000) as f64 / 1000.0);
         let params = [
@@ -139,21 +206,42 @@ impl SlackApi {
         ];
         let answer = self.get("conversations.history", &params).await?;
         let wanted = outbox_id.to_string();
-        let found = answer["messages"].as_array().into_iter().flatten().find(|m| {
-            m["metadata"]["event_type"] == OUTBOX_EVENT_TYPE && m["metadata"]["event_payload"]["outbox_id"] == wanted.as_str()
-        });
+        let found = answer["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|m| {
+                m["metadata"]["event_type"] == OUTBOX_EVENT_TYPE
+                    && m["metadata"]["event_payload"]["outbox_id"] == wanted.as_str()
+            });
         Ok(found.and_then(|m| m["ts"].as_str()).map(str::to_string))
     }
 
     /// Opens a modal for the `trigger_id` of a command or click. Slack voids trigger ids after
     /// 3 seconds, so the call is cut short well before that.
-    pub async fn open_view(&self, trigger_id: &str, view: &Value, timeout: Duration) -> Result<(), ApiFailure> {
-        self.post("views.open", &json!({ "trigger_id": trigger_id, "view": view }), timeout).await.map(|_| ())
+    pub async fn open_view(
+        &self,
+        trigger_id: &str,
+        view: &Value,
+        timeout: Duration,
+    ) -> Result<(), ApiFailure> {
+        self.post(
+            "views.open",
+            &json!({ "trigger_id": trigger_id, "view": view }),
+            timeout,
+        )
+        .await
+        .map(|_| ())
     }
 
     /// `conversations.info`: the raw channel object (Slack Connect fields included).
     pub async fn conversation_info(&self, channel: &str) -> Result<Value, ApiFailure> {
-        let answer = self.get("conversations.info", &[("channel", Some(channel.to_string()))]).await?;
+        let answer = self
+            .get(
+                "conversations.info",
+                &[("channel", Some(channel.to_string()))],
+            )
+            .await?;
         Ok(answer["channel"].clone())
     }
 
@@ -169,7 +257,9 @@ pub fn external_teams(channel: &Value, home_team: Option<&str>) -> Vec<String> {
         .iter()
         .flat_map(|key| channel[*key].as_array().cloned().unwrap_or_default())
         .filter_map(|v| v.as_str().map(str::to_string))
-        .filter(|t| Some(t.as_str()) != home_team && Some(t.as_str()) != channel["context_team_id"].as_str())
+        .filter(|t| {
+            Some(t.as_str()) != home_team && Some(t.as_str()) != channel["context_team_id"].as_str()
+        })
         .collect();
     teams.sort();
     teams.dedup();

@@ -120,7 +120,10 @@ impl ViewState {
             .get(block_id)
             .and_then(|actions| actions.get(block_id).or_else(|| actions.values().next()))
             .and_then(|v| {
-                v.value.clone().or_else(|| v.selected_date.clone()).or_else(|| v.selected_option.as_ref().map(|o| o.value.clone()))
+                v.value
+                    .clone()
+                    .or_else(|| v.selected_date.clone())
+                    .or_else(|| v.selected_option.as_ref().map(|o| o.value.clone()))
             })
             .unwrap_or_default()
     }
@@ -132,7 +135,8 @@ pub fn parse_interaction(body: &[u8]) -> Result<Interaction, String> {
     struct Form {
         payload: String,
     }
-    let form: Form = serde_urlencoded::from_bytes(body).map_err(|e| format!("interaction form: {e}"))?;
+    let form: Form =
+        serde_urlencoded::from_bytes(body).map_err(|e| format!("interaction form: {e}"))?;
     serde_json::from_str(&form.payload).map_err(|e| format!("interaction payload: {e}"))
 }
 
@@ -180,27 +184,45 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(format!("{}/tests/data/slack/{name}", env!("CARGO_MANIFEST_DIR"))).expect("fixture")
+        std::fs::read(format!(
+            "{}/tests/data/slack/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("fixture")
     }
 
     fn as_form(json: &[u8]) -> Vec<u8> {
-        serde_urlencoded::to_string([("payload", String::from_utf8_lossy(json))]).expect("form").into_bytes()
+        serde_urlencoded::to_string([("payload", String::from_utf8_lossy(json))])
+            .expect("form")
+            .into_bytes()
     }
 
     #[test]
     fn the_slash_command_fixture_parses() {
         let cmd = parse_command(&fixture("slash_command.txt")).expect("parses");
-        assert_eq!((cmd.command.as_str(), cmd.text.as_str(), cmd.channel_id.as_str()), ("/webhook-collect", "", "G8PSS9T3V"));
+        assert_eq!(
+            (
+                cmd.command.as_str(),
+                cmd.text.as_str(),
+                cmd.channel_id.as_str()
+            ),
+            ("/webhook-collect", "", "G8PSS9T3V")
+        );
     }
 
     #[test]
     fn interaction_fixtures_parse_including_slack_connect() {
-        let Interaction::ViewSubmission(v) = parse_interaction(&as_form(&fixture("view_submission_slack_connect.json"))).expect("parses") else {
+        let Interaction::ViewSubmission(v) =
+            parse_interaction(&as_form(&fixture("view_submission_slack_connect.json")))
+                .expect("parses")
+        else {
             panic!("not a view submission")
         };
         assert_eq!(v.user.team_id.as_deref(), Some("T-other-side"));
         assert_eq!(v.view.state.text("zniAM"), "Hi there!");
-        let Interaction::BlockActions(b) = parse_interaction(&as_form(&fixture("block_actions.json"))).expect("parses") else {
+        let Interaction::BlockActions(b) =
+            parse_interaction(&as_form(&fixture("block_actions.json"))).expect("parses")
+        else {
             panic!("not block actions")
         };
         assert_eq!(b.actions[0].action_id, "a");
@@ -208,7 +230,8 @@ mod tests {
 
     #[test]
     fn events_without_an_event_id_still_parse() {
-        let env = parse_event(&fixture("event_callback_slack_connect_ext_shared.json")).expect("parses");
+        let env =
+            parse_event(&fixture("event_callback_slack_connect_ext_shared.json")).expect("parses");
         assert_eq!(env.event_id, None);
         assert_eq!(env.event.map(|e| e.kind).as_deref(), Some("message"));
     }

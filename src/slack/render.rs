@@ -86,12 +86,24 @@ pub struct Renderer {
 impl Renderer {
     /// A renderer over loaded templates for one program.
     pub fn new(templates: Arc<Templates>, program_name: &str, default_currency: &str) -> Renderer {
-        Renderer { templates, program_name: program_name.into(), default_currency: default_currency.to_ascii_uppercase() }
+        Renderer {
+            templates,
+            program_name: program_name.into(),
+            default_currency: default_currency.to_ascii_uppercase(),
+        }
     }
 
     /// The registration modal for `partner_name`; `metadata` comes back on submission.
-    pub fn registration_modal(&self, partner_name: &str, metadata: &str, today: NaiveDate) -> anyhow::Result<Value> {
-        let stages: Vec<Value> = Stage::ALL.iter().map(|s| json!({ "value": s.as_str(), "label": s.label() })).collect();
+    pub fn registration_modal(
+        &self,
+        partner_name: &str,
+        metadata: &str,
+        today: NaiveDate,
+    ) -> anyhow::Result<Value> {
+        let stages: Vec<Value> = Stage::ALL
+            .iter()
+            .map(|s| json!({ "value": s.as_str(), "label": s.label() }))
+            .collect();
         self.templates.render(
             "registration_modal/view.json",
             json!({
@@ -107,70 +119,108 @@ impl Renderer {
 
     /// The modal shown after a successful submission.
     pub fn registration_done(&self, deal: &Deal) -> anyhow::Result<Value> {
-        self.templates.render("registration_done/view.json", json!({ "deal": DealView::from(deal) }))
+        self.templates.render(
+            "registration_done/view.json",
+            json!({ "deal": DealView::from(deal) }),
+        )
     }
 
     /// The modal shown for a form we do not know.
     pub fn unknown_form(&self, callback_id: &str) -> anyhow::Result<Value> {
-        self.templates.render("unknown_form/view.json", json!({ "callback_id": callback_id }))
+        self.templates.render(
+            "unknown_form/view.json",
+            json!({ "callback_id": callback_id }),
+        )
     }
 
     /// The confirmation posted in the partner's channel.
     pub fn deal_confirmation(&self, deal: &Deal) -> anyhow::Result<Value> {
-        self.templates.render("deal_confirmation/message.json", json!({ "deal": DealView::from(deal) }))
+        self.templates.render(
+            "deal_confirmation/message.json",
+            json!({ "deal": DealView::from(deal) }),
+        )
     }
 
     /// The review card in the managers' channel (internal: names the partner).
     pub fn review_card(&self, deal: &Deal, partner: &Partner) -> anyhow::Result<Value> {
-        self.templates.render("review_card/message.json", json!({ "deal": DealView::from(deal), "partner": PartnerView::from(partner) }))
+        self.templates.render(
+            "review_card/message.json",
+            json!({ "deal": DealView::from(deal), "partner": PartnerView::from(partner) }),
+        )
     }
 
     /// The welcome posted in a channel when it is linked to a partner.
     pub fn partner_linked(&self, partner: &Partner) -> anyhow::Result<Value> {
-        self.templates.render("partner_linked/message.json", json!({ "partner": PartnerView::from(partner), "program_name": self.program_name }))
+        self.templates.render(
+            "partner_linked/message.json",
+            json!({ "partner": PartnerView::from(partner), "program_name": self.program_name }),
+        )
     }
 
     /// Usage, with the manager commands for managers; `intro` explains why it is shown.
     pub fn help(&self, manager: bool, intro: Option<&str>) -> anyhow::Result<Value> {
-        self.templates.render("help/message.json", json!({ "manager": manager, "intro": intro }))
+        self.templates.render(
+            "help/message.json",
+            json!({ "manager": manager, "intro": intro }),
+        )
     }
 
     /// The one-line registration's answer.
     pub fn deal_registered(&self, deal: &Deal, repeated: bool) -> anyhow::Result<Value> {
-        self.templates.render("deal_registered/reply.json", json!({ "deal": DealView::from(deal), "repeated": repeated }))
+        self.templates.render(
+            "deal_registered/reply.json",
+            json!({ "deal": DealView::from(deal), "repeated": repeated }),
+        )
     }
 
     /// The one-line registration's validation errors.
     pub fn validation_errors(&self, errors: &FieldErrors) -> anyhow::Result<Value> {
-        let list: Vec<Value> = errors.0.iter().map(|(f, m)| json!({ "field": f.label(), "message": m })).collect();
-        self.templates.render("validation_errors/reply.json", json!({ "errors": list }))
+        let list: Vec<Value> = errors
+            .0
+            .iter()
+            .map(|(f, m)| json!({ "field": f.label(), "message": m }))
+            .collect();
+        self.templates
+            .render("validation_errors/reply.json", json!({ "errors": list }))
     }
 
     /// A list of deals (newest first) and how many more exist.
     pub fn deal_list(&self, title: &str, deals: &[Deal], more: i64) -> anyhow::Result<Value> {
         let views: Vec<DealView> = deals.iter().map(DealView::from).collect();
-        self.templates.render("deal_list/reply.json", json!({ "title": title, "deals": views, "more": more }))
+        self.templates.render(
+            "deal_list/reply.json",
+            json!({ "title": title, "deals": views, "more": more }),
+        )
     }
 
     /// One deal; `partner_name` only for internal viewers.
     pub fn deal_detail(&self, deal: &Deal, partner_name: Option<&str>) -> anyhow::Result<Value> {
-        self.templates.render("deal_detail/reply.json", json!({ "deal": DealView::from(deal), "partner_name": partner_name }))
+        self.templates.render(
+            "deal_detail/reply.json",
+            json!({ "deal": DealView::from(deal), "partner_name": partner_name }),
+        )
     }
 
     /// All partners (managers only).
     pub fn partner_list(&self, partners: &[Partner]) -> anyhow::Result<Value> {
         let views: Vec<PartnerView> = partners.iter().map(PartnerView::from).collect();
-        self.templates.render("partner_list/reply.json", json!({ "partners": views }))
+        self.templates
+            .render("partner_list/reply.json", json!({ "partners": views }))
     }
 
     /// A one-line ephemeral answer (refusals, confirmations).
     pub fn notice(&self, icon: &str, text: &str) -> anyhow::Result<Value> {
-        self.templates.render("notice/reply.json", json!({ "icon": icon, "text": text }))
+        self.templates
+            .render("notice/reply.json", json!({ "icon": icon, "text": text }))
     }
 }
 
 /// `response_action: errors` for a modal: each message under its input's block id.
 pub fn view_errors(errors: &FieldErrors) -> Value {
-    let map: serde_json::Map<String, Value> = errors.0.iter().map(|(f, m)| (f.block_id().to_string(), json!(m))).collect();
+    let map: serde_json::Map<String, Value> = errors
+        .0
+        .iter()
+        .map(|(f, m)| (f.block_id().to_string(), json!(m)))
+        .collect();
     json!({ "response_action": "errors", "errors": map })
 }

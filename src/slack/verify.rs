@@ -39,12 +39,17 @@ pub fn verify(
 ) -> Result<(), VerifyError> {
     let timestamp = timestamp.ok_or(VerifyError::MissingTimestamp)?;
     let signature = signature.ok_or(VerifyError::MissingSignature)?;
-    let ts: i64 = timestamp.trim().parse().map_err(|_| VerifyError::BadTimestamp)?;
+    let ts: i64 = timestamp
+        .trim()
+        .parse()
+        .map_err(|_| VerifyError::BadTimestamp)?;
     let skew = now_secs.saturating_sub(ts);
     if skew.abs() > MAX_CLOCK_SKEW_SECS {
         return Err(VerifyError::Stale(skew));
     }
-    let hex_sig = signature.strip_prefix("v0=").ok_or(VerifyError::BadVersion)?;
+    let hex_sig = signature
+        .strip_prefix("v0=")
+        .ok_or(VerifyError::BadVersion)?;
     let given = hex::decode(hex_sig).map_err(|_| VerifyError::BadSignature)?;
     let expected = sign_bytes(secret, timestamp, body);
     if bool::from(expected.as_slice().ct_eq(&given)) {
@@ -83,14 +88,23 @@ mod tests {
     #[test]
     fn slacks_published_vector_verifies_with_a_frozen_clock() {
         assert_eq!(sign(SECRET, TS, BODY), SIG);
-        assert_eq!(verify(SECRET, Some(TS), Some(SIG), BODY, 1_531_420_618), Ok(()));
-        assert_eq!(verify(SECRET, Some(TS), Some(SIG), BODY, 1_531_420_618 + 300), Ok(()));
+        assert_eq!(
+            verify(SECRET, Some(TS), Some(SIG), BODY, 1_531_420_618),
+            Ok(())
+        );
+        assert_eq!(
+            verify(SECRET, Some(TS), Some(SIG), BODY, 1_531_420_618 + 300),
+            Ok(())
+        );
     }
 
     #[test]
     fn slacks_vector_is_refused_with_the_real_clock() {
         let now = chrono::Utc::now().timestamp();
-        assert!(matches!(verify(SECRET, Some(TS), Some(SIG), BODY, now), Err(VerifyError::Stale(_))));
+        assert!(matches!(
+            verify(SECRET, Some(TS), Some(SIG), BODY, now),
+            Err(VerifyError::Stale(_))
+        ));
     }
 
     #[test]
@@ -99,13 +113,55 @@ mod tests {
         let cases: [(Option<&str>, Option<&str>, &[u8], i64, VerifyError); 9] = [
             (None, Some(SIG), BODY, now, VerifyError::MissingTimestamp),
             (Some(TS), None, BODY, now, VerifyError::MissingSignature),
-            (Some("soon"), Some(SIG), BODY, now, VerifyError::BadTimestamp),
-            (Some(TS), Some(SIG), BODY, now + 301, VerifyError::Stale(301)),
-            (Some(TS), Some(SIG), BODY, now - 301, VerifyError::Stale(-301)),
-            (Some(TS), Some(&SIG.replacen("v0=", "v1=", 1)), BODY, now, VerifyError::BadVersion),
-            (Some(TS), Some("v0=00"), BODY, now, VerifyError::BadSignature),
-            (Some(TS), Some("v0=not-hex"), BODY, now, VerifyError::BadSignature),
-            (Some(TS), Some(SIG), b"token=tampered", now, VerifyError::BadSignature),
+            (
+                Some("soon"),
+                Some(SIG),
+                BODY,
+                now,
+                VerifyError::BadTimestamp,
+            ),
+            (
+                Some(TS),
+                Some(SIG),
+                BODY,
+                now + 301,
+                VerifyError::Stale(301),
+            ),
+            (
+                Some(TS),
+                Some(SIG),
+                BODY,
+                now - 301,
+                VerifyError::Stale(-301),
+            ),
+            (
+                Some(TS),
+                Some(&SIG.replacen("v0=", "v1=", 1)),
+                BODY,
+                now,
+                VerifyError::BadVersion,
+            ),
+            (
+                Some(TS),
+                Some("v0=00"),
+                BODY,
+                now,
+                VerifyError::BadSignature,
+            ),
+            (
+                Some(TS),
+                Some("v0=not-hex"),
+                BODY,
+                now,
+                VerifyError::BadSignature,
+            ),
+            (
+                Some(TS),
+                Some(SIG),
+                b"token=tampered",
+                now,
+                VerifyError::BadSignature,
+            ),
         ];
         for (ts, sig, body, at, want) in cases {
             assert_eq!(verify(SECRET, ts, sig, body, at), Err(want));

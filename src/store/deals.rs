@@ -53,11 +53,16 @@ impl TryFrom<DealRow> for Deal {
         Ok(Deal {
             id: DealId(row.id),
             partner_id: PartnerId(row.partner_id),
-            status: DealStatus::parse(&row.status).with_context(|| format!("stored deal status {}", row.status))?,
-            amount: Money::from_minor(row.amount_minor, &row.currency).with_context(|| format!("stored currency {}", row.currency))?,
-            close_date: NaiveDate::parse_from_str(&row.close_date, "%Y-%m-%d").context("stored close date")?,
-            stage: Stage::parse(&row.stage).with_context(|| format!("stored stage {}", row.stage))?,
-            created_at: DateTime::from_timestamp_millis(row.created_at).context("stored deal time")?,
+            status: DealStatus::parse(&row.status)
+                .with_context(|| format!("stored deal status {}", row.status))?,
+            amount: Money::from_minor(row.amount_minor, &row.currency)
+                .with_context(|| format!("stored currency {}", row.currency))?,
+            close_date: NaiveDate::parse_from_str(&row.close_date, "%Y-%m-%d")
+                .context("stored close date")?,
+            stage: Stage::parse(&row.stage)
+                .with_context(|| format!("stored stage {}", row.stage))?,
+            created_at: DateTime::from_timestamp_millis(row.created_at)
+                .context("stored deal time")?,
             company: row.company,
             domain: row.domain,
             contact_name: row.contact_name,
@@ -92,8 +97,12 @@ impl Store {
         remember_partner_user(&mut tx, reg, now_ms).await?;
         let inserted = insert_deal(&mut tx, reg, now_ms).await?;
         let Some(row) = inserted else {
-            let existing = self.deal_by_key(&mut tx, reg.idempotency_key.as_deref().unwrap_or_default()).await?;
-            tx.rollback().await.context("rolling back a duplicate submission")?;
+            let existing = self
+                .deal_by_key(&mut tx, reg.idempotency_key.as_deref().unwrap_or_default())
+                .await?;
+            tx.rollback()
+                .await
+                .context("rolling back a duplicate submission")?;
             return Ok((existing, Created::AlreadyRegistered));
         };
         let deal = Deal::try_from(row)?;
@@ -113,26 +122,34 @@ impl Store {
     }
 
     async fn deal_by_key(&self, conn: &mut AnyConnection, key: &str) -> anyhow::Result<Deal> {
-        let row = sqlx::query_as::<_, DealRow>(&format!("SELECT {DEAL_COLUMNS} FROM deals WHERE idempotency_key = $1"))
-            .bind(key)
-            .fetch_one(&mut *conn)
-            .await
-            .context("loading the deal of a repeated submission")?;
+        let row = sqlx::query_as::<_, DealRow>(&format!(
+            "SELECT {DEAL_COLUMNS} FROM deals WHERE idempotency_key = $1"
+        ))
+        .bind(key)
+        .fetch_one(&mut *conn)
+        .await
+        .context("loading the deal of a repeated submission")?;
         Deal::try_from(row)
     }
 
     /// One deal by id.
     pub async fn deal(&self, id: DealId) -> anyhow::Result<Option<Deal>> {
-        let row = sqlx::query_as::<_, DealRow>(&format!("SELECT {DEAL_COLUMNS} FROM deals WHERE id = $1"))
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await
-            .context("loading a deal")?;
+        let row = sqlx::query_as::<_, DealRow>(&format!(
+            "SELECT {DEAL_COLUMNS} FROM deals WHERE id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .context("loading a deal")?;
         row.map(Deal::try_from).transpose()
     }
 
     /// A partner's most recent deals, newest first, and how many there are in all.
-    pub async fn deals_of_partner(&self, partner: PartnerId, limit: i64) -> anyhow::Result<(Vec<Deal>, i64)> {
+    pub async fn deals_of_partner(
+        &self,
+        partner: PartnerId,
+        limit: i64,
+    ) -> anyhow::Result<(Vec<Deal>, i64)> {
         let rows = sqlx::query_as::<_, DealRow>(&format!(
             "SELECT {DEAL_COLUMNS} FROM deals WHERE partner_id = $1 ORDER BY id DESC LIMIT $2"
         ))
@@ -146,22 +163,41 @@ impl Store {
             .fetch_one(&self.pool)
             .await
             .context("counting a partner's deals")?;
-        Ok((rows.into_iter().map(Deal::try_from).collect::<anyhow::Result<_>>()?, total))
+        Ok((
+            rows.into_iter()
+                .map(Deal::try_from)
+                .collect::<anyhow::Result<_>>()?,
+            total,
+        ))
     }
 
     /// The latest deals of every partner, newest first, and how many there are in all.
     pub async fn recent_deals(&self, limit: i64) -> anyhow::Result<(Vec<Deal>, i64)> {
-        let rows = sqlx::query_as::<_, DealRow>(&format!("SELECT {DEAL_COLUMNS} FROM deals ORDER BY id DESC LIMIT $1"))
-            .bind(limit)
-            .fetch_all(&self.pool)
+        let rows = sqlx::query_as::<_, DealRow>(&format!(
+            "SELECT {DEAL_COLUMNS} FROM deals ORDER BY id DESC LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing recent deals")?;
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deals")
+            .fetch_one(&self.pool)
             .await
-            .context("listing recent deals")?;
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deals").fetch_one(&self.pool).await.context("counting deals")?;
-        Ok((rows.into_iter().map(Deal::try_from).collect::<anyhow::Result<_>>()?, total))
+            .context("counting deals")?;
+        Ok((
+            rows.into_iter()
+                .map(Deal::try_from)
+                .collect::<anyhow::Result<_>>()?,
+            total,
+        ))
     }
 }
 
-async fn remember_partner_user(conn: &mut AnyConnection, reg: &Registration, now_ms: i64) -> anyhow::Result<()> {
+async fn remember_partner_user(
+    conn: &mut AnyConnection,
+    reg: &Registration,
+    now_ms: i64,
+) -> anyhow::Result<()> {
     sqlx::query(
         "INSERT INTO partner_users (partner_id, slack_user, slack_team, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $4, $4) \
          ON CONFLICT (partner_id, slack_user) DO UPDATE SET last_seen_at = excluded.last_seen_at, slack_team = excluded.slack_team",
@@ -176,7 +212,11 @@ async fn remember_partner_user(conn: &mut AnyConnection, reg: &Registration, now
     Ok(())
 }
 
-async fn insert_deal(conn: &mut AnyConnection, reg: &Registration, now_ms: i64) -> anyhow::Result<Option<DealRow>> {
+async fn insert_deal(
+    conn: &mut AnyConnection,
+    reg: &Registration,
+    now_ms: i64,
+) -> anyhow::Result<Option<DealRow>> {
     let d = &reg.deal;
     sqlx::query_as::<_, DealRow>(&format!(
         "INSERT INTO deals (partner_id, status, company, domain, contact_name, contact_email, amount_minor, currency, close_date, \

@@ -7,7 +7,12 @@ use anyhow::Context;
 impl Store {
     /// Records `event_id` together with the messages it causes, in one transaction; false (and
     /// nothing queued) when the event was seen before.
-    pub async fn record_event(&self, event_id: &str, messages: &[OutboxMessage], now_ms: i64) -> anyhow::Result<bool> {
+    pub async fn record_event(
+        &self,
+        event_id: &str,
+        messages: &[OutboxMessage],
+        now_ms: i64,
+    ) -> anyhow::Result<bool> {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
         let done = sqlx::query("INSERT INTO slack_events (event_id, received_at) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING")
             .bind(event_id)
@@ -16,7 +21,9 @@ impl Store {
             .await
             .context("recording a Slack event id")?;
         if done.rows_affected() == 0 {
-            tx.rollback().await.context("rolling back a duplicate event")?;
+            tx.rollback()
+                .await
+                .context("rolling back a duplicate event")?;
             return Ok(false);
         }
         for message in messages {

@@ -52,7 +52,11 @@ impl Store {
     /// Opens a pool on `url` (`sqlite:…` or `postgres://…`) without migrating.
     pub async fn connect(url: &str) -> anyhow::Result<Store> {
         sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
         let options = AnyConnectOptions::from_str(url).context("parsing DATABASE_URL")?;
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let pool = match backend {
@@ -90,7 +94,10 @@ impl Store {
             Backend::Sqlite => &MIGRATE_SQLITE,
             Backend::Postgres => &MIGRATE_POSTGRES,
         };
-        migrator.run(&self.pool).await.context("applying database migrations")
+        migrator
+            .run(&self.pool)
+            .await
+            .context("applying database migrations")
     }
 
     /// Which database this is.
@@ -100,7 +107,10 @@ impl Store {
 
     /// Round-trips a trivial query (for `/healthz`).
     pub async fn ping(&self) -> anyhow::Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.context("pinging the database")?;
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .context("pinging the database")?;
         Ok(())
     }
 
@@ -181,7 +191,10 @@ impl Store {
             CountTable::Outbox => "SELECT COUNT(*) FROM outbox",
             CountTable::Partners => "SELECT COUNT(*) FROM partners",
         };
-        let n: i64 = sqlx::query_scalar(sql).fetch_one(&self.pool).await.context("counting rows")?;
+        let n: i64 = sqlx::query_scalar(sql)
+            .fetch_one(&self.pool)
+            .await
+            .context("counting rows")?;
         Ok(n)
     }
 }

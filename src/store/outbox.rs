@@ -32,7 +32,11 @@ pub struct ClaimedMessage {
     pub first_attempt_at: Option<i64>,
 }
 
-pub(crate) async fn insert_outbox(conn: &mut AnyConnection, msg: &OutboxMessage, now_ms: i64) -> anyhow::Result<()> {
+pub(crate) async fn insert_outbox(
+    conn: &mut AnyConnection,
+    msg: &OutboxMessage,
+    now_ms: i64,
+) -> anyhow::Result<()> {
     sqlx::query(
         "INSERT INTO outbox (kind, channel, ephemeral_user, payload, deal_id, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
     )
@@ -61,7 +65,13 @@ impl Store {
     /// Claims up to `limit` due messages for `owner` until `now + lease_ms`, oldest first.
     /// Rows leased by a live worker are skipped; rows whose lease ran out (the worker died)
     /// are taken over. On Postgres `SKIP LOCKED` lets replicas claim side by side.
-    pub async fn claim_outbox(&self, owner: &str, now_ms: i64, lease_ms: i64, limit: i64) -> anyhow::Result<Vec<ClaimedMessage>> {
+    pub async fn claim_outbox(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> anyhow::Result<Vec<ClaimedMessage>> {
         let lock = match self.backend {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
@@ -90,7 +100,12 @@ impl Store {
     }
 
     /// Records that Slack accepted the message (`ts` is Slack's message timestamp).
-    pub async fn mark_delivered(&self, id: i64, ts: Option<&str>, now_ms: i64) -> anyhow::Result<()> {
+    pub async fn mark_delivered(
+        &self,
+        id: i64,
+        ts: Option<&str>,
+        now_ms: i64,
+    ) -> anyhow::Result<()> {
         sqlx::query(
             "UPDATE outbox SET delivered_at = $1, slack_ts = $2, lease_owner = NULL, lease_until = NULL, last_error = NULL \
              WHERE id = $3 AND delivered_at IS NULL",
@@ -106,7 +121,13 @@ impl Store {
 
     /// Releases the message for another attempt at `next_attempt_ms`. `maybe_sent` says whether
     /// this attempt could have reached Slack (then the next one checks the channel first).
-    pub async fn retry_later(&self, id: i64, next_attempt_ms: i64, error: &str, maybe_sent: bool) -> anyhow::Result<()> {
+    pub async fn retry_later(
+        &self,
+        id: i64,
+        next_attempt_ms: i64,
+        error: &str,
+        maybe_sent: bool,
+    ) -> anyhow::Result<()> {
         sqlx::query(
             "UPDATE outbox SET next_attempt_at = $1, last_error = $2, maybe_sent = $3, lease_owner = NULL, lease_until = NULL \
              WHERE id = $4 AND delivered_at IS NULL",
@@ -135,10 +156,12 @@ impl Store {
 
     /// Messages not yet delivered nor given up on.
     pub async fn outbox_depth(&self) -> anyhow::Result<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL")
-            .fetch_one(&self.pool)
-            .await
-            .context("measuring the outbox")
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .context("measuring the outbox")
     }
 
     /// Every outbox row's kind, channel and delivery state, oldest first (tests and the demo).
@@ -148,6 +171,9 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await
                 .context("reading the outbox")?;
-        Ok(rows.into_iter().map(|(id, kind, channel, at)| (id, kind, channel, at.is_some())).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(id, kind, channel, at)| (id, kind, channel, at.is_some()))
+            .collect())
     }
 }

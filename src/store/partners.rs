@@ -38,14 +38,19 @@ impl TryFrom<PartnerRow> for Partner {
     fn try_from(row: PartnerRow) -> anyhow::Result<Partner> {
         Ok(Partner {
             id: PartnerId(row.id),
-            partner_type: row.partner_type.parse().map_err(anyhow::Error::msg).context("stored partner type")?,
+            partner_type: row
+                .partner_type
+                .parse()
+                .map_err(anyhow::Error::msg)
+                .context("stored partner type")?,
             name: row.name,
             tier: row.tier,
             slack_channel: row.slack_channel,
             slack_team: row.slack_team,
             manager_user: row.manager_user,
             paused: row.paused != 0,
-            created_at: DateTime::from_timestamp_millis(row.created_at).context("stored partner time")?,
+            created_at: DateTime::from_timestamp_millis(row.created_at)
+                .context("stored partner time")?,
         })
     }
 }
@@ -86,20 +91,24 @@ impl Store {
 
     /// Every partner, by name.
     pub async fn partners(&self) -> anyhow::Result<Vec<Partner>> {
-        let rows = sqlx::query_as::<_, PartnerRow>(&format!("SELECT {PARTNER_COLUMNS} FROM partners ORDER BY lower(name)"))
-            .fetch_all(&self.pool)
-            .await
-            .context("listing partners")?;
+        let rows = sqlx::query_as::<_, PartnerRow>(&format!(
+            "SELECT {PARTNER_COLUMNS} FROM partners ORDER BY lower(name)"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .context("listing partners")?;
         rows.into_iter().map(Partner::try_from).collect()
     }
 
     /// The partner linked to a shared channel.
     pub async fn partner_by_channel(&self, channel: &str) -> anyhow::Result<Option<Partner>> {
-        let row = sqlx::query_as::<_, PartnerRow>(&format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE slack_channel = $1"))
-            .bind(channel)
-            .fetch_optional(&self.pool)
-            .await
-            .context("looking up the partner of a channel")?;
+        let row = sqlx::query_as::<_, PartnerRow>(&format!(
+            "SELECT {PARTNER_COLUMNS} FROM partners WHERE slack_channel = $1"
+        ))
+        .bind(channel)
+        .fetch_optional(&self.pool)
+        .await
+        .context("looking up the partner of a channel")?;
         row.map(Partner::try_from).transpose()
     }
 
@@ -123,11 +132,13 @@ impl Store {
 
     /// One partner by id.
     pub async fn partner(&self, id: PartnerId) -> anyhow::Result<Option<Partner>> {
-        let row = sqlx::query_as::<_, PartnerRow>(&format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE id = $1"))
-            .bind(id.0)
-            .fetch_optional(&self.pool)
-            .await
-            .context("loading a partner")?;
+        let row = sqlx::query_as::<_, PartnerRow>(&format!(
+            "SELECT {PARTNER_COLUMNS} FROM partners WHERE id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await
+        .context("loading a partner")?;
         row.map(Partner::try_from).transpose()
     }
 }

@@ -27,7 +27,8 @@ pub enum Db {
 
 /// The Postgres server tests use; `.ci/run` makes sure it is up.
 pub fn postgres_base_url() -> String {
-    std::env::var("PARTNERBOT_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("PARTNERBOT_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 /// A database of the test's own: a SQLite file in a temp dir, or a fresh Postgres schema.
@@ -42,22 +43,35 @@ impl TestDb {
             Db::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-                TestDb { url, _dir: Some(dir) }
+                TestDb {
+                    url,
+                    _dir: Some(dir),
+                }
             }
             Db::Postgres => {
                 sqlx::any::install_default_drivers();
                 let base = postgres_base_url();
                 let schema = format!("pbt_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = sqlx::AnyConnection::connect(&base).await.expect("Postgres must be running for the tests (see .ci/run)");
-                sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut conn).await.expect("create schema");
+                let mut conn = sqlx::AnyConnection::connect(&base)
+                    .await
+                    .expect("Postgres must be running for the tests (see .ci/run)");
+                sqlx::query(&format!("CREATE SCHEMA {schema}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create schema");
                 let sep = if base.contains('?') { '&' } else { '?' };
-                TestDb { url: format!("{base}{sep}options=-c%20search_path%3D{schema}"), _dir: None }
+                TestDb {
+                    url: format!("{base}{sep}options=-c%20search_path%3D{schema}"),
+                    _dir: None,
+                }
             }
         }
     }
 
     pub async fn store(&self) -> Store {
-        Store::open(&self.url).await.expect("store opens and migrates")
+        Store::open(&self.url)
+            .await
+            .expect("store opens and migrates")
     }
 }
 
@@ -119,14 +133,32 @@ impl TestApp {
         let db = TestDb::new(db).await;
         let emulator = Emulator::start().await.expect("emulator starts");
         let store = db.store().await;
-        let app = App::build(&config(&emulator.base_url, &db.url), store.clone(), clock, Some("T0HOME".into())).expect("app builds");
-        TestApp { app, emulator, db, store, triggers: Default::default() }
+        let app = App::build(
+            &config(&emulator.base_url, &db.url),
+            store.clone(),
+            clock,
+            Some("T0HOME".into()),
+        )
+        .expect("app builds");
+        TestApp {
+            app,
+            emulator,
+            db,
+            store,
+            triggers: Default::default(),
+        }
     }
 
     /// A second app instance (another replica) on the same database and emulator.
     pub async fn replica(&self) -> App {
         let store = self.db.store().await;
-        App::build(&config(&self.emulator.base_url, &self.db.url), store, Clock::system(), Some("T0HOME".into())).expect("replica builds")
+        App::build(
+            &config(&self.emulator.base_url, &self.db.url),
+            store,
+            Clock::system(),
+            Some("T0HOME".into()),
+        )
+        .expect("replica builds")
     }
 
     pub fn worker(&self) -> Worker {
@@ -134,40 +166,75 @@ impl TestApp {
     }
 
     /// Sends a request with a body signed now; returns status and body text.
-    pub async fn post_signed(&self, path: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, String) {
+    pub async fn post_signed(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, String) {
         let headers = signing_headers(SECRET, self.app.clock.now().timestamp(), &body);
         self.post(path, content_type, body, &headers).await
     }
 
-    pub async fn post(&self, path: &str, content_type: &str, body: Vec<u8>, headers: &[(&str, String)]) -> (StatusCode, String) {
+    pub async fn post(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        headers: &[(&str, String)],
+    ) -> (StatusCode, String) {
         let mut request = Request::post(path).header("content-type", content_type);
         for (name, value) in headers {
             request = request.header(*name, value);
         }
-        let response = self.app.router.clone().oneshot(request.body(Body::from(body)).expect("request")).await.expect("router answers");
+        let response = self
+            .app
+            .router
+            .clone()
+            .oneshot(request.body(Body::from(body)).expect("request"))
+            .await
+            .expect("router answers");
         let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body");
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
         (status, String::from_utf8_lossy(&bytes).into_owned())
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, String) {
-        let response = self.app.router.clone().oneshot(Request::get(path).body(Body::empty()).expect("request")).await.expect("answers");
+        let response = self
+            .app
+            .router
+            .clone()
+            .oneshot(Request::get(path).body(Body::empty()).expect("request"))
+            .await
+            .expect("answers");
         let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body");
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
         (status, String::from_utf8_lossy(&bytes).into_owned())
     }
 
     fn next_trigger(&self) -> String {
-        let n = self.triggers.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let n = self
+            .triggers
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         format!("{n}.1000.trigger")
     }
 
     /// Types a slash command; returns the JSON answer (Null for an empty 200).
     pub async fn slash(&self, who: &SlackUser, command: &str, text: &str) -> Value {
         let body = who.command(command, text, &self.next_trigger());
-        let (status, text) = self.post_signed("/slack/commands", "application/x-www-form-urlencoded", body).await;
+        let (status, text) = self
+            .post_signed("/slack/commands", "application/x-www-form-urlencoded", body)
+            .await;
         assert_eq!(status, StatusCode::OK, "{text}");
-        if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("JSON answer") }
+        if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).expect("JSON answer")
+        }
     }
 
     pub async fn deal(&self, who: &SlackUser, text: &str) -> Value {
@@ -178,27 +245,62 @@ impl TestApp {
     pub async fn open_modal(&self, who: &SlackUser) -> Value {
         let before = self.emulator.calls_to("views.open").len();
         let answer = self.deal(who, "").await;
-        assert_eq!(answer, Value::Null, "opening the modal answers with an empty 200");
+        assert_eq!(
+            answer,
+            Value::Null,
+            "opening the modal answers with an empty 200"
+        );
         let calls = self.emulator.calls_to("views.open");
         assert_eq!(calls.len(), before + 1, "views.open was called once");
         calls[before].params["view"].clone()
     }
 
     /// Submits a view with values; returns the JSON answer.
-    pub async fn submit(&self, who: &SlackUser, view_id: &str, view: &Value, values: &[(&str, &str)]) -> Value {
+    pub async fn submit(
+        &self,
+        who: &SlackUser,
+        view_id: &str,
+        view: &Value,
+        values: &[(&str, &str)],
+    ) -> Value {
         let body = who.submit_view(view_id, view, values);
-        let (status, text) = self.post_signed("/slack/interactions", "application/x-www-form-urlencoded", body).await;
+        let (status, text) = self
+            .post_signed(
+                "/slack/interactions",
+                "application/x-www-form-urlencoded",
+                body,
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "{text}");
-        if text.is_empty() { Value::Null } else { serde_json::from_str(&text).expect("JSON answer") }
+        if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).expect("JSON answer")
+        }
     }
 
     pub async fn link(&self, name: &str, partner_type: &str, channel: &str, team: &str) -> Partner {
-        self.app.service.add_partner(&Requester::Cli, name, partner_type, channel, Some(team.into())).await.expect("partner links")
+        self.app
+            .service
+            .add_partner(
+                &Requester::Cli,
+                name,
+                partner_type,
+                channel,
+                Some(team.into()),
+            )
+            .await
+            .expect("partner links")
     }
 
     /// Links Globex (alice) and Initech (bob).
     pub async fn link_both(&self) -> (Partner, Partner) {
-        (self.link("Globex Resellers", "reseller", "C0GLOBEX", "T0GLOBEX").await, self.link("Initech", "referral", "C0INITECH", "T0INITECH").await)
+        (
+            self.link("Globex Resellers", "reseller", "C0GLOBEX", "T0GLOBEX")
+                .await,
+            self.link("Initech", "referral", "C0INITECH", "T0INITECH")
+                .await,
+        )
     }
 
     /// Runs delivery rounds until the outbox is empty (or panics after `within`).
@@ -206,7 +308,10 @@ impl TestApp {
         let worker = self.worker();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         while self.store.outbox_depth().await.expect("depth") > 0 {
-            assert!(tokio::time::Instant::now() < deadline, "outbox did not drain");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "outbox did not drain"
+            );
             if worker.run_once().await.expect("delivery round") == 0 {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
@@ -215,7 +320,11 @@ impl TestApp {
 
     /// Messages that landed in `channel` (posted, not ephemeral).
     pub fn posted_to(&self, channel: &str) -> Vec<Call> {
-        self.emulator.delivered().into_iter().filter(|c| c.method == "chat.postMessage" && c.params["channel"] == channel).collect()
+        self.emulator
+            .delivered()
+            .into_iter()
+            .filter(|c| c.method == "chat.postMessage" && c.params["channel"] == channel)
+            .collect()
     }
 }
 

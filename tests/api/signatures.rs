@@ -12,18 +12,36 @@ const FORM: &str = "application/x-www-form-urlencoded";
 #[tokio::test]
 async fn slacks_published_vector_passes_the_router_with_a_frozen_clock() {
     let vector: serde_json::Value =
-        serde_json::from_str(include_str!("../data/slack/signing_vector.json")).expect("vector parses");
-    let ts: i64 = vector["x_slack_request_timestamp"].as_str().and_then(|s| s.parse().ok()).expect("ts");
+        serde_json::from_str(include_str!("../data/slack/signing_vector.json"))
+            .expect("vector parses");
+    let ts: i64 = vector["x_slack_request_timestamp"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("ts");
     let at = chrono::DateTime::from_timestamp(ts + 10, 0).expect("time");
     let db = TestDb::new(Db::Sqlite).await;
-    let emulator = partnerbot::emulator::Emulator::start().await.expect("emulator");
+    let emulator = partnerbot::emulator::Emulator::start()
+        .await
+        .expect("emulator");
     let mut cfg = config(&emulator.base_url, &db.url);
-    cfg.signing_secret = secrecy::SecretString::from(vector["signing_secret"].as_str().expect("secret").to_string());
-    let app = partnerbot::app::App::build(&cfg, db.store().await, Clock::fixed(at), None).expect("app");
+    cfg.signing_secret = secrecy::SecretString::from(
+        vector["signing_secret"]
+            .as_str()
+            .expect("secret")
+            .to_string(),
+    );
+    let app =
+        partnerbot::app::App::build(&cfg, db.store().await, Clock::fixed(at), None).expect("app");
     let body = std::fs::read("tests/data/slack/slash_command.txt").expect("body");
     let headers = [
         ("x-slack-request-timestamp", ts.to_string()),
-        ("x-slack-signature", vector["expected_x_slack_signature"].as_str().expect("sig").to_string()),
+        (
+            "x-slack-signature",
+            vector["expected_x_slack_signature"]
+                .as_str()
+                .expect("sig")
+                .to_string(),
+        ),
     ];
     let send = |headers: Vec<(&'static str, String)>, body: Vec<u8>| {
         let router = app.router.clone();
@@ -33,13 +51,24 @@ async fn slacks_published_vector_passes_the_router_with_a_frozen_clock() {
             for (k, v) in headers {
                 req = req.header(k, v);
             }
-            router.oneshot(req.body(axum::body::Body::from(body)).expect("req")).await.expect("answer").status()
+            router
+                .oneshot(req.body(axum::body::Body::from(body)).expect("req"))
+                .await
+                .expect("answer")
+                .status()
         }
     };
-    assert_eq!(send(headers.to_vec(), body.clone()).await, StatusCode::OK, "Slack's own example is accepted");
+    assert_eq!(
+        send(headers.to_vec(), body.clone()).await,
+        StatusCode::OK,
+        "Slack's own example is accepted"
+    );
     let mut tampered = body.clone();
     tampered[0] = b'T';
-    assert_eq!(send(headers.to_vec(), tampered).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        send(headers.to_vec(), tampered).await,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 /// A request that would register a deal if any handler saw it.
@@ -72,20 +101,56 @@ async fn every_bad_signature_gets_401_and_reaches_no_handler() {
     tampered.extend_from_slice(b"&extra=1");
     let big = {
         let mut b = body.clone();
-        b.extend(std::iter::repeat_n(b'a', partnerbot::http::MAX_BODY_BYTES + 1));
+        b.extend(std::iter::repeat_n(
+            b'a',
+            partnerbot::http::MAX_BODY_BYTES + 1,
+        ));
         b
     };
     let big_headers = signing_headers(SECRET, now, &big);
     let cases: Vec<(&str, Vec<(&str, String)>, Vec<u8>)> = vec![
-        ("missing timestamp", vec![("x-slack-signature", sig.clone())], body.clone()),
-        ("missing signature", vec![("x-slack-request-timestamp", ts.clone())], body.clone()),
+        (
+            "missing timestamp",
+            vec![("x-slack-signature", sig.clone())],
+            body.clone(),
+        ),
+        (
+            "missing signature",
+            vec![("x-slack-request-timestamp", ts.clone())],
+            body.clone(),
+        ),
         ("missing both", vec![], body.clone()),
-        ("wrong signature", vec![("x-slack-request-timestamp", ts.clone()), ("x-slack-signature", wrong)], body.clone()),
+        (
+            "wrong signature",
+            vec![
+                ("x-slack-request-timestamp", ts.clone()),
+                ("x-slack-signature", wrong),
+            ],
+            body.clone(),
+        ),
         ("tampered body", good.to_vec(), tampered),
-        ("not v0", vec![("x-slack-request-timestamp", ts.clone()), ("x-slack-signature", sig.replacen("v0=", "v1=", 1))], body.clone()),
-        ("non-numeric timestamp", vec![("x-slack-request-timestamp", "yesterday".into()), ("x-slack-signature", sig.clone())], body.clone()),
+        (
+            "not v0",
+            vec![
+                ("x-slack-request-timestamp", ts.clone()),
+                ("x-slack-signature", sig.replacen("v0=", "v1=", 1)),
+            ],
+            body.clone(),
+        ),
+        (
+            "non-numeric timestamp",
+            vec![
+                ("x-slack-request-timestamp", "yesterday".into()),
+                ("x-slack-signature", sig.clone()),
+            ],
+            body.clone(),
+        ),
         ("timestamp over 5 minutes old", old.to_vec(), body.clone()),
-        ("timestamp over 5 minutes ahead", future.to_vec(), body.clone()),
+        (
+            "timestamp over 5 minutes ahead",
+            future.to_vec(),
+            body.clone(),
+        ),
         ("oversized body", big_headers.to_vec(), big),
     ];
     for path in ["/slack/commands", "/slack/interactions", "/slack/events"] {
@@ -95,10 +160,23 @@ async fn every_bad_signature_gets_401_and_reaches_no_handler() {
             assert!(text.is_empty(), "{path}: {name}: nothing leaks in the body");
         }
     }
-    assert_eq!(app.store.count(CountTable::Deals).await.expect("n"), 0, "no handler ran");
-    assert!(app.emulator.calls().iter().all(|c| c.method != "views.open"));
+    assert_eq!(
+        app.store.count(CountTable::Deals).await.expect("n"),
+        0,
+        "no handler ran"
+    );
+    assert!(app
+        .emulator
+        .calls()
+        .iter()
+        .all(|c| c.method != "views.open"));
     let (_, metrics) = app.get("/metrics").await;
-    assert!(metrics.contains(r#"partnerbot_http_requests_total{route="/slack/commands",outcome="unauthorized"} 10"#), "{metrics}");
+    assert!(
+        metrics.contains(
+            r#"partnerbot_http_requests_total{route="/slack/commands",outcome="unauthorized"} 10"#
+        ),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
@@ -119,5 +197,9 @@ async fn health_and_metrics_answer() {
     }
     app.store.close().await;
     let (status, _) = app.get("/healthz").await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "health fails when the database does");
+    assert_eq!(
+        status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "health fails when the database does"
+    );
 }
