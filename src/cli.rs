@@ -103,8 +103,8 @@ async fn partners(command: PartnersCommand) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
-                "{:<6} {:<32} {:<11} {:<11} {:<12} {}",
-                "ID", "NAME", "TYPE", "TIER", "CHANNEL", "TEAM"
+                "{:<6} {:<32} {:<11} {:<11} {:<12} TEAM",
+                "ID", "NAME", "TYPE", "TIER", "CHANNEL"
             );
             for p in &partners {
                 println!(

@@ -667,7 +667,8 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_reported_against_its_own_field() {
-        let cases: [(fn(&mut DealDraft), Field, &str); 7] = [
+        type Case = (fn(&mut DealDraft), Field, &'static str);
+        let cases: [Case; 7] = [
             (
                 |d| d.domain = "acme".into(),
                 Field::Domain,

@@ -110,7 +110,8 @@ mod tests {
     #[test]
     fn each_defect_is_refused_with_its_own_reason() {
         let now = 1_531_420_618;
-        let cases: [(Option<&str>, Option<&str>, &[u8], i64, VerifyError); 9] = [
+        type Case<'a> = (Option<&'a str>, Option<&'a str>, &'a [u8], i64, VerifyError);
+        let cases: [Case; 9] = [
             (None, Some(SIG), BODY, now, VerifyError::MissingTimestamp),
             (Some(TS), None, BODY, now, VerifyError::MissingSignature),
             (

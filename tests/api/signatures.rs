@@ -108,7 +108,8 @@ async fn every_bad_signature_gets_401_and_reaches_no_handler() {
         b
     };
     let big_headers = signing_headers(SECRET, now, &big);
-    let cases: Vec<(&str, Vec<(&str, String)>, Vec<u8>)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, String)>, Vec<u8>);
+    let cases: Vec<Case> = vec![
         (
             "missing timestamp",
             vec![("x-slack-signature", sig.clone())],
