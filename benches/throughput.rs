@@ -22,13 +22,22 @@ const SECRET: &str = "bench-secret";
 
 async fn database(kind: &str, dir: &tempfile::TempDir) -> String {
     if kind == "sqlite" {
-        return format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
+        return format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("bench.db").display()
+        );
     }
     sqlx::any::install_default_drivers();
-    let base = std::env::var("PARTNERBOT_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let base = std::env::var("PARTNERBOT_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let schema = format!("pbt_bench_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::AnyConnection::connect(&base).await.expect("Postgres for the benchmark");
-    sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut conn).await.expect("schema");
+    let mut conn = sqlx::AnyConnection::connect(&base)
+        .await
+        .expect("Postgres for the benchmark");
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut conn)
+        .await
+        .expect("schema");
     format!("{base}?options=-c%20search_path%3D{schema}")
 }
 
@@ -42,21 +51,42 @@ async fn build(kind: &str, dir: &tempfile::TempDir, emulator: &Emulator) -> App 
         bind: "127.0.0.1:0".parse().expect("addr"),
         program: Program::default(),
     };
-    App::build(&config, Store::open(&url).await.expect("store"), Clock::system(), None).expect("app")
+    App::build(
+        &config,
+        Store::open(&url).await.expect("store"),
+        Clock::system(),
+        None,
+    )
+    .expect("app")
 }
 
 async fn register(app: &App, user: &SlackUser, n: usize) -> Duration {
-    let body = user.command("/deal", &format!("register Company {n} company{n}.com {}", 1000 + n), &format!("{n}.bench"));
+    let body = user.command(
+        "/deal",
+        &format!("register Company {n} company{n}.com {}", 1000 + n),
+        &format!("{n}.bench"),
+    );
     let headers = signing_headers(SECRET, chrono::Utc::now().timestamp(), &body);
-    let mut req = Request::post("/slack/commands").header("content-type", "application/x-www-form-urlencoded");
+    let mut req = Request::post("/slack/commands")
+        .header("content-type", "application/x-www-form-urlencoded");
     for (k, v) in headers {
         req = req.header(k, v);
     }
     let started = Instant::now();
-    let response = app.router.clone().oneshot(req.body(Body::from(body)).expect("req")).await.expect("answer");
+    let response = app
+        .router
+        .clone()
+        .oneshot(req.body(Body::from(body)).expect("req"))
+        .await
+        .expect("answer");
     assert!(response.status().is_success());
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body");
-    assert!(String::from_utf8_lossy(&bytes).contains("Registered"), "registration failed");
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    assert!(
+        String::from_utf8_lossy(&bytes).contains("Registered"),
+        "registration failed"
+    );
     started.elapsed()
 }
 
@@ -68,7 +98,16 @@ async fn bench_registrations(kind: &str) {
     let dir = tempfile::tempdir().expect("dir");
     let emulator = Emulator::start().await.expect("emulator");
     let app = build(kind, &dir, &emulator).await;
-    app.service.add_partner(&Requester::Cli, "Bench Partner", "reseller", "C0BENCH", None).await.expect("partner");
+    app.service
+        .add_partner(
+            &Requester::Cli,
+            "Bench Partner",
+            "reseller",
+            "C0BENCH",
+            None,
+        )
+        .await
+        .expect("partner");
     let user = SlackUser::new("U0BENCH", "T0BENCH", "C0BENCH");
     for n in 0..20 {
         register(&app, &user, 1_000_000 + n).await; // warm-up
@@ -111,13 +150,34 @@ async fn bench_delivery(kind: &str, messages: usize, channels: usize, rate_limit
     let emulator = Emulator::start().await.expect("emulator");
     let app = build(kind, &dir, &emulator).await;
     let rows: Vec<OutboxMessage> = (0..messages)
-        .map(|i| OutboxMessage { kind: "bench".into(), channel: format!("C0CH{:04}", i % channels), ephemeral_user: None, payload: serde_json::json!({ "text": format!("m{i}") }), deal_id: None })
+        .map(|i| OutboxMessage {
+            kind: "bench".into(),
+            channel: format!("C0CH{:04}", i % channels),
+            ephemeral_user: None,
+            payload: serde_json::json!({ "text": format!("m{i}") }),
+            deal_id: None,
+        })
         .collect();
-    app.store.enqueue(&rows, app.clock.now_ms()).await.expect("enqueue");
-    emulator.inject(Some("chat.postMessage"), Fault::RateLimited { retry_after_secs: 1 }, rate_limits);
+    app.store
+        .enqueue(&rows, app.clock.now_ms())
+        .await
+        .expect("enqueue");
+    emulator.inject(
+        Some("chat.postMessage"),
+        Fault::RateLimited {
+            retry_after_secs: 1,
+        },
+        rate_limits,
+    );
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let started = Instant::now();
-    let worker = tokio::spawn(app.worker(DeliveryConfig { poll: Duration::from_millis(20), ..DeliveryConfig::default() }).run(stop_rx));
+    let worker = tokio::spawn(
+        app.worker(DeliveryConfig {
+            poll: Duration::from_millis(20),
+            ..DeliveryConfig::default()
+        })
+        .run(stop_rx),
+    );
     while app.store.outbox_depth().await.expect("depth") > 0 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -126,10 +186,26 @@ async fn bench_delivery(kind: &str, messages: usize, channels: usize, rate_limit
     let _ = worker.await;
     let delivered = emulator.delivered().len();
     let mut per_channel: std::collections::HashMap<String, Vec<Instant>> = Default::default();
-    for call in emulator.calls_to("chat.postMessage").into_iter().filter(|c| c.status == 200) {
-        per_channel.entry(call.params["channel"].as_str().unwrap_or_default().to_string()).or_default().push(call.at);
+    for call in emulator
+        .calls_to("chat.postMessage")
+        .into_iter()
+        .filter(|c| c.status == 200)
+    {
+        per_channel
+            .entry(
+                call.params["channel"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+            .or_default()
+            .push(call.at);
     }
-    let min_gap = per_channel.values().flat_map(|ts| ts.windows(2).map(|w| w[1].duration_since(w[0]))).min().unwrap_or_default();
+    let min_gap = per_channel
+        .values()
+        .flat_map(|ts| ts.windows(2).map(|w| w[1].duration_since(w[0])))
+        .min()
+        .unwrap_or_default();
     println!(
         "delivery/{kind}: {messages} messages over {channels} channels with {rate_limits} injected 429s: {delivered} delivered in {:.2}s = {:.0} msg/s; smallest gap between two posts to one channel {:.0} ms",
         elapsed.as_secs_f64(),
