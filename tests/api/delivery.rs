@@ -158,13 +158,7 @@ on_both_databases!(a_worker_that_dies_holding_a_lease_is_taken_over);
 async fn two_instances_deliver_a_burst_exactly_once_even_when_one_dies(db: Db) {
     let app = TestApp::spawn(db).await;
     let messages: Vec<OutboxMessage> = (0..200)
-        .map(|i| OutboxMessage {
-            kind: "burst".into(),
-            channel: format!("C0BURST{:02}", i % 40),
-            ephemeral_user: None,
-            payload: serde_json::json!({ "text": format!("message {i}") }),
-            deal_id: None,
-        })
+        .map(|i| text_message(&format!("C0BURST{:02}", i % 40), &format!("message {i}")))
         .collect();
     app.store
         .enqueue(&messages, app.app.clock.now_ms())
@@ -221,13 +215,7 @@ on_both_databases!(two_instances_deliver_a_burst_exactly_once_even_when_one_dies
 async fn posts_to_one_channel_are_paced(db: Db) {
     let app = TestApp::spawn(db).await;
     let messages: Vec<OutboxMessage> = (0..3)
-        .map(|i| OutboxMessage {
-            kind: "paced".into(),
-            channel: "C0PACED".into(),
-            ephemeral_user: None,
-            payload: serde_json::json!({ "text": format!("m{i}") }),
-            deal_id: None,
-        })
+        .map(|i| text_message("C0PACED", &format!("m{i}")))
         .collect();
     app.store
         .enqueue(&messages, app.app.clock.now_ms())
@@ -261,13 +249,7 @@ async fn a_permanently_refused_message_is_given_up_and_counted(db: Db) {
         Fault::SlackError("channel_not_found".into()),
         1,
     );
-    let msg = OutboxMessage {
-        kind: "x".into(),
-        channel: "C0GONE".into(),
-        ephemeral_user: None,
-        payload: serde_json::json!({ "text": "hi" }),
-        deal_id: None,
-    };
+    let msg = text_message("C0GONE", "hi");
     app.store
         .enqueue(&[msg], app.app.clock.now_ms())
         .await

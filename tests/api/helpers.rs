@@ -187,28 +187,23 @@ impl TestApp {
         for (name, value) in headers {
             request = request.header(*name, value);
         }
-        let response = self
-            .app
-            .router
-            .clone()
-            .oneshot(request.body(Body::from(body)).expect("request"))
+        self.send(request.body(Body::from(body)).expect("request"))
             .await
-            .expect("router answers");
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .expect("body");
-        (status, String::from_utf8_lossy(&bytes).into_owned())
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, String) {
+        self.send(Request::get(path).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    async fn send(&self, request: Request<Body>) -> (StatusCode, String) {
         let response = self
             .app
             .router
             .clone()
-            .oneshot(Request::get(path).body(Body::empty()).expect("request"))
+            .oneshot(request)
             .await
-            .expect("answers");
+            .expect("router answers");
         let status = response.status();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
@@ -325,6 +320,17 @@ impl TestApp {
             .into_iter()
             .filter(|c| c.method == "chat.postMessage" && c.params["channel"] == channel)
             .collect()
+    }
+}
+
+/// A plain text message for `channel`, as the outbox holds it.
+pub fn text_message(channel: &str, text: &str) -> partnerbot::store::OutboxMessage {
+    partnerbot::store::OutboxMessage {
+        kind: "test".into(),
+        channel: channel.into(),
+        ephemeral_user: None,
+        payload: serde_json::json!({ "text": text }),
+        deal_id: None,
     }
 }
 

@@ -323,3 +323,20 @@ async fn unknown_commands_and_subcommands_get_help_not_errors(db: Db) {
     }
 }
 on_both_databases!(unknown_commands_and_subcommands_get_help_not_errors);
+
+async fn a_slow_slack_cannot_hold_the_command_past_its_three_seconds(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.link_both().await;
+    app.emulator.inject(
+        Some("views.open"),
+        partnerbot::emulator::Fault::Slow(std::time::Duration::from_secs(4)),
+        1,
+    );
+    let answer = app.deal(&alice(), "").await;
+    let shown = crate::helpers::strings(&answer).join(" ");
+    assert!(
+        shown.contains("couldn't open the registration form") && shown.contains("/deal register"),
+        "{shown}"
+    );
+}
+on_both_databases!(a_slow_slack_cannot_hold_the_command_past_its_three_seconds);

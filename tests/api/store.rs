@@ -2,7 +2,7 @@
 
 use crate::helpers::*;
 use crate::on_both_databases;
-use partnerbot::store::{AuditEntry, NewPartner, OutboxMessage, StoreError};
+use partnerbot::store::{AuditEntry, NewPartner, StoreError};
 
 async fn the_audit_log_is_append_only(db: Db) {
     let app = TestApp::spawn(db).await;
@@ -57,13 +57,7 @@ on_both_databases!(a_channel_or_name_links_one_partner_only);
 
 async fn claims_respect_leases_and_flag_rows_that_may_have_been_sent(db: Db) {
     let app = TestApp::spawn(db).await;
-    let msg = OutboxMessage {
-        kind: "k".into(),
-        channel: "C1".into(),
-        ephemeral_user: None,
-        payload: serde_json::json!({ "text": "t" }),
-        deal_id: None,
-    };
+    let msg = text_message("C1", "t");
     let s = &app.store;
     s.enqueue(&[msg], 1_000).await.expect("enqueue");
     let first = s.claim_outbox("a", 1_000, 100, 10).await.expect("claim");
