@@ -1,6 +1,7 @@
 //! Types and rules of the partner program. Synchronous and free of I/O: callers pass `now` in.
 
 pub mod deal;
+pub mod matching;
 pub mod money;
 pub mod partner;
 
