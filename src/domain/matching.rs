@@ -58,6 +58,8 @@ pub struct Candidate {
     pub tokens: Vec<String>,
     /// The registrable domain (`acme.co.uk`), when one was given and is valid.
     pub domain: Option<String>,
+    /// Jurisdictions of the legal forms the name carried ("de" for GmbH, "us" for Inc.).
+    pub jurisdictions: Vec<&'static str>,
 }
 
 /// Token similarity (Jaro-Winkler) at which two tokens count as the same word: catches typos
@@ -73,10 +75,12 @@ const CITE_SCORE: f64 = 0.5;
 impl Candidate {
     /// Prepares a record; an invalid or missing domain counts as unknown.
     pub fn new(name: &str, domain: Option<&str>) -> Candidate {
+        let (tokens, jurisdictions) = analyse_name(name);
         Candidate {
             name: name.trim().to_string(),
-            tokens: name_tokens(name),
+            tokens,
             domain: domain.and_then(registrable_domain),
+            jurisdictions,
         }
     }
 
@@ -107,94 +111,112 @@ pub fn domain_label(registrable: &str) -> &str {
     }
 }
 
-/// Legal forms, as token sequences, removed from the end of a name (repeatedly).
-const LEGAL_SUFFIXES: &[&[&str]] = &[
-    &["public", "limited", "company"],
-    &["sp", "z", "oo"],
-    &["sa", "de", "cv"],
-    &["s", "de", "rl", "de", "cv"],
-    &["sab", "de", "cv"],
-    &["kabushiki", "kaisha"],
-    &["a", "s"],
-    &["s", "a"],
-    &["inc"],
-    &["incorporated"],
-    &["corp"],
-    &["corporation"],
-    &["co"],
-    &["company"],
-    &["cos"],
-    &["llc"],
-    &["llp"],
-    &["lp"],
-    &["lllp"],
-    &["pllc"],
-    &["ltd"],
-    &["limited"],
-    &["plc"],
-    &["gmbh"],
-    &["ag"],
-    &["se"],
-    &["kg"],
-    &["kgaa"],
-    &["ug"],
-    &["ev"],
-    &["sa"],
-    &["sas"],
-    &["sasu"],
-    &["sarl"],
-    &["sca"],
-    &["snc"],
-    &["spa"],
-    &["srl"],
-    &["sl"],
-    &["slu"],
-    &["bv"],
-    &["nv"],
-    &["vof"],
-    &["cv"],
-    &["pty"],
-    &["kk"],
-    &["gk"],
-    &["yk"],
-    &["ltda"],
-    &["lda"],
-    &["sab"],
-    &["ab"],
-    &["asa"],
-    &["as"],
-    &["aps"],
-    &["oy"],
-    &["oyj"],
-    &["hf"],
-    &["ehf"],
-    &["sro"],
-    &["kft"],
-    &["zrt"],
-    &["nyrt"],
-    &["doo"],
-    &["ooo"],
-    &["pjsc"],
-    &["jsc"],
-    &["ojsc"],
-    &["pte"],
-    &["bhd"],
-    &["sdn"],
-    &["tbk"],
-    &["llc"],
-    &["fze"],
-    &["fzco"],
-    &["wll"],
+/// Legal forms, as token sequences removed from the end of a name (repeatedly), each with the
+/// jurisdiction it belongs to ("" for forms used in many countries, such as Ltd or Co.). Two
+/// names whose legal forms belong to different jurisdictions are different legal entities.
+const LEGAL_SUFFIXES: &[(&[&str], &str)] = &[
+    (&["public", "limited", "company"], "uk"),
+    (&["gesellschaft", "mit", "beschrankter", "haftung"], "de"),
+    (&["sp", "z", "oo"], "pl"),
+    (&["sa", "de", "cv"], "mx"),
+    (&["s", "de", "rl", "de", "cv"], "mx"),
+    (&["sab", "de", "cv"], "mx"),
+    (&["societe", "anonyme"], "fr"),
+    (&["societa", "per", "azioni"], "it"),
+    (&["naamloze", "vennootschap"], "nl"),
+    (&["besloten", "vennootschap"], "nl"),
+    (&["kabushiki", "kaisha"], "jp"),
+    (&["oy", "ab"], "fi"),
+    (&["oyj", "abp"], "fi"),
+    (&["sa", "nv"], "be"),
+    (&["a", "s"], "dk"),
+    (&["s", "a"], "fr"),
+    (&["inc"], "us"),
+    (&["incorporated"], "us"),
+    (&["corp"], "us"),
+    (&["corporation"], "us"),
+    (&["llc"], "us"),
+    (&["llp"], ""),
+    (&["lp"], ""),
+    (&["lllp"], "us"),
+    (&["pllc"], "us"),
+    (&["co"], ""),
+    (&["company"], ""),
+    (&["cos"], ""),
+    (&["ltd"], ""),
+    (&["limited"], ""),
+    (&["plc"], "uk"),
+    (&["gmbh"], "de"),
+    (&["ag"], "de"),
+    (&["aktiengesellschaft"], "de"),
+    (&["se"], ""),
+    (&["kg"], "de"),
+    (&["kgaa"], "de"),
+    (&["ug"], "de"),
+    (&["ev"], "de"),
+    (&["kommanditgesellschaft"], "de"),
+    (&["sa"], "fr"),
+    (&["sas"], "fr"),
+    (&["sasu"], "fr"),
+    (&["sarl"], "fr"),
+    (&["sca"], "fr"),
+    (&["snc"], "fr"),
+    (&["spa"], "it"),
+    (&["srl"], "it"),
+    (&["sl"], "es"),
+    (&["slu"], "es"),
+    (&["bv"], "nl"),
+    (&["nv"], "nl"),
+    (&["vof"], "nl"),
+    (&["cv"], "nl"),
+    (&["pty"], "au"),
+    (&["kk"], "jp"),
+    (&["gk"], "jp"),
+    (&["yk"], "jp"),
+    (&["ltda"], "br"),
+    (&["lda"], "pt"),
+    (&["sab"], "mx"),
+    (&["ab"], "se"),
+    (&["aktiebolag"], "se"),
+    (&["aktiebolaget"], "se"),
+    (&["asa"], "no"),
+    (&["as"], "no"),
+    (&["aps"], "dk"),
+    (&["aktieselskab"], "dk"),
+    (&["oy"], "fi"),
+    (&["oyj"], "fi"),
+    (&["abp"], "fi"),
+    (&["osakeyhtio"], "fi"),
+    (&["hf"], "is"),
+    (&["ehf"], "is"),
+    (&["sro"], "cz"),
+    (&["kft"], "hu"),
+    (&["zrt"], "hu"),
+    (&["nyrt"], "hu"),
+    (&["doo"], "rs"),
+    (&["ooo"], "ru"),
+    (&["pjsc"], "ru"),
+    (&["jsc"], "ru"),
+    (&["ojsc"], "ru"),
+    (&["pte"], "sg"),
+    (&["bhd"], "my"),
+    (&["sdn"], "my"),
+    (&["tbk"], "id"),
+    (&["fze"], "ae"),
+    (&["fzco"], "ae"),
+    (&["wll"], "bh"),
 ];
 
 /// Legal forms written before the name ("Kabushiki Kaisha Toshiba", "PT Astra", "OOO Yandex").
-const LEGAL_PREFIXES: &[&[&str]] = &[
-    &["kabushiki", "kaisha"],
-    &["pt"],
-    &["ooo"],
-    &["zao"],
-    &["oao"],
-    &["pao"],
+const LEGAL_PREFIXES: &[(&[&str], &str)] = &[
+    (&["kabushiki", "kaisha"], "jp"),
+    (&["telefonaktiebolaget"], "se"),
+    (&["koninklijke"], ""),
+    (&["pt"], "id"),
+    (&["ooo"], "ru"),
+    (&["zao"], "ru"),
+    (&["oao"], "ru"),
+    (&["pao"], "ru"),
 ];
 
 /// Words that do not distinguish one company from another.
@@ -209,6 +231,7 @@ const NOISE: &[&str] = &[
     "groupe",
     "gruppe",
     "grupo",
+    "groep",
     "gruppo",
     "holding",
     "holdings",
@@ -224,6 +247,11 @@ const NAME_TLDS: &[&str] = &["com", "net", "org", "io", "ai", "co"];
 /// abbreviations joined ("S.p.A." → "spa"), then legal forms and noise words removed, as long as
 /// a word is left.
 pub fn name_tokens(raw: &str) -> Vec<String> {
+    analyse_name(raw).0
+}
+
+/// [`name_tokens`] plus the jurisdictions of the legal forms that were removed.
+fn analyse_name(raw: &str) -> (Vec<String>, Vec<&'static str>) {
     let folded = deunicode::deunicode(raw)
         .to_lowercase()
         .replace(['&', '+'], " and ")
@@ -234,15 +262,19 @@ pub fn name_tokens(raw: &str) -> Vec<String> {
     {
         tokens.extend(split_word(word));
     }
-    strip_affixes(&mut tokens);
+    let mut jurisdictions = Vec::new();
+    strip_affixes(&mut tokens, &mut jurisdictions);
     let kept: Vec<String> = tokens
         .iter()
         .filter(|t| !NOISE.contains(&t.as_str()))
         .cloned()
         .collect();
     let mut tokens = if kept.is_empty() { tokens } else { kept };
-    strip_affixes(&mut tokens);
-    tokens
+    strip_affixes(&mut tokens, &mut jurisdictions);
+    jurisdictions.retain(|j| !j.is_empty());
+    jurisdictions.sort_unstable();
+    jurisdictions.dedup();
+    (tokens, jurisdictions)
 }
 
 /// One whitespace-separated word into tokens: dotted abbreviations ("s.a.", "j.p.") are joined,
@@ -270,35 +302,160 @@ fn split_word(word: &str) -> Vec<String> {
         .collect()
 }
 
-fn strip_affixes(tokens: &mut Vec<String>) {
+fn strip_affixes(tokens: &mut Vec<String>, jurisdictions: &mut Vec<&'static str>) {
+    let ends_with = |tokens: &[String], form: &[&str]| {
+        tokens.len() > form.len()
+            && tokens[tokens.len() - form.len()..]
+                .iter()
+                .zip(form)
+                .all(|(t, f)| t == f)
+    };
+    let starts_with = |tokens: &[String], form: &[&str]| {
+        tokens.len() > form.len() && tokens[..form.len()].iter().zip(form).all(|(t, f)| t == f)
+    };
     loop {
         let before = tokens.len();
-        for form in LEGAL_SUFFIXES {
-            if tokens.len() > form.len()
-                && tokens[tokens.len() - form.len()..]
-                    .iter()
-                    .zip(form.iter())
-                    .all(|(t, f)| t == f)
-            {
-                tokens.truncate(tokens.len() - form.len());
-                break;
-            }
+        if let Some((form, j)) = LEGAL_SUFFIXES
+            .iter()
+            .find(|(form, _)| ends_with(tokens, form))
+        {
+            tokens.truncate(tokens.len() - form.len());
+            jurisdictions.push(j);
         }
-        for form in LEGAL_PREFIXES {
-            if tokens.len() > form.len()
-                && tokens[..form.len()]
-                    .iter()
-                    .zip(form.iter())
-                    .all(|(t, f)| t == f)
-            {
-                tokens.drain(..form.len());
-                break;
-            }
+        if let Some((form, j)) = LEGAL_PREFIXES
+            .iter()
+            .find(|(form, _)| starts_with(tokens, form))
+        {
+            tokens.drain(..form.len());
+            jurisdictions.push(j);
         }
         if tokens.len() == before {
             return;
         }
     }
+}
+
+/// True when both names carry legal forms and no jurisdiction is common to them: "Merck & Co.,
+/// Inc." (US) and "Merck KGaA" (Germany) are different legal entities.
+fn jurisdictions_differ(a: &Candidate, b: &Candidate) -> bool {
+    !a.jurisdictions.is_empty()
+        && !b.jurisdictions.is_empty()
+        && !a.jurisdictions.iter().any(|j| b.jurisdictions.contains(j))
+}
+
+/// True when every word of one name is in the other ("Costco" in "Costco Wholesale").
+fn contained(a: &Candidate, b: &Candidate) -> bool {
+    let (short, long) = if a.tokens.len() <= b.tokens.len() {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    !short.tokens.is_empty() && short.tokens.iter().all(|t| long.tokens.contains(t))
+}
+
+/// Ordinary words companies are often named after. A name that is only one of these cannot
+/// identify a company by itself: without the same registrable domain, such a match stays weak.
+const COMMON_WORD_NAMES: &[&str] = &[
+    "advance",
+    "alliance",
+    "allied",
+    "alpha",
+    "american",
+    "anchor",
+    "apex",
+    "apollo",
+    "atlantic",
+    "atlas",
+    "beacon",
+    "bridge",
+    "capital",
+    "central",
+    "compass",
+    "continental",
+    "cornerstone",
+    "crown",
+    "delta",
+    "dominion",
+    "dynamic",
+    "eagle",
+    "eastern",
+    "echo",
+    "elite",
+    "empire",
+    "fidelity",
+    "first",
+    "frontier",
+    "fusion",
+    "gateway",
+    "general",
+    "genesis",
+    "global",
+    "guardian",
+    "harbor",
+    "harbour",
+    "heritage",
+    "horizon",
+    "imperial",
+    "infinity",
+    "insight",
+    "keystone",
+    "legacy",
+    "liberty",
+    "matrix",
+    "mercury",
+    "meridian",
+    "metro",
+    "national",
+    "nationwide",
+    "northern",
+    "nova",
+    "omega",
+    "orion",
+    "pacific",
+    "pandora",
+    "phoenix",
+    "pinnacle",
+    "pioneer",
+    "polaris",
+    "premier",
+    "prime",
+    "progressive",
+    "puma",
+    "quantum",
+    "royal",
+    "sage",
+    "southern",
+    "spectrum",
+    "standard",
+    "star",
+    "summit",
+    "sun",
+    "synergy",
+    "titan",
+    "united",
+    "universal",
+    "vanguard",
+    "vertex",
+    "vista",
+    "western",
+    "zenith",
+];
+
+/// True when either name is a single ordinary word ("Delta", "Nationwide").
+fn common_word_name(a: &Candidate, b: &Candidate) -> bool {
+    [a, b]
+        .iter()
+        .any(|c| c.tokens.len() == 1 && COMMON_WORD_NAMES.contains(&c.tokens[0].as_str()))
+}
+
+/// Generic top-level domains: the same label on two of them (pandora.com, pandora.net) is often
+/// two owners; on a generic and a country suffix (siemens.com, siemens.de) it is usually one
+/// brand's country site.
+fn is_generic_suffix(domain: &str) -> bool {
+    matches!(
+        psl::suffix_str(domain),
+        Some("com" | "net" | "org" | "info" | "biz" | "io" | "co")
+    )
 }
 
 /// Token-aware name similarity in 0..=1: identical names score 1, names equal once spaces are
@@ -370,6 +527,17 @@ pub fn compare(incoming: &Candidate, existing: &Candidate) -> Option<Match> {
             reasons,
         })
     };
+    // Name evidence that cannot carry a blocking match on its own: legal forms from different
+    // countries, or a name that is just an ordinary word.
+    let legal_conflict = jurisdictions_differ(incoming, existing);
+    let name_only_weak = legal_conflict || common_word_name(incoming, existing);
+    let legal_reason = || {
+        format!(
+            "but their legal forms are from different countries ({} / {})",
+            incoming.jurisdictions.join(","),
+            existing.jurisdictions.join(",")
+        )
+    };
     match (&incoming.domain, &existing.domain) {
         (Some(a), Some(b)) if a == b => {
             let mut reasons = vec![format!("same domain {a}")];
@@ -378,30 +546,34 @@ pub fn compare(incoming: &Candidate, existing: &Candidate) -> Option<Match> {
             }
             found(Strength::Strong, reasons)
         }
-        (Some(a), Some(b)) if domain_label(a) == domain_label(b) => match score {
-            s if s >= SUFFIX_FAMILY_SCORE => found(
-                Strength::Medium,
-                vec![
-                    format!(
-                        "same domain name “{}” on another suffix ({a}, {b})",
-                        domain_label(a)
-                    ),
-                    name_reason(),
-                ],
-            ),
-            _ => found(
-                Strength::Weak,
-                vec![format!(
-                    "same domain name “{}” on another suffix ({a}, {b}), names differ",
-                    domain_label(a)
-                )],
-            ),
-        },
+        (Some(a), Some(b)) if domain_label(a) == domain_label(b) => {
+            let family = format!(
+                "same domain name “{}” on another suffix ({a}, {b})",
+                domain_label(a)
+            );
+            let country_site = !(is_generic_suffix(a) && is_generic_suffix(b));
+            let similar = score >= SUFFIX_FAMILY_SCORE || contained(incoming, existing);
+            match (similar, country_site && !name_only_weak) {
+                (true, true) => found(Strength::Medium, vec![family, name_reason()]),
+                (true, false) => found(Strength::Weak, vec![family, name_reason()]),
+                (false, _) => found(Strength::Weak, vec![family, "names differ".into()]),
+            }
+        }
         (Some(a), Some(b)) if score >= 1.0 => found(
-            Strength::Medium,
+            Strength::Weak,
             vec![name_reason(), format!("but the domains differ ({a}, {b})")],
         ),
         (Some(_), Some(_)) => None,
+        _ if score >= MEDIUM_SCORE && legal_conflict => {
+            found(Strength::Weak, vec![name_reason(), legal_reason()])
+        }
+        _ if score >= MEDIUM_SCORE && name_only_weak => found(
+            Strength::Weak,
+            vec![
+                name_reason(),
+                "but the name is an ordinary word, so a name alone cannot tell".into(),
+            ],
+        ),
         _ if score >= 1.0 => found(
             Strength::Strong,
             vec![name_reason(), "no domain contradicts it".into()],
@@ -491,6 +663,9 @@ mod tests {
             ("AT&T Inc.", "at t"),
             ("Nestlé S.A.", "nestle"),
             ("Salesforce.com, Inc.", "salesforce"),
+            ("Koninklijke Philips N.V.", "philips"), // Netherlands
+            ("Telefonaktiebolaget LM Ericsson", "lm ericsson"), // Sweden
+            ("Wärtsilä Oyj Abp", "wartsila"),        // Finland
         ];
         for (raw, want) in cases {
             assert_eq!(Candidate::new(raw, None).normalised_name(), want, "{raw}");
@@ -535,9 +710,34 @@ mod tests {
                 Some(Medium),
             ),
             (
-                ("Acme GmbH", Some("acme.de")),
+                ("Acme", Some("acme.de")),
                 ("Acme Inc", Some("acme.com")),
                 Some(Medium),
+            ),
+            (
+                ("Costco", Some("costco.ca")),
+                ("Costco Wholesale Corporation", Some("costco.com")),
+                Some(Medium),
+            ),
+            (
+                ("Pandora", Some("pandora.net")),
+                ("Pandora", Some("pandora.com")),
+                Some(Weak),
+            ),
+            (
+                ("Acme GmbH", Some("acme.de")),
+                ("Acme Inc", Some("acme.com")),
+                Some(Weak),
+            ),
+            (
+                ("Merck & Co., Inc.", None),
+                ("Merck KGaA", None),
+                Some(Weak),
+            ),
+            (
+                ("Siemens AG", None),
+                ("Siemens Aktiengesellschaft", None),
+                Some(Strong),
             ),
             (
                 ("Acme GmbH", Some("acme.de")),
@@ -572,7 +772,7 @@ mod tests {
             (
                 ("Acme", Some("acme.com")),
                 ("Acme", Some("acme-rockets.com")),
-                Some(Medium),
+                Some(Weak),
             ),
             (("Initech", None), ("Globex", None), None),
         ];
