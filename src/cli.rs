@@ -27,6 +27,26 @@ pub enum Command {
         #[command(subcommand)]
         command: PartnersCommand,
     },
+    /// Direct accounts owned by AEs.
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
+    },
+}
+
+/// `partnerbot accounts …`
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Import or update direct accounts from a CSV file with a header row: account name, domains
+    /// (separated by ;), owner (Slack user id or e-mail), territory, open opportunity (yes/no),
+    /// CRM id (optional; makes re-imports update the same account).
+    Import {
+        /// The CSV file.
+        file: std::path::PathBuf,
+    },
+    /// Read {"name": …, "domain": …} JSON lines on stdin; write one JSON line per input with every
+    /// matching registration and direct account, its strength, score and reasons.
+    Check,
 }
 
 /// `partnerbot partners …`
@@ -66,6 +86,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Partners { command } => partners(command).await,
+        Command::Accounts { command } => accounts(command).await,
     }
 }
 
@@ -121,6 +142,40 @@ async fn partners(command: PartnersCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+async fn accounts(command: AccountsCommand) -> anyhow::Result<()> {
+    let url = config::database_url(&env)?;
+    let program = Program::from_lookup(&env)?;
+    let service = offline_service(Store::open(&url).await?, program)?;
+    match command {
+        AccountsCommand::Import { file } => {
+            // E-mail owners are resolved through Slack when a bot token is configured.
+            let slack = match env("SLACK_BOT_TOKEN") {
+                Some(token) => {
+                    let base = env("SLACK_API_URL")
+                        .unwrap_or_else(|| config::DEFAULT_SLACK_API_URL.into());
+                    Some(crate::slack::SlackApi::new(
+                        &base,
+                        &secrecy::SecretString::from(token),
+                    )?)
+                }
+                None => None,
+            };
+            crate::cli_accounts::import(&service, &file, slack.as_ref()).await
+        }
+        AccountsCommand::Check => {
+            let stdin = std::io::stdin();
+            let stdout = std::io::stdout();
+            crate::cli_accounts::check(
+                &service,
+                stdin.lock(),
+                std::io::BufWriter::new(stdout.lock()),
+            )
+            .await
+            .map(|_| ())
+        }
+    }
 }
 
 /// A service for command-line use: no Slack calls happen, messages only go to the outbox.

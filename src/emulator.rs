@@ -311,6 +311,17 @@ fn act(inner: &mut Inner, method: &str, params: &Value) -> Value {
             );
             json!({ "ok": true, "user": info })
         }
+        "users.lookupByEmail" => {
+            let email = params["email"].as_str().unwrap_or_default().to_lowercase();
+            match inner.users.values().find(|u| {
+                u["profile"]["email"]
+                    .as_str()
+                    .is_some_and(|e| e.to_lowercase() == email)
+            }) {
+                Some(user) => json!({ "ok": true, "user": user }),
+                None => json!({ "ok": false, "error": "users_not_found" }),
+            }
+        }
         "conversations.info" => match inner.channels.get(&channel) {
             Some(info) => json!({ "ok": true, "channel": info }),
             None => {

@@ -1,5 +1,6 @@
 //! Types and rules of the partner program. Synchronous and free of I/O: callers pass `now` in.
 
+pub mod account;
 pub mod deal;
 pub mod matching;
 pub mod money;

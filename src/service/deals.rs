@@ -2,6 +2,7 @@
 
 use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::deal::Surface;
+use crate::domain::matching::{index_keys, Candidate};
 use crate::domain::{Deal, DealDraft, DealError, DealId, DealStatus, Partner};
 use crate::store::{Created, OutboxMessage, Registration};
 use serde_json::{json, Value};
@@ -61,6 +62,7 @@ impl Service {
                 surface,
             )
             .map_err(DealError::Invalid)?;
+        let customer = Candidate::new(&deal.company, deal.domain.as_deref());
         let registration = Registration {
             partner_id: partner.id,
             deal,
@@ -77,6 +79,7 @@ impl Service {
             }
             .into(),
             idempotency_key: key,
+            match_keys: index_keys(&customer),
         };
         let managers_channel = self.program.managers.slack_channel.clone();
         let (deal, created) = self

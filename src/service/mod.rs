@@ -1,6 +1,7 @@
 //! One async function per intent. Each loads what it needs, applies the domain rules, and saves
 //! the state change with its audit row and outbox messages in one transaction.
 
+pub mod accounts;
 pub mod deals;
 mod events;
 mod partners;

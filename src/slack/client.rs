@@ -245,6 +245,18 @@ impl SlackApi {
         Ok(answer["channel"].clone())
     }
 
+    /// `users.lookupByEmail`: the Slack user id for an e-mail, `None` when nobody has it.
+    pub async fn lookup_user_by_email(&self, email: &str) -> Result<Option<String>, ApiFailure> {
+        match self
+            .get("users.lookupByEmail", &[("email", Some(email.to_string()))])
+            .await
+        {
+            Ok(answer) => Ok(answer["user"]["id"].as_str().map(str::to_string)),
+            Err(ApiFailure::Permanent { reason }) if reason == "users_not_found" => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// `auth.test`: who the token belongs to (bot user and team).
     pub async fn auth_test(&self) -> Result<Value, ApiFailure> {
         self.post("auth.test", &json!({}), CALL_TIMEOUT).await

@@ -21,6 +21,8 @@ pub struct Registration {
     /// Identifies the submission (modal view id, command trigger id) so a retried or
     /// double-submitted request finds the deal it already created instead of making a second.
     pub idempotency_key: Option<String>,
+    /// Matching index keys of the customer (see `domain::matching::index_keys`).
+    pub match_keys: Vec<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -114,6 +116,13 @@ impl Store {
             detail: serde_json::json!({ "status": reg.status.as_str(), "channel": reg.channel, "team": reg.user_team }),
         };
         append_audit(&mut tx, &audit, deal.id.0, now_ms).await?;
+        super::accounts::write_keys(
+            &mut tx,
+            super::RecordKind::Registration,
+            deal.id.0,
+            &reg.match_keys,
+        )
+        .await?;
         for message in messages(&deal)? {
             insert_outbox(&mut tx, &message, now_ms).await?;
         }

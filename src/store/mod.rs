@@ -1,11 +1,13 @@
 //! The only SQL in partnerbot. Portable runtime queries (`$1` placeholders work on both
 //! SQLite and Postgres) behind methods with domain names. Times are UTC epoch milliseconds.
 
+mod accounts;
 mod deals;
 mod events;
 mod outbox;
 mod partners;
 
+pub use accounts::{IndexedRecord, NewAccount, RecordKind, Upserted};
 pub use deals::{Created, Registration};
 pub use outbox::{ClaimedMessage, OutboxMessage};
 pub use partners::NewPartner;

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod accounts;
 mod delivery;
 mod escaping;
 mod events;

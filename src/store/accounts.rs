@@ -1,0 +1,239 @@
+//! Direct accounts and the matching index (`match_keys`), shared with deal registrations.
+
+use super::Store;
+use anyhow::Context;
+use sqlx::AnyConnection;
+
+/// A direct account as imported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAccount {
+    pub name: String,
+    /// Registrable domains.
+    pub domains: Vec<String>,
+    /// Slack user id of the owning AE.
+    pub owner: String,
+    pub territory: String,
+    pub open_opportunity: bool,
+    pub crm_id: Option<String>,
+}
+
+/// What kind of record an index entry points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    DirectAccount,
+    Registration,
+}
+
+impl RecordKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::DirectAccount => "account",
+            RecordKind::Registration => "deal",
+        }
+    }
+}
+
+/// A record found through the index, with what matching and people need to see.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexedRecord {
+    pub kind: RecordKind,
+    pub id: i64,
+    pub name: String,
+    pub domains: Vec<String>,
+    pub crm_id: Option<String>,
+    /// The AE who owns a direct account.
+    pub owner: Option<String>,
+    /// The partner holding a registration.
+    pub partner_id: Option<i64>,
+    /// The registration's status.
+    pub status: Option<String>,
+}
+
+/// Whether an import created or updated an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    Created,
+    Updated,
+}
+
+/// How many index rows one INSERT writes; keeps statements well under both backends' parameter limits.
+const KEYS_PER_INSERT: usize = 200;
+
+pub(crate) async fn write_keys(
+    conn: &mut AnyConnection,
+    kind: RecordKind,
+    id: i64,
+    keys: &[String],
+) -> anyhow::Result<()> {
+    sqlx::query("DELETE FROM match_keys WHERE kind = $1 AND record_id = $2")
+        .bind(kind.as_str())
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .context("clearing index keys")?;
+    for chunk in keys.chunks(KEYS_PER_INSERT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO match_keys (key, kind, record_id) VALUES {} ON CONFLICT DO NOTHING",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for key in chunk {
+            query = query.bind(key).bind(kind.as_str()).bind(id);
+        }
+        query
+            .execute(&mut *conn)
+            .await
+            .context("writing index keys")?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Creates or updates a direct account (by CRM id when given, else by name among accounts
+    /// without one) together with its index keys, in one transaction.
+    pub async fn upsert_account(
+        &self,
+        account: &NewAccount,
+        keys: &[String],
+        now_ms: i64,
+    ) -> anyhow::Result<(i64, Upserted)> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        let existing: Option<i64> = match &account.crm_id {
+            Some(crm) => {
+                sqlx::query_scalar("SELECT id FROM direct_accounts WHERE crm_id = $1")
+                    .bind(crm)
+                    .fetch_optional(&mut *tx)
+                    .await
+            }
+            None => sqlx::query_scalar(
+                "SELECT id FROM direct_accounts WHERE lower(name) = lower($1) AND crm_id IS NULL",
+            )
+            .bind(&account.name)
+            .fetch_optional(&mut *tx)
+            .await,
+        }
+        .context("looking up an existing account")?;
+        let domains = account.domains.join(";");
+        let open = i64::from(account.open_opportunity);
+        let (id, outcome) = match existing {
+            Some(id) => {
+                sqlx::query(
+                    "UPDATE direct_accounts SET name = $1, domains = $2, owner = $3, territory = $4, open_opportunity = $5, updated_at = $6 WHERE id = $7",
+                )
+                .bind(&account.name)
+                .bind(&domains)
+                .bind(&account.owner)
+                .bind(&account.territory)
+                .bind(open)
+                .bind(now_ms)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .context("updating an account")?;
+                (id, Upserted::Updated)
+            }
+            None => {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO direct_accounts (name, domains, owner, territory, open_opportunity, crm_id, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+                )
+                .bind(&account.name)
+                .bind(&domains)
+                .bind(&account.owner)
+                .bind(&account.territory)
+                .bind(open)
+                .bind(account.crm_id.as_deref())
+                .bind(now_ms)
+                .fetch_one(&mut *tx)
+                .await
+                .context("inserting an account")?;
+                (id, Upserted::Created)
+            }
+        };
+        write_keys(&mut tx, RecordKind::DirectAccount, id, keys).await?;
+        tx.commit().await.context("committing an account")?;
+        Ok((id, outcome))
+    }
+
+    /// Records that share at least one key, those sharing the most keys first, at most `limit`.
+    pub async fn candidates(
+        &self,
+        keys: &[String],
+        limit: i64,
+    ) -> anyhow::Result<Vec<IndexedRecord>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT kind, record_id FROM match_keys WHERE key IN ({}) GROUP BY kind, record_id ORDER BY COUNT(*) DESC, record_id LIMIT ${}",
+            placeholders.join(", "),
+            keys.len() + 1
+        );
+        let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
+        for key in keys {
+            query = query.bind(key);
+        }
+        let hits = query
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .context("looking up index keys")?;
+        let mut records = Vec::with_capacity(hits.len());
+        for (kind, id) in hits {
+            let record = match kind.as_str() {
+                "account" => self.account_record(id).await?,
+                _ => self.deal_record(id).await?,
+            };
+            records.extend(record);
+        }
+        Ok(records)
+    }
+
+    async fn account_record(&self, id: i64) -> anyhow::Result<Option<IndexedRecord>> {
+        let row: Option<(String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT name, domains, owner, crm_id FROM direct_accounts WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .context("loading an account")?;
+        Ok(row.map(|(name, domains, owner, crm_id)| IndexedRecord {
+            kind: RecordKind::DirectAccount,
+            id,
+            name,
+            domains: domains
+                .split(';')
+                .filter(|d| !d.is_empty())
+                .map(str::to_string)
+                .collect(),
+            crm_id,
+            owner: Some(owner),
+            partner_id: None,
+            status: None,
+        }))
+    }
+
+    async fn deal_record(&self, id: i64) -> anyhow::Result<Option<IndexedRecord>> {
+        let row: Option<(String, Option<String>, i64, String)> =
+            sqlx::query_as("SELECT company, domain, partner_id, status FROM deals WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .context("loading a registration")?;
+        Ok(row.map(|(name, domain, partner_id, status)| IndexedRecord {
+            kind: RecordKind::Registration,
+            id,
+            name,
+            domains: domain.into_iter().collect(),
+            crm_id: None,
+            owner: None,
+            partner_id: Some(partner_id),
+            status: Some(status),
+        }))
+    }
+}
