@@ -154,6 +154,30 @@ pub struct Program {
     pub program: ProgramSection,
     /// `[managers]`: who runs the program and where they talk.
     pub managers: ManagersSection,
+    /// `[rules]`: rules of engagement, quoted to people when they apply.
+    pub rules: RulesSection,
+}
+
+/// `[rules]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RulesSection {
+    /// Days an approved registration is protected.
+    pub protection_days: u32,
+    /// Quoted to everyone involved when two partners register the same customer.
+    pub partner_conflict: String,
+    /// Quoted to the AE and managers when a partner registers a direct-owned account.
+    pub direct_conflict: String,
+}
+
+impl Default for RulesSection {
+    fn default() -> Self {
+        RulesSection {
+            protection_days: 90,
+            partner_conflict: "The first complete registration is protected for 90 days after approval. A second partner on a protected account becomes a co-sell candidate, not a silent reject.".into(),
+            direct_conflict: "A direct-owned account with an open opportunity is a partner-vs-direct conflict: the partner manager decides, after hearing the account executive.".into(),
+        }
+    }
 }
 
 /// `[program]`
@@ -257,6 +281,15 @@ impl Program {
                     format!("“{user}” is not a Slack user id like U0123ABCD"),
                 ));
             }
+        }
+        if !(1..=3650).contains(&self.rules.protection_days) {
+            return Err(config_error(
+                "rules.protection_days",
+                format!(
+                    "{} is not between 1 and 3650 days",
+                    self.rules.protection_days
+                ),
+            ));
         }
         if !is_slack_id(&self.managers.slack_channel, &['C', 'G']) {
             return Err(config_error(

@@ -175,6 +175,11 @@ impl Worker {
                         .await;
                 }
                 Ok(None) => {}
+                // A DM addressed by user id has no history to read: send, accepting the small
+                // chance of a repeat rather than losing the message.
+                Err(ApiFailure::Permanent { reason }) => {
+                    tracing::warn!(reason = %reason, "could not look for an earlier attempt; sending")
+                }
                 Err(failure) => return self.handle_failure(row, failure, true).await,
             }
         }

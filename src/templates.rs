@@ -38,6 +38,14 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../templates/partner_linked/message.json"),
     ),
     (
+        "ae_alert/message.json",
+        include_str!("../templates/ae_alert/message.json"),
+    ),
+    (
+        "ae_choice/message.json",
+        include_str!("../templates/ae_choice/message.json"),
+    ),
+    (
         "help/message.json",
         include_str!("../templates/help/message.json"),
     ),

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod deal;
+pub mod engagement;
 pub mod matching;
 pub mod money;
 pub mod partner;

@@ -89,17 +89,28 @@ async fn submit_registration(state: &AppState, v: &ViewSubmission) -> Value {
     }
 }
 
-/// Buttons. None are live yet in this version (review actions come with approvals), so a click
-/// gets a friendly ephemeral note instead of silence.
+/// Buttons: an AE's answer to a partner-vs-direct alert; anything else gets a friendly note.
 async fn block_actions(state: &AppState, b: &BlockActions) -> Response {
-    let action = b.actions.first().map_or("-", |a| a.action_id.as_str());
-    tracing::info!(action_id = action, "button with no handler clicked");
+    let Some(action) = b.actions.first() else {
+        return StatusCode::OK.into_response();
+    };
+    tracing::info!(action_id = %action.action_id, "button clicked");
+    let text = if action.action_id.starts_with("ae_") {
+        let value = action.value.as_deref().unwrap_or_default();
+        match state
+            .service
+            .record_ae_choice(&b.user.id, value, &action.action_id)
+            .await
+        {
+            Ok(done) => done,
+            Err(e) => message_for(&e),
+        }
+    } else {
+        "That button isn't something I can act on (yet). Try `/deal help` for what I can do."
+            .to_string()
+    };
     if let Some(channel) = &b.channel {
-        let note = state.service.render().notice(
-            ":information_source:",
-            "That button isn't something I can act on (yet). Try `/deal help` for what I can do.",
-        );
-        let queued = match note {
+        let queued = match state.service.render().notice(":information_source:", &text) {
             Ok(payload) => {
                 let message = OutboxMessage {
                     kind: "notice".into(),

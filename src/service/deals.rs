@@ -2,8 +2,12 @@
 
 use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::deal::Surface;
-use crate::domain::matching::{index_keys, Candidate};
+use crate::domain::engagement::{is_protected, Holder, Verdict};
+use crate::domain::matching::{index_keys, Candidate, Strength};
 use crate::domain::{Deal, DealDraft, DealError, DealId, DealStatus, Partner};
+use crate::service::accounts::FoundMatch;
+use crate::slack::render::MatchView;
+use crate::store::{AuditEntry, IndexedRecord, RecordKind};
 use crate::store::{Created, OutboxMessage, Registration};
 use serde_json::{json, Value};
 
@@ -63,10 +67,19 @@ impl Service {
             )
             .map_err(DealError::Invalid)?;
         let customer = Candidate::new(&deal.company, deal.domain.as_deref());
+        let matches = self
+            .conflicting_records(&partner, &deal.company, deal.domain.as_deref())
+            .await?;
+        let verdict = Verdict::decide(
+            &matches
+                .iter()
+                .map(|m| (holder(&m.record), m.found.strength))
+                .collect::<Vec<_>>(),
+        );
         let registration = Registration {
             partner_id: partner.id,
             deal,
-            status: DealStatus::PendingReview,
+            status: verdict.status(),
             user: actor.user.clone(),
             user_team: actor.team.clone(),
             channel: actor
@@ -81,29 +94,17 @@ impl Service {
             idempotency_key: key,
             match_keys: index_keys(&customer),
         };
-        let managers_channel = self.program.managers.slack_channel.clone();
+        let match_views = self.match_views(&matches).await?;
         let (deal, created) = self
             .store
             .register_deal(&registration, now.timestamp_millis(), |deal| {
-                Ok(vec![
-                    OutboxMessage {
-                        kind: "deal_confirmation".into(),
-                        channel: partner.slack_channel.clone(),
-                        ephemeral_user: None,
-                        payload: self.render.deal_confirmation(deal)?,
-                        deal_id: Some(deal.id.0),
-                    },
-                    OutboxMessage {
-                        kind: "review_card".into(),
-                        channel: managers_channel,
-                        ephemeral_user: None,
-                        payload: self.render.review_card(deal, &partner)?,
-                        deal_id: Some(deal.id.0),
-                    },
-                ])
+                self.registration_messages(deal, &partner, verdict, &matches, &match_views)
             })
             .await?;
         tracing::Span::current().record("deal_id", deal.id.0);
+        if created == Created::New && verdict != Verdict::Clear {
+            tracing::info!(verdict = ?verdict, matches = matches.len(), "registration matched existing records");
+        }
         let repeated = created == Created::AlreadyRegistered;
         if repeated {
             tracing::info!("repeated submission: returning the deal it already created");
@@ -173,6 +174,174 @@ impl Service {
     pub fn registration_done_view(&self, registered: &Registered) -> ServiceResult<Value> {
         let view = self.render.registration_done(&registered.deal)?;
         Ok(json!({ "response_action": "update", "view": view }))
+    }
+}
+
+fn holder(record: &IndexedRecord) -> Holder {
+    match record.kind {
+        RecordKind::DirectAccount => Holder::Direct,
+        RecordKind::Registration => Holder::OtherPartner,
+    }
+}
+
+/// The AE choices offered on a partner-vs-direct alert, by button action id.
+pub const AE_CHOICES: [(&str, &str); 3] = [
+    ("ae_acknowledge", "Acknowledge"),
+    ("ae_cosell", "Propose co-sell"),
+    ("ae_dispute", "Dispute"),
+];
+
+impl Service {
+    /// Records that match the customer and hold it against `partner`: direct accounts, and other
+    /// partners' protected registrations. The partner's own registrations never conflict.
+    async fn conflicting_records(
+        &self,
+        partner: &Partner,
+        company: &str,
+        domain: Option<&str>,
+    ) -> ServiceResult<Vec<FoundMatch>> {
+        let found = self.check_customer(company, domain).await?;
+        Ok(found
+            .into_iter()
+            .filter(|m| match m.record.kind {
+                RecordKind::DirectAccount => true,
+                RecordKind::Registration => {
+                    m.record.partner_id != Some(partner.id.0)
+                        && m.record
+                            .status
+                            .as_deref()
+                            .and_then(DealStatus::parse)
+                            .is_some_and(is_protected)
+                }
+            })
+            .collect())
+    }
+
+    /// The matches as the managers' card shows them (internal: names partners and owners).
+    async fn match_views(&self, matches: &[FoundMatch]) -> ServiceResult<Vec<MatchView>> {
+        let mut views = Vec::with_capacity(matches.len());
+        for m in matches {
+            let holder = match m.record.partner_id {
+                Some(id) => self
+                    .store
+                    .partner(crate::domain::PartnerId(id))
+                    .await?
+                    .map(|p| p.name),
+                None => None,
+            };
+            views.push(MatchView::new(&m.record, &m.found, holder));
+        }
+        Ok(views)
+    }
+
+    /// Messages a registration sends: the partner's confirmation, the managers' card, and for a
+    /// partner-vs-direct conflict a DM to each owning AE with the rule and buttons.
+    fn registration_messages(
+        &self,
+        deal: &Deal,
+        partner: &Partner,
+        verdict: Verdict,
+        matches: &[FoundMatch],
+        views: &[MatchView],
+    ) -> anyhow::Result<Vec<OutboxMessage>> {
+        let rules = &self.program.rules;
+        let rule = match verdict {
+            Verdict::DirectConflict => Some(rules.direct_conflict.as_str()),
+            Verdict::PartnerConflict => Some(rules.partner_conflict.as_str()),
+            _ => None,
+        };
+        let message = |kind: &str, channel: &str, payload| OutboxMessage {
+            kind: kind.into(),
+            channel: channel.to_string(),
+            ephemeral_user: None,
+            payload,
+            deal_id: Some(deal.id.0),
+        };
+        let mut out = vec![
+            message(
+                "deal_confirmation",
+                &partner.slack_channel,
+                self.render.deal_confirmation(deal)?,
+            ),
+            message(
+                "review_card",
+                &self.program.managers.slack_channel,
+                self.render.review_card(deal, partner, views, rule)?,
+            ),
+        ];
+        if verdict == Verdict::DirectConflict {
+            let mut owners: Vec<&str> = matches
+                .iter()
+                .filter(|m| {
+                    m.record.kind == RecordKind::DirectAccount
+                        && m.found.strength >= Strength::Medium
+                })
+                .filter_map(|m| m.record.owner.as_deref())
+                .collect();
+            owners.sort_unstable();
+            owners.dedup();
+            for owner in owners {
+                let mine: Vec<MatchView> = views
+                    .iter()
+                    .filter(|v| v.owner.as_deref() == Some(owner))
+                    .cloned()
+                    .collect();
+                out.push(message(
+                    "ae_alert",
+                    owner,
+                    self.render
+                        .ae_alert(deal, partner, &mine, &rules.direct_conflict)?,
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records an AE's answer to a partner-vs-direct alert and tells the managers in the card's
+    /// thread. Only the alerted AE (or a manager) may answer.
+    pub async fn record_ae_choice(
+        &self,
+        user: &str,
+        deal_id: &str,
+        action_id: &str,
+    ) -> ServiceResult<String> {
+        let id: DealId = deal_id.parse()?;
+        let deal = self.store.deal(id).await?.ok_or(DealError::NotFound(id))?;
+        let choice = AE_CHOICES
+            .iter()
+            .find(|(a, _)| *a == action_id)
+            .map(|(_, label)| *label)
+            .ok_or_else(|| DealError::BadCommand("Unknown choice.".into()))?;
+        let alerted = self.store.message_sent_to(id, "ae_alert", user).await?;
+        if !alerted && !self.is_manager(user) {
+            return Err(DealError::NotFound(id).into());
+        }
+        let thread = self.store.message_ts(id, "review_card").await?;
+        let mut note = self.render.ae_choice(&deal, user, choice)?;
+        if let Some(ts) = thread {
+            note["thread_ts"] = serde_json::json!(ts);
+        }
+        let audit = AuditEntry {
+            actor: user,
+            surface: "slack_button",
+            entity: "deal",
+            action: action_id,
+            detail: serde_json::json!({ "choice": choice }),
+        };
+        let managers = OutboxMessage {
+            kind: "ae_choice".into(),
+            channel: self.program.managers.slack_channel.clone(),
+            ephemeral_user: None,
+            payload: note,
+            deal_id: Some(id.0),
+        };
+        self.store
+            .record_deal_event(id, &audit, &[managers], self.clock.now_ms())
+            .await?;
+        self.wake_delivery();
+        Ok(format!(
+            "Recorded “{choice}” for {id}. The partner managers can see it on the registration."
+        ))
     }
 }
 

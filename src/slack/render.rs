@@ -23,6 +23,8 @@ pub struct DealView {
     notes: String,
     registered_by: String,
     created: String,
+    /// True when the registration is in conflict review (the partner is told without names).
+    conflict: bool,
 }
 
 impl From<&Deal> for DealView {
@@ -46,6 +48,7 @@ impl From<&Deal> for DealView {
             notes: d.notes.clone(),
             registered_by: d.registered_by.clone(),
             created: d.created_at.format("%Y-%m-%d").to_string(),
+            conflict: d.status == crate::domain::DealStatus::Conflict,
         }
     }
 }
@@ -68,6 +71,58 @@ impl From<&Partner> for PartnerView {
             tier: p.tier.clone(),
             slack_channel: p.slack_channel.clone(),
             paused: p.paused,
+        }
+    }
+}
+
+/// A matching record as the managers' card and AE alerts show it (internal only).
+#[derive(Debug, Clone, Serialize)]
+pub struct MatchView {
+    /// `A-12` (direct account) or `D-3` (registration).
+    pub id: String,
+    pub kind: &'static str,
+    pub name: String,
+    pub domains: String,
+    pub crm_id: Option<String>,
+    /// The owning AE of a direct account.
+    pub owner: Option<String>,
+    /// The partner holding a registration.
+    pub partner: Option<String>,
+    pub status: Option<String>,
+    pub strength: String,
+    pub reasons: String,
+}
+
+impl MatchView {
+    /// Describes a matched record; `partner` is the holder's name for registrations.
+    pub fn new(
+        record: &crate::store::IndexedRecord,
+        found: &crate::domain::matching::Match,
+        partner: Option<String>,
+    ) -> MatchView {
+        let (prefix, kind) = match record.kind {
+            crate::store::RecordKind::DirectAccount => ("A", "direct account"),
+            crate::store::RecordKind::Registration => ("D", "partner registration"),
+        };
+        MatchView {
+            id: format!("{prefix}-{}", record.id),
+            kind,
+            name: record.name.clone(),
+            domains: if record.domains.is_empty() {
+                "no domain".into()
+            } else {
+                record.domains.join(", ")
+            },
+            crm_id: record.crm_id.clone(),
+            owner: record.owner.clone(),
+            partner,
+            status: record
+                .status
+                .as_deref()
+                .and_then(crate::domain::DealStatus::parse)
+                .map(|s| s.label().to_string()),
+            strength: found.strength.to_string(),
+            reasons: found.reasons.join("; "),
         }
     }
 }
@@ -141,11 +196,39 @@ impl Renderer {
         )
     }
 
-    /// The review card in the managers' channel (internal: names the partner).
-    pub fn review_card(&self, deal: &Deal, partner: &Partner) -> anyhow::Result<Value> {
+    /// The review card in the managers' channel (internal: names the partner and every match).
+    pub fn review_card(
+        &self,
+        deal: &Deal,
+        partner: &Partner,
+        matches: &[MatchView],
+        rule: Option<&str>,
+    ) -> anyhow::Result<Value> {
         self.templates.render(
             "review_card/message.json",
-            json!({ "deal": DealView::from(deal), "partner": PartnerView::from(partner) }),
+            json!({ "deal": DealView::from(deal), "partner": PartnerView::from(partner), "matches": matches, "rule": rule }),
+        )
+    }
+
+    /// The DM to an AE whose account a partner registered, with the rule and three buttons.
+    pub fn ae_alert(
+        &self,
+        deal: &Deal,
+        partner: &Partner,
+        matches: &[MatchView],
+        rule: &str,
+    ) -> anyhow::Result<Value> {
+        self.templates.render(
+            "ae_alert/message.json",
+            json!({ "deal": DealView::from(deal), "deal_number": deal.id.0, "partner": PartnerView::from(partner), "matches": matches, "rule": rule }),
+        )
+    }
+
+    /// The note in the card's thread recording an AE's answer.
+    pub fn ae_choice(&self, deal: &Deal, user: &str, choice: &str) -> anyhow::Result<Value> {
+        self.templates.render(
+            "ae_choice/message.json",
+            json!({ "deal": DealView::from(deal), "user": user, "choice": choice }),
         )
     }
 

@@ -255,3 +255,53 @@ async fn insert_deal(
     .await
     .context("inserting the deal")
 }
+
+impl Store {
+    /// Appends an audit row about a deal and queues `messages`, in one transaction.
+    pub async fn record_deal_event(
+        &self,
+        deal: DealId,
+        audit: &AuditEntry<'_>,
+        messages: &[OutboxMessage],
+        now_ms: i64,
+    ) -> anyhow::Result<()> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        append_audit(&mut tx, audit, deal.0, now_ms).await?;
+        for message in messages {
+            insert_outbox(&mut tx, message, now_ms).await?;
+        }
+        tx.commit().await.context("committing a deal event")
+    }
+
+    /// Slack's timestamp of the delivered message of `kind` about a deal (its thread root).
+    pub async fn message_ts(&self, deal: DealId, kind: &str) -> anyhow::Result<Option<String>> {
+        let ts: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT slack_ts FROM outbox WHERE deal_id = $1 AND kind = $2 AND delivered_at IS NOT NULL ORDER BY id LIMIT 1",
+        )
+        .bind(deal.0)
+        .bind(kind)
+        .fetch_optional(&self.pool)
+        .await
+        .context("looking up a message timestamp")?;
+        Ok(ts.flatten())
+    }
+
+    /// True when a message of `kind` about the deal was queued for `channel` (e.g. an AE alert).
+    pub async fn message_sent_to(
+        &self,
+        deal: DealId,
+        kind: &str,
+        channel: &str,
+    ) -> anyhow::Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox WHERE deal_id = $1 AND kind = $2 AND channel = $3",
+        )
+        .bind(deal.0)
+        .bind(kind)
+        .bind(channel)
+        .fetch_one(&self.pool)
+        .await
+        .context("looking up a deal's messages")?;
+        Ok(n > 0)
+    }
+}

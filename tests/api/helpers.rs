@@ -130,6 +130,13 @@ impl TestApp {
     }
 
     pub async fn spawn_with_clock(db: Db, clock: Clock) -> TestApp {
+        // PARTNERBOT_TEST_LOG=debug shows the app's logs for a failing test.
+        if let Ok(filter) = std::env::var("PARTNERBOT_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
         let db = TestDb::new(db).await;
         let emulator = Emulator::start().await.expect("emulator starts");
         let store = db.store().await;

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod accounts;
+mod conflicts;
 mod delivery;
 mod escaping;
 mod events;

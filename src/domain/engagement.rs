@@ -1,0 +1,115 @@
+//! Rules of engagement: what an incoming registration's matches mean for its status.
+
+use super::matching::Strength;
+use super::DealStatus;
+
+/// Whom a match points at, from the incoming partner's point of view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    /// A protected (pending or approved) registration of another partner.
+    OtherPartner,
+    /// A direct account owned by an AE.
+    Direct,
+}
+
+/// The outcome of the conflict check, decided within the registration request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Nothing matched: the registration goes to review.
+    Clear,
+    /// Only weak (name-only) matches: review, with a "possible match" note for the managers.
+    PossibleMatch,
+    /// Another partner holds the customer: the newcomer becomes a co-sell candidate.
+    PartnerConflict,
+    /// An AE owns the customer: the AE is alerted and a manager decides.
+    DirectConflict,
+}
+
+impl Verdict {
+    /// Decides from the strength of each match and whom it points at. A direct account outranks
+    /// another partner (an AE must hear about it); weak matches never block.
+    pub fn decide(matches: &[(Holder, Strength)]) -> Verdict {
+        let blocking = |holder| {
+            matches
+                .iter()
+                .any(|(h, s)| *h == holder && *s >= Strength::Medium)
+        };
+        if blocking(Holder::Direct) {
+            Verdict::DirectConflict
+        } else if blocking(Holder::OtherPartner) {
+            Verdict::PartnerConflict
+        } else if matches.is_empty() {
+            Verdict::Clear
+        } else {
+            Verdict::PossibleMatch
+        }
+    }
+
+    /// The status the new registration takes.
+    pub fn status(self) -> DealStatus {
+        match self {
+            Verdict::Clear | Verdict::PossibleMatch => DealStatus::PendingReview,
+            Verdict::PartnerConflict | Verdict::DirectConflict => DealStatus::Conflict,
+        }
+    }
+}
+
+/// Registrations that hold a customer against later ones: the first complete registration keeps
+/// protection while it is under review, in conflict review, returned for information, or approved.
+pub fn is_protected(status: DealStatus) -> bool {
+    matches!(
+        status,
+        DealStatus::PendingReview
+            | DealStatus::Conflict
+            | DealStatus::Returned
+            | DealStatus::Approved
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Holder::*;
+    use Strength::*;
+
+    #[test]
+    fn verdicts_follow_the_strongest_blocking_match() {
+        let cases: [(&[(Holder, Strength)], Verdict); 6] = [
+            (&[], Verdict::Clear),
+            (
+                &[(OtherPartner, Weak), (Direct, Weak)],
+                Verdict::PossibleMatch,
+            ),
+            (&[(OtherPartner, Medium)], Verdict::PartnerConflict),
+            (
+                &[(OtherPartner, Strong), (Direct, Weak)],
+                Verdict::PartnerConflict,
+            ),
+            (
+                &[(OtherPartner, Strong), (Direct, Medium)],
+                Verdict::DirectConflict,
+            ),
+            (&[(Direct, Strong)], Verdict::DirectConflict),
+        ];
+        for (matches, want) in cases {
+            assert_eq!(Verdict::decide(matches), want, "{matches:?}");
+        }
+        assert_eq!(Verdict::PossibleMatch.status(), DealStatus::PendingReview);
+        assert_eq!(Verdict::DirectConflict.status(), DealStatus::Conflict);
+    }
+
+    #[test]
+    fn only_live_registrations_are_protected() {
+        assert!(is_protected(DealStatus::Approved));
+        assert!(is_protected(DealStatus::PendingReview));
+        for s in [
+            DealStatus::Rejected,
+            DealStatus::Expired,
+            DealStatus::Won,
+            DealStatus::Lost,
+            DealStatus::Withdrawn,
+        ] {
+            assert!(!is_protected(s), "{s:?}");
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! Rules of engagement at registration: partner-vs-partner and partner-vs-direct conflicts,
+//! decided within the request, explained to managers, private towards partners.
+
+use crate::helpers::*;
+use crate::on_both_databases;
+use partnerbot::domain::account::AccountRow;
+use partnerbot::store::CountTable;
+use serde_json::json;
+
+async fn import_wayne(app: &TestApp) {
+    let row = AccountRow {
+        name: "Wayne Enterprises, Inc.".into(),
+        domains: "wayne.com".into(),
+        owner: "U0AE1".into(),
+        territory: "NA".into(),
+        open_opportunity: "yes".into(),
+        crm_id: "0015000042".into(),
+    };
+    let report = app
+        .app
+        .service
+        .import_accounts(&[(2, row)], None)
+        .await
+        .expect("import");
+    assert_eq!(report.created, 1);
+}
+
+async fn a_second_partner_is_told_without_names_and_managers_see_both(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.link_both().await;
+    let first = app
+        .deal(&alice(), "register Acme Rockets acme-rockets.com 50000")
+        .await;
+    assert!(
+        strings(&first).join(" ").contains("pending review"),
+        "the first registration is clear"
+    );
+    let second = strings(
+        &app.deal(
+            &bob(),
+            "register ACME Rockets Inc. www.acme-rockets.com 20000",
+        )
+        .await,
+    )
+    .join(" ");
+    assert!(
+        second.contains("already registered by another party")
+            && second.contains("co-sell candidate"),
+        "{second}"
+    );
+    assert!(
+        !second.contains("Globex") && !second.contains("D-1"),
+        "the partner is not told who: {second}"
+    );
+    let d2 = app
+        .store
+        .deal("D-2".parse().expect("id"))
+        .await
+        .expect("load")
+        .expect("stored");
+    assert_eq!(d2.status, partnerbot::domain::DealStatus::Conflict);
+
+    app.deliver_all().await;
+    let bob_channel = strings(
+        &app.posted_to("C0INITECH")
+            .last()
+            .expect("confirmation")
+            .params,
+    )
+    .join(" ");
+    assert!(
+        bob_channel.contains("co-sell candidate") && !bob_channel.contains("Globex"),
+        "{bob_channel}"
+    );
+    let card = strings(&app.posted_to(MANAGERS_CHANNEL).last().expect("card").params).join(" ");
+    for needle in [
+        "Conflict",
+        "D-1",
+        "Globex Resellers",
+        "same domain acme-rockets.com",
+        "strong",
+        "first complete registration",
+    ] {
+        assert!(
+            card.contains(needle),
+            "{needle} missing from the managers' card: {card}"
+        );
+    }
+}
+on_both_databases!(a_second_partner_is_told_without_names_and_managers_see_both);
+
+async fn a_direct_account_alerts_its_ae_with_the_rule_and_records_the_choice(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.link_both().await;
+    import_wayne(&app).await;
+    let reply = strings(
+        &app.deal(&alice(), "register Wayne Enterprises wayne.com 90000")
+            .await,
+    )
+    .join(" ");
+    assert!(
+        reply.contains("co-sell candidate") && !reply.contains("U0AE1"),
+        "{reply}"
+    );
+    app.deliver_all().await;
+
+    let alerts = app.posted_to("U0AE1");
+    assert_eq!(alerts.len(), 1, "the owning AE gets one DM");
+    let alert = &alerts[0].params;
+    let text = strings(alert).join(" ");
+    for needle in [
+        "Globex Resellers",
+        "Wayne Enterprises",
+        "A-1",
+        "CRM 0015000042",
+        "same domain wayne.com",
+        "partner-vs-direct conflict",
+    ] {
+        assert!(
+            text.contains(needle),
+            "{needle} missing from the AE alert: {text}"
+        );
+    }
+    let actions: Vec<&str> = alert["blocks"]
+        .as_array()
+        .expect("blocks")
+        .iter()
+        .flat_map(|b| b["elements"].as_array().into_iter().flatten())
+        .filter_map(|e| e["action_id"].as_str())
+        .collect();
+    assert_eq!(actions, ["ae_acknowledge", "ae_cosell", "ae_dispute"]);
+    let card = strings(&app.posted_to(MANAGERS_CHANNEL).last().expect("card").params).join(" ");
+    assert!(
+        card.contains("owned by <@U0AE1>") && card.contains("direct account"),
+        "{card}"
+    );
+
+    // Someone else pressing the AE's button is refused; the AE's answer is recorded.
+    let click = |user: &str| {
+        partnerbot::simulate::form_payload(&json!({
+            "type": "block_actions", "user": { "id": user, "team_id": "T0HOME" }, "team": { "id": "T0HOME" },
+            "channel": { "id": "D0AE1" }, "trigger_id": "1.2.3",
+            "actions": [{ "action_id": "ae_cosell", "block_id": "ae_choice", "value": "1", "type": "button" }]
+        }))
+    };
+    let (status, _) = app
+        .post_signed(
+            "/slack/interactions",
+            "application/x-www-form-urlencoded",
+            click("U0MALLORY"),
+        )
+        .await;
+    assert_eq!(status, axum::http::StatusCode::OK);
+    let audit_before = app.store.count(CountTable::Audit).await.expect("n");
+    app.post_signed(
+        "/slack/interactions",
+        "application/x-www-form-urlencoded",
+        click("U0AE1"),
+    )
+    .await;
+    let audit = app.store.audit_of("deal", 1).await.expect("audit");
+    assert_eq!(
+        audit.last().map(|a| (a.actor.as_str(), a.action.as_str())),
+        Some(("U0AE1", "ae_cosell"))
+    );
+    assert_eq!(
+        app.store.count(CountTable::Audit).await.expect("n"),
+        audit_before + 1,
+        "only the AE's click was recorded"
+    );
+    app.deliver_all().await;
+    let note = app
+        .posted_to(MANAGERS_CHANNEL)
+        .last()
+        .expect("note")
+        .params
+        .clone();
+    assert!(
+        strings(&note)
+            .join(" ")
+            .contains("answered *Propose co-sell*"),
+        "{note}"
+    );
+    assert!(note["thread_ts"].is_string(), "posted in the card's thread");
+    let refusals: Vec<String> = app
+        .emulator
+        .delivered()
+        .iter()
+        .filter(|c| c.params["user"] == "U0MALLORY")
+        .map(|c| strings(&c.params).join(" "))
+        .collect();
+    assert!(
+        refusals.iter().any(|r| r.contains("There is no deal D-1")),
+        "{refusals:?}"
+    );
+}
+on_both_databases!(a_direct_account_alerts_its_ae_with_the_rule_and_records_the_choice);
+
+async fn a_weak_name_match_is_shown_but_does_not_block(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.link_both().await;
+    import_wayne(&app).await;
+    let reply = strings(
+        &app.deal(&alice(), "register Wayne Foods waynefoods.net 1000")
+            .await,
+    )
+    .join(" ");
+    assert!(reply.contains("pending review"), "{reply}");
+    app.deliver_all().await;
+    assert!(
+        app.posted_to("U0AE1").is_empty(),
+        "no AE alert for a weak match"
+    );
+    let _ = app.emulator.calls();
+}
+on_both_databases!(a_weak_name_match_is_shown_but_does_not_block);
