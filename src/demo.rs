@@ -221,12 +221,76 @@ impl Demo {
         let answer = self.slash(&initech, "/deal", "show D-1").await?;
         expect(&answer, "There is no deal D-1 that you can see")?;
 
+        self.conflicts(&globex, &initech).await?;
+
         let posted = self.emulator.delivered().len();
         ensure!(
-            posted == 6,
-            "expected 6 messages (2 welcomes, 2 confirmations, 2 review cards), Slack got {posted}"
+            posted == 13,
+            "expected 13 messages in Slack by the end, it got {posted}"
         );
         Ok(())
+    }
+
+    /// Rules of engagement: a second partner on a registered customer, and a partner on a
+    /// direct account (the AE is alerted and answers with a button).
+    async fn conflicts(&mut self, globex: &SlackUser, initech: &SlackUser) -> anyhow::Result<()> {
+        step("operator", "partnerbot accounts import accounts.csv   (Wayne Enterprises, wayne.com, owner U0AE1, open opportunity, CRM 0015000042)");
+        let row = crate::domain::account::AccountRow {
+            name: "Wayne Enterprises, Inc.".into(),
+            domains: "wayne.com".into(),
+            owner: "U0AE1".into(),
+            territory: "NA".into(),
+            open_opportunity: "yes".into(),
+            crm_id: "0015000042".into(),
+        };
+        let report = self.app.service.import_accounts(&[(2, row)], None).await?;
+        say(&format!(
+            "{} account(s) created, {} updated, {} rejected",
+            report.created,
+            report.updated,
+            report.rejected.len()
+        ));
+
+        let answer = self
+            .slash(
+                initech,
+                "/deal",
+                "register ACME Rockets Inc. www.acme-rockets.com 20000",
+            )
+            .await?;
+        expect(&answer, "already registered by another party")?;
+        ensure!(
+            !readable(&answer).contains("Globex"),
+            "the second partner must not learn who holds the customer"
+        );
+        self.flush(2).await?;
+
+        let answer = self
+            .slash(
+                globex,
+                "/deal",
+                "register Wayne Enterprises wayne.com 90000",
+            )
+            .await?;
+        expect(&answer, "co-sell candidate")?;
+        self.flush(3).await?;
+
+        step(
+            "U0AE1 (account executive)",
+            "clicks “Propose co-sell” in the alert",
+        );
+        let click = json!({
+            "type": "block_actions", "user": { "id": "U0AE1", "team_id": "T0HOME" }, "team": { "id": "T0HOME" },
+            "channel": { "id": "D0AE1" }, "trigger_id": "7.7.7",
+            "actions": [{ "action_id": "ae_cosell", "block_id": "ae_choice", "value": "4", "type": "button" }]
+        });
+        self.send(
+            "/slack/interactions",
+            "application/x-www-form-urlencoded",
+            crate::simulate::form_payload(&click),
+        )
+        .await?;
+        self.flush(2).await
     }
 
     async fn send(&self, path: &str, content_type: &str, body: Vec<u8>) -> anyhow::Result<Value> {

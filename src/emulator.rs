@@ -362,6 +362,16 @@ pub fn readable(params: &Value) -> String {
         if let Some(t) = block["text"]["text"].as_str() {
             lines.push(t.to_string());
         }
+        if block["type"] == "actions" {
+            let buttons: Vec<&str> = block["elements"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e["text"]["text"].as_str())
+                .collect();
+            lines.push(format!("[buttons: {}]", buttons.join(" · ")));
+            continue;
+        }
         for item in block["fields"]
             .as_array()
             .into_iter()
