@@ -70,6 +70,14 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../templates/partner_list/reply.json"),
     ),
     (
+        "match_list/reply.json",
+        include_str!("../templates/match_list/reply.json"),
+    ),
+    (
+        "accounts_summary/reply.json",
+        include_str!("../templates/accounts_summary/reply.json"),
+    ),
+    (
         "notice/reply.json",
         include_str!("../templates/notice/reply.json"),
     ),

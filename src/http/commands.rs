@@ -158,6 +158,15 @@ async fn partners(state: &AppState, cmd: &SlashCommand) -> Reply {
             reply(render.notice(":white_check_mark:", &text)?)
         }
         "list" => reply(render.partner_list(&state.service.list_partners(&requester).await?)?),
+        "check" if rest.is_empty() => {
+            Err(DealError::BadCommand("Usage: `/partners check <company> [domain]`".into()).into())
+        }
+        "check" | "accounts" => reply(
+            state
+                .service
+                .manager_lookup(&cmd.user_id, if sub == "check" { rest } else { "" })
+                .await?,
+        ),
         "" | "help" => help(state, cmd, None),
         other => help(
             state,

@@ -93,6 +93,44 @@ impl Service {
         Ok(report)
     }
 
+    /// `/partners check` and `/partners accounts`, for managers only.
+    pub async fn manager_lookup(
+        &self,
+        user: &str,
+        text: &str,
+    ) -> super::ServiceResult<serde_json::Value> {
+        if !self.is_manager(user) {
+            return Err(crate::domain::DealError::NotManager.into());
+        }
+        if text.trim().is_empty() {
+            let (total, open, owners) = self.store.account_summary().await?;
+            return Ok(self.render.accounts_summary(total, open, &owners)?);
+        }
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let (name, domain) = match words.split_last() {
+            Some((last, rest)) if !rest.is_empty() && last.contains('.') => {
+                (rest.join(" "), Some(*last))
+            }
+            _ => (words.join(" "), None),
+        };
+        let found = self.check_customer(&name, domain).await?;
+        let mut views = Vec::with_capacity(found.len());
+        for m in &found {
+            let partner = match m.record.partner_id {
+                Some(id) => self
+                    .store
+                    .partner(crate::domain::PartnerId(id))
+                    .await?
+                    .map(|p| p.name),
+                None => None,
+            };
+            views.push(crate::slack::render::MatchView::new(
+                &m.record, &m.found, partner,
+            ));
+        }
+        Ok(self.render.match_list(&name, domain, &views)?)
+    }
+
     /// Every registration and direct account that refers to the same customer, strongest first.
     pub async fn check_customer(
         &self,

@@ -291,6 +291,36 @@ impl Renderer {
             .render("partner_list/reply.json", json!({ "partners": views }))
     }
 
+    /// `/partners check`: every match for a customer (managers only).
+    pub fn match_list(
+        &self,
+        name: &str,
+        domain: Option<&str>,
+        matches: &[MatchView],
+    ) -> anyhow::Result<Value> {
+        self.templates.render(
+            "match_list/reply.json",
+            json!({ "name": name, "domain": domain, "matches": matches }),
+        )
+    }
+
+    /// `/partners accounts`: how many direct accounts, how many open, the largest books.
+    pub fn accounts_summary(
+        &self,
+        total: i64,
+        open: i64,
+        owners: &[(String, i64)],
+    ) -> anyhow::Result<Value> {
+        let owners: Vec<Value> = owners
+            .iter()
+            .map(|(o, n)| json!({ "owner": o, "accounts": n }))
+            .collect();
+        self.templates.render(
+            "accounts_summary/reply.json",
+            json!({ "total": total, "open": open, "owners": owners }),
+        )
+    }
+
     /// A one-line ephemeral answer (refusals, confirmations).
     pub fn notice(&self, icon: &str, text: &str) -> anyhow::Result<Value> {
         self.templates

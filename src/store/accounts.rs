@@ -236,4 +236,23 @@ impl Store {
             status: Some(status),
         }))
     }
+
+    /// Direct accounts in all, with an open opportunity, and the ten largest owners' counts.
+    pub async fn account_summary(&self) -> anyhow::Result<(i64, i64, Vec<(String, i64)>)> {
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM direct_accounts")
+            .fetch_one(&self.pool)
+            .await
+            .context("counting accounts")?;
+        let open: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM direct_accounts WHERE open_opportunity = 1")
+                .fetch_one(&self.pool)
+                .await
+                .context("counting open accounts")?;
+        let owners: Vec<(String, i64)> =
+            sqlx::query_as("SELECT owner, COUNT(*) AS n FROM direct_accounts GROUP BY owner ORDER BY n DESC, owner LIMIT 10")
+                .fetch_all(&self.pool)
+                .await
+                .context("counting accounts per owner")?;
+        Ok((total, open, owners))
+    }
 }

@@ -214,3 +214,60 @@ async fn a_weak_name_match_is_shown_but_does_not_block(db: Db) {
     let _ = app.emulator.calls();
 }
 on_both_databases!(a_weak_name_match_is_shown_but_does_not_block);
+
+async fn managers_check_any_customer_and_see_the_account_book(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.link_both().await;
+    import_wayne(&app).await;
+    app.deal(&alice(), "register Wayne Foods waynefoods.net 1000")
+        .await;
+    let manager = manager_in(MANAGERS_CHANNEL);
+    let answer = strings(
+        &app.slash(
+            &manager,
+            "/partners",
+            "check Wayne Enterprises LLC shop.wayne.com",
+        )
+        .await,
+    )
+    .join(" ");
+    assert!(
+        answer.contains("same domain wayne.com") && !answer.contains("Wayne Foods"),
+        "a known, different domain rules Wayne Foods out: {answer}"
+    );
+    // Without a domain, name evidence alone: the account (strong) and Globex's registration (weak).
+    let answer = strings(
+        &app.slash(&manager, "/partners", "check Wayne Enterprises LLC")
+            .await,
+    )
+    .join(" ");
+    for needle in [
+        "A-1",
+        "owned by <@U0AE1>",
+        "CRM 0015000042",
+        "*strong*",
+        "no domain contradicts it",
+        "D-1",
+        "Globex Resellers",
+        "*weak*",
+    ] {
+        assert!(answer.contains(needle), "{needle} missing: {answer}");
+    }
+    let summary = strings(&app.slash(&manager, "/partners", "accounts").await).join(" ");
+    assert!(
+        summary.contains("1 direct account")
+            && summary.contains("1 with an open opportunity")
+            && summary.contains("<@U0AE1>: 1"),
+        "{summary}"
+    );
+    let refused = strings(
+        &app.slash(&alice(), "/partners", "check Wayne Enterprises")
+            .await,
+    )
+    .join(" ");
+    assert!(
+        refused.contains("Only partner managers") && !refused.contains("U0AE1"),
+        "{refused}"
+    );
+}
+on_both_databases!(managers_check_any_customer_and_see_the_account_book);
