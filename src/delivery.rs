@@ -160,7 +160,13 @@ impl Worker {
 
     async fn try_deliver(&self, row: &ClaimedMessage) -> anyhow::Result<()> {
         let first_attempt = row.first_attempt_at.unwrap_or_else(|| self.clock.now_ms());
-        if row.needs_check != 0 && row.ephemeral_user.is_none() {
+        let mut payload: serde_json::Value = serde_json::from_str(&row.payload)?;
+        if let Some(fields) = payload.as_object_mut() {
+            fields.remove("response_type");
+        }
+        // Only new posts can land twice; ephemeral messages have no history and updates are idempotent.
+        let is_new_post = row.ephemeral_user.is_none() && payload.get("ts").is_none();
+        if row.needs_check != 0 && is_new_post {
             match self
                 .api
                 .find_outbox_message(&row.channel, row.id, first_attempt)
@@ -182,10 +188,6 @@ impl Worker {
                 }
                 Err(failure) => return self.handle_failure(row, failure, true).await,
             }
-        }
-        let mut payload: serde_json::Value = serde_json::from_str(&row.payload)?;
-        if let Some(fields) = payload.as_object_mut() {
-            fields.remove("response_type");
         }
         self.wait_turn(&row.channel).await;
         match self

@@ -78,6 +78,14 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../templates/accounts_summary/reply.json"),
     ),
     (
+        "decision_modal/view.json",
+        include_str!("../templates/decision_modal/view.json"),
+    ),
+    (
+        "decision_notice/message.json",
+        include_str!("../templates/decision_notice/message.json"),
+    ),
+    (
         "notice/reply.json",
         include_str!("../templates/notice/reply.json"),
     ),

@@ -623,6 +623,11 @@ pub struct Deal {
     /// Channel the registration came from.
     pub source_channel: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// End of the protection window an approval started.
+    pub protected_until: Option<NaiveDate>,
+    /// The manager who decided, and what they wrote (a rejection reason or a question).
+    pub decided_by: Option<String>,
+    pub decision_note: String,
 }
 
 #[cfg(test)]

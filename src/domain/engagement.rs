@@ -113,3 +113,93 @@ mod tests {
         }
     }
 }
+
+/// A manager's decision on a registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject,
+    Return,
+}
+
+impl Decision {
+    /// The status a decision moves a registration to.
+    pub fn target(self) -> DealStatus {
+        match self {
+            Decision::Approve => DealStatus::Approved,
+            Decision::Reject => DealStatus::Rejected,
+            Decision::Return => DealStatus::Returned,
+        }
+    }
+
+    /// The statuses a decision may be taken from: only registrations still waiting for one.
+    pub fn allowed_from(self) -> &'static [DealStatus] {
+        match self {
+            Decision::Approve | Decision::Reject => &[
+                DealStatus::PendingReview,
+                DealStatus::Conflict,
+                DealStatus::Returned,
+            ],
+            Decision::Return => &[DealStatus::PendingReview, DealStatus::Conflict],
+        }
+    }
+
+    /// The verb for audit rows and messages.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Decision::Approve => "approved",
+            Decision::Reject => "rejected",
+            Decision::Return => "returned for information",
+        }
+    }
+
+    /// Checks the move and explains a refusal ("D-4 is already approved").
+    pub fn check(self, current: DealStatus, deal: super::DealId) -> Result<(), super::DealError> {
+        if self.allowed_from().contains(&current) {
+            Ok(())
+        } else {
+            Err(super::DealError::BadCommand(format!(
+                "{deal} is already {}, so it cannot be {} now.",
+                current.label(),
+                self.verb()
+            )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod decision_tests {
+    use super::*;
+    use crate::domain::DealId;
+
+    #[test]
+    fn decisions_apply_only_to_registrations_waiting_for_one() {
+        assert!(Decision::Approve
+            .check(DealStatus::Conflict, DealId(1))
+            .is_ok());
+        assert!(Decision::Approve
+            .check(DealStatus::Returned, DealId(1))
+            .is_ok());
+        assert!(Decision::Return
+            .check(DealStatus::Returned, DealId(1))
+            .is_err());
+        let refusal = Decision::Reject
+            .check(DealStatus::Approved, DealId(4))
+            .expect_err("refused");
+        assert_eq!(
+            refusal.to_string(),
+            "D-4 is already approved, so it cannot be rejected now."
+        );
+        for d in [Decision::Approve, Decision::Reject, Decision::Return] {
+            for s in [
+                DealStatus::Won,
+                DealStatus::Lost,
+                DealStatus::Expired,
+                DealStatus::Withdrawn,
+                DealStatus::Rejected,
+            ] {
+                assert!(d.check(s, DealId(1)).is_err(), "{d:?} from {s:?}");
+            }
+        }
+    }
+}

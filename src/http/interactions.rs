@@ -3,6 +3,7 @@
 use super::error::message_for;
 use super::{record_actor, unparseable, AppState};
 use crate::domain::deal::Surface;
+use crate::domain::engagement::Decision;
 use crate::domain::{DealDraft, DealError, Field, FieldErrors};
 use crate::service::deals::ModalMetadata;
 use crate::service::{Actor, ServiceError};
@@ -16,6 +17,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
+/// Slack voids a `trigger_id` 3 s after the click; `views.open` must finish before that.
+const VIEWS_OPEN_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(2500);
+
 /// `callback_id` of the registration modal.
 pub const REGISTRATION_CALLBACK: &str = "deal_registration";
 
@@ -27,6 +31,8 @@ pub async fn handle(State(state): State<AppState>, body: Bytes) -> Response {
             record_actor(&v.user.id, v.user.team_id.as_deref());
             if v.view.callback_id == REGISTRATION_CALLBACK {
                 Json(submit_registration(&state, &v).await).into_response()
+            } else if let Some(decision) = decision_of(&v.view.callback_id) {
+                Json(submit_decision(&state, &v, decision).await).into_response()
             } else {
                 tracing::warn!(callback_id = %v.view.callback_id, "submission of an unknown form");
                 unknown_form(&state, &v.view.callback_id)
@@ -89,13 +95,98 @@ async fn submit_registration(state: &AppState, v: &ViewSubmission) -> Value {
     }
 }
 
+/// The decision a review button or modal stands for.
+fn decision_of(id: &str) -> Option<Decision> {
+    match id {
+        "review_approve" => Some(Decision::Approve),
+        "review_reject" => Some(Decision::Reject),
+        "review_return" => Some(Decision::Return),
+        _ => None,
+    }
+}
+
+/// Approve decides at once; Reject and Return open a modal for the manager's words. Returns the
+/// ephemeral text to show, or `None` when the modal opened.
+async fn review_click(
+    state: &AppState,
+    b: &BlockActions,
+    decision: Decision,
+    deal: &str,
+) -> Option<String> {
+    if decision == Decision::Approve {
+        return Some(
+            match state.service.decide(&b.user.id, deal, decision, "").await {
+                Ok(d) => format!(
+                    "Approved {}: protected until {}.",
+                    d.id,
+                    d.protected_until.map(|p| p.to_string()).unwrap_or_default()
+                ),
+                Err(e) => message_for(&e),
+            },
+        );
+    }
+    let view = match state
+        .service
+        .deal_for_decision(&b.user.id, deal, decision)
+        .await
+    {
+        Ok(d) => state
+            .service
+            .render()
+            .decision_modal(&d, decision == Decision::Reject)
+            .map_err(ServiceError::Internal),
+        Err(e) => Err(e),
+    };
+    match (view, b.trigger_id.as_deref()) {
+        (Ok(view), Some(trigger)) => match state
+            .slack
+            .open_view(trigger, &view, VIEWS_OPEN_TIMEOUT)
+            .await
+        {
+            Ok(()) => None,
+            Err(e) => Some(format!(
+                "I couldn't open the form ({e}). Please click again."
+            )),
+        },
+        (Ok(_), None) => {
+            Some("Slack sent no trigger id, so I can't open the form. Please click again.".into())
+        }
+        (Err(e), _) => Some(message_for(&e)),
+    }
+}
+
+/// A reason or question submitted: decides, closes the modal, or shows what is wrong inline.
+async fn submit_decision(state: &AppState, v: &ViewSubmission, decision: Decision) -> Value {
+    let note = v.view.state.text("note");
+    match state
+        .service
+        .decide(&v.user.id, &v.view.private_metadata, decision, &note)
+        .await
+    {
+        Ok(_) => json!({ "response_action": "clear" }),
+        Err(e) => json!({ "response_action": "errors", "errors": { "note": message_for(&e) } }),
+    }
+}
+
 /// Buttons: an AE's answer to a partner-vs-direct alert; anything else gets a friendly note.
 async fn block_actions(state: &AppState, b: &BlockActions) -> Response {
     let Some(action) = b.actions.first() else {
         return StatusCode::OK.into_response();
     };
     tracing::info!(action_id = %action.action_id, "button clicked");
-    let text = if action.action_id.starts_with("ae_") {
+    let text = if let Some(decision) = decision_of(&action.action_id) {
+        match review_click(
+            state,
+            b,
+            decision,
+            action.value.as_deref().unwrap_or_default(),
+        )
+        .await
+        {
+            Some(text) => text,
+            None => return StatusCode::OK.into_response(),
+        }
+    } else if action.action_id.starts_with("ae_") {
         let value = action.value.as_deref().unwrap_or_default();
         match state
             .service

@@ -194,7 +194,7 @@ pub const AE_CHOICES: [(&str, &str); 3] = [
 impl Service {
     /// Records that match the customer and hold it against `partner`: direct accounts, and other
     /// partners' protected registrations. The partner's own registrations never conflict.
-    async fn conflicting_records(
+    pub(super) async fn conflicting_records(
         &self,
         partner: &Partner,
         company: &str,
@@ -218,7 +218,10 @@ impl Service {
     }
 
     /// The matches as the managers' card shows them (internal: names partners and owners).
-    async fn match_views(&self, matches: &[FoundMatch]) -> ServiceResult<Vec<MatchView>> {
+    pub(super) async fn match_views(
+        &self,
+        matches: &[FoundMatch],
+    ) -> ServiceResult<Vec<MatchView>> {
         let mut views = Vec::with_capacity(matches.len());
         for m in matches {
             let holder = match m.record.partner_id {

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod deals;
 mod events;
 mod partners;
+mod review;
 
 pub use partners::Requester;
 

@@ -168,12 +168,14 @@ impl SlackApi {
             });
         };
         fields.insert("channel".into(), json!(channel));
-        let method = match ephemeral_user {
-            Some(user) => {
+        // A payload carrying `ts` replaces that message in place (chat.update is idempotent).
+        let method = match (ephemeral_user, fields.contains_key("ts")) {
+            (Some(user), _) => {
                 fields.insert("user".into(), json!(user));
                 "chat.postEphemeral"
             }
-            None => {
+            (None, true) => "chat.update",
+            (None, false) => {
                 fields.insert(
                     "metadata".into(),
                     json!({ "event_type": OUTBOX_EVENT_TYPE, "event_payload": { "outbox_id": outbox_id.to_string() } }),

@@ -197,6 +197,8 @@ impl Renderer {
     }
 
     /// The review card in the managers' channel (internal: names the partner and every match).
+    /// While the registration waits for a decision it carries Approve / Reject / Return buttons;
+    /// afterwards it shows who decided what.
     pub fn review_card(
         &self,
         deal: &Deal,
@@ -204,9 +206,62 @@ impl Renderer {
         matches: &[MatchView],
         rule: Option<&str>,
     ) -> anyhow::Result<Value> {
+        use crate::domain::DealStatus;
+        let decision = deal.decided_by.as_ref().map(|by| {
+            let icon = match deal.status {
+                DealStatus::Approved => ":white_check_mark:",
+                DealStatus::Rejected => ":no_entry:",
+                _ => ":leftwards_arrow_with_hook:",
+            };
+            json!({ "verb": deal.status.label(), "by": by, "note": deal.decision_note, "icon": icon,
+                    "protected_until": deal.protected_until.map(|d| d.to_string()) })
+        });
+        let open = matches!(
+            deal.status,
+            DealStatus::PendingReview | DealStatus::Conflict | DealStatus::Returned
+        );
         self.templates.render(
             "review_card/message.json",
-            json!({ "deal": DealView::from(deal), "partner": PartnerView::from(partner), "matches": matches, "rule": rule }),
+            json!({ "deal": DealView::from(deal), "deal_number": deal.id.0, "partner": PartnerView::from(partner), "matches": matches,
+                    "rule": rule, "decision": decision, "open": open && decision.is_none() }),
+        )
+    }
+
+    /// The modal asking a manager for a rejection reason or a question for the partner.
+    pub fn decision_modal(&self, deal: &Deal, reject: bool) -> anyhow::Result<Value> {
+        let (callback_id, title, submit, label) = if reject {
+            (
+                "review_reject",
+                "Reject registration",
+                "Reject",
+                "Why is it rejected?",
+            )
+        } else {
+            (
+                "review_return",
+                "Return for information",
+                "Send question",
+                "What do you need from the partner?",
+            )
+        };
+        self.templates.render(
+            "decision_modal/view.json",
+            json!({ "deal": DealView::from(deal), "deal_number": deal.id.0, "callback_id": callback_id, "title": title, "submit": submit, "label": label }),
+        )
+    }
+
+    /// The partner's notice of a decision, in their channel.
+    pub fn decision_notice(&self, deal: &Deal) -> anyhow::Result<Value> {
+        use crate::domain::DealStatus;
+        let (icon, verb) = match deal.status {
+            DealStatus::Approved => (":white_check_mark:", "approved"),
+            DealStatus::Rejected => (":no_entry:", "not accepted"),
+            _ => (":question:", "returned with a question"),
+        };
+        self.templates.render(
+            "decision_notice/message.json",
+            json!({ "deal": DealView::from(deal), "icon": icon, "verb": verb, "note": deal.decision_note,
+                    "protected_until": deal.protected_until.map(|d| d.to_string()), "returned": deal.status == DealStatus::Returned }),
         )
     }
 

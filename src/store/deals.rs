@@ -43,10 +43,13 @@ struct DealRow {
     registered_by: String,
     source_channel: String,
     created_at: i64,
+    protected_until: Option<String>,
+    decided_by: Option<String>,
+    decision_note: String,
 }
 
 const DEAL_COLUMNS: &str = "id, partner_id, status, company, domain, contact_name, contact_email, amount_minor, currency, \
-     close_date, stage, products, notes, registered_by, source_channel, created_at";
+     close_date, stage, products, notes, registered_by, source_channel, created_at, protected_until, decided_by, decision_note";
 
 impl TryFrom<DealRow> for Deal {
     type Error = anyhow::Error;
@@ -73,6 +76,14 @@ impl TryFrom<DealRow> for Deal {
             notes: row.notes,
             registered_by: row.registered_by,
             source_channel: row.source_channel,
+            protected_until: row
+                .protected_until
+                .as_deref()
+                .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d"))
+                .transpose()
+                .context("stored protection date")?,
+            decided_by: row.decided_by,
+            decision_note: row.decision_note,
         })
     }
 }
@@ -303,5 +314,57 @@ impl Store {
         .await
         .context("looking up a deal's messages")?;
         Ok(n > 0)
+    }
+
+    /// Moves a deal to `to` if it is still in one of `from` (so two managers cannot both
+    /// decide), with the decision fields, an audit row and the messages `messages` renders for
+    /// the updated deal, in one transaction. `None` when the deal was not in `from`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn decide_deal(
+        &self,
+        id: DealId,
+        from: &[DealStatus],
+        to: DealStatus,
+        decided_by: &str,
+        note: &str,
+        protected_until: Option<NaiveDate>,
+        audit: &AuditEntry<'_>,
+        now_ms: i64,
+        messages: impl FnOnce(&Deal) -> anyhow::Result<Vec<OutboxMessage>>,
+    ) -> anyhow::Result<Option<Deal>> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        let allowed: Vec<String> = (0..from.len()).map(|i| format!("${}", i + 7)).collect();
+        let sql = format!(
+            "UPDATE deals SET status = $1, decided_by = $2, decision_note = $3, protected_until = $4, updated_at = $5 \
+             WHERE id = $6 AND status IN ({}) RETURNING {DEAL_COLUMNS}",
+            allowed.join(", ")
+        );
+        let mut query = sqlx::query_as::<_, DealRow>(&sql)
+            .bind(to.as_str())
+            .bind(decided_by)
+            .bind(note)
+            .bind(protected_until.map(|d| d.format("%Y-%m-%d").to_string()))
+            .bind(now_ms)
+            .bind(id.0);
+        for status in from {
+            query = query.bind(status.as_str());
+        }
+        let Some(row) = query
+            .fetch_optional(&mut *tx)
+            .await
+            .context("recording a decision")?
+        else {
+            tx.rollback()
+                .await
+                .context("rolling back a refused decision")?;
+            return Ok(None);
+        };
+        let deal = Deal::try_from(row)?;
+        append_audit(&mut tx, audit, id.0, now_ms).await?;
+        for message in messages(&deal)? {
+            insert_outbox(&mut tx, &message, now_ms).await?;
+        }
+        tx.commit().await.context("committing a decision")?;
+        Ok(Some(deal))
     }
 }

@@ -10,5 +10,6 @@ mod events;
 mod fixtures;
 mod privacy;
 mod registration;
+mod review;
 mod signatures;
 mod store;

@@ -1,0 +1,158 @@
+//! Managers' decisions on registrations: approve (starts protection), reject with a reason,
+//! return with a question. The card is updated in place and the partner is told.
+
+use super::{Service, ServiceResult};
+use crate::domain::engagement::Decision;
+use crate::domain::{Deal, DealError, DealId, DealStatus, Partner};
+use crate::store::{AuditEntry, OutboxMessage};
+use chrono::Duration;
+use serde_json::json;
+
+/// Longest reason or question a manager may write (Slack section text stays well within limits).
+const MAX_NOTE: usize = 2000;
+
+impl Service {
+    /// The deal a manager is about to decide on (for the reason modal); refuses non-managers.
+    pub async fn deal_for_decision(
+        &self,
+        user: &str,
+        deal_id: &str,
+        decision: Decision,
+    ) -> ServiceResult<Deal> {
+        if !self.is_manager(user) {
+            return Err(DealError::NotManager.into());
+        }
+        let id: DealId = deal_id.parse()?;
+        let deal = self.store.deal(id).await?.ok_or(DealError::NotFound(id))?;
+        decision.check(deal.status, id)?;
+        Ok(deal)
+    }
+
+    /// Records a decision. Only managers decide; rejections and returns need the manager's words,
+    /// which the partner sees. A decision on a registration already decided is refused, even when
+    /// two managers click at the same moment.
+    #[tracing::instrument(skip_all, fields(slack_user = %user, deal_id = %deal_id, decision = ?decision))]
+    pub async fn decide(
+        &self,
+        user: &str,
+        deal_id: &str,
+        decision: Decision,
+        note: &str,
+    ) -> ServiceResult<Deal> {
+        let deal = self.deal_for_decision(user, deal_id, decision).await?;
+        let note = note.trim();
+        if decision != Decision::Approve && note.is_empty() {
+            return Err(DealError::BadCommand(
+                "Write a few words for the partner: they will see them.".into(),
+            )
+            .into());
+        }
+        if note.chars().count() > MAX_NOTE {
+            return Err(
+                DealError::BadCommand(format!("Keep it under {MAX_NOTE} characters.")).into(),
+            );
+        }
+        let partner = self
+            .store
+            .partner(deal.partner_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("deal {} has no partner", deal.id))?;
+        let now = self.clock.now();
+        let protected_until = (decision == Decision::Approve).then(|| {
+            now.date_naive() + Duration::days(i64::from(self.program.rules.protection_days))
+        });
+        let matches = self
+            .conflicting_records(&partner, &deal.company, deal.domain.as_deref())
+            .await?;
+        let views = self.match_views(&matches).await?;
+        let card_ts = self.store.message_ts(deal.id, "review_card").await?;
+        let thread_ts = self.store.message_ts(deal.id, "deal_confirmation").await?;
+        let audit = AuditEntry {
+            actor: user,
+            surface: "slack_button",
+            entity: "deal",
+            action: decision.verb(),
+            detail: json!({ "from": deal.status.as_str(), "note": note, "protected_until": protected_until.map(|d| d.to_string()) }),
+        };
+        let direct = matches
+            .iter()
+            .any(|m| m.record.kind == crate::store::RecordKind::DirectAccount);
+        let rule = match (deal.status == DealStatus::Conflict, direct) {
+            (false, _) => None,
+            (true, true) => Some(self.program.rules.direct_conflict.as_str()),
+            (true, false) => Some(self.program.rules.partner_conflict.as_str()),
+        };
+        let decided = self
+            .store
+            .decide_deal(
+                deal.id,
+                decision.allowed_from(),
+                decision.target(),
+                user,
+                note,
+                protected_until,
+                &audit,
+                now.timestamp_millis(),
+                |d| {
+                    self.decision_messages(
+                        d,
+                        &partner,
+                        &views,
+                        rule,
+                        card_ts.as_deref(),
+                        thread_ts.as_deref(),
+                    )
+                },
+            )
+            .await?;
+        let Some(decided) = decided else {
+            let current = self
+                .store
+                .deal(deal.id)
+                .await?
+                .map_or(deal.status, |d| d.status);
+            return Err(decision
+                .check(current, deal.id)
+                .err()
+                .unwrap_or(DealError::BadCommand(
+                    "Someone else just decided this registration.".into(),
+                ))
+                .into());
+        };
+        tracing::info!(status = decided.status.as_str(), "registration decided");
+        self.wake_delivery();
+        Ok(decided)
+    }
+
+    fn decision_messages(
+        &self,
+        deal: &Deal,
+        partner: &Partner,
+        views: &[crate::slack::render::MatchView],
+        rule: Option<&str>,
+        card_ts: Option<&str>,
+        thread_ts: Option<&str>,
+    ) -> anyhow::Result<Vec<OutboxMessage>> {
+        let managers = self.program.managers.slack_channel.clone();
+        let mut card = self.render.review_card(deal, partner, views, rule)?;
+        // Update the card in place when we know where it is; otherwise post the updated card.
+        if let Some(ts) = card_ts {
+            card["ts"] = json!(ts);
+        }
+        let mut notice = self.render.decision_notice(deal)?;
+        if let Some(ts) = thread_ts {
+            notice["thread_ts"] = json!(ts);
+        }
+        let message = |kind: &str, channel: String, payload| OutboxMessage {
+            kind: kind.into(),
+            channel,
+            ephemeral_user: None,
+            payload,
+            deal_id: Some(deal.id.0),
+        };
+        Ok(vec![
+            message("review_card_update", managers, card),
+            message("decision_notice", partner.slack_channel.clone(), notice),
+        ])
+    }
+}
