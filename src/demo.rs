@@ -225,8 +225,8 @@ impl Demo {
 
         let posted = self.emulator.delivered().len();
         ensure!(
-            posted == 13,
-            "expected 13 messages in Slack by the end, it got {posted}"
+            posted == 16,
+            "expected 16 messages in Slack by the end, it got {posted}"
         );
         Ok(())
     }
@@ -290,7 +290,36 @@ impl Demo {
             crate::simulate::form_payload(&click),
         )
         .await?;
-        self.flush(2).await
+        self.flush(2).await?;
+
+        step(
+            "U0MANAGER1 (partner manager)",
+            "clicks “Approve” on the review card of D-1",
+        );
+        let click = json!({
+            "type": "block_actions", "user": { "id": "U0MANAGER1", "team_id": "T0HOME" }, "team": { "id": "T0HOME" },
+            "channel": { "id": "C0MANAGERS" }, "trigger_id": "8.8.8",
+            "actions": [{ "action_id": "review_approve", "block_id": "review", "value": "1", "type": "button" }]
+        });
+        self.send(
+            "/slack/interactions",
+            "application/x-www-form-urlencoded",
+            crate::simulate::form_payload(&click),
+        )
+        .await?;
+        self.flush(3).await?;
+        let update = self
+            .emulator
+            .calls_to("chat.update")
+            .last()
+            .map(|c| readable(&c.params))
+            .context("the card was not updated")?;
+        ensure!(
+            update.contains("Approved* by <@U0MANAGER1>"),
+            "the card does not show the approval: {update}"
+        );
+        say("[the card was updated in place with chat.update: approved, buttons removed]");
+        Ok(())
     }
 
     async fn send(&self, path: &str, content_type: &str, body: Vec<u8>) -> anyhow::Result<Value> {
@@ -367,7 +396,14 @@ impl Demo {
         }
         for call in &self.emulator.delivered()[self.shown..] {
             let channel = call.params["channel"].as_str().unwrap_or_default();
-            println!("  📨 bot posted in {channel}:");
+            match call.method.as_str() {
+                "chat.update" => println!("  ✏️  bot updated its message in {channel}:"),
+                "chat.postEphemeral" => println!(
+                    "  👁  bot showed {} (only them) in {channel}:",
+                    call.params["user"].as_str().unwrap_or("?")
+                ),
+                _ => println!("  📨 bot posted in {channel}:"),
+            }
             for line in readable(&call.params).lines() {
                 println!("     │ {line}");
             }

@@ -144,8 +144,10 @@ impl Emulator {
         self.calls()
             .into_iter()
             .filter(|c| {
-                (c.method == "chat.postMessage" || c.method == "chat.postEphemeral")
-                    && (c.status == 200 || c.params["_acted"] == true)
+                matches!(
+                    c.method.as_str(),
+                    "chat.postMessage" | "chat.postEphemeral" | "chat.update"
+                ) && (c.status == 200 || c.params["_acted"] == true)
             })
             .filter(|c| c.params["_ok"] == true)
             .collect()
