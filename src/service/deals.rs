@@ -151,23 +151,30 @@ impl Service {
     pub async fn show_deal(&self, actor: &Actor, id_text: &str) -> ServiceResult<Value> {
         let id: DealId = id_text.parse()?;
         let deal = self.store.deal(id).await?.ok_or(DealError::NotFound(id))?;
-        if self.is_manager(&actor.user) {
-            let partner_name = self.store.partner(deal.partner_id).await?.map(|p| p.name);
-            return Ok(self.render.deal_detail(&deal, partner_name.as_deref())?);
-        }
-        match self.partner_of(actor).await {
-            Ok(partner) if partner.id == deal.partner_id => {
-                Ok(self.render.deal_detail(&deal, None)?)
+        let allowed = if self.is_manager(&actor.user) {
+            Some(self.store.partner(deal.partner_id).await?.map(|p| p.name))
+        } else {
+            match self.partner_of(actor).await {
+                Ok(partner) if partner.id == deal.partner_id => Some(None),
+                Ok(_) | Err(ServiceError::Rejected(DealError::NotLinked)) => None,
+                Err(e) => return Err(e),
             }
-            Ok(_) | Err(ServiceError::Rejected(DealError::NotLinked)) => {
-                tracing::warn!(
-                    deal_id = id.0,
-                    "refused to show a deal to a user of another partner"
-                );
-                Err(DealError::NotFound(id).into())
-            }
-            Err(e) => Err(e),
+        };
+        let Some(partner_name) = allowed else {
+            tracing::warn!(
+                deal_id = id.0,
+                "refused to show a deal to a user of another partner"
+            );
+            return Err(DealError::NotFound(id).into());
+        };
+        // Partners see their deal's history too, but not what our AEs answered internally.
+        let mut history = self.store.audit_of("deal", id.0).await?;
+        if partner_name.is_none() {
+            history.retain(|a| !a.action.starts_with("ae_"));
         }
+        Ok(self
+            .render
+            .deal_detail(&deal, partner_name.as_deref(), &history)?)
     }
 
     /// The payload Slack expects after a modal submission succeeded.

@@ -331,12 +331,22 @@ impl Renderer {
         )
     }
 
-    /// One deal; `partner_name` only for internal viewers.
-    pub fn deal_detail(&self, deal: &Deal, partner_name: Option<&str>) -> anyhow::Result<Value> {
-        self.templates.render(
-            "deal_detail/reply.json",
-            json!({ "deal": DealView::from(deal), "partner_name": partner_name }),
-        )
+    /// One deal with its history; `partner_name` only for internal viewers.
+    pub fn deal_detail(
+        &self,
+        deal: &Deal,
+        partner_name: Option<&str>,
+        history: &[crate::store::AuditRow],
+    ) -> anyhow::Result<Value> {
+        let history: Vec<Value> = history
+            .iter()
+            .map(|a| {
+                let at = chrono::DateTime::from_timestamp_millis(a.at).map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
+                let is_user = crate::config::is_slack_id(&a.actor, &['U', 'W']);
+                json!({ "at": at, "actor": a.actor, "mention": is_user, "action": a.action.replace('_', " "), "surface": a.surface.replace('_', " ") })
+            })
+            .collect();
+        self.templates.render("deal_detail/reply.json", json!({ "deal": DealView::from(deal), "partner_name": partner_name, "history": history }))
     }
 
     /// All partners (managers only).

@@ -182,6 +182,17 @@ async fn a_direct_account_alerts_its_ae_with_the_rule_and_records_the_choice(db:
         "{note}"
     );
     assert!(note["thread_ts"].is_string(), "posted in the card's thread");
+    let partner_view = strings(&app.deal(&alice(), "show D-1").await).join(" ");
+    assert!(
+        partner_view.contains("History") && !partner_view.contains("cosell"),
+        "the AE's internal answer stays internal: {partner_view}"
+    );
+    let manager_view =
+        strings(&app.deal(&manager_in(MANAGERS_CHANNEL), "show D-1").await).join(" ");
+    assert!(
+        manager_view.contains("<@U0AE1> ae cosell"),
+        "{manager_view}"
+    );
     let refusals: Vec<String> = app
         .emulator
         .delivered()

@@ -258,3 +258,21 @@ async fn reject_and_return_ask_for_the_managers_words_and_pass_them_on(db: Db) {
         .is_some_and(|a| a.detail.contains("direct pipeline")));
 }
 on_both_databases!(reject_and_return_ask_for_the_managers_words_and_pass_them_on);
+
+async fn deal_history_is_shown_to_allowed_people_only(db: Db) {
+    let app = registered(db).await;
+    press(&app, MANAGER, "review_approve", 1).await;
+    let own = strings(&app.deal(&alice(), "show D-1").await).join(" ");
+    assert!(
+        own.contains("*History*")
+            && own.contains("<@U0ALICE> registered (slack command)")
+            && own.contains("<@U0MANAGER1> approved (slack button)"),
+        "{own}"
+    );
+    let other = strings(&app.deal(&bob(), "show D-1").await).join(" ");
+    assert!(
+        !other.contains("History") && other.contains("There is no deal D-1"),
+        "{other}"
+    );
+}
+on_both_databases!(deal_history_is_shown_to_allowed_people_only);
