@@ -105,8 +105,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         }
     };
     let app = App::build(&config, store, Clock::system(), home_team)?;
+    // A schedule that does not parse stops start-up here, naming the job.
+    let scheduler = crate::jobs::Scheduler::new(app.service.clone(), &config.program)?;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let worker = tokio::spawn(app.worker(DeliveryConfig::default()).run(stop_rx));
+    let worker = tokio::spawn(app.worker(DeliveryConfig::default()).run(stop_rx.clone()));
+    let jobs = tokio::spawn(scheduler.run(app.clock.clone(), stop_rx));
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("binding {}", config.bind))?;
@@ -117,6 +120,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .context("serving HTTP")?;
     let _ = stop_tx.send(true);
     let _ = worker.await;
+    let _ = jobs.await;
     Ok(())
 }
 

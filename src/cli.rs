@@ -27,10 +27,29 @@ pub enum Command {
         #[command(subcommand)]
         command: PartnersCommand,
     },
+    /// Scheduled jobs.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
     /// Direct accounts owned by AEs.
     Accounts {
         #[command(subcommand)]
         command: AccountsCommand,
+    },
+}
+
+/// `partnerbot jobs …`
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Every job, its schedule and its next run.
+    List,
+    /// Run one job now, or as of `--at` (RFC 3339, e.g. 2027-03-01T06:00:00Z). Messages it queues
+    /// are delivered by `partnerbot serve`.
+    Run {
+        name: String,
+        #[arg(long)]
+        at: Option<String>,
     },
 }
 
@@ -87,6 +106,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Partners { command } => partners(command).await,
         Command::Accounts { command } => accounts(command).await,
+        Command::Jobs { command } => jobs(command).await,
     }
 }
 
@@ -139,6 +159,37 @@ async fn partners(command: PartnersCommand) -> anyhow::Result<()> {
                 );
             }
             println!("{} partner(s)", partners.len());
+        }
+    }
+    Ok(())
+}
+
+async fn jobs(command: JobsCommand) -> anyhow::Result<()> {
+    let url = config::database_url(&env)?;
+    let program = Program::from_lookup(&env)?;
+    let service = offline_service(Store::open(&url).await?, program.clone())?;
+    let scheduler = crate::jobs::Scheduler::new(service.clone(), &program)?;
+    match command {
+        JobsCommand::List => {
+            for (job, schedule, next) in scheduler.describe(chrono::Utc::now()) {
+                let next = next.map_or("never".to_string(), |n| n.to_rfc3339());
+                println!(
+                    "{:<22} {:<16} next {next}  — {}",
+                    job.name, schedule, job.about
+                );
+            }
+        }
+        JobsCommand::Run { name, at } => {
+            let now = match at {
+                Some(text) => chrono::DateTime::parse_from_rfc3339(&text)
+                    .map_err(|e| anyhow::anyhow!("--at: “{text}” is not an RFC 3339 time such as 2027-03-01T06:00:00Z ({e})"))?
+                    .with_timezone(&chrono::Utc),
+                None => chrono::Utc::now(),
+            };
+            println!(
+                "{name} as of {now}: {}",
+                crate::jobs::run_job(&service, &name, now).await?
+            );
         }
     }
     Ok(())

@@ -156,6 +156,27 @@ pub struct Program {
     pub managers: ManagersSection,
     /// `[rules]`: rules of engagement, quoted to people when they apply.
     pub rules: RulesSection,
+    /// `[schedules]`: when the scheduled jobs run.
+    pub schedules: SchedulesSection,
+}
+
+/// `[schedules]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SchedulesSection {
+    /// IANA time zone the cron expressions are read in ("Europe/Berlin").
+    pub timezone: String,
+    /// Cron expressions (seconds first) overriding a job's default, by job name.
+    pub jobs: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for SchedulesSection {
+    fn default() -> Self {
+        SchedulesSection {
+            timezone: "UTC".into(),
+            jobs: Default::default(),
+        }
+    }
 }
 
 /// `[rules]`
@@ -168,6 +189,10 @@ pub struct RulesSection {
     pub partner_conflict: String,
     /// Quoted to the AE and managers when a partner registers a direct-owned account.
     pub direct_conflict: String,
+    /// Business days a registration may wait for a decision before it is escalated (once).
+    pub approval_sla_business_days: u32,
+    /// Days before protection ends when the partner is reminded.
+    pub expiry_reminder_days: Vec<u32>,
 }
 
 impl Default for RulesSection {
@@ -176,6 +201,8 @@ impl Default for RulesSection {
             protection_days: 90,
             partner_conflict: "The first complete registration is protected for 90 days after approval. A second partner on a protected account becomes a co-sell candidate, not a silent reject.".into(),
             direct_conflict: "A direct-owned account with an open opportunity is a partner-vs-direct conflict: the partner manager decides, after hearing the account executive.".into(),
+            approval_sla_business_days: 2,
+            expiry_reminder_days: vec![14, 3],
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod domain;
 pub mod emulator;
 pub mod http;
+pub mod jobs;
 pub mod metrics;
 pub mod service;
 pub mod simulate;

@@ -86,6 +86,14 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../templates/decision_notice/message.json"),
     ),
     (
+        "escalation/message.json",
+        include_str!("../templates/escalation/message.json"),
+    ),
+    (
+        "protection_notice/message.json",
+        include_str!("../templates/protection_notice/message.json"),
+    ),
+    (
         "notice/reply.json",
         include_str!("../templates/notice/reply.json"),
     ),

@@ -203,3 +203,71 @@ mod decision_tests {
         }
     }
 }
+
+/// Weekdays (Monday to Friday) after `start` up to and including `end`: how many business days a
+/// registration submitted on `start` has waited by `end`.
+pub fn business_days_between(start: chrono::NaiveDate, end: chrono::NaiveDate) -> i64 {
+    use chrono::Datelike;
+    if end <= start {
+        return 0;
+    }
+    let days = (end - start).num_days();
+    let (weeks, rest) = (days / 7, days % 7);
+    let mut count = weeks * 5;
+    let mut day = start + chrono::Duration::days(weeks * 7);
+    for _ in 0..rest {
+        day += chrono::Duration::days(1);
+        if day.weekday().number_from_monday() <= 5 {
+            count += 1;
+        }
+    }
+    count
+}
+
+/// Which reminder (days before protection ends) is due now and not yet sent, if any: the
+/// smallest mark not below `days_left`, so a job that missed the 14-day mark still sends one
+/// reminder rather than two at once.
+pub fn due_reminder(days_left: i64, marks: &[i64], sent: &[i64]) -> Option<i64> {
+    marks
+        .iter()
+        .copied()
+        .filter(|m| days_left <= *m && !sent.contains(m))
+        .min()
+        .filter(|m| {
+            // Once a smaller mark is sent, larger ones are moot.
+            !sent.iter().any(|s| s < m)
+        })
+}
+
+#[cfg(test)]
+mod schedule_tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn d(day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, day).expect("date") // 2026-11-20 is a Friday
+    }
+
+    #[test]
+    fn business_days_skip_weekends() {
+        assert_eq!(business_days_between(d(20), d(20)), 0);
+        assert_eq!(business_days_between(d(20), d(22)), 0, "Friday to Sunday");
+        assert_eq!(business_days_between(d(20), d(23)), 1, "Friday to Monday");
+        assert_eq!(business_days_between(d(20), d(24)), 2);
+        assert_eq!(business_days_between(d(16), d(30)), 10, "two whole weeks");
+    }
+
+    #[test]
+    fn one_reminder_per_mark_and_never_two_at_once() {
+        assert_eq!(due_reminder(20, &[14, 3], &[]), None);
+        assert_eq!(due_reminder(14, &[14, 3], &[]), Some(14));
+        assert_eq!(due_reminder(10, &[14, 3], &[14]), None);
+        assert_eq!(due_reminder(3, &[14, 3], &[14]), Some(3));
+        assert_eq!(
+            due_reminder(2, &[14, 3], &[]),
+            Some(3),
+            "a late job sends the nearest reminder only"
+        );
+        assert_eq!(due_reminder(1, &[14, 3], &[3]), None);
+    }
+}

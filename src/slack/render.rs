@@ -349,6 +349,33 @@ impl Renderer {
         self.templates.render("deal_detail/reply.json", json!({ "deal": DealView::from(deal), "partner_name": partner_name, "history": history }))
     }
 
+    /// The managers' note that a registration waited past the SLA.
+    pub fn escalation(
+        &self,
+        deal: &Deal,
+        partner_name: &str,
+        waited: i64,
+        sla: u32,
+    ) -> anyhow::Result<Value> {
+        self.templates.render("escalation/message.json", json!({ "deal": DealView::from(deal), "partner_name": partner_name, "waited": waited, "sla": sla }))
+    }
+
+    /// A protection reminder (`days_left`) or expiry notice; `partner_name` only for managers.
+    pub fn protection_notice(
+        &self,
+        deal: &Deal,
+        days_left: i64,
+        expired: bool,
+        partner_name: Option<&str>,
+    ) -> anyhow::Result<Value> {
+        let mut view = serde_json::to_value(DealView::from(deal))?;
+        view["protected_until"] = json!(deal.protected_until.map(|d| d.to_string()));
+        self.templates.render(
+            "protection_notice/message.json",
+            json!({ "deal": view, "days_left": days_left, "expired": expired, "partner_name": partner_name }),
+        )
+    }
+
     /// All partners (managers only).
     pub fn partner_list(&self, partners: &[Partner]) -> anyhow::Result<Value> {
         let views: Vec<PartnerView> = partners.iter().map(PartnerView::from).collect();

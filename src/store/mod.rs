@@ -4,6 +4,7 @@
 mod accounts;
 mod deals;
 mod events;
+mod jobs;
 mod outbox;
 mod partners;
 

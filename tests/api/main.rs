@@ -8,6 +8,7 @@ mod delivery;
 mod escaping;
 mod events;
 mod fixtures;
+mod jobs;
 mod privacy;
 mod registration;
 mod review;

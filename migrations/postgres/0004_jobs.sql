@@ -1,0 +1,13 @@
+-- Scheduled job occurrences, claimed before they run so that replicas and restarts never run the
+-- same occurrence twice; and what the lifecycle jobs already did to each registration.
+CREATE TABLE job_runs (
+    job            TEXT    NOT NULL,
+    scheduled_for  BIGINT  NOT NULL,
+    claimed_by     TEXT    NOT NULL,
+    claimed_at     BIGINT  NOT NULL,
+    finished_at    BIGINT,
+    outcome        TEXT,
+    PRIMARY KEY (job, scheduled_for)
+);
+ALTER TABLE deals ADD COLUMN escalated_at BIGINT;
+ALTER TABLE deals ADD COLUMN reminders_sent TEXT NOT NULL DEFAULT '';

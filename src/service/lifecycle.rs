@@ -1,0 +1,219 @@
+//! What the scheduled jobs do to registrations: escalate decisions waiting past the SLA, remind
+//! partners before protection ends, and expire registrations whose protection ended. Each
+//! change is guarded in the store, so running a job twice announces nothing twice. `now` is the
+//! business time the job runs as of (`jobs run --at`); writes are stamped with the real clock so
+//! their messages are due at once.
+
+use super::Service;
+use crate::domain::engagement::{business_days_between, due_reminder};
+use crate::domain::{Deal, DealId, DealStatus};
+use crate::store::{AuditEntry, OutboxMessage};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+impl Service {
+    fn job_message(
+        &self,
+        deal: &Deal,
+        kind: &str,
+        channel: &str,
+        payload: serde_json::Value,
+    ) -> OutboxMessage {
+        OutboxMessage {
+            kind: kind.into(),
+            channel: channel.into(),
+            ephemeral_user: None,
+            payload,
+            deal_id: Some(deal.id.0),
+        }
+    }
+
+    async fn in_thread(
+        &self,
+        deal: DealId,
+        kind: &str,
+        mut payload: serde_json::Value,
+    ) -> anyhow::Result<serde_json::Value> {
+        if let Some(ts) = self.store.message_ts(deal, kind).await? {
+            payload["thread_ts"] = json!(ts);
+        }
+        Ok(payload)
+    }
+
+    /// Escalates, once each, registrations waiting for a decision for more business days than
+    /// the SLA. Returns how many were escalated by this run.
+    pub async fn escalate_overdue(&self, now: DateTime<Utc>) -> anyhow::Result<usize> {
+        let sla = self.program.rules.approval_sla_business_days;
+        let mut escalated = 0;
+        for id in self
+            .store
+            .deal_ids_in(&[DealStatus::PendingReview, DealStatus::Conflict])
+            .await?
+        {
+            let Some(deal) = self.store.deal(id).await? else {
+                continue;
+            };
+            let waited = business_days_between(deal.created_at.date_naive(), now.date_naive());
+            if waited <= i64::from(sla) || self.store.lifecycle_marks(id).await?.0.is_some() {
+                continue;
+            }
+            let partner_name = self
+                .store
+                .partner(deal.partner_id)
+                .await?
+                .map(|p| p.name)
+                .unwrap_or_default();
+            let payload = self
+                .in_thread(
+                    id,
+                    "review_card",
+                    self.render.escalation(&deal, &partner_name, waited, sla)?,
+                )
+                .await?;
+            let message = self.job_message(
+                &deal,
+                "escalation",
+                &self.program.managers.slack_channel,
+                payload,
+            );
+            let audit = AuditEntry {
+                actor: "system",
+                surface: "job",
+                entity: "deal",
+                action: "escalated",
+                detail: json!({ "business_days": waited }),
+            };
+            if self
+                .store
+                .escalate_once(id, &audit, &[message], self.clock.now_ms())
+                .await?
+            {
+                escalated += 1;
+            }
+        }
+        self.wake_delivery();
+        Ok(escalated)
+    }
+
+    /// Reminds partners before protection ends and expires registrations whose protection ended.
+    /// Returns (expired, reminded) by this run.
+    pub async fn expire_and_remind(&self, now: DateTime<Utc>) -> anyhow::Result<(usize, usize)> {
+        let today = now.date_naive();
+        let marks: Vec<i64> = self
+            .program
+            .rules
+            .expiry_reminder_days
+            .iter()
+            .map(|d| i64::from(*d))
+            .collect();
+        let (mut expired, mut reminded) = (0, 0);
+        for id in self.store.deal_ids_in(&[DealStatus::Approved]).await? {
+            let Some(deal) = self.store.deal(id).await? else {
+                continue;
+            };
+            let Some(until) = deal.protected_until else {
+                continue;
+            };
+            let partner = self
+                .store
+                .partner(deal.partner_id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("deal {id} has no partner"))?;
+            if until < today {
+                let to_partner = self
+                    .in_thread(
+                        id,
+                        "deal_confirmation",
+                        self.render.protection_notice(&deal, 0, true, None)?,
+                    )
+                    .await?;
+                let to_managers = self
+                    .in_thread(
+                        id,
+                        "review_card",
+                        self.render
+                            .protection_notice(&deal, 0, true, Some(&partner.name))?,
+                    )
+                    .await?;
+                let messages = [
+                    self.job_message(&deal, "expiry_notice", &partner.slack_channel, to_partner),
+                    self.job_message(
+                        &deal,
+                        "expiry_notice",
+                        &self.program.managers.slack_channel,
+                        to_managers,
+                    ),
+                ];
+                let audit = AuditEntry {
+                    actor: "system",
+                    surface: "job",
+                    entity: "deal",
+                    action: "expired",
+                    detail: json!({ "protected_until": until.to_string() }),
+                };
+                if self
+                    .store
+                    .transition_once(
+                        id,
+                        DealStatus::Approved,
+                        DealStatus::Expired,
+                        &audit,
+                        &messages,
+                        self.clock.now_ms(),
+                    )
+                    .await?
+                {
+                    expired += 1;
+                }
+                continue;
+            }
+            let days_left = (until - today).num_days();
+            let sent_text = self.store.lifecycle_marks(id).await?.1;
+            let sent: Vec<i64> = sent_text
+                .split(',')
+                .filter_map(|s| s.parse().ok())
+                .collect();
+            let Some(mark) = due_reminder(days_left, &marks, &sent) else {
+                continue;
+            };
+            let payload = self
+                .in_thread(
+                    id,
+                    "deal_confirmation",
+                    self.render
+                        .protection_notice(&deal, days_left, false, None)?,
+                )
+                .await?;
+            let message =
+                self.job_message(&deal, "expiry_reminder", &partner.slack_channel, payload);
+            let after = if sent_text.is_empty() {
+                mark.to_string()
+            } else {
+                format!("{sent_text},{mark}")
+            };
+            let audit = AuditEntry {
+                actor: "system",
+                surface: "job",
+                entity: "deal",
+                action: "reminded",
+                detail: json!({ "days_left": days_left }),
+            };
+            if self
+                .store
+                .remind_once(
+                    id,
+                    &sent_text,
+                    &after,
+                    &audit,
+                    &[message],
+                    self.clock.now_ms(),
+                )
+                .await?
+            {
+                reminded += 1;
+            }
+        }
+        self.wake_delivery();
+        Ok((expired, reminded))
+    }
+}

@@ -1,0 +1,185 @@
+//! Job occurrences and the lifecycle writes scheduled jobs make. Every write is guarded so a job
+//! run twice (or on two replicas) changes and announces each thing once.
+
+use super::outbox::{insert_outbox, OutboxMessage};
+use super::{append_audit, AuditEntry, Store};
+use crate::domain::{DealId, DealStatus};
+use anyhow::Context;
+
+impl Store {
+    /// Claims one occurrence of a job for `owner`; false when someone already has it.
+    pub async fn claim_job_run(
+        &self,
+        job: &str,
+        scheduled_for_ms: i64,
+        owner: &str,
+        now_ms: i64,
+    ) -> anyhow::Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO job_runs (job, scheduled_for, claimed_by, claimed_at) VALUES ($1, $2, $3, $4) ON CONFLICT (job, scheduled_for) DO NOTHING",
+        )
+        .bind(job)
+        .bind(scheduled_for_ms)
+        .bind(owner)
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await
+        .context("claiming a job occurrence")?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records how a claimed occurrence ended.
+    pub async fn finish_job_run(
+        &self,
+        job: &str,
+        scheduled_for_ms: i64,
+        outcome: &str,
+        now_ms: i64,
+    ) -> anyhow::Result<()> {
+        sqlx::query("UPDATE job_runs SET finished_at = $1, outcome = $2 WHERE job = $3 AND scheduled_for = $4")
+            .bind(now_ms)
+            .bind(outcome)
+            .bind(job)
+            .bind(scheduled_for_ms)
+            .execute(&self.pool)
+            .await
+            .context("finishing a job occurrence")?;
+        Ok(())
+    }
+
+    /// The claimed occurrences of a job (scheduled time, claimer), oldest first.
+    pub async fn job_runs(&self, job: &str) -> anyhow::Result<Vec<(i64, String)>> {
+        sqlx::query_as(
+            "SELECT scheduled_for, claimed_by FROM job_runs WHERE job = $1 ORDER BY scheduled_for",
+        )
+        .bind(job)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing job occurrences")
+    }
+
+    /// Ids of registrations in `statuses` (for the lifecycle jobs).
+    pub async fn deal_ids_in(&self, statuses: &[DealStatus]) -> anyhow::Result<Vec<DealId>> {
+        let placeholders: Vec<String> = (1..=statuses.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id FROM deals WHERE status IN ({}) ORDER BY id",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query_scalar::<_, i64>(&sql);
+        for s in statuses {
+            query = query.bind(s.as_str());
+        }
+        Ok(query
+            .fetch_all(&self.pool)
+            .await
+            .context("listing deals by status")?
+            .into_iter()
+            .map(DealId)
+            .collect())
+    }
+
+    /// When a registration was escalated, and which reminders it has had ("14,3").
+    pub async fn lifecycle_marks(&self, id: DealId) -> anyhow::Result<(Option<i64>, String)> {
+        sqlx::query_as("SELECT escalated_at, reminders_sent FROM deals WHERE id = $1")
+            .bind(id.0)
+            .fetch_one(&self.pool)
+            .await
+            .context("reading a deal's lifecycle marks")
+    }
+
+    /// Marks a waiting registration escalated, once, with an audit row and messages.
+    pub async fn escalate_once(
+        &self,
+        id: DealId,
+        audit: &AuditEntry<'_>,
+        messages: &[OutboxMessage],
+        now_ms: i64,
+    ) -> anyhow::Result<bool> {
+        self.guarded(
+            "UPDATE deals SET escalated_at = $1 WHERE id = $2 AND escalated_at IS NULL",
+            id,
+            |q| q.bind(now_ms).bind(id.0),
+            audit,
+            messages,
+            now_ms,
+        )
+        .await
+    }
+
+    /// Records a reminder as sent, if the marks are still `before` (so it is sent once).
+    pub async fn remind_once(
+        &self,
+        id: DealId,
+        before: &str,
+        after: &str,
+        audit: &AuditEntry<'_>,
+        messages: &[OutboxMessage],
+        now_ms: i64,
+    ) -> anyhow::Result<bool> {
+        self.guarded(
+            "UPDATE deals SET reminders_sent = $1 WHERE id = $2 AND reminders_sent = $3",
+            id,
+            |q| q.bind(after).bind(id.0).bind(before),
+            audit,
+            messages,
+            now_ms,
+        )
+        .await
+    }
+
+    /// Moves a registration from `from` to `to` (e.g. approved → expired), once.
+    pub async fn transition_once(
+        &self,
+        id: DealId,
+        from: DealStatus,
+        to: DealStatus,
+        audit: &AuditEntry<'_>,
+        messages: &[OutboxMessage],
+        now_ms: i64,
+    ) -> anyhow::Result<bool> {
+        self.guarded(
+            "UPDATE deals SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+            id,
+            |q| {
+                q.bind(to.as_str())
+                    .bind(now_ms)
+                    .bind(id.0)
+                    .bind(from.as_str())
+            },
+            audit,
+            messages,
+            now_ms,
+        )
+        .await
+    }
+
+    async fn guarded<'q>(
+        &self,
+        sql: &'q str,
+        id: DealId,
+        bind: impl FnOnce(
+            sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+        ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+        audit: &AuditEntry<'_>,
+        messages: &[OutboxMessage],
+        now_ms: i64,
+    ) -> anyhow::Result<bool> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        let done = bind(sqlx::query(sql))
+            .execute(&mut *tx)
+            .await
+            .context("applying a lifecycle change")?;
+        if done.rows_affected() == 0 {
+            tx.rollback()
+                .await
+                .context("rolling back a lifecycle change already made")?;
+            return Ok(false);
+        }
+        append_audit(&mut tx, audit, id.0, now_ms).await?;
+        for message in messages {
+            insert_outbox(&mut tx, message, now_ms).await?;
+        }
+        tx.commit().await.context("committing a lifecycle change")?;
+        Ok(true)
+    }
+}
