@@ -57,6 +57,17 @@ pub enum Upserted {
     Updated,
 }
 
+/// `$1, $2, …, $n`.
+fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Most index rows one key contributes to a candidate lookup.
+const PER_KEY_LIMIT: i64 = 500;
+
 /// How many index rows one INSERT writes; keeps statements well under both backends' parameter limits.
 const KEYS_PER_INSERT: usize = 200;
 
@@ -168,10 +179,15 @@ impl Store {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
+        // Each key contributes at most PER_KEY_LIMIT rows, so a common word ("global") cannot
+        // make a lookup read a large part of the index; domain and compact-name keys are
+        // near-unique, so exact evidence is never cut off.
+        let per_key: Vec<String> = (1..=keys.len())
+            .map(|i| format!("SELECT * FROM (SELECT kind, record_id FROM match_keys WHERE key = ${i} LIMIT {PER_KEY_LIMIT}) AS k{i}"))
+            .collect();
         let sql = format!(
-            "SELECT kind, record_id FROM match_keys WHERE key IN ({}) GROUP BY kind, record_id ORDER BY COUNT(*) DESC, record_id LIMIT ${}",
-            placeholders.join(", "),
+            "SELECT kind, record_id FROM ({}) AS hits GROUP BY kind, record_id ORDER BY COUNT(*) DESC, record_id LIMIT ${}",
+            per_key.join(" UNION ALL "),
             keys.len() + 1
         );
         let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
@@ -183,58 +199,88 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .context("looking up index keys")?;
-        let mut records = Vec::with_capacity(hits.len());
-        for (kind, id) in hits {
-            let record = match kind.as_str() {
-                "account" => self.account_record(id).await?,
-                _ => self.deal_record(id).await?,
-            };
-            records.extend(record);
-        }
+        let ids = |kind: &str| {
+            hits.iter()
+                .filter(|(k, _)| k == kind)
+                .map(|(_, id)| *id)
+                .collect::<Vec<i64>>()
+        };
+        let mut records = self.account_records(&ids("account")).await?;
+        records.extend(self.deal_records(&ids("deal")).await?);
+        // Keep the index's order: most shared keys first.
+        let rank = |r: &IndexedRecord| {
+            hits.iter().position(|(k, id)| {
+                *id == r.id && (k == "account") == (r.kind == RecordKind::DirectAccount)
+            })
+        };
+        records.sort_by_key(|r| rank(r).unwrap_or(usize::MAX));
         Ok(records)
     }
 
-    async fn account_record(&self, id: i64) -> anyhow::Result<Option<IndexedRecord>> {
-        let row: Option<(String, String, String, Option<String>)> = sqlx::query_as(
-            "SELECT name, domains, owner, crm_id FROM direct_accounts WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .context("loading an account")?;
-        Ok(row.map(|(name, domains, owner, crm_id)| IndexedRecord {
-            kind: RecordKind::DirectAccount,
-            id,
-            name,
-            domains: domains
-                .split(';')
-                .filter(|d| !d.is_empty())
-                .map(str::to_string)
-                .collect(),
-            crm_id,
-            owner: Some(owner),
-            partner_id: None,
-            status: None,
-        }))
+    async fn account_records(&self, ids: &[i64]) -> anyhow::Result<Vec<IndexedRecord>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT id, name, domains, owner, crm_id FROM direct_accounts WHERE id IN ({})",
+            placeholders(ids.len())
+        );
+        let mut query = sqlx::query_as::<_, (i64, String, String, String, Option<String>)>(&sql);
+        for id in ids {
+            query = query.bind(id);
+        }
+        let rows = query
+            .fetch_all(&self.pool)
+            .await
+            .context("loading accounts")?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, domains, owner, crm_id)| IndexedRecord {
+                kind: RecordKind::DirectAccount,
+                id,
+                name,
+                domains: domains
+                    .split(';')
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                crm_id,
+                owner: Some(owner),
+                partner_id: None,
+                status: None,
+            })
+            .collect())
     }
 
-    async fn deal_record(&self, id: i64) -> anyhow::Result<Option<IndexedRecord>> {
-        let row: Option<(String, Option<String>, i64, String)> =
-            sqlx::query_as("SELECT company, domain, partner_id, status FROM deals WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await
-                .context("loading a registration")?;
-        Ok(row.map(|(name, domain, partner_id, status)| IndexedRecord {
-            kind: RecordKind::Registration,
-            id,
-            name,
-            domains: domain.into_iter().collect(),
-            crm_id: None,
-            owner: None,
-            partner_id: Some(partner_id),
-            status: Some(status),
-        }))
+    async fn deal_records(&self, ids: &[i64]) -> anyhow::Result<Vec<IndexedRecord>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT id, company, domain, partner_id, status FROM deals WHERE id IN ({})",
+            placeholders(ids.len())
+        );
+        let mut query = sqlx::query_as::<_, (i64, String, Option<String>, i64, String)>(&sql);
+        for id in ids {
+            query = query.bind(id);
+        }
+        let rows = query
+            .fetch_all(&self.pool)
+            .await
+            .context("loading registrations")?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, domain, partner_id, status)| IndexedRecord {
+                kind: RecordKind::Registration,
+                id,
+                name,
+                domains: domain.into_iter().collect(),
+                crm_id: None,
+                owner: None,
+                partner_id: Some(partner_id),
+                status: Some(status),
+            })
+            .collect())
     }
 
     /// Direct accounts in all, with an open opportunity, and the ten largest owners' counts.
