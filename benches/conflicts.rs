@@ -1,0 +1,261 @@
+//! The conflict check at scale: loads N registrations and direct accounts (default 1,000,000)
+//! into SQLite and Postgres, then times the check of 2,000 incoming customers (half of them
+//! variants of existing records) one by one, and as one `partnerbot accounts check` run.
+//!
+//! Run: `cargo bench --bench conflicts` (PARTNERBOT_BENCH_RECORDS=100000 for a quicker run;
+//! PARTNERBOT_BENCH_DB=sqlite or postgres for one backend).
+
+use partnerbot::app::App;
+use partnerbot::clock::Clock;
+use partnerbot::config::{Config, Program};
+use partnerbot::domain::matching::{index_keys, Candidate};
+use partnerbot::emulator::Emulator;
+use partnerbot::store::Store;
+use secrecy::SecretString;
+use sqlx::Connection;
+use std::time::{Duration, Instant};
+
+/// A small deterministic generator (xorshift), so every run loads the same book.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+const SYLLABLES: &[&str] = &[
+    "ka", "lo", "mi", "ter", "van", "zu", "ri", "bel", "dor", "qua", "sen", "tro", "ex", "nor",
+    "pli", "gam", "hu", "jex", "wyn", "fa",
+];
+const WORDS: &[&str] = &[
+    "Systems",
+    "Solutions",
+    "Foods",
+    "Energy",
+    "Logistics",
+    "Health",
+    "Capital",
+    "Partners",
+    "Labs",
+    "Software",
+    "Retail",
+    "Motors",
+];
+const FORMS: &[&str] = &[
+    "Inc", "GmbH", "Ltd", "SAS", "B.V.", "LLC", "AG", "S.p.A.", "Pty Ltd", "AB", "",
+];
+const SUFFIXES: &[&str] = &["com", "de", "co.uk", "fr", "io", "net", "com.au", "nl"];
+
+/// The i-th company of the book: (name, domain or none).
+fn company(i: u64) -> (String, Option<String>) {
+    let mut rng = Rng(i.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let syllables = 2 + rng.next() % 3;
+    let mut word: String = (0..syllables).map(|_| rng.pick(SYLLABLES)).collect();
+    word.push_str(&(i % 997).to_string());
+    let mut name = format!("{}{}", word[..1].to_uppercase(), &word[1..]);
+    if rng.next() % 2 == 0 {
+        name = format!("{name} {}", rng.pick(WORDS));
+    }
+    let form = rng.pick(FORMS);
+    if !form.is_empty() {
+        name = format!("{name} {form}");
+    }
+    let domain = (rng.next() % 10 < 7).then(|| format!("{word}.{}", rng.pick(SUFFIXES)));
+    (name, domain)
+}
+
+const BATCH: usize = 400;
+
+async fn load(conn: &mut sqlx::AnyConnection, records: u64) -> anyhow::Result<()> {
+    sqlx::query("INSERT INTO partners (id, name, partner_type, slack_channel, created_at, created_by) VALUES (1, 'Bench Partner', 'reseller', 'C0BENCH', 0, 'bench')")
+        .execute(&mut *conn)
+        .await?;
+    let accounts = records * 7 / 10;
+    let mut i = 1;
+    while i <= records {
+        let end = (i + BATCH as u64 - 1).min(records);
+        let mut tx = conn.begin().await?;
+        let (mut rows, mut keys) = (Vec::new(), Vec::new());
+        for n in i..=end {
+            let (name, domain) = company(n);
+            let kind = if n <= accounts { "account" } else { "deal" };
+            for key in index_keys(&Candidate::new(&name, domain.as_deref())) {
+                keys.push((key, kind, n as i64));
+            }
+            rows.push((n as i64, name, domain));
+        }
+        let (accts, deals): (Vec<_>, Vec<_>) = rows
+            .into_iter()
+            .partition(|(n, _, _)| (*n as u64) <= accounts);
+        if !accts.is_empty() {
+            let values: Vec<String> = (0..accts.len())
+                .map(|k| {
+                    format!(
+                        "(${}, ${}, ${}, 'U0AE1', 0, 0)",
+                        3 * k + 1,
+                        3 * k + 2,
+                        3 * k + 3
+                    )
+                })
+                .collect();
+            let sql = format!("INSERT INTO direct_accounts (id, name, domains, owner, created_at, updated_at) VALUES {}", values.join(", "));
+            let mut q = sqlx::query(&sql);
+            for (n, name, domain) in &accts {
+                q = q
+                    .bind(*n)
+                    .bind(name.clone())
+                    .bind(domain.clone().unwrap_or_default());
+            }
+            q.execute(&mut *tx).await?;
+        }
+        if !deals.is_empty() {
+            let values: Vec<String> = (0..deals.len())
+                .map(|k| format!("(${}, 1, 'approved', ${}, ${}, 100000, 'USD', '2027-06-30', 'qualified', 'U0P', 'C0BENCH', 'bench', 0, 0)", 3 * k + 1, 3 * k + 2, 3 * k + 3))
+                .collect();
+            let sql = format!(
+                "INSERT INTO deals (id, partner_id, status, company, domain, amount_minor, currency, close_date, stage, registered_by, source_channel, surface, created_at, updated_at) VALUES {}",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for (n, name, domain) in &deals {
+                q = q.bind(*n).bind(name.clone()).bind(domain.clone());
+            }
+            q.execute(&mut *tx).await?;
+        }
+        for chunk in keys.chunks(BATCH * 2) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|k| format!("(${}, ${}, ${})", 3 * k + 1, 3 * k + 2, 3 * k + 3))
+                .collect();
+            let sql = format!(
+                "INSERT INTO match_keys (key, kind, record_id) VALUES {} ON CONFLICT DO NOTHING",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for (key, kind, n) in chunk {
+                q = q.bind(key.clone()).bind(*kind).bind(*n);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        i = end + 1;
+    }
+    Ok(())
+}
+
+/// 2,000 incoming customers: even ones are variants of existing records (another legal form,
+/// upper case, a subdomain or no domain), odd ones are new.
+fn incoming(records: u64) -> Vec<(String, Option<String>)> {
+    (0..2000u64)
+        .map(|i| {
+            if i % 2 == 0 {
+                let n = 1 + (i * 7919) % records;
+                let (name, domain) = company(n);
+                let base = name.split(' ').next().unwrap_or(&name).to_uppercase();
+                let domain = match i % 6 {
+                    0 => domain.map(|d| format!("https://shop.{d}/")),
+                    2 => None,
+                    _ => domain,
+                };
+                (format!("{base} Corporation"), domain)
+            } else {
+                (format!("Newco{i} Widgets"), Some(format!("newco{i}.com")))
+            }
+        })
+        .collect()
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3
+}
+
+async fn bench(kind: &str, records: u64) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let url = if kind == "sqlite" {
+        format!("sqlite://{}?mode=rwc", dir.path().join("book.db").display())
+    } else {
+        sqlx::any::install_default_drivers();
+        let base = std::env::var("PARTNERBOT_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let schema = format!("pbt_bench_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::AnyConnection::connect(&base).await?;
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&mut conn)
+            .await?;
+        format!("{base}?options=-c%20search_path%3D{schema}")
+    };
+    let store = Store::open(&url).await?;
+    let started = Instant::now();
+    let mut conn = sqlx::AnyConnection::connect(&url).await?;
+    load(&mut conn, records).await?;
+    if kind == "postgres" {
+        sqlx::query("ANALYZE").execute(&mut conn).await?;
+    }
+    let load_time = started.elapsed();
+    let keys: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM match_keys")
+        .fetch_one(&mut conn)
+        .await?;
+
+    let emulator = Emulator::start().await?;
+    let config = Config {
+        database_url: url.clone(),
+        signing_secret: SecretString::from("bench"),
+        bot_token: SecretString::from("xoxb-bench"),
+        slack_api_url: emulator.base_url.clone(),
+        bind: "127.0.0.1:0".parse()?,
+        program: Program::default(),
+    };
+    let app = App::build(&config, store, Clock::system(), None)?;
+    let queries = incoming(records);
+    let (mut times, mut blocking) = (Vec::new(), 0);
+    for (name, domain) in &queries {
+        let t = Instant::now();
+        let found = app.service.check_customer(name, domain.as_deref()).await?;
+        times.push(t.elapsed());
+        blocking += usize::from(
+            found
+                .iter()
+                .any(|m| m.found.strength >= partnerbot::domain::matching::Strength::Medium),
+        );
+    }
+    times.sort();
+    let lines: String = queries
+        .iter()
+        .map(|(n, d)| format!("{}\n", serde_json::json!({ "name": n, "domain": d })))
+        .collect();
+    let t = Instant::now();
+    let mut out = Vec::new();
+    partnerbot::cli_accounts::check(&app.service, lines.as_bytes(), &mut out).await?;
+    let file_time = t.elapsed();
+    println!(
+        "conflicts/{kind}: {records} records ({keys} index keys) loaded in {:.0}s; check per incoming customer p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({blocking} of 2000 found a strong/medium match); accounts check of a 2,000-line file {:.2}s = {:.0} lines/s",
+        load_time.as_secs_f64(),
+        pct(&times, 0.5),
+        pct(&times, 0.99),
+        times[times.len() - 1].as_secs_f64() * 1e3,
+        file_time.as_secs_f64(),
+        2000.0 / file_time.as_secs_f64()
+    );
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let records: u64 = std::env::var("PARTNERBOT_BENCH_RECORDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let only = std::env::var("PARTNERBOT_BENCH_DB").ok();
+    for kind in ["sqlite", "postgres"] {
+        if only.as_deref().is_none_or(|o| o == kind) {
+            bench(kind, records).await?;
+        }
+    }
+    Ok(())
+}
