@@ -193,6 +193,10 @@ pub struct RulesSection {
     pub approval_sla_business_days: u32,
     /// Days before protection ends when the partner is reminded.
     pub expiry_reminder_days: Vec<u32>,
+    /// Days one extension adds to the protection window.
+    pub extension_days: u32,
+    /// Most extensions a registration may get.
+    pub max_extensions: u32,
 }
 
 impl Default for RulesSection {
@@ -203,6 +207,8 @@ impl Default for RulesSection {
             direct_conflict: "A direct-owned account with an open opportunity is a partner-vs-direct conflict: the partner manager decides, after hearing the account executive.".into(),
             approval_sla_business_days: 2,
             expiry_reminder_days: vec![14, 3],
+            extension_days: 30,
+            max_extensions: 2,
         }
     }
 }

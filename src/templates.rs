@@ -94,6 +94,14 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../templates/protection_notice/message.json"),
     ),
     (
+        "extension/message.json",
+        include_str!("../templates/extension/message.json"),
+    ),
+    (
+        "extension_modal/view.json",
+        include_str!("../templates/extension_modal/view.json"),
+    ),
+    (
         "notice/reply.json",
         include_str!("../templates/notice/reply.json"),
     ),

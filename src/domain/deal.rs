@@ -628,6 +628,11 @@ pub struct Deal {
     /// The manager who decided, and what they wrote (a rejection reason or a question).
     pub decided_by: Option<String>,
     pub decision_note: String,
+    /// Protection extensions granted so far, and a request waiting for the managers.
+    pub extensions: u32,
+    pub extension_request: Option<String>,
+    /// The stage when the deal was registered (an advance earns an automatic extension).
+    pub registered_stage: Option<Stage>,
 }
 
 #[cfg(test)]

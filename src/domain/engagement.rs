@@ -271,3 +271,83 @@ mod schedule_tests {
         assert_eq!(due_reminder(1, &[14, 3], &[3]), None);
     }
 }
+
+/// What happens to a partner's request to extend protection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtensionOutcome {
+    /// Granted at once: the first extension, and the deal's stage advanced since registration.
+    Automatic,
+    /// Sent to the managers for a decision.
+    ToManagers,
+}
+
+/// Decides an extension request, or says why it cannot be made.
+pub fn extension_outcome(
+    status: DealStatus,
+    extensions_so_far: u32,
+    max_extensions: u32,
+    registered_stage: Option<super::Stage>,
+    stage: super::Stage,
+    pending_request: bool,
+) -> Result<ExtensionOutcome, String> {
+    if status != DealStatus::Approved {
+        return Err(format!(
+            "Only approved registrations can be extended; this one is {}.",
+            status.label()
+        ));
+    }
+    if extensions_so_far >= max_extensions {
+        return Err(format!("This registration already had {max_extensions} extensions, the most the program allows."));
+    }
+    if pending_request {
+        return Err("An extension request for this registration is already waiting for the partner managers.".into());
+    }
+    let advanced = registered_stage.is_some_and(|r| stage_rank(stage) > stage_rank(r));
+    Ok(if extensions_so_far == 0 && advanced {
+        ExtensionOutcome::Automatic
+    } else {
+        ExtensionOutcome::ToManagers
+    })
+}
+
+fn stage_rank(stage: super::Stage) -> usize {
+    super::Stage::ALL
+        .iter()
+        .position(|s| *s == stage)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod extension_tests {
+    use super::*;
+    use crate::domain::Stage;
+
+    #[test]
+    fn the_first_extension_is_automatic_only_when_the_stage_advanced() {
+        let ok = |n, reg, now| extension_outcome(DealStatus::Approved, n, 2, Some(reg), now, false);
+        assert_eq!(
+            ok(0, Stage::Qualified, Stage::Proposal),
+            Ok(ExtensionOutcome::Automatic)
+        );
+        assert_eq!(
+            ok(0, Stage::Qualified, Stage::Qualified),
+            Ok(ExtensionOutcome::ToManagers)
+        );
+        assert_eq!(
+            ok(1, Stage::Qualified, Stage::Negotiation),
+            Ok(ExtensionOutcome::ToManagers),
+            "the second always goes to managers"
+        );
+        assert!(
+            ok(2, Stage::Qualified, Stage::Negotiation).is_err(),
+            "at most two"
+        );
+        assert!(
+            extension_outcome(DealStatus::Expired, 0, 2, None, Stage::Qualified, false).is_err()
+        );
+        assert!(
+            extension_outcome(DealStatus::Approved, 0, 2, None, Stage::Qualified, true).is_err(),
+            "one request at a time"
+        );
+    }
+}

@@ -82,6 +82,17 @@ async fn deal(state: &AppState, cmd: &SlashCommand) -> Reply {
         ("show", true) => {
             Err(DealError::BadCommand("Which deal? Use `/deal show D-42`.".into()).into())
         }
+        ("update", _) => reply(state.service.render().notice(
+            ":arrow_forward:",
+            &state.service.update_stage(&actor, rest).await?,
+        )?),
+        ("extend", false) => {
+            let view = state.service.extension_form(&actor, rest).await?;
+            open_form(state, cmd, &view).await
+        }
+        ("extend", true) => {
+            Err(DealError::BadCommand("Which deal? Use `/deal extend D-42`.".into()).into())
+        }
         ("help", _) => help(state, cmd, None),
         (other, _) => help(
             state,
@@ -111,6 +122,27 @@ async fn open_registration(state: &AppState, cmd: &SlashCommand, actor: &Actor) 
             ))
             .into())
         }
+    }
+}
+
+/// Opens a modal for the command's trigger id, or says why it could not.
+async fn open_form(state: &AppState, cmd: &SlashCommand, view: &serde_json::Value) -> Reply {
+    let Some(trigger) = cmd.trigger_id.as_deref() else {
+        return Err(DealError::BadCommand(
+            "Slack sent no trigger id, so I can't open the form. Please try again.".into(),
+        )
+        .into());
+    };
+    match state
+        .slack
+        .open_view(trigger, view, VIEWS_OPEN_TIMEOUT)
+        .await
+    {
+        Ok(()) => Ok(StatusCode::OK.into_response()),
+        Err(failure) => Err(DealError::BadCommand(format!(
+            "I couldn't open the form ({failure}). Please try again."
+        ))
+        .into()),
     }
 }
 

@@ -31,6 +31,8 @@ pub async fn handle(State(state): State<AppState>, body: Bytes) -> Response {
             record_actor(&v.user.id, v.user.team_id.as_deref());
             if v.view.callback_id == REGISTRATION_CALLBACK {
                 Json(submit_registration(&state, &v).await).into_response()
+            } else if v.view.callback_id == "extend_request" {
+                Json(submit_extension(&state, &v).await).into_response()
             } else if let Some(decision) = decision_of(&v.view.callback_id) {
                 Json(submit_decision(&state, &v, decision).await).into_response()
             } else {
@@ -155,6 +157,30 @@ async fn review_click(
     }
 }
 
+/// An extension justification submitted.
+async fn submit_extension(state: &AppState, v: &ViewSubmission) -> Value {
+    let metadata: Value = serde_json::from_str(&v.view.private_metadata).unwrap_or_default();
+    let actor = Actor {
+        user: v.user.id.clone(),
+        team: v.user.team_id.clone(),
+        channel: metadata["channel"].as_str().map(str::to_string),
+    };
+    let deal = metadata["deal"]
+        .as_i64()
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    match state
+        .service
+        .request_extension(&actor, &deal, &v.view.state.text("justification"))
+        .await
+    {
+        Ok(_) => json!({ "response_action": "clear" }),
+        Err(e) => {
+            json!({ "response_action": "errors", "errors": { "justification": message_for(&e) } })
+        }
+    }
+}
+
 /// A reason or question submitted: decides, closes the modal, or shows what is wrong inline.
 async fn submit_decision(state: &AppState, v: &ViewSubmission, decision: Decision) -> Value {
     let note = v.view.state.text("note");
@@ -185,6 +211,44 @@ async fn block_actions(state: &AppState, b: &BlockActions) -> Response {
         {
             Some(text) => text,
             None => return StatusCode::OK.into_response(),
+        }
+    } else if action.action_id == "extend_open" {
+        let actor = Actor {
+            user: b.user.id.clone(),
+            team: b.user.team_id.clone(),
+            channel: b.channel.as_ref().map(|c| c.id.clone()),
+        };
+        let view = state
+            .service
+            .extension_form(&actor, action.value.as_deref().unwrap_or_default())
+            .await;
+        match (view, b.trigger_id.as_deref()) {
+            (Ok(view), Some(trigger)) => match state
+                .slack
+                .open_view(trigger, &view, VIEWS_OPEN_TIMEOUT)
+                .await
+            {
+                Ok(()) => return StatusCode::OK.into_response(),
+                Err(e) => format!("I couldn't open the form ({e}). Please click again."),
+            },
+            (Ok(_), None) => {
+                "Slack sent no trigger id, so I can't open the form. Please click again.".into()
+            }
+            (Err(e), _) => message_for(&e),
+        }
+    } else if action.action_id == "extend_grant" || action.action_id == "extend_decline" {
+        let grant = action.action_id == "extend_grant";
+        match state
+            .service
+            .decide_extension(
+                &b.user.id,
+                action.value.as_deref().unwrap_or_default(),
+                grant,
+            )
+            .await
+        {
+            Ok(text) => text,
+            Err(e) => message_for(&e),
         }
     } else if action.action_id.starts_with("ae_") {
         let value = action.value.as_deref().unwrap_or_default();

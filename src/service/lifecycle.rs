@@ -124,7 +124,7 @@ impl Service {
                     .in_thread(
                         id,
                         "deal_confirmation",
-                        self.render.protection_notice(&deal, 0, true, None)?,
+                        self.render.protection_notice(&deal, 0, true, None, None)?,
                     )
                     .await?;
                 let to_managers = self
@@ -132,7 +132,7 @@ impl Service {
                         id,
                         "review_card",
                         self.render
-                            .protection_notice(&deal, 0, true, Some(&partner.name))?,
+                            .protection_notice(&deal, 0, true, Some(&partner.name), None)?,
                     )
                     .await?;
                 let messages = [
@@ -180,8 +180,13 @@ impl Service {
                 .in_thread(
                     id,
                     "deal_confirmation",
-                    self.render
-                        .protection_notice(&deal, days_left, false, None)?,
+                    self.render.protection_notice(
+                        &deal,
+                        days_left,
+                        false,
+                        None,
+                        self.extension_offer(&deal),
+                    )?,
                 )
                 .await?;
             let message =
@@ -215,5 +220,12 @@ impl Service {
         }
         self.wake_delivery();
         Ok((expired, reminded))
+    }
+
+    /// Days an extension would add, when the deal may still ask for one.
+    fn extension_offer(&self, deal: &Deal) -> Option<u32> {
+        let rules = &self.program.rules;
+        (deal.extensions < rules.max_extensions && deal.extension_request.is_none())
+            .then_some(rules.extension_days)
     }
 }

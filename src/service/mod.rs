@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod deals;
 mod events;
+mod extensions;
 mod lifecycle;
 mod partners;
 mod review;

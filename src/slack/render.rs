@@ -361,18 +361,41 @@ impl Renderer {
     }
 
     /// A protection reminder (`days_left`) or expiry notice; `partner_name` only for managers.
+    /// A partner's reminder offers an *Extend* button while extensions remain.
     pub fn protection_notice(
         &self,
         deal: &Deal,
         days_left: i64,
         expired: bool,
         partner_name: Option<&str>,
+        extension: Option<u32>,
     ) -> anyhow::Result<Value> {
         let mut view = serde_json::to_value(DealView::from(deal))?;
         view["protected_until"] = json!(deal.protected_until.map(|d| d.to_string()));
         self.templates.render(
             "protection_notice/message.json",
-            json!({ "deal": view, "days_left": days_left, "expired": expired, "partner_name": partner_name }),
+            json!({ "deal": view, "deal_number": deal.id.0, "days_left": days_left, "expired": expired, "partner_name": partner_name,
+                    "can_extend": extension.is_some(), "extension_days": extension.unwrap_or(0) }),
+        )
+    }
+
+    /// Extension messages: `kind` is granted, requested, declined or request_card (managers).
+    pub fn extension(&self, kind: &str, deal: &Deal, context: Value) -> anyhow::Result<Value> {
+        // Every key the template reads, with its default; callers override what applies.
+        let mut ctx = json!({ "kind": kind, "deal": DealView::from(deal), "deal_number": deal.id.0,
+                              "until": deal.protected_until.map(|d| d.to_string()), "partner_name": null, "automatic": false,
+                              "by": null, "from_stage": null, "to_stage": null, "days": 0, "number": 0, "max": 0, "justification": "" });
+        if let (Some(target), Some(extra)) = (ctx.as_object_mut(), context.as_object()) {
+            target.extend(extra.clone());
+        }
+        self.templates.render("extension/message.json", ctx)
+    }
+
+    /// The modal asking a partner why the deal needs more time.
+    pub fn extension_modal(&self, deal: &Deal, metadata: &str, days: u32) -> anyhow::Result<Value> {
+        self.templates.render(
+            "extension_modal/view.json",
+            json!({ "deal": DealView::from(deal), "metadata": metadata, "days": days, "until": deal.protected_until.map(|d| d.to_string()) }),
         )
     }
 

@@ -46,10 +46,14 @@ struct DealRow {
     protected_until: Option<String>,
     decided_by: Option<String>,
     decision_note: String,
+    extensions: i64,
+    extension_request: Option<String>,
+    registered_stage: String,
 }
 
 const DEAL_COLUMNS: &str = "id, partner_id, status, company, domain, contact_name, contact_email, amount_minor, currency, \
-     close_date, stage, products, notes, registered_by, source_channel, created_at, protected_until, decided_by, decision_note";
+     close_date, stage, products, notes, registered_by, source_channel, created_at, protected_until, decided_by, decision_note, \
+     extensions, extension_request, registered_stage";
 
 impl TryFrom<DealRow> for Deal {
     type Error = anyhow::Error;
@@ -84,6 +88,9 @@ impl TryFrom<DealRow> for Deal {
                 .context("stored protection date")?,
             decided_by: row.decided_by,
             decision_note: row.decision_note,
+            extensions: u32::try_from(row.extensions).unwrap_or(0),
+            extension_request: row.extension_request,
+            registered_stage: Stage::parse(&row.registered_stage),
         })
     }
 }
@@ -240,8 +247,8 @@ async fn insert_deal(
     let d = &reg.deal;
     sqlx::query_as::<_, DealRow>(&format!(
         "INSERT INTO deals (partner_id, status, company, domain, contact_name, contact_email, amount_minor, currency, close_date, \
-         stage, products, notes, registered_by, registered_team, source_channel, surface, idempotency_key, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) \
+         stage, products, notes, registered_by, registered_team, source_channel, surface, idempotency_key, created_at, updated_at, \
+         registered_stage) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $10) \
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING {DEAL_COLUMNS}"
     ))
     .bind(reg.partner_id.0)

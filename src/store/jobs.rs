@@ -153,6 +153,88 @@ impl Store {
         .await
     }
 
+    /// Sets a deal's stage while it is still open (pending, in conflict, returned or approved).
+    pub async fn update_stage(
+        &self,
+        id: DealId,
+        stage: &str,
+        audit: &AuditEntry<'_>,
+        messages: &[OutboxMessage],
+        now_ms: i64,
+    ) -> anyhow::Result<bool> {
+        self.guarded(
+            "UPDATE deals SET stage = $1, updated_at = $2 WHERE id = $3 AND status IN ('pending_review', 'conflict', 'returned', 'approved')",
+            id,
+            |q| q.bind(stage).bind(now_ms).bind(id.0),
+            audit,
+            messages,
+            now_ms,
+        )
+        .await
+    }
+
+    /// Grants one extension: a new end of protection, one more extension counted, any pending
+    /// request cleared and reminders reset. Guarded on the count the caller saw.
+    pub async fn extend_protection(
+        &self,
+        id: DealId,
+        until: &str,
+        seen_extensions: u32,
+        audit: &AuditEntry<'_>,
+        messages: &[OutboxMessage],
+        now_ms: i64,
+    ) -> anyhow::Result<bool> {
+        self.guarded(
+            "UPDATE deals SET protected_until = $1, extensions = extensions + 1, extension_request = NULL, reminders_sent = '', updated_at = $2 \
+             WHERE id = $3 AND status = 'approved' AND extensions = $4",
+            id,
+            |q| q.bind(until).bind(now_ms).bind(id.0).bind(i64::from(seen_extensions)),
+            audit,
+            messages,
+            now_ms,
+        )
+        .await
+    }
+
+    /// Records an extension request for the managers, unless one is already waiting.
+    pub async fn request_extension(
+        &self,
+        id: DealId,
+        justification: &str,
+        audit: &AuditEntry<'_>,
+        messages: &[OutboxMessage],
+        now_ms: i64,
+    ) -> anyhow::Result<bool> {
+        self.guarded(
+            "UPDATE deals SET extension_request = $1, updated_at = $2 WHERE id = $3 AND status = 'approved' AND extension_request IS NULL",
+            id,
+            |q| q.bind(justification).bind(now_ms).bind(id.0),
+            audit,
+            messages,
+            now_ms,
+        )
+        .await
+    }
+
+    /// Declines the waiting extension request.
+    pub async fn decline_extension(
+        &self,
+        id: DealId,
+        audit: &AuditEntry<'_>,
+        messages: &[OutboxMessage],
+        now_ms: i64,
+    ) -> anyhow::Result<bool> {
+        self.guarded(
+            "UPDATE deals SET extension_request = NULL, updated_at = $1 WHERE id = $2 AND extension_request IS NOT NULL",
+            id,
+            |q| q.bind(now_ms).bind(id.0),
+            audit,
+            messages,
+            now_ms,
+        )
+        .await
+    }
+
     async fn guarded<'q>(
         &self,
         sql: &'q str,

@@ -231,3 +231,227 @@ async fn approved_registrations_are_reminded_then_expire(db: Db) {
     );
 }
 on_both_databases!(approved_registrations_are_reminded_then_expire);
+
+fn extend_click(user: &str, channel: &str, action: &str, deal: i64) -> Vec<u8> {
+    partnerbot::simulate::form_payload(&serde_json::json!({
+        "type": "block_actions", "user": { "id": user, "team_id": if user == "U0ALICE" { "T0GLOBEX" } else { "T0HOME" } },
+        "team": { "id": "T0HOME" }, "channel": { "id": channel }, "trigger_id": format!("{user}.{action}"),
+        "actions": [{ "action_id": action, "block_id": "extension", "value": deal.to_string(), "type": "button" }]
+    }))
+}
+
+async fn submit_justification(app: &TestApp, text: &str) -> serde_json::Value {
+    let view = app
+        .emulator
+        .calls_to("views.open")
+        .last()
+        .expect("modal")
+        .params["view"]
+        .clone();
+    assert_eq!(view["callback_id"], "extend_request");
+    let payload = serde_json::json!({
+        "type": "view_submission", "user": { "id": "U0ALICE", "team_id": "T0GLOBEX" }, "team": { "id": "T0GLOBEX" },
+        "view": { "id": format!("V-ext-{}", text.len()), "callback_id": "extend_request", "private_metadata": view["private_metadata"],
+                  "state": { "values": { "justification": { "justification": { "type": "plain_text_input", "value": text } } } } }
+    });
+    let (_, body) = app
+        .post_signed(
+            "/slack/interactions",
+            "application/x-www-form-urlencoded",
+            partnerbot::simulate::form_payload(&payload),
+        )
+        .await;
+    serde_json::from_str(&body).expect("json")
+}
+
+async fn one_automatic_and_one_manager_approved_extension_then_no_more(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.link_both().await;
+    app.deal(&alice(), "register Acme Rockets acme-rockets.com 50000")
+        .await;
+    let deal = app
+        .app
+        .service
+        .decide(MANAGER, "D-1", Decision::Approve, "")
+        .await
+        .expect("approve");
+    let until = deal.protected_until.expect("protected");
+    let moved = strings(&app.deal(&alice(), "update D-1 stage=proposal").await).join(" ");
+    assert!(moved.contains("D-1 is now at stage proposal"), "{moved}");
+    run_job(
+        &app.app.service,
+        "expire_registrations",
+        (until - Duration::days(14))
+            .and_hms_opt(6, 0, 0)
+            .expect("t")
+            .and_utc(),
+    )
+    .await
+    .expect("remind");
+    app.deliver_all().await;
+    let reminder = app
+        .posted_to("C0GLOBEX")
+        .last()
+        .expect("reminder")
+        .params
+        .clone();
+    assert!(
+        strings(&reminder).join(" ").contains("Extend 30 days"),
+        "{reminder}"
+    );
+
+    // 1. The stage advanced since registration: the first extension is automatic.
+    let (status, _) = app
+        .post_signed(
+            "/slack/interactions",
+            "application/x-www-form-urlencoded",
+            extend_click("U0ALICE", "C0GLOBEX", "extend_open", 1),
+        )
+        .await;
+    assert_eq!(status, axum::http::StatusCode::OK);
+    let answer = submit_justification(&app, "Contract in legal review").await;
+    assert_eq!(answer["response_action"], "clear", "{answer}");
+    let first = app.store.deal(deal.id).await.expect("load").expect("deal");
+    assert_eq!(
+        (first.extensions, first.protected_until),
+        (1, Some(until + Duration::days(30)))
+    );
+
+    // 2. The second goes to the managers; only a manager can grant it.
+    let none = app.deal(&alice(), "extend D-1").await;
+    assert!(none.is_null(), "the command opens the form: {none}");
+    assert_eq!(
+        submit_justification(&app, "Budget sign-off moved to next quarter").await
+            ["response_action"],
+        "clear"
+    );
+    assert_eq!(
+        app.store
+            .deal(deal.id)
+            .await
+            .expect("load")
+            .expect("deal")
+            .extensions,
+        1,
+        "waiting for the managers"
+    );
+    let again = submit_justification(&app, "Please!").await;
+    assert!(
+        again["errors"]["justification"]
+            .as_str()
+            .expect("text")
+            .contains("already waiting"),
+        "{again}"
+    );
+    app.post_signed(
+        "/slack/interactions",
+        "application/x-www-form-urlencoded",
+        extend_click("U0ALICE", "C0GLOBEX", "extend_grant", 1),
+    )
+    .await;
+    assert_eq!(
+        app.store
+            .deal(deal.id)
+            .await
+            .expect("load")
+            .expect("deal")
+            .extensions,
+        1,
+        "a partner cannot grant"
+    );
+    app.post_signed(
+        "/slack/interactions",
+        "application/x-www-form-urlencoded",
+        extend_click(MANAGER, MANAGERS_CHANNEL, "extend_grant", 1),
+    )
+    .await;
+    let second = app.store.deal(deal.id).await.expect("load").expect("deal");
+    assert_eq!(
+        (second.extensions, second.protected_until),
+        (2, Some(until + Duration::days(60)))
+    );
+
+    // 3. No third extension.
+    let refused = strings(&app.deal(&alice(), "extend D-1").await).join(" ");
+    assert!(refused.contains("already had 2 extensions"), "{refused}");
+
+    app.deliver_all().await;
+    let partner: Vec<String> = app
+        .posted_to("C0GLOBEX")
+        .iter()
+        .map(|c| strings(&c.params).join(" "))
+        .collect();
+    assert!(
+        partner.iter().any(|t| t.contains("extended by 30 days")
+            && t.contains("automatically: the deal moved from prospecting to proposal")),
+        "{partner:?}"
+    );
+    assert!(
+        partner
+            .iter()
+            .any(|t| t.contains("went to the partner managers")),
+        "{partner:?}"
+    );
+    assert!(
+        partner
+            .iter()
+            .any(|t| t.contains("approved by <@U0MANAGER1>")),
+        "{partner:?}"
+    );
+    let managers: Vec<String> = app
+        .posted_to(MANAGERS_CHANNEL)
+        .iter()
+        .map(|c| strings(&c.params).join(" "))
+        .collect();
+    assert!(
+        managers.iter().any(|t| t.contains("asks to extend")
+            && t.contains("Budget sign-off")
+            && t.contains("Grant extension")),
+        "{managers:?}"
+    );
+    let actions: Vec<String> = app
+        .store
+        .audit_of("deal", 1)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|a| format!("{}:{}", a.actor, a.action))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "U0ALICE:registered",
+            "U0MANAGER1:approved",
+            "U0ALICE:stage_changed",
+            "system:reminded",
+            "U0ALICE:extended",
+            "U0ALICE:extension_requested",
+            "U0MANAGER1:extended"
+        ]
+    );
+
+    // Reminders start again for the new end, and expiry follows it.
+    let end = until + Duration::days(60);
+    let at = |d: chrono::NaiveDate| d.and_hms_opt(6, 0, 0).expect("t").and_utc();
+    assert_eq!(
+        run_job(
+            &app.app.service,
+            "expire_registrations",
+            at(end - Duration::days(14))
+        )
+        .await
+        .expect("run"),
+        "0 expired, 1 reminded"
+    );
+    assert_eq!(
+        run_job(
+            &app.app.service,
+            "expire_registrations",
+            at(end + Duration::days(1))
+        )
+        .await
+        .expect("run"),
+        "1 expired, 0 reminded"
+    );
+}
+on_both_databases!(one_automatic_and_one_manager_approved_extension_then_no_more);

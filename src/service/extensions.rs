@@ -1,0 +1,376 @@
+//! Moving a deal's stage, and extending protection: the first extension is automatic when the
+//! stage advanced since registration, otherwise (and for the second) the managers decide.
+
+use super::{Actor, Service, ServiceResult};
+use crate::domain::engagement::{extension_outcome, ExtensionOutcome};
+use crate::domain::{Deal, DealError, DealId, Stage};
+use crate::store::{AuditEntry, OutboxMessage};
+use chrono::Duration;
+use serde_json::json;
+
+impl Service {
+    /// A deal the actor may act on as its partner (or as a manager).
+    async fn own_deal(&self, actor: &Actor, deal_id: &str) -> ServiceResult<Deal> {
+        let id: DealId = deal_id.parse()?;
+        let deal = self.store.deal(id).await?.ok_or(DealError::NotFound(id))?;
+        if self.is_manager(&actor.user) {
+            return Ok(deal);
+        }
+        match self.partner_of(actor).await {
+            Ok(p) if p.id == deal.partner_id => Ok(deal),
+            _ => Err(DealError::NotFound(id).into()),
+        }
+    }
+
+    fn deal_message(
+        &self,
+        deal: &Deal,
+        kind: &str,
+        channel: &str,
+        payload: serde_json::Value,
+    ) -> OutboxMessage {
+        OutboxMessage {
+            kind: kind.into(),
+            channel: channel.into(),
+            ephemeral_user: None,
+            payload,
+            deal_id: Some(deal.id.0),
+        }
+    }
+
+    async fn threaded(
+        &self,
+        deal: DealId,
+        root: &str,
+        mut payload: serde_json::Value,
+    ) -> anyhow::Result<serde_json::Value> {
+        if let Some(ts) = self.store.message_ts(deal, root).await? {
+            payload["thread_ts"] = json!(ts);
+        }
+        Ok(payload)
+    }
+
+    /// `/deal update ID stage=…`: moves the stage of an open deal; posted in the deal's thread.
+    pub async fn update_stage(&self, actor: &Actor, args: &str) -> ServiceResult<String> {
+        let mut words = args.split_whitespace();
+        let usage = || DealError::BadCommand("Usage: `/deal update D-42 stage=proposal`".into());
+        let deal = self
+            .own_deal(actor, words.next().ok_or_else(usage)?)
+            .await?;
+        let stage_text = words
+            .find_map(|w| w.strip_prefix("stage="))
+            .ok_or_else(usage)?;
+        let stage = Stage::parse(stage_text).ok_or_else(|| {
+            let names: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
+            DealError::BadCommand(format!(
+                "“{stage_text}” is not a stage: use one of {}",
+                names.join(", ")
+            ))
+        })?;
+        let partner = self
+            .store
+            .partner(deal.partner_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+        let text = format!(
+            "{} moved from {} to {} by <@{}>.",
+            deal.id,
+            deal.stage.as_str(),
+            stage.as_str(),
+            actor.user
+        );
+        let payload = self
+            .threaded(
+                deal.id,
+                "deal_confirmation",
+                self.render.notice(":arrow_forward:", &text)?,
+            )
+            .await?;
+        let audit = AuditEntry {
+            actor: &actor.user,
+            surface: "slack_command",
+            entity: "deal",
+            action: "stage_changed",
+            detail: json!({ "from": deal.stage.as_str(), "to": stage.as_str() }),
+        };
+        let message = self.deal_message(&deal, "stage_update", &partner.slack_channel, payload);
+        if !self
+            .store
+            .update_stage(
+                deal.id,
+                stage.as_str(),
+                &audit,
+                &[message],
+                self.clock.now_ms(),
+            )
+            .await?
+        {
+            return Err(DealError::BadCommand(format!(
+                "{} is {}, so its stage can no longer change.",
+                deal.id,
+                deal.status.label()
+            ))
+            .into());
+        }
+        self.wake_delivery();
+        Ok(format!("{} is now at stage {}.", deal.id, stage.as_str()))
+    }
+
+    /// The deal a partner asks to extend, checked before the justification form opens.
+    pub async fn deal_for_extension(&self, actor: &Actor, deal_id: &str) -> ServiceResult<Deal> {
+        let deal = self.own_deal(actor, deal_id).await?;
+        let rules = &self.program.rules;
+        extension_outcome(
+            deal.status,
+            deal.extensions,
+            rules.max_extensions,
+            deal.registered_stage,
+            deal.stage,
+            deal.extension_request.is_some(),
+        )
+        .map_err(DealError::BadCommand)?;
+        Ok(deal)
+    }
+
+    /// The justification modal for an extension request.
+    pub async fn extension_form(
+        &self,
+        actor: &Actor,
+        deal_id: &str,
+    ) -> ServiceResult<serde_json::Value> {
+        let deal = self.deal_for_extension(actor, deal_id).await?;
+        let metadata = json!({ "deal": deal.id.0, "channel": actor.channel }).to_string();
+        Ok(self
+            .render
+            .extension_modal(&deal, &metadata, self.program.rules.extension_days)?)
+    }
+
+    /// A partner asks for more protection, with a justification.
+    pub async fn request_extension(
+        &self,
+        actor: &Actor,
+        deal_id: &str,
+        justification: &str,
+    ) -> ServiceResult<String> {
+        let justification = justification.trim();
+        if justification.chars().count() < 3 {
+            return Err(DealError::BadCommand(
+                "Say in a few words why the deal needs more time.".into(),
+            )
+            .into());
+        }
+        let deal = self.deal_for_extension(actor, deal_id).await?;
+        let rules = &self.program.rules;
+        let outcome = extension_outcome(
+            deal.status,
+            deal.extensions,
+            rules.max_extensions,
+            deal.registered_stage,
+            deal.stage,
+            false,
+        )
+        .map_err(DealError::BadCommand)?;
+        let partner = self
+            .store
+            .partner(deal.partner_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+        let now = self.clock.now_ms();
+        if outcome == ExtensionOutcome::Automatic {
+            let from = deal.registered_stage.map_or("-", |s| s.as_str());
+            let context = json!({ "automatic": true, "from_stage": from, "to_stage": deal.stage.as_str(), "days": rules.extension_days });
+            return self
+                .grant(&deal, &partner, &actor.user, justification, context, now)
+                .await;
+        }
+        let card = self.render.extension(
+            "request_card",
+            &deal,
+            json!({ "partner_name": partner.name, "days": rules.extension_days, "number": deal.extensions + 1, "max": rules.max_extensions, "justification": justification }),
+        )?;
+        let to_managers = self.threaded(deal.id, "review_card", card).await?;
+        let to_partner = self
+            .threaded(
+                deal.id,
+                "deal_confirmation",
+                self.render.extension("requested", &deal, json!({}))?,
+            )
+            .await?;
+        let messages = [
+            self.deal_message(
+                &deal,
+                "extension_request",
+                &self.program.managers.slack_channel,
+                to_managers,
+            ),
+            self.deal_message(
+                &deal,
+                "extension_requested",
+                &partner.slack_channel,
+                to_partner,
+            ),
+        ];
+        let audit = AuditEntry {
+            actor: &actor.user,
+            surface: "slack_modal",
+            entity: "deal",
+            action: "extension_requested",
+            detail: json!({ "justification": justification }),
+        };
+        if !self
+            .store
+            .request_extension(deal.id, justification, &audit, &messages, now)
+            .await?
+        {
+            return Err(DealError::BadCommand(
+                "An extension request for this registration is already waiting.".into(),
+            )
+            .into());
+        }
+        self.wake_delivery();
+        Ok(format!(
+            "Your request to extend {} went to the partner managers.",
+            deal.id
+        ))
+    }
+
+    /// A manager grants or declines the waiting extension request.
+    pub async fn decide_extension(
+        &self,
+        user: &str,
+        deal_id: &str,
+        grant: bool,
+    ) -> ServiceResult<String> {
+        if !self.is_manager(user) {
+            return Err(DealError::NotManager.into());
+        }
+        let id: DealId = deal_id.parse()?;
+        let deal = self.store.deal(id).await?.ok_or(DealError::NotFound(id))?;
+        let Some(justification) = deal.extension_request.clone() else {
+            return Err(DealError::BadCommand(format!(
+                "There is no extension request waiting for {id}."
+            ))
+            .into());
+        };
+        let partner = self
+            .store
+            .partner(deal.partner_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+        let now = self.clock.now_ms();
+        if grant {
+            let context = json!({ "automatic": false, "by": user, "days": self.program.rules.extension_days });
+            return self
+                .grant(&deal, &partner, user, &justification, context, now)
+                .await;
+        }
+        let notice = self
+            .threaded(
+                id,
+                "deal_confirmation",
+                self.render
+                    .extension("declined", &deal, json!({ "by": user }))?,
+            )
+            .await?;
+        let audit = AuditEntry {
+            actor: user,
+            surface: "slack_button",
+            entity: "deal",
+            action: "extension_declined",
+            detail: json!({}),
+        };
+        if !self
+            .store
+            .decline_extension(
+                id,
+                &audit,
+                &[self.deal_message(&deal, "extension_declined", &partner.slack_channel, notice)],
+                now,
+            )
+            .await?
+        {
+            return Err(DealError::BadCommand(format!(
+                "The extension request for {id} was already decided."
+            ))
+            .into());
+        }
+        self.wake_delivery();
+        Ok(format!("Declined the extension of {id}."))
+    }
+
+    async fn grant(
+        &self,
+        deal: &Deal,
+        partner: &crate::domain::Partner,
+        actor: &str,
+        justification: &str,
+        context: serde_json::Value,
+        now: i64,
+    ) -> ServiceResult<String> {
+        let days = i64::from(self.program.rules.extension_days);
+        let base = deal
+            .protected_until
+            .ok_or_else(|| anyhow::anyhow!("approved deal without protection date"))?;
+        let until = base + Duration::days(days);
+        let mut extended = deal.clone();
+        extended.protected_until = Some(until);
+        let to_partner = self
+            .threaded(
+                deal.id,
+                "deal_confirmation",
+                self.render
+                    .extension("granted", &extended, context.clone())?,
+            )
+            .await?;
+        let mut internal = context;
+        internal["partner_name"] = json!(partner.name);
+        let to_managers = self
+            .threaded(
+                deal.id,
+                "review_card",
+                self.render.extension("granted", &extended, internal)?,
+            )
+            .await?;
+        let messages = [
+            self.deal_message(
+                deal,
+                "extension_granted",
+                &partner.slack_channel,
+                to_partner,
+            ),
+            self.deal_message(
+                deal,
+                "extension_granted",
+                &self.program.managers.slack_channel,
+                to_managers,
+            ),
+        ];
+        let audit = AuditEntry {
+            actor,
+            surface: "slack",
+            entity: "deal",
+            action: "extended",
+            detail: json!({ "until": until.to_string(), "justification": justification, "extension": deal.extensions + 1 }),
+        };
+        if !self
+            .store
+            .extend_protection(
+                deal.id,
+                &until.to_string(),
+                deal.extensions,
+                &audit,
+                &messages,
+                now,
+            )
+            .await?
+        {
+            return Err(DealError::BadCommand(format!(
+                "{} changed meanwhile; look at it again.",
+                deal.id
+            ))
+            .into());
+        }
+        self.wake_delivery();
+        Ok(format!("{} is protected until {until}.", deal.id))
+    }
+}
