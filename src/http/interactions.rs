@@ -80,15 +80,23 @@ async fn submit_registration(state: &AppState, v: &ViewSubmission) -> Value {
         products: s.text(Field::Products.block_id()),
         notes: s.text(Field::Notes.block_id()),
     };
-    let outcome = state
-        .service
-        .register(
-            &actor,
-            &draft,
-            Surface::Modal,
-            Some(format!("view:{}", v.view.id)),
-        )
-        .await;
+    let resubmitted = serde_json::from_str::<ModalMetadata>(&v.view.private_metadata)
+        .ok()
+        .and_then(|m| m.deal);
+    let outcome = match resubmitted {
+        Some(deal) => state.service.resubmit(&actor, deal, &draft).await,
+        None => {
+            state
+                .service
+                .register(
+                    &actor,
+                    &draft,
+                    Surface::Modal,
+                    Some(format!("view:{}", v.view.id)),
+                )
+                .await
+        }
+    };
     let result = outcome.and_then(|done| state.service.registration_done_view(&done));
     match result {
         Ok(answer) => answer,
@@ -139,6 +147,15 @@ async fn review_click(
             .map_err(ServiceError::Internal),
         Err(e) => Err(e),
     };
+    open_from_click(state, b, view).await
+}
+
+/// Opens the modal a button asked for; the ephemeral text to show instead, if it could not.
+async fn open_from_click(
+    state: &AppState,
+    b: &BlockActions,
+    view: Result<Value, ServiceError>,
+) -> Option<String> {
     match (view, b.trigger_id.as_deref()) {
         (Ok(view), Some(trigger)) => match state
             .slack
@@ -212,29 +229,21 @@ async fn block_actions(state: &AppState, b: &BlockActions) -> Response {
             Some(text) => text,
             None => return StatusCode::OK.into_response(),
         }
-    } else if action.action_id == "extend_open" {
+    } else if action.action_id == "resubmit_open" || action.action_id == "extend_open" {
         let actor = Actor {
             user: b.user.id.clone(),
             team: b.user.team_id.clone(),
             channel: b.channel.as_ref().map(|c| c.id.clone()),
         };
-        let view = state
-            .service
-            .extension_form(&actor, action.value.as_deref().unwrap_or_default())
-            .await;
-        match (view, b.trigger_id.as_deref()) {
-            (Ok(view), Some(trigger)) => match state
-                .slack
-                .open_view(trigger, &view, VIEWS_OPEN_TIMEOUT)
-                .await
-            {
-                Ok(()) => return StatusCode::OK.into_response(),
-                Err(e) => format!("I couldn't open the form ({e}). Please click again."),
-            },
-            (Ok(_), None) => {
-                "Slack sent no trigger id, so I can't open the form. Please click again.".into()
-            }
-            (Err(e), _) => message_for(&e),
+        let deal = action.value.as_deref().unwrap_or_default();
+        let view = if action.action_id == "resubmit_open" {
+            state.service.resubmission_form(&actor, deal).await
+        } else {
+            state.service.extension_form(&actor, deal).await
+        };
+        match open_from_click(state, b, view).await {
+            Some(text) => text,
+            None => return StatusCode::OK.into_response(),
         }
     } else if action.action_id == "extend_grant" || action.action_id == "extend_decline" {
         let grant = action.action_id == "extend_grant";

@@ -27,6 +27,9 @@ pub struct Registered {
 pub struct ModalMetadata {
     /// The channel `/deal` was typed in.
     pub channel: String,
+    /// The returned registration being corrected, when this is a resubmission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deal: Option<i64>,
 }
 
 impl Service {
@@ -37,12 +40,16 @@ impl Service {
             .channel
             .clone()
             .unwrap_or_else(|| partner.slack_channel.clone());
-        let metadata =
-            serde_json::to_string(&ModalMetadata { channel }).map_err(anyhow::Error::from)?;
+        let metadata = serde_json::to_string(&ModalMetadata {
+            channel,
+            deal: None,
+        })
+        .map_err(anyhow::Error::from)?;
         Ok(self.render.registration_modal(
             &partner.name,
             &metadata,
             self.clock.now().date_naive(),
+            None,
         )?)
     }
 

@@ -10,7 +10,7 @@ use serde_json::json;
 
 impl Service {
     /// A deal the actor may act on as its partner (or as a manager).
-    async fn own_deal(&self, actor: &Actor, deal_id: &str) -> ServiceResult<Deal> {
+    pub(super) async fn own_deal(&self, actor: &Actor, deal_id: &str) -> ServiceResult<Deal> {
         let id: DealId = deal_id.parse()?;
         let deal = self.store.deal(id).await?.ok_or(DealError::NotFound(id))?;
         if self.is_manager(&actor.user) {

@@ -156,3 +156,135 @@ impl Service {
         ])
     }
 }
+
+impl Service {
+    /// The registration form filled with a returned registration, for its partner to correct.
+    pub async fn resubmission_form(
+        &self,
+        actor: &super::Actor,
+        deal_id: &str,
+    ) -> ServiceResult<serde_json::Value> {
+        let deal = self.own_deal(actor, deal_id).await?;
+        if deal.status != DealStatus::Returned {
+            return Err(DealError::BadCommand(format!(
+                "Only a registration returned for information can be resubmitted; {} is {}.",
+                deal.id,
+                deal.status.label()
+            ))
+            .into());
+        }
+        let partner = self
+            .store
+            .partner(deal.partner_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+        let channel = actor
+            .channel
+            .clone()
+            .unwrap_or_else(|| partner.slack_channel.clone());
+        let metadata = serde_json::to_string(&super::deals::ModalMetadata {
+            channel,
+            deal: Some(deal.id.0),
+        })
+        .map_err(anyhow::Error::from)?;
+        Ok(self.render.registration_modal(
+            &partner.name,
+            &metadata,
+            self.clock.now().date_naive(),
+            Some(&deal),
+        )?)
+    }
+
+    /// The partner's corrected registration: validated like a new one, checked for conflicts
+    /// again, and put back in front of the managers with the card updated in place.
+    pub async fn resubmit(
+        &self,
+        actor: &super::Actor,
+        deal_id: i64,
+        draft: &crate::domain::DealDraft,
+    ) -> ServiceResult<super::deals::Registered> {
+        use crate::domain::deal::Surface;
+        use crate::domain::engagement::{Holder, Verdict};
+        use crate::domain::matching::{index_keys, Candidate};
+        let deal = self.own_deal(actor, &deal_id.to_string()).await?;
+        if deal.status != DealStatus::Returned {
+            return Err(DealError::BadCommand(format!(
+                "{} is {}, so it cannot be resubmitted.",
+                deal.id,
+                deal.status.label()
+            ))
+            .into());
+        }
+        let partner = self
+            .store
+            .partner(deal.partner_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+        let corrected = draft
+            .validate(
+                self.clock.now().date_naive(),
+                &self.program.program.default_currency,
+                Surface::Modal,
+            )
+            .map_err(DealError::Invalid)?;
+        let matches = self
+            .conflicting_records(&partner, &corrected.company, corrected.domain.as_deref())
+            .await?;
+        let holders: Vec<_> = matches
+            .iter()
+            .map(|m| {
+                (
+                    if m.record.kind == crate::store::RecordKind::DirectAccount {
+                        Holder::Direct
+                    } else {
+                        Holder::OtherPartner
+                    },
+                    m.found.strength,
+                )
+            })
+            .collect();
+        let verdict = Verdict::decide(&holders);
+        let views = self.match_views(&matches).await?;
+        let keys = index_keys(&Candidate::new(
+            &corrected.company,
+            corrected.domain.as_deref(),
+        ));
+        let card_ts = self.store.message_ts(deal.id, "review_card").await?;
+        let thread_ts = self.store.message_ts(deal.id, "deal_confirmation").await?;
+        let rule = match verdict {
+            Verdict::DirectConflict => Some(self.program.rules.direct_conflict.as_str()),
+            Verdict::PartnerConflict => Some(self.program.rules.partner_conflict.as_str()),
+            _ => None,
+        };
+        let audit = AuditEntry {
+            actor: &actor.user,
+            surface: "slack_modal",
+            entity: "deal",
+            action: "resubmitted",
+            detail: json!({ "status": verdict.status().as_str() }),
+        };
+        let updated = self
+            .store
+            .resubmit_deal(deal.id, &corrected, verdict.status(), &keys, &audit, self.clock.now_ms(), |d| {
+                let mut card = self.render.review_card(d, &partner, &views, rule)?;
+                if let Some(ts) = &card_ts {
+                    card["ts"] = json!(ts);
+                }
+                let text = format!("<@{}> resubmitted {} with corrected details; it is back with the partner managers ({}).", actor.user, d.id, d.status.label());
+                let mut notice = self.render.notice(":memo:", &text)?;
+                if let Some(ts) = &thread_ts {
+                    notice["thread_ts"] = json!(ts);
+                }
+                let message = |kind: &str, channel: &str, payload| OutboxMessage { kind: kind.into(), channel: channel.into(), ephemeral_user: None, payload, deal_id: Some(d.id.0) };
+                Ok(vec![message("review_card_update", &self.program.managers.slack_channel, card), message("resubmitted", &partner.slack_channel, notice)])
+            })
+            .await?
+            .ok_or_else(|| DealError::BadCommand(format!("{} is no longer waiting for corrections.", deal.id)))?;
+        self.wake_delivery();
+        Ok(super::deals::Registered {
+            deal: updated,
+            partner,
+            repeated: false,
+        })
+    }
+}

@@ -149,16 +149,25 @@ impl Renderer {
     }
 
     /// The registration modal for `partner_name`; `metadata` comes back on submission.
+    /// `prefill` fills it with a returned registration the partner is correcting.
     pub fn registration_modal(
         &self,
         partner_name: &str,
         metadata: &str,
         today: NaiveDate,
+        prefill: Option<&Deal>,
     ) -> anyhow::Result<Value> {
         let stages: Vec<Value> = Stage::ALL
             .iter()
             .map(|s| json!({ "value": s.as_str(), "label": s.label() }))
             .collect();
+        let prefill = prefill.map(|d| {
+            json!({
+                "company": d.company, "domain": d.domain, "contact_name": d.contact_name, "contact_email": d.contact_email,
+                "amount": d.amount.decimal().to_string(), "currency": d.amount.currency().code(), "close_date": d.close_date.to_string(),
+                "stage": d.stage.as_str(), "stage_label": d.stage.label(), "products": d.products, "notes": d.notes,
+            })
+        });
         self.templates.render(
             "registration_modal/view.json",
             json!({
@@ -168,6 +177,7 @@ impl Renderer {
                 "default_currency": self.default_currency,
                 "initial_close_date": (today + Duration::days(SUGGESTED_CLOSE_DAYS)).to_string(),
                 "stages": stages,
+                "prefill": prefill,
             }),
         )
     }
@@ -260,7 +270,7 @@ impl Renderer {
         };
         self.templates.render(
             "decision_notice/message.json",
-            json!({ "deal": DealView::from(deal), "icon": icon, "verb": verb, "note": deal.decision_note,
+            json!({ "deal": DealView::from(deal), "deal_number": deal.id.0, "icon": icon, "verb": verb, "note": deal.decision_note,
                     "protected_until": deal.protected_until.map(|d| d.to_string()), "returned": deal.status == DealStatus::Returned }),
         )
     }

@@ -374,4 +374,56 @@ impl Store {
         tx.commit().await.context("committing a decision")?;
         Ok(Some(deal))
     }
+
+    #[allow(clippy::too_many_arguments)]
+    /// Replaces a returned registration's details with the partner's corrected ones and puts it
+    /// back for review (`status`), clearing the earlier decision, with new index keys, an audit
+    /// row and messages, in one transaction. `None` when it is no longer returned.
+    pub async fn resubmit_deal(
+        &self,
+        id: DealId,
+        deal: &NewDeal,
+        status: DealStatus,
+        keys: &[String],
+        audit: &AuditEntry<'_>,
+        now_ms: i64,
+        messages: impl FnOnce(&Deal) -> anyhow::Result<Vec<OutboxMessage>>,
+    ) -> anyhow::Result<Option<Deal>> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        let row = sqlx::query_as::<_, DealRow>(&format!(
+            "UPDATE deals SET company = $1, domain = $2, contact_name = $3, contact_email = $4, amount_minor = $5, currency = $6, \
+             close_date = $7, stage = $8, products = $9, notes = $10, status = $11, decided_by = NULL, decision_note = '', updated_at = $12 \
+             WHERE id = $13 AND status = 'returned' RETURNING {DEAL_COLUMNS}"
+        ))
+        .bind(&deal.company)
+        .bind(deal.domain.as_deref())
+        .bind(deal.contact_name.as_deref())
+        .bind(deal.contact_email.as_deref())
+        .bind(deal.amount.minor())
+        .bind(deal.amount.currency().code())
+        .bind(deal.close_date.format("%Y-%m-%d").to_string())
+        .bind(deal.stage.as_str())
+        .bind(&deal.products)
+        .bind(&deal.notes)
+        .bind(status.as_str())
+        .bind(now_ms)
+        .bind(id.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .context("resubmitting a registration")?;
+        let Some(row) = row else {
+            tx.rollback()
+                .await
+                .context("rolling back a refused resubmission")?;
+            return Ok(None);
+        };
+        let updated = Deal::try_from(row)?;
+        super::accounts::write_keys(&mut tx, super::RecordKind::Registration, id.0, keys).await?;
+        append_audit(&mut tx, audit, id.0, now_ms).await?;
+        for message in messages(&updated)? {
+            insert_outbox(&mut tx, &message, now_ms).await?;
+        }
+        tx.commit().await.context("committing a resubmission")?;
+        Ok(Some(updated))
+    }
 }

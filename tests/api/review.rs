@@ -276,3 +276,155 @@ async fn deal_history_is_shown_to_allowed_people_only(db: Db) {
     );
 }
 on_both_databases!(deal_history_is_shown_to_allowed_people_only);
+
+async fn a_returned_registration_is_corrected_and_resubmitted(db: Db) {
+    let app = registered(db).await;
+    press(&app, MANAGER, "review_return", 1).await;
+    submit_note(&app, "review_return", 1, "Which product line is this for?").await;
+    app.deliver_all().await;
+    let notice = app
+        .posted_to("C0GLOBEX")
+        .last()
+        .expect("notice")
+        .params
+        .clone();
+    let buttons: Vec<&str> = notice["blocks"]
+        .as_array()
+        .expect("blocks")
+        .iter()
+        .flat_map(|b| b["elements"].as_array().into_iter().flatten())
+        .filter_map(|e| e["action_id"].as_str())
+        .collect();
+    assert_eq!(buttons, ["resubmit_open"]);
+
+    // Only the partner's own users can reopen it; the form comes back filled in.
+    let modals_before = app.emulator.calls_to("views.open").len();
+    let bob_click = form_payload(
+        &json!({ "type": "block_actions", "user": { "id": "U0BOB", "team_id": "T0INITECH" }, "channel": { "id": "C0INITECH" },
+        "trigger_id": "b.1", "actions": [{ "action_id": "resubmit_open", "value": "1", "type": "button" }] }),
+    );
+    app.post_signed(
+        "/slack/interactions",
+        "application/x-www-form-urlencoded",
+        bob_click,
+    )
+    .await;
+    assert_eq!(
+        app.emulator.calls_to("views.open").len(),
+        modals_before,
+        "another partner gets no form"
+    );
+    let click = form_payload(
+        &json!({ "type": "block_actions", "user": { "id": "U0ALICE", "team_id": "T0GLOBEX" }, "channel": { "id": "C0GLOBEX" },
+        "trigger_id": "a.1", "actions": [{ "action_id": "resubmit_open", "value": "1", "type": "button" }] }),
+    );
+    app.post_signed(
+        "/slack/interactions",
+        "application/x-www-form-urlencoded",
+        click,
+    )
+    .await;
+    let view = app
+        .emulator
+        .calls_to("views.open")
+        .last()
+        .expect("form")
+        .params["view"]
+        .clone();
+    serde_json::from_value::<slack_morphism::prelude::SlackView>(view.clone())
+        .expect("valid modal");
+    let company = view["blocks"]
+        .as_array()
+        .expect("blocks")
+        .iter()
+        .find(|b| b["block_id"] == "company")
+        .expect("company")["element"]["initial_value"]
+        .clone();
+    assert_eq!(
+        (view["title"]["text"].as_str(), company.as_str()),
+        (Some("Edit and resubmit"), Some("Acme Rockets"))
+    );
+
+    let mut form = valid_form("Acme Rockets");
+    form.iter_mut()
+        .filter(|(k, _)| *k == "domain")
+        .for_each(|(_, v)| *v = "acme-rockets.com".into());
+    form.iter_mut()
+        .filter(|(k, _)| *k == "products")
+        .for_each(|(_, v)| *v = "Rocket skates (consumer line)".into());
+    let answer = app
+        .submit(&alice(), "V-resubmit", &view, &as_refs(&form))
+        .await;
+    assert_eq!(answer["response_action"], "update", "{answer}");
+    let deal = app
+        .store
+        .deal("D-1".parse().expect("id"))
+        .await
+        .expect("load")
+        .expect("deal");
+    assert_eq!(
+        (
+            deal.status,
+            deal.products.as_str(),
+            deal.decided_by.as_deref()
+        ),
+        (
+            DealStatus::PendingReview,
+            "Rocket skates (consumer line)",
+            None
+        )
+    );
+    assert_eq!(
+        app.store
+            .count(partnerbot::store::CountTable::Deals)
+            .await
+            .expect("n"),
+        1,
+        "corrected, not duplicated"
+    );
+
+    app.deliver_all().await;
+    let card = app
+        .emulator
+        .calls_to("chat.update")
+        .last()
+        .expect("card update")
+        .params
+        .clone();
+    assert!(
+        strings(&card).join(" ").contains("consumer line"),
+        "the card shows the corrections"
+    );
+    let actions: Vec<&str> = card["blocks"]
+        .as_array()
+        .expect("blocks")
+        .iter()
+        .flat_map(|b| b["elements"].as_array().into_iter().flatten())
+        .filter_map(|e| e["action_id"].as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        ["review_approve", "review_reject", "review_return"],
+        "waiting for a decision again"
+    );
+    press(&app, MANAGER, "review_approve", 1).await;
+    assert_eq!(status_of(&app, "D-1").await, DealStatus::Approved);
+    let trail: Vec<String> = app
+        .store
+        .audit_of("deal", 1)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert_eq!(
+        trail,
+        [
+            "registered",
+            "returned for information",
+            "resubmitted",
+            "approved"
+        ]
+    );
+}
+on_both_databases!(a_returned_registration_is_corrected_and_resubmitted);
