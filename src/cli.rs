@@ -84,6 +84,9 @@ pub enum PartnersCommand {
         /// The partner's own Slack team id (T…), for Slack Connect channels.
         #[arg(long)]
         slack_team: Option<String>,
+        /// Starting tier: registered (default), silver, gold or platinum.
+        #[arg(long)]
+        tier: Option<String>,
     },
     /// List every partner.
     List,
@@ -121,14 +124,16 @@ async fn partners(command: PartnersCommand) -> anyhow::Result<()> {
             partner_type,
             slack_channel,
             slack_team,
+            tier,
         } => {
             let partner = service
-                .add_partner(
+                .add_partner_with_tier(
                     &Requester::Cli,
                     &name,
                     &partner_type,
                     &slack_channel,
                     slack_team,
+                    tier.as_deref(),
                 )
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;

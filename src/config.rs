@@ -197,6 +197,8 @@ pub struct RulesSection {
     pub extension_days: u32,
     /// Most extensions a registration may get.
     pub max_extensions: u32,
+    /// Partner tiers whose registrations are approved at once when nothing matches them.
+    pub auto_approve_tiers: Vec<String>,
 }
 
 impl Default for RulesSection {
@@ -209,6 +211,7 @@ impl Default for RulesSection {
             expiry_reminder_days: vec![14, 3],
             extension_days: 30,
             max_extensions: 2,
+            auto_approve_tiers: Vec::new(),
         }
     }
 }

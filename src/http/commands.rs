@@ -177,14 +177,21 @@ async fn partners(state: &AppState, cmd: &SlashCommand) -> Reply {
     let render = state.service.render();
     match sub.as_str() {
         "add" => {
-            let (name, partner_type) = parse_partner_add(rest)?;
+            let (name, partner_type, tier) = parse_partner_add(rest)?;
             if !state.service.is_manager(&cmd.user_id) {
                 return Err(DealError::NotManager.into());
             }
             let team = partner_team(state, &cmd.channel_id).await;
             let partner = state
                 .service
-                .add_partner(&requester, &name, &partner_type, &cmd.channel_id, team)
+                .add_partner_with_tier(
+                    &requester,
+                    &name,
+                    &partner_type,
+                    &cmd.channel_id,
+                    team,
+                    tier.as_deref(),
+                )
                 .await?;
             let text = format!("Linked this channel to {} ({} partner). Its members can now register deals with /deal.", partner.name, partner.partner_type);
             reply(render.notice(":white_check_mark:", &text)?)
@@ -210,18 +217,22 @@ async fn partners(state: &AppState, cmd: &SlashCommand) -> Reply {
     }
 }
 
-/// `NAME words… type=TYPE` (the `type=` part may come anywhere).
-fn parse_partner_add(rest: &str) -> Result<(String, String), DealError> {
+/// `NAME words… type=TYPE [tier=TIER]` (the `key=` parts may come anywhere).
+fn parse_partner_add(rest: &str) -> Result<(String, String, Option<String>), DealError> {
     let mut partner_type = None;
+    let mut tier = None;
     let mut name = Vec::new();
     for word in rest.split_whitespace() {
-        match word.strip_prefix("type=") {
-            Some(t) => partner_type = Some(t.to_string()),
-            None => name.push(word),
+        if let Some(t) = word.strip_prefix("type=") {
+            partner_type = Some(t.to_string());
+        } else if let Some(t) = word.strip_prefix("tier=") {
+            tier = Some(t.to_string());
+        } else {
+            name.push(word);
         }
     }
     match (name.is_empty(), partner_type) {
-        (false, Some(t)) => Ok((name.join(" "), t)),
+        (false, Some(t)) => Ok((name.join(" "), t, tier)),
         _ => Err(DealError::BadCommand("Usage: `/partners add <partner name> type=<referral|reseller|technology|service|strategic>`, inside the channel shared with the partner.".into())),
     }
 }
@@ -254,11 +265,11 @@ mod tests {
     fn partner_add_takes_a_multi_word_name_and_a_type_anywhere() {
         assert_eq!(
             parse_partner_add("Globex Resellers type=reseller"),
-            Ok(("Globex Resellers".into(), "reseller".into()))
+            Ok(("Globex Resellers".into(), "reseller".into(), None))
         );
         assert_eq!(
             parse_partner_add("type=si Initech"),
-            Ok(("Initech".into(), "si".into()))
+            Ok(("Initech".into(), "si".into(), None))
         );
         assert!(parse_partner_add("Globex").is_err());
         assert!(parse_partner_add("type=reseller").is_err());

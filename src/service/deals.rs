@@ -83,10 +83,25 @@ impl Service {
                 .map(|m| (holder(&m.record), m.found.strength))
                 .collect::<Vec<_>>(),
         );
+        // A clear registration from a tier the program trusts is approved on arrival.
+        let auto = verdict == Verdict::Clear
+            && self
+                .program
+                .rules
+                .auto_approve_tiers
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(&partner.tier));
+        let protection = i64::from(self.program.rules.protection_days);
         let registration = Registration {
             partner_id: partner.id,
             deal,
-            status: verdict.status(),
+            status: if auto {
+                DealStatus::Approved
+            } else {
+                verdict.status()
+            },
+            protected_until: auto.then(|| now.date_naive() + chrono::Duration::days(protection)),
+            decided_by: auto.then(|| "auto".to_string()),
             user: actor.user.clone(),
             user_team: actor.team.clone(),
             channel: actor

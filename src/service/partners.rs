@@ -5,6 +5,9 @@ use crate::domain::partner::validate_partner_name;
 use crate::domain::{DealError, Partner, PartnerType};
 use crate::store::{AuditEntry, NewPartner, OutboxMessage, StoreError};
 
+/// Partner tiers, lowest first; "registered" until tiers are computed from revenue.
+pub const TIERS: [&str; 5] = ["registered", "inactive", "silver", "gold", "platinum"];
+
 /// Who asks to link a partner: the command line (an operator) or a Slack user.
 #[derive(Debug, Clone)]
 pub enum Requester {
@@ -14,7 +17,6 @@ pub enum Requester {
 
 impl Service {
     /// Links `channel` to a new partner and posts a welcome there. Slack users must be managers.
-    #[tracing::instrument(skip_all, fields(partner_name = %name, slack_channel = %channel))]
     pub async fn add_partner(
         &self,
         requester: &Requester,
@@ -23,6 +25,29 @@ impl Service {
         channel: &str,
         team: Option<String>,
     ) -> ServiceResult<Partner> {
+        self.add_partner_with_tier(requester, name, partner_type, channel, team, None)
+            .await
+    }
+
+    /// [`Service::add_partner`] with a starting tier (registered, silver, gold, platinum).
+    #[tracing::instrument(skip_all, fields(partner_name = %name, slack_channel = %channel))]
+    pub async fn add_partner_with_tier(
+        &self,
+        requester: &Requester,
+        name: &str,
+        partner_type: &str,
+        channel: &str,
+        team: Option<String>,
+        tier: Option<&str>,
+    ) -> ServiceResult<Partner> {
+        let tier = tier.unwrap_or("registered").trim().to_ascii_lowercase();
+        if !TIERS.contains(&tier.as_str()) {
+            return Err(DealError::BadCommand(format!(
+                "“{tier}” is not a tier: use one of {}",
+                TIERS.join(", ")
+            ))
+            .into());
+        }
         let (actor, surface) = match requester {
             Requester::Cli => ("cli".to_string(), "cli"),
             Requester::Slack(a) if self.is_manager(&a.user) => (a.user.clone(), "slack_command"),
@@ -41,6 +66,7 @@ impl Service {
             partner_type,
             slack_channel: channel.to_string(),
             slack_team: team,
+            tier,
             manager_user: match requester {
                 Requester::Slack(a) => Some(a.user.clone()),
                 Requester::Cli => None,

@@ -25,6 +25,9 @@ pub struct DealView {
     created: String,
     /// True when the registration is in conflict review (the partner is told without names).
     conflict: bool,
+    /// True when approved (protected until `protected_until`).
+    approved: bool,
+    protected_until: Option<String>,
 }
 
 impl From<&Deal> for DealView {
@@ -49,6 +52,8 @@ impl From<&Deal> for DealView {
             registered_by: d.registered_by.clone(),
             created: d.created_at.format("%Y-%m-%d").to_string(),
             conflict: d.status == crate::domain::DealStatus::Conflict,
+            approved: d.status == crate::domain::DealStatus::Approved,
+            protected_until: d.protected_until.map(|p| p.to_string()),
         }
     }
 }

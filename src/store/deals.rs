@@ -23,6 +23,9 @@ pub struct Registration {
     pub idempotency_key: Option<String>,
     /// Matching index keys of the customer (see `domain::matching::index_keys`).
     pub match_keys: Vec<String>,
+    /// Set when the registration is approved on arrival (auto-approval by tier).
+    pub protected_until: Option<NaiveDate>,
+    pub decided_by: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -248,7 +251,7 @@ async fn insert_deal(
     sqlx::query_as::<_, DealRow>(&format!(
         "INSERT INTO deals (partner_id, status, company, domain, contact_name, contact_email, amount_minor, currency, close_date, \
          stage, products, notes, registered_by, registered_team, source_channel, surface, idempotency_key, created_at, updated_at, \
-         registered_stage) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $10) \
+         registered_stage, protected_until, decided_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $10, $19, $20) \
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING {DEAL_COLUMNS}"
     ))
     .bind(reg.partner_id.0)
@@ -269,6 +272,8 @@ async fn insert_deal(
     .bind(&reg.surface)
     .bind(reg.idempotency_key.as_deref())
     .bind(now_ms)
+    .bind(reg.protected_until.map(|d| d.format("%Y-%m-%d").to_string()))
+    .bind(reg.decided_by.as_deref())
     .fetch_optional(&mut *conn)
     .await
     .context("inserting the deal")

@@ -14,6 +14,8 @@ pub struct NewPartner {
     pub slack_channel: String,
     pub slack_team: Option<String>,
     pub manager_user: Option<String>,
+    /// The starting tier ("registered" until tiers are computed).
+    pub tier: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -67,8 +69,8 @@ impl Store {
     ) -> Result<Partner, StoreError> {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
         let row = sqlx::query_as::<_, PartnerRow>(&format!(
-            "INSERT INTO partners (name, partner_type, slack_channel, slack_team, manager_user, created_at, created_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {PARTNER_COLUMNS}"
+            "INSERT INTO partners (name, partner_type, slack_channel, slack_team, manager_user, created_at, created_by, tier) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {PARTNER_COLUMNS}"
         ))
         .bind(&new.name)
         .bind(new.partner_type.as_str())
@@ -77,6 +79,7 @@ impl Store {
         .bind(new.manager_user.as_deref())
         .bind(now_ms)
         .bind(audit.actor)
+        .bind(&new.tier)
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| on_unique(e, || format!("A partner named “{}” or linked to channel {} already exists", new.name, new.slack_channel)))?;

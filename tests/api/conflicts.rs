@@ -282,3 +282,83 @@ async fn managers_check_any_customer_and_see_the_account_book(db: Db) {
     );
 }
 on_both_databases!(managers_check_any_customer_and_see_the_account_book);
+
+async fn a_trusted_tier_is_approved_on_arrival_only_when_clear(db: Db) {
+    let mut program = partnerbot::config::Program::default();
+    program.rules.auto_approve_tiers = vec!["gold".into()];
+    let app = TestApp::spawn_with_program(db, program).await;
+    app.app
+        .service
+        .add_partner_with_tier(
+            &partnerbot::service::Requester::Cli,
+            "Globex Resellers",
+            "reseller",
+            "C0GLOBEX",
+            Some("T0GLOBEX".into()),
+            Some("gold"),
+        )
+        .await
+        .expect("gold partner");
+    app.link("Initech", "referral", "C0INITECH", "T0INITECH")
+        .await;
+    let reply = strings(
+        &app.deal(&alice(), "register Acme Rockets acme-rockets.com 50000")
+            .await,
+    )
+    .join(" ");
+    assert!(reply.contains("approved and protected until"), "{reply}");
+    let d1 = app
+        .store
+        .deal("D-1".parse().expect("id"))
+        .await
+        .expect("load")
+        .expect("deal");
+    assert_eq!(
+        (d1.status, d1.decided_by.as_deref()),
+        (partnerbot::domain::DealStatus::Approved, Some("auto"))
+    );
+    // A registration in conflict is never auto-approved, and other tiers go to review.
+    let reply = strings(
+        &app.deal(&alice(), "register Wayne Enterprises wayne.com 1000")
+            .await,
+    )
+    .join(" ");
+    assert!(reply.contains("approved"), "{reply}");
+    let reply = strings(
+        &app.deal(&bob(), "register Initrode initrode.com 1000")
+            .await,
+    )
+    .join(" ");
+    assert!(
+        reply.contains("pending review"),
+        "a registered-tier partner is reviewed: {reply}"
+    );
+    import_wayne(&app).await;
+    let reply = strings(
+        &app.deal(
+            &alice(),
+            "register Wayne Enterprises Inc www.wayne.com 2000",
+        )
+        .await,
+    )
+    .join(" ");
+    assert!(reply.contains("co-sell candidate"), "{reply}");
+    app.deliver_all().await;
+    let card = strings(&app.posted_to(MANAGERS_CHANNEL)[0].params).join(" ");
+    assert!(
+        card.contains("Approved* automatically (trusted partner tier)")
+            && !card.contains("review_approve"),
+        "{card}"
+    );
+    let refused = strings(
+        &app.slash(
+            &manager_in("C0NEW"),
+            "/partners",
+            "add Hooli type=reseller tier=diamond",
+        )
+        .await,
+    )
+    .join(" ");
+    assert!(refused.contains("“diamond” is not a tier"), "{refused}");
+}
+on_both_databases!(a_trusted_tier_is_approved_on_arrival_only_when_clear);

@@ -130,6 +130,15 @@ impl TestApp {
     }
 
     pub async fn spawn_with_clock(db: Db, clock: Clock) -> TestApp {
+        TestApp::spawn_full(db, clock, Program::default()).await
+    }
+
+    /// An app running `program` instead of the built-in defaults.
+    pub async fn spawn_with_program(db: Db, program: Program) -> TestApp {
+        TestApp::spawn_full(db, Clock::system(), program).await
+    }
+
+    async fn spawn_full(db: Db, clock: Clock, program: Program) -> TestApp {
         // PARTNERBOT_TEST_LOG=debug shows the app's logs for a failing test.
         if let Ok(filter) = std::env::var("PARTNERBOT_TEST_LOG") {
             let _ = tracing_subscriber::fmt()
@@ -140,13 +149,10 @@ impl TestApp {
         let db = TestDb::new(db).await;
         let emulator = Emulator::start().await.expect("emulator starts");
         let store = db.store().await;
-        let app = App::build(
-            &config(&emulator.base_url, &db.url),
-            store.clone(),
-            clock,
-            Some("T0HOME".into()),
-        )
-        .expect("app builds");
+        let mut cfg = config(&emulator.base_url, &db.url);
+        cfg.program = program;
+        let app =
+            App::build(&cfg, store.clone(), clock, Some("T0HOME".into())).expect("app builds");
         TestApp {
             app,
             emulator,

@@ -43,6 +43,7 @@ async fn a_channel_or_name_links_one_partner_only(db: Db) {
             slack_channel: channel.into(),
             slack_team: None,
             manager_user: None,
+            tier: "registered".into(),
         };
         let err = app
             .store
