@@ -73,17 +73,17 @@ impl Service {
             .await?
             .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
         let text = format!(
-            "{} moved from {} to {} by <@{}>.",
+            "moved {} from {} to {}.",
             deal.id,
             deal.stage.as_str(),
-            stage.as_str(),
-            actor.user
+            stage.as_str()
         );
         let payload = self
             .threaded(
                 deal.id,
                 "deal_confirmation",
-                self.render.notice(":arrow_forward:", &text)?,
+                self.render
+                    .notice_by(":arrow_forward:", &actor.user, &text)?,
             )
             .await?;
         let audit = AuditEntry {

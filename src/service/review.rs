@@ -150,10 +150,25 @@ impl Service {
             payload,
             deal_id: Some(deal.id.0),
         };
-        Ok(vec![
-            message("review_card_update", managers, card),
+        let mut messages = vec![
+            message("review_card_update", managers.clone(), card),
             message("decision_notice", partner.slack_channel.clone(), notice),
-        ])
+        ];
+        // The decision also goes in the card's thread, where the deal's whole history is kept.
+        if let Some(ts) = card_ts {
+            let by = deal.decided_by.as_deref().unwrap_or("-");
+            let mut text = format!("decided {}: {}", deal.id, deal.status.label());
+            if let Some(until) = deal.protected_until {
+                text.push_str(&format!(", protected until {until}"));
+            }
+            if !deal.decision_note.is_empty() {
+                text.push_str(&format!(": {}", deal.decision_note));
+            }
+            let mut note = self.render.notice_by(":scroll:", by, &text)?;
+            note["thread_ts"] = json!(ts);
+            messages.push(message("decision_history", managers, note));
+        }
+        Ok(messages)
     }
 }
 
@@ -270,8 +285,8 @@ impl Service {
                 if let Some(ts) = &card_ts {
                     card["ts"] = json!(ts);
                 }
-                let text = format!("<@{}> resubmitted {} with corrected details; it is back with the partner managers ({}).", actor.user, d.id, d.status.label());
-                let mut notice = self.render.notice(":memo:", &text)?;
+                let text = format!("resubmitted {} with corrected details; it is back with the partner managers ({}).", d.id, d.status.label());
+                let mut notice = self.render.notice_by(":memo:", &actor.user, &text)?;
                 if let Some(ts) = &thread_ts {
                     notice["thread_ts"] = json!(ts);
                 }

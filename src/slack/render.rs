@@ -453,8 +453,18 @@ impl Renderer {
 
     /// A one-line ephemeral answer (refusals, confirmations).
     pub fn notice(&self, icon: &str, text: &str) -> anyhow::Result<Value> {
-        self.templates
-            .render("notice/reply.json", json!({ "icon": icon, "text": text }))
+        self.templates.render(
+            "notice/reply.json",
+            json!({ "icon": icon, "text": text, "user": null }),
+        )
+    }
+
+    /// A one-line note about something `user` did (the mention stays a real mention).
+    pub fn notice_by(&self, icon: &str, user: &str, text: &str) -> anyhow::Result<Value> {
+        self.templates.render(
+            "notice/reply.json",
+            json!({ "icon": icon, "text": text, "user": user }),
+        )
     }
 }
 

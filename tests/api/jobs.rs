@@ -455,3 +455,41 @@ async fn one_automatic_and_one_manager_approved_extension_then_no_more(db: Db) {
     );
 }
 on_both_databases!(one_automatic_and_one_manager_approved_extension_then_no_more);
+
+async fn two_running_schedulers_on_one_database_claim_each_occurrence_once(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let (a, b) = (app.replica().await, app.replica().await);
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let ta = tokio::spawn(scheduler(&a).run(a.clock.clone(), stop_rx.clone()));
+    let tb = tokio::spawn(scheduler(&b).run(b.clock.clone(), stop_rx));
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let runs = app
+            .store
+            .job_runs("escalate_approvals")
+            .await
+            .expect("runs")
+            .len()
+            + app
+                .store
+                .job_runs("expire_registrations")
+                .await
+                .expect("runs")
+                .len();
+        if runs >= 2 || tokio::time::Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = stop.send(true);
+    let _ = tokio::join!(ta, tb);
+    for job in ["escalate_approvals", "expire_registrations"] {
+        let runs = app.store.job_runs(job).await.expect("runs");
+        assert_eq!(
+            runs.len(),
+            1,
+            "{job} ran once between the two running schedulers: {runs:?}"
+        );
+    }
+}
+on_both_databases!(two_running_schedulers_on_one_database_claim_each_occurrence_once);
