@@ -126,6 +126,22 @@ async fn only_managers_approve_and_the_card_is_updated_in_place(db: Db) {
         "no buttons after the decision"
     );
 
+    let history = app
+        .posted_to(MANAGERS_CHANNEL)
+        .into_iter()
+        .find(|c| strings(&c.params).join(" ").contains("decided D-1"))
+        .expect("thread note");
+    assert_eq!(
+        history.params["thread_ts"].as_str(),
+        Some(card_ts.as_str()),
+        "the decision is kept in the card's thread"
+    );
+    assert!(
+        strings(&history.params)
+            .join(" ")
+            .contains("<@U0MANAGER1> decided D-1: approved"),
+        "a real mention, not escaped text"
+    );
     let notice = app
         .posted_to("C0GLOBEX")
         .last()
