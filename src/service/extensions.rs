@@ -4,7 +4,7 @@
 use super::{Actor, Service, ServiceResult};
 use crate::domain::engagement::{extension_outcome, ExtensionOutcome};
 use crate::domain::{Deal, DealError, DealId, Stage};
-use crate::store::{AuditEntry, OutboxMessage};
+use crate::store::AuditEntry;
 use chrono::Duration;
 use serde_json::json;
 
@@ -20,34 +20,6 @@ impl Service {
             Ok(p) if p.id == deal.partner_id => Ok(deal),
             _ => Err(DealError::NotFound(id).into()),
         }
-    }
-
-    fn deal_message(
-        &self,
-        deal: &Deal,
-        kind: &str,
-        channel: &str,
-        payload: serde_json::Value,
-    ) -> OutboxMessage {
-        OutboxMessage {
-            kind: kind.into(),
-            channel: channel.into(),
-            ephemeral_user: None,
-            payload,
-            deal_id: Some(deal.id.0),
-        }
-    }
-
-    async fn threaded(
-        &self,
-        deal: DealId,
-        root: &str,
-        mut payload: serde_json::Value,
-    ) -> anyhow::Result<serde_json::Value> {
-        if let Some(ts) = self.store.message_ts(deal, root).await? {
-            payload["thread_ts"] = json!(ts);
-        }
-        Ok(payload)
     }
 
     /// `/deal update ID stage=…`: moves the stage of an open deal; posted in the deal's thread.
@@ -79,7 +51,7 @@ impl Service {
             stage.as_str()
         );
         let payload = self
-            .threaded(
+            .in_thread(
                 deal.id,
                 "deal_confirmation",
                 self.render
@@ -188,9 +160,9 @@ impl Service {
             &deal,
             json!({ "partner_name": partner.name, "days": rules.extension_days, "number": deal.extensions + 1, "max": rules.max_extensions, "justification": justification }),
         )?;
-        let to_managers = self.threaded(deal.id, "review_card", card).await?;
+        let to_managers = self.in_thread(deal.id, "review_card", card).await?;
         let to_partner = self
-            .threaded(
+            .in_thread(
                 deal.id,
                 "deal_confirmation",
                 self.render.extension("requested", &deal, json!({}))?,
@@ -265,7 +237,7 @@ impl Service {
                 .await;
         }
         let notice = self
-            .threaded(
+            .in_thread(
                 id,
                 "deal_confirmation",
                 self.render
@@ -315,7 +287,7 @@ impl Service {
         let mut extended = deal.clone();
         extended.protected_until = Some(until);
         let to_partner = self
-            .threaded(
+            .in_thread(
                 deal.id,
                 "deal_confirmation",
                 self.render
@@ -325,7 +297,7 @@ impl Service {
         let mut internal = context;
         internal["partner_name"] = json!(partner.name);
         let to_managers = self
-            .threaded(
+            .in_thread(
                 deal.id,
                 "review_card",
                 self.render.extension("granted", &extended, internal)?,

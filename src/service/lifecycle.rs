@@ -6,40 +6,12 @@
 
 use super::Service;
 use crate::domain::engagement::{business_days_between, due_reminder};
-use crate::domain::{Deal, DealId, DealStatus};
-use crate::store::{AuditEntry, OutboxMessage};
+use crate::domain::{Deal, DealStatus};
+use crate::store::AuditEntry;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
 impl Service {
-    fn job_message(
-        &self,
-        deal: &Deal,
-        kind: &str,
-        channel: &str,
-        payload: serde_json::Value,
-    ) -> OutboxMessage {
-        OutboxMessage {
-            kind: kind.into(),
-            channel: channel.into(),
-            ephemeral_user: None,
-            payload,
-            deal_id: Some(deal.id.0),
-        }
-    }
-
-    async fn in_thread(
-        &self,
-        deal: DealId,
-        kind: &str,
-        mut payload: serde_json::Value,
-    ) -> anyhow::Result<serde_json::Value> {
-        if let Some(ts) = self.store.message_ts(deal, kind).await? {
-            payload["thread_ts"] = json!(ts);
-        }
-        Ok(payload)
-    }
-
     /// Escalates, once each, registrations waiting for a decision for more business days than
     /// the SLA. Returns how many were escalated by this run.
     pub async fn escalate_overdue(&self, now: DateTime<Utc>) -> anyhow::Result<usize> {
@@ -70,7 +42,7 @@ impl Service {
                     self.render.escalation(&deal, &partner_name, waited, sla)?,
                 )
                 .await?;
-            let message = self.job_message(
+            let message = self.deal_message(
                 &deal,
                 "escalation",
                 &self.program.managers.slack_channel,
@@ -136,8 +108,8 @@ impl Service {
                     )
                     .await?;
                 let messages = [
-                    self.job_message(&deal, "expiry_notice", &partner.slack_channel, to_partner),
-                    self.job_message(
+                    self.deal_message(&deal, "expiry_notice", &partner.slack_channel, to_partner),
+                    self.deal_message(
                         &deal,
                         "expiry_notice",
                         &self.program.managers.slack_channel,
@@ -190,7 +162,7 @@ impl Service {
                 )
                 .await?;
             let message =
-                self.job_message(&deal, "expiry_reminder", &partner.slack_channel, payload);
+                self.deal_message(&deal, "expiry_reminder", &partner.slack_channel, payload);
             let after = if sent_text.is_empty() {
                 mark.to_string()
             } else {

@@ -88,6 +88,37 @@ impl Service {
         self.program.is_manager(user)
     }
 
+    /// An outbox message about `deal` for `channel`.
+    fn deal_message(
+        &self,
+        deal: &crate::domain::Deal,
+        kind: &str,
+        channel: &str,
+        payload: serde_json::Value,
+    ) -> crate::store::OutboxMessage {
+        crate::store::OutboxMessage {
+            kind: kind.into(),
+            channel: channel.into(),
+            ephemeral_user: None,
+            payload,
+            deal_id: Some(deal.id.0),
+        }
+    }
+
+    /// `payload` as a reply in the thread of the deal's delivered `root` message (its partner
+    /// confirmation or managers' card), or as a new message when that is not delivered yet.
+    async fn in_thread(
+        &self,
+        deal: crate::domain::DealId,
+        root: &str,
+        mut payload: serde_json::Value,
+    ) -> anyhow::Result<serde_json::Value> {
+        if let Some(ts) = self.store.message_ts(deal, root).await? {
+            payload["thread_ts"] = serde_json::json!(ts);
+        }
+        Ok(payload)
+    }
+
     fn wake_delivery(&self) {
         self.outbox_ready.notify_one();
     }
