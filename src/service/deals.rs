@@ -282,13 +282,8 @@ impl Service {
             Verdict::PartnerConflict => Some(rules.partner_conflict.as_str()),
             _ => None,
         };
-        let message = |kind: &str, channel: &str, payload| OutboxMessage {
-            kind: kind.into(),
-            channel: channel.to_string(),
-            ephemeral_user: None,
-            payload,
-            deal_id: Some(deal.id.0),
-        };
+        let message =
+            |kind: &str, channel: &str, payload| self.deal_message(deal, kind, channel, payload);
         let mut out = vec![
             message(
                 "deal_confirmation",
@@ -348,11 +343,13 @@ impl Service {
         if !alerted && !self.is_manager(user) {
             return Err(DealError::NotFound(id).into());
         }
-        let thread = self.store.message_ts(id, "review_card").await?;
-        let mut note = self.render.ae_choice(&deal, user, choice)?;
-        if let Some(ts) = thread {
-            note["thread_ts"] = serde_json::json!(ts);
-        }
+        let note = self
+            .in_thread(
+                id,
+                "review_card",
+                self.render.ae_choice(&deal, user, choice)?,
+            )
+            .await?;
         let audit = AuditEntry {
             actor: user,
             surface: "slack_button",
@@ -360,13 +357,12 @@ impl Service {
             action: action_id,
             detail: serde_json::json!({ "choice": choice }),
         };
-        let managers = OutboxMessage {
-            kind: "ae_choice".into(),
-            channel: self.program.managers.slack_channel.clone(),
-            ephemeral_user: None,
-            payload: note,
-            deal_id: Some(id.0),
-        };
+        let managers = self.deal_message(
+            &deal,
+            "ae_choice",
+            &self.program.managers.slack_channel,
+            note,
+        );
         self.store
             .record_deal_event(id, &audit, &[managers], self.clock.now_ms())
             .await?;

@@ -143,16 +143,9 @@ impl Service {
         if let Some(ts) = thread_ts {
             notice["thread_ts"] = json!(ts);
         }
-        let message = |kind: &str, channel: String, payload| OutboxMessage {
-            kind: kind.into(),
-            channel,
-            ephemeral_user: None,
-            payload,
-            deal_id: Some(deal.id.0),
-        };
         let mut messages = vec![
-            message("review_card_update", managers.clone(), card),
-            message("decision_notice", partner.slack_channel.clone(), notice),
+            self.deal_message(deal, "review_card_update", &managers, card),
+            self.deal_message(deal, "decision_notice", &partner.slack_channel, notice),
         ];
         // The decision also goes in the card's thread, where the deal's whole history is kept.
         if let Some(ts) = card_ts {
@@ -166,7 +159,7 @@ impl Service {
             }
             let mut note = self.render.notice_by(":scroll:", by, &text)?;
             note["thread_ts"] = json!(ts);
-            messages.push(message("decision_history", managers, note));
+            messages.push(self.deal_message(deal, "decision_history", &managers, note));
         }
         Ok(messages)
     }
@@ -290,8 +283,10 @@ impl Service {
                 if let Some(ts) = &thread_ts {
                     notice["thread_ts"] = json!(ts);
                 }
-                let message = |kind: &str, channel: &str, payload| OutboxMessage { kind: kind.into(), channel: channel.into(), ephemeral_user: None, payload, deal_id: Some(d.id.0) };
-                Ok(vec![message("review_card_update", &self.program.managers.slack_channel, card), message("resubmitted", &partner.slack_channel, notice)])
+                Ok(vec![
+                    self.deal_message(d, "review_card_update", &self.program.managers.slack_channel, card),
+                    self.deal_message(d, "resubmitted", &partner.slack_channel, notice),
+                ])
             })
             .await?
             .ok_or_else(|| DealError::BadCommand(format!("{} is no longer waiting for corrections.", deal.id)))?;
