@@ -1,6 +1,7 @@
 //! Types and rules of the partner program. Synchronous and free of I/O: callers pass `now` in.
 
 pub mod account;
+pub mod commission;
 pub mod deal;
 pub mod engagement;
 pub mod matching;

@@ -66,6 +66,21 @@ impl Money {
         Ok(Money { minor, currency })
     }
 
+    /// An exact decimal already rounded to the currency's minor unit; `None` when it has more
+    /// digits than the currency allows or does not fit.
+    pub fn from_decimal(value: Decimal, currency: Currency) -> Option<Money> {
+        let digits = minor_digits(currency);
+        if value.normalize().scale() > digits {
+            return None;
+        }
+        let minor = (value * Decimal::from(10i64.checked_pow(digits)?))
+            .trunc()
+            .to_string()
+            .parse::<i64>()
+            .ok()?;
+        Some(Money { minor, currency })
+    }
+
     /// The amount in minor units.
     pub fn minor(&self) -> i64 {
         self.minor
