@@ -107,6 +107,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let app = App::build(&config, store, Clock::system(), home_team)?;
     // A schedule that does not parse stops start-up here, naming the job.
     let scheduler = crate::jobs::Scheduler::new(app.service.clone(), &config.program)?;
+    // Likewise a malformed [commissions] section.
+    crate::service::commission_rules::commission_rules(&config.program.commissions)?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker = tokio::spawn(app.worker(DeliveryConfig::default()).run(stop_rx.clone()));
     let jobs = tokio::spawn(scheduler.run(app.clock.clone(), stop_rx));

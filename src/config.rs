@@ -158,6 +158,30 @@ pub struct Program {
     pub rules: RulesSection,
     /// `[schedules]`: when the scheduled jobs run.
     pub schedules: SchedulesSection,
+    /// `[commissions]`: rates, factors, caps and payout rules.
+    pub commissions: CommissionsSection,
+}
+
+/// `[commissions]`. Rates are percentages; factors multiply. Missing keys keep the defaults.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommissionsSection {
+    /// Days a commission stays pending before it becomes payable.
+    pub hold_days: Option<u32>,
+    /// Finance's channel for commission statements.
+    pub finance_channel: Option<String>,
+    /// Pay as this many monthly instalments (revenue share); 0 or absent pays once.
+    pub recurring_months: Option<u32>,
+    /// Percent per registration timing: before_first_contact, after_first_meeting, late_stage, after_close.
+    pub rates: std::collections::BTreeMap<String, f64>,
+    /// Per partner type (referral, reseller, technology, service, strategic), the same keys as `rates`.
+    pub rates_by_type: std::collections::BTreeMap<String, std::collections::BTreeMap<String, f64>>,
+    /// Factor per attribution: sourced, co_sold, influenced.
+    pub attribution: std::collections::BTreeMap<String, f64>,
+    /// Factor per tier: platinum, gold, silver, registered, inactive.
+    pub tiers: std::collections::BTreeMap<String, f64>,
+    /// Most commission per deal, per ISO currency code.
+    pub caps: std::collections::BTreeMap<String, f64>,
 }
 
 /// `[schedules]`
