@@ -37,6 +37,30 @@ impl Timing {
         }
     }
 
+    /// The stable name stored and typed ("after_first_meeting").
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Timing::BeforeFirstContact => "before_first_contact",
+            Timing::AfterFirstMeeting => "after_first_meeting",
+            Timing::LateStage => "late_stage",
+            Timing::AfterClose => "after_close",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(s: &str) -> Option<Timing> {
+        Timing::ALL.into_iter().find(|t| t.as_str() == s.trim())
+    }
+
+    /// The class a registration's stage implies when the partner did not say.
+    pub fn from_stage(stage: super::Stage) -> Timing {
+        match stage {
+            super::Stage::Prospecting => Timing::BeforeFirstContact,
+            super::Stage::Qualified => Timing::AfterFirstMeeting,
+            _ => Timing::LateStage,
+        }
+    }
+
     /// The program default rate for the class.
     pub fn default_rate(self) -> Decimal {
         match self {
@@ -57,12 +81,27 @@ pub enum Attribution {
 }
 
 impl Attribution {
-    /// The stable name ("co_sold").
+    /// Words for the calculation line ("co-sold").
     pub fn as_str(self) -> &'static str {
         match self {
             Attribution::Sourced => "sourced",
             Attribution::CoSold => "co-sold",
             Attribution::Influenced => "influenced",
+        }
+    }
+
+    /// Parses what people type (sourced, co_sold / co-sold / cosold, influenced).
+    pub fn parse(s: &str) -> Option<Attribution> {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', '_'], "")
+            .as_str()
+        {
+            "sourced" => Some(Attribution::Sourced),
+            "cosold" | "cosell" => Some(Attribution::CoSold),
+            "influenced" => Some(Attribution::Influenced),
+            _ => None,
         }
     }
 }

@@ -157,6 +157,7 @@ pub enum Field {
     Currency,
     CloseDate,
     Stage,
+    Timing,
     Products,
     Notes,
 }
@@ -173,6 +174,7 @@ impl Field {
             Field::Currency => "currency",
             Field::CloseDate => "close_date",
             Field::Stage => "stage",
+            Field::Timing => "timing",
             Field::Products => "products",
             Field::Notes => "notes",
         }
@@ -189,6 +191,7 @@ impl Field {
             Field::Currency => "currency",
             Field::CloseDate => "close date",
             Field::Stage => "stage",
+            Field::Timing => "registration timing",
             Field::Products => "products",
             Field::Notes => "notes",
         }
@@ -234,6 +237,8 @@ pub struct DealDraft {
     pub currency: String,
     pub close_date: String,
     pub stage: String,
+    /// How early the registration comes (commission class); empty means "derive from the stage".
+    pub timing: String,
     pub products: String,
     pub notes: String,
 }
@@ -633,6 +638,8 @@ pub struct Deal {
     pub extension_request: Option<String>,
     /// The stage when the deal was registered (an advance earns an automatic extension).
     pub registered_stage: Option<Stage>,
+    /// How early it was registered (sets the commission rate).
+    pub timing: Option<super::commission::Timing>,
 }
 
 #[cfg(test)]
@@ -653,6 +660,7 @@ mod tests {
             currency: String::new(),
             close_date: "2027-02-01".into(),
             stage: "qualified".into(),
+            timing: String::new(),
             products: "Platform".into(),
             notes: String::new(),
         }

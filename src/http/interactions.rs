@@ -77,6 +77,7 @@ async fn submit_registration(state: &AppState, v: &ViewSubmission) -> Value {
         currency: s.text(Field::Currency.block_id()),
         close_date: s.text(Field::CloseDate.block_id()),
         stage: s.text(Field::Stage.block_id()),
+        timing: s.text(Field::Timing.block_id()),
         products: s.text(Field::Products.block_id()),
         notes: s.text(Field::Notes.block_id()),
     };

@@ -1,6 +1,7 @@
 //! Registering, listing and showing deals.
 
 use super::{Actor, Service, ServiceError, ServiceResult};
+use crate::domain::commission::Timing;
 use crate::domain::deal::Surface;
 use crate::domain::engagement::{is_protected, Holder, Verdict};
 use crate::domain::matching::{index_keys, Candidate, Strength};
@@ -73,6 +74,15 @@ impl Service {
                 surface,
             )
             .map_err(DealError::Invalid)?;
+        let timing = match draft.timing.trim() {
+            "" => Timing::from_stage(deal.stage),
+            text => Timing::parse(text).ok_or_else(|| {
+                DealError::Invalid(crate::domain::FieldErrors(vec![(
+                    crate::domain::Field::Timing,
+                    format!("“{text}” is not a registration timing"),
+                )]))
+            })?,
+        };
         let customer = Candidate::new(&deal.company, deal.domain.as_deref());
         let matches = self
             .conflicting_records(&partner, &deal.company, deal.domain.as_deref())
@@ -102,6 +112,7 @@ impl Service {
             },
             protected_until: auto.then(|| now.date_naive() + chrono::Duration::days(protection)),
             decided_by: auto.then(|| "auto".to_string()),
+            timing: timing.as_str().into(),
             user: actor.user.clone(),
             user_team: actor.team.clone(),
             channel: actor

@@ -23,6 +23,8 @@ pub struct Registration {
     pub idempotency_key: Option<String>,
     /// Matching index keys of the customer (see `domain::matching::index_keys`).
     pub match_keys: Vec<String>,
+    /// How early the registration comes (`Timing::as_str`).
+    pub timing: String,
     /// Set when the registration is approved on arrival (auto-approval by tier).
     pub protected_until: Option<NaiveDate>,
     pub decided_by: Option<String>,
@@ -52,11 +54,12 @@ struct DealRow {
     extensions: i64,
     extension_request: Option<String>,
     registered_stage: String,
+    timing: String,
 }
 
 const DEAL_COLUMNS: &str = "id, partner_id, status, company, domain, contact_name, contact_email, amount_minor, currency, \
      close_date, stage, products, notes, registered_by, source_channel, created_at, protected_until, decided_by, decision_note, \
-     extensions, extension_request, registered_stage";
+     extensions, extension_request, registered_stage, timing";
 
 impl TryFrom<DealRow> for Deal {
     type Error = anyhow::Error;
@@ -94,6 +97,7 @@ impl TryFrom<DealRow> for Deal {
             extensions: u32::try_from(row.extensions).unwrap_or(0),
             extension_request: row.extension_request,
             registered_stage: Stage::parse(&row.registered_stage),
+            timing: crate::domain::commission::Timing::parse(&row.timing),
         })
     }
 }
@@ -251,7 +255,7 @@ async fn insert_deal(
     sqlx::query_as::<_, DealRow>(&format!(
         "INSERT INTO deals (partner_id, status, company, domain, contact_name, contact_email, amount_minor, currency, close_date, \
          stage, products, notes, registered_by, registered_team, source_channel, surface, idempotency_key, created_at, updated_at, \
-         registered_stage, protected_until, decided_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $10, $19, $20) \
+         registered_stage, protected_until, decided_by, timing) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $10, $19, $20, $21) \
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING {DEAL_COLUMNS}"
     ))
     .bind(reg.partner_id.0)
@@ -274,6 +278,7 @@ async fn insert_deal(
     .bind(now_ms)
     .bind(reg.protected_until.map(|d| d.format("%Y-%m-%d").to_string()))
     .bind(reg.decided_by.as_deref())
+    .bind(&reg.timing)
     .fetch_optional(&mut *conn)
     .await
     .context("inserting the deal")

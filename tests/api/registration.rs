@@ -36,6 +36,7 @@ async fn the_modal_opens_with_every_field_and_the_program_currency(db: Db) {
             "currency",
             "close_date",
             "stage",
+            "timing",
             "products",
             "notes"
         ]
