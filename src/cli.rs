@@ -27,6 +27,11 @@ pub enum Command {
         #[command(subcommand)]
         command: PartnersCommand,
     },
+    /// Commission ledger.
+    Commissions {
+        #[command(subcommand)]
+        command: CommissionsCommand,
+    },
     /// Scheduled jobs.
     Jobs {
         #[command(subcommand)]
@@ -37,6 +42,13 @@ pub enum Command {
         #[command(subcommand)]
         command: AccountsCommand,
     },
+}
+
+/// `partnerbot commissions …`
+#[derive(Debug, Subcommand)]
+pub enum CommissionsCommand {
+    /// Mark payable commissions paid (ids as shown, e.g. C-12 or 12); each partner is told.
+    MarkPaid { ids: Vec<String> },
 }
 
 /// `partnerbot jobs …`
@@ -110,6 +122,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Partners { command } => partners(command).await,
         Command::Accounts { command } => accounts(command).await,
         Command::Jobs { command } => jobs(command).await,
+        Command::Commissions {
+            command: CommissionsCommand::MarkPaid { ids },
+        } => {
+            let url = config::database_url(&env)?;
+            let program = Program::from_lookup(&env)?;
+            let service = offline_service(Store::open(&url).await?, program)?;
+            let parsed: Vec<i64> = ids
+                .iter()
+                .map(|id| {
+                    id.trim_start_matches(['C', 'c', '-'])
+                        .parse()
+                        .map_err(|_| anyhow::anyhow!("“{id}” is not a commission id like C-12"))
+                })
+                .collect::<anyhow::Result<_>>()?;
+            println!(
+                "{}",
+                service
+                    .pay_commissions("cli", &parsed)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+            );
+            Ok(())
+        }
     }
 }
 

@@ -37,6 +37,12 @@ pub const JOBS: &[Job] = &[
         default_schedule: "0 0 6 * * *",
         about: "protection reminders and expiry",
     },
+    // Every day at 05:00: commissions whose hold period ended become payable.
+    Job {
+        name: "release_commissions",
+        default_schedule: "0 0 5 * * *",
+        about: "commissions past their hold become payable",
+    },
 ];
 
 /// How often the scheduler looks for due occurrences; a job runs at most this late.
@@ -193,6 +199,10 @@ pub async fn run_job(service: &Service, name: &str, now: DateTime<Utc>) -> anyho
         "escalate_approvals" => Ok(format!(
             "{} escalated",
             service.escalate_overdue(now).await?
+        )),
+        "release_commissions" => Ok(format!(
+            "{} became payable",
+            service.release_commissions(now.date_naive()).await?
         )),
         "expire_registrations" => {
             let (expired, reminded) = service.expire_and_remind(now).await?;

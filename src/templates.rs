@@ -102,6 +102,14 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../templates/extension_modal/view.json"),
     ),
     (
+        "commission_notice/message.json",
+        include_str!("../templates/commission_notice/message.json"),
+    ),
+    (
+        "commission_totals/reply.json",
+        include_str!("../templates/commission_totals/reply.json"),
+    ),
+    (
         "notice/reply.json",
         include_str!("../templates/notice/reply.json"),
     ),

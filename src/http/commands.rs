@@ -93,6 +93,7 @@ async fn deal(state: &AppState, cmd: &SlashCommand) -> Reply {
         ("extend", true) => {
             Err(DealError::BadCommand("Which deal? Use `/deal extend D-42`.".into()).into())
         }
+        ("commissions", _) => reply(state.service.commission_summary(&actor).await?),
         ("help", _) => help(state, cmd, None),
         (other, _) => help(
             state,
@@ -206,6 +207,23 @@ async fn partners(state: &AppState, cmd: &SlashCommand) -> Reply {
                 .manager_lookup(&cmd.user_id, if sub == "check" { rest } else { "" })
                 .await?,
         ),
+        "commissions" => {
+            let (verb, ids) = split_first(rest);
+            let ids: Vec<i64> = ids
+                .split_whitespace()
+                .filter_map(|w| w.trim_start_matches(['C', 'c', '-']).parse().ok())
+                .collect();
+            if verb != "pay" || ids.is_empty() {
+                return Err(DealError::BadCommand(
+                    "Usage: `/partners commissions pay C-12 C-13`".into(),
+                )
+                .into());
+            }
+            reply(render.notice(
+                ":moneybag:",
+                &state.service.pay_commissions(&cmd.user_id, &ids).await?,
+            )?)
+        }
         "" | "help" => help(state, cmd, None),
         other => help(
             state,

@@ -32,6 +32,11 @@ impl Service {
         let stage_text = words
             .find_map(|w| w.strip_prefix("stage="))
             .ok_or_else(usage)?;
+        match stage_text.to_ascii_lowercase().as_str() {
+            "won" => return self.win(actor, deal, args).await,
+            "lost" => return self.lose(actor, deal).await,
+            _ => {}
+        }
         let stage = Stage::parse(stage_text).ok_or_else(|| {
             let names: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
             DealError::BadCommand(format!(

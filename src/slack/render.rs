@@ -414,6 +414,36 @@ impl Renderer {
         )
     }
 
+    /// A won deal's commission, with the calculation; `partner_name` for finance only.
+    pub fn commission_notice(
+        &self,
+        deal: &Deal,
+        calculation: &str,
+        commission: &str,
+        payable_from: &str,
+        instalments: usize,
+        partner_name: Option<&str>,
+    ) -> anyhow::Result<Value> {
+        self.templates.render(
+            "commission_notice/message.json",
+            json!({ "deal": DealView::from(deal), "calculation": calculation, "commission": commission, "payable_from": payable_from,
+                    "instalments": instalments, "partner_name": partner_name }),
+        )
+    }
+
+    /// Commission totals per currency: (currency, pending, payable, paid), already formatted.
+    pub fn commission_totals(
+        &self,
+        title: &str,
+        rows: &[(String, String, String, String)],
+    ) -> anyhow::Result<Value> {
+        let rows: Vec<Value> = rows.iter().map(|(c, pe, pa, pd)| json!({ "currency": c, "pending": pe, "payable": pa, "paid": pd })).collect();
+        self.templates.render(
+            "commission_totals/reply.json",
+            json!({ "title": title, "rows": rows }),
+        )
+    }
+
     /// All partners (managers only).
     pub fn partner_list(&self, partners: &[Partner]) -> anyhow::Result<Value> {
         let views: Vec<PartnerView> = partners.iter().map(PartnerView::from).collect();

@@ -2,6 +2,7 @@
 //! SQLite and Postgres) behind methods with domain names. Times are UTC epoch milliseconds.
 
 mod accounts;
+mod commissions;
 mod deals;
 mod events;
 mod jobs;
@@ -9,6 +10,7 @@ mod outbox;
 mod partners;
 
 pub use accounts::{IndexedRecord, NewAccount, RecordKind, Upserted};
+pub use commissions::{LedgerEntry, LedgerRow, Win};
 pub use deals::{Created, Registration};
 pub use outbox::{ClaimedMessage, OutboxMessage};
 pub use partners::NewPartner;

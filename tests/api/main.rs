@@ -3,6 +3,7 @@
 mod helpers;
 
 mod accounts;
+mod commissions;
 mod conflicts;
 mod delivery;
 mod escaping;

@@ -1,0 +1,347 @@
+//! Closing deals: a win records the final amount and close date, computes the commission from
+//! the program's rules and writes the ledger, all in one transaction; a loss just closes.
+
+use super::{Actor, Service, ServiceResult};
+use crate::domain::commission::{compute, Attribution, Timing};
+use crate::domain::money::parse_currency;
+use crate::domain::{Deal, DealError, DealStatus, Money};
+use crate::store::{AuditEntry, LedgerEntry, Win};
+use chrono::{Months, NaiveDate};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// Days a commission is held before it is payable, when the program does not say.
+const DEFAULT_HOLD_DAYS: u32 = 30;
+
+/// Statuses a partner may win from, and (explicitly) a manager.
+const PARTNER_WINNABLE: [DealStatus; 1] = [DealStatus::Approved];
+const MANAGER_WINNABLE: [DealStatus; 4] = [
+    DealStatus::Approved,
+    DealStatus::PendingReview,
+    DealStatus::Conflict,
+    DealStatus::Returned,
+];
+
+fn key_values(args: &str) -> BTreeMap<String, String> {
+    args.split_whitespace()
+        .filter_map(|w| w.split_once('='))
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
+        .collect()
+}
+
+impl Service {
+    /// `/deal update ID stage=won amount=… close=YYYY-MM-DD [currency=…] [attribution=…]`.
+    pub(super) async fn win(&self, actor: &Actor, deal: Deal, args: &str) -> ServiceResult<String> {
+        let kv = key_values(args);
+        let manager = self.is_manager(&actor.user);
+        let allowed: &[DealStatus] = if manager {
+            &MANAGER_WINNABLE
+        } else {
+            &PARTNER_WINNABLE
+        };
+        if !allowed.contains(&deal.status) {
+            let why = if manager {
+                "it is closed".to_string()
+            } else {
+                format!("it is {}: only approved registrations can be won; a partner manager can record this win", deal.status.label())
+            };
+            return Err(
+                DealError::BadCommand(format!("{} cannot be won now: {why}.", deal.id)).into(),
+            );
+        }
+        let currency = match kv.get("currency") {
+            Some(code) => parse_currency(code).ok_or_else(|| {
+                DealError::BadCommand(format!("“{code}” is not an ISO-4217 currency code"))
+            })?,
+            None => deal.amount.currency(),
+        };
+        let amount_text = kv.get("amount").ok_or_else(|| {
+            DealError::BadCommand("A won deal needs its final amount: add amount=60000".into())
+        })?;
+        let amount = Money::parse(amount_text, currency).map_err(DealError::BadCommand)?;
+        let today = self.clock.now().date_naive();
+        let close_text = kv.get("close").ok_or_else(|| {
+            DealError::BadCommand(format!(
+                "A won deal needs its close date: add close={today}"
+            ))
+        })?;
+        let close = NaiveDate::parse_from_str(close_text, "%Y-%m-%d").map_err(|_| {
+            DealError::BadCommand(format!("“{close_text}” is not a date: use YYYY-MM-DD"))
+        })?;
+        if close > today {
+            return Err(DealError::BadCommand(format!(
+                "The close date {close} is in the future: a won deal has closed."
+            ))
+            .into());
+        }
+        // Partners' own wins count as sourced; internal users say what the partner did.
+        let attribution = match (manager, kv.get("attribution")) {
+            (true, Some(text)) => Attribution::parse(text).ok_or_else(|| {
+                DealError::BadCommand(format!(
+                    "“{text}” is not an attribution: use sourced, co_sold or influenced"
+                ))
+            })?,
+            (true, None) => {
+                return Err(DealError::BadCommand(
+                    "Say what the partner did: attribution=sourced, co_sold or influenced".into(),
+                )
+                .into())
+            }
+            (false, _) => Attribution::Sourced,
+        };
+        let partner = self
+            .store
+            .partner(deal.partner_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+        let rules = super::commission_rules::commission_rules(&self.program.commissions)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let timing = deal.timing.unwrap_or(Timing::from_stage(
+            deal.registered_stage.unwrap_or(deal.stage),
+        ));
+        let commission = compute(
+            amount,
+            partner.partner_type,
+            timing,
+            attribution,
+            &partner.tier,
+            &rules,
+        )
+        .map_err(|e| DealError::BadCommand(e.to_string()))?;
+        let hold = self
+            .program
+            .commissions
+            .hold_days
+            .unwrap_or(DEFAULT_HOLD_DAYS);
+        let first_payable = close + chrono::Duration::days(i64::from(hold));
+        let entries: Vec<LedgerEntry> = commission
+            .instalments
+            .iter()
+            .enumerate()
+            .map(|(i, amount)| LedgerEntry {
+                instalment: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                amount: *amount,
+                payable_from: first_payable
+                    .checked_add_months(Months::new(u32::try_from(i).unwrap_or(0)))
+                    .unwrap_or(first_payable),
+            })
+            .collect();
+        let mut won = deal.clone();
+        won.status = DealStatus::Won;
+        won.amount = amount;
+        won.close_date = close;
+        let (calc, total, from) = (
+            commission.calculation.as_str(),
+            commission.amount.to_string(),
+            first_payable.to_string(),
+        );
+        let n = entries.len();
+        let to_partner = self
+            .in_thread(
+                deal.id,
+                "deal_confirmation",
+                self.render
+                    .commission_notice(&won, calc, &total, &from, n, None)?,
+            )
+            .await?;
+        let finance_channel = self
+            .program
+            .commissions
+            .finance_channel
+            .clone()
+            .unwrap_or_else(|| self.program.managers.slack_channel.clone());
+        let to_finance =
+            self.render
+                .commission_notice(&won, calc, &total, &from, n, Some(&partner.name))?;
+        let messages = [
+            self.deal_message(
+                &won,
+                "commission_notice",
+                &partner.slack_channel,
+                to_partner,
+            ),
+            self.deal_message(&won, "commission_statement", &finance_channel, to_finance),
+        ];
+        let audit = AuditEntry {
+            actor: &actor.user,
+            surface: "slack_command",
+            entity: "deal",
+            action: "won",
+            detail: json!({ "amount": amount.to_string(), "close_date": close.to_string(), "attribution": attribution.as_str(), "commission": total, "calculation": calc }),
+        };
+        let win = Win {
+            amount,
+            close_date: close,
+            attribution: attribution.as_str(),
+            calculation: calc,
+            entries: &entries,
+        };
+        self.store
+            .win_deal(
+                deal.id,
+                allowed,
+                &win,
+                &audit,
+                &messages,
+                self.clock.now_ms(),
+            )
+            .await?
+            .ok_or_else(|| {
+                DealError::BadCommand(format!("{} changed meanwhile; look at it again.", deal.id))
+            })?;
+        self.wake_delivery();
+        Ok(format!(
+            "{} is won. Commission: {calc}, payable from {from}.",
+            deal.id
+        ))
+    }
+
+    /// `/deal update ID stage=lost`: closes an open deal without a commission.
+    pub(super) async fn lose(&self, actor: &Actor, deal: Deal) -> ServiceResult<String> {
+        if !MANAGER_WINNABLE.contains(&deal.status) {
+            return Err(DealError::BadCommand(format!(
+                "{} is {}, so it cannot be closed as lost.",
+                deal.id,
+                deal.status.label()
+            ))
+            .into());
+        }
+        let partner = self
+            .store
+            .partner(deal.partner_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+        let text = format!("closed {} as lost.", deal.id);
+        let note = self
+            .in_thread(
+                deal.id,
+                "deal_confirmation",
+                self.render
+                    .notice_by(":black_small_square:", &actor.user, &text)?,
+            )
+            .await?;
+        let audit = AuditEntry {
+            actor: &actor.user,
+            surface: "slack_command",
+            entity: "deal",
+            action: "lost",
+            detail: json!({ "from": deal.status.as_str() }),
+        };
+        let messages = [self.deal_message(&deal, "deal_lost", &partner.slack_channel, note)];
+        if !self
+            .store
+            .transition_once(
+                deal.id,
+                deal.status,
+                DealStatus::Lost,
+                &audit,
+                &messages,
+                self.clock.now_ms(),
+            )
+            .await?
+        {
+            return Err(DealError::BadCommand(format!(
+                "{} changed meanwhile; look at it again.",
+                deal.id
+            ))
+            .into());
+        }
+        self.wake_delivery();
+        Ok(format!("{} is closed as lost.", deal.id))
+    }
+
+    /// Moves commissions whose hold ended by `today` to payable; returns how many.
+    pub async fn release_commissions(&self, today: NaiveDate) -> anyhow::Result<usize> {
+        Ok(self.store.release_payable(today).await?.len())
+    }
+
+    /// Finance marks payable commissions paid (managers in Slack, or the command line); each
+    /// partner is told. Returns a summary naming what was paid and what was not payable.
+    pub async fn pay_commissions(&self, by: &str, ids: &[i64]) -> ServiceResult<String> {
+        if by != "cli" && !self.is_manager(by) {
+            return Err(DealError::NotManager.into());
+        }
+        let paid = self.store.mark_paid(ids, by, self.clock.now_ms()).await?;
+        let mut messages = Vec::new();
+        for row in &paid {
+            let Some(deal) = self.store.deal(crate::domain::DealId(row.deal_id)).await? else {
+                continue;
+            };
+            let partner = self
+                .store
+                .partner(deal.partner_id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+            let amount = Money::from_minor(row.amount_minor, &row.currency)
+                .map_or_else(String::new, |m| m.to_string());
+            let text = format!(
+                "Commission C-{} for {} · {} ({amount}) has been paid.",
+                row.id, deal.id, deal.company
+            );
+            let payload = self
+                .in_thread(
+                    deal.id,
+                    "deal_confirmation",
+                    self.render.notice(":moneybag:", &text)?,
+                )
+                .await?;
+            messages.push(self.deal_message(
+                &deal,
+                "commission_paid",
+                &partner.slack_channel,
+                payload,
+            ));
+        }
+        self.store.enqueue(&messages, self.clock.now_ms()).await?;
+        self.wake_delivery();
+        let done: Vec<String> = paid.iter().map(|r| format!("C-{}", r.id)).collect();
+        let skipped: Vec<String> = ids
+            .iter()
+            .filter(|id| !paid.iter().any(|r| r.id == **id))
+            .map(|id| format!("C-{id}"))
+            .collect();
+        let mut summary = if done.is_empty() {
+            "Nothing was marked paid.".to_string()
+        } else {
+            format!("Marked paid: {}.", done.join(", "))
+        };
+        if !skipped.is_empty() {
+            summary.push_str(&format!(
+                " Not payable (unknown, still held, or already paid): {}.",
+                skipped.join(", ")
+            ));
+        }
+        Ok(summary)
+    }
+
+    /// `/deal commissions`: the caller's partner's totals per currency; a manager outside a
+    /// partner channel sees everyone's.
+    pub async fn commission_summary(&self, actor: &Actor) -> ServiceResult<serde_json::Value> {
+        let (partner, title) = match self.partner_of(actor).await {
+            Ok(p) => (Some(p.id), format!("Commissions of {}", p.name)),
+            Err(super::ServiceError::Rejected(DealError::NotLinked))
+                if self.is_manager(&actor.user) =>
+            {
+                (None, "Commissions of all partners".to_string())
+            }
+            Err(e) => return Err(e),
+        };
+        let mut by_currency: BTreeMap<String, [i64; 3]> = BTreeMap::new();
+        for (currency, status, sum) in self.store.commission_totals(partner).await? {
+            let slot = match status.as_str() {
+                "pending" => 0,
+                "payable" => 1,
+                _ => 2,
+            };
+            by_currency.entry(currency).or_default()[slot] += sum;
+        }
+        let show = |minor: i64, code: &str| {
+            Money::from_minor(minor, code).map_or_else(|| minor.to_string(), |m| m.to_string())
+        };
+        let rows: Vec<(String, String, String, String)> = by_currency
+            .iter()
+            .map(|(c, [pe, pa, pd])| (c.clone(), show(*pe, c), show(*pa, c), show(*pd, c)))
+            .collect();
+        Ok(self.render.commission_totals(&title, &rows)?)
+    }
+}

@@ -1,0 +1,181 @@
+//! From registration to a paid commission over signed requests and the emulator.
+
+use crate::helpers::*;
+use crate::on_both_databases;
+use chrono::Duration;
+use partnerbot::jobs::run_job;
+use serde_json::json;
+
+async fn a_won_deal_earns_a_commission_that_becomes_payable_then_paid(db: Db) {
+    let mut program = partnerbot::config::Program::default();
+    program.commissions.finance_channel = Some("C0FINANCE".into());
+    let app = TestApp::spawn_with_program(db, program).await;
+    app.link_both().await;
+    app.deal(&alice(), "register Acme Rockets acme-rockets.com 50000 EUR")
+        .await;
+    app.deal(&alice(), "register Wayne Enterprises wayne.com 1000")
+        .await;
+    let approve = partnerbot::simulate::form_payload(&json!({
+        "type": "block_actions", "user": { "id": MANAGER, "team_id": "T0HOME" }, "channel": { "id": MANAGERS_CHANNEL },
+        "trigger_id": "t.1", "actions": [{ "action_id": "review_approve", "value": "1", "type": "button" }]
+    }));
+    app.post_signed(
+        "/slack/interactions",
+        "application/x-www-form-urlencoded",
+        approve,
+    )
+    .await;
+    let today = chrono::Utc::now().date_naive();
+
+    // Illegal moves are refused with the reason.
+    let refused = strings(
+        &app.deal(
+            &alice(),
+            &format!("update D-2 stage=won amount=900 close={today}"),
+        )
+        .await,
+    )
+    .join(" ");
+    assert!(
+        refused.contains("only approved registrations can be won"),
+        "{refused}"
+    );
+    let refused = strings(
+        &app.deal(
+            &bob(),
+            &format!("update D-1 stage=won amount=900 close={today}"),
+        )
+        .await,
+    )
+    .join(" ");
+    assert!(refused.contains("There is no deal D-1"), "{refused}");
+    let refused = strings(
+        &app.deal(
+            &manager_in(MANAGERS_CHANNEL),
+            &format!("update D-2 stage=won amount=900 close={today}"),
+        )
+        .await,
+    )
+    .join(" ");
+    assert!(refused.contains("attribution=sourced"), "{refused}");
+    let refused = strings(
+        &app.deal(&alice(), "update D-1 stage=won amount=60000")
+            .await,
+    )
+    .join(" ");
+    assert!(refused.contains("needs its close date"), "{refused}");
+
+    let moved = strings(&app.deal(&alice(), "update D-1 stage=negotiation").await).join(" ");
+    assert!(moved.contains("now at stage negotiation"), "{moved}");
+    let won = strings(
+        &app.deal(
+            &alice(),
+            &format!("update D-1 stage=won amount=60000 close={today}"),
+        )
+        .await,
+    )
+    .join(" ");
+    let calculation = "60,000.00 EUR × 25% (registered before first customer contact) × 1.0 (sourced) = 15,000.00 EUR";
+    assert!(won.contains(calculation), "{won}");
+    let payable_from = today + Duration::days(30);
+    let ledger = app
+        .store
+        .ledger_of_deal("D-1".parse().expect("id"))
+        .await
+        .expect("ledger");
+    assert_eq!(ledger.len(), 1);
+    assert_eq!(
+        (
+            ledger[0].amount_minor,
+            ledger[0].currency.as_str(),
+            ledger[0].status.as_str()
+        ),
+        (1_500_000, "EUR", "pending")
+    );
+    assert_eq!(ledger[0].payable_from, payable_from.to_string());
+    assert_eq!(ledger[0].calculation, calculation);
+
+    app.deliver_all().await;
+    let partner = strings(&app.posted_to("C0GLOBEX").last().expect("notice").params).join(" ");
+    assert!(
+        partner.contains(calculation)
+            && partner.contains(&format!("payable from *{payable_from}*"))
+            && !partner.contains("Globex Resellers* ·"),
+        "{partner}"
+    );
+    let finance = strings(&app.posted_to("C0FINANCE").last().expect("statement").params).join(" ");
+    assert!(
+        finance.contains("*Globex Resellers*") && finance.contains(calculation),
+        "{finance}"
+    );
+    let totals = strings(&app.deal(&alice(), "commissions").await).join(" ");
+    assert!(
+        totals.contains("pending 15,000.00 EUR · payable 0.00 EUR · paid 0.00 EUR"),
+        "{totals}"
+    );
+
+    // The hold ends: payable. Then finance pays it; only managers can.
+    let at = |d: chrono::NaiveDate| d.and_hms_opt(5, 0, 0).expect("t").and_utc();
+    assert_eq!(
+        run_job(
+            &app.app.service,
+            "release_commissions",
+            at(payable_from - Duration::days(1))
+        )
+        .await
+        .expect("run"),
+        "0 became payable"
+    );
+    assert_eq!(
+        run_job(&app.app.service, "release_commissions", at(payable_from))
+            .await
+            .expect("run"),
+        "1 became payable"
+    );
+    let refused = strings(
+        &app.slash(&alice(), "/partners", "commissions pay C-1")
+            .await,
+    )
+    .join(" ");
+    assert!(refused.contains("Only partner managers"), "{refused}");
+    let paid = strings(
+        &app.slash(
+            &manager_in("C0FINANCE"),
+            "/partners",
+            "commissions pay C-1 C-9",
+        )
+        .await,
+    )
+    .join(" ");
+    assert!(
+        paid.contains("Marked paid: C-1.")
+            && paid.contains("Not payable (unknown, still held, or already paid): C-9."),
+        "{paid}"
+    );
+    assert_eq!(
+        app.store
+            .ledger_of_deal("D-1".parse().expect("id"))
+            .await
+            .expect("ledger")[0]
+            .status,
+        "paid"
+    );
+    app.deliver_all().await;
+    let told = strings(&app.posted_to("C0GLOBEX").last().expect("paid").params).join(" ");
+    assert!(
+        told.contains("Commission C-1 for D-1 · Acme Rockets (15,000.00 EUR) has been paid"),
+        "{told}"
+    );
+    let totals = strings(&app.deal(&alice(), "commissions").await).join(" ");
+    assert!(totals.contains("paid 15,000.00 EUR"), "{totals}");
+    let trail: Vec<String> = app
+        .store
+        .audit_of("deal", 1)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert_eq!(trail, ["registered", "approved", "stage_changed", "won"]);
+}
+on_both_databases!(a_won_deal_earns_a_commission_that_becomes_payable_then_paid);
