@@ -22,8 +22,8 @@ async fn two_replicas_run_each_occurrence_once_and_missed_ones_once(db: Db) {
     let (ra, rb) = (ra.expect("tick a"), rb.expect("tick b"));
     assert_eq!(
         ra.len() + rb.len(),
-        2,
-        "each of the two jobs ran once between the replicas: {ra:?} {rb:?}"
+        partnerbot::jobs::JOBS.len(),
+        "each job ran once between the replicas: {ra:?} {rb:?}"
     );
     assert!(
         sa.tick(now).await.expect("again").is_empty(),
@@ -464,26 +464,18 @@ async fn two_running_schedulers_on_one_database_claim_each_occurrence_once(db: D
     let tb = tokio::spawn(scheduler(&b).run(b.clock.clone(), stop_rx));
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
-        let runs = app
-            .store
-            .job_runs("escalate_approvals")
-            .await
-            .expect("runs")
-            .len()
-            + app
-                .store
-                .job_runs("expire_registrations")
-                .await
-                .expect("runs")
-                .len();
-        if runs >= 2 || tokio::time::Instant::now() > deadline {
+        let mut runs = 0;
+        for job in partnerbot::jobs::JOBS {
+            runs += app.store.job_runs(job.name).await.expect("runs").len();
+        }
+        if runs >= partnerbot::jobs::JOBS.len() || tokio::time::Instant::now() > deadline {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let _ = stop.send(true);
     let _ = tokio::join!(ta, tb);
-    for job in ["escalate_approvals", "expire_registrations"] {
+    for job in partnerbot::jobs::JOBS.iter().map(|j| j.name) {
         let runs = app.store.job_runs(job).await.expect("runs");
         assert_eq!(
             runs.len(),
