@@ -27,6 +27,22 @@ pub enum Command {
         #[command(subcommand)]
         command: PartnersCommand,
     },
+    /// Export deals, commissions (one row per partner per currency) or the audit log as CSV.
+    Export {
+        what: crate::export::Export,
+        /// Only rows from this date (YYYY-MM-DD, UTC) on.
+        #[arg(long)]
+        since: Option<String>,
+        /// Only this partner (id as shown, e.g. P-3 or 3).
+        #[arg(long)]
+        partner: Option<String>,
+        /// csv (the only format).
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
     /// Commission ledger.
     Commissions {
         #[command(subcommand)]
@@ -122,6 +138,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Partners { command } => partners(command).await,
         Command::Accounts { command } => accounts(command).await,
         Command::Jobs { command } => jobs(command).await,
+        Command::Export {
+            what,
+            since,
+            partner,
+            format,
+            output,
+        } => export(what, since, partner, &format, output).await,
         Command::Commissions {
             command: CommissionsCommand::MarkPaid { ids },
         } => {
@@ -201,6 +224,46 @@ async fn partners(command: PartnersCommand) -> anyhow::Result<()> {
             println!("{} partner(s)", partners.len());
         }
     }
+    Ok(())
+}
+
+async fn export(
+    what: crate::export::Export,
+    since: Option<String>,
+    partner: Option<String>,
+    format: &str,
+    output: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    if format != "csv" {
+        anyhow::bail!("--format: “{format}” is not supported: use csv");
+    }
+    let since_ms = match since {
+        Some(text) => chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .map_err(|_| anyhow::anyhow!("--since: “{text}” is not a date like 2027-01-31"))?
+            .and_hms_opt(0, 0, 0)
+            .map_or(0, |t| t.and_utc().timestamp_millis()),
+        None => 0,
+    };
+    let partner = match partner {
+        Some(text) => Some(crate::domain::PartnerId(
+            text.trim_start_matches(['P', 'p', '-'])
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--partner: “{text}” is not a partner id like P-3"))?,
+        )),
+        None => None,
+    };
+    let store = Store::open(&config::database_url(&env)?).await?;
+    let rows = match output {
+        Some(path) => {
+            let file = std::fs::File::create(&path)
+                .map_err(|e| anyhow::anyhow!("--output: cannot create {}: {e}", path.display()))?;
+            crate::export::export(&store, what, since_ms, partner, file).await?
+        }
+        None => {
+            crate::export::export(&store, what, since_ms, partner, std::io::stdout().lock()).await?
+        }
+    };
+    eprintln!("{rows} row(s) exported");
     Ok(())
 }
 

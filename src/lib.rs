@@ -9,6 +9,7 @@ pub mod delivery;
 pub mod demo;
 pub mod domain;
 pub mod emulator;
+pub mod export;
 pub mod http;
 pub mod jobs;
 pub mod metrics;

@@ -166,4 +166,19 @@ impl Store {
         }
         Ok(paid)
     }
+
+    /// Every ledger row (optionally one partner's), oldest first.
+    pub async fn ledger(&self, partner: Option<PartnerId>) -> anyhow::Result<Vec<LedgerRow>> {
+        let (filter, id) = match partner {
+            Some(p) => ("WHERE partner_id = $1", p.0),
+            None => ("WHERE partner_id > $1", 0),
+        };
+        sqlx::query_as::<_, LedgerRow>(&format!(
+            "SELECT {LEDGER_COLUMNS} FROM commissions {filter} ORDER BY id"
+        ))
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .context("reading the ledger")
+    }
 }

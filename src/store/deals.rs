@@ -436,4 +436,22 @@ impl Store {
         tx.commit().await.context("committing a resubmission")?;
         Ok(Some(updated))
     }
+
+    /// Deals created at or after `since_ms` (optionally one partner's), oldest first.
+    pub async fn deals_since(
+        &self,
+        since_ms: i64,
+        partner: Option<PartnerId>,
+    ) -> anyhow::Result<Vec<Deal>> {
+        let rows = sqlx::query_as::<_, DealRow>(&format!(
+            "SELECT {DEAL_COLUMNS} FROM deals WHERE created_at >= $1 AND ($2 = 0 OR partner_id = $3) ORDER BY id"
+        ))
+        .bind(since_ms)
+        .bind(partner.map_or(0, |p| p.0))
+        .bind(partner.map_or(0, |p| p.0))
+        .fetch_all(&self.pool)
+        .await
+        .context("reading deals for export")?;
+        rows.into_iter().map(Deal::try_from).collect()
+    }
 }

@@ -176,6 +176,36 @@ pub struct AuditRow {
 }
 
 impl Store {
+    /// Audit rows at or after `since_ms`, oldest first (exports).
+    pub async fn audit_since(&self, since_ms: i64) -> anyhow::Result<Vec<(i64, AuditRow)>> {
+        let rows: Vec<(i64, i64, String, String, String, i64, String, String)> = sqlx::query_as(
+            "SELECT id, at, actor, surface, entity, entity_id, action, detail FROM audit_log WHERE at >= $1 ORDER BY id",
+        )
+        .bind(since_ms)
+        .fetch_all(&self.pool)
+        .await
+        .context("reading the audit log for export")?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, at, actor, surface, entity, entity_id, action, detail)| {
+                    (
+                        id,
+                        AuditRow {
+                            at,
+                            actor,
+                            surface,
+                            entity,
+                            entity_id,
+                            action,
+                            detail,
+                        },
+                    )
+                },
+            )
+            .collect())
+    }
+
     /// The audit trail of one entity, oldest first.
     pub async fn audit_of(&self, entity: &str, entity_id: i64) -> anyhow::Result<Vec<AuditRow>> {
         sqlx::query_as::<_, AuditRow>(

@@ -8,6 +8,7 @@ mod conflicts;
 mod delivery;
 mod escaping;
 mod events;
+mod exports;
 mod fixtures;
 mod jobs;
 mod privacy;
