@@ -138,9 +138,9 @@ pub async fn export(
                 "action",
                 "detail",
             ])?;
-            for (id, a) in store.audit_since(since_ms).await? {
+            for a in store.audit_since(since_ms).await? {
                 csv.write_record([
-                    id.to_string(),
+                    a.id.to_string(),
                     iso(a.at),
                     a.actor,
                     a.surface,

@@ -166,6 +166,7 @@ pub struct AuditEntry<'a> {
 /// An audit row as read back.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditRow {
+    pub id: i64,
     pub at: i64,
     pub actor: String,
     pub surface: String,
@@ -177,39 +178,18 @@ pub struct AuditRow {
 
 impl Store {
     /// Audit rows at or after `since_ms`, oldest first (exports).
-    pub async fn audit_since(&self, since_ms: i64) -> anyhow::Result<Vec<(i64, AuditRow)>> {
-        let rows: Vec<(i64, i64, String, String, String, i64, String, String)> = sqlx::query_as(
-            "SELECT id, at, actor, surface, entity, entity_id, action, detail FROM audit_log WHERE at >= $1 ORDER BY id",
-        )
-        .bind(since_ms)
-        .fetch_all(&self.pool)
-        .await
-        .context("reading the audit log for export")?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, at, actor, surface, entity, entity_id, action, detail)| {
-                    (
-                        id,
-                        AuditRow {
-                            at,
-                            actor,
-                            surface,
-                            entity,
-                            entity_id,
-                            action,
-                            detail,
-                        },
-                    )
-                },
-            )
-            .collect())
+    pub async fn audit_since(&self, since_ms: i64) -> anyhow::Result<Vec<AuditRow>> {
+        sqlx::query_as::<_, AuditRow>("SELECT id, at, actor, surface, entity, entity_id, action, detail FROM audit_log WHERE at >= $1 ORDER BY id")
+            .bind(since_ms)
+            .fetch_all(&self.pool)
+            .await
+            .context("reading the audit log for export")
     }
 
     /// The audit trail of one entity, oldest first.
     pub async fn audit_of(&self, entity: &str, entity_id: i64) -> anyhow::Result<Vec<AuditRow>> {
         sqlx::query_as::<_, AuditRow>(
-            "SELECT at, actor, surface, entity, entity_id, action, detail FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id",
+            "SELECT id, at, actor, surface, entity, entity_id, action, detail FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id",
         )
         .bind(entity)
         .bind(entity_id)
