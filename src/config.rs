@@ -160,6 +160,34 @@ pub struct Program {
     pub schedules: SchedulesSection,
     /// `[commissions]`: rates, factors, caps and payout rules.
     pub commissions: CommissionsSection,
+    /// `[tiers]`: thresholds and the currency they are measured in.
+    pub tiers: TiersSection,
+}
+
+/// `[tiers]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TiersSection {
+    /// Currency revenue is measured in.
+    pub reporting_currency: String,
+    /// Trailing-12-month partner-sourced revenue (reporting currency) each tier needs.
+    pub platinum: f64,
+    pub gold: f64,
+    pub silver: f64,
+    /// Conversion rates for this period: 1 unit of the currency = this many reporting units.
+    pub rates: std::collections::BTreeMap<String, f64>,
+}
+
+impl Default for TiersSection {
+    fn default() -> Self {
+        TiersSection {
+            reporting_currency: "USD".into(),
+            platinum: 500_000.0,
+            gold: 100_000.0,
+            silver: 25_000.0,
+            rates: Default::default(),
+        }
+    }
 }
 
 /// `[commissions]`. Rates are percentages; factors multiply. Missing keys keep the defaults.

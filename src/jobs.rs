@@ -43,6 +43,13 @@ pub const JOBS: &[Job] = &[
         default_schedule: "0 0 5 * * *",
         about: "commissions past their hold become payable",
     },
+    // Quarterly, on the first day of each quarter at 07:00: every partner's tier from
+    // trailing-12-month partner-sourced revenue (promotions now, demotions after a grace period).
+    Job {
+        name: "recompute_tiers",
+        default_schedule: "0 0 7 1 1,4,7,10 *",
+        about: "partner tiers from trailing-12-month sourced revenue",
+    },
 ];
 
 /// How often the scheduler looks for due occurrences; a job runs at most this late.
@@ -200,6 +207,7 @@ pub async fn run_job(service: &Service, name: &str, now: DateTime<Utc>) -> anyho
             "{} escalated",
             service.escalate_overdue(now).await?
         )),
+        "recompute_tiers" => service.recompute_tiers(now).await,
         "release_commissions" => Ok(format!(
             "{} became payable",
             service.release_commissions(now.date_naive()).await?

@@ -7,6 +7,7 @@ pub mod engagement;
 pub mod matching;
 pub mod money;
 pub mod partner;
+pub mod tier;
 
 pub use deal::{
     Deal, DealDraft, DealError, DealId, DealStatus, Field, FieldErrors, NewDeal, Stage, Surface,

@@ -8,12 +8,14 @@ mod events;
 mod jobs;
 mod outbox;
 mod partners;
+mod tiers;
 
 pub use accounts::{IndexedRecord, NewAccount, RecordKind, Upserted};
 pub use commissions::{LedgerEntry, LedgerRow, Win};
 pub use deals::{Created, Registration};
 pub use outbox::{ClaimedMessage, OutboxMessage};
 pub use partners::NewPartner;
+pub use tiers::TierRun;
 
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -16,3 +16,4 @@ mod registration;
 mod review;
 mod signatures;
 mod store;
+mod tiers;

@@ -1,0 +1,110 @@
+//! Tier recomputation records and the revenue they are computed from.
+
+use super::outbox::{insert_outbox, OutboxMessage};
+use super::{append_audit, AuditEntry, Store};
+use crate::domain::PartnerId;
+use anyhow::Context;
+use chrono::NaiveDate;
+
+/// One partner's tier review for a period.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct TierRun {
+    pub period: String,
+    pub partner_id: i64,
+    pub revenue: String,
+    pub currency: String,
+    pub previous_tier: String,
+    pub computed_tier: String,
+    pub new_tier: String,
+    /// The conversion rates used, as JSON.
+    pub rates: String,
+}
+
+impl Store {
+    /// Partner-sourced won revenue per (partner, currency) for deals closed in `from..=to`.
+    pub async fn sourced_revenue(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> anyhow::Result<Vec<(i64, String, i64)>> {
+        sqlx::query_as(
+            "SELECT partner_id, currency, CAST(SUM(amount_minor) AS BIGINT) FROM deals \
+             WHERE status = 'won' AND attribution = 'sourced' AND close_date >= $1 AND close_date <= $2 GROUP BY partner_id, currency",
+        )
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .context("summing partner-sourced revenue")
+    }
+
+    /// A partner's demotion waiting out its grace period.
+    pub async fn pending_tier(&self, partner: PartnerId) -> anyhow::Result<Option<String>> {
+        let pending: Option<Option<String>> =
+            sqlx::query_scalar("SELECT pending_tier FROM partners WHERE id = $1")
+                .bind(partner.0)
+                .fetch_optional(&self.pool)
+                .await
+                .context("reading a pending demotion")?;
+        Ok(pending.flatten())
+    }
+
+    /// Records one partner's review for a period and applies it (tier, pending demotion), with an
+    /// audit row and messages, once: false when this period was already reviewed.
+    pub async fn apply_tier_run(
+        &self,
+        run: &TierRun,
+        pending: Option<&str>,
+        audit: &AuditEntry<'_>,
+        messages: &[OutboxMessage],
+        now_ms: i64,
+    ) -> anyhow::Result<bool> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        let inserted = sqlx::query(
+            "INSERT INTO tier_runs (period, partner_id, revenue, currency, previous_tier, computed_tier, new_tier, rates, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (period, partner_id) DO NOTHING",
+        )
+        .bind(&run.period)
+        .bind(run.partner_id)
+        .bind(&run.revenue)
+        .bind(&run.currency)
+        .bind(&run.previous_tier)
+        .bind(&run.computed_tier)
+        .bind(&run.new_tier)
+        .bind(&run.rates)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await
+        .context("recording a tier review")?;
+        if inserted.rows_affected() == 0 {
+            tx.rollback()
+                .await
+                .context("rolling back a repeated tier review")?;
+            return Ok(false);
+        }
+        sqlx::query("UPDATE partners SET tier = $1, pending_tier = $2 WHERE id = $3")
+            .bind(&run.new_tier)
+            .bind(pending)
+            .bind(run.partner_id)
+            .execute(&mut *tx)
+            .await
+            .context("applying a tier")?;
+        append_audit(&mut tx, audit, run.partner_id, now_ms).await?;
+        for message in messages {
+            insert_outbox(&mut tx, message, now_ms).await?;
+        }
+        tx.commit().await.context("committing a tier review")?;
+        Ok(true)
+    }
+
+    /// The tier reviews of a period.
+    pub async fn tier_runs(&self, period: &str) -> anyhow::Result<Vec<TierRun>> {
+        sqlx::query_as::<_, TierRun>(
+            "SELECT period, partner_id, revenue, currency, previous_tier, computed_tier, new_tier, rates FROM tier_runs WHERE period = $1 ORDER BY partner_id",
+        )
+        .bind(period)
+        .fetch_all(&self.pool)
+        .await
+        .context("reading tier reviews")
+    }
+}

@@ -1,0 +1,156 @@
+//! Tier recomputation: promotes, demotes after the grace period, notifies once, and records the
+//! conversion rates it used.
+
+use crate::helpers::*;
+use crate::on_both_databases;
+use chrono::Duration;
+use partnerbot::domain::engagement::Decision;
+use partnerbot::jobs::run_job;
+
+async fn tiers_promote_demote_after_grace_notify_once_and_record_rates(db: Db) {
+    let mut program = partnerbot::config::Program::default();
+    program.tiers.rates.insert("EUR".into(), 1.1);
+    let app = TestApp::spawn_with_program(db, program).await;
+    app.link("Globex Resellers", "reseller", "C0GLOBEX", "T0GLOBEX")
+        .await;
+    app.app
+        .service
+        .add_partner_with_tier(
+            &partnerbot::service::Requester::Cli,
+            "Initech",
+            "referral",
+            "C0INITECH",
+            Some("T0INITECH".into()),
+            Some("gold"),
+        )
+        .await
+        .expect("gold partner");
+    let today = chrono::Utc::now().date_naive();
+    let wins = [
+        (
+            alice(),
+            "Acme Rockets acme-rockets.com 1 USD",
+            "D-1",
+            "150000",
+        ),
+        (alice(), "Wayne wayne.com 1 EUR", "D-2", "10000"),
+        (bob(), "Initrode initrode.com 1 USD", "D-3", "30000"),
+    ];
+    for (who, registration, id, amount) in wins {
+        app.deal(&who, &format!("register {registration}")).await;
+        app.app
+            .service
+            .decide(MANAGER, id, Decision::Approve, "")
+            .await
+            .expect("approve");
+        let won = strings(
+            &app.deal(
+                &who,
+                &format!("update {id} stage=won amount={amount} close={today}"),
+            )
+            .await,
+        )
+        .join(" ");
+        assert!(won.contains("is won"), "{won}");
+    }
+    app.deliver_all().await;
+    let before = app.emulator.delivered().len();
+
+    let now = chrono::Utc::now();
+    assert_eq!(
+        run_job(&app.app.service, "recompute_tiers", now)
+            .await
+            .expect("run"),
+        format!(
+            "2 tier change(s) in {}",
+            partnerbot::domain::tier::period_of(today)
+        )
+    );
+    let partners = app.store.partners().await.expect("partners");
+    let tier_of = |name: &str| {
+        partners
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.tier.clone())
+            .expect("partner")
+    };
+    assert_eq!(tier_of("Globex Resellers"), "gold", "promoted at once");
+    assert_eq!(
+        tier_of("Initech"),
+        "gold",
+        "a first low period only starts the grace"
+    );
+    let runs = app
+        .store
+        .tier_runs(&partnerbot::domain::tier::period_of(today))
+        .await
+        .expect("runs");
+    let globex = runs
+        .iter()
+        .find(|r| r.new_tier == "gold" && r.previous_tier == "registered")
+        .expect("globex run");
+    assert_eq!(
+        (globex.revenue.as_str(), globex.currency.as_str()),
+        ("161000.00", "USD"),
+        "150,000 USD + 10,000 EUR × 1.1"
+    );
+    assert!(
+        globex.rates.contains("\"EUR\":\"1.1\""),
+        "the rates used are recorded: {}",
+        globex.rates
+    );
+
+    assert_eq!(
+        run_job(&app.app.service, "recompute_tiers", now)
+            .await
+            .expect("again"),
+        format!(
+            "0 tier change(s) in {}",
+            partnerbot::domain::tier::period_of(today)
+        )
+    );
+    app.deliver_all().await;
+    let first = app.emulator.delivered()[before..].to_vec();
+    assert_eq!(first.len(), 3, "Globex's promotion, Initech's heads-up, one managers' summary — and nothing for the repeat run");
+    let text = |c: &partnerbot::emulator::Call| strings(&c.params).join(" ");
+    assert!(first.iter().any(|c| c.params["channel"] == "C0GLOBEX"
+        && text(c).contains("Your partner tier is now *gold* (was registered)")
+        && text(c).contains("factor of 1.1")));
+    assert!(first.iter().any(|c| c.params["channel"] == "C0INITECH"
+        && text(c).contains("If it stays there next quarter, your tier becomes silver")));
+    assert!(first.iter().any(|c| c.params["channel"] == MANAGERS_CHANNEL
+        && text(c).contains("Globex Resellers: registered → gold")
+        && text(c).contains("EUR 1.1")));
+
+    // Next quarter: the demotion takes effect; Globex keeps gold.
+    let next = now + Duration::days(92);
+    run_job(&app.app.service, "recompute_tiers", next)
+        .await
+        .expect("next period");
+    let partners = app.store.partners().await.expect("partners");
+    let tier_of = |name: &str| {
+        partners
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.tier.clone())
+            .expect("partner")
+    };
+    assert_eq!(
+        (
+            tier_of("Globex Resellers").as_str(),
+            tier_of("Initech").as_str()
+        ),
+        ("gold", "silver")
+    );
+    app.deliver_all().await;
+    let demoted = app
+        .posted_to("C0INITECH")
+        .last()
+        .map(text)
+        .unwrap_or_default();
+    assert!(
+        demoted.contains("Your partner tier is now *silver* (was gold)"),
+        "{demoted}"
+    );
+}
+on_both_databases!(tiers_promote_demote_after_grace_notify_once_and_record_rates);
