@@ -5,6 +5,7 @@ pub mod commission;
 pub mod deal;
 pub mod engagement;
 pub mod matching;
+pub mod metrics;
 pub mod money;
 pub mod partner;
 pub mod tier;
