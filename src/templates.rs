@@ -110,6 +110,10 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../templates/commission_totals/reply.json"),
     ),
     (
+        "stats/reply.json",
+        include_str!("../templates/stats/reply.json"),
+    ),
+    (
         "notice/reply.json",
         include_str!("../templates/notice/reply.json"),
     ),

@@ -207,6 +207,7 @@ async fn partners(state: &AppState, cmd: &SlashCommand) -> Reply {
                 .manager_lookup(&cmd.user_id, if sub == "check" { rest } else { "" })
                 .await?,
         ),
+        "stats" => reply(state.service.partner_stats(&cmd.user_id, rest).await?),
         "commissions" => {
             let (verb, ids) = split_first(rest);
             let ids: Vec<i64> = ids

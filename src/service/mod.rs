@@ -9,6 +9,7 @@ mod extensions;
 mod lifecycle;
 mod partners;
 mod review;
+mod stats;
 mod tiers;
 mod wins;
 

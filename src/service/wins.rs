@@ -230,10 +230,10 @@ impl Service {
         let messages = [self.deal_message(&deal, "deal_lost", &partner.slack_channel, note)];
         if !self
             .store
-            .transition_once(
+            .close_lost(
                 deal.id,
                 deal.status,
-                DealStatus::Lost,
+                &self.clock.now().date_naive().to_string(),
                 &audit,
                 &messages,
                 self.clock.now_ms(),

@@ -444,6 +444,11 @@ impl Renderer {
         )
     }
 
+    /// `/partners stats`: the metrics, already formatted.
+    pub fn stats(&self, context: Value) -> anyhow::Result<Value> {
+        self.templates.render("stats/reply.json", context)
+    }
+
     /// All partners (managers only).
     pub fn partner_list(&self, partners: &[Partner]) -> anyhow::Result<Value> {
         let views: Vec<PartnerView> = partners.iter().map(PartnerView::from).collect();

@@ -235,6 +235,27 @@ impl Store {
         .await
     }
 
+    /// Closes an open deal as lost on `closed` (the day it was lost), once.
+    pub async fn close_lost(
+        &self,
+        id: DealId,
+        from: DealStatus,
+        closed: &str,
+        audit: &AuditEntry<'_>,
+        messages: &[OutboxMessage],
+        now_ms: i64,
+    ) -> anyhow::Result<bool> {
+        self.guarded(
+            "UPDATE deals SET status = 'lost', close_date = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+            id,
+            |q| q.bind(closed).bind(now_ms).bind(id.0).bind(from.as_str()),
+            audit,
+            messages,
+            now_ms,
+        )
+        .await
+    }
+
     async fn guarded<'q>(
         &self,
         sql: &'q str,

@@ -108,3 +108,21 @@ impl Store {
         .context("reading tier reviews")
     }
 }
+
+/// One deal as the metrics need it: partner, created, status, close date, amount, currency, attribution.
+pub type DealFactRow = (i64, i64, String, String, i64, String, String);
+
+impl Store {
+    /// Every partner (id, onboarded at) and every deal's metric facts, in two queries.
+    pub async fn metrics_facts(&self) -> anyhow::Result<(Vec<(i64, i64)>, Vec<DealFactRow>)> {
+        let partners = sqlx::query_as("SELECT id, created_at FROM partners ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .context("loading partners for metrics")?;
+        let deals = sqlx::query_as("SELECT partner_id, created_at, status, close_date, amount_minor, currency, attribution FROM deals ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .context("loading deals for metrics")?;
+        Ok((partners, deals))
+    }
+}

@@ -179,3 +179,71 @@ async fn a_won_deal_earns_a_commission_that_becomes_payable_then_paid(db: Db) {
     assert_eq!(trail, ["registered", "approved", "stage_changed", "won"]);
 }
 on_both_databases!(a_won_deal_earns_a_commission_that_becomes_payable_then_paid);
+
+async fn managers_see_program_metrics_partners_do_not(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.link_both().await;
+    let today = chrono::Utc::now().date_naive();
+    app.deal(&alice(), "register Acme Rockets acme-rockets.com 1 USD")
+        .await;
+    app.deal(&alice(), "register Wayne wayne.com 1 USD").await;
+    app.deal(&bob(), "register Initrode initrode.com 1 USD")
+        .await;
+    for id in ["D-1", "D-2"] {
+        app.app
+            .service
+            .decide(
+                MANAGER,
+                id,
+                partnerbot::domain::engagement::Decision::Approve,
+                "",
+            )
+            .await
+            .expect("approve");
+    }
+    app.deal(
+        &alice(),
+        &format!("update D-1 stage=won amount=80000 close={today}"),
+    )
+    .await;
+    app.deal(&alice(), "update D-2 stage=lost").await;
+    let all = strings(
+        &app.slash(&manager_in(MANAGERS_CHANNEL), "/partners", "stats")
+            .await,
+    )
+    .join(" ");
+    for needle in [
+        "All partners · last 90 days",
+        "*Partner-sourced revenue*\n80,000.00 USD",
+        "*Registrations*\n3",
+        "*Win rate*\n50%",
+        "2 active · 100% ever registered",
+        "*Average won deal*\n80,000.00 USD",
+    ] {
+        assert!(all.contains(needle), "{needle} missing from {all}");
+    }
+    let one = strings(
+        &app.slash(
+            &manager_in(MANAGERS_CHANNEL),
+            "/partners",
+            "stats initech 30d",
+        )
+        .await,
+    )
+    .join(" ");
+    assert!(
+        one.contains("Initech · last 30 days")
+            && one.contains("*Partner-sourced revenue*\n0.00 USD")
+            && one.contains("*Win rate*\n—"),
+        "{one}"
+    );
+    let refused = strings(&app.slash(&alice(), "/partners", "stats").await).join(" ");
+    assert!(refused.contains("Only partner managers"), "{refused}");
+    let bad = strings(
+        &app.slash(&manager_in(MANAGERS_CHANNEL), "/partners", "stats Nobody")
+            .await,
+    )
+    .join(" ");
+    assert!(bad.contains("No partner is called “Nobody”"), "{bad}");
+}
+on_both_databases!(managers_see_program_metrics_partners_do_not);
