@@ -114,6 +114,10 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../templates/stats/reply.json"),
     ),
     (
+        "deal_update/view.json",
+        include_str!("../templates/deal_update/view.json"),
+    ),
+    (
         "notice/reply.json",
         include_str!("../templates/notice/reply.json"),
     ),

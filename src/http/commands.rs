@@ -84,7 +84,7 @@ async fn deal(state: &AppState, cmd: &SlashCommand) -> Reply {
         }
         ("update", _) => reply(state.service.render().notice(
             ":arrow_forward:",
-            &state.service.update_stage(&actor, rest).await?,
+            &state.service.update_deal(&actor, rest).await?,
         )?),
         ("extend", false) => {
             let view = state.service.extension_form(&actor, rest).await?;

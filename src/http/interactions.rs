@@ -31,6 +31,8 @@ pub async fn handle(State(state): State<AppState>, body: Bytes) -> Response {
             record_actor(&v.user.id, v.user.team_id.as_deref());
             if v.view.callback_id == REGISTRATION_CALLBACK {
                 Json(submit_registration(&state, &v).await).into_response()
+            } else if v.view.callback_id == "deal_update" {
+                Json(submit_update(&state, &v).await).into_response()
             } else if v.view.callback_id == "extend_request" {
                 Json(submit_extension(&state, &v).await).into_response()
             } else if let Some(decision) = decision_of(&v.view.callback_id) {
@@ -175,6 +177,51 @@ async fn open_from_click(
     }
 }
 
+/// The "Update deal" modal submitted: the same update as `/deal update`, errors shown inline.
+async fn submit_update(state: &AppState, v: &ViewSubmission) -> Value {
+    let metadata: Value = serde_json::from_str(&v.view.private_metadata).unwrap_or_default();
+    let actor = Actor {
+        user: v.user.id.clone(),
+        team: v.user.team_id.clone(),
+        channel: metadata["channel"].as_str().map(str::to_string),
+    };
+    let deal_id = metadata["deal"]
+        .as_i64()
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    let s = &v.view.state;
+    let mut raw = format!(
+        "{deal_id} stage={} amount={} close={}",
+        s.text("stage"),
+        s.text("amount"),
+        s.text("close_date")
+    );
+    let attribution = s.text("attribution");
+    if !attribution.is_empty() {
+        raw.push_str(&format!(" attribution={attribution}"));
+    }
+    let changes = crate::service::progress::DealChanges {
+        stage: Some(s.text("stage")).filter(|t| !t.is_empty()),
+        amount: Some(s.text("amount")).filter(|t| !t.is_empty()),
+        currency: None,
+        close: Some(s.text("close_date")).filter(|t| !t.is_empty()),
+        products: Some(s.text("products")),
+    };
+    let outcome = match state.service.update_form_deal(&actor, &deal_id).await {
+        Ok(deal) => {
+            state
+                .service
+                .apply_changes(&actor, deal, &changes, "slack_modal", &raw)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(_) => json!({ "response_action": "clear" }),
+        Err(e) => json!({ "response_action": "errors", "errors": { "stage": message_for(&e) } }),
+    }
+}
+
 /// An extension justification submitted.
 async fn submit_extension(state: &AppState, v: &ViewSubmission) -> Value {
     let metadata: Value = serde_json::from_str(&v.view.private_metadata).unwrap_or_default();
@@ -230,17 +277,20 @@ async fn block_actions(state: &AppState, b: &BlockActions) -> Response {
             Some(text) => text,
             None => return StatusCode::OK.into_response(),
         }
-    } else if action.action_id == "resubmit_open" || action.action_id == "extend_open" {
+    } else if action.action_id == "resubmit_open"
+        || action.action_id == "extend_open"
+        || action.action_id == "update_open"
+    {
         let actor = Actor {
             user: b.user.id.clone(),
             team: b.user.team_id.clone(),
             channel: b.channel.as_ref().map(|c| c.id.clone()),
         };
         let deal = action.value.as_deref().unwrap_or_default();
-        let view = if action.action_id == "resubmit_open" {
-            state.service.resubmission_form(&actor, deal).await
-        } else {
-            state.service.extension_form(&actor, deal).await
+        let view = match action.action_id.as_str() {
+            "resubmit_open" => state.service.resubmission_form(&actor, deal).await,
+            "update_open" => state.service.update_form(&actor, deal).await,
+            _ => state.service.extension_form(&actor, deal).await,
         };
         match open_from_click(state, b, view).await {
             Some(text) => text,

@@ -3,7 +3,7 @@
 
 use super::{Actor, Service, ServiceResult};
 use crate::domain::engagement::{extension_outcome, ExtensionOutcome};
-use crate::domain::{Deal, DealError, DealId, Stage};
+use crate::domain::{Deal, DealError, DealId};
 use crate::store::AuditEntry;
 use chrono::Duration;
 use serde_json::json;
@@ -20,77 +20,6 @@ impl Service {
             Ok(p) if p.id == deal.partner_id => Ok(deal),
             _ => Err(DealError::NotFound(id).into()),
         }
-    }
-
-    /// `/deal update ID stage=…`: moves the stage of an open deal; posted in the deal's thread.
-    pub async fn update_stage(&self, actor: &Actor, args: &str) -> ServiceResult<String> {
-        let mut words = args.split_whitespace();
-        let usage = || DealError::BadCommand("Usage: `/deal update D-42 stage=proposal`".into());
-        let deal = self
-            .own_deal(actor, words.next().ok_or_else(usage)?)
-            .await?;
-        let stage_text = words
-            .find_map(|w| w.strip_prefix("stage="))
-            .ok_or_else(usage)?;
-        match stage_text.to_ascii_lowercase().as_str() {
-            "won" => return self.win(actor, deal, args).await,
-            "lost" => return self.lose(actor, deal).await,
-            _ => {}
-        }
-        let stage = Stage::parse(stage_text).ok_or_else(|| {
-            let names: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
-            DealError::BadCommand(format!(
-                "“{stage_text}” is not a stage: use one of {}",
-                names.join(", ")
-            ))
-        })?;
-        let partner = self
-            .store
-            .partner(deal.partner_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
-        let text = format!(
-            "moved {} from {} to {}.",
-            deal.id,
-            deal.stage.as_str(),
-            stage.as_str()
-        );
-        let payload = self
-            .in_thread(
-                deal.id,
-                "deal_confirmation",
-                self.render
-                    .notice_by(":arrow_forward:", &actor.user, &text)?,
-            )
-            .await?;
-        let audit = AuditEntry {
-            actor: &actor.user,
-            surface: "slack_command",
-            entity: "deal",
-            action: "stage_changed",
-            detail: json!({ "from": deal.stage.as_str(), "to": stage.as_str() }),
-        };
-        let message = self.deal_message(&deal, "stage_update", &partner.slack_channel, payload);
-        if !self
-            .store
-            .update_stage(
-                deal.id,
-                stage.as_str(),
-                &audit,
-                &[message],
-                self.clock.now_ms(),
-            )
-            .await?
-        {
-            return Err(DealError::BadCommand(format!(
-                "{} is {}, so its stage can no longer change.",
-                deal.id,
-                deal.status.label()
-            ))
-            .into());
-        }
-        self.wake_delivery();
-        Ok(format!("{} is now at stage {}.", deal.id, stage.as_str()))
     }
 
     /// The deal a partner asks to extend, checked before the justification form opens.

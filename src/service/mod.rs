@@ -8,6 +8,7 @@ mod events;
 mod extensions;
 mod lifecycle;
 mod partners;
+pub mod progress;
 mod review;
 mod stats;
 mod tiers;

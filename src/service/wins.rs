@@ -31,7 +31,13 @@ fn key_values(args: &str) -> BTreeMap<String, String> {
 
 impl Service {
     /// `/deal update ID stage=won amount=… close=YYYY-MM-DD [currency=…] [attribution=…]`.
-    pub(super) async fn win(&self, actor: &Actor, deal: Deal, args: &str) -> ServiceResult<String> {
+    pub(super) async fn win(
+        &self,
+        actor: &Actor,
+        deal: Deal,
+        args: &str,
+        surface: &str,
+    ) -> ServiceResult<String> {
         let kv = key_values(args);
         let manager = self.is_manager(&actor.user);
         let allowed: &[DealStatus] = if manager {
@@ -164,7 +170,7 @@ impl Service {
         ];
         let audit = AuditEntry {
             actor: &actor.user,
-            surface: "slack_command",
+            surface,
             entity: "deal",
             action: "won",
             detail: json!({ "amount": amount.to_string(), "close_date": close.to_string(), "attribution": attribution.as_str(), "commission": total, "calculation": calc }),
@@ -197,7 +203,12 @@ impl Service {
     }
 
     /// `/deal update ID stage=lost`: closes an open deal without a commission.
-    pub(super) async fn lose(&self, actor: &Actor, deal: Deal) -> ServiceResult<String> {
+    pub(super) async fn lose(
+        &self,
+        actor: &Actor,
+        deal: Deal,
+        surface: &str,
+    ) -> ServiceResult<String> {
         if !MANAGER_WINNABLE.contains(&deal.status) {
             return Err(DealError::BadCommand(format!(
                 "{} is {}, so it cannot be closed as lost.",
@@ -222,7 +233,7 @@ impl Service {
             .await?;
         let audit = AuditEntry {
             actor: &actor.user,
-            surface: "slack_command",
+            surface,
             entity: "deal",
             action: "lost",
             detail: json!({ "from": deal.status.as_str() }),

@@ -207,7 +207,7 @@ impl Renderer {
     pub fn deal_confirmation(&self, deal: &Deal) -> anyhow::Result<Value> {
         self.templates.render(
             "deal_confirmation/message.json",
-            json!({ "deal": DealView::from(deal) }),
+            json!({ "deal_number": deal.id.0, "deal": DealView::from(deal) }),
         )
     }
 
@@ -447,6 +447,25 @@ impl Renderer {
     /// `/partners stats`: the metrics, already formatted.
     pub fn stats(&self, context: Value) -> anyhow::Result<Value> {
         self.templates.render("stats/reply.json", context)
+    }
+
+    /// The "Update deal" modal, filled with the deal's current values.
+    pub fn deal_update_modal(
+        &self,
+        deal: &Deal,
+        metadata: &str,
+        internal: bool,
+    ) -> anyhow::Result<Value> {
+        let stages: Vec<Value> = Stage::ALL
+            .iter()
+            .map(|s| json!({ "value": s.as_str(), "label": s.label() }))
+            .collect();
+        self.templates.render(
+            "deal_update/view.json",
+            json!({ "deal": DealView::from(deal), "metadata": metadata, "stages": stages, "stage_label": deal.stage.label(),
+                    "currency": deal.amount.currency().code(), "amount": deal.amount.decimal().to_string(), "products": deal.products,
+                    "internal": internal }),
+        )
     }
 
     /// All partners (managers only).

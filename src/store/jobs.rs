@@ -153,19 +153,25 @@ impl Store {
         .await
     }
 
-    /// Sets a deal's stage while it is still open (pending, in conflict, returned or approved).
-    pub async fn update_stage(
+    /// Updates an open deal's progress (pending, in conflict, returned or approved): stage,
+    /// amount, expected close and products, with an audit row and messages, once.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn update_progress(
         &self,
         id: DealId,
         stage: &str,
+        amount: &crate::domain::Money,
+        close: &str,
+        products: &str,
         audit: &AuditEntry<'_>,
         messages: &[OutboxMessage],
         now_ms: i64,
     ) -> anyhow::Result<bool> {
         self.guarded(
-            "UPDATE deals SET stage = $1, updated_at = $2 WHERE id = $3 AND status IN ('pending_review', 'conflict', 'returned', 'approved')",
+            "UPDATE deals SET stage = $1, amount_minor = $2, currency = $3, close_date = $4, products = $5, updated_at = $6 \
+             WHERE id = $7 AND status IN ('pending_review', 'conflict', 'returned', 'approved')",
             id,
-            |q| q.bind(stage).bind(now_ms).bind(id.0),
+            |q| q.bind(stage).bind(amount.minor()).bind(amount.currency().code()).bind(close).bind(products).bind(now_ms).bind(id.0),
             audit,
             messages,
             now_ms,

@@ -247,3 +247,177 @@ async fn managers_see_program_metrics_partners_do_not(db: Db) {
     assert!(bad.contains("No partner is called “Nobody”"), "{bad}");
 }
 on_both_databases!(managers_see_program_metrics_partners_do_not);
+
+async fn the_update_deal_modal_changes_a_deal_and_records_a_win(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.link_both().await;
+    app.deal(&alice(), "register Acme Rockets acme-rockets.com 50000")
+        .await;
+    app.app
+        .service
+        .decide(
+            MANAGER,
+            "D-1",
+            partnerbot::domain::engagement::Decision::Approve,
+            "",
+        )
+        .await
+        .expect("approve");
+    app.deliver_all().await;
+    let confirmation = app
+        .posted_to("C0GLOBEX")
+        .into_iter()
+        .find(|c| strings(&c.params).join(" ").contains("registered *D-1*"))
+        .expect("confirmation");
+    let buttons: Vec<String> = confirmation.params["blocks"]
+        .as_array()
+        .expect("blocks")
+        .iter()
+        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+        .filter_map(|e| e["action_id"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(buttons, ["update_open"]);
+    serde_json::from_value::<Vec<slack_morphism::prelude::SlackBlock>>(
+        confirmation.params["blocks"].clone(),
+    )
+    .expect("valid Block Kit");
+
+    let click = |user: &str, team: &str, channel: &str| {
+        partnerbot::simulate::form_payload(
+            &json!({ "type": "block_actions", "user": { "id": user, "team_id": team }, "channel": { "id": channel },
+            "trigger_id": format!("{user}.u"), "actions": [{ "action_id": "update_open", "value": "1", "type": "button" }] }),
+        )
+    };
+    app.post_signed(
+        "/slack/interactions",
+        "application/x-www-form-urlencoded",
+        click("U0BOB", "T0INITECH", "C0INITECH"),
+    )
+    .await;
+    assert!(
+        app.emulator.calls_to("views.open").is_empty(),
+        "another partner's user gets no form"
+    );
+    app.post_signed(
+        "/slack/interactions",
+        "application/x-www-form-urlencoded",
+        click("U0ALICE", "T0GLOBEX", "C0GLOBEX"),
+    )
+    .await;
+    let view = app
+        .emulator
+        .calls_to("views.open")
+        .last()
+        .expect("form")
+        .params["view"]
+        .clone();
+    serde_json::from_value::<slack_morphism::prelude::SlackView>(view.clone())
+        .expect("valid modal");
+    let amount = view["blocks"]
+        .as_array()
+        .expect("blocks")
+        .iter()
+        .find(|b| b["block_id"] == "amount")
+        .expect("amount")["element"]["initial_value"]
+        .clone();
+    assert_eq!(amount, "50000.00");
+
+    let submit = |stage: &str, amount: &str, close: &str| {
+        partnerbot::simulate::form_payload(&json!({
+            "type": "view_submission", "user": { "id": "U0ALICE", "team_id": "T0GLOBEX" },
+            "view": { "id": format!("V-upd-{stage}"), "callback_id": "deal_update", "private_metadata": view["private_metadata"],
+                "state": { "values": {
+                    "stage": { "stage": { "type": "static_select", "selected_option": { "value": stage } } },
+                    "amount": { "amount": { "type": "plain_text_input", "value": amount } },
+                    "close_date": { "close_date": { "type": "datepicker", "selected_date": close } },
+                    "products": { "products": { "type": "plain_text_input", "value": "Rocket skates" } } } } }
+        }))
+    };
+    let later = (chrono::Utc::now().date_naive() + chrono::Duration::days(40)).to_string();
+    let (_, body) = app
+        .post_signed(
+            "/slack/interactions",
+            "application/x-www-form-urlencoded",
+            submit("proposal", "65,000", &later),
+        )
+        .await;
+    assert!(body.contains("\"clear\""), "{body}");
+    let deal = app
+        .store
+        .deal("D-1".parse().expect("id"))
+        .await
+        .expect("load")
+        .expect("deal");
+    assert_eq!(
+        (
+            deal.stage.as_str(),
+            deal.amount.to_string().as_str(),
+            deal.close_date.to_string(),
+            deal.products.as_str()
+        ),
+        ("proposal", "65,000.00 USD", later.clone(), "Rocket skates")
+    );
+    let (_, body) = app
+        .post_signed(
+            "/slack/interactions",
+            "application/x-www-form-urlencoded",
+            submit("proposal", "50k€", &later),
+        )
+        .await;
+    assert!(
+        body.contains("\"errors\"") && body.contains("is not a number"),
+        "bad input is answered inline: {body}"
+    );
+
+    let today = chrono::Utc::now().date_naive().to_string();
+    let (_, body) = app
+        .post_signed(
+            "/slack/interactions",
+            "application/x-www-form-urlencoded",
+            submit("won", "70000", &today),
+        )
+        .await;
+    assert!(body.contains("\"clear\""), "{body}");
+    let ledger = app
+        .store
+        .ledger_of_deal("D-1".parse().expect("id"))
+        .await
+        .expect("ledger");
+    assert_eq!(
+        (ledger.len(), ledger[0].amount_minor),
+        (1, 1_750_000),
+        "70,000 × 25% = 17,500.00 USD"
+    );
+    let trail: Vec<String> = app
+        .store
+        .audit_of("deal", 1)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|a| format!("{}:{}", a.surface, a.action))
+        .collect();
+    assert_eq!(
+        trail,
+        [
+            "slack_command:registered",
+            "slack_button:approved",
+            "slack_modal:updated",
+            "slack_modal:won"
+        ]
+    );
+    app.deliver_all().await;
+    let thread = strings(
+        &app.posted_to("C0GLOBEX")
+            .into_iter()
+            .find(|c| strings(&c.params).join(" ").contains("updated D-1"))
+            .expect("update note")
+            .params,
+    )
+    .join(" ");
+    assert!(
+        thread.contains("stage prospecting → proposal")
+            && thread.contains("amount 50,000.00 USD → 65,000.00 USD"),
+        "{thread}"
+    );
+}
+on_both_databases!(the_update_deal_modal_changes_a_deal_and_records_a_win);
