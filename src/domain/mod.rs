@@ -8,6 +8,7 @@ pub mod matching;
 pub mod metrics;
 pub mod money;
 pub mod partner;
+pub mod survey;
 pub mod tier;
 
 pub use deal::{
