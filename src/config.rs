@@ -162,6 +162,30 @@ pub struct Program {
     pub commissions: CommissionsSection,
     /// `[tiers]`: thresholds and the currency they are measured in.
     pub tiers: TiersSection,
+    /// `[surveys]`: how PSAT rounds are sent and how long they stay open.
+    pub surveys: SurveysSection,
+}
+
+/// `[surveys]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SurveysSection {
+    /// "dm" (each partner user privately) or "channel" (once in each partner channel).
+    pub delivery: String,
+    /// Days after opening when non-responders get their one reminder.
+    pub reminder_days: u32,
+    /// Days after opening when the round closes.
+    pub close_days: u32,
+}
+
+impl Default for SurveysSection {
+    fn default() -> Self {
+        SurveysSection {
+            delivery: "dm".into(),
+            reminder_days: 3,
+            close_days: 14,
+        }
+    }
 }
 
 /// `[tiers]`
@@ -377,6 +401,18 @@ impl Program {
                     "{} is not between 1 and 3650 days",
                     self.rules.protection_days
                 ),
+            ));
+        }
+        if !["dm", "channel"].contains(&self.surveys.delivery.as_str()) {
+            return Err(config_error(
+                "surveys.delivery",
+                format!("“{}” is neither dm nor channel", self.surveys.delivery),
+            ));
+        }
+        if self.surveys.reminder_days >= self.surveys.close_days {
+            return Err(config_error(
+                "surveys.reminder_days",
+                "must be fewer days than surveys.close_days",
             ));
         }
         if !is_slack_id(&self.managers.slack_channel, &['C', 'G']) {

@@ -50,6 +50,18 @@ pub const JOBS: &[Job] = &[
         default_schedule: "0 0 7 1 1,4,7,10 *",
         about: "partner tiers from trailing-12-month sourced revenue",
     },
+    // Quarterly, on the first day of the quarter's second month at 09:00: a PSAT survey round.
+    Job {
+        name: "survey_rounds",
+        default_schedule: "0 0 9 1 2,5,8,11 *",
+        about: "open a partner-satisfaction survey round",
+    },
+    // Every hour at half past: one reminder to non-responders, and closing rounds that are due.
+    Job {
+        name: "survey_followthrough",
+        default_schedule: "0 30 * * * *",
+        about: "survey reminders and closing",
+    },
 ];
 
 /// How often the scheduler looks for due occurrences; a job runs at most this late.
@@ -208,6 +220,12 @@ pub async fn run_job(service: &Service, name: &str, now: DateTime<Utc>) -> anyho
             service.escalate_overdue(now).await?
         )),
         "recompute_tiers" => service.recompute_tiers(now).await,
+        "survey_rounds" => match service.open_survey("system", now).await {
+            Ok(text) => Ok(text),
+            Err(crate::service::ServiceError::Rejected(e)) => Ok(e.to_string()),
+            Err(crate::service::ServiceError::Internal(e)) => Err(e),
+        },
+        "survey_followthrough" => service.survey_followthrough(now).await,
         "release_commissions" => Ok(format!(
             "{} became payable",
             service.release_commissions(now.date_naive()).await?

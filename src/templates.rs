@@ -118,6 +118,18 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../templates/deal_update/view.json"),
     ),
     (
+        "psat_invite/message.json",
+        include_str!("../templates/psat_invite/message.json"),
+    ),
+    (
+        "psat_followup/message.json",
+        include_str!("../templates/psat_followup/message.json"),
+    ),
+    (
+        "psat_comment/view.json",
+        include_str!("../templates/psat_comment/view.json"),
+    ),
+    (
         "notice/reply.json",
         include_str!("../templates/notice/reply.json"),
     ),

@@ -208,6 +208,28 @@ async fn partners(state: &AppState, cmd: &SlashCommand) -> Reply {
                 .await?,
         ),
         "stats" => reply(state.service.partner_stats(&cmd.user_id, rest).await?),
+        "survey" => {
+            let (verb, arg) = split_first(rest);
+            match verb.as_str() {
+                "now" => reply(
+                    render.notice(
+                        ":clipboard:",
+                        &state
+                            .service
+                            .open_survey(&cmd.user_id, state.clock.now())
+                            .await?,
+                    )?,
+                ),
+                "results" => {
+                    let round = arg.trim_start_matches(['R', 'r', '-']).parse::<i64>().ok();
+                    reply(state.service.survey_results(&cmd.user_id, round).await?)
+                }
+                _ => Err(DealError::BadCommand(
+                    "Usage: `/partners survey now` or `/partners survey results [round]`".into(),
+                )
+                .into()),
+            }
+        }
         "commissions" => {
             let (verb, ids) = split_first(rest);
             let ids: Vec<i64> = ids

@@ -6,6 +6,7 @@ use crate::domain::deal::Surface;
 use crate::domain::engagement::Decision;
 use crate::domain::{DealDraft, DealError, Field, FieldErrors};
 use crate::service::deals::ModalMetadata;
+use crate::service::surveys::Clicked;
 use crate::service::{Actor, ServiceError};
 use crate::slack::payload::{parse_interaction, BlockActions, Interaction, ViewSubmission};
 use crate::slack::render::view_errors;
@@ -31,6 +32,19 @@ pub async fn handle(State(state): State<AppState>, body: Bytes) -> Response {
             record_actor(&v.user.id, v.user.team_id.as_deref());
             if v.view.callback_id == REGISTRATION_CALLBACK {
                 Json(submit_registration(&state, &v).await).into_response()
+            } else if v.view.callback_id == "psat_comment" {
+                let round = v.view.private_metadata.parse::<i64>().unwrap_or_default();
+                let answer = match state
+                    .service
+                    .comment_survey(&v.user.id, round, &v.view.state.text("comment"))
+                    .await
+                {
+                    Ok(_) => json!({ "response_action": "clear" }),
+                    Err(e) => {
+                        json!({ "response_action": "errors", "errors": { "comment": message_for(&e) } })
+                    }
+                };
+                Json(answer).into_response()
             } else if v.view.callback_id == "deal_update" {
                 Json(submit_update(&state, &v).await).into_response()
             } else if v.view.callback_id == "extend_request" {
@@ -292,6 +306,45 @@ async fn block_actions(state: &AppState, b: &BlockActions) -> Response {
             "update_open" => state.service.update_form(&actor, deal).await,
             _ => state.service.extension_form(&actor, deal).await,
         };
+        match open_from_click(state, b, view).await {
+            Some(text) => text,
+            None => return StatusCode::OK.into_response(),
+        }
+    } else if action.action_id.starts_with("psat_score_") || action.action_id == "psat_handled" {
+        let clicked = b.container.as_ref().and_then(|c| {
+            Some(Clicked {
+                channel: c.channel_id.clone()?,
+                ts: c.message_ts.clone()?,
+            })
+        });
+        let value = action.value.as_deref().unwrap_or_default();
+        let outcome = if action.action_id == "psat_handled" {
+            state
+                .service
+                .handle_survey_followup(&b.user.id, value, clicked)
+                .await
+        } else {
+            state
+                .service
+                .answer_survey(&b.user.id, value, clicked)
+                .await
+        };
+        match outcome {
+            Ok(text) => text,
+            Err(e) => message_for(&e),
+        }
+    } else if action.action_id == "psat_comment" {
+        let round = action
+            .value
+            .as_deref()
+            .unwrap_or_default()
+            .parse::<i64>()
+            .unwrap_or_default();
+        let view = state
+            .service
+            .render()
+            .psat_comment(round)
+            .map_err(ServiceError::Internal);
         match open_from_click(state, b, view).await {
             Some(text) => text,
             None => return StatusCode::OK.into_response(),

@@ -11,6 +11,7 @@ mod partners;
 pub mod progress;
 mod review;
 mod stats;
+pub mod surveys;
 mod tiers;
 mod wins;
 

@@ -56,10 +56,22 @@ pub struct BlockActions {
     pub user: User,
     #[serde(default)]
     pub channel: Option<Id>,
+    /// Where the clicked message is (for updating it in place).
+    #[serde(default)]
+    pub container: Option<Container>,
     #[serde(default)]
     pub trigger_id: Option<String>,
     #[serde(default)]
     pub actions: Vec<Action>,
+}
+
+/// The message (or view) a click came from.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Container {
+    #[serde(default)]
+    pub channel_id: Option<String>,
+    #[serde(default)]
+    pub message_ts: Option<String>,
 }
 
 /// One action of a `block_actions` payload.

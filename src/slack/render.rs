@@ -468,6 +468,43 @@ impl Renderer {
         )
     }
 
+    /// The PSAT question with 0–10 buttons; after an answer, the thanks, the choice highlighted
+    /// and a comment button.
+    pub fn psat_invite(
+        &self,
+        round: i64,
+        closes: &str,
+        answered: Option<u8>,
+        reminder: bool,
+    ) -> anyhow::Result<Value> {
+        self.templates.render(
+            "psat_invite/message.json",
+            json!({ "question": crate::domain::survey::QUESTION, "round": round, "closes": closes, "answered": answered, "reminder": reminder }),
+        )
+    }
+
+    /// The manager's follow-up on a detractor's answer.
+    pub fn psat_followup(
+        &self,
+        round: i64,
+        user: &str,
+        partner_name: &str,
+        score: u8,
+        comment: &str,
+        handled_by: Option<&str>,
+    ) -> anyhow::Result<Value> {
+        self.templates.render(
+            "psat_followup/message.json",
+            json!({ "round": round, "user": user, "partner_name": partner_name, "score": score, "comment": comment, "handled_by": handled_by }),
+        )
+    }
+
+    /// The optional comment modal of a survey round.
+    pub fn psat_comment(&self, round: i64) -> anyhow::Result<Value> {
+        self.templates
+            .render("psat_comment/view.json", json!({ "round": round }))
+    }
+
     /// All partners (managers only).
     pub fn partner_list(&self, partners: &[Partner]) -> anyhow::Result<Value> {
         let views: Vec<PartnerView> = partners.iter().map(PartnerView::from).collect();

@@ -8,6 +8,7 @@ mod events;
 mod jobs;
 mod outbox;
 mod partners;
+mod surveys;
 mod tiers;
 
 pub use accounts::{IndexedRecord, NewAccount, RecordKind, Upserted};
@@ -15,6 +16,7 @@ pub use commissions::{LedgerEntry, LedgerRow, Win};
 pub use deals::{Created, Registration};
 pub use outbox::{ClaimedMessage, OutboxMessage};
 pub use partners::NewPartner;
+pub use surveys::{Answered, Invitee, SurveyRound};
 pub use tiers::TierRun;
 
 use anyhow::Context;

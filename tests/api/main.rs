@@ -16,4 +16,5 @@ mod registration;
 mod review;
 mod signatures;
 mod store;
+mod surveys;
 mod tiers;

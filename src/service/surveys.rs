@@ -1,0 +1,404 @@
+//! PSAT survey rounds: open (scheduled or on demand), one answer per user per round recorded
+//! on click (a second click changes it), comments, one reminder to non-responders, closing with
+//! results, and a follow-up for each detractor's partner manager.
+
+use super::{Service, ServiceResult};
+use crate::domain::survey::{is_detractor, parse_score, results, trend, Figures, Response};
+use crate::domain::{DealError, PartnerId};
+use crate::store::{Answered, OutboxMessage};
+use chrono::{DateTime, Duration, Utc};
+use rust_decimal::Decimal;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// Where a clicked message lives, so it can be updated in place.
+#[derive(Debug, Clone)]
+pub struct Clicked {
+    pub channel: String,
+    pub ts: String,
+}
+
+fn message(kind: &str, channel: &str, payload: serde_json::Value) -> OutboxMessage {
+    OutboxMessage {
+        kind: kind.into(),
+        channel: channel.into(),
+        ephemeral_user: None,
+        payload,
+        deal_id: None,
+    }
+}
+
+fn pct(d: Option<Decimal>) -> String {
+    d.map_or_else(
+        || "—".into(),
+        |d| format!("{}%", (d * Decimal::ONE_HUNDRED).round_dp(1).normalize()),
+    )
+}
+
+fn nps(d: Option<Decimal>) -> String {
+    d.map_or_else(|| "—".into(), |d| d.normalize().to_string())
+}
+
+fn line(name: &str, f: &Figures) -> String {
+    format!(
+        "{name}: NPS {} · average {} · {}/{} answered",
+        nps(f.nps),
+        f.average.map_or("—".into(), |a| a.normalize().to_string()),
+        f.answered,
+        f.invited
+    )
+}
+
+impl Service {
+    fn by_dm(&self) -> bool {
+        self.program.surveys.delivery == "dm"
+    }
+
+    /// Opens a round as of `now` (managers on demand, or the scheduled job as `system`).
+    pub async fn open_survey(&self, by: &str, now: DateTime<Utc>) -> ServiceResult<String> {
+        if by != "system" && !self.is_manager(by) {
+            return Err(DealError::NotManager.into());
+        }
+        let cfg = &self.program.surveys;
+        let remind_at = now + Duration::days(i64::from(cfg.reminder_days));
+        let closes_at = now + Duration::days(i64::from(cfg.close_days));
+        let closes = closes_at.format("%Y-%m-%d").to_string();
+        let partners: BTreeMap<i64, String> = self
+            .store
+            .partners()
+            .await?
+            .into_iter()
+            .map(|p| (p.id.0, p.slack_channel))
+            .collect();
+        let opened = self
+            .store
+            .open_survey_round(
+                by,
+                now.timestamp_millis(),
+                remind_at.timestamp_millis(),
+                closes_at.timestamp_millis(),
+                |round, invitees| {
+                    let payload = self.render.psat_invite(round, &closes, None, false)?;
+                    let targets: Vec<String> = if self.by_dm() {
+                        invitees.iter().map(|i| i.slack_user.clone()).collect()
+                    } else {
+                        let mut channels: Vec<String> = invitees
+                            .iter()
+                            .filter_map(|i| partners.get(&i.partner_id).cloned())
+                            .collect();
+                        channels.sort();
+                        channels.dedup();
+                        channels
+                    };
+                    Ok(targets
+                        .iter()
+                        .map(|t| message("psat_invite", t, payload.clone()))
+                        .collect())
+                },
+            )
+            .await?;
+        let Some((round, invited)) = opened else {
+            return Err(DealError::BadCommand(
+                "A survey round is already open; it must close before the next one.".into(),
+            )
+            .into());
+        };
+        self.wake_delivery();
+        Ok(format!(
+            "Survey round {round} is open: {invited} partner user(s) asked, closing {closes}."
+        ))
+    }
+
+    /// A 0–10 click. Records (or changes) the answer, updates the clicked message in a DM, and
+    /// opens a follow-up for the manager the first time a user's answer is a detractor score.
+    pub async fn answer_survey(
+        &self,
+        user: &str,
+        value: &str,
+        clicked: Option<Clicked>,
+    ) -> ServiceResult<String> {
+        let (round, score) = value
+            .split_once(':')
+            .and_then(|(r, s)| Some((r.parse::<i64>().ok()?, parse_score(s)?)))
+            .ok_or_else(|| DealError::BadCommand("That answer could not be read.".into()))?;
+        let now = self.clock.now();
+        let answered = self
+            .store
+            .record_survey_answer(round, user, score, now.timestamp_millis())
+            .await?;
+        if answered == Answered::NotOpen {
+            return Err(DealError::BadCommand(
+                "This survey round is closed (or was not sent to you). Thanks all the same!".into(),
+            )
+            .into());
+        }
+        let closes = self
+            .store
+            .survey_round(round)
+            .await?
+            .and_then(|r| DateTime::from_timestamp_millis(r.closes_at))
+            .map_or_else(String::new, |t| t.format("%Y-%m-%d").to_string());
+        let mut messages = Vec::new();
+        if let (Some(at), true) = (clicked, self.by_dm()) {
+            let mut payload = self
+                .render
+                .psat_invite(round, &closes, Some(score), false)?;
+            payload["ts"] = json!(at.ts);
+            messages.push(message("psat_thanks", &at.channel, payload));
+        }
+        self.store
+            .enqueue(&messages, now.timestamp_millis())
+            .await?;
+        if is_detractor(score) {
+            self.open_followup(round, user, score).await?;
+        }
+        self.wake_delivery();
+        Ok(match answered {
+            Answered::Changed(old) => format!("Changed your answer from {old} to {score}. Thank you!"),
+            _ => format!("Thank you! Your answer ({score}) is recorded; you can change it while the round is open."),
+        })
+    }
+
+    async fn open_followup(&self, round: i64, user: &str, score: u8) -> anyhow::Result<()> {
+        let Some(partner) = self.store.partner_of_user(user).await? else {
+            return Ok(());
+        };
+        let manager = partner
+            .manager_user
+            .clone()
+            .or_else(|| self.program.managers.slack_users.first().cloned())
+            .unwrap_or_default();
+        let payload = self
+            .render
+            .psat_followup(round, user, &partner.name, score, "", None)?;
+        self.store
+            .followup_once(
+                round,
+                user,
+                &manager,
+                &[message("psat_followup", &manager, payload)],
+                self.clock.now_ms(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Stores an answerer's comment (from the comment modal).
+    pub async fn comment_survey(
+        &self,
+        user: &str,
+        round: i64,
+        comment: &str,
+    ) -> ServiceResult<String> {
+        let comment = comment.trim();
+        if comment.is_empty() || comment.chars().count() > 2000 {
+            return Err(
+                DealError::BadCommand("Write a comment of up to 2000 characters.".into()).into(),
+            );
+        }
+        if !self
+            .store
+            .record_survey_comment(round, user, comment)
+            .await?
+        {
+            return Err(DealError::BadCommand(
+                "Choose a score first; then add your comment.".into(),
+            )
+            .into());
+        }
+        Ok("Thanks for the comment.".into())
+    }
+
+    /// A manager marks a detractor follow-up handled; the follow-up message is updated in place.
+    pub async fn handle_survey_followup(
+        &self,
+        manager: &str,
+        value: &str,
+        clicked: Option<Clicked>,
+    ) -> ServiceResult<String> {
+        if !self.is_manager(manager) {
+            return Err(DealError::NotManager.into());
+        }
+        let (round, user) = value
+            .split_once(':')
+            .and_then(|(r, u)| Some((r.parse::<i64>().ok()?, u.to_string())))
+            .ok_or_else(|| DealError::BadCommand("That follow-up could not be read.".into()))?;
+        if !self
+            .store
+            .handle_followup(round, &user, manager, self.clock.now_ms())
+            .await?
+        {
+            return Err(DealError::BadCommand("That follow-up was already handled.".into()).into());
+        }
+        if let Some(at) = clicked {
+            let partner = self
+                .store
+                .partner_of_user(&user)
+                .await?
+                .map(|p| p.name)
+                .unwrap_or_default();
+            let (score, comment) = self
+                .store
+                .survey_answer_of(round, &user)
+                .await?
+                .unwrap_or((0, String::new()));
+            let mut payload = self.render.psat_followup(
+                round,
+                &user,
+                &partner,
+                score,
+                &comment,
+                Some(manager),
+            )?;
+            payload["ts"] = json!(at.ts);
+            self.store
+                .enqueue(
+                    &[message("psat_followup_handled", &at.channel, payload)],
+                    self.clock.now_ms(),
+                )
+                .await?;
+            self.wake_delivery();
+        }
+        Ok("Marked handled.".into())
+    }
+
+    /// A round's results with the trend against earlier rounds (the latest round by default).
+    pub async fn survey_results_text(
+        &self,
+        round: Option<i64>,
+        closing: bool,
+    ) -> anyhow::Result<Option<String>> {
+        let rounds = self.store.survey_rounds().await?;
+        let Some(current) = round.map_or_else(
+            || rounds.last().cloned(),
+            |id| rounds.iter().find(|r| r.id == id).cloned(),
+        ) else {
+            return Ok(None);
+        };
+        let responses = |id: i64| async move {
+            let rows = self.store.survey_responses(id).await?;
+            anyhow::Ok(
+                rows.into_iter()
+                    .map(|(partner, partner_type, score, _)| Response {
+                        partner,
+                        partner_type,
+                        score: score.and_then(|s| u8::try_from(s).ok()),
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let now = results(&responses(current.id).await?);
+        let mut earlier = Vec::new();
+        for r in rounds.iter().filter(|r| r.id < current.id) {
+            earlier.push(results(&responses(r.id).await?).overall.nps);
+        }
+        let o = &now.overall;
+        let status = if closing || current.closed_at.is_some() {
+            "closed"
+        } else {
+            "open"
+        };
+        let mut text = format!(
+            "PSAT round {} ({status}): response rate {} ({}/{}), NPS {} ({} promoters, {} passives, {} detractors), average {} — trend {}",
+            current.id,
+            pct(o.response_rate),
+            o.answered,
+            o.invited,
+            nps(o.nps),
+            o.promoters,
+            o.passives,
+            o.detractors,
+            o.average.map_or("—".into(), |a| a.normalize().to_string()),
+            trend(o.nps, &earlier)
+        );
+        text.push_str("\nBy partner:");
+        for (name, f) in &now.by_partner {
+            text.push_str(&format!("\n• {}", line(name, f)));
+        }
+        text.push_str("\nBy partner type:");
+        for (name, f) in &now.by_type {
+            text.push_str(&format!("\n• {}", line(name, f)));
+        }
+        Ok(Some(text))
+    }
+
+    /// `/partners survey results [round]` for managers.
+    pub async fn survey_results(
+        &self,
+        user: &str,
+        round: Option<i64>,
+    ) -> ServiceResult<serde_json::Value> {
+        if !self.is_manager(user) {
+            return Err(DealError::NotManager.into());
+        }
+        let text = self
+            .survey_results_text(round, false)
+            .await?
+            .ok_or_else(|| {
+                DealError::BadCommand(
+                    "No survey round yet: `/partners survey now` opens one.".into(),
+                )
+            })?;
+        Ok(self.render.notice(":bar_chart:", &text)?)
+    }
+
+    /// The hourly follow-through as of `now`: one reminder per round to non-responders, and
+    /// closing rounds whose time is up (managers get the results). Each happens once.
+    pub async fn survey_followthrough(&self, now: DateTime<Utc>) -> anyhow::Result<String> {
+        let (mut reminded, mut closed) = (0, 0);
+        for round in self.store.open_survey_rounds().await? {
+            let ms = now.timestamp_millis();
+            if round.closes_at <= ms {
+                let text = self
+                    .survey_results_text(Some(round.id), true)
+                    .await?
+                    .unwrap_or_default();
+                let summary = message(
+                    "psat_results",
+                    &self.program.managers.slack_channel,
+                    self.render.notice(":bar_chart:", &text)?,
+                );
+                if self
+                    .store
+                    .close_round_once(round.id, &[summary], self.clock.now_ms())
+                    .await?
+                {
+                    closed += 1;
+                }
+                continue;
+            }
+            if round.remind_at <= ms && round.reminded_at.is_none() {
+                let closes = DateTime::from_timestamp_millis(round.closes_at)
+                    .map_or_else(String::new, |t| t.format("%Y-%m-%d").to_string());
+                let payload = self.render.psat_invite(round.id, &closes, None, true)?;
+                let unanswered = self.store.survey_unanswered(round.id).await?;
+                let mut targets: Vec<String> = if self.by_dm() {
+                    unanswered.iter().map(|i| i.slack_user.clone()).collect()
+                } else {
+                    let mut channels = Vec::new();
+                    for i in &unanswered {
+                        if let Some(p) = self.store.partner(PartnerId(i.partner_id)).await? {
+                            channels.push(p.slack_channel);
+                        }
+                    }
+                    channels
+                };
+                targets.sort();
+                targets.dedup();
+                let messages: Vec<OutboxMessage> = targets
+                    .iter()
+                    .map(|t| message("psat_reminder", t, payload.clone()))
+                    .collect();
+                if self
+                    .store
+                    .remind_round_once(round.id, &messages, self.clock.now_ms())
+                    .await?
+                {
+                    reminded += messages.len();
+                }
+            }
+        }
+        self.wake_delivery();
+        Ok(format!("{reminded} reminder(s), {closed} round(s) closed"))
+    }
+}

@@ -1,0 +1,333 @@
+//! PSAT survey rounds, invitations, answers and detractor follow-ups.
+
+use super::outbox::{insert_outbox, OutboxMessage};
+use super::Store;
+use anyhow::Context;
+
+/// Someone asked in a round: Slack user and partner.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Invitee {
+    pub slack_user: String,
+    pub partner_id: i64,
+}
+
+/// A round as stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SurveyRound {
+    pub id: i64,
+    pub opened_at: i64,
+    pub remind_at: i64,
+    pub closes_at: i64,
+    pub reminded_at: Option<i64>,
+    pub closed_at: Option<i64>,
+}
+
+/// What recording an answer found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answered {
+    /// First answer of this user in this round.
+    New,
+    /// The user changed an earlier answer (the old score).
+    Changed(u8),
+    /// The round is closed or the user was not asked.
+    NotOpen,
+}
+
+const ROUND_COLUMNS: &str = "id, opened_at, remind_at, closes_at, reminded_at, closed_at";
+
+impl Store {
+    /// Opens a round and invites every user of an active partner, queueing the messages
+    /// `messages` renders for them, in one transaction. `None` when a round is already open.
+    pub async fn open_survey_round(
+        &self,
+        by: &str,
+        now_ms: i64,
+        remind_at: i64,
+        closes_at: i64,
+        messages: impl FnOnce(i64, &[Invitee]) -> anyhow::Result<Vec<OutboxMessage>>,
+    ) -> anyhow::Result<Option<(i64, usize)>> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        let inserted = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO survey_rounds (opened_at, opened_by, remind_at, closes_at, open_flag) VALUES ($1, $2, $3, $4, 1) \
+             ON CONFLICT (open_flag) DO NOTHING RETURNING id",
+        )
+        .bind(now_ms)
+        .bind(by)
+        .bind(remind_at)
+        .bind(closes_at)
+        .fetch_optional(&mut *tx)
+        .await
+        .context("opening a survey round")?;
+        let Some(round) = inserted else {
+            tx.rollback()
+                .await
+                .context("rolling back a second open round")?;
+            return Ok(None);
+        };
+        let invitees = sqlx::query_as::<_, Invitee>(
+            "SELECT DISTINCT u.slack_user, u.partner_id FROM partner_users u JOIN partners p ON p.id = u.partner_id WHERE p.paused = 0 ORDER BY u.slack_user",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .context("listing partner users")?;
+        for chunk in invitees.chunks(300) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
+                .collect();
+            let sql = format!("INSERT INTO survey_invites (round_id, slack_user, partner_id) VALUES {} ON CONFLICT DO NOTHING", values.join(", "));
+            let mut query = sqlx::query(&sql).bind(round);
+            for invitee in chunk {
+                query = query.bind(&invitee.slack_user).bind(invitee.partner_id);
+            }
+            query
+                .execute(&mut *tx)
+                .await
+                .context("inviting partner users")?;
+        }
+        for message in messages(round, &invitees)? {
+            insert_outbox(&mut tx, &message, now_ms).await?;
+        }
+        tx.commit().await.context("committing a survey round")?;
+        Ok(Some((round, invitees.len())))
+    }
+
+    /// One round.
+    pub async fn survey_round(&self, round: i64) -> anyhow::Result<Option<SurveyRound>> {
+        sqlx::query_as::<_, SurveyRound>(&format!(
+            "SELECT {ROUND_COLUMNS} FROM survey_rounds WHERE id = $1"
+        ))
+        .bind(round)
+        .fetch_optional(&self.pool)
+        .await
+        .context("loading a survey round")
+    }
+
+    /// Every round, oldest first.
+    pub async fn survey_rounds(&self) -> anyhow::Result<Vec<SurveyRound>> {
+        sqlx::query_as::<_, SurveyRound>(&format!(
+            "SELECT {ROUND_COLUMNS} FROM survey_rounds ORDER BY id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .context("listing survey rounds")
+    }
+
+    /// Records a user's score: the first answer, or a change of it; never a second answer.
+    pub async fn record_survey_answer(
+        &self,
+        round: i64,
+        user: &str,
+        score: u8,
+        now_ms: i64,
+    ) -> anyhow::Result<Answered> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        let open: Option<i64> = sqlx::query_scalar(
+            "SELECT r.id FROM survey_rounds r JOIN survey_invites i ON i.round_id = r.id \
+             WHERE r.id = $1 AND i.slack_user = $2 AND r.closed_at IS NULL AND r.closes_at > $3",
+        )
+        .bind(round)
+        .bind(user)
+        .bind(now_ms)
+        .fetch_optional(&mut *tx)
+        .await
+        .context("checking the survey round")?;
+        if open.is_none() {
+            tx.rollback().await.context("rolling back")?;
+            return Ok(Answered::NotOpen);
+        }
+        let previous: Option<i64> = sqlx::query_scalar(
+            "SELECT score FROM survey_answers WHERE round_id = $1 AND slack_user = $2",
+        )
+        .bind(round)
+        .bind(user)
+        .fetch_optional(&mut *tx)
+        .await
+        .context("reading an earlier answer")?;
+        sqlx::query(
+            "INSERT INTO survey_answers (round_id, slack_user, score, answered_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (round_id, slack_user) DO UPDATE SET score = excluded.score, answered_at = excluded.answered_at",
+        )
+        .bind(round)
+        .bind(user)
+        .bind(i64::from(score))
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await
+        .context("recording an answer")?;
+        tx.commit().await.context("committing an answer")?;
+        Ok(match previous {
+            Some(old) => Answered::Changed(u8::try_from(old).unwrap_or(0)),
+            None => Answered::New,
+        })
+    }
+
+    /// Stores an answerer's comment; false when they have not answered this round.
+    pub async fn record_survey_comment(
+        &self,
+        round: i64,
+        user: &str,
+        comment: &str,
+    ) -> anyhow::Result<bool> {
+        let done = sqlx::query(
+            "UPDATE survey_answers SET comment = $1 WHERE round_id = $2 AND slack_user = $3",
+        )
+        .bind(comment)
+        .bind(round)
+        .bind(user)
+        .execute(&self.pool)
+        .await
+        .context("recording a comment")?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// (partner name, partner type, score or none, comment) per invitee of a round.
+    pub async fn survey_responses(
+        &self,
+        round: i64,
+    ) -> anyhow::Result<Vec<(String, String, Option<i64>, Option<String>)>> {
+        sqlx::query_as(
+            "SELECT p.name, p.partner_type, a.score, a.comment FROM survey_invites i JOIN partners p ON p.id = i.partner_id \
+             LEFT JOIN survey_answers a ON a.round_id = i.round_id AND a.slack_user = i.slack_user WHERE i.round_id = $1 ORDER BY i.slack_user",
+        )
+        .bind(round)
+        .fetch_all(&self.pool)
+        .await
+        .context("reading survey responses")
+    }
+
+    /// Invitees of a round who have not answered.
+    pub async fn survey_unanswered(&self, round: i64) -> anyhow::Result<Vec<Invitee>> {
+        sqlx::query_as::<_, Invitee>(
+            "SELECT i.slack_user, i.partner_id FROM survey_invites i LEFT JOIN survey_answers a ON a.round_id = i.round_id AND a.slack_user = i.slack_user \
+             WHERE i.round_id = $1 AND a.score IS NULL ORDER BY i.slack_user",
+        )
+        .bind(round)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing non-responders")
+    }
+
+    /// Marks a round reminded and queues the reminders, once.
+    pub async fn remind_round_once(
+        &self,
+        round: i64,
+        messages: &[OutboxMessage],
+        now_ms: i64,
+    ) -> anyhow::Result<bool> {
+        self.once("UPDATE survey_rounds SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL AND closed_at IS NULL", round, messages, now_ms).await
+    }
+
+    /// Closes a round and queues its messages, once.
+    pub async fn close_round_once(
+        &self,
+        round: i64,
+        messages: &[OutboxMessage],
+        now_ms: i64,
+    ) -> anyhow::Result<bool> {
+        self.once("UPDATE survey_rounds SET closed_at = $1, open_flag = NULL WHERE id = $2 AND closed_at IS NULL", round, messages, now_ms).await
+    }
+
+    async fn once(
+        &self,
+        sql: &str,
+        round: i64,
+        messages: &[OutboxMessage],
+        now_ms: i64,
+    ) -> anyhow::Result<bool> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        let done = sqlx::query(sql)
+            .bind(now_ms)
+            .bind(round)
+            .execute(&mut *tx)
+            .await
+            .context("updating a survey round")?;
+        if done.rows_affected() == 0 {
+            tx.rollback().await.context("rolling back")?;
+            return Ok(false);
+        }
+        for message in messages {
+            insert_outbox(&mut tx, message, now_ms).await?;
+        }
+        tx.commit()
+            .await
+            .context("committing a survey round change")?;
+        Ok(true)
+    }
+
+    /// Creates a detractor's follow-up for their manager with its messages, once per user per round.
+    pub async fn followup_once(
+        &self,
+        round: i64,
+        user: &str,
+        manager: &str,
+        messages: &[OutboxMessage],
+        now_ms: i64,
+    ) -> anyhow::Result<bool> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        let done = sqlx::query(
+            "INSERT INTO survey_followups (round_id, slack_user, manager, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (round_id, slack_user) DO NOTHING",
+        )
+        .bind(round)
+        .bind(user)
+        .bind(manager)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await
+        .context("creating a follow-up")?;
+        if done.rows_affected() == 0 {
+            tx.rollback().await.context("rolling back")?;
+            return Ok(false);
+        }
+        for message in messages {
+            insert_outbox(&mut tx, message, now_ms).await?;
+        }
+        tx.commit().await.context("committing a follow-up")?;
+        Ok(true)
+    }
+
+    /// Marks a follow-up handled; false when it already was (or does not exist).
+    pub async fn handle_followup(
+        &self,
+        round: i64,
+        user: &str,
+        by: &str,
+        now_ms: i64,
+    ) -> anyhow::Result<bool> {
+        let done = sqlx::query("UPDATE survey_followups SET handled_by = $1, handled_at = $2 WHERE round_id = $3 AND slack_user = $4 AND handled_at IS NULL")
+            .bind(by)
+            .bind(now_ms)
+            .bind(round)
+            .bind(user)
+            .execute(&self.pool)
+            .await
+            .context("handling a follow-up")?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Open rounds (for the reminder and closing jobs).
+    pub async fn open_survey_rounds(&self) -> anyhow::Result<Vec<SurveyRound>> {
+        sqlx::query_as::<_, SurveyRound>(&format!(
+            "SELECT {ROUND_COLUMNS} FROM survey_rounds WHERE closed_at IS NULL ORDER BY id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .context("listing open survey rounds")
+    }
+
+    /// A user's score and comment in a round.
+    pub async fn survey_answer_of(
+        &self,
+        round: i64,
+        user: &str,
+    ) -> anyhow::Result<Option<(u8, String)>> {
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "SELECT score, comment FROM survey_answers WHERE round_id = $1 AND slack_user = $2",
+        )
+        .bind(round)
+        .bind(user)
+        .fetch_optional(&self.pool)
+        .await
+        .context("reading an answer")?;
+        Ok(row.map(|(s, c)| (u8::try_from(s).unwrap_or(0), c)))
+    }
+}
