@@ -118,6 +118,10 @@ pub enum PartnersCommand {
     },
     /// List every partner.
     List,
+    /// Pause a partner: no nudges or surveys until resumed.
+    Pause { id: String },
+    /// Resume a paused partner.
+    Resume { id: String },
 }
 
 fn env(name: &str) -> Option<String> {
@@ -201,6 +205,8 @@ async fn partners(command: PartnersCommand) -> anyhow::Result<()> {
             );
             println!("a welcome message is queued for the channel; `partnerbot serve` delivers it");
         }
+        PartnersCommand::Pause { id } => set_paused(&service, &id, true).await?,
+        PartnersCommand::Resume { id } => set_paused(&service, &id, false).await?,
         PartnersCommand::List => {
             let partners = service
                 .list_partners(&Requester::Cli)
@@ -330,6 +336,29 @@ async fn accounts(command: AccountsCommand) -> anyhow::Result<()> {
             .map(|_| ())
         }
     }
+}
+
+async fn set_paused(
+    service: &crate::service::Service,
+    id: &str,
+    paused: bool,
+) -> anyhow::Result<()> {
+    let number: i64 = id
+        .trim_start_matches(['P', 'p', '-'])
+        .parse()
+        .map_err(|_| anyhow::anyhow!("“{id}” is not a partner id like P-3"))?;
+    if !service.store().set_paused(number, paused).await? {
+        anyhow::bail!("there is no partner P-{number}");
+    }
+    println!(
+        "P-{number} {}",
+        if paused {
+            "paused: no nudges or surveys until resumed"
+        } else {
+            "resumed"
+        }
+    );
+    Ok(())
 }
 
 /// A service for command-line use: no Slack calls happen, messages only go to the outbox.

@@ -164,6 +164,42 @@ pub struct Program {
     pub tiers: TiersSection,
     /// `[surveys]`: how PSAT rounds are sent and how long they stay open.
     pub surveys: SurveysSection,
+    /// `[nudges]`: when quiet partners are nudged and their managers told.
+    pub nudges: NudgesSection,
+}
+
+/// `[nudges]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NudgesSection {
+    /// Days without a registration or deal update before a partner is nudged.
+    pub after_days: u32,
+    /// Days of quiet after which the partner's manager is told instead.
+    pub alert_after_days: u32,
+    /// At most one nudge (or alert) per partner in this many days.
+    pub cap_days: u32,
+    /// Working hours in the partner's time zone, "09:00-17:00".
+    pub working_hours: String,
+    /// Time zone for partners without one below.
+    pub timezone: String,
+    /// A line of program news added to each nudge.
+    pub news: String,
+    /// IANA time zone per partner name.
+    pub partner_timezones: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for NudgesSection {
+    fn default() -> Self {
+        NudgesSection {
+            after_days: 60,
+            alert_after_days: 90,
+            cap_days: 30,
+            working_hours: "09:00-17:00".into(),
+            timezone: "UTC".into(),
+            news: String::new(),
+            partner_timezones: Default::default(),
+        }
+    }
 }
 
 /// `[surveys]`

@@ -50,6 +50,13 @@ pub const JOBS: &[Job] = &[
         default_schedule: "0 0 7 1 1,4,7,10 *",
         about: "partner tiers from trailing-12-month sourced revenue",
     },
+    // Every hour on the hour (a partner is only nudged in its own working hours on weekdays, at
+    // most once per cap period): quiet partners are nudged, longer-quiet ones reported.
+    Job {
+        name: "nudge_partners",
+        default_schedule: "0 0 * * * *",
+        about: "nudge quiet partners; alert their managers when they stay quiet",
+    },
     // Quarterly, on the first day of the quarter's second month at 09:00: a PSAT survey round.
     Job {
         name: "survey_rounds",
@@ -220,6 +227,7 @@ pub async fn run_job(service: &Service, name: &str, now: DateTime<Utc>) -> anyho
             service.escalate_overdue(now).await?
         )),
         "recompute_tiers" => service.recompute_tiers(now).await,
+        "nudge_partners" => service.nudge_quiet_partners(now).await,
         "survey_rounds" => match service.open_survey("system", now).await {
             Ok(text) => Ok(text),
             Err(crate::service::ServiceError::Rejected(e)) => Ok(e.to_string()),

@@ -130,6 +130,10 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../templates/psat_comment/view.json"),
     ),
     (
+        "nudge/message.json",
+        include_str!("../templates/nudge/message.json"),
+    ),
+    (
         "notice/reply.json",
         include_str!("../templates/notice/reply.json"),
     ),

@@ -7,6 +7,7 @@ pub mod engagement;
 pub mod matching;
 pub mod metrics;
 pub mod money;
+pub mod nudge;
 pub mod partner;
 pub mod survey;
 pub mod tier;

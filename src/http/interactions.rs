@@ -333,6 +333,21 @@ async fn block_actions(state: &AppState, b: &BlockActions) -> Response {
             Ok(text) => text,
             Err(e) => message_for(&e),
         }
+    } else if action.action_id == "register_open" {
+        let channel = action
+            .value
+            .clone()
+            .or_else(|| b.channel.as_ref().map(|c| c.id.clone()));
+        let actor = Actor {
+            user: b.user.id.clone(),
+            team: b.user.team_id.clone(),
+            channel,
+        };
+        let view = state.service.registration_form(&actor).await;
+        match open_from_click(state, b, view).await {
+            Some(text) => text,
+            None => return StatusCode::OK.into_response(),
+        }
     } else if action.action_id == "psat_comment" {
         let round = action
             .value

@@ -7,6 +7,7 @@ pub mod deals;
 mod events;
 mod extensions;
 mod lifecycle;
+mod nudges;
 mod partners;
 pub mod progress;
 mod review;

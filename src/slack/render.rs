@@ -505,6 +505,21 @@ impl Renderer {
             .render("psat_comment/view.json", json!({ "round": round }))
     }
 
+    /// A nudge for a quiet partner (with a *Register a deal* button), or the manager's alert.
+    pub fn nudge(
+        &self,
+        partner_name: &str,
+        channel: &str,
+        quiet_days: i64,
+        news: &str,
+        alert: bool,
+    ) -> anyhow::Result<Value> {
+        self.templates.render(
+            "nudge/message.json",
+            json!({ "partner_name": partner_name, "channel": channel, "quiet_days": quiet_days, "news": news, "alert": alert }),
+        )
+    }
+
     /// All partners (managers only).
     pub fn partner_list(&self, partners: &[Partner]) -> anyhow::Result<Value> {
         let views: Vec<PartnerView> = partners.iter().map(PartnerView::from).collect();

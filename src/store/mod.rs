@@ -6,6 +6,7 @@ mod commissions;
 mod deals;
 mod events;
 mod jobs;
+mod nudges;
 mod outbox;
 mod partners;
 mod surveys;

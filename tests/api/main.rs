@@ -11,6 +11,7 @@ mod events;
 mod exports;
 mod fixtures;
 mod jobs;
+mod nudges;
 mod privacy;
 mod registration;
 mod review;

@@ -1,0 +1,108 @@
+//! Nudging quiet partners before they are lost, and telling their manager when they stay quiet.
+
+use super::Service;
+use crate::domain::nudge::{decide, sendable, NudgeAction, NudgeRules};
+use crate::store::OutboxMessage;
+use chrono::{DateTime, NaiveTime, Utc};
+use chrono_tz::Tz;
+use std::str::FromStr;
+
+const MS_PER_DAY: i64 = 24 * 3600 * 1000;
+
+impl Service {
+    fn nudge_rules(&self) -> anyhow::Result<NudgeRules> {
+        let cfg = &self.program.nudges;
+        let (start, end) = cfg.working_hours.split_once('-').ok_or_else(|| {
+            anyhow::anyhow!(
+                "nudges.working_hours “{}” is not HH:MM-HH:MM",
+                cfg.working_hours
+            )
+        })?;
+        let time = |t: &str| {
+            NaiveTime::parse_from_str(t.trim(), "%H:%M")
+                .map_err(|_| anyhow::anyhow!("nudges.working_hours: “{t}” is not HH:MM"))
+        };
+        Ok(NudgeRules {
+            after_days: i64::from(cfg.after_days),
+            alert_after_days: i64::from(cfg.alert_after_days),
+            cap_days: i64::from(cfg.cap_days),
+            work_start: time(start)?,
+            work_end: time(end)?,
+        })
+    }
+
+    fn partner_tz(&self, name: &str) -> Tz {
+        let cfg = &self.program.nudges;
+        cfg.partner_timezones
+            .get(name)
+            .and_then(|t| Tz::from_str(t).ok())
+            .or_else(|| Tz::from_str(&cfg.timezone).ok())
+            .unwrap_or(Tz::UTC)
+    }
+
+    /// The nudge job as of `now`: quiet partners in their working hours get a nudge; those quiet
+    /// past the alert threshold are reported to their manager instead; at most one per cap
+    /// period; paused partners never. Returns a summary.
+    pub async fn nudge_quiet_partners(&self, now: DateTime<Utc>) -> anyhow::Result<String> {
+        let rules = self.nudge_rules()?;
+        let partners = self.store.partners().await?;
+        let now_ms = now.timestamp_millis();
+        let (mut nudged, mut alerted) = (0, 0);
+        for (id, onboarded, last_deal) in self.store.partner_activity().await? {
+            let Some(partner) = partners.iter().find(|p| p.id.0 == id) else {
+                continue;
+            };
+            let quiet_days = (now_ms - last_deal.unwrap_or(onboarded).max(onboarded)) / MS_PER_DAY;
+            let last_sent = self
+                .store
+                .last_nudge(id)
+                .await?
+                .map(|at| (now_ms - at) / MS_PER_DAY);
+            let action = decide(quiet_days, last_sent, partner.paused, &rules);
+            if action == NudgeAction::Nothing
+                || !sendable(now, self.partner_tz(&partner.name), &rules)
+            {
+                continue;
+            }
+            let alert = action == NudgeAction::AlertManager;
+            let channel = if alert {
+                partner
+                    .manager_user
+                    .clone()
+                    .unwrap_or_else(|| self.program.managers.slack_channel.clone())
+            } else {
+                partner.slack_channel.clone()
+            };
+            let payload = self.render.nudge(
+                &partner.name,
+                &partner.slack_channel,
+                quiet_days,
+                &self.program.nudges.news,
+                alert,
+            )?;
+            let kind = if alert { "alert" } else { "nudge" };
+            let message = OutboxMessage {
+                kind: format!("quiet_{kind}"),
+                channel,
+                ephemeral_user: None,
+                payload,
+                deal_id: None,
+            };
+            self.store
+                .record_nudge(id, kind, quiet_days, &[message], now_ms)
+                .await?;
+            if alert {
+                alerted += 1;
+            } else {
+                nudged += 1;
+            }
+        }
+        self.wake_delivery();
+        Ok(format!("{nudged} nudged, {alerted} manager alert(s)"))
+    }
+
+    /// Share of partners nudged since `since` who registered again within 14 days: (nudged, back).
+    pub async fn reactivation_since(&self, since: DateTime<Utc>) -> anyhow::Result<(i64, i64)> {
+        self.store.reactivation(since.timestamp_millis()).await
+    }
+}

@@ -1,0 +1,89 @@
+//! Partner activity and the nudges sent about it.
+
+use super::outbox::{insert_outbox, OutboxMessage};
+use super::Store;
+use anyhow::Context;
+
+/// Days a nudged partner has to register again to count as re-activated.
+pub const REACTIVATION_WINDOW_MS: i64 = 14 * 24 * 3600 * 1000;
+
+impl Store {
+    /// Per partner: id, onboarded at, and the latest registration or deal update (if any).
+    pub async fn partner_activity(&self) -> anyhow::Result<Vec<(i64, i64, Option<i64>)>> {
+        sqlx::query_as(
+            "SELECT p.id, p.created_at, MAX(d.updated_at) FROM partners p LEFT JOIN deals d ON d.partner_id = p.id GROUP BY p.id, p.created_at ORDER BY p.id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .context("reading partner activity")
+    }
+
+    /// When a partner was last nudged (or its manager alerted).
+    pub async fn last_nudge(&self, partner: i64) -> anyhow::Result<Option<i64>> {
+        let at: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT MAX(sent_at) FROM nudges WHERE partner_id = $1")
+                .bind(partner)
+                .fetch_optional(&self.pool)
+                .await
+                .context("reading the last nudge")?;
+        Ok(at.flatten())
+    }
+
+    /// Records a nudge or alert with its message, in one transaction.
+    pub async fn record_nudge(
+        &self,
+        partner: i64,
+        kind: &str,
+        quiet_days: i64,
+        messages: &[OutboxMessage],
+        now_ms: i64,
+    ) -> anyhow::Result<()> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        sqlx::query(
+            "INSERT INTO nudges (partner_id, kind, quiet_days, sent_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(partner)
+        .bind(kind)
+        .bind(quiet_days)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await
+        .context("recording a nudge")?;
+        for message in messages {
+            insert_outbox(&mut tx, message, now_ms).await?;
+        }
+        tx.commit().await.context("committing a nudge")
+    }
+
+    /// Nudges sent since `since_ms`, and how many of those partners registered within 14 days.
+    pub async fn reactivation(&self, since_ms: i64) -> anyhow::Result<(i64, i64)> {
+        let nudged: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM nudges WHERE kind = 'nudge' AND sent_at >= $1",
+        )
+        .bind(since_ms)
+        .fetch_one(&self.pool)
+        .await
+        .context("counting nudges")?;
+        let back: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM nudges n WHERE n.kind = 'nudge' AND n.sent_at >= $1 AND EXISTS \
+             (SELECT 1 FROM deals d WHERE d.partner_id = n.partner_id AND d.created_at >= n.sent_at AND d.created_at <= n.sent_at + $2)",
+        )
+        .bind(since_ms)
+        .bind(REACTIVATION_WINDOW_MS)
+        .fetch_one(&self.pool)
+        .await
+        .context("counting re-activated partners")?;
+        Ok((nudged, back))
+    }
+
+    /// Pauses or resumes a partner (paused partners are never nudged or surveyed).
+    pub async fn set_paused(&self, partner: i64, paused: bool) -> anyhow::Result<bool> {
+        let done = sqlx::query("UPDATE partners SET paused = $1 WHERE id = $2")
+            .bind(i64::from(paused))
+            .bind(partner)
+            .execute(&self.pool)
+            .await
+            .context("pausing a partner")?;
+        Ok(done.rows_affected() == 1)
+    }
+}
