@@ -3,6 +3,7 @@
 pub mod account;
 pub mod commission;
 pub mod deal;
+pub mod digest;
 pub mod engagement;
 pub mod matching;
 pub mod metrics;
