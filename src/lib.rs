@@ -1,6 +1,7 @@
 //! partnerbot: a Slack bot that runs a B2B partner program.
 
 pub mod app;
+pub mod chart;
 pub mod cli;
 pub mod cli_accounts;
 pub mod clock;
