@@ -43,6 +43,18 @@ pub enum Command {
         #[arg(long)]
         output: Option<std::path::PathBuf>,
     },
+    /// Compose a manager's weekly digest now: print its text and write its chart.
+    Digest {
+        /// The manager's Slack user id.
+        #[arg(long)]
+        manager: String,
+        /// Print the text to the terminal (instead of queueing the digest for Slack).
+        #[arg(long)]
+        print: bool,
+        /// Where to write the chart PNG.
+        #[arg(long, default_value = "digest.png")]
+        png: std::path::PathBuf,
+    },
     /// Commission ledger.
     Commissions {
         #[command(subcommand)]
@@ -142,6 +154,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Partners { command } => partners(command).await,
         Command::Accounts { command } => accounts(command).await,
         Command::Jobs { command } => jobs(command).await,
+        Command::Digest {
+            manager,
+            print,
+            png,
+        } => {
+            let url = config::database_url(&env)?;
+            let program = Program::from_lookup(&env)?;
+            let service = offline_service(Store::open(&url).await?, program)?;
+            let digest = service.compose_digest(&manager, chrono::Utc::now()).await?;
+            std::fs::write(&png, &digest.png)
+                .map_err(|e| anyhow::anyhow!("--png: cannot write {}: {e}", png.display()))?;
+            if print {
+                println!("{}", digest.text);
+            } else {
+                service
+                    .send_digest_now(&manager)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!(
+                    "digest {} queued for {manager}; `partnerbot serve` delivers it",
+                    digest.facts.week
+                );
+            }
+            eprintln!(
+                "chart written to {} ({}×{} PNG)",
+                png.display(),
+                crate::chart::WIDTH,
+                crate::chart::HEIGHT
+            );
+            Ok(())
+        }
         Command::Export {
             what,
             since,

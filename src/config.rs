@@ -355,6 +355,10 @@ pub struct ManagersSection {
     pub slack_users: Vec<String>,
     /// The internal channel for review cards, conflicts and digests.
     pub slack_channel: String,
+    /// Head of partnerships: their digest covers every partner (default: the first manager).
+    pub head: Option<String>,
+    /// IANA time zone per manager (the weekly digest arrives Monday 09:00 in it).
+    pub timezones: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for ManagersSection {
@@ -362,6 +366,8 @@ impl Default for ManagersSection {
         ManagersSection {
             slack_users: vec!["U0MANAGER1".into()],
             slack_channel: "C0MANAGERS".into(),
+            head: None,
+            timezones: Default::default(),
         }
     }
 }

@@ -164,6 +164,9 @@ impl Worker {
         if let Some(fields) = payload.as_object_mut() {
             fields.remove("response_type");
         }
+        if let Some(file) = payload.get("file") {
+            return self.deliver_file(row, file).await;
+        }
         // Only new posts can land twice; ephemeral messages have no history and updates are idempotent.
         let is_new_post = row.ephemeral_user.is_none() && payload.get("ts").is_none();
         if row.needs_check != 0 && is_new_post {
@@ -205,6 +208,45 @@ impl Worker {
                 tracing::info!(ts = ts.as_deref().unwrap_or("-"), "delivered");
                 self.store
                     .mark_delivered(row.id, ts.as_deref(), self.clock.now_ms())
+                    .await
+            }
+            Err(failure) => self.handle_failure(row, failure, false).await,
+        }
+    }
+
+    /// A file (the digest's chart) shared in the row's channel.
+    async fn deliver_file(
+        &self,
+        row: &ClaimedMessage,
+        file: &serde_json::Value,
+    ) -> anyhow::Result<()> {
+        use base64::Engine;
+        let bytes = match base64::engine::general_purpose::STANDARD
+            .decode(file["png_base64"].as_str().unwrap_or_default())
+        {
+            Ok(b) => b,
+            Err(e) => {
+                return self
+                    .handle_failure(
+                        row,
+                        ApiFailure::Permanent {
+                            reason: format!("stored file is not base64: {e}"),
+                        },
+                        false,
+                    )
+                    .await
+            }
+        };
+        self.wait_turn(&row.channel).await;
+        let (name, title) = (
+            file["filename"].as_str().unwrap_or("file.png"),
+            file["title"].as_str().unwrap_or_default(),
+        );
+        match self.api.upload_file(&row.channel, name, title, bytes).await {
+            Ok(()) => {
+                self.metrics.observe_delivery("delivered");
+                self.store
+                    .mark_delivered(row.id, None, self.clock.now_ms())
                     .await
             }
             Err(failure) => self.handle_failure(row, failure, false).await,

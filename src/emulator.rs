@@ -49,6 +49,10 @@ struct Inner {
     channels: HashMap<String, Value>,
     users: HashMap<String, Value>,
     seq: u64,
+    /// Uploaded file bytes by file id, and (file id, channel, title) once shared.
+    uploads: HashMap<String, Vec<u8>>,
+    shared: Vec<(String, String, String)>,
+    base: String,
 }
 
 type Shared = Arc<Mutex<Inner>>;
@@ -80,9 +84,11 @@ impl Emulator {
         let state: Shared = Arc::default();
         let app = Router::new()
             .route("/api/{method}", any(handle))
+            .route("/upload/{file}", any(upload))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
+        lock(&state).base = format!("http://{addr}");
         let server = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::error!(error = %e, "Slack emulator stopped");
@@ -150,6 +156,22 @@ impl Emulator {
                 ) && (c.status == 200 || c.params["_acted"] == true)
             })
             .filter(|c| c.params["_ok"] == true)
+            .collect()
+    }
+
+    /// Files shared in channels: (channel, title, bytes), in order.
+    pub fn shared_files(&self) -> Vec<(String, String, Vec<u8>)> {
+        let inner = lock(&self.state);
+        inner
+            .shared
+            .iter()
+            .map(|(id, channel, title)| {
+                (
+                    channel.clone(),
+                    title.clone(),
+                    inner.uploads.get(id).cloned().unwrap_or_default(),
+                )
+            })
             .collect()
     }
 
@@ -258,6 +280,19 @@ async fn handle(
     response
 }
 
+async fn upload(
+    State(state): State<Shared>,
+    Path(file): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let mut inner = lock(&state);
+    if !inner.uploads.contains_key(&file) {
+        return (StatusCode::NOT_FOUND, "unknown upload").into_response();
+    }
+    inner.uploads.insert(file, body.to_vec());
+    (StatusCode::OK, "OK").into_response()
+}
+
 fn next_ts(inner: &mut Inner) -> String {
     inner.seq += 1;
     let now = chrono::Utc::now();
@@ -323,6 +358,42 @@ fn act(inner: &mut Inner, method: &str, params: &Value) -> Value {
                 Some(user) => json!({ "ok": true, "user": user }),
                 None => json!({ "ok": false, "error": "users_not_found" }),
             }
+        }
+        "conversations.open" => {
+            let user = params["users"].as_str().unwrap_or_default();
+            json!({ "ok": true, "channel": { "id": format!("D{}", user.trim_start_matches(['U', 'W'])) } })
+        }
+        "files.getUploadURLExternal" => {
+            inner.seq += 1;
+            let id = format!("F{:08}", inner.seq);
+            inner.uploads.insert(id.clone(), Vec::new());
+            json!({ "ok": true, "upload_url": format!("{}/upload/{id}", inner.base), "file_id": id })
+        }
+        "files.completeUploadExternal" => {
+            let files = params["files"].as_array().cloned().unwrap_or_default();
+            let uploaded = files.iter().all(|f| {
+                f["id"]
+                    .as_str()
+                    .is_some_and(|id| inner.uploads.get(id).is_some_and(|b| !b.is_empty()))
+            });
+            if files.is_empty() || !uploaded {
+                return json!({ "ok": false, "error": "invalid_arguments" });
+            }
+            for f in files {
+                let (id, title) = (
+                    f["id"].as_str().unwrap_or_default().to_string(),
+                    f["title"].as_str().unwrap_or_default().to_string(),
+                );
+                inner.shared.push((
+                    id,
+                    params["channel_id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    title,
+                ));
+            }
+            json!({ "ok": true })
         }
         "conversations.info" => match inner.channels.get(&channel) {
             Some(info) => json!({ "ok": true, "channel": info }),

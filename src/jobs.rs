@@ -57,6 +57,13 @@ pub const JOBS: &[Job] = &[
         default_schedule: "0 0 * * * *",
         about: "nudge quiet partners; alert their managers when they stay quiet",
     },
+    // Every hour at five past: managers whose local time is Monday 09:xx get their weekly digest
+    // (once per manager per week).
+    Job {
+        name: "weekly_digest",
+        default_schedule: "0 5 * * * *",
+        about: "weekly digest for each partner manager",
+    },
     // Quarterly, on the first day of the quarter's second month at 09:00: a PSAT survey round.
     Job {
         name: "survey_rounds",
@@ -228,6 +235,7 @@ pub async fn run_job(service: &Service, name: &str, now: DateTime<Utc>) -> anyho
         )),
         "recompute_tiers" => service.recompute_tiers(now).await,
         "nudge_partners" => service.nudge_quiet_partners(now).await,
+        "weekly_digest" => service.send_weekly_digests(now).await,
         "survey_rounds" => match service.open_survey("system", now).await {
             Ok(text) => Ok(text),
             Err(crate::service::ServiceError::Rejected(e)) => Ok(e.to_string()),

@@ -134,6 +134,10 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../templates/nudge/message.json"),
     ),
     (
+        "digest/message.json",
+        include_str!("../templates/digest/message.json"),
+    ),
+    (
         "notice/reply.json",
         include_str!("../templates/notice/reply.json"),
     ),

@@ -208,6 +208,10 @@ async fn partners(state: &AppState, cmd: &SlashCommand) -> Reply {
                 .await?,
         ),
         "stats" => reply(state.service.partner_stats(&cmd.user_id, rest).await?),
+        "digest" if split_first(rest).0 == "now" => reply(render.notice(
+            ":newspaper:",
+            &state.service.send_digest_now(&cmd.user_id).await?,
+        )?),
         "survey" => {
             let (verb, arg) = split_first(rest);
             match verb.as_str() {

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod commission_rules;
 pub mod deals;
+pub mod digest;
 mod events;
 mod extensions;
 mod lifecycle;

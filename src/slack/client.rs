@@ -259,6 +259,77 @@ impl SlackApi {
         }
     }
 
+    /// Shares a file in `channel` (a user id opens their DM first) with Slack's current upload
+    /// flow: `files.getUploadURLExternal`, the upload itself, then `files.completeUploadExternal`.
+    pub async fn upload_file(
+        &self,
+        channel: &str,
+        filename: &str,
+        title: &str,
+        bytes: Vec<u8>,
+    ) -> Result<(), ApiFailure> {
+        let channel = if channel.starts_with('U') || channel.starts_with('W') {
+            let opened = self
+                .post(
+                    "conversations.open",
+                    &json!({ "users": channel }),
+                    CALL_TIMEOUT,
+                )
+                .await?;
+            opened["channel"]["id"]
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| ApiFailure::Permanent {
+                    reason: "conversations.open gave no channel".into(),
+                })?
+        } else {
+            channel.to_string()
+        };
+        let params = [
+            ("filename", Some(filename.to_string())),
+            ("length", Some(bytes.len().to_string())),
+        ];
+        let target = self.get("files.getUploadURLExternal", &params).await?;
+        let (Some(url), Some(file_id)) =
+            (target["upload_url"].as_str(), target["file_id"].as_str())
+        else {
+            return Err(ApiFailure::Permanent {
+                reason: "files.getUploadURLExternal gave no upload_url".into(),
+            });
+        };
+        let upload = tokio::time::timeout(
+            CALL_TIMEOUT,
+            reqwest::Client::new().post(url).body(bytes).send(),
+        )
+        .await;
+        match upload {
+            Ok(Ok(r)) if r.status().is_success() => {}
+            Ok(Ok(r)) => {
+                return Err(ApiFailure::Transient {
+                    reason: format!("file upload answered {}", r.status()),
+                    maybe_sent: false,
+                })
+            }
+            Ok(Err(e)) => {
+                return Err(ApiFailure::Transient {
+                    reason: format!("file upload failed: {e}"),
+                    maybe_sent: false,
+                })
+            }
+            Err(_) => {
+                return Err(ApiFailure::Transient {
+                    reason: "file upload timed out".into(),
+                    maybe_sent: false,
+                })
+            }
+        }
+        let complete =
+            json!({ "files": [{ "id": file_id, "title": title }], "channel_id": channel });
+        self.post("files.completeUploadExternal", &complete, CALL_TIMEOUT)
+            .await
+            .map(|_| ())
+    }
+
     /// `auth.test`: who the token belongs to (bot user and team).
     pub async fn auth_test(&self) -> Result<Value, ApiFailure> {
         self.post("auth.test", &json!({}), CALL_TIMEOUT).await

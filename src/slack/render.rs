@@ -520,6 +520,23 @@ impl Renderer {
         )
     }
 
+    /// The weekly digest message (its sections already composed).
+    pub fn digest(
+        &self,
+        week: &str,
+        partners: usize,
+        sections: &[crate::domain::digest::Section],
+    ) -> anyhow::Result<Value> {
+        let sections: Vec<Value> = sections
+            .iter()
+            .map(|s| json!({ "title": s.title, "lines": s.lines, "action": s.action }))
+            .collect();
+        self.templates.render(
+            "digest/message.json",
+            json!({ "week": week, "partners": partners, "sections": sections }),
+        )
+    }
+
     /// All partners (managers only).
     pub fn partner_list(&self, partners: &[Partner]) -> anyhow::Result<Value> {
         let views: Vec<PartnerView> = partners.iter().map(PartnerView::from).collect();

@@ -86,4 +86,33 @@ impl Store {
             .context("pausing a partner")?;
         Ok(done.rows_affected() == 1)
     }
+
+    /// Claims a manager's digest for a week and queues its messages; false when already sent.
+    pub async fn claim_digest(
+        &self,
+        manager: &str,
+        week: &str,
+        messages: &[OutboxMessage],
+        now_ms: i64,
+    ) -> anyhow::Result<bool> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        let done = sqlx::query("INSERT INTO digests (manager, week, sent_at) VALUES ($1, $2, $3) ON CONFLICT (manager, week) DO NOTHING")
+            .bind(manager)
+            .bind(week)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await
+            .context("claiming a digest")?;
+        if done.rows_affected() == 0 {
+            tx.rollback()
+                .await
+                .context("rolling back a repeated digest")?;
+            return Ok(false);
+        }
+        for message in messages {
+            insert_outbox(&mut tx, message, now_ms).await?;
+        }
+        tx.commit().await.context("committing a digest")?;
+        Ok(true)
+    }
 }

@@ -126,3 +126,17 @@ impl Store {
         Ok((partners, deals))
     }
 }
+
+impl Store {
+    /// Tier changes recorded at or after `since_ms`: (partner id, previous, new).
+    pub async fn tier_changes_since(
+        &self,
+        since_ms: i64,
+    ) -> anyhow::Result<Vec<(i64, String, String)>> {
+        sqlx::query_as("SELECT partner_id, previous_tier, new_tier FROM tier_runs WHERE created_at >= $1 AND previous_tier <> new_tier ORDER BY partner_id")
+            .bind(since_ms)
+            .fetch_all(&self.pool)
+            .await
+            .context("reading tier changes")
+    }
+}

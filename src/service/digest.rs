@@ -1,0 +1,330 @@
+//! The weekly digest: one message per partner manager about their partners (every partner for
+//! the head of partnerships), with the week's figures and a chart of pipeline and wins.
+
+use super::Service;
+use crate::chart::{weekly_chart, Series};
+use crate::domain::commission::Total;
+use crate::domain::digest::{sections, text, DigestFacts};
+use crate::domain::engagement::business_days_between;
+use crate::domain::{Deal, DealStatus, Money, Partner};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+/// A composed digest: its facts, the plain text, and the chart PNG.
+#[derive(Debug, Clone)]
+pub struct Digest {
+    pub facts: DigestFacts,
+    pub text: String,
+    pub png: Vec<u8>,
+}
+
+const WEEKS: i64 = 12;
+
+impl Service {
+    /// The partners a manager's digest covers: all for the head of partnerships, else theirs.
+    pub async fn partners_of_manager(&self, manager: &str) -> anyhow::Result<Vec<Partner>> {
+        let head = self
+            .program
+            .managers
+            .head
+            .clone()
+            .or_else(|| self.program.managers.slack_users.first().cloned());
+        let all = self.store.partners().await?;
+        Ok(if head.as_deref() == Some(manager) {
+            all
+        } else {
+            all.into_iter()
+                .filter(|p| p.manager_user.as_deref() == Some(manager))
+                .collect()
+        })
+    }
+
+    fn to_reporting(&self, amount: &Money) -> Option<Decimal> {
+        let reporting = self.program.tiers.reporting_currency.to_ascii_uppercase();
+        let code = amount.currency().code();
+        let rate = if code == reporting {
+            Some(Decimal::ONE)
+        } else {
+            self.program
+                .tiers
+                .rates
+                .iter()
+                .find(|(c, _)| c.eq_ignore_ascii_case(code))
+                .and_then(|(_, r)| Decimal::from_str(&r.to_string()).ok())
+        };
+        rate.map(|r| amount.decimal() * r)
+    }
+
+    /// Composes a manager's digest for the week ending at `now`.
+    pub async fn compose_digest(
+        &self,
+        manager: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Digest> {
+        let partners = self.partners_of_manager(manager).await?;
+        let names: BTreeMap<i64, &Partner> = partners.iter().map(|p| (p.id.0, p)).collect();
+        let deals: Vec<Deal> = self
+            .store
+            .deals_since(0, None)
+            .await?
+            .into_iter()
+            .filter(|d| names.contains_key(&d.partner_id.0))
+            .collect();
+        let today = now.date_naive();
+        let since = now - Duration::days(7);
+        let name = |d: &Deal| {
+            names
+                .get(&d.partner_id.0)
+                .map_or("?", |p| p.name.as_str())
+                .to_string()
+        };
+        let item = |d: &Deal, extra: String| {
+            format!(
+                "{} · {} ({}) · {}{extra}",
+                d.id,
+                d.company,
+                name(d),
+                d.amount
+            )
+        };
+        let mut f = DigestFacts {
+            manager: manager.to_string(),
+            week: now.format("%G-W%V").to_string(),
+            partners: partners.len(),
+            ..DigestFacts::default()
+        };
+        let mut new_value: BTreeMap<String, Total> = BTreeMap::new();
+        let mut commissions: BTreeMap<String, Total> = BTreeMap::new();
+        let sla = i64::from(self.program.rules.approval_sla_business_days);
+        for d in &deals {
+            if d.created_at >= since {
+                f.new_registrations
+                    .push(item(d, format!(" · {}", d.status.label())));
+                let _ = new_value
+                    .entry(d.amount.currency().code().to_string())
+                    .or_default()
+                    .add(d.amount);
+            }
+            if d.status == DealStatus::Conflict {
+                f.open_conflicts.push(item(
+                    d,
+                    format!(
+                        " · {} days old",
+                        (today - d.created_at.date_naive()).num_days()
+                    ),
+                ));
+            }
+            let waited = business_days_between(d.created_at.date_naive(), today);
+            if matches!(d.status, DealStatus::PendingReview | DealStatus::Conflict) && waited > sla
+            {
+                f.waiting_past_sla
+                    .push(item(d, format!(" · waiting {waited} business days")));
+            }
+            if let (DealStatus::Approved, Some(until)) = (d.status, d.protected_until) {
+                if until >= today && until <= today + Duration::days(14) {
+                    f.expiring_soon
+                        .push(item(d, format!(" · protection ends {until}")));
+                }
+            }
+            if d.status == DealStatus::Won && d.close_date >= since.date_naive() {
+                f.wins.push(item(d, String::new()));
+                for row in self.store.ledger_of_deal(d.id).await? {
+                    if let Some(m) = Money::from_minor(row.amount_minor, &row.currency) {
+                        let _ = commissions.entry(row.currency.clone()).or_default().add(m);
+                    }
+                }
+            }
+        }
+        f.new_value = new_value.values().map(ToString::to_string).collect();
+        f.commissions = commissions.values().map(ToString::to_string).collect();
+        for (partner, old, new) in self
+            .store
+            .tier_changes_since(since.timestamp_millis())
+            .await?
+        {
+            if let Some(p) = names.get(&partner) {
+                f.tier_changes.push(format!("{}: {old} → {new}", p.name));
+            }
+        }
+        let quiet_after = i64::from(self.program.nudges.after_days);
+        for (id, onboarded, last) in self.store.partner_activity().await? {
+            let Some(p) = names.get(&id) else { continue };
+            let quiet = (now.timestamp_millis() - last.unwrap_or(onboarded).max(onboarded))
+                / (24 * 3600 * 1000);
+            if quiet >= quiet_after && !p.paused {
+                f.quiet.push(format!("{} · quiet for {quiet} days", p.name));
+            }
+        }
+        f.reactivation = self.reactivation_since(now - Duration::days(90)).await?;
+        if let Some(round) = self.store.survey_rounds().await?.last() {
+            let recent = round
+                .closed_at
+                .is_none_or(|c| c >= since.timestamp_millis());
+            if recent {
+                f.psat = self
+                    .survey_results_text(Some(round.id), false)
+                    .await?
+                    .and_then(|t| t.lines().next().map(str::to_string));
+            }
+        }
+        let mut sourced: BTreeMap<i64, Decimal> = BTreeMap::new();
+        for d in deals
+            .iter()
+            .filter(|d| d.status == DealStatus::Won && d.close_date >= today - Duration::days(365))
+        {
+            if let Some(v) = self.to_reporting(&d.amount) {
+                *sourced.entry(d.partner_id.0).or_default() += v;
+            }
+        }
+        let mut top: Vec<(i64, Decimal)> = sourced.into_iter().collect();
+        top.sort_by_key(|(_, revenue)| std::cmp::Reverse(*revenue));
+        let reporting = self.program.tiers.reporting_currency.to_ascii_uppercase();
+        for (id, revenue) in top.into_iter().take(5) {
+            if let Some(p) = names.get(&id) {
+                f.top_partners
+                    .push(format!("{} · {} {reporting}", p.name, revenue.round_dp(2)));
+            }
+        }
+        let png = self.digest_chart(&partners, &deals, today)?;
+        let text = text(&f);
+        Ok(Digest {
+            facts: f,
+            text,
+            png,
+        })
+    }
+
+    fn digest_chart(
+        &self,
+        partners: &[Partner],
+        deals: &[Deal],
+        today: NaiveDate,
+    ) -> anyhow::Result<Vec<u8>> {
+        let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+        let first = monday - Duration::weeks(WEEKS - 1);
+        let week_of = |d: NaiveDate| {
+            ((d - first).num_days() >= 0)
+                .then(|| ((d - first).num_days() / 7) as usize)
+                .filter(|w| *w < WEEKS as usize)
+        };
+        let weeks: Vec<String> = (0..WEEKS)
+            .map(|w| (first + Duration::weeks(w)).format("W%V").to_string())
+            .collect();
+        let mut by_type: BTreeMap<String, Series> = BTreeMap::new();
+        for d in deals {
+            let Some(p) = partners.iter().find(|p| p.id == d.partner_id) else {
+                continue;
+            };
+            let value = self
+                .to_reporting(&d.amount)
+                .and_then(|v| v.to_f64())
+                .unwrap_or(0.0);
+            let s = by_type
+                .entry(p.partner_type.as_str().to_string())
+                .or_insert_with(|| Series {
+                    partner_type: p.partner_type.as_str().to_string(),
+                    pipeline: vec![0.0; WEEKS as usize],
+                    wins: vec![0.0; WEEKS as usize],
+                });
+            if let Some(w) = week_of(d.created_at.date_naive()) {
+                s.pipeline[w] += value;
+            }
+            if d.status == DealStatus::Won {
+                if let Some(w) = week_of(d.close_date) {
+                    s.wins[w] += value;
+                }
+            }
+        }
+        let series: Vec<Series> = by_type.into_values().collect();
+        weekly_chart(
+            &weeks,
+            &series,
+            &self.program.tiers.reporting_currency.to_ascii_uppercase(),
+        )
+    }
+
+    /// The digest as outbox messages for the manager: the message, then the chart upload.
+    pub fn digest_messages(
+        &self,
+        manager: &str,
+        digest: &Digest,
+    ) -> anyhow::Result<Vec<crate::store::OutboxMessage>> {
+        use base64::Engine;
+        let payload = self.render.digest(
+            &digest.facts.week,
+            digest.facts.partners,
+            &sections(&digest.facts),
+        )?;
+        let file = serde_json::json!({ "file": {
+            "filename": format!("partner-digest-{}.png", digest.facts.week),
+            "title": format!("Partner pipeline and wins, 12 weeks to {}", digest.facts.week),
+            "png_base64": base64::engine::general_purpose::STANDARD.encode(&digest.png),
+        } });
+        let message = |kind: &str, payload| crate::store::OutboxMessage {
+            kind: kind.into(),
+            channel: manager.to_string(),
+            ephemeral_user: None,
+            payload,
+            deal_id: None,
+        };
+        Ok(vec![
+            message("digest", payload),
+            message("digest_chart", file),
+        ])
+    }
+
+    /// The weekly digest job as of `now`: every manager whose local time is Monday 09:xx gets
+    /// this week's digest, once per manager per week.
+    pub async fn send_weekly_digests(&self, now: DateTime<Utc>) -> anyhow::Result<String> {
+        let mut sent = 0;
+        for manager in &self.program.managers.slack_users {
+            let zone = self
+                .program
+                .managers
+                .timezones
+                .get(manager)
+                .unwrap_or(&self.program.schedules.timezone);
+            let tz = chrono_tz::Tz::from_str(zone).unwrap_or(chrono_tz::Tz::UTC);
+            let local = now.with_timezone(&tz);
+            if local.weekday() != chrono::Weekday::Mon || chrono::Timelike::hour(&local) != 9 {
+                continue;
+            }
+            if self.partners_of_manager(manager).await?.is_empty() {
+                continue;
+            }
+            let digest = self.compose_digest(manager, now).await?;
+            let messages = self.digest_messages(manager, &digest)?;
+            if self
+                .store
+                .claim_digest(manager, &digest.facts.week, &messages, self.clock.now_ms())
+                .await?
+            {
+                sent += 1;
+            }
+        }
+        self.wake_delivery();
+        Ok(format!("{sent} digest(s) sent"))
+    }
+
+    /// `/partners digest now`: the caller's digest, at once.
+    pub async fn send_digest_now(&self, manager: &str) -> super::ServiceResult<String> {
+        if !self.is_manager(manager) {
+            return Err(crate::domain::DealError::NotManager.into());
+        }
+        let digest = self.compose_digest(manager, self.clock.now()).await?;
+        self.store
+            .enqueue(
+                &self.digest_messages(manager, &digest)?,
+                self.clock.now_ms(),
+            )
+            .await?;
+        self.wake_delivery();
+        Ok(format!(
+            "Your digest for {} is on its way to your DMs.",
+            digest.facts.week
+        ))
+    }
+}
