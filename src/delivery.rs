@@ -25,6 +25,10 @@ pub struct DeliveryConfig {
     pub poll: Duration,
     /// Gap between two posts to one channel (Slack allows about one message per second).
     pub channel_interval: Duration,
+    /// Gap between any two posts of this worker: Slack also limits a workspace as a whole, so a
+    /// fan-out to thousands of DMs (each its own channel) is spread out instead of answered
+    /// with a wall of 429s.
+    pub global_interval: Duration,
     /// First retry delay after a server error; doubles per attempt.
     pub backoff_base: Duration,
     /// Cap on the retry delay, so a long Slack outage is retried every few minutes.
@@ -39,6 +43,8 @@ impl Default for DeliveryConfig {
             batch: 20,
             poll: Duration::from_millis(500),
             channel_interval: Duration::from_secs(1),
+            // 25 posts per second across all channels.
+            global_interval: Duration::from_millis(40),
             backoff_base: Duration::from_secs(1),
             backoff_max: Duration::from_secs(300),
         }
@@ -49,6 +55,7 @@ impl Default for DeliveryConfig {
 #[derive(Debug, Default)]
 struct Pacer {
     next_slot: HashMap<String, Instant>,
+    next_global: Option<Instant>,
     paused_until: Option<Instant>,
 }
 
@@ -330,6 +337,10 @@ impl Worker {
             if let Some(pause) = pacer.paused_until.filter(|p| *p > start) {
                 start = pause;
             }
+            if let Some(global) = pacer.next_global.filter(|g| *g > start) {
+                start = global;
+            }
+            pacer.next_global = Some(start + self.config.global_interval);
             pacer
                 .next_slot
                 .insert(channel.to_string(), start + self.config.channel_interval);

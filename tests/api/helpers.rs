@@ -100,6 +100,7 @@ pub fn fast_delivery() -> DeliveryConfig {
         batch: 20,
         poll: Duration::from_millis(50),
         channel_interval: Duration::from_millis(10),
+        global_interval: Duration::ZERO,
         backoff_base: Duration::from_millis(100),
         backoff_max: Duration::from_millis(500),
     }
