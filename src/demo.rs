@@ -225,8 +225,8 @@ impl Demo {
 
         let posted = self.emulator.delivered().len();
         ensure!(
-            posted == 16,
-            "expected 16 messages in Slack by the end, it got {posted}"
+            posted == 24,
+            "expected 24 messages in Slack by the end, it got {posted}"
         );
         Ok(())
     }
@@ -307,7 +307,7 @@ impl Demo {
             crate::simulate::form_payload(&click),
         )
         .await?;
-        self.flush(3).await?;
+        self.flush(4).await?;
         let update = self
             .emulator
             .calls_to("chat.update")
@@ -319,6 +319,73 @@ impl Demo {
             "the card does not show the approval: {update}"
         );
         say("[the card was updated in place with chat.update: approved, buttons removed]");
+        self.engagement().await
+    }
+
+    /// Issue 5: a PSAT answer, a nudge for quiet partners, and the weekly digest with its chart.
+    async fn engagement(&mut self) -> anyhow::Result<()> {
+        let manager = SlackUser::new("U0MANAGER1", "T0HOME", "C0MANAGERS");
+        let answer = self.slash(&manager, "/partners", "survey now").await?;
+        expect(&answer, "Survey round 1 is open")?;
+        self.flush(2).await?;
+        step("U0ALICE (Globex)", "clicks 9 in the survey DM");
+        let ts = self
+            .emulator
+            .calls_to("chat.postMessage")
+            .iter()
+            .rev()
+            .find(|c| c.params["channel"] == "U0ALICE")
+            .and_then(|c| c.params["_ts"].as_str().map(str::to_string));
+        let click = json!({
+            "type": "block_actions", "user": { "id": "U0ALICE", "team_id": "T0GLOBEX" }, "channel": { "id": "U0ALICE" },
+            "container": { "type": "message", "channel_id": "U0ALICE", "message_ts": ts.unwrap_or_else(|| "1.1".into()) },
+            "trigger_id": "9.9.9", "actions": [{ "action_id": "psat_score_9", "block_id": "psat", "value": "1:9", "type": "button" }]
+        });
+        self.send(
+            "/slack/interactions",
+            "application/x-www-form-urlencoded",
+            crate::simulate::form_payload(&click),
+        )
+        .await?;
+        self.flush(2).await?;
+
+        let mut later = chrono::Utc::now() + chrono::Duration::days(61);
+        while chrono::Datelike::weekday(&later) != chrono::Weekday::Wed {
+            later += chrono::Duration::days(1);
+        }
+        let later = chrono::Timelike::with_hour(&later, 10)
+            .and_then(|t| chrono::Timelike::with_minute(&t, 0))
+            .unwrap_or(later);
+        step(
+            "scheduler",
+            &format!(
+                "partnerbot jobs run nudge_partners --at {}   (61 days of quiet later)",
+                later.format("%Y-%m-%dT%H:%M:%SZ")
+            ),
+        );
+        say(&crate::jobs::run_job(&self.app.service, "nudge_partners", later).await?);
+        self.flush(2).await?;
+
+        let answer = self.slash(&manager, "/partners", "digest now").await?;
+        expect(&answer, "is on its way")?;
+        self.flush(1).await?;
+        if !self
+            .emulator
+            .wait_until(Duration::from_secs(15), |e| !e.shared_files().is_empty())
+            .await
+        {
+            bail!("the digest's chart was not uploaded");
+        }
+        for (channel, title, png) in self.emulator.shared_files() {
+            let size = image::load_from_memory(&png)
+                .map(|i| format!("{}×{}", i.width(), i.height()))
+                .unwrap_or_else(|e| format!("not a PNG: {e}"));
+            ensure!(
+                size == format!("{}×{}", crate::chart::WIDTH, crate::chart::HEIGHT),
+                "the chart is {size}"
+            );
+            println!("  📎 bot uploaded “{title}” to {channel}: a {size} PNG of {} KB (files.getUploadURLExternal → upload → files.completeUploadExternal)", png.len() / 1024);
+        }
         Ok(())
     }
 

@@ -261,6 +261,9 @@ async fn handle(
     if params.get("_ok").is_none() {
         params["_ok"] = json!(status == 200 && answer["ok"] == true);
     }
+    if let Some(ts) = answer["ts"].as_str() {
+        params["_ts"] = json!(ts);
+    }
     lock(&state).calls.push(Call {
         method,
         params,

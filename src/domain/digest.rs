@@ -99,8 +99,13 @@ pub fn sections(f: &DigestFacts) -> Vec<Section> {
             f.reactivation.1, f.reactivation.0
         ));
     }
+    let quiet_title = if f.quiet.is_empty() {
+        "Re-activation after nudges".to_string()
+    } else {
+        format!("Quiet partners: {}", f.quiet.len())
+    };
     add(
-        format!("Quiet partners: {}", f.quiet.len()),
+        quiet_title,
         quiet,
         "They get a nudge automatically; a call from you works better",
     );

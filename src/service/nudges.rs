@@ -89,7 +89,14 @@ impl Service {
                 deal_id: None,
             };
             self.store
-                .record_nudge(id, kind, quiet_days, &[message], now_ms)
+                .record_nudge(
+                    id,
+                    kind,
+                    quiet_days,
+                    &[message],
+                    now_ms,
+                    self.clock.now_ms(),
+                )
                 .await?;
             if alert {
                 alerted += 1;

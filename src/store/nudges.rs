@@ -29,13 +29,15 @@ impl Store {
         Ok(at.flatten())
     }
 
-    /// Records a nudge or alert with its message, in one transaction.
+    /// Records a nudge or alert sent as of `sent_at_ms` (the business time the job ran for) with
+    /// its messages, queued at `now_ms` (the real clock), in one transaction.
     pub async fn record_nudge(
         &self,
         partner: i64,
         kind: &str,
         quiet_days: i64,
         messages: &[OutboxMessage],
+        sent_at_ms: i64,
         now_ms: i64,
     ) -> anyhow::Result<()> {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
@@ -45,7 +47,7 @@ impl Store {
         .bind(partner)
         .bind(kind)
         .bind(quiet_days)
-        .bind(now_ms)
+        .bind(sent_at_ms)
         .execute(&mut *tx)
         .await
         .context("recording a nudge")?;
