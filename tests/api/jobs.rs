@@ -485,3 +485,52 @@ async fn two_running_schedulers_on_one_database_claim_each_occurrence_once(db: D
     }
 }
 on_both_databases!(two_running_schedulers_on_one_database_claim_each_occurrence_once);
+
+async fn the_engagement_jobs_run_twice_send_nothing_twice(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.link_both().await;
+    app.deal(&alice(), "register Acme Rockets acme-rockets.com 1000")
+        .await;
+    app.deliver_all().await;
+    let before = app.emulator.delivered().len();
+    let now = chrono::Utc::now();
+    let first = run_job(&app.app.service, "survey_rounds", now)
+        .await
+        .expect("open");
+    let second = run_job(&app.app.service, "survey_rounds", now)
+        .await
+        .expect("again");
+    assert!(
+        first.contains("Survey round 1 is open") && second.contains("already open"),
+        "{first} / {second}"
+    );
+    assert_eq!(app.store.survey_rounds().await.expect("rounds").len(), 1);
+    for _ in 0..2 {
+        run_job(
+            &app.app.service,
+            "survey_followthrough",
+            now + Duration::days(4),
+        )
+        .await
+        .expect("remind");
+        run_job(
+            &app.app.service,
+            "survey_followthrough",
+            now + Duration::days(15),
+        )
+        .await
+        .expect("close");
+    }
+    app.deliver_all().await;
+    let to_alice = app.posted_to("U0ALICE").len();
+    assert_eq!(
+        to_alice, 2,
+        "one invitation and one reminder, however often the jobs run"
+    );
+    assert_eq!(
+        app.emulator.delivered().len() - before,
+        3,
+        "invitation, reminder, and one results message"
+    );
+}
+on_both_databases!(the_engagement_jobs_run_twice_send_nothing_twice);
