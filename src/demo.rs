@@ -279,15 +279,11 @@ impl Demo {
             "U0AE1 (account executive)",
             "clicks “Propose co-sell” in the alert",
         );
-        let click = json!({
-            "type": "block_actions", "user": { "id": "U0AE1", "team_id": "T0HOME" }, "team": { "id": "T0HOME" },
-            "channel": { "id": "D0AE1" }, "trigger_id": "7.7.7",
-            "actions": [{ "action_id": "ae_cosell", "block_id": "ae_choice", "value": "4", "type": "button" }]
-        });
+        let ae = SlackUser::new("U0AE1", "T0HOME", "D0AE1");
         self.send(
             "/slack/interactions",
             "application/x-www-form-urlencoded",
-            crate::simulate::form_payload(&click),
+            ae.click("ae_cosell", "4", "7.7"),
         )
         .await?;
         self.flush(2).await?;
@@ -296,15 +292,11 @@ impl Demo {
             "U0MANAGER1 (partner manager)",
             "clicks “Approve” on the review card of D-1",
         );
-        let click = json!({
-            "type": "block_actions", "user": { "id": "U0MANAGER1", "team_id": "T0HOME" }, "team": { "id": "T0HOME" },
-            "channel": { "id": "C0MANAGERS" }, "trigger_id": "8.8.8",
-            "actions": [{ "action_id": "review_approve", "block_id": "review", "value": "1", "type": "button" }]
-        });
+        let manager = SlackUser::new("U0MANAGER1", "T0HOME", "C0MANAGERS");
         self.send(
             "/slack/interactions",
             "application/x-www-form-urlencoded",
-            crate::simulate::form_payload(&click),
+            manager.click("review_approve", "1", "8.8"),
         )
         .await?;
         self.flush(4).await?;
@@ -336,15 +328,12 @@ impl Demo {
             .rev()
             .find(|c| c.params["channel"] == "U0ALICE")
             .and_then(|c| c.params["_ts"].as_str().map(str::to_string));
-        let click = json!({
-            "type": "block_actions", "user": { "id": "U0ALICE", "team_id": "T0GLOBEX" }, "channel": { "id": "U0ALICE" },
-            "container": { "type": "message", "channel_id": "U0ALICE", "message_ts": ts.unwrap_or_else(|| "1.1".into()) },
-            "trigger_id": "9.9.9", "actions": [{ "action_id": "psat_score_9", "block_id": "psat", "value": "1:9", "type": "button" }]
-        });
+        let alice_dm = SlackUser::new("U0ALICE", "T0GLOBEX", "U0ALICE");
+        let click = alice_dm.click("psat_score_9", "1:9", ts.as_deref().unwrap_or("1.1"));
         self.send(
             "/slack/interactions",
             "application/x-www-form-urlencoded",
-            crate::simulate::form_payload(&click),
+            click,
         )
         .await?;
         self.flush(2).await?;

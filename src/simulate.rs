@@ -73,6 +73,22 @@ impl SlackUser {
     }
 }
 
+impl SlackUser {
+    /// The interaction body of this user clicking button `action_id` (carrying `value`) on the
+    /// message at `message_ts` in their channel.
+    pub fn click(&self, action_id: &str, value: &str, message_ts: &str) -> Vec<u8> {
+        form_payload(&json!({
+            "type": "block_actions",
+            "user": { "id": self.user, "team_id": self.team },
+            "team": { "id": self.team },
+            "channel": { "id": self.channel },
+            "container": { "type": "message", "channel_id": self.channel, "message_ts": message_ts },
+            "trigger_id": format!("{}.{action_id}.trigger", self.user),
+            "actions": [{ "action_id": action_id, "value": value, "type": "button" }]
+        }))
+    }
+}
+
 /// `payload=<json>` as Slack posts interactions.
 pub fn form_payload(payload: &Value) -> Vec<u8> {
     serde_urlencoded::to_string([("payload", payload.to_string())])

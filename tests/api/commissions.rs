@@ -15,10 +15,7 @@ async fn a_won_deal_earns_a_commission_that_becomes_payable_then_paid(db: Db) {
         .await;
     app.deal(&alice(), "register Wayne Enterprises wayne.com 1000")
         .await;
-    let approve = partnerbot::simulate::form_payload(&json!({
-        "type": "block_actions", "user": { "id": MANAGER, "team_id": "T0HOME" }, "channel": { "id": MANAGERS_CHANNEL },
-        "trigger_id": "t.1", "actions": [{ "action_id": "review_approve", "value": "1", "type": "button" }]
-    }));
+    let approve = manager_in(MANAGERS_CHANNEL).click("review_approve", "1", "1.1");
     app.post_signed(
         "/slack/interactions",
         "application/x-www-form-urlencoded",
@@ -283,10 +280,7 @@ async fn the_update_deal_modal_changes_a_deal_and_records_a_win(db: Db) {
     .expect("valid Block Kit");
 
     let click = |user: &str, team: &str, channel: &str| {
-        partnerbot::simulate::form_payload(
-            &json!({ "type": "block_actions", "user": { "id": user, "team_id": team }, "channel": { "id": channel },
-            "trigger_id": format!("{user}.u"), "actions": [{ "action_id": "update_open", "value": "1", "type": "button" }] }),
-        )
+        partnerbot::simulate::SlackUser::new(user, team, channel).click("update_open", "1", "1.1")
     };
     app.post_signed(
         "/slack/interactions",

@@ -5,7 +5,6 @@ use crate::helpers::*;
 use crate::on_both_databases;
 use partnerbot::domain::account::AccountRow;
 use partnerbot::store::CountTable;
-use serde_json::json;
 
 async fn import_wayne(app: &TestApp) {
     let row = AccountRow {
@@ -137,11 +136,7 @@ async fn a_direct_account_alerts_its_ae_with_the_rule_and_records_the_choice(db:
 
     // Someone else pressing the AE's button is refused; the AE's answer is recorded.
     let click = |user: &str| {
-        partnerbot::simulate::form_payload(&json!({
-            "type": "block_actions", "user": { "id": user, "team_id": "T0HOME" }, "team": { "id": "T0HOME" },
-            "channel": { "id": "D0AE1" }, "trigger_id": "1.2.3",
-            "actions": [{ "action_id": "ae_cosell", "block_id": "ae_choice", "value": "1", "type": "button" }]
-        }))
+        partnerbot::simulate::SlackUser::new(user, "T0HOME", "D0AE1").click("ae_cosell", "1", "1.1")
     };
     let (status, _) = app
         .post_signed(

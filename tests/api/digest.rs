@@ -6,7 +6,6 @@ use crate::on_both_databases;
 use chrono::{Datelike, Duration, Timelike, Weekday};
 use partnerbot::domain::engagement::Decision;
 use partnerbot::jobs::run_job;
-use serde_json::json;
 
 async fn the_digest_has_the_right_figures_omits_empty_sections_and_uploads_its_chart(db: Db) {
     let mut program = partnerbot::config::Program::default();
@@ -61,9 +60,10 @@ async fn the_digest_has_the_right_figures_omits_empty_sections_and_uploads_its_c
         .open_survey(MANAGER, clock.now())
         .await
         .expect("survey");
-    let answer = partnerbot::simulate::form_payload(
-        &json!({ "type": "block_actions", "user": { "id": "U0ALICE" },
-        "actions": [{ "action_id": "psat_score_9", "value": "1:9", "type": "button" }] }),
+    let answer = partnerbot::simulate::SlackUser::new("U0ALICE", "T0GLOBEX", "D0ALICE").click(
+        "psat_score_9",
+        "1:9",
+        "1.1",
     );
     app.post_signed(
         "/slack/interactions",

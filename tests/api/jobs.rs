@@ -233,11 +233,16 @@ async fn approved_registrations_are_reminded_then_expire(db: Db) {
 on_both_databases!(approved_registrations_are_reminded_then_expire);
 
 fn extend_click(user: &str, channel: &str, action: &str, deal: i64) -> Vec<u8> {
-    partnerbot::simulate::form_payload(&serde_json::json!({
-        "type": "block_actions", "user": { "id": user, "team_id": if user == "U0ALICE" { "T0GLOBEX" } else { "T0HOME" } },
-        "team": { "id": "T0HOME" }, "channel": { "id": channel }, "trigger_id": format!("{user}.{action}"),
-        "actions": [{ "action_id": action, "block_id": "extension", "value": deal.to_string(), "type": "button" }]
-    }))
+    let team = if user == "U0ALICE" {
+        "T0GLOBEX"
+    } else {
+        "T0HOME"
+    };
+    partnerbot::simulate::SlackUser::new(user, team, channel).click(
+        action,
+        &deal.to_string(),
+        "1.1",
+    )
 }
 
 async fn submit_justification(app: &TestApp, text: &str) -> serde_json::Value {

@@ -78,10 +78,7 @@ async fn quiet_partners_are_nudged_escalated_capped_and_reactivated(db: Db) {
     );
 
     // The nudge's button opens the registration form; Globex registers again: re-activated.
-    let click = partnerbot::simulate::form_payload(
-        &serde_json::json!({ "type": "block_actions", "user": { "id": "U0ALICE", "team_id": "T0GLOBEX" },
-        "channel": { "id": "C0GLOBEX" }, "trigger_id": "n.1", "actions": [{ "action_id": "register_open", "value": "C0GLOBEX", "type": "button" }] }),
-    );
+    let click = alice().click("register_open", "C0GLOBEX", "1.1");
     app.post_signed(
         "/slack/interactions",
         "application/x-www-form-urlencoded",

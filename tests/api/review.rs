@@ -8,11 +8,11 @@ use partnerbot::simulate::form_payload;
 use serde_json::{json, Value};
 
 fn click(user: &str, action: &str, deal: i64) -> Vec<u8> {
-    form_payload(&json!({
-        "type": "block_actions", "user": { "id": user, "team_id": "T0HOME" }, "team": { "id": "T0HOME" },
-        "channel": { "id": MANAGERS_CHANNEL }, "trigger_id": format!("{user}.{action}.trigger"),
-        "actions": [{ "action_id": action, "block_id": "review", "value": deal.to_string(), "type": "button" }]
-    }))
+    partnerbot::simulate::SlackUser::new(user, "T0HOME", MANAGERS_CHANNEL).click(
+        action,
+        &deal.to_string(),
+        "1.1",
+    )
 }
 
 async fn press(app: &TestApp, user: &str, action: &str, deal: i64) {
@@ -315,10 +315,7 @@ async fn a_returned_registration_is_corrected_and_resubmitted(db: Db) {
 
     // Only the partner's own users can reopen it; the form comes back filled in.
     let modals_before = app.emulator.calls_to("views.open").len();
-    let bob_click = form_payload(
-        &json!({ "type": "block_actions", "user": { "id": "U0BOB", "team_id": "T0INITECH" }, "channel": { "id": "C0INITECH" },
-        "trigger_id": "b.1", "actions": [{ "action_id": "resubmit_open", "value": "1", "type": "button" }] }),
-    );
+    let bob_click = bob().click("resubmit_open", "1", "1.1");
     app.post_signed(
         "/slack/interactions",
         "application/x-www-form-urlencoded",
@@ -330,10 +327,7 @@ async fn a_returned_registration_is_corrected_and_resubmitted(db: Db) {
         modals_before,
         "another partner gets no form"
     );
-    let click = form_payload(
-        &json!({ "type": "block_actions", "user": { "id": "U0ALICE", "team_id": "T0GLOBEX" }, "channel": { "id": "C0GLOBEX" },
-        "trigger_id": "a.1", "actions": [{ "action_id": "resubmit_open", "value": "1", "type": "button" }] }),
-    );
+    let click = alice().click("resubmit_open", "1", "1.1");
     app.post_signed(
         "/slack/interactions",
         "application/x-www-form-urlencoded",

@@ -8,11 +8,7 @@ use partnerbot::simulate::{form_payload, SlackUser};
 use serde_json::json;
 
 fn click(user: &str, channel: &str, ts: &str, action: &str, value: &str) -> Vec<u8> {
-    form_payload(&json!({
-        "type": "block_actions", "user": { "id": user }, "channel": { "id": channel },
-        "container": { "type": "message", "channel_id": channel, "message_ts": ts }, "trigger_id": format!("{user}.{action}"),
-        "actions": [{ "action_id": action, "block_id": "psat", "value": value, "type": "button" }]
-    }))
+    SlackUser::new(user, "T0PARTNER", channel).click(action, value, ts)
 }
 
 async fn a_survey_round_records_changes_reminds_closes_and_follows_up(db: Db) {
@@ -130,10 +126,7 @@ async fn a_survey_round_records_changes_reminds_closes_and_follows_up(db: Db) {
         "no reminder for people who answered"
     );
 
-    let handled = form_payload(
-        &json!({ "type": "block_actions", "user": { "id": MANAGER }, "channel": { "id": "D0MGR" },
-        "container": { "channel_id": "D0MGR", "message_ts": "9.9" }, "actions": [{ "action_id": "psat_handled", "value": "1:U0ALICE2", "type": "button" }] }),
-    );
+    let handled = click(MANAGER, "D0MGR", "9.9", "psat_handled", "1:U0ALICE2");
     post(handled.clone()).await;
     post(handled).await;
     app.deliver_all().await;
