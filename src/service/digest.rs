@@ -42,22 +42,6 @@ impl Service {
         })
     }
 
-    fn to_reporting(&self, amount: &Money) -> Option<Decimal> {
-        let reporting = self.program.tiers.reporting_currency.to_ascii_uppercase();
-        let code = amount.currency().code();
-        let rate = if code == reporting {
-            Some(Decimal::ONE)
-        } else {
-            self.program
-                .tiers
-                .rates
-                .iter()
-                .find(|(c, _)| c.eq_ignore_ascii_case(code))
-                .and_then(|(_, r)| Decimal::from_str(&r.to_string()).ok())
-        };
-        rate.map(|r| amount.decimal() * r)
-    }
-
     /// Composes a manager's digest for the week ending at `now`.
     pub async fn compose_digest(
         &self,

@@ -7,7 +7,6 @@ use crate::domain::{DealError, DealStatus, Money};
 use chrono::{DateTime, Datelike, Duration, NaiveDate};
 use rust_decimal::Decimal;
 use serde_json::json;
-use std::str::FromStr;
 
 /// The period a manager asks for: `30d`, `90d` (default), `365d`, `ytd` or `2027-Q1`.
 fn period(text: Option<&str>, today: NaiveDate) -> Result<(Period, String), DealError> {
@@ -87,17 +86,6 @@ impl Service {
             found
         };
         let reporting = self.program.tiers.reporting_currency.to_ascii_uppercase();
-        let rate = |code: &str| -> Option<Decimal> {
-            if code == reporting {
-                return Some(Decimal::ONE);
-            }
-            self.program
-                .tiers
-                .rates
-                .iter()
-                .find(|(c, _)| c.eq_ignore_ascii_case(code))
-                .and_then(|(_, r)| Decimal::from_str(&r.to_string()).ok())
-        };
         let (partner_rows, deal_rows) = self.store.metrics_facts().await?;
         let day = |ms: i64| DateTime::from_timestamp_millis(ms).map_or(today, |t| t.date_naive());
         let partners: Vec<PartnerFacts> = partner_rows
@@ -116,8 +104,8 @@ impl Service {
                     let closed = matches!(status, DealStatus::Won | DealStatus::Lost)
                         .then(|| NaiveDate::parse_from_str(close, "%Y-%m-%d").ok())
                         .flatten();
-                    let amount = Money::from_minor(*minor, currency)
-                        .and_then(|m| rate(currency).map(|r| m.decimal() * r));
+                    let amount =
+                        Money::from_minor(*minor, currency).and_then(|m| self.to_reporting(&m));
                     Some(DealFacts {
                         partner_id: *partner_id,
                         registered: day(*created),

@@ -18,6 +18,26 @@ fn dec(v: f64) -> Decimal {
 }
 
 impl Service {
+    /// The program's fixed conversion rates into the reporting currency, by upper-case ISO code
+    /// (the reporting currency itself at 1).
+    pub(super) fn reporting_rates(&self) -> BTreeMap<String, Decimal> {
+        let cfg = &self.program.tiers;
+        let mut rates: BTreeMap<String, Decimal> = cfg
+            .rates
+            .iter()
+            .map(|(c, r)| (c.to_ascii_uppercase(), dec(*r)))
+            .collect();
+        rates.insert(cfg.reporting_currency.to_ascii_uppercase(), Decimal::ONE);
+        rates
+    }
+
+    /// An amount in the reporting currency; `None` when its currency has no rate.
+    pub(super) fn to_reporting(&self, amount: &Money) -> Option<Decimal> {
+        self.reporting_rates()
+            .get(amount.currency().code())
+            .map(|rate| amount.decimal() * rate)
+    }
+
     /// Reviews every partner's tier for the period containing `now`. Running it again in the
     /// same period changes and announces nothing. Returns a one-line summary.
     pub async fn recompute_tiers(&self, now: DateTime<Utc>) -> anyhow::Result<String> {
@@ -25,12 +45,7 @@ impl Service {
         let today = now.date_naive();
         let period = period_of(today);
         let reporting = cfg.reporting_currency.to_ascii_uppercase();
-        let mut rates: BTreeMap<String, Decimal> = cfg
-            .rates
-            .iter()
-            .map(|(c, r)| (c.to_ascii_uppercase(), dec(*r)))
-            .collect();
-        rates.insert(reporting.clone(), Decimal::ONE);
+        let rates = self.reporting_rates();
         let thresholds = [
             ("platinum", dec(cfg.platinum)),
             ("gold", dec(cfg.gold)),
