@@ -163,17 +163,4 @@ impl Store {
         .await
         .context("measuring the outbox")
     }
-
-    /// Every outbox row's kind, channel and delivery state, oldest first (tests and the demo).
-    pub async fn outbox_summary(&self) -> anyhow::Result<Vec<(i64, String, String, bool)>> {
-        let rows: Vec<(i64, String, String, Option<i64>)> =
-            sqlx::query_as("SELECT id, kind, channel, delivered_at FROM outbox ORDER BY id")
-                .fetch_all(&self.pool)
-                .await
-                .context("reading the outbox")?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, kind, channel, at)| (id, kind, channel, at.is_some()))
-            .collect())
-    }
 }
