@@ -3,7 +3,7 @@
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::delivery::{DeliveryConfig, Worker};
+use crate::delivery::{AlertTarget, DeliveryConfig, Worker};
 use crate::http::{router, AppState};
 use crate::metrics::Metrics;
 use crate::service::Service;
@@ -81,6 +81,10 @@ impl App {
             self.metrics.clone(),
             config,
             self.outbox_ready.clone(),
+            Some(AlertTarget {
+                renderer: self.service.render().clone(),
+                managers_channel: self.service.program().managers.slack_channel.clone(),
+            }),
         )
     }
 }

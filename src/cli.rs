@@ -65,6 +65,11 @@ pub enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Outgoing messages: what waits, what Slack refused, and sending refused ones again.
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCommand,
+    },
     /// Direct accounts owned by AEs.
     Accounts {
         #[command(subcommand)]
@@ -91,6 +96,22 @@ pub enum JobsCommand {
         #[arg(long)]
         at: Option<String>,
     },
+}
+
+/// `partnerbot outbox …`
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Messages not yet delivered, newest first, with their state, age, attempts and last error.
+    List {
+        /// Only messages Slack refused for good.
+        #[arg(long)]
+        failed: bool,
+        /// Only messages still waiting (or retrying).
+        #[arg(long)]
+        pending: bool,
+    },
+    /// Queue failed messages again (ids from `outbox list --failed`).
+    Retry { ids: Vec<String> },
 }
 
 /// `partnerbot accounts …`
@@ -136,6 +157,25 @@ pub enum PartnersCommand {
     Resume { id: String },
 }
 
+async fn outbox(command: OutboxCommand) -> anyhow::Result<()> {
+    let store = Store::open(&config::database_url(&env)?).await?;
+    let now = chrono::Utc::now().timestamp_millis();
+    match command {
+        OutboxCommand::List { failed, pending } => {
+            let filter = match (failed, pending) {
+                (true, false) => crate::store::OutboxFilter::Failed,
+                (false, true) => crate::store::OutboxFilter::Pending,
+                _ => crate::store::OutboxFilter::FailedOrPending,
+            };
+            crate::cli_outbox::list(&store, filter, now, &mut std::io::stdout().lock()).await?;
+        }
+        OutboxCommand::Retry { ids } => {
+            println!("{}", crate::cli_outbox::retry(&store, &ids, now).await?)
+        }
+    }
+    Ok(())
+}
+
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
@@ -153,6 +193,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Partners { command } => partners(command).await,
         Command::Accounts { command } => accounts(command).await,
+        Command::Outbox { command } => outbox(command).await,
         Command::Jobs { command } => jobs(command).await,
         Command::Digest {
             manager,

@@ -1,14 +1,30 @@
-//! The delivery worker: claims outbox rows under a lease, paces posts per channel, honours
-//! `Retry-After`, retries server errors with backoff, and marks a row delivered only after Slack
-//! said ok. A row whose earlier attempt may have reached Slack is looked up in the channel
-//! (by the outbox id in its metadata) before it is sent again, so a crash or timeout never
-//! posts twice. Several workers (replicas) can share one database.
+//! The delivery worker: claims outbox rows under a fenced lease, paces posts per channel and
+//! workspace-wide, honours `Retry-After`, retries server errors with backoff, and marks a row
+//! delivered only after Slack said ok. Several workers (replicas) share one database:
+//!
+//! - A claim takes at most one batch, and of each channel only what its pacing lets this worker
+//!   send well within one lease; a channel another worker is draining is left to it.
+//! - Each channel drains in its own task, so a backlog of hundreds of review cards for the
+//!   managers (one post a second) does not hold up confirmations and DMs to other channels:
+//!   new rows are claimed while the backlog drains.
+//! - Leases of rows still waiting for their turn are renewed; immediately before a post the
+//!   worker confirms its claim is still current and extends the lease past the post's timeout,
+//!   and it records the outcome only under that claim. A worker that lost a lease can therefore
+//!   neither post nor record the row; a dead worker's rows are taken over when the lease ends.
+//! - A row whose earlier attempt may have reached Slack is looked up in the channel (by the
+//!   outbox id in its metadata, paging back to the first attempt) before it is sent again.
+//! - A message Slack refuses for good is reported to the managers' channel, once per failure
+//!   kind and hour (`failure`).
+
+mod failure;
+
+pub use failure::AlertTarget;
 
 use crate::clock::Clock;
 use crate::metrics::Metrics;
 use crate::slack::{ApiFailure, SlackApi};
-use crate::store::{ClaimedMessage, Store};
-use std::collections::HashMap;
+use crate::store::{ClaimLimits, ClaimedMessage, Store};
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
@@ -17,9 +33,10 @@ use tokio::time::Instant;
 /// How the worker paces and retries.
 #[derive(Debug, Clone)]
 pub struct DeliveryConfig {
-    /// How long a claimed row stays ours; a dead worker's rows are retaken after this.
+    /// How long a claimed row stays ours without renewal; a dead worker's rows are retaken
+    /// after this.
     pub lease: Duration,
-    /// Rows claimed per round.
+    /// Rows claimed per round at most.
     pub batch: i64,
     /// Longest sleep between rounds when nobody signals new rows.
     pub poll: Duration,
@@ -33,12 +50,14 @@ pub struct DeliveryConfig {
     pub backoff_base: Duration,
     /// Cap on the retry delay, so a long Slack outage is retried every few minutes.
     pub backoff_max: Duration,
+    /// Longest one Web API call may take before it is abandoned (and treated as maybe sent).
+    /// The lease is extended by this much before each post, so it cannot run out mid-post.
+    pub send_timeout: Duration,
 }
 
 impl Default for DeliveryConfig {
     fn default() -> Self {
         DeliveryConfig {
-            // Longer than the worst pacing wait of one batch (batch × channel_interval).
             lease: Duration::from_secs(60),
             batch: 20,
             poll: Duration::from_millis(500),
@@ -47,9 +66,43 @@ impl Default for DeliveryConfig {
             global_interval: Duration::from_millis(40),
             backoff_base: Duration::from_secs(1),
             backoff_max: Duration::from_secs(300),
+            // Longer than the Slack client's own 10 s call timeout, which fires first.
+            send_timeout: Duration::from_secs(15),
         }
     }
 }
+
+impl DeliveryConfig {
+    /// What one claim may take: the batch, and per channel what its pacing sends in half a
+    /// lease (the other half is margin for 429 pauses; renewals cover longer ones).
+    pub fn claim_limits(&self) -> ClaimLimits {
+        let budget = self.lease / 2;
+        let per_channel = match self.channel_interval.as_millis() {
+            0 => self.batch,
+            gap => i64::try_from(budget.as_millis() / gap).unwrap_or(i64::MAX),
+        };
+        ClaimLimits {
+            batch: self.batch.max(1),
+            per_channel: per_channel.clamp(1, self.batch.max(1)),
+        }
+    }
+
+    /// Rows one worker keeps in hand at most: what the workspace-wide pace sends in half a
+    /// lease, and never fewer than one batch.
+    fn max_in_hand(&self) -> usize {
+        let budget = (self.lease / 2).as_millis();
+        let by_pace = match self.global_interval.as_millis() {
+            0 => usize::MAX,
+            gap => usize::try_from(budget / gap).unwrap_or(usize::MAX),
+        };
+        by_pace
+            .min(MAX_IN_HAND)
+            .max(usize::try_from(self.batch).unwrap_or(1))
+    }
+}
+
+/// Upper bound on rows held by one worker, whatever the pacing allows.
+const MAX_IN_HAND: usize = 2_000;
 
 /// Per-channel pacing plus a global pause after a 429.
 #[derive(Debug, Default)]
@@ -62,6 +115,9 @@ struct Pacer {
 /// Slots older than this are forgotten so the map stays small.
 const PACER_PRUNE_AT: usize = 10_000;
 
+/// Rows claimed and waiting for their channel's task, by channel.
+type Queues = HashMap<String, VecDeque<ClaimedMessage>>;
+
 /// One worker. Clone it to share; every clone is the same worker (same lease owner).
 #[derive(Clone, Debug)]
 pub struct Worker {
@@ -73,10 +129,17 @@ pub struct Worker {
     owner: Arc<str>,
     pacer: Arc<Mutex<Pacer>>,
     wake: Arc<Notify>,
+    queues: Arc<Mutex<Queues>>,
+    alerts: Option<AlertTarget>,
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4)
 }
 
 impl Worker {
-    /// A worker with a fresh lease-owner id; `wake` is signalled when rows are queued.
+    /// A worker with a fresh lease-owner id; `wake` is signalled when rows are queued, and
+    /// permanent failures are reported to `alerts` when given.
     pub fn new(
         store: Store,
         api: SlackApi,
@@ -84,6 +147,7 @@ impl Worker {
         metrics: Arc<Metrics>,
         config: DeliveryConfig,
         wake: Arc<Notify>,
+        alerts: Option<AlertTarget>,
     ) -> Worker {
         let owner: Arc<str> = Arc::from(format!("worker-{}", uuid::Uuid::new_v4()));
         Worker {
@@ -95,47 +159,129 @@ impl Worker {
             owner,
             pacer: Arc::default(),
             wake,
+            queues: Arc::default(),
+            alerts,
         }
     }
 
-    /// Runs until `stop` turns true. Database errors are logged and retried after a pause.
+    /// This worker's lease-owner id.
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    /// Runs until `stop` turns true: claims new rows whenever there is room, while each
+    /// channel drains in its own task. Database errors are logged and retried after a pause.
+    /// On stop, leases not yet used are given back so another replica takes over at once.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         tracing::info!(owner = %self.owner, "delivery worker started");
+        let mut channels = tokio::task::JoinSet::new();
+        let mut renew = tokio::time::interval(self.config.lease / 3);
+        renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             if *stop.borrow() {
                 break;
             }
-            let busy = match self.run_once().await {
-                Ok(n) => n > 0,
+            let claimed = match self.claim_round(&mut channels).await {
+                Ok(n) => n,
                 Err(e) => {
                     tracing::error!(error = format!("{e:#}"), "delivery round failed");
-                    false
+                    0
                 }
             };
-            if !busy {
+            while channels.try_join_next().is_some() {}
+            if claimed == 0 {
                 tokio::select! {
                     _ = self.wake.notified() => {}
                     _ = tokio::time::sleep(self.config.poll) => {}
                     _ = stop.changed() => {}
+                    _ = renew.tick() => self.renew().await,
+                }
+            } else if renew_due(&mut renew) {
+                self.renew().await;
+            }
+        }
+        channels.abort_all();
+        while channels.join_next().await.is_some() {}
+        match self.store.release_leases(&self.owner).await {
+            Ok(n) => tracing::info!(owner = %self.owner, released = n, "delivery worker stopped"),
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "could not give back leases"),
+        }
+    }
+
+    async fn renew(&self) {
+        let now = self.clock.now_ms();
+        if let Err(e) = self
+            .store
+            .renew_leases(&self.owner, now, now + millis(self.config.lease))
+            .await
+        {
+            tracing::warn!(error = format!("{e:#}"), "could not renew leases");
+        }
+    }
+
+    /// Claims what there is room for and hands each row to its channel's task (starting one
+    /// when the channel has none). Returns how many rows it claimed.
+    async fn claim_round(&self, channels: &mut tokio::task::JoinSet<()>) -> anyhow::Result<usize> {
+        let in_hand: usize = self.lock_queues().values().map(VecDeque::len).sum();
+        let room = self.config.max_in_hand().saturating_sub(in_hand);
+        if room == 0 {
+            return Ok(0);
+        }
+        let mut limits = self.config.claim_limits();
+        limits.batch = limits.batch.min(i64::try_from(room).unwrap_or(i64::MAX));
+        let rows = self.claim(limits).await?;
+        let count = rows.len();
+        for row in rows {
+            let mut queues = self.lock_queues();
+            match queues.get_mut(&row.channel) {
+                Some(queue) => queue.push_back(row),
+                None => {
+                    let channel = row.channel.clone();
+                    queues.insert(channel.clone(), VecDeque::from([row]));
+                    let worker = self.clone();
+                    channels.spawn(async move { worker.drain(channel).await });
                 }
             }
         }
-        tracing::info!(owner = %self.owner, "delivery worker stopped");
+        Ok(count)
     }
 
-    /// Claims one batch and delivers it (channels in parallel, each channel in order).
-    /// Returns how many rows it handled.
-    pub async fn run_once(&self) -> anyhow::Result<usize> {
-        let lease_ms = i64::try_from(self.config.lease.as_millis()).unwrap_or(i64::MAX);
-        let rows = self
-            .store
+    /// Delivers one channel's rows in order until its queue is empty.
+    async fn drain(&self, channel: String) {
+        loop {
+            let next = {
+                let mut queues = self.lock_queues();
+                match queues.get_mut(&channel).and_then(VecDeque::pop_front) {
+                    Some(row) => row,
+                    None => {
+                        queues.remove(&channel);
+                        return;
+                    }
+                }
+            };
+            self.deliver(next).await;
+        }
+    }
+
+    fn lock_queues(&self) -> std::sync::MutexGuard<'_, Queues> {
+        self.queues.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn claim(&self, limits: ClaimLimits) -> anyhow::Result<Vec<ClaimedMessage>> {
+        self.store
             .claim_outbox(
                 &self.owner,
                 self.clock.now_ms(),
-                lease_ms,
-                self.config.batch,
+                millis(self.config.lease),
+                limits,
             )
-            .await?;
+            .await
+    }
+
+    /// Claims one round and delivers it completely (channels in parallel, each channel in
+    /// order), for tests, benchmarks and the demo. Returns how many rows it handled.
+    pub async fn run_once(&self) -> anyhow::Result<usize> {
+        let rows = self.claim(self.config.claim_limits()).await?;
         let count = rows.len();
         let mut by_channel: HashMap<String, Vec<ClaimedMessage>> = HashMap::new();
         for row in rows {
@@ -154,8 +300,9 @@ impl Worker {
         Ok(count)
     }
 
+    /// Delivers one claimed row (tests use it to play a worker that lost its lease).
     #[tracing::instrument(skip_all, fields(outbox_id = row.id, kind = %row.kind, slack_channel = %row.channel, attempt = row.attempts))]
-    async fn deliver(&self, row: ClaimedMessage) {
+    pub async fn deliver(&self, row: ClaimedMessage) {
         if let Err(e) = self.try_deliver(&row).await {
             // The lease will expire and another round retries; nothing is lost.
             tracing::error!(
@@ -165,11 +312,30 @@ impl Worker {
         }
     }
 
+    /// Confirms this worker's claim is still current and extends it past one call's timeout.
+    async fn hold(&self, row: &ClaimedMessage) -> anyhow::Result<bool> {
+        let now = self.clock.now_ms();
+        let until = now + millis(self.config.lease) + millis(self.config.send_timeout);
+        let held = self
+            .store
+            .hold_lease(row.id, &self.owner, row.lease_version, now, until)
+            .await?;
+        if !held {
+            self.metrics.observe_delivery("fenced");
+            tracing::warn!("lease lost before sending: leaving the row to its new holder");
+        }
+        Ok(held)
+    }
+
     async fn try_deliver(&self, row: &ClaimedMessage) -> anyhow::Result<()> {
         let first_attempt = row.first_attempt_at.unwrap_or_else(|| self.clock.now_ms());
         let mut payload: serde_json::Value = serde_json::from_str(&row.payload)?;
         if let Some(fields) = payload.as_object_mut() {
             fields.remove("response_type");
+        }
+        self.wait_turn(&row.channel).await;
+        if !self.hold(row).await? {
+            return Ok(());
         }
         if let Some(file) = payload.get("file") {
             return self.deliver_file(row, file).await;
@@ -185,10 +351,7 @@ impl Worker {
                 Ok(Some(ts)) => {
                     tracing::info!(ts = %ts, "an earlier attempt had arrived: not posting again");
                     self.metrics.observe_delivery("recovered");
-                    return self
-                        .store
-                        .mark_delivered(row.id, Some(&ts), self.clock.now_ms())
-                        .await;
+                    return self.record_delivered(row, Some(&ts)).await;
                 }
                 Ok(None) => {}
                 // A DM addressed by user id has no history to read: send, accepting the small
@@ -198,27 +361,43 @@ impl Worker {
                 }
                 Err(failure) => return self.handle_failure(row, failure, true).await,
             }
+            // The lookup may have taken a while: confirm the claim again right before posting.
+            if !self.hold(row).await? {
+                return Ok(());
+            }
         }
-        self.wait_turn(&row.channel).await;
-        match self
-            .api
-            .post_message(
-                &row.channel,
-                row.ephemeral_user.as_deref(),
-                &payload,
-                row.id,
-            )
-            .await
-        {
+        let post = self.api.post_message(
+            &row.channel,
+            row.ephemeral_user.as_deref(),
+            &payload,
+            row.id,
+        );
+        let result = match tokio::time::timeout(self.config.send_timeout, post).await {
+            Ok(result) => result,
+            Err(_) => Err(ApiFailure::Transient {
+                reason: "post timed out".into(),
+                maybe_sent: true,
+            }),
+        };
+        match result {
             Ok(ts) => {
                 self.metrics.observe_delivery("delivered");
                 tracing::info!(ts = ts.as_deref().unwrap_or("-"), "delivered");
-                self.store
-                    .mark_delivered(row.id, ts.as_deref(), self.clock.now_ms())
-                    .await
+                self.record_delivered(row, ts.as_deref()).await
             }
             Err(failure) => self.handle_failure(row, failure, false).await,
         }
+    }
+
+    async fn record_delivered(&self, row: &ClaimedMessage, ts: Option<&str>) -> anyhow::Result<()> {
+        let recorded = self
+            .store
+            .mark_delivered(row.id, row.lease_version, ts, self.clock.now_ms())
+            .await?;
+        if !recorded {
+            tracing::warn!("delivered, but the claim was superseded: its new holder finds the post in the channel");
+        }
+        Ok(())
     }
 
     /// A file (the digest's chart) shared in the row's channel.
@@ -233,18 +412,12 @@ impl Worker {
         {
             Ok(b) => b,
             Err(e) => {
+                let reason = format!("stored file is not base64: {e}");
                 return self
-                    .handle_failure(
-                        row,
-                        ApiFailure::Permanent {
-                            reason: format!("stored file is not base64: {e}"),
-                        },
-                        false,
-                    )
-                    .await
+                    .handle_failure(row, ApiFailure::Permanent { reason }, false)
+                    .await;
             }
         };
-        self.wait_turn(&row.channel).await;
         let (name, title) = (
             file["filename"].as_str().unwrap_or("file.png"),
             file["title"].as_str().unwrap_or_default(),
@@ -252,9 +425,7 @@ impl Worker {
         match self.api.upload_file(&row.channel, name, title, bytes).await {
             Ok(()) => {
                 self.metrics.observe_delivery("delivered");
-                self.store
-                    .mark_delivered(row.id, None, self.clock.now_ms())
-                    .await
+                self.record_delivered(row, None).await
             }
             Err(failure) => self.handle_failure(row, failure, false).await,
         }
@@ -267,7 +438,7 @@ impl Worker {
         was_check: bool,
     ) -> anyhow::Result<()> {
         let now = self.clock.now_ms();
-        match failure {
+        let (next, reason, maybe) = match failure {
             ApiFailure::RateLimited { retry_after } => {
                 self.metrics.observe_delivery("rate_limited");
                 tracing::warn!(
@@ -275,37 +446,27 @@ impl Worker {
                     "Slack rate limit: pausing deliveries"
                 );
                 self.pause_all(retry_after);
-                let next = now + i64::try_from(retry_after.as_millis()).unwrap_or(i64::MAX / 2);
                 // A 429 means Slack did nothing; a pending check must still happen next time.
-                self.store
-                    .retry_later(
-                        row.id,
-                        next,
-                        "rate limited",
-                        was_check || row.needs_check != 0,
-                    )
-                    .await
+                let maybe = was_check || row.needs_check != 0;
+                (now + millis(retry_after), "rate limited".to_string(), maybe)
             }
             ApiFailure::Transient { reason, maybe_sent } => {
                 self.metrics.observe_delivery("retried");
                 let delay = self.backoff(row.attempts);
                 tracing::warn!(reason = %reason, retry_in_ms = delay.as_millis() as u64, "delivery failed; will retry");
                 let maybe = maybe_sent || was_check || row.needs_check != 0;
-                self.store
-                    .retry_later(
-                        row.id,
-                        now + i64::try_from(delay.as_millis()).unwrap_or(0),
-                        &reason,
-                        maybe,
-                    )
-                    .await
+                (now + millis(delay), reason, maybe)
             }
-            ApiFailure::Permanent { reason } => {
-                self.metrics.observe_delivery("failed");
-                tracing::error!(reason = %reason, "Slack refused the message for good; giving up on it");
-                self.store.mark_failed(row.id, &reason, now).await
-            }
+            ApiFailure::Permanent { reason } => return self.give_up(row, &reason).await,
+        };
+        let recorded = self
+            .store
+            .retry_later(row.id, row.lease_version, next, &reason, maybe)
+            .await?;
+        if !recorded {
+            tracing::warn!("claim superseded; its new holder retries");
         }
+        Ok(())
     }
 
     /// Exponential backoff from the attempt number, with ±20 % jitter so replicas spread out.
@@ -354,4 +515,10 @@ impl Worker {
         let until = Instant::now() + pause;
         pacer.paused_until = Some(pacer.paused_until.map_or(until, |p| p.max(until)));
     }
+}
+
+/// True (and the timer re-armed) when the renewal interval has elapsed while busy.
+fn renew_due(renew: &mut tokio::time::Interval) -> bool {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    renew.poll_tick(&mut cx).is_ready()
 }

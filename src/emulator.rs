@@ -53,6 +53,8 @@ struct Inner {
     uploads: HashMap<String, Vec<u8>>,
     shared: Vec<(String, String, String)>,
     base: String,
+    /// Added to every answer (a slow Slack), on top of any `Fault::Slow`.
+    latency: Duration,
 }
 
 type Shared = Arc<Mutex<Inner>>;
@@ -109,6 +111,11 @@ impl Emulator {
                 .faults
                 .push_back((method.map(str::to_string), fault.clone()));
         }
+    }
+
+    /// Makes every answer take `latency` longer (Slack on a bad day).
+    pub fn set_latency(&self, latency: Duration) {
+        lock(&self.state).latency = latency;
     }
 
     /// Drops every queued fault.
@@ -237,7 +244,13 @@ async fn handle(
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("Bearer xoxb-"));
-    let fault = take_fault(&mut lock(&state), &method);
+    let (fault, latency) = {
+        let mut inner = lock(&state);
+        (take_fault(&mut inner, &method), inner.latency)
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     if let Some(Fault::Slow(pause)) = &fault {
         tokio::time::sleep(*pause).await;
     }
@@ -404,30 +417,69 @@ fn act(inner: &mut Inner, method: &str, params: &Value) -> Value {
                 json!({ "ok": true, "channel": { "id": channel, "name": channel.to_lowercase(), "is_channel": true, "created": 0 } })
             }
         },
-        "conversations.history" => {
-            let oldest: f64 = params["oldest"]
-                .as_str()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0.0);
-            let messages: Vec<Value> = inner
-                .history
-                .get(&channel)
-                .into_iter()
-                .flatten()
-                .filter(|m| {
-                    m["ts"]
-                        .as_str()
-                        .and_then(|t| t.parse::<f64>().ok())
-                        .unwrap_or(0.0)
-                        >= oldest
-                })
-                .rev()
-                .cloned()
-                .collect();
-            json!({ "ok": true, "messages": messages, "has_more": false })
-        }
+        "conversations.history" => history_page(inner, &channel, params),
         _ => json!({ "ok": false, "error": "unknown_method" }),
     }
+}
+
+/// Slack's default and largest page sizes for `conversations.history`.
+const HISTORY_DEFAULT_LIMIT: usize = 100;
+const HISTORY_MAX_LIMIT: usize = 999;
+
+/// One page of a channel's history, newest first, as Slack pages it: `limit` (default 100, at
+/// most 999), `oldest`/`latest` bounds, and an opaque cursor with `has_more`.
+fn history_page(inner: &Inner, channel: &str, params: &Value) -> Value {
+    let bound = |key: &str, default: f64| {
+        params[key]
+            .as_str()
+            .and_then(|s| s.parse::<f64>().ok())
+            .unwrap_or(default)
+    };
+    let (oldest, latest) = (bound("oldest", 0.0), bound("latest", f64::MAX));
+    let limit = params["limit"]
+        .as_str()
+        .and_then(|s| s.parse::<usize>().ok())
+        .or_else(|| params["limit"].as_u64().map(|n| n as usize))
+        .filter(|n| *n > 0)
+        .unwrap_or(HISTORY_DEFAULT_LIMIT)
+        .min(HISTORY_MAX_LIMIT);
+    let skip = match params["cursor"].as_str().filter(|c| !c.is_empty()) {
+        None => 0,
+        Some(c) => match c
+            .strip_prefix("page_")
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            Some(n) => n,
+            None => return json!({ "ok": false, "error": "invalid_cursor" }),
+        },
+    };
+    let ts_of = |m: &Value| {
+        m["ts"]
+            .as_str()
+            .and_then(|t| t.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let matching: Vec<&Value> = inner
+        .history
+        .get(channel)
+        .into_iter()
+        .flatten()
+        .filter(|m| ts_of(m) >= oldest && ts_of(m) <= latest)
+        .rev()
+        .collect();
+    let page: Vec<Value> = matching
+        .iter()
+        .skip(skip)
+        .take(limit)
+        .map(|m| (*m).clone())
+        .collect();
+    let has_more = matching.len() > skip + limit;
+    let next = if has_more {
+        format!("page_{}", skip + limit)
+    } else {
+        String::new()
+    };
+    json!({ "ok": true, "messages": page, "has_more": has_more, "response_metadata": { "next_cursor": next } })
 }
 
 /// A posted message as a person would read it: the fallback text, then each block's text,

@@ -4,6 +4,7 @@ pub mod app;
 pub mod chart;
 pub mod cli;
 pub mod cli_accounts;
+pub mod cli_outbox;
 pub mod clock;
 pub mod config;
 pub mod delivery;

@@ -25,6 +25,11 @@ struct DeliveryLabels {
     outcome: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PlatformLabels {
+    platform: String,
+}
+
 /// Latency buckets in seconds: Slack's 3-second acknowledgement budget sits near the top.
 const LATENCY_BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
 
@@ -36,6 +41,7 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram>,
     deliveries: Family<DeliveryLabels, Counter>,
     outbox_depth: Gauge,
+    oldest_pending: Family<PlatformLabels, Gauge<f64, std::sync::atomic::AtomicU64>>,
 }
 
 impl Default for Metrics {
@@ -54,6 +60,8 @@ impl Metrics {
         });
         let deliveries = Family::<DeliveryLabels, Counter>::default();
         let outbox_depth = Gauge::default();
+        let oldest_pending =
+            Family::<PlatformLabels, Gauge<f64, std::sync::atomic::AtomicU64>>::default();
         registry.register(
             "http_requests",
             "HTTP requests by route and outcome",
@@ -66,7 +74,7 @@ impl Metrics {
         );
         registry.register(
             "deliveries",
-            "Outbox delivery attempts by outcome (delivered, recovered, retried, rate_limited, failed)",
+            "Outbox delivery attempts by outcome (delivered, recovered, retried, rate_limited, fenced, failed, failed_unreported)",
             deliveries.clone(),
         );
         registry.register(
@@ -74,7 +82,13 @@ impl Metrics {
             "Messages waiting in the outbox",
             outbox_depth.clone(),
         );
+        registry.register(
+            "outbox_oldest_pending_age_seconds",
+            "Age of the oldest message still waiting for delivery, per chat platform (0 when none waits)",
+            oldest_pending.clone(),
+        );
         Metrics {
+            oldest_pending,
             registry,
             requests,
             latency,
@@ -107,9 +121,15 @@ impl Metrics {
             .inc();
     }
 
-    /// The Prometheus text exposition, with the outbox depth as measured now.
-    pub fn render(&self, outbox_depth: i64) -> String {
+    /// The Prometheus text exposition, with the outbox depth and the oldest pending message's
+    /// age (seconds) as measured now.
+    pub fn render(&self, outbox_depth: i64, oldest_pending_secs: f64) -> String {
         self.outbox_depth.set(outbox_depth);
+        self.oldest_pending
+            .get_or_create(&PlatformLabels {
+                platform: "slack".into(),
+            })
+            .set(oldest_pending_secs);
         let mut out = String::new();
         if encode(&mut out, &self.registry).is_err() {
             out.push_str("# encoding failed\n");

@@ -86,6 +86,10 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../templates/decision_notice/message.json"),
     ),
     (
+        "delivery_failure/message.json",
+        include_str!("../templates/delivery_failure/message.json"),
+    ),
+    (
         "escalation/message.json",
         include_str!("../templates/escalation/message.json"),
     ),

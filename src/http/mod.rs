@@ -144,13 +144,18 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// `GET /metrics`: Prometheus text format.
+/// `GET /metrics`: Prometheus text format. The outbox figures are -1 when the database does not
+/// answer within the health budget.
 async fn metrics(State(state): State<AppState>) -> Response {
-    let depth = match state.service.store().outbox_depth().await {
-        Ok(d) => d,
-        Err(e) => {
+    let store = state.service.store();
+    let (depth, oldest) = match tokio::join!(store.outbox_depth(), store.oldest_pending_ms()) {
+        (Ok(depth), Ok(oldest)) => {
+            let age_ms = oldest.map_or(0, |o| (state.clock.now_ms() - o).max(0));
+            (depth, age_ms as f64 / 1000.0)
+        }
+        (Err(e), _) | (_, Err(e)) => {
             tracing::warn!(error = format!("{e:#}"), "could not measure the outbox");
-            -1
+            (-1, -1.0)
         }
     };
     (
@@ -158,7 +163,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
             "content-type",
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        state.metrics.render(depth),
+        state.metrics.render(depth, oldest),
     )
         .into_response()
 }

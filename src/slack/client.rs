@@ -21,6 +21,10 @@ const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 /// `metadata.event_type` on every message we post; its payload carries the outbox id.
 pub const OUTBOX_EVENT_TYPE: &str = "partnerbot_outbox";
+/// Messages per `conversations.history` page (Slack recommends no more than 200).
+const HISTORY_PAGE: u32 = 200;
+/// Pages read when looking for an earlier attempt: 200,000 messages since the first attempt.
+const MAX_HISTORY_PAGES: usize = 1_000;
 
 /// A Web API call that did not succeed, by what the caller should do about it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -191,7 +195,9 @@ impl SlackApi {
             .map(str::to_string))
     }
 
-    /// Looks for a message we posted for `outbox_id` in `channel` since `since_ms`; its `ts` if found.
+    /// Looks for a message we posted for `outbox_id` in `channel` since `since_ms`; its `ts` if
+    /// found. Pages through the channel's history back to that moment, so an earlier post is
+    /// found however many messages came after it.
     pub async fn find_outbox_message(
         &self,
         channel: &str,
@@ -200,23 +206,41 @@ impl SlackApi {
     ) -> Result<Option<String>, ApiFailure> {
         // A little slack before the first attempt covers clock skew between us and Slack.
         let oldest = format!("{:.6}", (since_ms - 60_000) as f64 / 1000.0);
-        let params = [
-            ("channel", Some(channel.to_string())),
-            ("oldest", Some(oldest)),
-            ("include_all_metadata", Some("true".to_string())),
-            ("limit", Some("200".to_string())),
-        ];
-        let answer = self.get("conversations.history", &params).await?;
         let wanted = outbox_id.to_string();
-        let found = answer["messages"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|m| {
-                m["metadata"]["event_type"] == OUTBOX_EVENT_TYPE
-                    && m["metadata"]["event_payload"]["outbox_id"] == wanted.as_str()
-            });
-        Ok(found.and_then(|m| m["ts"].as_str()).map(str::to_string))
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_HISTORY_PAGES {
+            let params = [
+                ("channel", Some(channel.to_string())),
+                ("oldest", Some(oldest.clone())),
+                ("include_all_metadata", Some("true".to_string())),
+                ("limit", Some(HISTORY_PAGE.to_string())),
+                ("cursor", cursor.clone()),
+            ];
+            let answer = self.get("conversations.history", &params).await?;
+            let found = answer["messages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|m| {
+                    m["metadata"]["event_type"] == OUTBOX_EVENT_TYPE
+                        && m["metadata"]["event_payload"]["outbox_id"] == wanted.as_str()
+                });
+            if let Some(m) = found {
+                return Ok(m["ts"].as_str().map(str::to_string));
+            }
+            cursor = answer["response_metadata"]["next_cursor"]
+                .as_str()
+                .filter(|c| !c.is_empty() && answer["has_more"] == true)
+                .map(str::to_string);
+            if cursor.is_none() {
+                return Ok(None);
+            }
+        }
+        // Not knowing is not the same as absent: try again later rather than risk a repeat.
+        Err(ApiFailure::Transient {
+            reason: format!("history of {channel} longer than {MAX_HISTORY_PAGES} pages"),
+            maybe_sent: true,
+        })
     }
 
     /// Opens a modal for the `trigger_id` of a command or click. Slack voids trigger ids after

@@ -582,6 +582,12 @@ impl Renderer {
         )
     }
 
+    /// Tells the managers that Slack refused a message for good, and what to do about it.
+    pub fn delivery_failure(&self, failure: &DeliveryFailure<'_>) -> anyhow::Result<Value> {
+        self.templates
+            .render("delivery_failure/message.json", json!(failure))
+    }
+
     /// A one-line note about something `user` did (the mention stays a real mention).
     pub fn notice_by(&self, icon: &str, user: &str, text: &str) -> anyhow::Result<Value> {
         self.templates.render(
@@ -589,6 +595,21 @@ impl Renderer {
             json!({ "icon": icon, "text": text, "user": user }),
         )
     }
+}
+
+/// A message Slack refused for good, as the managers' notice describes it.
+#[derive(Debug, Serialize)]
+pub struct DeliveryFailure<'a> {
+    /// What the message was (`review card`, …).
+    pub kind: &'a str,
+    /// `D-42` when the message was about a deal.
+    pub deal_id: Option<String>,
+    pub channel: &'a str,
+    /// Slack's error code.
+    pub reason: &'a str,
+    /// What a person can do about it.
+    pub advice: &'a str,
+    pub outbox_id: i64,
 }
 
 /// `response_action: errors` for a modal: each message under its input's block id.

@@ -15,7 +15,7 @@ mod tiers;
 pub use accounts::{IndexedRecord, NewAccount, RecordKind, Upserted};
 pub use commissions::{LedgerEntry, LedgerRow, Win};
 pub use deals::{Created, Registration};
-pub use outbox::{ClaimedMessage, OutboxMessage};
+pub use outbox::{ClaimLimits, ClaimedMessage, OutboxFilter, OutboxMessage, OutboxRow};
 pub use partners::NewPartner;
 pub use surveys::{Answered, Invitee, SurveyRound};
 pub use tiers::TierRun;

@@ -1,5 +1,10 @@
 //! The outbox: messages written in the same transaction as the change they announce, then
-//! claimed by one delivery worker at a time under an expiring lease.
+//! claimed by delivery workers under an expiring, fenced lease.
+//!
+//! Every claim bumps the row's `lease_version` (a fencing token). A worker confirms that its
+//! version is still current, and extends the lease, immediately before it sends, and records the
+//! outcome only under that version: once a lease has moved to another worker, the old holder can
+//! neither send nor record the row.
 
 use super::{Backend, Store};
 use anyhow::Context;
@@ -25,11 +30,47 @@ pub struct ClaimedMessage {
     pub channel: String,
     pub ephemeral_user: Option<String>,
     pub payload: String,
+    pub deal_id: Option<i64>,
     pub attempts: i64,
     /// 1 when an earlier attempt may have reached Slack (a crash, a timeout, a 5xx): look
     /// for the message in the channel before sending it again.
     pub needs_check: i64,
     pub first_attempt_at: Option<i64>,
+    /// The fencing token of this claim: only this version may send or record the row.
+    pub lease_version: i64,
+}
+
+/// How much one claim may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimLimits {
+    /// Rows in all, whatever the query planner does.
+    pub batch: i64,
+    /// Rows of one channel leased at once (ours included): what the channel's pacing lets a
+    /// worker send well within one lease.
+    pub per_channel: i64,
+}
+
+/// One outbox row as `partnerbot outbox list` shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub kind: String,
+    pub channel: String,
+    pub deal_id: Option<i64>,
+    pub created_at: i64,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub delivered_at: Option<i64>,
+    pub failed_at: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+/// Which rows `outbox list` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxFilter {
+    Failed,
+    Pending,
+    FailedOrPending,
 }
 
 pub(crate) async fn insert_outbox(
@@ -52,6 +93,9 @@ pub(crate) async fn insert_outbox(
     Ok(())
 }
 
+const PENDING: &str = "delivered_at IS NULL AND failed_at IS NULL";
+const CLAIMED_COLUMNS: &str = "id, kind, channel, ephemeral_user, payload, deal_id, attempts, needs_check, first_attempt_at, lease_version";
+
 impl Store {
     /// Queues messages that announce no state change of their own (help, replies), atomically.
     pub async fn enqueue(&self, messages: &[OutboxMessage], now_ms: i64) -> anyhow::Result<()> {
@@ -62,15 +106,21 @@ impl Store {
         tx.commit().await.context("committing queued messages")
     }
 
-    /// Claims up to `limit` due messages for `owner` until `now + lease_ms`, oldest first.
-    /// Rows leased by a live worker are skipped; rows whose lease ran out (the worker died)
-    /// are taken over. On Postgres `SKIP LOCKED` lets replicas claim side by side.
+    /// Claims due messages for `owner` until `now + lease_ms`, each channel's oldest first.
+    ///
+    /// At most `limits.batch` rows, and only each channel's first `limits.per_channel` pending
+    /// rows, counting rows already leased; a channel another worker holds a live lease in is left
+    /// to that worker, so one channel is paced by one worker and a busy channel cannot fill a
+    /// claim. Rows whose lease ran out (the worker died) are taken over. The ids are picked in a
+    /// materialised CTE, so the `LIMIT` runs once whatever plan Postgres chooses (a semi join
+    /// re-running it per row once claimed every row of a table without statistics); on Postgres
+    /// `SKIP LOCKED` lets replicas claim side by side.
     pub async fn claim_outbox(
         &self,
         owner: &str,
         now_ms: i64,
         lease_ms: i64,
-        limit: i64,
+        limits: ClaimLimits,
     ) -> anyhow::Result<Vec<ClaimedMessage>> {
         let lock = match self.backend {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
@@ -78,89 +128,259 @@ impl Store {
         };
         // The right-hand sides see the old row: needs_check takes the previous maybe_sent.
         let sql = format!(
-            "UPDATE outbox SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, \
+            "WITH ranked AS ( \
+                 SELECT id, lease_until, \
+                        ROW_NUMBER() OVER (PARTITION BY channel ORDER BY id) AS rn, \
+                        MAX(CASE WHEN lease_until >= $3 AND lease_owner <> $1 THEN 1 ELSE 0 END) \
+                            OVER (PARTITION BY channel) AS held_elsewhere \
+                 FROM outbox WHERE {PENDING} AND next_attempt_at <= $3), \
+             candidates AS ( \
+                 SELECT id FROM ranked \
+                 WHERE rn <= $5 AND held_elsewhere = 0 AND (lease_until IS NULL OR lease_until < $3)), \
+             picked AS MATERIALIZED ( \
+                 SELECT id FROM outbox \
+                 WHERE id IN (SELECT id FROM candidates) AND {PENDING} \
+                   AND (lease_until IS NULL OR lease_until < $3) \
+                 ORDER BY id LIMIT $4 {lock}) \
+             UPDATE outbox SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, \
+                 lease_version = lease_version + 1, \
                  needs_check = maybe_sent, maybe_sent = 1, first_attempt_at = COALESCE(first_attempt_at, $3) \
-             WHERE id IN (SELECT id FROM outbox \
-                     WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3 \
-                       AND (lease_until IS NULL OR lease_until < $3) \
-                     ORDER BY next_attempt_at, id LIMIT $4 {lock}) \
-               AND delivered_at IS NULL AND failed_at IS NULL AND (lease_until IS NULL OR lease_until < $3) \
-             RETURNING id, kind, channel, ephemeral_user, payload, attempts, needs_check, first_attempt_at"
+             WHERE id IN (SELECT id FROM picked) \
+             RETURNING {CLAIMED_COLUMNS}"
         );
         let mut rows = sqlx::query_as::<_, ClaimedMessage>(&sql)
             .bind(owner)
             .bind(now_ms + lease_ms)
             .bind(now_ms)
-            .bind(limit)
+            .bind(limits.batch)
+            .bind(limits.per_channel)
             .fetch_all(&self.pool)
             .await
             .context("claiming outbox messages")?;
+        if rows.len() as i64 > limits.batch {
+            // Cannot happen with the CTE above; say so loudly if a planner ever proves otherwise.
+            tracing::error!(
+                claimed = rows.len(),
+                batch = limits.batch,
+                "a claim took more rows than its batch"
+            );
+        }
         rows.sort_by_key(|r| r.id);
         Ok(rows)
     }
 
-    /// Records that Slack accepted the message (`ts` is Slack's message timestamp).
+    /// Confirms that `owner` still holds row `id` under `version` and extends the lease to
+    /// `until`. False when the lease ran out or moved on: the caller must not send the row.
+    pub async fn hold_lease(
+        &self,
+        id: i64,
+        owner: &str,
+        version: i64,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> anyhow::Result<bool> {
+        let done = sqlx::query(&format!(
+            "UPDATE outbox SET lease_until = $1 \
+             WHERE id = $2 AND lease_owner = $3 AND lease_version = $4 AND lease_until >= $5 AND {PENDING}"
+        ))
+        .bind(until_ms)
+        .bind(id)
+        .bind(owner)
+        .bind(version)
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await
+        .context("confirming a lease")?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Extends every live lease `owner` holds to `until` (rows waiting for their turn).
+    pub async fn renew_leases(
+        &self,
+        owner: &str,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> anyhow::Result<u64> {
+        let done = sqlx::query(&format!(
+            "UPDATE outbox SET lease_until = CASE WHEN lease_until > $1 THEN lease_until ELSE $1 END \
+             WHERE lease_owner = $2 AND lease_until >= $3 AND {PENDING}"
+        ))
+        .bind(until_ms)
+        .bind(owner)
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await
+        .context("renewing leases")?;
+        Ok(done.rows_affected())
+    }
+
+    /// Gives back every lease `owner` holds (a worker stopping), so another worker can take the
+    /// rows at once; the next claim checks the channel before sending again.
+    pub async fn release_leases(&self, owner: &str) -> anyhow::Result<u64> {
+        let done = sqlx::query(&format!(
+            "UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 AND {PENDING}"
+        ))
+        .bind(owner)
+        .execute(&self.pool)
+        .await
+        .context("releasing leases")?;
+        Ok(done.rows_affected())
+    }
+
+    /// Records that Slack accepted the message (`ts` is Slack's message timestamp), if the
+    /// claim `version` is still current. False when another worker's claim superseded it.
     pub async fn mark_delivered(
         &self,
         id: i64,
+        version: i64,
         ts: Option<&str>,
         now_ms: i64,
-    ) -> anyhow::Result<()> {
-        sqlx::query(
+    ) -> anyhow::Result<bool> {
+        let done = sqlx::query(&format!(
             "UPDATE outbox SET delivered_at = $1, slack_ts = $2, lease_owner = NULL, lease_until = NULL, last_error = NULL \
-             WHERE id = $3 AND delivered_at IS NULL",
-        )
+             WHERE id = $3 AND lease_version = $4 AND {PENDING}"
+        ))
         .bind(now_ms)
         .bind(ts)
         .bind(id)
+        .bind(version)
         .execute(&self.pool)
         .await
         .context("marking a message delivered")?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     /// Releases the message for another attempt at `next_attempt_ms`. `maybe_sent` says whether
     /// this attempt could have reached Slack (then the next one checks the channel first).
+    /// False when the claim `version` was superseded.
     pub async fn retry_later(
         &self,
         id: i64,
+        version: i64,
         next_attempt_ms: i64,
         error: &str,
         maybe_sent: bool,
-    ) -> anyhow::Result<()> {
-        sqlx::query(
+    ) -> anyhow::Result<bool> {
+        let done = sqlx::query(&format!(
             "UPDATE outbox SET next_attempt_at = $1, last_error = $2, maybe_sent = $3, lease_owner = NULL, lease_until = NULL \
-             WHERE id = $4 AND delivered_at IS NULL",
-        )
+             WHERE id = $4 AND lease_version = $5 AND {PENDING}"
+        ))
         .bind(next_attempt_ms)
         .bind(error)
         .bind(i64::from(maybe_sent))
         .bind(id)
+        .bind(version)
         .execute(&self.pool)
         .await
         .context("rescheduling a message")?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
-    /// Gives up on a message Slack refused for good (channel gone, bot removed, bad payload).
-    pub async fn mark_failed(&self, id: i64, error: &str, now_ms: i64) -> anyhow::Result<()> {
-        sqlx::query("UPDATE outbox SET failed_at = $1, last_error = $2, lease_owner = NULL, lease_until = NULL WHERE id = $3")
-            .bind(now_ms)
-            .bind(error)
+    /// Gives up on a message Slack refused for good (channel gone, bot removed, bad payload),
+    /// under claim `version`, and queues `alert` for the managers unless one for `failure_kind`
+    /// was already queued this hour, all in one transaction. Returns (recorded, alert queued).
+    pub async fn mark_failed(
+        &self,
+        id: i64,
+        version: i64,
+        error: &str,
+        now_ms: i64,
+        alert: Option<(&str, &OutboxMessage)>,
+    ) -> anyhow::Result<(bool, bool)> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        let done = sqlx::query(&format!(
+            "UPDATE outbox SET failed_at = $1, last_error = $2, lease_owner = NULL, lease_until = NULL \
+             WHERE id = $3 AND lease_version = $4 AND {PENDING}"
+        ))
+        .bind(now_ms)
+        .bind(error)
+        .bind(id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await
+        .context("marking a message failed")?;
+        if done.rows_affected() == 0 {
+            return Ok((false, false));
+        }
+        let mut queued = false;
+        if let Some((failure_kind, message)) = alert {
+            let first = sqlx::query(
+                "INSERT INTO delivery_alerts (failure_kind, hour, outbox_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(failure_kind)
+            .bind(now_ms.div_euclid(3_600_000))
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
-            .context("marking a message failed")?;
-        Ok(())
+            .context("recording a delivery alert")?;
+            if first.rows_affected() == 1 {
+                insert_outbox(&mut tx, message, now_ms).await?;
+                queued = true;
+            }
+        }
+        tx.commit().await.context("committing a failed delivery")?;
+        Ok((true, queued))
     }
 
     /// Messages not yet delivered nor given up on.
     pub async fn outbox_depth(&self) -> anyhow::Result<i64> {
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL",
-        )
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM outbox WHERE {PENDING}"))
+            .fetch_one(&self.pool)
+            .await
+            .context("measuring the outbox")
+    }
+
+    /// When the oldest message still waiting was queued (ms), if any waits.
+    pub async fn oldest_pending_ms(&self) -> anyhow::Result<Option<i64>> {
+        sqlx::query_scalar(&format!(
+            "SELECT MIN(created_at) FROM outbox WHERE {PENDING}"
+        ))
         .fetch_one(&self.pool)
         .await
-        .context("measuring the outbox")
+        .context("finding the oldest pending message")
+    }
+
+    /// Outbox rows for operators, newest first, at most `limit`.
+    pub async fn list_outbox(
+        &self,
+        filter: OutboxFilter,
+        limit: i64,
+    ) -> anyhow::Result<Vec<OutboxRow>> {
+        let condition = match filter {
+            OutboxFilter::Failed => "failed_at IS NOT NULL AND delivered_at IS NULL",
+            OutboxFilter::Pending => PENDING,
+            OutboxFilter::FailedOrPending => "delivered_at IS NULL",
+        };
+        sqlx::query_as::<_, OutboxRow>(&format!(
+            "SELECT id, kind, channel, deal_id, created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error \
+             FROM outbox WHERE {condition} ORDER BY id DESC LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing the outbox")
+    }
+
+    /// Puts failed rows back in the queue (due at once, checked against the channel first in
+    /// case the failure was ambiguous). Returns the ids that were failed and are now queued.
+    pub async fn retry_failed(&self, ids: &[i64], now_ms: i64) -> anyhow::Result<Vec<i64>> {
+        let mut requeued = Vec::new();
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        for id in ids {
+            let done = sqlx::query(
+                "UPDATE outbox SET failed_at = NULL, next_attempt_at = $1, lease_owner = NULL, lease_until = NULL \
+                 WHERE id = $2 AND failed_at IS NOT NULL AND delivered_at IS NULL",
+            )
+            .bind(now_ms)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .context("re-queueing a failed message")?;
+            if done.rows_affected() == 1 {
+                requeued.push(*id);
+            }
+        }
+        tx.commit().await.context("committing re-queued messages")?;
+        Ok(requeued)
     }
 }

@@ -103,6 +103,7 @@ pub fn fast_delivery() -> DeliveryConfig {
         global_interval: Duration::ZERO,
         backoff_base: Duration::from_millis(100),
         backoff_max: Duration::from_millis(500),
+        send_timeout: Duration::from_secs(2),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use crate::helpers::*;
 use crate::on_both_databases;
+use partnerbot::store::ClaimLimits;
 use partnerbot::store::{AuditEntry, NewPartner, StoreError};
 
 async fn the_audit_log_is_append_only(db: Db) {
@@ -56,53 +57,173 @@ async fn a_channel_or_name_links_one_partner_only(db: Db) {
 }
 on_both_databases!(a_channel_or_name_links_one_partner_only);
 
+const LIMITS: ClaimLimits = ClaimLimits {
+    batch: 10,
+    per_channel: 10,
+};
+
 async fn claims_respect_leases_and_flag_rows_that_may_have_been_sent(db: Db) {
     let app = TestApp::spawn(db).await;
     let msg = text_message("C1", "t");
     let s = &app.store;
     s.enqueue(&[msg], 1_000).await.expect("enqueue");
-    let first = s.claim_outbox("a", 1_000, 100, 10).await.expect("claim");
+    let first = s
+        .claim_outbox("a", 1_000, 100, LIMITS)
+        .await
+        .expect("claim");
     assert_eq!(
         (first.len(), first[0].attempts, first[0].needs_check),
         (1, 1, 0)
     );
     assert!(
-        s.claim_outbox("b", 1_050, 100, 10)
+        s.claim_outbox("b", 1_050, 100, LIMITS)
             .await
             .expect("claim")
             .is_empty(),
         "leased to a"
     );
-    let taken = s.claim_outbox("b", 1_200, 100, 10).await.expect("claim");
+    let taken = s
+        .claim_outbox("b", 1_200, 100, LIMITS)
+        .await
+        .expect("claim");
     assert_eq!(
         (taken[0].attempts, taken[0].needs_check),
         (2, 1),
         "a may have sent it: check first"
     );
-    s.retry_later(taken[0].id, 1_500, "rate limited", false)
-        .await
-        .expect("retry");
+    s.retry_later(
+        taken[0].id,
+        taken[0].lease_version,
+        1_500,
+        "rate limited",
+        false,
+    )
+    .await
+    .expect("retry");
     assert!(
-        s.claim_outbox("c", 1_400, 100, 10)
+        s.claim_outbox("c", 1_400, 100, LIMITS)
             .await
             .expect("claim")
             .is_empty(),
         "not due yet"
     );
-    let again = s.claim_outbox("c", 1_500, 100, 10).await.expect("claim");
+    let again = s
+        .claim_outbox("c", 1_500, 100, LIMITS)
+        .await
+        .expect("claim");
     assert_eq!(
         (again[0].attempts, again[0].needs_check),
         (3, 0),
         "a 429 means it was not sent"
     );
-    s.mark_delivered(again[0].id, Some("1.2"), 1_600)
+    s.mark_delivered(again[0].id, again[0].lease_version, Some("1.2"), 1_600)
         .await
         .expect("delivered");
     assert!(s
-        .claim_outbox("d", 10_000, 100, 10)
+        .claim_outbox("d", 10_000, 100, LIMITS)
         .await
         .expect("claim")
         .is_empty());
     assert_eq!(s.outbox_depth().await.expect("depth"), 0);
 }
 on_both_databases!(claims_respect_leases_and_flag_rows_that_may_have_been_sent);
+
+async fn one_claim_takes_at_most_its_batch_on_a_table_without_statistics(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let s = &app.store;
+    // 1,200 rows for one channel and 300 for 30 others, inserted into a fresh table that has
+    // never been analysed (Postgres plans it without statistics).
+    let mut messages: Vec<_> = (0..1_200)
+        .map(|i| text_message("C0BUSY", &format!("b{i}")))
+        .collect();
+    messages
+        .extend((0..300).map(|i| text_message(&format!("C0OTHER{:02}", i % 30), &format!("o{i}"))));
+    s.enqueue(&messages, 1_000).await.expect("enqueue");
+    let limits = ClaimLimits {
+        batch: 20,
+        per_channel: 5,
+    };
+    let first = s
+        .claim_outbox("a", 1_000, 60_000, limits)
+        .await
+        .expect("claim");
+    assert_eq!(first.len(), 20, "one claim takes exactly its batch");
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..200 {
+        let claimed = s
+            .claim_outbox("a", 1_000, 60_000, limits)
+            .await
+            .expect("claim");
+        assert!(claimed.len() <= 20, "a claim took {} rows", claimed.len());
+        if claimed.is_empty() {
+            break;
+        }
+        seen.extend(claimed.iter().map(|r| r.id));
+    }
+    seen.extend(first.iter().map(|r| r.id));
+    let busy = seen.len() - 30 * 5;
+    assert_eq!(
+        busy, 5,
+        "of the busy channel only its first per-channel rows are leased at once"
+    );
+    // Another worker gets nothing of channels this one is draining.
+    let b = s
+        .claim_outbox("b", 2_000, 60_000, limits)
+        .await
+        .expect("claim");
+    assert!(b.is_empty(), "b took {} rows of channels a holds", b.len());
+}
+on_both_databases!(one_claim_takes_at_most_its_batch_on_a_table_without_statistics);
+
+async fn a_superseded_claim_can_neither_hold_nor_record_the_row(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let s = &app.store;
+    s.enqueue(&[text_message("C1", "t")], 1_000)
+        .await
+        .expect("enqueue");
+    let old = s
+        .claim_outbox("a", 1_000, 100, LIMITS)
+        .await
+        .expect("claim")
+        .remove(0);
+    assert!(s
+        .hold_lease(old.id, "a", old.lease_version, 1_050, 1_150)
+        .await
+        .expect("hold"));
+    // a stalls; its lease runs out and b takes the row over.
+    let new = s
+        .claim_outbox("b", 1_200, 100, LIMITS)
+        .await
+        .expect("claim")
+        .remove(0);
+    assert_eq!(new.lease_version, old.lease_version + 1);
+    assert!(!s
+        .hold_lease(old.id, "a", old.lease_version, 1_210, 1_400)
+        .await
+        .expect("hold"));
+    assert!(!s
+        .mark_delivered(old.id, old.lease_version, Some("1.1"), 1_220)
+        .await
+        .expect("mark"));
+    assert!(!s
+        .retry_later(old.id, old.lease_version, 1_300, "x", true)
+        .await
+        .expect("retry"));
+    assert_eq!(
+        s.mark_failed(old.id, old.lease_version, "x", 1_230, None)
+            .await
+            .expect("fail"),
+        (false, false)
+    );
+    assert_eq!(
+        s.outbox_depth().await.expect("depth"),
+        1,
+        "still b's to deliver"
+    );
+    assert!(s
+        .mark_delivered(new.id, new.lease_version, Some("1.2"), 1_240)
+        .await
+        .expect("mark"));
+    assert_eq!(s.outbox_depth().await.expect("depth"), 0);
+}
+on_both_databases!(a_superseded_claim_can_neither_hold_nor_record_the_row);
