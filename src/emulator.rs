@@ -351,6 +351,14 @@ fn act(inner: &mut Inner, method: &str, params: &Value) -> Value {
         "chat.update" => {
             json!({ "ok": true, "channel": channel, "ts": params["ts"], "text": params["text"] })
         }
+        // Slack's trigger ids are short (`12345.98765.abcd2358fdea`); anything else is unknown.
+        "views.open" | "views.push"
+            if params["trigger_id"]
+                .as_str()
+                .is_none_or(|t| t.is_empty() || t.len() > MAX_TRIGGER_ID) =>
+        {
+            json!({ "ok": false, "error": "invalid_trigger_id" })
+        }
         "views.open" | "views.update" | "views.push" => {
             let mut view = params["view"].clone();
             view["id"] = json!(format!("V{:08}", inner.seq));
@@ -421,6 +429,9 @@ fn act(inner: &mut Inner, method: &str, params: &Value) -> Value {
         _ => json!({ "ok": false, "error": "unknown_method" }),
     }
 }
+
+/// Longer trigger ids than this were never issued by Slack.
+const MAX_TRIGGER_ID: usize = 100;
 
 /// Slack's default and largest page sizes for `conversations.history`.
 const HISTORY_DEFAULT_LIMIT: usize = 100;

@@ -15,10 +15,18 @@ pub struct Money {
     currency: Currency,
 }
 
-/// Looks up an ISO-4217 code (case-insensitive); `None` when it is not a currency.
+/// ISO-4217 codes that are not money a deal can be priced in: "no currency" (XXX), the testing
+/// code, precious metals, the SDR and European bond units. (XAF, XOF, XCD and XPF are real
+/// currencies and stay.)
+const NOT_TENDER: &[&str] = &[
+    "XXX", "XTS", "XAU", "XAG", "XPD", "XPT", "XDR", "XBA", "XBB", "XBC", "XBD", "XSU", "XUA",
+];
+
+/// Looks up an ISO-4217 code (case-insensitive); `None` when it is not a currency deals can be
+/// priced in.
 pub fn parse_currency(code: &str) -> Option<Currency> {
     let code = code.trim().to_ascii_uppercase();
-    if code.len() != 3 {
+    if code.len() != 3 || NOT_TENDER.contains(&code.as_str()) {
         return None;
     }
     Currency::from_code(&code)
@@ -160,6 +168,16 @@ mod tests {
 
     fn usd() -> Currency {
         Currency::USD
+    }
+
+    #[test]
+    fn codes_that_are_not_money_are_not_currencies() {
+        for code in ["XXX", "xts", "XAU", "XDR"] {
+            assert_eq!(parse_currency(code), None, "{code}");
+        }
+        for code in ["XOF", "XAF", "EUR", "jpy"] {
+            assert!(parse_currency(code).is_some(), "{code}");
+        }
     }
 
     #[test]

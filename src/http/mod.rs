@@ -95,6 +95,14 @@ async fn verify_slack(State(state): State<AppState>, request: Request, next: Nex
     if let Some(retry) = header("x-slack-retry-num") {
         tracing::info!(retry_num = %retry, retry_reason = header("x-slack-retry-reason").as_deref().unwrap_or("-"), "Slack retry");
     }
+    let is_json = header("content-type").is_some_and(|t| t.contains("json"));
+    let bytes = match crate::slack::sanitize::without_nul(&bytes, is_json) {
+        Some(cleaned) => {
+            tracing::info!("removed NUL characters from a signed request");
+            Bytes::from(cleaned)
+        }
+        None => bytes,
+    };
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
 }
@@ -178,6 +186,7 @@ fn record_actor(user: &str, team: Option<&str>) {
 }
 
 /// A signed body that is not what it should be: logged (not its content) and acknowledged.
+/// A slash command's author sees why (Slack shows a command's answer to its author only).
 fn unparseable(route: &str, error: &str, bytes: &Bytes) -> Response {
     tracing::warn!(
         route,
@@ -185,5 +194,16 @@ fn unparseable(route: &str, error: &str, bytes: &Bytes) -> Response {
         body_len = bytes.len(),
         "signed Slack payload could not be parsed; acknowledged"
     );
+    if route == "/slack/commands" {
+        let text = format!(
+            ":warning: Sorry, that command arrived in a form I can't read ({}). Please try it again; if this keeps happening, tell your partner manager.",
+            error.chars().take(200).collect::<String>()
+        );
+        return axum::Json(serde_json::json!({
+            "response_type": "ephemeral",
+            "text": crate::templates::escape_mrkdwn(&text),
+        }))
+        .into_response();
+    }
     StatusCode::OK.into_response()
 }

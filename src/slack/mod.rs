@@ -4,6 +4,7 @@
 pub mod client;
 pub mod payload;
 pub mod render;
+pub mod sanitize;
 pub mod verify;
 
 pub use client::{ApiFailure, SlackApi};

@@ -20,7 +20,67 @@ pub struct SlashCommand {
 
 /// Parses a slash command form body.
 pub fn parse_command(body: &[u8]) -> Result<SlashCommand, String> {
-    serde_urlencoded::from_bytes(body).map_err(|e| format!("slash command form: {e}"))
+    let cmd: SlashCommand =
+        serde_urlencoded::from_bytes(body).map_err(|e| format!("slash command form: {e}"))?;
+    check_id("user_id", &cmd.user_id, USER_PREFIXES)?;
+    check_id("channel_id", &cmd.channel_id, CHANNEL_PREFIXES)?;
+    if let Some(team) = &cmd.team_id {
+        check_id("team_id", team, TEAM_PREFIXES)?;
+    }
+    if cmd.command.chars().count() > MAX_COMMAND_NAME {
+        return Err("command: longer than any slash command".into());
+    }
+    Ok(cmd)
+}
+
+/// First letters of Slack user ids (`U…`, and `W…` on Enterprise Grid).
+pub const USER_PREFIXES: &[char] = &['U', 'W'];
+/// First letters of Slack conversation ids: channels, private channels, DMs.
+pub const CHANNEL_PREFIXES: &[char] = &['C', 'G', 'D'];
+/// First letters of Slack team and enterprise ids.
+pub const TEAM_PREFIXES: &[char] = &['T', 'E'];
+/// Slack caps command names at 32 characters.
+const MAX_COMMAND_NAME: usize = 32;
+
+/// Whether `id` looks like a Slack id with one of `prefixes`: upper-case letters and digits,
+/// at most 24 characters (Slack's are 9–11). Anything else never reaches the database.
+pub fn looks_like_id(id: &str, prefixes: &[char]) -> bool {
+    crate::config::is_slack_id(id, prefixes)
+}
+
+fn check_id(field: &str, id: &str, prefixes: &[char]) -> Result<(), String> {
+    if looks_like_id(id, prefixes) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{field}: not a Slack id (expected {} followed by upper-case letters and digits)",
+            prefixes
+                .iter()
+                .map(char::to_string)
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ))
+    }
+}
+
+/// Longest event id stored as Slack sent it; Slack's look like `Ev0PV52K25` (about 11).
+const MAX_PLAIN_EVENT_ID: usize = 64;
+
+/// The key an event is deduplicated by: Slack's event id when it looks like one, otherwise a
+/// SHA-256 of it (any length, any characters), so every backend can store and index it.
+pub fn event_dedupe_key(event_id: &str) -> String {
+    let plain = !event_id.is_empty()
+        && event_id.len() <= MAX_PLAIN_EVENT_ID
+        && event_id.chars().all(|c| c.is_ascii_alphanumeric());
+    if plain {
+        event_id.to_string()
+    } else {
+        use sha2::Digest;
+        format!(
+            "sha256:{}",
+            hex::encode(sha2::Sha256::digest(event_id.as_bytes()))
+        )
+    }
 }
 
 /// The user who acted, with the team they belong to (the other organisation in Slack Connect).
@@ -149,7 +209,29 @@ pub fn parse_interaction(body: &[u8]) -> Result<Interaction, String> {
     }
     let form: Form =
         serde_urlencoded::from_bytes(body).map_err(|e| format!("interaction form: {e}"))?;
-    serde_json::from_str(&form.payload).map_err(|e| format!("interaction payload: {e}"))
+    let interaction: Interaction =
+        serde_json::from_str(&form.payload).map_err(|e| format!("interaction payload: {e}"))?;
+    match &interaction {
+        Interaction::BlockActions(b) => {
+            check_id("user.id", &b.user.id, USER_PREFIXES)?;
+            let channels = b
+                .channel
+                .iter()
+                .map(|c| c.id.as_str())
+                .chain(b.container.iter().filter_map(|c| c.channel_id.as_deref()));
+            for channel in channels {
+                check_id("channel.id", channel, CHANNEL_PREFIXES)?;
+            }
+            if let Some(ts) = b.container.as_ref().and_then(|c| c.message_ts.as_deref()) {
+                if !looks_like_ts(ts) {
+                    return Err("container.message_ts: not a Slack message timestamp".into());
+                }
+            }
+        }
+        Interaction::ViewSubmission(v) => check_id("user.id", &v.user.id, USER_PREFIXES)?,
+        Interaction::Other => {}
+    }
+    Ok(interaction)
 }
 
 /// The Events API envelope.
@@ -187,8 +269,37 @@ pub struct Event {
 }
 
 /// Parses an Events API body.
+/// Event ids become their deduplication key, and user or channel fields that are not Slack ids
+/// are dropped (the event is then not acted on).
 pub fn parse_event(body: &[u8]) -> Result<EventEnvelope, String> {
-    serde_json::from_slice(body).map_err(|e| format!("event envelope: {e}"))
+    let mut envelope: EventEnvelope =
+        serde_json::from_slice(body).map_err(|e| format!("event envelope: {e}"))?;
+    envelope.event_id = envelope.event_id.as_deref().map(event_dedupe_key);
+    if let Some(event) = envelope.event.as_mut() {
+        event.user = event
+            .user
+            .take()
+            .filter(|u| looks_like_id(u, USER_PREFIXES));
+        event.channel = event
+            .channel
+            .take()
+            .filter(|c| looks_like_id(c, CHANNEL_PREFIXES));
+        event.bot_id = event.bot_id.take().filter(|b| looks_like_id(b, &['B']));
+        for ts in [&mut event.ts, &mut event.thread_ts] {
+            *ts = ts.take().filter(|t| looks_like_ts(t));
+        }
+    }
+    Ok(envelope)
+}
+
+/// Whether `ts` looks like a Slack message timestamp (`1700000000.000100`).
+pub fn looks_like_ts(ts: &str) -> bool {
+    ts.len() <= 24
+        && ts.split_once('.').is_some_and(|(secs, micros)| {
+            !secs.is_empty()
+                && secs.chars().all(|c| c.is_ascii_digit())
+                && micros.chars().all(|c| c.is_ascii_digit())
+        })
 }
 
 #[cfg(test)]

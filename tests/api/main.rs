@@ -11,6 +11,7 @@ mod escaping;
 mod events;
 mod exports;
 mod fixtures;
+mod hostile;
 mod jobs;
 mod nudges;
 mod privacy;
