@@ -58,7 +58,8 @@ pub struct DeliveryConfig {
 impl Default for DeliveryConfig {
     fn default() -> Self {
         DeliveryConfig {
-            lease: Duration::from_secs(60),
+            // Renewed every third of itself while rows wait; a dead replica's rows return after it.
+            lease: Duration::from_secs(30),
             batch: 20,
             poll: Duration::from_millis(500),
             channel_interval: Duration::from_secs(1),

@@ -55,6 +55,12 @@ struct Inner {
     base: String,
     /// Added to every answer (a slow Slack), on top of any `Fault::Slow`.
     latency: Duration,
+    /// Faults that hit every matching call until a moment passes (an outage).
+    windows: Vec<(Option<String>, Fault, std::time::Instant)>,
+    /// Slack's per-channel posting limit, when enforced: at most `.0` posts per `.1`.
+    channel_rate: Option<(usize, Duration)>,
+    /// Recent accepted posts per channel, for `channel_rate`.
+    recent_posts: HashMap<String, VecDeque<std::time::Instant>>,
 }
 
 type Shared = Arc<Mutex<Inner>>;
@@ -116,6 +122,20 @@ impl Emulator {
     /// Makes every answer take `latency` longer (Slack on a bad day).
     pub fn set_latency(&self, latency: Duration) {
         lock(&self.state).latency = latency;
+    }
+
+    /// `fault` for every call of `method` (any method when `None`) until `until`.
+    pub fn inject_until(&self, method: Option<&str>, fault: Fault, until: std::time::Instant) {
+        lock(&self.state)
+            .windows
+            .push((method.map(str::to_string), fault, until));
+    }
+
+    /// Enforces Slack's per-channel limit on `chat.postMessage`: more than `posts` within `per`
+    /// in one channel is answered 429 with `Retry-After: 1` (Slack allows about one message a
+    /// second per channel, with short bursts).
+    pub fn enforce_channel_rate(&self, posts: usize, per: Duration) {
+        lock(&self.state).channel_rate = Some((posts, per));
     }
 
     /// Drops every queued fault.
@@ -197,7 +217,35 @@ impl Emulator {
     }
 }
 
-fn take_fault(inner: &mut Inner, method: &str) -> Option<Fault> {
+fn take_fault(inner: &mut Inner, method: &str, params: &Value) -> Option<Fault> {
+    let now = std::time::Instant::now();
+    inner.windows.retain(|(_, _, until)| *until > now);
+    let windowed = inner
+        .windows
+        .iter()
+        .find(|(m, _, _)| m.as_deref().is_none_or(|m| m == method))
+        .map(|(_, f, _)| f.clone());
+    if windowed.is_some() {
+        return windowed;
+    }
+    if method == "chat.postMessage" {
+        if let Some((posts, per)) = inner.channel_rate {
+            let channel = params["channel"].as_str().unwrap_or_default().to_string();
+            let recent = inner.recent_posts.entry(channel).or_default();
+            while recent
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= per)
+            {
+                recent.pop_front();
+            }
+            if recent.len() >= posts {
+                return Some(Fault::RateLimited {
+                    retry_after_secs: 1,
+                });
+            }
+            recent.push_back(now);
+        }
+    }
     let at = inner
         .faults
         .iter()
@@ -246,7 +294,7 @@ async fn handle(
         .is_some_and(|v| v.starts_with("Bearer xoxb-"));
     let (fault, latency) = {
         let mut inner = lock(&state);
-        (take_fault(&mut inner, &method), inner.latency)
+        (take_fault(&mut inner, &method, &params), inner.latency)
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
