@@ -86,6 +86,14 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../templates/decision_notice/message.json"),
     ),
     (
+        "already_ours/reply.json",
+        include_str!("../templates/already_ours/reply.json"),
+    ),
+    (
+        "already_ours/view.json",
+        include_str!("../templates/already_ours/view.json"),
+    ),
+    (
         "delivery_failure/message.json",
         include_str!("../templates/delivery_failure/message.json"),
     ),

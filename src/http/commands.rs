@@ -164,6 +164,7 @@ async fn register_one_line(
         .register(actor, &draft, Surface::OneLine, key)
         .await
     {
+        Ok(done) if done.own_duplicate => reply(render.already_ours(&done.deal)?),
         Ok(done) => reply(render.deal_registered(&done.deal, done.repeated)?),
         Err(crate::service::ServiceError::Rejected(DealError::Invalid(errors))) => {
             reply(render.validation_errors(&errors)?)

@@ -15,12 +15,17 @@ use serde_json::{json, Value};
 /// How many deals `/deal list` shows before "…and N older".
 const LIST_LIMIT: i64 = 20;
 
-/// A registration that was stored (or found, for a repeated submission).
+/// A registration that was stored (or found, for a repeated submission or a customer the
+/// partner already holds).
 #[derive(Debug, Clone)]
 pub struct Registered {
     pub deal: Deal,
     pub partner: Partner,
+    /// The same submission arrived again (a retry): `deal` is what it created the first time.
     pub repeated: bool,
+    /// The partner already holds this customer in an open registration: `deal` is that one,
+    /// and nothing new was stored.
+    pub own_duplicate: bool,
 }
 
 /// What the registration modal carries through Slack and back.
@@ -84,15 +89,58 @@ impl Service {
             })?,
         };
         let customer = Candidate::new(&deal.company, deal.domain.as_deref());
-        let matches = self
-            .conflicting_records(&partner, &deal.company, deal.domain.as_deref())
+        let keys = index_keys(&customer);
+        // Deciding and writing is one atomic step per customer (see `store::locks`).
+        let lock = self.store.lock_customer(&keys).await?;
+        let pending = PendingRegistration {
+            actor,
+            partner,
+            deal,
+            timing,
+            surface,
+            key,
+            keys,
+        };
+        let result = self.register_locked(pending).await;
+        lock.release().await;
+        let registered = result?;
+        if !registered.repeated && !registered.own_duplicate {
+            self.wake_delivery();
+        }
+        Ok(registered)
+    }
+
+    /// The check and the write of [`Service::register`], under the customer's lock.
+    async fn register_locked(&self, p: PendingRegistration<'_>) -> ServiceResult<Registered> {
+        let now = self.clock.now();
+        if let Some(key) = &p.key {
+            if let Some(deal) = self.store.deal_by_idempotency_key(key).await? {
+                tracing::info!(
+                    deal_id = deal.id.0,
+                    "repeated submission: returning the deal it already created"
+                );
+                return Ok(Registered {
+                    deal,
+                    partner: p.partner,
+                    repeated: true,
+                    own_duplicate: false,
+                });
+            }
+        }
+        let found = self
+            .check_customer(&p.deal.company, p.deal.domain.as_deref())
             .await?;
+        if let Some(existing) = own_open_registration(&p.partner, &found) {
+            return self.own_duplicate(&p, existing).await;
+        }
+        let matches = conflicting(&p.partner, found);
         let verdict = Verdict::decide(
             &matches
                 .iter()
                 .map(|m| (holder(&m.record), m.found.strength))
                 .collect::<Vec<_>>(),
         );
+        let partner = &p.partner;
         // A clear registration from a tier the program trusts is approved on arrival.
         let auto = verdict == Verdict::Clear
             && self
@@ -104,7 +152,7 @@ impl Service {
         let protection = i64::from(self.program.rules.protection_days);
         let registration = Registration {
             partner_id: partner.id,
-            deal,
+            deal: p.deal,
             status: if auto {
                 DealStatus::Approved
             } else {
@@ -112,43 +160,74 @@ impl Service {
             },
             protected_until: auto.then(|| now.date_naive() + chrono::Duration::days(protection)),
             decided_by: auto.then(|| "auto".to_string()),
-            timing: timing.as_str().into(),
-            user: actor.user.clone(),
-            user_team: actor.team.clone(),
-            channel: actor
+            timing: p.timing.as_str().into(),
+            user: p.actor.user.clone(),
+            user_team: p.actor.team.clone(),
+            channel: p
+                .actor
                 .channel
                 .clone()
                 .unwrap_or_else(|| partner.slack_channel.clone()),
-            surface: match surface {
-                Surface::Modal => "slack_modal",
-                Surface::OneLine => "slack_command",
-            }
-            .into(),
-            idempotency_key: key,
-            match_keys: index_keys(&customer),
+            surface: surface_name(p.surface).into(),
+            idempotency_key: p.key,
+            match_keys: p.keys,
         };
         let match_views = self.match_views(&matches).await?;
         let (deal, created) = self
             .store
             .register_deal(&registration, now.timestamp_millis(), |deal| {
-                self.registration_messages(deal, &partner, verdict, &matches, &match_views)
+                self.registration_messages(deal, partner, verdict, &matches, &match_views)
             })
             .await?;
         tracing::Span::current().record("deal_id", deal.id.0);
-        if created == Created::New && verdict != Verdict::Clear {
-            tracing::info!(verdict = ?verdict, matches = matches.len(), "registration matched existing records");
-        }
         let repeated = created == Created::AlreadyRegistered;
         if repeated {
             tracing::info!("repeated submission: returning the deal it already created");
         } else {
+            if verdict != Verdict::Clear {
+                tracing::info!(verdict = ?verdict, matches = matches.len(), "registration matched existing records");
+            }
             tracing::info!(status = deal.status.as_str(), "deal registered");
-            self.wake_delivery();
         }
         Ok(Registered {
             deal,
-            partner,
+            partner: p.partner,
             repeated,
+            own_duplicate: false,
+        })
+    }
+
+    /// A customer the partner already holds: nothing new is stored but an audit row on the
+    /// existing deal, and the managers hear nothing.
+    async fn own_duplicate(
+        &self,
+        p: &PendingRegistration<'_>,
+        existing: DealId,
+    ) -> ServiceResult<Registered> {
+        let deal = self
+            .store
+            .deal(existing)
+            .await?
+            .ok_or(DealError::NotFound(existing))?;
+        let audit = AuditEntry {
+            actor: &p.actor.user,
+            surface: surface_name(p.surface),
+            entity: "deal",
+            action: "registration_repeated",
+            detail: json!({ "company": p.deal.company, "domain": p.deal.domain, "channel": p.actor.channel }),
+        };
+        self.store
+            .record_deal_event(existing, &audit, &[], self.clock.now_ms())
+            .await?;
+        tracing::info!(
+            deal_id = existing.0,
+            "customer already registered by the same partner"
+        );
+        Ok(Registered {
+            deal,
+            partner: p.partner.clone(),
+            repeated: false,
+            own_duplicate: true,
         })
     }
 
@@ -212,9 +291,72 @@ impl Service {
 
     /// The payload Slack expects after a modal submission succeeded.
     pub fn registration_done_view(&self, registered: &Registered) -> ServiceResult<Value> {
-        let view = self.render.registration_done(&registered.deal)?;
+        let view = match registered.own_duplicate {
+            true => self.render.already_ours_view(&registered.deal)?,
+            false => self.render.registration_done(&registered.deal)?,
+        };
         Ok(json!({ "response_action": "update", "view": view }))
     }
+}
+
+/// A registration on its way into the store, between validation and the customer's lock.
+struct PendingRegistration<'a> {
+    actor: &'a Actor,
+    partner: Partner,
+    deal: crate::domain::NewDeal,
+    timing: Timing,
+    surface: Surface,
+    key: Option<String>,
+    keys: Vec<String>,
+}
+
+fn surface_name(surface: Surface) -> &'static str {
+    match surface {
+        Surface::Modal => "slack_modal",
+        Surface::OneLine => "slack_command",
+    }
+}
+
+/// Statuses in which a registration still holds its customer for its partner.
+fn is_open(status: DealStatus) -> bool {
+    status == DealStatus::Submitted || is_protected(status)
+}
+
+/// The partner's own open registration of this customer (same registrable domain or strong
+/// name evidence), if any.
+fn own_open_registration(partner: &Partner, found: &[FoundMatch]) -> Option<DealId> {
+    found
+        .iter()
+        .filter(|m| m.record.kind == RecordKind::Registration)
+        .filter(|m| m.record.partner_id == Some(partner.id.0))
+        .filter(|m| m.found.strength == Strength::Strong)
+        .find(|m| {
+            m.record
+                .status
+                .as_deref()
+                .and_then(DealStatus::parse)
+                .is_some_and(is_open)
+        })
+        .map(|m| DealId(m.record.id))
+}
+
+/// Records that hold the customer against `partner`: direct accounts, and other partners'
+/// protected registrations. The partner's own registrations never conflict.
+fn conflicting(partner: &Partner, found: Vec<FoundMatch>) -> Vec<FoundMatch> {
+    found
+        .into_iter()
+        .filter(|m| match m.record.kind {
+            RecordKind::DirectAccount => true,
+            RecordKind::Registration => {
+                m.record.partner_id != Some(partner.id.0)
+                    && m.record
+                        .status
+                        .as_deref()
+                        .and_then(DealStatus::parse)
+                        .is_some_and(is_protected)
+            }
+        })
+        .collect()
 }
 
 fn holder(record: &IndexedRecord) -> Holder {
@@ -240,21 +382,10 @@ impl Service {
         company: &str,
         domain: Option<&str>,
     ) -> ServiceResult<Vec<FoundMatch>> {
-        let found = self.check_customer(company, domain).await?;
-        Ok(found
-            .into_iter()
-            .filter(|m| match m.record.kind {
-                RecordKind::DirectAccount => true,
-                RecordKind::Registration => {
-                    m.record.partner_id != Some(partner.id.0)
-                        && m.record
-                            .status
-                            .as_deref()
-                            .and_then(DealStatus::parse)
-                            .is_some_and(is_protected)
-                }
-            })
-            .collect())
+        Ok(conflicting(
+            partner,
+            self.check_customer(company, domain).await?,
+        ))
     }
 
     /// The matches as the managers' card shows them (internal: names partners and owners).
@@ -387,5 +518,88 @@ impl Service {
 impl From<serde_json::Error> for ServiceError {
     fn from(e: serde_json::Error) -> Self {
         ServiceError::Internal(e.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::matching::compare;
+    use crate::domain::{PartnerId, PartnerType};
+
+    fn partner(id: i64) -> Partner {
+        Partner {
+            id: PartnerId(id),
+            name: format!("P{id}"),
+            partner_type: PartnerType::Reseller,
+            tier: "registered".into(),
+            slack_channel: "C1".into(),
+            slack_team: None,
+            manager_user: None,
+            paused: false,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn registration(
+        id: i64,
+        partner: i64,
+        name: &str,
+        domain: Option<&str>,
+        status: &str,
+    ) -> IndexedRecord {
+        IndexedRecord {
+            kind: RecordKind::Registration,
+            id,
+            name: name.into(),
+            domains: domain.into_iter().map(str::to_string).collect(),
+            crm_id: None,
+            owner: None,
+            partner_id: Some(partner),
+            status: Some(status.into()),
+        }
+    }
+
+    fn found(incoming: (&str, Option<&str>), record: IndexedRecord) -> Vec<FoundMatch> {
+        let existing = Candidate::new(&record.name, record.domains.first().map(String::as_str));
+        compare(&Candidate::new(incoming.0, incoming.1), &existing)
+            .map(|m| FoundMatch { record, found: m })
+            .into_iter()
+            .collect()
+    }
+
+    #[test]
+    fn a_partners_open_registration_of_the_customer_is_its_own_duplicate() {
+        let mine = registration(401, 1, "Acme Corp", Some("acme.com"), "pending_review");
+        let hits = found(("Acme Corporation", Some("www.acme.com")), mine);
+        assert_eq!(own_open_registration(&partner(1), &hits), Some(DealId(401)));
+        assert!(
+            conflicting(&partner(1), hits).is_empty(),
+            "never a conflict with itself"
+        );
+    }
+
+    #[test]
+    fn a_near_identical_name_without_domain_is_its_own_duplicate_too() {
+        let mine = registration(7, 1, "Initech Widgets GmbH", None, "approved");
+        let hits = found(("INITECH WIDGETS", None), mine);
+        assert_eq!(own_open_registration(&partner(1), &hits), Some(DealId(7)));
+    }
+
+    #[test]
+    fn closed_registrations_and_other_partners_are_not_own_duplicates() {
+        for status in ["lost", "rejected", "withdrawn", "expired", "won"] {
+            let old = registration(3, 1, "Acme Corp", Some("acme.com"), status);
+            let hits = found(("Acme Corp", Some("acme.com")), old);
+            assert_eq!(own_open_registration(&partner(1), &hits), None, "{status}");
+        }
+        let theirs = registration(4, 2, "Acme Corp", Some("acme.com"), "approved");
+        let hits = found(("Acme Corp", Some("acme.com")), theirs);
+        assert_eq!(own_open_registration(&partner(1), &hits), None);
+        assert_eq!(
+            conflicting(&partner(1), hits).len(),
+            1,
+            "another partner's is a conflict"
+        );
     }
 }

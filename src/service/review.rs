@@ -295,6 +295,7 @@ impl Service {
             deal: updated,
             partner,
             repeated: false,
+            own_duplicate: false,
         })
     }
 }

@@ -326,6 +326,23 @@ impl Renderer {
         )
     }
 
+    /// A customer the partner's team already holds in an open registration: which deal, who
+    /// registered it, its status and protection, and how to update it instead.
+    pub fn already_ours(&self, deal: &Deal) -> anyhow::Result<Value> {
+        self.templates.render(
+            "already_ours/reply.json",
+            json!({ "deal": DealView::from(deal), "deal_number": deal.id.0 }),
+        )
+    }
+
+    /// The same, as the registration modal's final view.
+    pub fn already_ours_view(&self, deal: &Deal) -> anyhow::Result<Value> {
+        self.templates.render(
+            "already_ours/view.json",
+            json!({ "deal": DealView::from(deal), "deal_number": deal.id.0 }),
+        )
+    }
+
     /// The one-line registration's validation errors.
     pub fn validation_errors(&self, errors: &FieldErrors) -> anyhow::Result<Value> {
         let list: Vec<Value> = errors

@@ -166,6 +166,18 @@ impl Store {
         Deal::try_from(row)
     }
 
+    /// The deal a submission with idempotency `key` already created, if any.
+    pub async fn deal_by_idempotency_key(&self, key: &str) -> anyhow::Result<Option<Deal>> {
+        let row = sqlx::query_as::<_, DealRow>(&format!(
+            "SELECT {DEAL_COLUMNS} FROM deals WHERE idempotency_key = $1"
+        ))
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .context("looking up a repeated submission")?;
+        row.map(Deal::try_from).transpose()
+    }
+
     /// One deal by id.
     pub async fn deal(&self, id: DealId) -> anyhow::Result<Option<Deal>> {
         let row = sqlx::query_as::<_, DealRow>(&format!(

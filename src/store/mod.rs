@@ -6,6 +6,7 @@ mod commissions;
 mod deals;
 mod events;
 mod jobs;
+mod locks;
 mod nudges;
 mod outbox;
 mod partners;
@@ -15,6 +16,7 @@ mod tiers;
 pub use accounts::{IndexedRecord, NewAccount, RecordKind, Upserted};
 pub use commissions::{LedgerEntry, LedgerRow, Win};
 pub use deals::{Created, Registration};
+pub use locks::CustomerLock;
 pub use outbox::{ClaimLimits, ClaimedMessage, OutboxFilter, OutboxMessage, OutboxRow};
 pub use partners::NewPartner;
 pub use surveys::{Answered, Invitee, SurveyRound};
@@ -38,6 +40,9 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Postgres only: connections that hold customer locks (see `locks`).
+    lock_pool: Option<AnyPool>,
+    stripes: locks::Stripes,
 }
 
 /// Failures callers handle differently from "the database is down".
@@ -52,6 +57,9 @@ pub enum StoreError {
 
 /// Pool size for Postgres; each replica keeps a few connections for requests and the worker.
 const PG_POOL_SIZE: u32 = 10;
+/// Connections holding customer locks on Postgres: registrations of distinct customers that
+/// are in flight at once in one replica.
+const PG_LOCK_POOL_SIZE: u32 = 8;
 /// SQLite allows one writer: a small pool with a busy timeout avoids "database is locked".
 const SQLITE_POOL_SIZE: u32 = 4;
 
@@ -88,7 +96,23 @@ impl Store {
         .connect_with(options)
         .await
         .with_context(|| format!("connecting to {}", crate::config::redact_url(url)))?;
-        Ok(Store { pool, backend })
+        let lock_pool = match backend {
+            Backend::Postgres => Some(
+                AnyPoolOptions::new()
+                    .max_connections(PG_LOCK_POOL_SIZE)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_lazy_with(
+                        AnyConnectOptions::from_str(url).context("parsing DATABASE_URL")?,
+                    ),
+            ),
+            Backend::Sqlite => None,
+        };
+        Ok(Store {
+            pool,
+            backend,
+            lock_pool,
+            stripes: locks::stripes(url),
+        })
     }
 
     /// Connects and applies every pending migration (what `serve` and `migrate` do).

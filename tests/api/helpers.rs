@@ -233,6 +233,35 @@ impl TestApp {
         format!("{n}.1000.trigger")
     }
 
+    /// `/deal text` typed by `who`, sent to `app`'s router (this app or a replica) when the
+    /// returned future runs; it owns everything, so many can run at once.
+    pub fn deal_via(
+        &self,
+        app: &App,
+        who: &SlackUser,
+        text: &str,
+    ) -> impl std::future::Future<Output = Value> + Send + 'static {
+        let body = who.command("/deal", text, &self.next_trigger());
+        let headers = signing_headers(SECRET, self.app.clock.now().timestamp(), &body);
+        let router = app.router.clone();
+        async move {
+            let mut request = Request::post("/slack/commands")
+                .header("content-type", "application/x-www-form-urlencoded");
+            for (name, value) in headers {
+                request = request.header(name, value);
+            }
+            let response = router
+                .oneshot(request.body(Body::from(body)).expect("request"))
+                .await
+                .expect("router answers");
+            assert_eq!(response.status(), StatusCode::OK);
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .expect("body");
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        }
+    }
+
     /// Types a slash command; returns the JSON answer (Null for an empty 200).
     pub async fn slash(&self, who: &SlackUser, command: &str, text: &str) -> Value {
         let body = who.command(command, text, &self.next_trigger());

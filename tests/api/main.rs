@@ -15,6 +15,7 @@ mod hostile;
 mod jobs;
 mod nudges;
 mod privacy;
+mod races;
 mod registration;
 mod review;
 mod signatures;
