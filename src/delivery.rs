@@ -102,6 +102,10 @@ impl DeliveryConfig {
     }
 }
 
+/// Shortest time between two claims: new rows wake the worker one by one, and claiming is a
+/// write; 20 ms coalesces a burst while keeping confirmations prompt.
+const MIN_CLAIM_GAP: Duration = Duration::from_millis(20);
+
 /// Upper bound on rows held by one worker, whatever the pacing allows.
 const MAX_IN_HAND: usize = 2_000;
 
@@ -178,10 +182,14 @@ impl Worker {
         let mut channels = tokio::task::JoinSet::new();
         let mut renew = tokio::time::interval(self.config.lease / 3);
         renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_claim = Instant::now() - MIN_CLAIM_GAP;
         loop {
             if *stop.borrow() {
                 break;
             }
+            // A burst of registrations wakes the worker once per row: claim once per gap.
+            tokio::time::sleep_until(last_claim + MIN_CLAIM_GAP).await;
+            last_claim = Instant::now();
             let claimed = match self.claim_round(&mut channels).await {
                 Ok(n) => n,
                 Err(e) => {

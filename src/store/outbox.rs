@@ -126,21 +126,31 @@ impl Store {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
-        // The right-hand sides see the old row: needs_check takes the previous maybe_sent.
+        // Channels are enumerated with a skip scan of the (channel, id) index and each channel's
+        // first `per_channel` pending rows read by range, so a claim costs the number of busy
+        // channels, not the size of a backlog. The right-hand sides of SET see the old row:
+        // needs_check takes the previous maybe_sent.
         let sql = format!(
-            "WITH ranked AS ( \
-                 SELECT id, lease_until, \
-                        ROW_NUMBER() OVER (PARTITION BY channel ORDER BY id) AS rn, \
-                        MAX(CASE WHEN lease_until >= $3 AND lease_owner <> $1 THEN 1 ELSE 0 END) \
-                            OVER (PARTITION BY channel) AS held_elsewhere \
-                 FROM outbox WHERE {PENDING} AND next_attempt_at <= $3), \
-             candidates AS ( \
-                 SELECT id FROM ranked \
-                 WHERE rn <= $5 AND held_elsewhere = 0 AND (lease_until IS NULL OR lease_until < $3)), \
+            "WITH RECURSIVE channels(c) AS ( \
+                 SELECT MIN(channel) FROM outbox WHERE {PENDING} \
+                 UNION ALL \
+                 SELECT (SELECT MIN(channel) FROM outbox WHERE {PENDING} AND channel > channels.c) \
+                 FROM channels WHERE channels.c IS NOT NULL), \
+             heads AS ( \
+                 SELECT o.id, o.channel, o.lease_owner, o.lease_until, o.next_attempt_at \
+                 FROM channels JOIN outbox o ON o.channel = channels.c \
+                 WHERE o.delivered_at IS NULL AND o.failed_at IS NULL \
+                   AND o.id <= COALESCE((SELECT i.id FROM outbox i \
+                         WHERE i.channel = channels.c AND i.delivered_at IS NULL AND i.failed_at IS NULL \
+                         ORDER BY i.id LIMIT 1 OFFSET $5 - 1), o.id)), \
+             busy AS ( \
+                 SELECT DISTINCT channel FROM heads WHERE lease_until >= $3 AND lease_owner <> $1), \
              picked AS MATERIALIZED ( \
                  SELECT id FROM outbox \
-                 WHERE id IN (SELECT id FROM candidates) AND {PENDING} \
-                   AND (lease_until IS NULL OR lease_until < $3) \
+                 WHERE id IN (SELECT id FROM heads WHERE next_attempt_at <= $3 \
+                                AND (lease_until IS NULL OR lease_until < $3) \
+                                AND channel NOT IN (SELECT channel FROM busy)) \
+                   AND {PENDING} AND (lease_until IS NULL OR lease_until < $3) \
                  ORDER BY id LIMIT $4 {lock}) \
              UPDATE outbox SET lease_owner = $1, lease_until = $2, attempts = attempts + 1, \
                  lease_version = lease_version + 1, \
