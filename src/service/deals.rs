@@ -91,7 +91,7 @@ impl Service {
         let customer = Candidate::new(&deal.company, deal.domain.as_deref());
         let keys = index_keys(&customer);
         // Deciding and writing is one atomic step per customer (see `store::locks`).
-        let lock = self.store.lock_customer(&keys).await?;
+        let lock = self.store.lock_customer(&lock_keys(&keys)).await?;
         let pending = PendingRegistration {
             actor,
             partner,
@@ -308,6 +308,17 @@ struct PendingRegistration<'a> {
     surface: Surface,
     key: Option<String>,
     keys: Vec<String>,
+}
+
+/// The index keys a registration locks: its registrable domain (`d:`), its domain label (`l:`)
+/// and its whole normalised name (`c:`). Every domain match and every strong name match shares
+/// one of them, so such pairs are decided one after the other. Single name tokens are left out:
+/// common words ("systems", "global") would make unrelated customers queue behind each other.
+fn lock_keys(keys: &[String]) -> Vec<String> {
+    keys.iter()
+        .filter(|k| k.starts_with("d:") || k.starts_with("l:") || k.starts_with("c:"))
+        .cloned()
+        .collect()
 }
 
 fn surface_name(surface: Surface) -> &'static str {

@@ -2,8 +2,9 @@
 //! atomic step.
 //!
 //! Two registrations can only match each other through an index key they share: the check
-//! finds candidates by the incoming customer's keys. So a registration locks every one of its
-//! keys before it checks and keeps the locks until its write has committed. Whoever comes
+//! finds candidates by the incoming customer's keys. So a registration locks its keys (the
+//! service picks which: see `service::deals::lock_keys`) before it checks and keeps the locks
+//! until its write has committed. Whoever comes
 //! second waits, then checks against a book that already holds the first, and gets exactly the
 //! answer it would have got a second later. Registrations of unrelated customers share no key
 //! and run side by side.

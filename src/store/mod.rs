@@ -61,7 +61,7 @@ const PG_POOL_SIZE: u32 = 10;
 /// are in flight at once in one replica.
 const PG_LOCK_POOL_SIZE: u32 = 8;
 /// SQLite allows one writer: a small pool with a busy timeout avoids "database is locked".
-const SQLITE_POOL_SIZE: u32 = 4;
+const SQLITE_POOL_SIZE: u32 = 1;
 
 static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static MIGRATE_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -85,7 +85,7 @@ impl Store {
                 .max_lifetime(None)
                 .after_connect(|conn, _| {
                     Box::pin(async move {
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16384;")
                             .await?;
                         Ok(())
                     })

@@ -314,7 +314,7 @@ async fn a_trusted_tier_is_approved_on_arrival_only_when_clear(db: Db) {
     );
     // A registration in conflict is never auto-approved, and other tiers go to review.
     let reply = strings(
-        &app.deal(&alice(), "register Wayne Enterprises wayne.com 1000")
+        &app.deal(&alice(), "register Stark Industries stark.com 1000")
             .await,
     )
     .join(" ");
@@ -332,6 +332,7 @@ async fn a_trusted_tier_is_approved_on_arrival_only_when_clear(db: Db) {
     let reply = strings(
         &app.deal(
             &alice(),
+            // A customer the partner does not hold yet (its own would be "already registered").
             "register Wayne Enterprises Inc www.wayne.com 2000",
         )
         .await,
