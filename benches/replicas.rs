@@ -6,7 +6,8 @@
 //! the outbox took to drain.
 //!
 //! Run: `cargo bench --bench replicas` (Postgres at PARTNERBOT_TEST_POSTGRES or 127.0.0.1:5432).
-//! REGISTRATIONS (default 600), CLIENTS (8) and LOAD_SECS (40) change the load.
+//! REGISTRATIONS (default 600), CLIENTS (8) and LOAD_SECS (40) change the load; PARTNERBOT_BIN
+//! runs another build of `partnerbot` as the replicas.
 
 use partnerbot::clock::Clock;
 use partnerbot::config::{Config, Program};
@@ -47,7 +48,9 @@ async fn fresh_schema() -> String {
 
 /// One `partnerbot serve` process on `port`.
 fn spawn_replica(db: &str, slack: &str, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_partnerbot"))
+    let binary = std::env::var("PARTNERBOT_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_partnerbot").to_string());
+    Command::new(binary)
         .arg("serve")
         .env("DATABASE_URL", db)
         .env("SLACK_SIGNING_SECRET", SECRET)

@@ -108,6 +108,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             None
         }
     };
+    for problem in scope_problems(&slack).await {
+        tracing::error!("{problem}");
+    }
     let app = App::build(&config, store, Clock::system(), home_team)?;
     // A schedule that does not parse stops start-up here, naming the job.
     let scheduler = crate::jobs::Scheduler::new(app.service.clone(), &config.program)?;
@@ -128,6 +131,23 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let _ = worker.await;
     let _ = jobs.await;
     Ok(())
+}
+
+/// One line per bot scope the installed app lacks, naming it and what it breaks (empty when all
+/// are granted, or when Slack could not be asked: that is logged and start-up goes on).
+pub async fn scope_problems(slack: &SlackApi) -> Vec<String> {
+    match slack.granted_scopes().await {
+        Ok(granted) => crate::slack::scopes::missing(&granted)
+            .into_iter()
+            .map(|(scope, breaks)| {
+                format!("the Slack app lacks the {scope} scope, so {breaks}: add it (manifest.yaml lists every scope) and reinstall the app")
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the app's scopes");
+            Vec::new()
+        }
+    }
 }
 
 async fn shutdown_signal() {

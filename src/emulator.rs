@@ -61,6 +61,19 @@ struct Inner {
     channel_rate: Option<(usize, Duration)>,
     /// Recent accepted posts per channel, for `channel_rate`.
     recent_posts: HashMap<String, VecDeque<std::time::Instant>>,
+    /// Scopes the installed app holds; `None` until set, meaning the manifest's.
+    scopes: Option<Vec<String>>,
+}
+
+impl Inner {
+    fn granted(&self) -> Vec<String> {
+        self.scopes.clone().unwrap_or_else(|| {
+            crate::slack::scopes::NEEDED
+                .iter()
+                .map(|(s, _)| s.to_string())
+                .collect()
+        })
+    }
 }
 
 type Shared = Arc<Mutex<Inner>>;
@@ -136,6 +149,12 @@ impl Emulator {
     /// second per channel, with short bursts).
     pub fn enforce_channel_rate(&self, posts: usize, per: Duration) {
         lock(&self.state).channel_rate = Some((posts, per));
+    }
+
+    /// Grants the app exactly `scopes` (by default it holds those `manifest.yaml` asks for). A
+    /// method whose scope is missing is refused with `missing_scope`, like Slack.
+    pub fn grant_scopes(&self, scopes: &[&str]) {
+        lock(&self.state).scopes = Some(scopes.iter().map(|s| s.to_string()).collect());
     }
 
     /// Drops every queued fault.
@@ -287,6 +306,7 @@ async fn handle(
     body: axum::body::Bytes,
 ) -> Response {
     let arrived = std::time::Instant::now();
+    let auth_test = method == "auth.test";
     let mut params = parse_params(query, &headers, &body);
     let authed = headers
         .get("authorization")
@@ -336,6 +356,12 @@ async fn handle(
         axum::Json(answer),
     )
         .into_response();
+    if auth_test {
+        let scopes = lock(&state).granted().join(",");
+        if let Ok(v) = scopes.parse() {
+            response.headers_mut().insert("x-oauth-scopes", v);
+        }
+    }
     if let Some(secs) = retry_after {
         if let Ok(v) = secs.to_string().parse() {
             response.headers_mut().insert("retry-after", v);
@@ -366,6 +392,16 @@ fn next_ts(inner: &mut Inner) -> String {
 /// Does what Slack would do for `method` and returns its answer.
 fn act(inner: &mut Inner, method: &str, params: &Value) -> Value {
     let channel = params["channel"].as_str().unwrap_or_default().to_string();
+    let target = match method {
+        "files.completeUploadExternal" => params["channel_id"].as_str().unwrap_or_default(),
+        _ => &channel,
+    };
+    if let Some(needed) = crate::slack::scopes::needed_for(method, target) {
+        let granted = inner.granted();
+        if !granted.iter().any(|g| g == needed) {
+            return json!({ "ok": false, "error": "missing_scope", "needed": needed, "provided": granted.join(",") });
+        }
+    }
     match method {
         "auth.test" => {
             json!({ "ok": true, "url": "https://emulated.slack.com/", "team": "Emulated", "user": "partnerbot",

@@ -85,6 +85,10 @@ fn classify(err: SlackClientError) -> ApiFailure {
 pub struct SlackApi {
     client: Arc<SlackClient<Connector>>,
     token: Arc<SlackApiToken>,
+    /// For the calls slack-morphism does not cover: the file upload itself (to the URL Slack
+    /// hands out) and reading `x-oauth-scopes`.
+    http: reqwest::Client,
+    base_url: Arc<str>,
 }
 
 impl std::fmt::Debug for SlackApi {
@@ -106,6 +110,11 @@ impl SlackApi {
         let connector =
             SlackClientHyperConnector::with_connector(https).with_slack_api_url(base_url);
         Ok(SlackApi {
+            http: reqwest::Client::builder()
+                .timeout(CALL_TIMEOUT)
+                .build()
+                .map_err(|e| anyhow::anyhow!("building the HTTP client: {e}"))?,
+            base_url: Arc::from(base_url.trim_end_matches('/')),
             client: Arc::new(SlackClient::new(connector)),
             token: Arc::new(SlackApiToken::new(SlackApiTokenValue(
                 token.expose_secret().to_string(),
@@ -321,11 +330,8 @@ impl SlackApi {
                 reason: "files.getUploadURLExternal gave no upload_url".into(),
             });
         };
-        let upload = tokio::time::timeout(
-            CALL_TIMEOUT,
-            reqwest::Client::new().post(url).body(bytes).send(),
-        )
-        .await;
+        let upload =
+            tokio::time::timeout(CALL_TIMEOUT, self.http.post(url).body(bytes).send()).await;
         match upload {
             Ok(Ok(r)) if r.status().is_success() => {}
             Ok(Ok(r)) => {
@@ -352,6 +358,30 @@ impl SlackApi {
         self.post("files.completeUploadExternal", &complete, CALL_TIMEOUT)
             .await
             .map(|_| ())
+    }
+
+    /// The scopes the installed app was granted (`x-oauth-scopes` on `auth.test`), as Slack
+    /// lists them (comma-separated).
+    pub async fn granted_scopes(&self) -> Result<String, ApiFailure> {
+        let answer = self
+            .http
+            .post(format!("{}/auth.test", self.base_url))
+            .bearer_auth(self.token.token_value.0.as_str())
+            .send()
+            .await
+            .map_err(|e| ApiFailure::Transient {
+                reason: format!("auth.test: {e}"),
+                maybe_sent: false,
+            })?;
+        match answer.headers().get("x-oauth-scopes") {
+            Some(v) => Ok(v.to_str().unwrap_or_default().to_string()),
+            None => Err(ApiFailure::Permanent {
+                reason: format!(
+                    "auth.test answered {} without x-oauth-scopes",
+                    answer.status()
+                ),
+            }),
+        }
     }
 
     /// `auth.test`: who the token belongs to (bot user and team).

@@ -5,6 +5,7 @@ pub mod client;
 pub mod payload;
 pub mod render;
 pub mod sanitize;
+pub mod scopes;
 pub mod verify;
 
 pub use client::{ApiFailure, SlackApi};

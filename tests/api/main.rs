@@ -18,6 +18,7 @@ mod privacy;
 mod races;
 mod registration;
 mod review;
+mod scopes;
 mod signatures;
 mod store;
 mod surveys;
