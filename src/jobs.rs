@@ -2,6 +2,8 @@
 //! claimed in the database under `(job, scheduled time)`, so a restart, a slow run or several
 //! replicas on one Postgres never run it twice. Only the latest due occurrence is ever claimed:
 //! one missed while the bot was down runs once when it comes back, with no flood of catch-ups.
+//! Occurrences scheduled before the bot's first start are never run: a new install does not
+//! review tiers or open a survey the moment it starts.
 
 use crate::config::{ConfigError, Program};
 use crate::service::Service;
@@ -88,6 +90,8 @@ pub struct Scheduler {
     jobs: Vec<(Job, cron::Schedule)>,
     tz: Tz,
     owner: String,
+    /// When the scheduler first ran on this database (ms), read once.
+    first_start: std::sync::OnceLock<i64>,
 }
 
 impl Scheduler {
@@ -132,6 +136,7 @@ impl Scheduler {
             jobs,
             tz,
             owner: format!("scheduler-{}", uuid::Uuid::new_v4().simple()),
+            first_start: std::sync::OnceLock::new(),
         })
     }
 
@@ -156,6 +161,17 @@ impl Scheduler {
         now: DateTime<Utc>,
     ) -> anyhow::Result<Vec<(&'static str, DateTime<Utc>)>> {
         let mut ran = Vec::new();
+        let first_start = match self.first_start.get() {
+            Some(at) => *at,
+            None => {
+                let at = self
+                    .service
+                    .store()
+                    .first_start_ms(now.timestamp_millis())
+                    .await?;
+                *self.first_start.get_or_init(|| at)
+            }
+        };
         for (job, schedule) in &self.jobs {
             // `after(now + 1 s).next_back()` is the latest occurrence at or before now.
             let probe = (now + chrono::Duration::seconds(1)).with_timezone(&self.tz);
@@ -166,6 +182,10 @@ impl Scheduler {
             else {
                 continue;
             };
+            // Nothing scheduled before the bot's first start is caught up.
+            if due.timestamp_millis() < first_start {
+                continue;
+            }
             if !self
                 .service
                 .store()

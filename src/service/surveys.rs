@@ -103,6 +103,9 @@ impl Service {
             )
             .into());
         };
+        if invited == 0 {
+            return Ok("No survey round opened: no partner user has used the bot yet, so there is nobody to ask.".into());
+        }
         self.wake_delivery();
         Ok(format!(
             "Survey round {round} is open: {invited} partner user(s) asked, closing {closes}."

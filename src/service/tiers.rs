@@ -17,6 +17,14 @@ fn dec(v: f64) -> Decimal {
     Decimal::from_str(&v.to_string()).unwrap_or_default()
 }
 
+/// Whether a partner who joined on `joined` has been in the program for one full review period
+/// (a quarter) by `today`.
+fn in_program_for_a_period(joined: chrono::NaiveDate, today: chrono::NaiveDate) -> bool {
+    joined
+        .checked_add_months(chrono::Months::new(3))
+        .is_some_and(|full| full <= today)
+}
+
 impl Service {
     /// The program's fixed conversion rates into the reporting currency, by upper-case ISO code
     /// (the reporting currency itself at 1).
@@ -82,6 +90,10 @@ impl Service {
         };
         let (mut summary, mut changed) = (Vec::new(), 0);
         for partner in self.store.partners().await? {
+            if !in_program_for_a_period(partner.created_at.date_naive(), today) {
+                // A new partner is not reviewed (nor told "inactive") before a full period.
+                continue;
+            }
             let earned = revenue.get(&partner.id.0).copied().unwrap_or_default();
             let computed = tier_for(earned, &thresholds);
             let pending = self.store.pending_tier(partner.id).await?;

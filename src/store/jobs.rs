@@ -28,6 +28,20 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// When the scheduler first ran on this database (recorded now if never); the same answer
+    /// on every replica.
+    pub async fn first_start_ms(&self, now_ms: i64) -> anyhow::Result<i64> {
+        sqlx::query("INSERT INTO app_state (key, value) VALUES ('first_start', $1) ON CONFLICT (key) DO NOTHING")
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await
+            .context("recording the first start")?;
+        sqlx::query_scalar("SELECT value FROM app_state WHERE key = 'first_start'")
+            .fetch_one(&self.pool)
+            .await
+            .context("reading the first start")
+    }
+
     /// Records how a claimed occurrence ended.
     pub async fn finish_job_run(
         &self,

@@ -46,6 +46,8 @@ impl Store {
         closes_at: i64,
         messages: impl FnOnce(i64, &[Invitee]) -> anyhow::Result<Vec<OutboxMessage>>,
     ) -> anyhow::Result<Option<(i64, usize)>> {
+        // Returns None when a round is already open, and round 0 with nobody asked (nothing
+        // stored) when there is no active partner user yet.
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
         let inserted = sqlx::query_scalar::<_, i64>(
             "INSERT INTO survey_rounds (opened_at, opened_by, remind_at, closes_at, open_flag) VALUES ($1, $2, $3, $4, 1) \
@@ -70,6 +72,11 @@ impl Store {
         .fetch_all(&mut *tx)
         .await
         .context("listing partner users")?;
+        if invitees.is_empty() {
+            // A round nobody is asked in would only block the next one.
+            tx.rollback().await.context("rolling back an empty round")?;
+            return Ok(Some((0, 0)));
+        }
         for chunk in invitees.chunks(300) {
             let values: Vec<String> = (0..chunk.len())
                 .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))

@@ -17,7 +17,15 @@ async fn two_replicas_run_each_occurrence_once_and_missed_ones_once(db: Db) {
     let app = TestApp::spawn(db).await;
     let (a, b) = (app.replica().await, app.replica().await);
     let (sa, sb) = (scheduler(&a), scheduler(&b));
-    let now = Utc::now();
+    let start = Utc::now();
+    let (ra, rb) = tokio::join!(sa.tick(start), sb.tick(start));
+    let (ra, rb) = (ra.expect("tick a"), rb.expect("tick b"));
+    assert!(
+        ra.is_empty() && rb.is_empty(),
+        "nothing scheduled before the first start is caught up: {ra:?} {rb:?}"
+    );
+    // A quarter and a half later every job has had an occurrence since the first start.
+    let now = start + Duration::days(140);
     let (ra, rb) = tokio::join!(sa.tick(now), sb.tick(now));
     let (ra, rb) = (ra.expect("tick a"), rb.expect("tick b"));
     assert_eq!(
@@ -463,6 +471,11 @@ on_both_databases!(one_automatic_and_one_manager_approved_extension_then_no_more
 
 async fn two_running_schedulers_on_one_database_claim_each_occurrence_once(db: Db) {
     let app = TestApp::spawn(db).await;
+    // An installation that has run before: each job's latest occurrence is due now.
+    app.store
+        .first_start_ms(0)
+        .await
+        .expect("an earlier first start");
     let (a, b) = (app.replica().await, app.replica().await);
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let ta = tokio::spawn(scheduler(&a).run(a.clock.clone(), stop_rx.clone()));
@@ -539,3 +552,48 @@ async fn the_engagement_jobs_run_twice_send_nothing_twice(db: Db) {
     );
 }
 on_both_databases!(the_engagement_jobs_run_twice_send_nothing_twice);
+
+async fn a_first_start_with_three_new_partners_posts_nothing_but_the_welcomes(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let jobs = scheduler(&app.app);
+    let start = Utc::now();
+    assert!(
+        jobs.tick(start).await.expect("first tick").is_empty(),
+        "nothing from before the first start is caught up"
+    );
+    for (name, channel, team) in [
+        ("Globex Resellers", "C0GLOBEX", "T0GLOBEX"),
+        ("Initech", "C0INITECH", "T0INITECH"),
+        ("Hooli", "C0HOOLI", "T0HOOLI"),
+    ] {
+        app.link(name, "reseller", channel, team).await;
+    }
+    // The first days: every daily job runs, and says nothing to anyone.
+    for day in 0..=3 {
+        jobs.tick(start + Duration::days(day) + Duration::minutes(1))
+            .await
+            .expect("tick");
+    }
+    app.deliver_all().await;
+    let posted: Vec<String> = app
+        .emulator
+        .delivered()
+        .iter()
+        .map(|c| {
+            format!(
+                "{}: {}",
+                c.params["channel"],
+                partnerbot::emulator::readable(&c.params)
+            )
+        })
+        .collect();
+    assert_eq!(posted.len(), 3, "{posted:#?}");
+    for channel in ["C0GLOBEX", "C0INITECH", "C0HOOLI"] {
+        assert_eq!(
+            app.posted_to(channel).len(),
+            1,
+            "{channel} got its welcome: {posted:#?}"
+        );
+    }
+}
+on_both_databases!(a_first_start_with_three_new_partners_posts_nothing_but_the_welcomes);

@@ -56,14 +56,24 @@ async fn tiers_promote_demote_after_grace_notify_once_and_record_rates(db: Db) {
     app.deliver_all().await;
     let before = app.emulator.delivered().len();
 
-    let now = chrono::Utc::now();
+    // New partners are not reviewed before a full period in the program.
+    assert_eq!(
+        run_job(&app.app.service, "recompute_tiers", chrono::Utc::now())
+            .await
+            .expect("run"),
+        format!(
+            "0 tier change(s) in {}",
+            partnerbot::domain::tier::period_of(today)
+        )
+    );
+    let now = chrono::Utc::now() + Duration::days(95);
     assert_eq!(
         run_job(&app.app.service, "recompute_tiers", now)
             .await
             .expect("run"),
         format!(
             "2 tier change(s) in {}",
-            partnerbot::domain::tier::period_of(today)
+            partnerbot::domain::tier::period_of(now.date_naive())
         )
     );
     let partners = app.store.partners().await.expect("partners");
@@ -82,7 +92,7 @@ async fn tiers_promote_demote_after_grace_notify_once_and_record_rates(db: Db) {
     );
     let runs = app
         .store
-        .tier_runs(&partnerbot::domain::tier::period_of(today))
+        .tier_runs(&partnerbot::domain::tier::period_of(now.date_naive()))
         .await
         .expect("runs");
     let globex = runs
@@ -106,7 +116,7 @@ async fn tiers_promote_demote_after_grace_notify_once_and_record_rates(db: Db) {
             .expect("again"),
         format!(
             "0 tier change(s) in {}",
-            partnerbot::domain::tier::period_of(today)
+            partnerbot::domain::tier::period_of(now.date_naive())
         )
     );
     app.deliver_all().await;
