@@ -402,6 +402,21 @@ fn act(inner: &mut Inner, method: &str, params: &Value) -> Value {
             return json!({ "ok": false, "error": "missing_scope", "needed": needed, "provided": granted.join(",") });
         }
     }
+    // Slack refuses a message or view that breaks a Block Kit limit, and acts on none of it.
+    let limits = match method {
+        "chat.postMessage" | "chat.postEphemeral" | "chat.update" => {
+            crate::slack::limits::check(crate::slack::limits::Surface::Message, params)
+                .map_err(|e| ("invalid_blocks", e))
+        }
+        "views.open" | "views.update" | "views.push" | "views.publish" => {
+            crate::slack::limits::check(crate::slack::limits::Surface::View, &params["view"])
+                .map_err(|e| ("invalid_arguments", e))
+        }
+        _ => Ok(()),
+    };
+    if let Err((code, detail)) = limits {
+        return json!({ "ok": false, "error": code, "response_metadata": { "messages": [format!("[ERROR] {detail}")] } });
+    }
     match method {
         "auth.test" => {
             json!({ "ok": true, "url": "https://emulated.slack.com/", "team": "Emulated", "user": "partnerbot",

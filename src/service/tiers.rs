@@ -90,14 +90,16 @@ impl Service {
         };
         let (mut summary, mut changed) = (Vec::new(), 0);
         for partner in self.store.partners().await? {
-            if !in_program_for_a_period(partner.created_at.date_naive(), today) {
-                // A new partner is not reviewed (nor told "inactive") before a full period.
-                continue;
-            }
             let earned = revenue.get(&partner.id.0).copied().unwrap_or_default();
             let computed = tier_for(earned, &thresholds);
             let pending = self.store.pending_tier(partner.id).await?;
             let change = decide(&partner.tier, computed, pending.as_deref());
+            let promoted = matches!(change, TierChange::Promoted { to } if to != "inactive");
+            if !promoted && !in_program_for_a_period(partner.created_at.date_naive(), today) {
+                // A new partner earns a higher tier at once, but is not reviewed downwards (nor
+                // told "inactive") before a full period in the program.
+                continue;
+            }
             let (new_tier, new_pending, line) = match &change {
                 TierChange::Unchanged => (partner.tier.clone(), None, None),
                 TierChange::Promoted { to } => (

@@ -2,6 +2,7 @@
 //! API client. No business rules live here.
 
 pub mod client;
+pub mod limits;
 pub mod payload;
 pub mod render;
 pub mod sanitize;

@@ -56,16 +56,7 @@ async fn tiers_promote_demote_after_grace_notify_once_and_record_rates(db: Db) {
     app.deliver_all().await;
     let before = app.emulator.delivered().len();
 
-    // New partners are not reviewed before a full period in the program.
-    assert_eq!(
-        run_job(&app.app.service, "recompute_tiers", chrono::Utc::now())
-            .await
-            .expect("run"),
-        format!(
-            "0 tier change(s) in {}",
-            partnerbot::domain::tier::period_of(today)
-        )
-    );
+    // A quarter on: both partners have been in the program for a full period.
     let now = chrono::Utc::now() + Duration::days(95);
     assert_eq!(
         run_job(&app.app.service, "recompute_tiers", now)
@@ -164,3 +155,35 @@ async fn tiers_promote_demote_after_grace_notify_once_and_record_rates(db: Db) {
     );
 }
 on_both_databases!(tiers_promote_demote_after_grace_notify_once_and_record_rates);
+
+async fn a_new_partner_is_promoted_at_once_but_never_told_inactive(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.link_both().await;
+    let today = chrono::Utc::now().date_naive();
+    app.deal(&alice(), "register Acme Rockets acme-rockets.com 1 USD")
+        .await;
+    app.app
+        .service
+        .decide(MANAGER, "D-1", Decision::Approve, "")
+        .await
+        .expect("approve");
+    app.deal(
+        &alice(),
+        &format!("update D-1 stage=won amount=150000 close={today}"),
+    )
+    .await;
+    app.deliver_all().await;
+    let before = app.emulator.delivered().len();
+    let summary = run_job(&app.app.service, "recompute_tiers", chrono::Utc::now())
+        .await
+        .expect("run");
+    assert!(summary.starts_with("1 tier change(s)"), "{summary}");
+    app.deliver_all().await;
+    let said: Vec<String> = app.emulator.delivered()[before..]
+        .iter()
+        .map(|c| strings(&c.params).join(" "))
+        .collect();
+    assert!(said.iter().any(|t| t.contains("now *gold*")), "{said:#?}");
+    assert!(!said.iter().any(|t| t.contains("inactive")), "{said:#?}");
+}
+on_both_databases!(a_new_partner_is_promoted_at_once_but_never_told_inactive);

@@ -1,0 +1,199 @@
+//! Slack's published Block Kit limits, checked the way Slack checks them: the emulator refuses a
+//! payload that breaks one (`invalid_blocks` for messages, `invalid_arguments` for views), and
+//! tests check every rendered message against them.
+//!
+//! Sources: <https://api.slack.com/reference/block-kit/blocks>,
+//! <https://api.slack.com/reference/block-kit/block-elements>,
+//! <https://api.slack.com/reference/surfaces/views>.
+
+use serde_json::Value;
+
+/// Blocks in one message.
+pub const MESSAGE_BLOCKS: usize = 50;
+/// Blocks in one modal or Home tab.
+pub const VIEW_BLOCKS: usize = 100;
+/// Characters of a section's text.
+pub const SECTION_TEXT: usize = 3_000;
+/// Fields of a section, and characters of each.
+pub const SECTION_FIELDS: usize = 10;
+pub const FIELD_TEXT: usize = 2_000;
+/// Characters of a header's text.
+pub const HEADER_TEXT: usize = 150;
+/// Characters of a button's text and value.
+pub const BUTTON_TEXT: usize = 75;
+pub const BUTTON_VALUE: usize = 2_000;
+/// Elements of an actions block, and of a context block.
+pub const ACTIONS_ELEMENTS: usize = 25;
+pub const CONTEXT_ELEMENTS: usize = 10;
+/// Characters of a modal's title, submit and close texts.
+pub const VIEW_TITLE: usize = 24;
+/// Characters of a view's `private_metadata`.
+pub const PRIVATE_METADATA: usize = 3_000;
+/// Characters of a `block_id` or `action_id`.
+pub const ID: usize = 255;
+/// Characters of a message's top-level `text`.
+pub const MESSAGE_TEXT: usize = 40_000;
+
+/// Where a payload is shown: a message, or a view (modal, Home tab).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    Message,
+    View,
+}
+
+fn chars(v: &Value) -> usize {
+    v.as_str().map_or(0, |s| s.chars().count())
+}
+
+fn over(what: &str, value: &Value, max: usize) -> Result<(), String> {
+    let n = chars(value);
+    if n > max {
+        return Err(format!("{what} has {n} characters, more than {max}"));
+    }
+    Ok(())
+}
+
+/// The first limit `payload` breaks, if any, described as Slack's error details would.
+pub fn check(surface: Surface, payload: &Value) -> Result<(), String> {
+    let blocks = payload["blocks"].as_array().map_or(&[][..], Vec::as_slice);
+    let max_blocks = match surface {
+        Surface::Message => {
+            over("text", &payload["text"], MESSAGE_TEXT)?;
+            MESSAGE_BLOCKS
+        }
+        Surface::View => {
+            for key in ["title", "submit", "close"] {
+                over(key, &payload[key]["text"], VIEW_TITLE)?;
+            }
+            over(
+                "private_metadata",
+                &payload["private_metadata"],
+                PRIVATE_METADATA,
+            )?;
+            VIEW_BLOCKS
+        }
+    };
+    if blocks.len() > max_blocks {
+        return Err(format!("{} blocks, more than {max_blocks}", blocks.len()));
+    }
+    for (i, block) in blocks.iter().enumerate() {
+        check_block(block).map_err(|e| format!("blocks[{i}]: {e}"))?;
+    }
+    Ok(())
+}
+
+fn check_block(block: &Value) -> Result<(), String> {
+    over("block_id", &block["block_id"], ID)?;
+    match block["type"].as_str().unwrap_or_default() {
+        "section" => {
+            over("text", &block["text"]["text"], SECTION_TEXT)?;
+            let fields = block["fields"].as_array().map_or(&[][..], Vec::as_slice);
+            if fields.len() > SECTION_FIELDS {
+                return Err(format!(
+                    "{} fields, more than {SECTION_FIELDS}",
+                    fields.len()
+                ));
+            }
+            for field in fields {
+                over("field", &field["text"], FIELD_TEXT)?;
+            }
+            if let Some(accessory) = block.get("accessory") {
+                check_element(accessory)?;
+            }
+        }
+        "header" => over("header", &block["text"]["text"], HEADER_TEXT)?,
+        "actions" => {
+            let elements = block["elements"].as_array().map_or(&[][..], Vec::as_slice);
+            if elements.len() > ACTIONS_ELEMENTS {
+                return Err(format!(
+                    "{} elements, more than {ACTIONS_ELEMENTS}",
+                    elements.len()
+                ));
+            }
+            elements.iter().try_for_each(check_element)?;
+        }
+        "context" => {
+            let elements = block["elements"].as_array().map_or(&[][..], Vec::as_slice);
+            if elements.len() > CONTEXT_ELEMENTS {
+                return Err(format!(
+                    "{} elements, more than {CONTEXT_ELEMENTS}",
+                    elements.len()
+                ));
+            }
+            for element in elements {
+                over("context text", &element["text"], SECTION_TEXT)?;
+            }
+        }
+        "input" => {
+            over("label", &block["label"]["text"], 2_000)?;
+            check_element(&block["element"])?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn check_element(element: &Value) -> Result<(), String> {
+    over("action_id", &element["action_id"], ID)?;
+    if element["type"] == "button" {
+        over("button text", &element["text"]["text"], BUTTON_TEXT)?;
+        over("button value", &element["value"], BUTTON_VALUE)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn section(text: &str) -> Value {
+        json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } })
+    }
+
+    #[test]
+    fn messages_within_the_limits_pass() {
+        let blocks: Vec<Value> = (0..50).map(|_| section(&"a".repeat(3_000))).collect();
+        assert_eq!(
+            check(Surface::Message, &json!({ "text": "t", "blocks": blocks })),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn each_limit_is_refused_with_what_broke_it() {
+        let too_many: Vec<Value> = (0..51).map(|_| section("a")).collect();
+        let cases = [
+            (Surface::Message, json!({ "blocks": too_many }), "51 blocks"),
+            (
+                Surface::Message,
+                json!({ "blocks": [section(&"&".repeat(3_001))] }),
+                "3001 characters",
+            ),
+            (
+                Surface::Message,
+                json!({ "blocks": [{ "type": "header", "text": { "text": "h".repeat(151) } }] }),
+                "header",
+            ),
+            (
+                Surface::Message,
+                json!({ "blocks": [{ "type": "actions", "elements": [{ "type": "button", "text": { "text": "b".repeat(76) }, "action_id": "x" }] }] }),
+                "button text",
+            ),
+            (
+                Surface::View,
+                json!({ "title": { "text": "t".repeat(25) }, "blocks": [] }),
+                "title",
+            ),
+            (
+                Surface::View,
+                json!({ "private_metadata": "m".repeat(3_001), "blocks": [] }),
+                "private_metadata",
+            ),
+        ];
+        for (surface, payload, expected) in cases {
+            let refused = check(surface, &payload).expect_err(expected);
+            assert!(refused.contains(expected), "{refused}");
+        }
+    }
+}
