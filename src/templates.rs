@@ -196,15 +196,28 @@ fn format_value(out: &mut Output<'_>, _state: &State<'_, '_>, value: &Value) -> 
     out.write_str(&text).map_err(Error::from)
 }
 
-/// `|clip(n)`: at most `n` characters, with an ellipsis when cut (Slack caps block text).
+/// `|clip(n)`: at most `n` characters *once escaped for mrkdwn* (`&` becomes `&amp;`), with an
+/// ellipsis when cut, so a text full of `&<>` still fits the Block Kit limit it was sized for.
 fn clip(text: String, max: usize) -> String {
-    if text.chars().count() <= max {
-        text
-    } else {
-        let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-        cut.push('…');
-        cut
+    let cost = |c: char| match c {
+        '&' => 5,
+        '<' | '>' => 4,
+        _ => 1,
+    };
+    if text.chars().map(cost).sum::<usize>() <= max {
+        return text;
     }
+    let mut used = 0;
+    let mut cut = String::new();
+    for c in text.chars() {
+        if used + cost(c) > max.saturating_sub(1) {
+            break;
+        }
+        used += cost(c);
+        cut.push(c);
+    }
+    cut.push('…');
+    cut
 }
 
 impl Templates {
@@ -280,5 +293,9 @@ mod tests {
     fn clip_shortens_long_text_with_an_ellipsis() {
         assert_eq!(clip("abcdef".into(), 4), "abc…");
         assert_eq!(clip("abc".into(), 4), "abc");
+        // Sized for the escaped text: "&&&&" is 20 characters once escaped.
+        assert_eq!(clip("&&&&".into(), 12), "&&…");
+        let clipped = escape_mrkdwn(&clip("<&>".repeat(1_000), 2_000));
+        assert!((1_990..=2_000).contains(&clipped.chars().count()));
     }
 }

@@ -13,6 +13,7 @@ mod exports;
 mod fixtures;
 mod hostile;
 mod jobs;
+mod limits;
 mod nudges;
 mod privacy;
 mod races;

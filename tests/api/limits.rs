@@ -1,0 +1,112 @@
+//! Messages stay within Slack's Block Kit limits whatever the data (the emulator refuses what
+//! Slack refuses): a customer matching 100 accounts, and the longest notes the form takes made of
+//! `&<>` (10,000 characters once escaped), still get their card with its buttons.
+
+use crate::helpers::*;
+use crate::on_both_databases;
+use partnerbot::domain::account::AccountRow;
+
+fn account(n: usize) -> (usize, AccountRow) {
+    (
+        n + 2,
+        AccountRow {
+            name: format!("Globodyne Holdings {n}"),
+            domains: "globodyne.com".into(),
+            owner: "U0AE1".into(),
+            territory: "EMEA".into(),
+            open_opportunity: "yes".into(),
+            crm_id: format!("CRM{n:05}"),
+        },
+    )
+}
+
+fn review_card(app: &TestApp) -> serde_json::Value {
+    app.posted_to(MANAGERS_CHANNEL)
+        .into_iter()
+        .rev()
+        .find(|c| {
+            c.params["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("New registration"))
+        })
+        .expect("a review card landed")
+        .params
+}
+
+fn has_review_buttons(card: &serde_json::Value) -> bool {
+    card["blocks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|b| b["type"] == "actions" && b["elements"][0]["action_id"] == "review_approve")
+}
+
+async fn a_customer_matching_100_accounts_still_gets_its_card_and_buttons(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.link_both().await;
+    let rows: Vec<(usize, AccountRow)> = (0..100).map(account).collect();
+    let report = app
+        .app
+        .service
+        .import_accounts(&rows, None)
+        .await
+        .expect("import");
+    assert_eq!(report.created, 100);
+    app.deal(&alice(), "register Globodyne globodyne.com 5000")
+        .await;
+    app.deliver_all().await;
+    let refused: Vec<_> = app
+        .emulator
+        .calls()
+        .into_iter()
+        .filter(|c| c.params["_ok"] == false)
+        .map(|c| format!("{} {}", c.method, c.params))
+        .collect();
+    assert!(refused.is_empty(), "Slack refused: {refused:?}");
+    let card = review_card(&app);
+    assert!(has_review_buttons(&card), "{card}");
+    let text = strings(&card).join(" ");
+    assert!(text.contains("more matches"), "{text}");
+    assert!(
+        partnerbot::slack::limits::check(partnerbot::slack::limits::Surface::Message, &card)
+            .is_ok()
+    );
+    // Every AE alert is within the limits too (all 100 accounts belong to one AE).
+    for alert in app.posted_to("U0AE1") {
+        partnerbot::slack::limits::check(
+            partnerbot::slack::limits::Surface::Message,
+            &alert.params,
+        )
+        .expect("AE alert within limits");
+    }
+}
+on_both_databases!(a_customer_matching_100_accounts_still_gets_its_card_and_buttons);
+
+async fn notes_that_escape_to_10000_characters_still_get_their_card(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.link_both().await;
+    let view = app.open_modal(&alice()).await;
+    let mut form = valid_form("Ampersand & <Co>");
+    // The form takes 3,000 characters of notes; these escape to 13,000.
+    let nasty = "&<>".repeat(1_000);
+    for field in form.iter_mut() {
+        match field.0 {
+            "notes" => field.1 = nasty.clone(),
+            "products" => field.1 = "<W> & ".repeat(83),
+            _ => {}
+        }
+    }
+    let answer = app.submit(&alice(), "V-amp", &view, &as_refs(&form)).await;
+    assert_eq!(answer["response_action"], "update", "{answer}");
+    app.deliver_all().await;
+    let refused: Vec<_> = app
+        .emulator
+        .calls()
+        .into_iter()
+        .filter(|c| c.params["_ok"] == false)
+        .map(|c| c.method)
+        .collect();
+    assert!(refused.is_empty(), "Slack refused: {refused:?}");
+    assert!(has_review_buttons(&review_card(&app)));
+}
+on_both_databases!(notes_that_escape_to_10000_characters_still_get_their_card);
