@@ -28,6 +28,10 @@ use tracing::Instrument;
 /// state) stay well under this; anything larger is not from Slack.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
+/// How long `/healthz` and `/metrics` wait for the database: a health check must answer fast,
+/// whatever the database does.
+const HEALTH_BUDGET: std::time::Duration = std::time::Duration::from_millis(800);
+
 /// What handlers share.
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -43,7 +47,10 @@ pub struct AppState {
 /// Builds the router over `state`.
 pub fn router(state: AppState) -> Router {
     let slack = Router::new()
-        .route("/slack/commands", post(commands::handle))
+        .route(
+            "/slack/commands",
+            post(commands::handle).layer(middleware::from_fn(within_slacks_budget)),
+        )
         .route("/slack/interactions", post(interactions::handle))
         .route("/slack/events", post(events::handle))
         .layer(middleware::from_fn_with_state(state.clone(), verify_slack));
@@ -107,6 +114,28 @@ async fn verify_slack(State(state): State<AppState>, request: Request, next: Nex
         .await
 }
 
+/// Slack shows "operation_timeout" for a command not answered within 3 seconds. When the
+/// database hangs, the person gets a clear answer instead.
+const COMMAND_BUDGET: std::time::Duration = std::time::Duration::from_millis(2_700);
+
+/// Answers a slash command within Slack's budget whatever the database does.
+async fn within_slacks_budget(request: Request, next: Next) -> Response {
+    match tokio::time::timeout(COMMAND_BUDGET, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::error!(
+                budget_ms = COMMAND_BUDGET.as_millis() as u64,
+                "a slash command ran out of time (is the database reachable?)"
+            );
+            axum::Json(serde_json::json!({
+                "response_type": "ephemeral",
+                "text": ":hourglass: Sorry, the bot's database is not answering right now. Please try again in a minute; if you were registering a deal, check `/deal list` first.",
+            }))
+            .into_response()
+        }
+    }
+}
+
 /// Gives each request an id and a span, and records its outcome and latency.
 async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let route = request
@@ -143,7 +172,12 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
 
 /// `GET /healthz`: 200 when the database answers, 503 when it does not.
 async fn healthz(State(state): State<AppState>) -> Response {
-    match state.service.store().ping().await {
+    let ping = tokio::time::timeout(HEALTH_BUDGET, state.service.store().ping()).await;
+    match ping.unwrap_or_else(|_| {
+        Err(anyhow::anyhow!(
+            "the database did not answer within {HEALTH_BUDGET:?}"
+        ))
+    }) {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "health check failed");
@@ -156,7 +190,15 @@ async fn healthz(State(state): State<AppState>) -> Response {
 /// answer within the health budget.
 async fn metrics(State(state): State<AppState>) -> Response {
     let store = state.service.store();
-    let (depth, oldest) = match tokio::join!(store.outbox_depth(), store.oldest_pending_ms()) {
+    let measured = tokio::time::timeout(HEALTH_BUDGET, async {
+        tokio::join!(store.outbox_depth(), store.oldest_pending_ms())
+    })
+    .await
+    .unwrap_or_else(|_| {
+        let late = || anyhow::anyhow!("the database did not answer within {HEALTH_BUDGET:?}");
+        (Err(late()), Err(late()))
+    });
+    let (depth, oldest) = match measured {
         (Ok(depth), Ok(oldest)) => {
             let age_ms = oldest.map_or(0, |o| (state.clock.now_ms() - o).max(0));
             (depth, age_ms as f64 / 1000.0)

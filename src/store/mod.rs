@@ -57,6 +57,9 @@ pub enum StoreError {
 
 /// Pool size for Postgres; each replica keeps a few connections for requests and the worker.
 const PG_POOL_SIZE: u32 = 10;
+/// Longest wait for a connection (connecting included): a slash command must be answered within
+/// Slack's 3 seconds, so an unreachable database fails fast instead of hanging every request.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(2_000);
 /// Connections holding customer locks on Postgres: registrations of distinct customers that
 /// are in flight at once in one replica.
 const PG_LOCK_POOL_SIZE: u32 = 8;
@@ -92,7 +95,7 @@ impl Store {
                 }),
             Backend::Postgres => AnyPoolOptions::new().max_connections(PG_POOL_SIZE),
         }
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect_with(options)
         .await
         .with_context(|| format!("connecting to {}", crate::config::redact_url(url)))?;
@@ -100,7 +103,7 @@ impl Store {
             Backend::Postgres => Some(
                 AnyPoolOptions::new()
                     .max_connections(PG_LOCK_POOL_SIZE)
-                    .acquire_timeout(Duration::from_secs(10))
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
                     .connect_lazy_with(
                         AnyConnectOptions::from_str(url).context("parsing DATABASE_URL")?,
                     ),

@@ -15,6 +15,7 @@ mod hostile;
 mod jobs;
 mod limits;
 mod nudges;
+mod outage;
 mod privacy;
 mod races;
 mod registration;
