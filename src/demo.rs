@@ -311,7 +311,26 @@ impl Demo {
             "the card does not show the approval: {update}"
         );
         say("[the card was updated in place with chat.update: approved, buttons removed]");
+        self.money(globex).await?;
         self.engagement().await
+    }
+
+    /// Issue 4: the approved deal is won; the commission is computed, explained in the deal's
+    /// thread and in the finance channel, and the partner sees their totals.
+    async fn money(&mut self, globex: &SlackUser) -> anyhow::Result<()> {
+        let today = chrono::Utc::now().date_naive();
+        let answer = self
+            .slash(
+                globex,
+                "/deal",
+                &format!("update D-1 stage=won amount=60000 close={today}"),
+            )
+            .await?;
+        expect(&answer, "won")?;
+        self.flush_settled().await?;
+        let answer = self.slash(globex, "/deal", "commissions").await?;
+        expect(&answer, "pending")?;
+        Ok(())
     }
 
     /// Issue 5: a PSAT answer, a nudge for quiet partners, and the weekly digest with its chart.
@@ -435,6 +454,20 @@ impl Demo {
             who.submit_view(view_id, view, values),
         )
         .await
+    }
+
+    /// Waits until new messages stop arriving (at least one), then prints them.
+    async fn flush_settled(&mut self) -> anyhow::Result<()> {
+        let mut seen = self.shown;
+        for _ in 0..50 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let now = self.emulator.delivered().len();
+            if now > self.shown && now == seen {
+                break;
+            }
+            seen = now;
+        }
+        self.flush(1).await
     }
 
     /// Waits for `expected` new messages to reach Slack and prints them.
