@@ -225,8 +225,8 @@ impl Demo {
 
         let posted = self.emulator.delivered().len();
         ensure!(
-            posted == 24,
-            "expected 24 messages in Slack by the end, it got {posted}"
+            posted == 26,
+            "expected 26 messages in Slack by the end, it got {posted}"
         );
         Ok(())
     }

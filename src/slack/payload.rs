@@ -219,8 +219,9 @@ pub fn parse_interaction(body: &[u8]) -> Result<Interaction, String> {
                 .iter()
                 .map(|c| c.id.as_str())
                 .chain(b.container.iter().filter_map(|c| c.channel_id.as_deref()));
+            // A DM the bot opened by user id can come back addressed by that id.
             for channel in channels {
-                check_id("channel.id", channel, CHANNEL_PREFIXES)?;
+                check_id("channel.id", channel, &['C', 'G', 'D', 'U', 'W'])?;
             }
             if let Some(ts) = b.container.as_ref().and_then(|c| c.message_ts.as_deref()) {
                 if !looks_like_ts(ts) {
