@@ -22,6 +22,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod support;
+
 const SECRET: &str = "bench-secret";
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -29,21 +31,6 @@ fn env_usize(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-async fn fresh_schema() -> String {
-    sqlx::any::install_default_drivers();
-    let base = std::env::var("PARTNERBOT_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let schema = format!("pbt_bench_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::AnyConnection::connect(&base)
-        .await
-        .expect("Postgres for the benchmark");
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut conn)
-        .await
-        .expect("schema");
-    format!("{base}?options=-c%20search_path%3D{schema}")
 }
 
 /// One `partnerbot serve` process on `port`.
@@ -129,7 +116,7 @@ async fn main() {
     let emulator = Emulator::start().await.expect("emulator");
     // Slack's own limit: about one post a second per channel, short bursts allowed.
     emulator.enforce_channel_rate(2, Duration::from_secs(2));
-    let db = fresh_schema().await;
+    let db = support::postgres_schema().await;
     // Partners are linked before the replicas start (their welcomes join the backlog).
     let setup = partnerbot::app::App::build(
         &Config {

@@ -14,9 +14,10 @@ use partnerbot::service::Requester;
 use partnerbot::simulate::{signing_headers, SlackUser};
 use partnerbot::store::{OutboxMessage, Store};
 use secrecy::SecretString;
-use sqlx::Connection;
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
+
+mod support;
 
 const SECRET: &str = "bench-secret";
 
@@ -27,18 +28,7 @@ async fn database(kind: &str, dir: &tempfile::TempDir) -> String {
             dir.path().join("bench.db").display()
         );
     }
-    sqlx::any::install_default_drivers();
-    let base = std::env::var("PARTNERBOT_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let schema = format!("pbt_bench_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::AnyConnection::connect(&base)
-        .await
-        .expect("Postgres for the benchmark");
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut conn)
-        .await
-        .expect("schema");
-    format!("{base}?options=-c%20search_path%3D{schema}")
+    support::postgres_schema().await
 }
 
 async fn build(kind: &str, dir: &tempfile::TempDir, emulator: &Emulator) -> App {

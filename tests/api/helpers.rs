@@ -357,6 +357,16 @@ impl TestApp {
         }
     }
 
+    /// Every Web API call the emulator refused so far, as "method params".
+    pub fn refused_calls(&self) -> Vec<String> {
+        self.emulator
+            .calls()
+            .into_iter()
+            .filter(|c| c.params["_ok"] == false)
+            .map(|c| format!("{} {}", c.method, c.params))
+            .collect()
+    }
+
     /// Messages that landed in `channel` (posted, not ephemeral).
     pub fn posted_to(&self, channel: &str) -> Vec<Call> {
         self.emulator

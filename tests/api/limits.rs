@@ -55,13 +55,7 @@ async fn a_customer_matching_100_accounts_still_gets_its_card_and_buttons(db: Db
     app.deal(&alice(), "register Globodyne globodyne.com 5000")
         .await;
     app.deliver_all().await;
-    let refused: Vec<_> = app
-        .emulator
-        .calls()
-        .into_iter()
-        .filter(|c| c.params["_ok"] == false)
-        .map(|c| format!("{} {}", c.method, c.params))
-        .collect();
+    let refused = app.refused_calls();
     assert!(refused.is_empty(), "Slack refused: {refused:?}");
     let card = review_card(&app);
     assert!(has_review_buttons(&card), "{card}");
@@ -99,13 +93,7 @@ async fn notes_that_escape_to_10000_characters_still_get_their_card(db: Db) {
     let answer = app.submit(&alice(), "V-amp", &view, &as_refs(&form)).await;
     assert_eq!(answer["response_action"], "update", "{answer}");
     app.deliver_all().await;
-    let refused: Vec<_> = app
-        .emulator
-        .calls()
-        .into_iter()
-        .filter(|c| c.params["_ok"] == false)
-        .map(|c| c.method)
-        .collect();
+    let refused = app.refused_calls();
     assert!(refused.is_empty(), "Slack refused: {refused:?}");
     assert!(has_review_buttons(&review_card(&app)));
 }

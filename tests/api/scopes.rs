@@ -74,13 +74,7 @@ async fn the_manifests_scopes_are_enough_and_a_missing_one_is_named(db: Db) {
         1,
         "the chart was uploaded"
     );
-    let refused: Vec<_> = app
-        .emulator
-        .calls()
-        .into_iter()
-        .filter(|c| c.params["_ok"] == false)
-        .map(|c| c.method)
-        .collect();
+    let refused = app.refused_calls();
     assert!(refused.is_empty(), "refused calls: {refused:?}");
 
     // Without files:write, start-up names the scope and what it breaks.
