@@ -93,6 +93,9 @@ impl App {
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let store = Store::open(&config.database_url).await?;
     let slack = SlackApi::new(&config.slack_api_url, &config.bot_token)?;
+    let from_file = std::env::var_os("PARTNERBOT_PROGRAM").is_some()
+        || std::path::Path::new("program.toml").exists();
+    let mut problems = crate::preflight::program_problems(&config.program, from_file);
     let home_team = match slack.auth_test().await {
         Ok(me) => {
             tracing::info!(
@@ -108,20 +111,39 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             None
         }
     };
-    for problem in scope_problems(&slack).await {
-        tracing::error!("{problem}");
+    if home_team.is_some() {
+        let partners = store.partners().await?;
+        problems.extend(crate::preflight::slack_problems(&config.program, &slack, &partners).await);
+    }
+    for problem in &problems {
+        match problem.severity {
+            crate::preflight::Severity::Error => tracing::error!("{problem}"),
+            crate::preflight::Severity::Warning => tracing::warn!("{problem}"),
+        }
+    }
+    if problems
+        .iter()
+        .any(|p| p.severity == crate::preflight::Severity::Error)
+    {
+        anyhow::bail!("not starting: fix the problems above (`partnerbot check` lists them again)");
     }
     let app = App::build(&config, store, Clock::system(), home_team)?;
     // A schedule that does not parse stops start-up here, naming the job.
     let scheduler = crate::jobs::Scheduler::new(app.service.clone(), &config.program)?;
     // Likewise a malformed [commissions] section.
     crate::service::commission_rules::commission_rules(&config.program.commissions)?;
+    // Bind first: an instance that cannot listen must not start delivering or running jobs.
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| {
+            format!(
+                "binding {} (is another partnerbot already listening there?)",
+                config.bind
+            )
+        })?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker = tokio::spawn(app.worker(DeliveryConfig::default()).run(stop_rx.clone()));
     let jobs = tokio::spawn(scheduler.run(app.clock.clone(), stop_rx));
-    let listener = tokio::net::TcpListener::bind(config.bind)
-        .await
-        .with_context(|| format!("binding {}", config.bind))?;
     tracing::info!(bind = %config.bind, "partnerbot listening");
     axum::serve(listener, app.router.clone())
         .with_graceful_shutdown(shutdown_signal())

@@ -20,6 +20,9 @@ pub enum Command {
     Serve,
     /// Play the whole registration story against a local Slack emulator and print it.
     Demo,
+    /// Check everything `serve` would use (settings, program file, database, Slack scopes and
+    /// channels); print each problem with its fix and exit non-zero on any error.
+    Check,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage partners.
@@ -176,6 +179,30 @@ async fn outbox(command: OutboxCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn check() -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    let from_file =
+        env("PARTNERBOT_PROGRAM").is_some() || std::path::Path::new("program.toml").exists();
+    let mut problems = crate::preflight::program_problems(&config.program, from_file);
+    let store = Store::open(&config.database_url).await?;
+    let partners = store.partners().await?;
+    let slack = crate::slack::SlackApi::new(&config.slack_api_url, &config.bot_token)?;
+    problems.extend(crate::preflight::slack_problems(&config.program, &slack, &partners).await);
+    let errors = problems
+        .iter()
+        .filter(|p| p.severity == crate::preflight::Severity::Error)
+        .count();
+    if !crate::preflight::report(&problems) {
+        anyhow::bail!("{errors} problem(s) to fix before `partnerbot serve`");
+    }
+    println!(
+        "ok: settings, program file, database ({}), Slack scopes and {} channel(s) checked",
+        config::redact_url(&config.database_url),
+        partners.len() + 1
+    );
+    Ok(())
+}
+
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
@@ -185,6 +212,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => crate::app::run(Config::from_env()?).await,
         Command::Demo => crate::demo::run().await,
+        Command::Check => check().await,
         Command::Migrate => {
             let url = config::database_url(&env)?;
             Store::open(&url).await?;

@@ -122,7 +122,11 @@ fn required(lookup: Lookup<'_>, name: &str, hint: &str) -> Result<String, Config
 pub fn database_url(lookup: Lookup<'_>) -> Result<String, ConfigError> {
     let url = lookup("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
     let known = ["sqlite:", "postgres://", "postgresql://"];
-    if known.iter().any(|p| url.starts_with(p)) {
+    if url.starts_with("sqlite:") && !url.contains("mode=") && !url.contains(":memory:") {
+        // `sqlite:bot.db` and `sqlite:///abs/bot.db` as people type them: create the file.
+        let sep = if url.contains('?') { '&' } else { '?' };
+        Ok(format!("{url}{sep}mode=rwc"))
+    } else if known.iter().any(|p| url.starts_with(p)) {
         Ok(url)
     } else {
         Err(config_error(
@@ -582,6 +586,21 @@ mod tests {
         let text = include_str!("../program.example.toml");
         let program = Program::parse(text).expect("example parses");
         assert!(program.is_manager("U0MANAGER1"));
+    }
+
+    #[test]
+    fn sqlite_urls_as_people_type_them_create_the_file() {
+        let url = |v: &str| database_url(&|k: &str| (k == "DATABASE_URL").then(|| v.to_string()));
+        assert_eq!(url("sqlite:bot.db").expect("ok"), "sqlite:bot.db?mode=rwc");
+        assert_eq!(
+            url("sqlite:///var/lib/pb/bot.db").expect("ok"),
+            "sqlite:///var/lib/pb/bot.db?mode=rwc"
+        );
+        assert_eq!(
+            url("sqlite://x.db?mode=ro").expect("ok"),
+            "sqlite://x.db?mode=ro"
+        );
+        assert!(url("mysql://x").is_err());
     }
 
     #[test]

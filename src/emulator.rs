@@ -521,7 +521,7 @@ fn act(inner: &mut Inner, method: &str, params: &Value) -> Value {
         "conversations.info" => match inner.channels.get(&channel) {
             Some(info) => json!({ "ok": true, "channel": info }),
             None => {
-                json!({ "ok": true, "channel": { "id": channel, "name": channel.to_lowercase(), "is_channel": true, "created": 0 } })
+                json!({ "ok": true, "channel": { "id": channel, "name": channel.to_lowercase(), "is_channel": true, "is_member": true, "created": 0 } })
             }
         },
         "conversations.history" => history_page(inner, &channel, params),

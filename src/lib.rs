@@ -15,6 +15,7 @@ pub mod export;
 pub mod http;
 pub mod jobs;
 pub mod metrics;
+pub mod preflight;
 pub mod service;
 pub mod simulate;
 pub mod slack;

@@ -61,6 +61,16 @@ impl Service {
             ))
             .into());
         }
+        if let Some(team) = team
+            .as_deref()
+            .filter(|t| !crate::config::is_slack_id(t, &['T', 'E']))
+        {
+            // A wrong team would lock every one of the partner's users out.
+            return Err(DealError::BadCommand(format!(
+                "“{team}” is not a Slack team id like T0123ABCD (the partner's workspace id; leave it out if unsure)"
+            ))
+            .into());
+        }
         let new = NewPartner {
             name,
             partner_type,

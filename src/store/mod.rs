@@ -98,7 +98,13 @@ impl Store {
         .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect_with(options)
         .await
-        .with_context(|| format!("connecting to {}", crate::config::redact_url(url)))?;
+        .with_context(|| {
+            let fix = match backend {
+                Backend::Sqlite => "check that the file's directory exists and is writable by this user",
+                Backend::Postgres => "check host, port, user, password and database, that the server accepts connections from here, and sslmode (managed Postgres needs sslmode=require)",
+            };
+            format!("connecting to {} ({fix})", crate::config::redact_url(url))
+        })?;
         let lock_pool = match backend {
             Backend::Postgres => Some(
                 AnyPoolOptions::new()

@@ -16,6 +16,7 @@ mod jobs;
 mod limits;
 mod nudges;
 mod outage;
+mod preflight;
 mod privacy;
 mod races;
 mod registration;
