@@ -25,6 +25,9 @@ pub enum Command {
     Check,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Copy the SQLite database to FILE while the bot runs (a consistent snapshot); for Postgres
+    /// use pg_dump.
+    Backup { file: std::path::PathBuf },
     /// Manage partners.
     Partners {
         #[command(subcommand)]
@@ -213,6 +216,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => crate::app::run(Config::from_env()?).await,
         Command::Demo => crate::demo::run().await,
         Command::Check => check().await,
+        Command::Backup { file } => {
+            let url = config::database_url(&env)?;
+            Store::connect(&url).await?.backup_to(&file).await?;
+            println!("backed up {} to {}", config::redact_url(&url), file.display());
+            Ok(())
+        }
         Command::Migrate => {
             let url = config::database_url(&env)?;
             Store::open(&url).await?;

@@ -143,6 +143,26 @@ impl Store {
             .context("applying database migrations")
     }
 
+    /// Writes a consistent copy of a SQLite database to `file` (SQLite's `VACUUM INTO`, safe
+    /// while the bot runs). Postgres is backed up with `pg_dump`.
+    pub async fn backup_to(&self, file: &std::path::Path) -> anyhow::Result<()> {
+        if self.backend != Backend::Sqlite {
+            anyhow::bail!("backup copies SQLite files; for Postgres use pg_dump (e.g. pg_dump -Fc \"$DATABASE_URL\" > partnerbot.dump)");
+        }
+        if file.exists() {
+            anyhow::bail!("{} exists already: choose a new file name", file.display());
+        }
+        let path = file
+            .to_str()
+            .ok_or_else(|| anyhow::anyhow!("{} is not a UTF-8 path", file.display()))?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(path)
+            .execute(&self.pool)
+            .await
+            .with_context(|| format!("writing a copy to {}", file.display()))?;
+        Ok(())
+    }
+
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         self.backend
