@@ -219,7 +219,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup { file } => {
             let url = config::database_url(&env)?;
             Store::connect(&url).await?.backup_to(&file).await?;
-            println!("backed up {} to {}", config::redact_url(&url), file.display());
+            println!(
+                "backed up {} to {}",
+                config::redact_url(&url),
+                file.display()
+            );
             Ok(())
         }
         Command::Migrate => {

@@ -2,7 +2,7 @@
 //! the head of partnerships), with the week's figures and a chart of pipeline and wins.
 
 use super::Service;
-use crate::chart::{weekly_chart, Series};
+use crate::chart::{weekly_chart, Series, Unconverted};
 use crate::domain::commission::Total;
 use crate::domain::digest::{sections, text, DigestFacts};
 use crate::domain::engagement::business_days_between;
@@ -19,6 +19,8 @@ pub struct Digest {
     pub facts: DigestFacts,
     pub text: String,
     pub png: Vec<u8>,
+    /// Currencies the chart could not convert (no rate in `[tiers.rates]`); named on the chart.
+    pub unconverted: Vec<Unconverted>,
 }
 
 const WEEKS: i64 = 12;
@@ -172,12 +174,13 @@ impl Service {
                     .push(format!("{} · {} {reporting}", p.name, revenue.round_dp(2)));
             }
         }
-        let png = self.digest_chart(&partners, &deals, today)?;
+        let (png, unconverted) = self.digest_chart(&partners, &deals, today)?;
         let text = text(&f);
         Ok(Digest {
             facts: f,
             text,
             png,
+            unconverted,
         })
     }
 
@@ -186,7 +189,7 @@ impl Service {
         partners: &[Partner],
         deals: &[Deal],
         today: NaiveDate,
-    ) -> anyhow::Result<Vec<u8>> {
+    ) -> anyhow::Result<(Vec<u8>, Vec<Unconverted>)> {
         let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
         let first = monday - Duration::weeks(WEEKS - 1);
         let week_of = |d: NaiveDate| {
@@ -195,17 +198,33 @@ impl Service {
                 .filter(|w| *w < WEEKS as usize)
         };
         let weeks: Vec<String> = (0..WEEKS)
-            .map(|w| (first + Duration::weeks(w)).format("W%V").to_string())
+            .map(|w| (first + Duration::weeks(w)).format("%b %-d").to_string())
             .collect();
         let mut by_type: BTreeMap<String, Series> = BTreeMap::new();
+        let mut unconverted: BTreeMap<String, Unconverted> = BTreeMap::new();
         for d in deals {
             let Some(p) = partners.iter().find(|p| p.id == d.partner_id) else {
                 continue;
             };
-            let value = self
-                .to_reporting(&d.amount)
-                .and_then(|v| v.to_f64())
-                .unwrap_or(0.0);
+            let Some(value) = self.to_reporting(&d.amount).and_then(|v| v.to_f64()) else {
+                // No rate for this currency: named on the chart, never counted as zero.
+                let code = d.amount.currency().code().to_string();
+                let u = unconverted
+                    .entry(code.clone())
+                    .or_insert_with(|| Unconverted {
+                        currency: code,
+                        pipeline: 0.0,
+                        wins: 0.0,
+                    });
+                let native = d.amount.decimal().to_f64().unwrap_or(0.0);
+                if week_of(d.created_at.date_naive()).is_some() {
+                    u.pipeline += native;
+                }
+                if d.status == DealStatus::Won && week_of(d.close_date).is_some() {
+                    u.wins += native;
+                }
+                continue;
+            };
             let s = by_type
                 .entry(p.partner_type.as_str().to_string())
                 .or_insert_with(|| Series {
@@ -223,11 +242,14 @@ impl Service {
             }
         }
         let series: Vec<Series> = by_type.into_values().collect();
-        weekly_chart(
+        let unconverted: Vec<Unconverted> = unconverted.into_values().collect();
+        let png = weekly_chart(
             &weeks,
             &series,
             &self.program.tiers.reporting_currency.to_ascii_uppercase(),
-        )
+            &unconverted,
+        )?;
+        Ok((png, unconverted))
     }
 
     /// The digest as outbox messages for the manager: the message, then the chart upload.

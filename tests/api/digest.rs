@@ -187,3 +187,42 @@ async fn the_digest_has_the_right_figures_omits_empty_sections_and_uploads_its_c
     }
 }
 on_both_databases!(the_digest_has_the_right_figures_omits_empty_sections_and_uploads_its_chart);
+
+async fn the_chart_names_a_currency_it_cannot_convert(db: Db) {
+    // USD deals and an EUR deal, with no EUR rate configured.
+    let app = TestApp::spawn(db).await;
+    app.link_both().await;
+    let today = chrono::Utc::now().date_naive();
+    app.deal(&alice(), "register Acme Rockets acme-rockets.com 50000 USD")
+        .await;
+    app.deal(&bob(), "register Initrode Europe initrode.eu 20000 EUR")
+        .await;
+    app.app
+        .service
+        .decide(MANAGER, "D-1", Decision::Approve, "")
+        .await
+        .expect("approve");
+    app.deal(
+        &alice(),
+        &format!("update D-1 stage=won amount=80000 close={today}"),
+    )
+    .await;
+    let digest = app
+        .app
+        .service
+        .compose_digest(MANAGER, chrono::Utc::now())
+        .await
+        .expect("digest");
+    assert_eq!(digest.unconverted.len(), 1, "{:?}", digest.unconverted);
+    assert_eq!(digest.unconverted[0].currency, "EUR");
+    assert_eq!(
+        digest.unconverted[0].pipeline, 20_000.0,
+        "left out, and said so"
+    );
+    assert_eq!(&digest.png[..8], b"\x89PNG\r\n\x1a\n");
+    if std::env::var("PARTNERBOT_WRITE_DOCS").is_ok() {
+        std::fs::write("docs/digest-chart-two-currencies.png", &digest.png).expect("write chart");
+    }
+    app.deliver_all().await;
+}
+on_both_databases!(the_chart_names_a_currency_it_cannot_convert);
