@@ -205,7 +205,10 @@ where
         let pixel = |x: f64, y: f64| {
             let (left, _) = area.map_coordinate(&(SegmentValue::Exact(0), y));
             let (next, py) = area.map_coordinate(&(SegmentValue::Exact(1), y));
-            (left + (f64::from(next - left) * x) as i32 - origin_x, py - origin_y)
+            (
+                left + (f64::from(next - left) * x) as i32 - origin_x,
+                py - origin_y,
+            )
         };
         for (left, right, v) in bars {
             let (x0, y0) = pixel(left, v);

@@ -110,7 +110,7 @@ pub fn program_problems(program: &Program, from_file: bool) -> Vec<Problem> {
             ));
         }
     }
-    for (who, _) in &program.managers.timezones {
+    for who in program.managers.timezones.keys() {
         if !program.is_manager(who) {
             found.push(problem(
                 Error,
@@ -249,7 +249,8 @@ mod tests {
 
     #[test]
     fn each_program_problem_is_named_with_its_setting() {
-        let cases: Vec<(fn(&mut Program), &str)> = vec![
+        type Spoil = fn(&mut Program);
+        let cases: Vec<(Spoil, &str)> = vec![
             (
                 |p| p.schedules.timezone = "Europe/Berln".into(),
                 "schedules.timezone",
