@@ -142,6 +142,92 @@ fn check_element(element: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// Clips mrkdwn `text` to at most `max` characters with an ellipsis, never cutting inside an
+/// entity (`&amp;`) or a mention or link (`<@U123>`, `<https://…|…>`).
+pub fn clip_mrkdwn(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    if let Some(amp) = cut.rfind('&') {
+        if cut[amp..].find(';').is_none() {
+            cut.truncate(amp);
+        }
+    }
+    if let Some(open) = cut.rfind('<') {
+        if cut[open..].find('>').is_none() {
+            cut.truncate(open);
+        }
+    }
+    cut.push('…');
+    cut
+}
+
+fn fit_text(value: &mut Value, max: usize) {
+    if let Some(text) = value.as_str() {
+        if text.chars().count() > max {
+            *value = Value::String(clip_mrkdwn(text, max));
+        }
+    }
+}
+
+/// Makes `payload` fit Slack's limits whatever went into it: over-long texts are clipped (safely
+/// for mrkdwn), and a message with too many blocks keeps its first ones, a note saying how many
+/// were left out, and its buttons. Templates are written to stay within the limits; this is the
+/// guarantee for data nobody foresaw, so Slack never refuses a message outright.
+pub fn fit(surface: Surface, payload: &mut Value) {
+    fit_text(&mut payload["text"], MESSAGE_TEXT);
+    let max_blocks = match surface {
+        Surface::Message => MESSAGE_BLOCKS,
+        Surface::View => VIEW_BLOCKS,
+    };
+    let Some(blocks) = payload.get_mut("blocks").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for block in blocks.iter_mut() {
+        match block["type"].as_str().unwrap_or_default() {
+            "section" => {
+                fit_text(&mut block["text"]["text"], SECTION_TEXT);
+                if let Some(fields) = block.get_mut("fields").and_then(Value::as_array_mut) {
+                    fields.truncate(SECTION_FIELDS);
+                    fields
+                        .iter_mut()
+                        .for_each(|f| fit_text(&mut f["text"], FIELD_TEXT));
+                }
+            }
+            "header" => fit_text(&mut block["text"]["text"], HEADER_TEXT),
+            "context" => {
+                if let Some(elements) = block.get_mut("elements").and_then(Value::as_array_mut) {
+                    elements.truncate(CONTEXT_ELEMENTS);
+                    elements
+                        .iter_mut()
+                        .for_each(|e| fit_text(&mut e["text"], SECTION_TEXT));
+                }
+            }
+            _ => {}
+        }
+    }
+    if blocks.len() > max_blocks {
+        let actions: Vec<Value> = blocks
+            .iter()
+            .filter(|b| b["type"] == "actions")
+            .cloned()
+            .collect();
+        let keep = max_blocks.saturating_sub(1 + actions.len());
+        let left_out = blocks.len() - keep - actions.len();
+        let mut kept: Vec<Value> = blocks
+            .iter()
+            .filter(|b| b["type"] != "actions")
+            .take(keep)
+            .cloned()
+            .collect();
+        kept.push(serde_json::json!({ "type": "context", "elements": [
+            { "type": "mrkdwn", "text": format!("…and {left_out} more not shown here.") } ] }));
+        kept.extend(actions);
+        *blocks = kept;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +235,29 @@ mod tests {
 
     fn section(text: &str) -> Value {
         json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } })
+    }
+
+    #[test]
+    fn clipping_never_cuts_an_entity_or_a_mention() {
+        assert_eq!(clip_mrkdwn("abcdef", 4), "abc…");
+        assert_eq!(clip_mrkdwn("ab&amp;cd", 5), "ab…");
+        assert_eq!(clip_mrkdwn("ab <@U123> cd", 7), "ab …");
+        assert_eq!(clip_mrkdwn("ab&amp;cd", 8), "ab&amp;…");
+    }
+
+    #[test]
+    fn fit_keeps_the_buttons_of_an_overlong_message() {
+        let mut blocks: Vec<Value> = (0..80).map(|_| section(&"&amp;".repeat(1_000))).collect();
+        blocks.push(json!({ "type": "actions", "elements": [{ "type": "button", "text": { "text": "Approve" }, "action_id": "a" }] }));
+        let mut payload = json!({ "text": "t", "blocks": blocks });
+        fit(Surface::Message, &mut payload);
+        assert_eq!(check(Surface::Message, &payload), Ok(()));
+        let kept = payload["blocks"].as_array().expect("blocks");
+        assert_eq!(kept.len(), 50);
+        assert_eq!(kept[49]["type"], "actions");
+        assert!(kept[48]["elements"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("32 more")));
     }
 
     #[test]

@@ -5,6 +5,8 @@ pub mod client;
 pub mod limits;
 pub mod payload;
 pub mod render;
+#[cfg(test)]
+mod render_limits;
 pub mod sanitize;
 pub mod scopes;
 pub mod verify;

@@ -173,7 +173,7 @@ impl Renderer {
                 "stage": d.stage.as_str(), "stage_label": d.stage.label(), "products": d.products, "notes": d.notes,
             })
         });
-        self.templates.render(
+        self.render_fit(
             "registration_modal/view.json",
             json!({
                 "program_name": self.program_name,
@@ -189,7 +189,7 @@ impl Renderer {
 
     /// The modal shown after a successful submission.
     pub fn registration_done(&self, deal: &Deal) -> anyhow::Result<Value> {
-        self.templates.render(
+        self.render_fit(
             "registration_done/view.json",
             json!({ "deal": DealView::from(deal) }),
         )
@@ -197,7 +197,7 @@ impl Renderer {
 
     /// The modal shown for a form we do not know.
     pub fn unknown_form(&self, callback_id: &str) -> anyhow::Result<Value> {
-        self.templates.render(
+        self.render_fit(
             "unknown_form/view.json",
             json!({ "callback_id": callback_id }),
         )
@@ -205,7 +205,7 @@ impl Renderer {
 
     /// The confirmation posted in the partner's channel.
     pub fn deal_confirmation(&self, deal: &Deal) -> anyhow::Result<Value> {
-        self.templates.render(
+        self.render_fit(
             "deal_confirmation/message.json",
             json!({ "deal_number": deal.id.0, "deal": DealView::from(deal) }),
         )
@@ -235,7 +235,7 @@ impl Renderer {
             deal.status,
             DealStatus::PendingReview | DealStatus::Conflict | DealStatus::Returned
         );
-        self.templates.render(
+        self.render_fit(
             "review_card/message.json",
             json!({ "deal": DealView::from(deal), "deal_number": deal.id.0, "partner": PartnerView::from(partner), "matches": matches,
                     "rule": rule, "decision": decision, "open": open && decision.is_none() }),
@@ -259,7 +259,7 @@ impl Renderer {
                 "What do you need from the partner?",
             )
         };
-        self.templates.render(
+        self.render_fit(
             "decision_modal/view.json",
             json!({ "deal": DealView::from(deal), "deal_number": deal.id.0, "callback_id": callback_id, "title": title, "submit": submit, "label": label }),
         )
@@ -273,7 +273,7 @@ impl Renderer {
             DealStatus::Rejected => (":no_entry:", "not accepted"),
             _ => (":question:", "returned with a question"),
         };
-        self.templates.render(
+        self.render_fit(
             "decision_notice/message.json",
             json!({ "deal": DealView::from(deal), "deal_number": deal.id.0, "icon": icon, "verb": verb, "note": deal.decision_note,
                     "protected_until": deal.protected_until.map(|d| d.to_string()), "returned": deal.status == DealStatus::Returned }),
@@ -288,7 +288,7 @@ impl Renderer {
         matches: &[MatchView],
         rule: &str,
     ) -> anyhow::Result<Value> {
-        self.templates.render(
+        self.render_fit(
             "ae_alert/message.json",
             json!({ "deal": DealView::from(deal), "deal_number": deal.id.0, "partner": PartnerView::from(partner), "matches": matches, "rule": rule }),
         )
@@ -296,7 +296,7 @@ impl Renderer {
 
     /// The note in the card's thread recording an AE's answer.
     pub fn ae_choice(&self, deal: &Deal, user: &str, choice: &str) -> anyhow::Result<Value> {
-        self.templates.render(
+        self.render_fit(
             "ae_choice/message.json",
             json!({ "deal": DealView::from(deal), "user": user, "choice": choice }),
         )
@@ -304,7 +304,7 @@ impl Renderer {
 
     /// The welcome posted in a channel when it is linked to a partner.
     pub fn partner_linked(&self, partner: &Partner) -> anyhow::Result<Value> {
-        self.templates.render(
+        self.render_fit(
             "partner_linked/message.json",
             json!({ "partner": PartnerView::from(partner), "program_name": self.program_name }),
         )
@@ -312,7 +312,7 @@ impl Renderer {
 
     /// Usage, with the manager commands for managers; `intro` explains why it is shown.
     pub fn help(&self, manager: bool, intro: Option<&str>) -> anyhow::Result<Value> {
-        self.templates.render(
+        self.render_fit(
             "help/message.json",
             json!({ "manager": manager, "intro": intro }),
         )
@@ -320,7 +320,7 @@ impl Renderer {
 
     /// The one-line registration's answer.
     pub fn deal_registered(&self, deal: &Deal, repeated: bool) -> anyhow::Result<Value> {
-        self.templates.render(
+        self.render_fit(
             "deal_registered/reply.json",
             json!({ "deal": DealView::from(deal), "repeated": repeated }),
         )
@@ -329,7 +329,7 @@ impl Renderer {
     /// A customer the partner's team already holds in an open registration: which deal, who
     /// registered it, its status and protection, and how to update it instead.
     pub fn already_ours(&self, deal: &Deal) -> anyhow::Result<Value> {
-        self.templates.render(
+        self.render_fit(
             "already_ours/reply.json",
             json!({ "deal": DealView::from(deal), "deal_number": deal.id.0 }),
         )
@@ -337,7 +337,7 @@ impl Renderer {
 
     /// The same, as the registration modal's final view.
     pub fn already_ours_view(&self, deal: &Deal) -> anyhow::Result<Value> {
-        self.templates.render(
+        self.render_fit(
             "already_ours/view.json",
             json!({ "deal": DealView::from(deal), "deal_number": deal.id.0 }),
         )
@@ -350,14 +350,13 @@ impl Renderer {
             .iter()
             .map(|(f, m)| json!({ "field": f.label(), "message": m }))
             .collect();
-        self.templates
-            .render("validation_errors/reply.json", json!({ "errors": list }))
+        self.render_fit("validation_errors/reply.json", json!({ "errors": list }))
     }
 
     /// A list of deals (newest first) and how many more exist.
     pub fn deal_list(&self, title: &str, deals: &[Deal], more: i64) -> anyhow::Result<Value> {
         let views: Vec<DealView> = deals.iter().map(DealView::from).collect();
-        self.templates.render(
+        self.render_fit(
             "deal_list/reply.json",
             json!({ "title": title, "deals": views, "more": more }),
         )
@@ -378,7 +377,7 @@ impl Renderer {
                 json!({ "at": at, "actor": a.actor, "mention": is_user, "action": a.action.replace('_', " "), "surface": a.surface.replace('_', " ") })
             })
             .collect();
-        self.templates.render("deal_detail/reply.json", json!({ "deal": DealView::from(deal), "partner_name": partner_name, "history": history }))
+        self.render_fit("deal_detail/reply.json", json!({ "deal": DealView::from(deal), "partner_name": partner_name, "history": history }))
     }
 
     /// The managers' note that a registration waited past the SLA.
@@ -389,7 +388,7 @@ impl Renderer {
         waited: i64,
         sla: u32,
     ) -> anyhow::Result<Value> {
-        self.templates.render("escalation/message.json", json!({ "deal": DealView::from(deal), "partner_name": partner_name, "waited": waited, "sla": sla }))
+        self.render_fit("escalation/message.json", json!({ "deal": DealView::from(deal), "partner_name": partner_name, "waited": waited, "sla": sla }))
     }
 
     /// A protection reminder (`days_left`) or expiry notice; `partner_name` only for managers.
@@ -404,7 +403,7 @@ impl Renderer {
     ) -> anyhow::Result<Value> {
         let mut view = serde_json::to_value(DealView::from(deal))?;
         view["protected_until"] = json!(deal.protected_until.map(|d| d.to_string()));
-        self.templates.render(
+        self.render_fit(
             "protection_notice/message.json",
             json!({ "deal": view, "deal_number": deal.id.0, "days_left": days_left, "expired": expired, "partner_name": partner_name,
                     "can_extend": extension.is_some(), "extension_days": extension.unwrap_or(0) }),
@@ -420,12 +419,12 @@ impl Renderer {
         if let (Some(target), Some(extra)) = (ctx.as_object_mut(), context.as_object()) {
             target.extend(extra.clone());
         }
-        self.templates.render("extension/message.json", ctx)
+        self.render_fit("extension/message.json", ctx)
     }
 
     /// The modal asking a partner why the deal needs more time.
     pub fn extension_modal(&self, deal: &Deal, metadata: &str, days: u32) -> anyhow::Result<Value> {
-        self.templates.render(
+        self.render_fit(
             "extension_modal/view.json",
             json!({ "deal": DealView::from(deal), "metadata": metadata, "days": days, "until": deal.protected_until.map(|d| d.to_string()) }),
         )
@@ -441,7 +440,7 @@ impl Renderer {
         instalments: usize,
         partner_name: Option<&str>,
     ) -> anyhow::Result<Value> {
-        self.templates.render(
+        self.render_fit(
             "commission_notice/message.json",
             json!({ "deal": DealView::from(deal), "calculation": calculation, "commission": commission, "payable_from": payable_from,
                     "instalments": instalments, "partner_name": partner_name }),
@@ -455,7 +454,7 @@ impl Renderer {
         rows: &[(String, String, String, String)],
     ) -> anyhow::Result<Value> {
         let rows: Vec<Value> = rows.iter().map(|(c, pe, pa, pd)| json!({ "currency": c, "pending": pe, "payable": pa, "paid": pd })).collect();
-        self.templates.render(
+        self.render_fit(
             "commission_totals/reply.json",
             json!({ "title": title, "rows": rows }),
         )
@@ -463,7 +462,7 @@ impl Renderer {
 
     /// `/partners stats`: the metrics, already formatted.
     pub fn stats(&self, context: Value) -> anyhow::Result<Value> {
-        self.templates.render("stats/reply.json", context)
+        self.render_fit("stats/reply.json", context)
     }
 
     /// The "Update deal" modal, filled with the deal's current values.
@@ -477,7 +476,7 @@ impl Renderer {
             .iter()
             .map(|s| json!({ "value": s.as_str(), "label": s.label() }))
             .collect();
-        self.templates.render(
+        self.render_fit(
             "deal_update/view.json",
             json!({ "deal": DealView::from(deal), "metadata": metadata, "stages": stages, "stage_label": deal.stage.label(),
                     "currency": deal.amount.currency().code(), "amount": deal.amount.decimal().to_string(), "products": deal.products,
@@ -494,7 +493,7 @@ impl Renderer {
         answered: Option<u8>,
         reminder: bool,
     ) -> anyhow::Result<Value> {
-        self.templates.render(
+        self.render_fit(
             "psat_invite/message.json",
             json!({ "question": crate::domain::survey::QUESTION, "round": round, "closes": closes, "answered": answered, "reminder": reminder }),
         )
@@ -510,7 +509,7 @@ impl Renderer {
         comment: &str,
         handled_by: Option<&str>,
     ) -> anyhow::Result<Value> {
-        self.templates.render(
+        self.render_fit(
             "psat_followup/message.json",
             json!({ "round": round, "user": user, "partner_name": partner_name, "score": score, "comment": comment, "handled_by": handled_by }),
         )
@@ -518,8 +517,7 @@ impl Renderer {
 
     /// The optional comment modal of a survey round.
     pub fn psat_comment(&self, round: i64) -> anyhow::Result<Value> {
-        self.templates
-            .render("psat_comment/view.json", json!({ "round": round }))
+        self.render_fit("psat_comment/view.json", json!({ "round": round }))
     }
 
     /// A nudge for a quiet partner (with a *Register a deal* button), or the manager's alert.
@@ -531,7 +529,7 @@ impl Renderer {
         news: &str,
         alert: bool,
     ) -> anyhow::Result<Value> {
-        self.templates.render(
+        self.render_fit(
             "nudge/message.json",
             json!({ "partner_name": partner_name, "channel": channel, "quiet_days": quiet_days, "news": news, "alert": alert }),
         )
@@ -548,7 +546,7 @@ impl Renderer {
             .iter()
             .map(|s| json!({ "title": s.title, "lines": s.lines, "action": s.action }))
             .collect();
-        self.templates.render(
+        self.render_fit(
             "digest/message.json",
             json!({ "week": week, "partners": partners, "sections": sections }),
         )
@@ -557,8 +555,7 @@ impl Renderer {
     /// All partners (managers only).
     pub fn partner_list(&self, partners: &[Partner]) -> anyhow::Result<Value> {
         let views: Vec<PartnerView> = partners.iter().map(PartnerView::from).collect();
-        self.templates
-            .render("partner_list/reply.json", json!({ "partners": views }))
+        self.render_fit("partner_list/reply.json", json!({ "partners": views }))
     }
 
     /// `/partners check`: every match for a customer (managers only).
@@ -568,7 +565,7 @@ impl Renderer {
         domain: Option<&str>,
         matches: &[MatchView],
     ) -> anyhow::Result<Value> {
-        self.templates.render(
+        self.render_fit(
             "match_list/reply.json",
             json!({ "name": name, "domain": domain, "matches": matches }),
         )
@@ -585,7 +582,7 @@ impl Renderer {
             .iter()
             .map(|(o, n)| json!({ "owner": o, "accounts": n }))
             .collect();
-        self.templates.render(
+        self.render_fit(
             "accounts_summary/reply.json",
             json!({ "total": total, "open": open, "owners": owners }),
         )
@@ -593,21 +590,32 @@ impl Renderer {
 
     /// A one-line ephemeral answer (refusals, confirmations).
     pub fn notice(&self, icon: &str, text: &str) -> anyhow::Result<Value> {
-        self.templates.render(
+        self.render_fit(
             "notice/reply.json",
             json!({ "icon": icon, "text": text, "user": null }),
         )
     }
 
+    /// Renders template `name` and makes the result fit Slack's limits (views by their file name).
+    fn render_fit(&self, name: &str, context: impl Serialize) -> anyhow::Result<Value> {
+        let mut payload = self.templates.render(name, context)?;
+        let surface = if name.ends_with("view.json") {
+            super::limits::Surface::View
+        } else {
+            super::limits::Surface::Message
+        };
+        super::limits::fit(surface, &mut payload);
+        Ok(payload)
+    }
+
     /// Tells the managers that Slack refused a message for good, and what to do about it.
     pub fn delivery_failure(&self, failure: &DeliveryFailure<'_>) -> anyhow::Result<Value> {
-        self.templates
-            .render("delivery_failure/message.json", json!(failure))
+        self.render_fit("delivery_failure/message.json", json!(failure))
     }
 
     /// A one-line note about something `user` did (the mention stays a real mention).
     pub fn notice_by(&self, icon: &str, user: &str, text: &str) -> anyhow::Result<Value> {
-        self.templates.render(
+        self.render_fit(
             "notice/reply.json",
             json!({ "icon": icon, "text": text, "user": user }),
         )
