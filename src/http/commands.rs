@@ -77,7 +77,7 @@ async fn deal(state: &AppState, cmd: &SlashCommand) -> Reply {
     match (sub.as_str(), rest.is_empty()) {
         ("", _) | ("register", true) => open_registration(state, cmd, &actor).await,
         ("register", false) => register_one_line(state, cmd, &actor, rest).await,
-        ("list", _) => reply(state.service.list_deals(&actor).await?),
+        ("list", _) => reply(state.service.list_deals(&actor, rest).await?),
         ("show", false) => reply(state.service.show_deal(&actor, rest).await?),
         ("show", true) => {
             Err(DealError::BadCommand("Which deal? Use `/deal show D-42`.".into()).into())

@@ -8,7 +8,7 @@ use crate::domain::matching::{index_keys, Candidate, Strength};
 use crate::domain::{Deal, DealDraft, DealError, DealId, DealStatus, Partner};
 use crate::service::accounts::FoundMatch;
 use crate::slack::render::MatchView;
-use crate::store::{AuditEntry, IndexedRecord, RecordKind};
+use crate::store::{AuditEntry, DealFilter, IndexedRecord, RecordKind};
 use crate::store::{Created, OutboxMessage, Registration};
 use serde_json::{json, Value};
 
@@ -231,31 +231,49 @@ impl Service {
         })
     }
 
-    /// `/deal list`: the caller's partner's deals; for a manager outside a partner channel,
-    /// the latest deals of every partner.
-    pub async fn list_deals(&self, actor: &Actor) -> ServiceResult<Value> {
-        match self.partner_of(actor).await {
+    /// `/deal list [open|expiring|won] [page N]`: the caller's partner's deals; for a manager
+    /// outside a partner channel, every partner's. Pages of [`LIST_LIMIT`], newest first; the
+    /// answer names the command for the next page.
+    pub async fn list_deals(&self, actor: &Actor, args: &str) -> ServiceResult<Value> {
+        let (filter, page) = parse_list_args(args)?;
+        let (partner, whose) = match self.partner_of(actor).await {
             Ok(partner) => {
-                let (deals, total) = self.store.deals_of_partner(partner.id, LIST_LIMIT).await?;
-                let title = format!(
-                    "{} deal{} registered by {}",
-                    total,
-                    if total == 1 { "" } else { "s" },
-                    partner.name
-                );
-                Ok(self
-                    .render
-                    .deal_list(&title, &deals, total - deals.len() as i64)?)
+                let name = partner.name.clone();
+                (Some(partner.id), format!("registered by {name}"))
             }
             Err(ServiceError::Rejected(DealError::NotLinked)) if self.is_manager(&actor.user) => {
-                let (deals, total) = self.store.recent_deals(LIST_LIMIT).await?;
-                let title = format!("Latest deals of all partners ({total} in all)");
-                Ok(self
-                    .render
-                    .deal_list(&title, &deals, total - deals.len() as i64)?)
+                (None, "of all partners".to_string())
             }
-            Err(e) => Err(e),
-        }
+            Err(e) => return Err(e),
+        };
+        let offset = i64::from(page - 1) * LIST_LIMIT;
+        let today = self.clock.now().date_naive();
+        let (deals, total) = self
+            .store
+            .list_deals(partner, filter, today, LIST_LIMIT, offset)
+            .await?;
+        let kind = match filter {
+            DealFilter::All => "",
+            DealFilter::Open => "open ",
+            DealFilter::Expiring => "expiring ",
+            DealFilter::Won => "won ",
+        };
+        let pages = ((total + LIST_LIMIT - 1) / LIST_LIMIT).max(1);
+        let title = format!(
+            "{total} {kind}deal{} {whose}{}",
+            if total == 1 { "" } else { "s" },
+            if pages > 1 {
+                format!(" · page {page} of {pages}")
+            } else {
+                String::new()
+            }
+        );
+        let shown_up_to = offset + deals.len() as i64;
+        let next = (shown_up_to < total)
+            .then(|| format!("/deal list {kind}page {}", page + 1).replace("  ", " "));
+        Ok(self
+            .render
+            .deal_list(&title, &deals, total - shown_up_to, next.as_deref())?)
     }
 
     /// `/deal show ID`: one deal, only to its own partner's users and to managers. Anyone else
@@ -297,6 +315,34 @@ impl Service {
         };
         Ok(json!({ "response_action": "update", "view": view }))
     }
+}
+
+/// Reads `/deal list`'s arguments: an optional filter (`open`, `expiring`, `won`, `all`) and
+/// an optional `page N`, in any order.
+fn parse_list_args(args: &str) -> Result<(DealFilter, u32), DealError> {
+    let mut filter = DealFilter::All;
+    let mut page = 1;
+    let mut words = args.split_whitespace().map(str::to_lowercase);
+    while let Some(word) = words.next() {
+        match word.as_str() {
+            "all" => filter = DealFilter::All,
+            "open" => filter = DealFilter::Open,
+            "expiring" => filter = DealFilter::Expiring,
+            "won" => filter = DealFilter::Won,
+            "page" => {
+                let n = words.next().unwrap_or_default();
+                page = n.parse::<u32>().ok().filter(|p| (1..=10_000).contains(p)).ok_or_else(|| {
+                    DealError::BadCommand(format!("“{n}” is not a page number: try `/deal list page 2`"))
+                })?;
+            }
+            other => {
+                return Err(DealError::BadCommand(format!(
+                    "I can list `open`, `expiring` or `won` deals, by `page N`; “{other}” is none of those."
+                )))
+            }
+        }
+    }
+    Ok((filter, page))
 }
 
 /// A registration on its way into the store, between validation and the customer's lock.
@@ -577,6 +623,17 @@ mod tests {
             .map(|m| FoundMatch { record, found: m })
             .into_iter()
             .collect()
+    }
+
+    #[test]
+    fn list_arguments_are_a_filter_and_a_page_in_any_order() {
+        assert_eq!(parse_list_args(""), Ok((DealFilter::All, 1)));
+        assert_eq!(parse_list_args("open page 3"), Ok((DealFilter::Open, 3)));
+        assert_eq!(parse_list_args("PAGE 2 won"), Ok((DealFilter::Won, 2)));
+        assert_eq!(parse_list_args("expiring"), Ok((DealFilter::Expiring, 1)));
+        for bad in ["page", "page 0", "page x", "closed"] {
+            assert!(parse_list_args(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

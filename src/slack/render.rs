@@ -354,11 +354,17 @@ impl Renderer {
     }
 
     /// A list of deals (newest first) and how many more exist.
-    pub fn deal_list(&self, title: &str, deals: &[Deal], more: i64) -> anyhow::Result<Value> {
+    pub fn deal_list(
+        &self,
+        title: &str,
+        deals: &[Deal],
+        more: i64,
+        next: Option<&str>,
+    ) -> anyhow::Result<Value> {
         let views: Vec<DealView> = deals.iter().map(DealView::from).collect();
         self.render_fit(
             "deal_list/reply.json",
-            json!({ "title": title, "deals": views, "more": more }),
+            json!({ "title": title, "deals": views, "more": more, "next": next }),
         )
     }
 

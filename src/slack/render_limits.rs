@@ -155,7 +155,7 @@ fn every_message_and_view_stays_within_slacks_limits_with_extreme_data() {
         ("already_ours", Surface::Message, r.already_ours(&open)),
         ("already_ours_view", Surface::View, r.already_ours_view(&open)),
         ("validation_errors", Surface::Message, r.validation_errors(&errors)),
-        ("deal_list", Surface::Message, r.deal_list(&nasty(200), &deals, 10_000)),
+        ("deal_list", Surface::Message, r.deal_list(&nasty(200), &deals, 10_000, Some("/deal list open page 2"))),
         ("deal_detail", Surface::Message, r.deal_detail(&open, Some(&nasty(120)), &history)),
         ("escalation", Surface::Message, r.escalation(&open, &nasty(120), 9_999, 99)),
         ("protection_notice", Surface::Message, r.protection_notice(&open, 14, false, Some(&nasty(120)), Some(30))),

@@ -102,6 +102,21 @@ impl TryFrom<DealRow> for Deal {
     }
 }
 
+/// Which deals `/deal list` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DealFilter {
+    All,
+    /// Still in play: submitted, in review, in conflict, returned or approved.
+    Open,
+    /// Approved, with protection ending within [`EXPIRING_DAYS`].
+    Expiring,
+    Won,
+}
+
+/// What "expiring" means for `/deal list expiring`: protection ends within two weeks (the first
+/// reminder's distance).
+pub const EXPIRING_DAYS: i64 = 14;
+
 /// Whether [`Store::register_deal`] made a new deal or found the one this submission already made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Created {
@@ -190,43 +205,61 @@ impl Store {
         row.map(Deal::try_from).transpose()
     }
 
-    /// A partner's most recent deals, newest first, and how many there are in all.
-    pub async fn deals_of_partner(
+    /// One page of deals, newest first, of one partner (or of every partner), narrowed by
+    /// `filter` as of `today`, and how many match in all.
+    pub async fn list_deals(
         &self,
-        partner: PartnerId,
+        partner: Option<PartnerId>,
+        filter: DealFilter,
+        today: NaiveDate,
         limit: i64,
+        offset: i64,
     ) -> anyhow::Result<(Vec<Deal>, i64)> {
-        let rows = sqlx::query_as::<_, DealRow>(&format!(
-            "SELECT {DEAL_COLUMNS} FROM deals WHERE partner_id = $1 ORDER BY id DESC LIMIT $2"
-        ))
-        .bind(partner.0)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .context("listing a partner's deals")?;
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deals WHERE partner_id = $1")
-            .bind(partner.0)
-            .fetch_one(&self.pool)
+        // Placeholders are numbered as they are used: Postgres refuses an unused one.
+        let soon = (today + chrono::Duration::days(EXPIRING_DAYS)).to_string();
+        let mut conditions = vec!["1 = 1".to_string()];
+        let mut binds: Vec<String> = Vec::new();
+        if let Some(p) = partner {
+            binds.push(p.0.to_string());
+            conditions.push(format!("partner_id = CAST(${} AS BIGINT)", binds.len()));
+        }
+        match filter {
+            DealFilter::All => {}
+            DealFilter::Open => conditions.push(
+                "status IN ('submitted', 'pending_review', 'conflict', 'returned', 'approved')"
+                    .into(),
+            ),
+            DealFilter::Expiring => {
+                binds.push(soon);
+                conditions.push(format!(
+                    "status = 'approved' AND protected_until <= ${}",
+                    binds.len()
+                ));
+            }
+            DealFilter::Won => conditions.push("status = 'won'".into()),
+        }
+        let filter_sql = conditions.join(" AND ");
+        let page_sql = format!(
+            "SELECT {DEAL_COLUMNS} FROM deals WHERE {filter_sql} ORDER BY id DESC LIMIT ${} OFFSET ${}",
+            binds.len() + 1,
+            binds.len() + 2
+        );
+        let mut page = sqlx::query_as::<_, DealRow>(&page_sql);
+        for b in &binds {
+            page = page.bind(b);
+        }
+        let rows = page
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
             .await
-            .context("counting a partner's deals")?;
-        Ok((
-            rows.into_iter()
-                .map(Deal::try_from)
-                .collect::<anyhow::Result<_>>()?,
-            total,
-        ))
-    }
-
-    /// The latest deals of every partner, newest first, and how many there are in all.
-    pub async fn recent_deals(&self, limit: i64) -> anyhow::Result<(Vec<Deal>, i64)> {
-        let rows = sqlx::query_as::<_, DealRow>(&format!(
-            "SELECT {DEAL_COLUMNS} FROM deals ORDER BY id DESC LIMIT $1"
-        ))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .context("listing recent deals")?;
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deals")
+            .context("listing deals")?;
+        let count_sql = format!("SELECT COUNT(*) FROM deals WHERE {filter_sql}");
+        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+        for b in &binds {
+            count = count.bind(b);
+        }
+        let total = count
             .fetch_one(&self.pool)
             .await
             .context("counting deals")?;

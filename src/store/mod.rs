@@ -15,7 +15,7 @@ mod tiers;
 
 pub use accounts::{IndexedRecord, NewAccount, RecordKind, Upserted};
 pub use commissions::{LedgerEntry, LedgerRow, Win};
-pub use deals::{Created, Registration};
+pub use deals::{Created, DealFilter, Registration, EXPIRING_DAYS};
 pub use locks::CustomerLock;
 pub use outbox::{ClaimLimits, ClaimedMessage, OutboxFilter, OutboxMessage, OutboxRow};
 pub use partners::NewPartner;

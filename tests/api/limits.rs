@@ -98,3 +98,50 @@ async fn notes_that_escape_to_10000_characters_still_get_their_card(db: Db) {
     assert!(has_review_buttons(&review_card(&app)));
 }
 on_both_databases!(notes_that_escape_to_10000_characters_still_get_their_card);
+
+async fn deal_lists_page_and_filter(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.link_both().await;
+    for i in 0..25 {
+        app.deal(
+            &alice(),
+            &format!("register Pagecorp {i} pagecorp-{i}.com 1000"),
+        )
+        .await;
+    }
+    app.deal(&bob(), "register Bobco bobco.com 1000").await;
+    let first = strings(&app.deal(&alice(), "list").await).join("\n");
+    assert!(
+        first.contains("25 deals registered by Globex Resellers · page 1 of 2"),
+        "{first}"
+    );
+    assert!(
+        first.contains("…and 5 more: `/deal list page 2`"),
+        "{first}"
+    );
+    assert!(first.contains("D-25") && !first.contains("D-5 "), "{first}");
+    let second = strings(&app.deal(&alice(), "list page 2").await).join("\n");
+    assert!(
+        second.contains("page 2 of 2") && second.contains("Pagecorp 0"),
+        "{second}"
+    );
+    assert!(!second.contains("Bobco"), "only the partner's own deals");
+    app.app
+        .service
+        .decide(
+            MANAGER,
+            "D-3",
+            partnerbot::domain::engagement::Decision::Approve,
+            "",
+        )
+        .await
+        .expect("approve");
+    let open = strings(&app.deal(&alice(), "list open").await).join("\n");
+    assert!(open.contains("25 open deals"), "{open}");
+    let won = strings(&app.deal(&alice(), "list won").await).join("\n");
+    assert!(won.contains("0 won deals"), "{won}");
+    let bad = strings(&app.deal(&alice(), "list closed").await).join("\n");
+    assert!(bad.contains("open") && bad.contains("“closed”"), "{bad}");
+    app.deliver_all().await;
+}
+on_both_databases!(deal_lists_page_and_filter);
