@@ -192,21 +192,15 @@ async fn the_chart_names_a_currency_it_cannot_convert(db: Db) {
     // USD deals and an EUR deal, with no EUR rate configured.
     let app = TestApp::spawn(db).await;
     app.link_both().await;
-    let today = chrono::Utc::now().date_naive();
-    app.deal(&alice(), "register Acme Rockets acme-rockets.com 50000 USD")
-        .await;
-    app.deal(&bob(), "register Initrode Europe initrode.eu 20000 EUR")
-        .await;
-    app.app
-        .service
-        .decide(MANAGER, "D-1", Decision::Approve, "")
-        .await
-        .expect("approve");
-    app.deal(
+    app.register_and_win(
         &alice(),
-        &format!("update D-1 stage=won amount=80000 close={today}"),
+        "Acme Rockets acme-rockets.com 50000 USD",
+        "D-1",
+        "80000",
     )
     .await;
+    app.deal(&bob(), "register Initrode Europe initrode.eu 20000 EUR")
+        .await;
     let digest = app
         .app
         .service

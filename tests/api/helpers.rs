@@ -357,6 +357,34 @@ impl TestApp {
         }
     }
 
+    /// Registers `registration` (`Company domain amount [currency]`) for `who`, has a manager
+    /// approve it as `id`, and records it won today for `amount`; returns the win's answer.
+    pub async fn register_and_win(
+        &self,
+        who: &SlackUser,
+        registration: &str,
+        id: &str,
+        amount: &str,
+    ) -> Value {
+        let today = chrono::Utc::now().date_naive();
+        self.deal(who, &format!("register {registration}")).await;
+        self.app
+            .service
+            .decide(
+                MANAGER,
+                id,
+                partnerbot::domain::engagement::Decision::Approve,
+                "",
+            )
+            .await
+            .expect("approve");
+        self.deal(
+            who,
+            &format!("update {id} stage=won amount={amount} close={today}"),
+        )
+        .await
+    }
+
     /// Every Web API call the emulator refused so far, as "method params".
     pub fn refused_calls(&self) -> Vec<String> {
         self.emulator

@@ -159,17 +159,11 @@ on_both_databases!(tiers_promote_demote_after_grace_notify_once_and_record_rates
 async fn a_new_partner_is_promoted_at_once_but_never_told_inactive(db: Db) {
     let app = TestApp::spawn(db).await;
     app.link_both().await;
-    let today = chrono::Utc::now().date_naive();
-    app.deal(&alice(), "register Acme Rockets acme-rockets.com 1 USD")
-        .await;
-    app.app
-        .service
-        .decide(MANAGER, "D-1", Decision::Approve, "")
-        .await
-        .expect("approve");
-    app.deal(
+    app.register_and_win(
         &alice(),
-        &format!("update D-1 stage=won amount=150000 close={today}"),
+        "Acme Rockets acme-rockets.com 1 USD",
+        "D-1",
+        "150000",
     )
     .await;
     app.deliver_all().await;
