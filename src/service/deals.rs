@@ -113,7 +113,9 @@ impl Service {
     /// The check and the write of [`Service::register`], under the customer's lock.
     async fn register_locked(&self, p: PendingRegistration<'_>) -> ServiceResult<Registered> {
         let now = self.clock.now();
-        if let Some(key) = &p.key {
+        // A modal can be submitted twice (a double click, Slack's retry); a slash command's
+        // trigger id never comes back, and the insert refuses a repeated key anyway.
+        if let Some(key) = p.key.as_ref().filter(|_| p.surface == Surface::Modal) {
             if let Some(deal) = self.store.deal_by_idempotency_key(key).await? {
                 tracing::info!(
                     deal_id = deal.id.0,

@@ -163,9 +163,7 @@ impl Store {
             &reg.match_keys,
         )
         .await?;
-        for message in messages(&deal)? {
-            insert_outbox(&mut tx, &message, now_ms).await?;
-        }
+        super::outbox::insert_outbox_all(&mut tx, &messages(&deal)?, now_ms).await?;
         tx.commit().await.context("committing the registration")?;
         Ok((deal, Created::New))
     }

@@ -56,13 +56,13 @@ pub enum StoreError {
 }
 
 /// Pool size for Postgres; each replica keeps a few connections for requests and the worker.
-const PG_POOL_SIZE: u32 = 10;
+const PG_POOL_SIZE: u32 = 16;
 /// Longest wait for a connection (connecting included): a slash command must be answered within
 /// Slack's 3 seconds, so an unreachable database fails fast instead of hanging every request.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(2_000);
 /// Connections holding customer locks on Postgres: registrations of distinct customers that
 /// are in flight at once in one replica.
-const PG_LOCK_POOL_SIZE: u32 = 8;
+const PG_LOCK_POOL_SIZE: u32 = 16;
 /// SQLite allows one writer: a small pool with a busy timeout avoids "database is locked".
 const SQLITE_POOL_SIZE: u32 = 1;
 

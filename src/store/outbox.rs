@@ -93,6 +93,43 @@ pub(crate) async fn insert_outbox(
     Ok(())
 }
 
+/// Queues several messages in one statement (one round trip), in order.
+pub(crate) async fn insert_outbox_all(
+    conn: &mut AnyConnection,
+    messages: &[OutboxMessage],
+    now_ms: i64,
+) -> anyhow::Result<()> {
+    for chunk in messages.chunks(OUTBOX_ROWS_PER_INSERT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = 5 * i;
+                format!("(${}, ${}, ${}, ${}, ${}, $1, $1)", b + 2, b + 3, b + 4, b + 5, b + 6)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO outbox (kind, channel, ephemeral_user, payload, deal_id, created_at, next_attempt_at) VALUES {}",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(now_ms);
+        for msg in chunk {
+            query = query
+                .bind(&msg.kind)
+                .bind(&msg.channel)
+                .bind(msg.ephemeral_user.as_deref())
+                .bind(msg.payload.to_string())
+                .bind(msg.deal_id);
+        }
+        query
+            .execute(&mut *conn)
+            .await
+            .context("queueing messages")?;
+    }
+    Ok(())
+}
+
+/// Rows per multi-row insert: well under SQLite's 32,766 bound parameters.
+const OUTBOX_ROWS_PER_INSERT: usize = 100;
+
 const PENDING: &str = "delivered_at IS NULL AND failed_at IS NULL";
 const CLAIMED_COLUMNS: &str = "id, kind, channel, ephemeral_user, payload, deal_id, attempts, needs_check, first_attempt_at, lease_version";
 
