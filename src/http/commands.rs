@@ -62,6 +62,26 @@ fn help(state: &AppState, cmd: &SlashCommand, intro: Option<&str>) -> Reply {
     )
 }
 
+/// `page N` (or nothing, page 1) after a list command.
+fn list_page(rest: &str) -> Result<usize, DealError> {
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    match words.as_slice() {
+        [] => Ok(1),
+        [p, n] if p.eq_ignore_ascii_case("page") => n
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=10_000).contains(n))
+            .ok_or_else(|| {
+                DealError::BadCommand(format!(
+                    "“{n}” is not a page number: try `/partners list page 2`"
+                ))
+            }),
+        _ => Err(DealError::BadCommand(
+            "Usage: `/partners list [page N]`".into(),
+        )),
+    }
+}
+
 /// Splits "word rest of text" into the lower-cased first word and the rest.
 fn split_first(text: &str) -> (String, &str) {
     let text = text.trim();
@@ -198,7 +218,11 @@ async fn partners(state: &AppState, cmd: &SlashCommand) -> Reply {
             let text = format!("Linked this channel to {} ({} partner). Its members can now register deals with /deal.", partner.name, partner.partner_type);
             reply(render.notice(":white_check_mark:", &text)?)
         }
-        "list" => reply(render.partner_list(&state.service.list_partners(&requester).await?)?),
+        "list" => {
+            let page = list_page(rest)?;
+            let partners = state.service.list_partners(&requester).await?;
+            reply(render.partner_list(&partners, page)?)
+        }
         "check" if rest.is_empty() => {
             Err(DealError::BadCommand("Usage: `/partners check <company> [domain]`".into()).into())
         }

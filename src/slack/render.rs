@@ -58,6 +58,9 @@ impl From<&Deal> for DealView {
     }
 }
 
+/// Partners per page of `/partners list` (a block each, within Slack's 50 per message).
+pub const PARTNERS_PER_PAGE: usize = 40;
+
 /// A partner as templates see it.
 #[derive(Debug, Serialize)]
 pub struct PartnerView {
@@ -559,9 +562,21 @@ impl Renderer {
     }
 
     /// All partners (managers only).
-    pub fn partner_list(&self, partners: &[Partner]) -> anyhow::Result<Value> {
-        let views: Vec<PartnerView> = partners.iter().map(PartnerView::from).collect();
-        self.render_fit("partner_list/reply.json", json!({ "partners": views }))
+    /// One page of [`PARTNERS_PER_PAGE`] partners, and the command for the next page.
+    pub fn partner_list(&self, partners: &[Partner], page: usize) -> anyhow::Result<Value> {
+        let pages = partners.len().div_ceil(PARTNERS_PER_PAGE).max(1);
+        let page = page.min(pages);
+        let views: Vec<PartnerView> = partners
+            .iter()
+            .skip((page - 1) * PARTNERS_PER_PAGE)
+            .take(PARTNERS_PER_PAGE)
+            .map(PartnerView::from)
+            .collect();
+        let next = (page < pages).then(|| format!("/partners list page {}", page + 1));
+        self.render_fit(
+            "partner_list/reply.json",
+            json!({ "partners": views, "total": partners.len(), "page": page, "pages": pages, "next": next }),
+        )
     }
 
     /// `/partners check`: every match for a customer (managers only).

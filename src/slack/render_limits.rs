@@ -170,7 +170,7 @@ fn every_message_and_view_stays_within_slacks_limits_with_extreme_data() {
         ("psat_comment", Surface::View, r.psat_comment(i64::MAX)),
         ("nudge", Surface::Message, r.nudge(&nasty(120), "C0123456789", 9_999, &nasty(2_000), true)),
         ("digest", Surface::Message, r.digest(&nasty(20), 300, &sections)),
-        ("partner_list", Surface::Message, r.partner_list(&partners)),
+        ("partner_list", Surface::Message, r.partner_list(&partners, 2)),
         ("match_list", Surface::Message, r.match_list(&nasty(200), Some("a.com"), &many)),
         ("accounts_summary", Surface::Message, r.accounts_summary(i64::MAX, i64::MAX, &owners)),
         ("notice", Surface::Message, r.notice(":x:", &nasty(3_000))),

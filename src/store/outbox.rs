@@ -103,7 +103,14 @@ pub(crate) async fn insert_outbox_all(
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
                 let b = 5 * i;
-                format!("(${}, ${}, ${}, ${}, ${}, $1, $1)", b + 2, b + 3, b + 4, b + 5, b + 6)
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, $1, $1)",
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6
+                )
             })
             .collect();
         let sql = format!(

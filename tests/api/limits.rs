@@ -145,3 +145,47 @@ async fn deal_lists_page_and_filter(db: Db) {
     app.deliver_all().await;
 }
 on_both_databases!(deal_lists_page_and_filter);
+
+async fn the_partner_list_pages(db: Db) {
+    let app = TestApp::spawn(db).await;
+    for i in 0..85 {
+        app.app
+            .service
+            .add_partner(
+                &partnerbot::service::Requester::Cli,
+                &format!("Partner {i:02}"),
+                "reseller",
+                &format!("C0PART{i:03}"),
+                None,
+            )
+            .await
+            .expect("partner");
+    }
+    let first = strings(
+        &app.slash(&manager_in(MANAGERS_CHANNEL), "/partners", "list")
+            .await,
+    )
+    .join("\n");
+    assert!(
+        first.contains("85 partners* · page 1 of 3") && first.contains("`/partners list page 2`"),
+        "{first}"
+    );
+    let last = strings(
+        &app.slash(&manager_in(MANAGERS_CHANNEL), "/partners", "list page 3")
+            .await,
+    )
+    .join("\n");
+    assert!(
+        last.contains("page 3 of 3") && !last.contains("More:"),
+        "{last}"
+    );
+    assert_eq!(last.matches("· reseller ·").count(), 5, "{last}");
+    let bad = strings(
+        &app.slash(&manager_in(MANAGERS_CHANNEL), "/partners", "list page x")
+            .await,
+    )
+    .join("\n");
+    assert!(bad.contains("not a page number"), "{bad}");
+    app.deliver_all().await;
+}
+on_both_databases!(the_partner_list_pages);
