@@ -1,0 +1,212 @@
+//! Name evidence: how distinctive each token is in the book the bot holds, and how two names'
+//! tokens line up (the same word, a typo, words joined or split, a run-together "The").
+
+use super::words::{common_words, corporate, generic, noise, regions};
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+/// Weight of a word that says what a company does ("Systems") or where ("Deutschland").
+const GENERIC_WEIGHT: f64 = 0.15;
+/// Weight of an ordinary word companies are named after ("Delta", "American").
+const COMMON_WEIGHT: f64 = 0.25;
+/// Weight of a one- or two-letter token ("AT&T" is "at t"): identical ones agree, but weakly.
+const SHORT_WEIGHT: f64 = 0.5;
+/// Fewer records than this and the book says little about words: the tables alone decide.
+const MIN_BOOK: u64 = 50;
+/// Shortest token a typo is tolerated on (edit distance 1), and from which 2 edits are.
+const TYPO_MIN_LEN: usize = 5;
+const TYPO2_MIN_LEN: usize = 8;
+/// Shortest truncation of a generic word that still counts as it ("Grou" for "Group").
+const MIN_TRUNCATION: usize = 4;
+
+/// How many records of the book hold each normalised token, and how many records there are:
+/// the distinctiveness (an IDF weight) of each word. [`Distinctiveness::default`] knows no book
+/// and relies on the word tables only.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Distinctiveness {
+    records: u64,
+    holding: HashMap<String, u64>,
+}
+
+impl Distinctiveness {
+    /// Statistics of a book of `records` records, `holding[token]` of which hold `token`.
+    pub fn new(records: u64, holding: HashMap<String, u64>) -> Distinctiveness {
+        Distinctiveness { records, holding }
+    }
+
+    /// Records in the book.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    /// Records of the book holding `token` (0 when unknown).
+    pub fn holding(&self, token: &str) -> u64 {
+        self.holding.get(token).copied().unwrap_or(0)
+    }
+
+    /// True when the book is large enough for its counts to mean something.
+    pub(super) fn knows_book(&self) -> bool {
+        self.records >= MIN_BOOK
+    }
+
+    /// Distinctiveness of a token in 0..=1: 1 for a word the book holds once (or never), less
+    /// the more records hold it (log-scaled), and at most a low cap for generic, regional and
+    /// ordinary words whatever the book holds.
+    pub fn weight(&self, token: &str) -> f64 {
+        let cap = table_weight(token);
+        let held = self.holding(token);
+        if !self.knows_book() || held <= 1 {
+            return cap;
+        }
+        let idf = 1.0 - (held as f64).ln() / ((self.records + 1) as f64).ln();
+        cap.min(idf.max(0.0))
+    }
+}
+
+/// The weight the word tables give a token.
+fn table_weight(token: &str) -> f64 {
+    if token.len() <= 2 {
+        SHORT_WEIGHT
+    } else if generic().contains(token)
+        || corporate().contains(token)
+        || regions().contains(token)
+        || noise().contains(token)
+        || truncations().contains(token)
+    {
+        GENERIC_WEIGHT
+    } else if common_words().contains(token) {
+        COMMON_WEIGHT
+    } else {
+        1.0
+    }
+}
+
+/// Every truncation of a generic or corporate word ("grou", "syste").
+fn truncations() -> &'static HashSet<String> {
+    static CELL: OnceLock<HashSet<String>> = OnceLock::new();
+    CELL.get_or_init(|| {
+        generic()
+            .iter()
+            .chain(noise().iter())
+            .chain(corporate().iter())
+            .flat_map(|w| (MIN_TRUNCATION..w.len()).map(move |n| w[..n].to_string()))
+            .collect()
+    })
+}
+
+/// How one token of the incoming name lines up with one of the existing name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Link {
+    Same,
+    /// A typo of a distinctive word, with its edit distance.
+    Typo(usize),
+    /// One side's word is two adjacent words of the other ("RedHat" / "Red Hat").
+    Joined,
+    /// "TheJFE" / "JFE".
+    LeadingThe,
+}
+
+/// The tokens of two names lined up: (incoming index, existing index, link); a joined word
+/// links to each of its parts.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Alignment {
+    pub links: Vec<(usize, usize, Link)>,
+    pub a_linked: Vec<bool>,
+    pub b_linked: Vec<bool>,
+}
+
+/// Lines up the tokens of two names, exact agreements first.
+pub(super) fn align(a: &[String], b: &[String], stats: &Distinctiveness) -> Alignment {
+    let mut al = Alignment {
+        links: Vec::new(),
+        a_linked: vec![false; a.len()],
+        b_linked: vec![false; b.len()],
+    };
+    for (i, ta) in a.iter().enumerate() {
+        if let Some(j) = (0..b.len()).find(|&j| !al.b_linked[j] && b[j] == *ta) {
+            al.link(i, j, Link::Same);
+        }
+    }
+    link_joined(&mut al, a, b, false);
+    link_joined(&mut al, b, a, true);
+    for i in 0..a.len() {
+        for j in 0..b.len() {
+            if al.a_linked[i] || al.b_linked[j] {
+                continue;
+            }
+            if leading_the(&a[i], &b[j]) || leading_the(&b[j], &a[i]) {
+                al.link(i, j, Link::LeadingThe);
+            } else if let Some(d) = typo(&a[i], &b[j], stats) {
+                al.link(i, j, Link::Typo(d));
+            }
+        }
+    }
+    al
+}
+
+impl Alignment {
+    fn link(&mut self, i: usize, j: usize, link: Link) {
+        self.a_linked[i] = true;
+        self.b_linked[j] = true;
+        self.links.push((i, j, link));
+    }
+}
+
+/// Links a word of `x` to two adjacent unlinked words of `y` when it is them run together.
+fn link_joined(al: &mut Alignment, x: &[String], y: &[String], swapped: bool) {
+    for (i, word) in x.iter().enumerate() {
+        let x_free = if swapped {
+            !al.b_linked[i]
+        } else {
+            !al.a_linked[i]
+        };
+        if !x_free {
+            continue;
+        }
+        for j in 0..y.len().saturating_sub(1) {
+            let y_free = |k: usize| {
+                if swapped {
+                    !al.a_linked[k]
+                } else {
+                    !al.b_linked[k]
+                }
+            };
+            if y_free(j) && y_free(j + 1) && word.len() == y[j].len() + y[j + 1].len() {
+                if word.starts_with(y[j].as_str()) && word.ends_with(y[j + 1].as_str()) {
+                    for k in [j, j + 1] {
+                        if swapped {
+                            al.link(k, i, Link::Joined);
+                        } else {
+                            al.link(i, k, Link::Joined);
+                        }
+                    }
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// True when `x` is "the" run into `y` ("thejfe" / "jfe").
+fn leading_the(x: &str, y: &str) -> bool {
+    x.len() > 4 && x.starts_with("the") && &x[3..] == y
+}
+
+/// The edit distance between two spellings of one distinctive word, when it is small enough
+/// to be a typo: 1 edit on words of 5+ characters, 2 on 8+; never on generic or ordinary words,
+/// nor when the book holds both spellings (then they are two names, "Sitronix" / "Sitronics").
+pub(super) fn typo(a: &str, b: &str, stats: &Distinctiveness) -> Option<usize> {
+    let shorter = a.len().min(b.len());
+    if shorter < TYPO_MIN_LEN || a.len().abs_diff(b.len()) > 2 {
+        return None;
+    }
+    if table_weight(a) < 1.0 || table_weight(b) < 1.0 {
+        return None;
+    }
+    if stats.knows_book() && stats.holding(a) > 0 && stats.holding(b) > 0 {
+        return None;
+    }
+    let allowed = if shorter >= TYPO2_MIN_LEN { 2 } else { 1 };
+    let d = strsim::osa_distance(a, b);
+    (d <= allowed).then_some(d)
+}
