@@ -16,6 +16,8 @@ const MIN_BOOK: u64 = 50;
 /// Shortest token a typo is tolerated on (edit distance 1), and from which 2 edits are.
 const TYPO_MIN_LEN: usize = 5;
 const TYPO2_MIN_LEN: usize = 8;
+/// Shortest last word typed short that still counts ("Aud" for "Audio").
+const MIN_TRUNCATED: usize = 3;
 /// Shortest truncation of a generic word that still counts as it ("Grou" for "Group").
 const MIN_TRUNCATION: usize = 4;
 
@@ -104,6 +106,8 @@ pub(super) enum Link {
     Joined,
     /// "TheJFE" / "JFE".
     LeadingThe,
+    /// The last word typed short ("Cedar Aud" / "Cedar Audio").
+    Truncated,
 }
 
 /// The tokens of two names lined up: (incoming index, existing index, link); a joined word
@@ -141,6 +145,8 @@ pub(super) fn align(a: &[String], b: &[String], stats: &Distinctiveness) -> Alig
             }
         }
     }
+    link_truncated(&mut al, a, b);
+    link_compact(&mut al, a, b, stats);
     al
 }
 
@@ -187,6 +193,70 @@ fn link_joined(al: &mut Alignment, x: &[String], y: &[String], swapped: bool) {
     }
 }
 
+/// Links the last word of one name to a longer word of the other it begins ("aud" / "audio").
+fn link_truncated(al: &mut Alignment, a: &[String], b: &[String]) {
+    let (Some(i), Some(j)) = (a.len().checked_sub(1), b.len().checked_sub(1)) else {
+        return;
+    };
+    let prefix =
+        |x: &str, y: &str| x.len() >= MIN_TRUNCATED && y.len() > x.len() && y.starts_with(x);
+    for (ia, jb) in [(i, None), (usize::MAX, Some(j))] {
+        if let Some(jb) = jb {
+            if let Some(k) =
+                (0..a.len()).find(|&k| !al.a_linked[k] && !al.b_linked[jb] && prefix(&b[jb], &a[k]))
+            {
+                al.link(k, jb, Link::Truncated);
+            }
+        } else if let Some(k) =
+            (0..b.len()).find(|&k| !al.b_linked[k] && !al.a_linked[ia] && prefix(&a[ia], &b[k]))
+        {
+            al.link(ia, k, Link::Truncated);
+        }
+    }
+}
+
+/// Links what is left of both names when, run together, it is the same word or a typo of it
+/// ("proto poxel" / "protopixel", "thesangblzae" / "sanblaze").
+fn link_compact(al: &mut Alignment, a: &[String], b: &[String], stats: &Distinctiveness) {
+    let left = |w: &[String], on: &[bool]| -> (Vec<usize>, String) {
+        let idx: Vec<usize> = (0..w.len()).filter(|&k| !on[k]).collect();
+        let joined = idx.iter().map(|&k| w[k].as_str()).collect();
+        (idx, joined)
+    };
+    let (ia, ca) = left(a, &al.a_linked);
+    let (ib, cb) = left(b, &al.b_linked);
+    if ia.is_empty()
+        || ib.is_empty()
+        || (ia.len() == 1 && ib.len() == 1 && ca != cb && !ca.starts_with("the"))
+    {
+        return;
+    }
+    let bare = ca.strip_prefix("the").filter(|r| r.len() >= TYPO_MIN_LEN);
+    let link = if ca == cb || bare == Some(cb.as_str()) {
+        Some(Link::Joined)
+    } else {
+        [Some(ca.as_str()), bare]
+            .into_iter()
+            .flatten()
+            .find_map(|x| typo(x, &cb, stats))
+            .map(Link::Typo)
+    };
+    if let Some(link) = link {
+        for (n, &i) in ia.iter().enumerate() {
+            let j = ib[n.min(ib.len() - 1)];
+            al.a_linked[i] = true;
+            al.b_linked[j] = true;
+            al.links.push((i, j, link));
+        }
+        for &j in &ib {
+            if !al.b_linked[j] {
+                al.b_linked[j] = true;
+                al.links.push((ia[0], j, link));
+            }
+        }
+    }
+}
+
 /// True when `x` is "the" run into `y` ("thejfe" / "jfe").
 fn leading_the(x: &str, y: &str) -> bool {
     x.len() > 4 && x.starts_with("the") && &x[3..] == y
@@ -196,8 +266,8 @@ fn leading_the(x: &str, y: &str) -> bool {
 /// to be a typo: 1 edit on words of 5+ characters, 2 on 8+; never on generic or ordinary words,
 /// nor when the book holds both spellings (then they are two names, "Sitronix" / "Sitronics").
 pub(super) fn typo(a: &str, b: &str, stats: &Distinctiveness) -> Option<usize> {
-    let shorter = a.len().min(b.len());
-    if shorter < TYPO_MIN_LEN || a.len().abs_diff(b.len()) > 2 {
+    let (shorter, longer) = (a.len().min(b.len()), a.len().max(b.len()));
+    if longer < TYPO_MIN_LEN || shorter + 2 < longer || a.starts_with(b) || b.starts_with(a) {
         return None;
     }
     if table_weight(a) < 1.0 || table_weight(b) < 1.0 {
@@ -207,6 +277,61 @@ pub(super) fn typo(a: &str, b: &str, stats: &Distinctiveness) -> Option<usize> {
         return None;
     }
     let allowed = if shorter >= TYPO2_MIN_LEN { 2 } else { 1 };
-    let d = strsim::osa_distance(a, b);
+    let d = keyboard_distance(a.as_bytes(), b.as_bytes(), allowed);
     (d <= allowed).then_some(d)
+}
+
+/// Optimal-string-alignment distance where a substitution costs 1 between neighbouring keys of
+/// a QWERTY keyboard and 2 otherwise (a slip of the finger, not another name: "Vivendu" is a
+/// typo of "Vivendi", "Seartech" is not one of "Geartech"). Stops counting above `limit`.
+fn keyboard_distance(a: &[u8], b: &[u8], limit: usize) -> usize {
+    let (n, m) = (a.len(), b.len());
+    let mut d = vec![vec![0usize; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=m {
+        d[0][j] = j;
+    }
+    for i in 1..=n {
+        let mut best = usize::MAX;
+        for j in 1..=m {
+            let sub = if a[i - 1] == b[j - 1] {
+                0
+            } else if neighbours(a[i - 1], b[j - 1]) {
+                1
+            } else {
+                2
+            };
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + sub);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+            best = best.min(v);
+        }
+        if best > limit {
+            return best;
+        }
+    }
+    d[n][m]
+}
+
+/// True when two keys are next to each other on a QWERTY keyboard (same row or the row above
+/// or below, same position).
+fn neighbours(x: u8, y: u8) -> bool {
+    const ROWS: [&[u8]; 4] = [b"1234567890", b"qwertyuiop", b"asdfghjkl", b"zxcvbnm"];
+    let at = |c: u8| {
+        ROWS.iter()
+            .enumerate()
+            .find_map(|(r, row)| row.iter().position(|k| *k == c).map(|p| (r, p)))
+    };
+    match (at(x), at(y)) {
+        (Some((r1, p1)), Some((r2, p2))) => {
+            (r1 == r2 && p1.abs_diff(p2) == 1) || (r1.abs_diff(r2) == 1 && p1.abs_diff(p2) <= 1)
+        }
+        _ => false,
+    }
 }

@@ -73,7 +73,11 @@ pub(super) fn name_evidence(a: &Candidate, b: &Candidate, stats: &Distinctivenes
         format!("name “{}” ≈ “{}”, score {score:.2}", a.name, b.name)
     }];
     reasons.extend(link_reasons(a, b, &al, stats));
-    let head = head_contained(&al, a, b, &wb);
+    let loose = al
+        .links
+        .iter()
+        .any(|(_, _, l)| matches!(l, Link::Typo(_) | Link::Truncated));
+    let head = head_contained(&al, a, b, &wb).filter(|_| !loose);
     let strength = if agree_b.min(agree_a) < DISTINCT {
         reasons.push("but the words they share are common, so the names alone cannot tell".into());
         Strength::Weak
@@ -160,6 +164,7 @@ fn link_reasons(
             ),
             Link::Joined => format!("joined or split words “{ta}” / “{tb}”"),
             Link::LeadingThe => format!("run-together “The”: “{ta}” / “{tb}”"),
+            Link::Truncated => format!("abbreviated word “{ta}” / “{tb}”"),
         });
     }
     for (written, full) in a.expanded.iter().chain(&b.expanded) {

@@ -15,6 +15,18 @@ const NAME_TLDS: &[&str] = &["com", "net", "org", "io", "ai", "co"];
 /// stays whole, "expediagroup" is "expedia group".
 const MIN_JOINED_HEAD: usize = 3;
 
+/// Legal forms found run into a name ("AudooLimited").
+const JOINED_LEGAL: &[&str] = &[
+    "ltd",
+    "inc",
+    "llc",
+    "corp",
+    "limited",
+    "gmbh",
+    "company",
+    "corporation",
+];
+
 /// A name taken apart.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(super) struct Analysed {
@@ -110,9 +122,14 @@ fn split_joined(token: &str) -> Vec<String> {
     if token.len() < MIN_JOINED_HEAD + 5 || abbreviations().contains_key(token) {
         return vec![token.to_string()];
     }
-    let found = (MIN_JOINED_HEAD..token.len() - 4).find(|&i| {
+    let found = (MIN_JOINED_HEAD..token.len() - 2).find(|&i| {
         let tail = &token[i..];
-        noise().contains(tail) || corporate().contains(tail) || generic().contains(tail)
+        let full = canonical(tail);
+        JOINED_LEGAL.contains(&tail)
+            || (tail.len() >= 5
+                && (noise().contains(full)
+                    || corporate().contains(full)
+                    || generic().contains(full)))
     });
     match found {
         Some(i) if token.is_char_boundary(i) => {

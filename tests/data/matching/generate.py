@@ -109,6 +109,14 @@ def words(name):
     return [w for w in re.split(r"[^a-z0-9]+", fold(name).replace("&", " and ")) if w]
 
 
+REGION_WORDS = {w for rs in REGIONS.values() for r in rs for w in words(r)} | {
+    "hk", "emea", "europe", "asia", "pacific", "america", "north", "south", "latin", "international",
+    "israel", "philippines", "thailand", "vietnam", "malaysia", "indonesia", "mexico", "russia",
+    "turkey", "africa", "middle", "east", "austria", "belgium", "norway", "finland", "portugal",
+    "czech", "hungary", "romania", "greece", "argentina", "chile", "colombia", "uae", "dubai",
+}
+
+
 def core(name):
     """The name without legal forms, for deduplication and labelling (not the matcher's)."""
     ws = words(name)
@@ -118,7 +126,12 @@ def core(name):
 
 
 def key(name):
-    return " ".join(w.rstrip("s") for w in core(name) if w not in GENERIC) or " ".join(core(name))
+    """Near-duplicates of one company share this key: no legal forms, generic words, regional
+    qualifiers or plural s ("Vodafone Italia S.p.A." and "Vodafone UK" are one company)."""
+    c = core(name)
+    kept = [w.rstrip("s") for i, w in enumerate(c)
+            if w not in GENERIC and (i == 0 or w not in REGION_WORDS)]
+    return " ".join(kept) or " ".join(c)
 
 
 def split_of(k):
@@ -252,7 +265,7 @@ class Gen:
 
     def acronym(self, name, country, rng):
         c = [w for w in core(name) if w not in ("and", "of", "the")]
-        if 3 <= len(c) <= 4 and all(w.isalpha() for w in c):
+        if 3 <= len(c) <= 4 and all(w.isalpha() and len(w) >= 2 for w in c):
             acr = "".join(w[0] for w in c)
             tld = {"US": "com", "GB": "co.uk", "DE": "de", "FR": "fr", "JP": "co.jp"}.get(country, "com")
             return acr.upper(), f"{acr}.{tld}"
@@ -331,8 +344,12 @@ def negatives(gen, pool, others, rng):
             near = sorted(o for o in near if core(o)[0] != c[0] and key(o) != k)
             if near:
                 out["similar_spelling"].append((rng.choice(near), name))
-        if len(c) >= 2 and gen.first[c[0]] >= 3 and c[0] not in LEGAL:
-            out["contained_generic"].append((split_name(name)[0][0], name))
+        body = split_name(name)[0]
+        if (len(body) >= 2 and words(body[0]) == c[:1] and gen.first[c[0]] >= 3
+                and c[0] not in LEGAL
+                and any(w not in GENERIC and w not in LEGAL and w not in REGION_WORDS
+                        for w in c[1:])):
+            out["contained_generic"].append((body[0], name))
         same_country = by_country.get(country, []) if country in REGIONS else []
         if same_country:
             o = rng.choice(same_country)
