@@ -264,10 +264,16 @@ fn leading_the(x: &str, y: &str) -> bool {
 
 /// The edit distance between two spellings of one distinctive word, when it is small enough
 /// to be a typo: 1 edit on words of 5+ characters, 2 on 8+; never on generic or ordinary words,
-/// nor when the book holds both spellings (then they are two names, "Sitronix" / "Sitronics").
+/// nor on the first letter, nor when the book holds both spellings (then they are two names,
+/// "Sitronix" / "Sitronics").
 pub(super) fn typo(a: &str, b: &str, stats: &Distinctiveness) -> Option<usize> {
     let (shorter, longer) = (a.len().min(b.len()), a.len().max(b.len()));
     if longer < TYPO_MIN_LEN || shorter + 2 < longer || a.starts_with(b) || b.starts_with(a) {
+        return None;
+    }
+    // People rarely get the first letter wrong; names that differ there are other names
+    // ("Citronix" / "SciTronix").
+    if a.as_bytes().first() != b.as_bytes().first() {
         return None;
     }
     if table_weight(a) < 1.0 || table_weight(b) < 1.0 {

@@ -10,6 +10,9 @@ const DISTINCT: f64 = 0.75;
 /// Share of each name's distinctiveness that must agree for a medium match when words are left
 /// over ("Anker" / "Anker Innovations": the leftover "Innovations" weighs little).
 const SHARE_MEDIUM: f64 = 0.75;
+/// Distinctiveness the rarest agreeing word needs when words are left over: "Bell" (held by
+/// nine records) does not identify "Bell Atlantic".
+const RARE_LEFTOVER: f64 = 0.85;
 /// Distinctiveness of a head from which a short name contained in a longer one is medium:
 /// a word only that record of the book holds.
 const HEAD_RARE: f64 = 0.97;
@@ -38,8 +41,30 @@ pub(super) fn name_evidence(a: &Candidate, b: &Candidate, stats: &Distinctivenes
                 reasons: Vec::new(),
             });
     }
-    let wa: Vec<f64> = a.tokens.iter().map(|t| stats.weight(t)).collect();
-    let wb: Vec<f64> = b.tokens.iter().map(|t| stats.weight(t)).collect();
+    // A word typed short neither adds nor takes away distinctiveness: the rest must carry it.
+    let truncated = |side: usize, k: usize| {
+        al.links
+            .iter()
+            .any(|&(i, j, l)| l == Link::Truncated && if side == 0 { i == k } else { j == k })
+    };
+    let wa: Vec<f64> = (0..a.tokens.len())
+        .map(|i| {
+            if truncated(0, i) {
+                0.0
+            } else {
+                stats.weight(&a.tokens[i])
+            }
+        })
+        .collect();
+    let wb: Vec<f64> = (0..b.tokens.len())
+        .map(|j| {
+            if truncated(1, j) {
+                0.0
+            } else {
+                stats.weight(&b.tokens[j])
+            }
+        })
+        .collect();
     let linked = |w: &[f64], on: &[bool]| -> f64 {
         w.iter()
             .zip(on)
@@ -77,7 +102,12 @@ pub(super) fn name_evidence(a: &Candidate, b: &Candidate, stats: &Distinctivenes
         .links
         .iter()
         .any(|(_, _, l)| matches!(l, Link::Typo(_) | Link::Truncated));
-    let head = head_contained(&al, a, b, &wb).filter(|_| !loose);
+    let head = head_contained(&al, a, b, &wb).filter(|_| !loose && !legal);
+    let rarest = al
+        .links
+        .iter()
+        .map(|(_, j, _)| wb[*j])
+        .fold(0.0_f64, f64::max);
     let strength = if agree_b.min(agree_a) < DISTINCT {
         reasons.push("but the words they share are common, so the names alone cannot tell".into());
         Strength::Weak
@@ -86,7 +116,7 @@ pub(super) fn name_evidence(a: &Candidate, b: &Candidate, stats: &Distinctivenes
         Strength::Strong
     } else if all_a && all_b {
         Strength::Medium
-    } else if (all_a || all_b) && share_a.min(share_b) >= SHARE_MEDIUM {
+    } else if (all_a || all_b) && share_a.min(share_b) >= SHARE_MEDIUM && rarest >= RARE_LEFTOVER {
         reasons.push("the words that differ are generic".into());
         Strength::Medium
     } else if let Some(why) = head {
