@@ -1,8 +1,12 @@
-//! Direct accounts and the matching index (`match_keys`), shared with deal registrations.
+//! Direct accounts and the matching index (`match_keys`, with the distinctiveness statistics of
+//! its words in `match_token_stats`), shared with deal registrations.
+
+mod match_stats;
 
 use super::Store;
 use anyhow::Context;
 use sqlx::AnyConnection;
+use std::collections::HashMap;
 
 /// A direct account as imported.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +81,13 @@ pub(crate) async fn write_keys(
     id: i64,
     keys: &[String],
 ) -> anyhow::Result<()> {
+    let old: Vec<String> =
+        sqlx::query_scalar("SELECT key FROM match_keys WHERE kind = $1 AND record_id = $2")
+            .bind(kind.as_str())
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await
+            .context("reading index keys")?;
     sqlx::query("DELETE FROM match_keys WHERE kind = $1 AND record_id = $2")
         .bind(kind.as_str())
         .bind(id)
@@ -100,12 +111,76 @@ pub(crate) async fn write_keys(
             .await
             .context("writing index keys")?;
     }
-    Ok(())
+    match_stats::apply(conn, &old, keys).await
+}
+
+/// One account and its keys, inside the caller's transaction.
+async fn upsert_one(
+    conn: &mut AnyConnection,
+    account: &NewAccount,
+    keys: &[String],
+    now_ms: i64,
+) -> anyhow::Result<(i64, Upserted)> {
+    let existing: Option<i64> =
+        match &account.crm_id {
+            Some(crm) => {
+                sqlx::query_scalar("SELECT id FROM direct_accounts WHERE crm_id = $1")
+                    .bind(crm)
+                    .fetch_optional(&mut *conn)
+                    .await
+            }
+            None => sqlx::query_scalar(
+                "SELECT id FROM direct_accounts WHERE lower(name) = lower($1) AND crm_id IS NULL",
+            )
+            .bind(&account.name)
+            .fetch_optional(&mut *conn)
+            .await,
+        }
+        .context("looking up an existing account")?;
+    let domains = account.domains.join(";");
+    let open = i64::from(account.open_opportunity);
+    let (id, outcome) = match existing {
+        Some(id) => {
+            sqlx::query(
+                "UPDATE direct_accounts SET name = $1, domains = $2, owner = $3, territory = $4, open_opportunity = $5, updated_at = $6 WHERE id = $7",
+            )
+            .bind(&account.name)
+            .bind(&domains)
+            .bind(&account.owner)
+            .bind(&account.territory)
+            .bind(open)
+            .bind(now_ms)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .context("updating an account")?;
+            (id, Upserted::Updated)
+        }
+        None => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO direct_accounts (name, domains, owner, territory, open_opportunity, crm_id, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+            )
+            .bind(&account.name)
+            .bind(&domains)
+            .bind(&account.owner)
+            .bind(&account.territory)
+            .bind(open)
+            .bind(account.crm_id.as_deref())
+            .bind(now_ms)
+            .fetch_one(&mut *conn)
+            .await
+            .context("inserting an account")?;
+            (id, Upserted::Created)
+        }
+    };
+    write_keys(conn, RecordKind::DirectAccount, id, keys).await?;
+    Ok((id, outcome))
 }
 
 impl Store {
     /// Creates or updates a direct account (by CRM id when given, else by name among accounts
-    /// without one) together with its index keys, in one transaction.
+    /// without one) together with its index keys and word statistics, in one transaction.
     pub async fn upsert_account(
         &self,
         account: &NewAccount,
@@ -113,61 +188,52 @@ impl Store {
         now_ms: i64,
     ) -> anyhow::Result<(i64, Upserted)> {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
-        let existing: Option<i64> = match &account.crm_id {
-            Some(crm) => {
-                sqlx::query_scalar("SELECT id FROM direct_accounts WHERE crm_id = $1")
-                    .bind(crm)
-                    .fetch_optional(&mut *tx)
-                    .await
-            }
-            None => sqlx::query_scalar(
-                "SELECT id FROM direct_accounts WHERE lower(name) = lower($1) AND crm_id IS NULL",
-            )
-            .bind(&account.name)
-            .fetch_optional(&mut *tx)
-            .await,
-        }
-        .context("looking up an existing account")?;
-        let domains = account.domains.join(";");
-        let open = i64::from(account.open_opportunity);
-        let (id, outcome) = match existing {
-            Some(id) => {
-                sqlx::query(
-                    "UPDATE direct_accounts SET name = $1, domains = $2, owner = $3, territory = $4, open_opportunity = $5, updated_at = $6 WHERE id = $7",
-                )
-                .bind(&account.name)
-                .bind(&domains)
-                .bind(&account.owner)
-                .bind(&account.territory)
-                .bind(open)
-                .bind(now_ms)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .context("updating an account")?;
-                (id, Upserted::Updated)
-            }
-            None => {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO direct_accounts (name, domains, owner, territory, open_opportunity, crm_id, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
-                )
-                .bind(&account.name)
-                .bind(&domains)
-                .bind(&account.owner)
-                .bind(&account.territory)
-                .bind(open)
-                .bind(account.crm_id.as_deref())
-                .bind(now_ms)
-                .fetch_one(&mut *tx)
-                .await
-                .context("inserting an account")?;
-                (id, Upserted::Created)
-            }
-        };
-        write_keys(&mut tx, RecordKind::DirectAccount, id, keys).await?;
+        match_stats::lock(&mut tx).await?;
+        let done = upsert_one(&mut tx, account, keys, now_ms).await?;
         tx.commit().await.context("committing an account")?;
-        Ok((id, outcome))
+        Ok(done)
+    }
+
+    /// [`Store::upsert_account`] for many accounts in one transaction (imports): all or none.
+    pub async fn upsert_accounts(
+        &self,
+        accounts: &[(NewAccount, Vec<String>)],
+        now_ms: i64,
+    ) -> anyhow::Result<Vec<(i64, Upserted)>> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        match_stats::lock(&mut tx).await?;
+        let mut done = Vec::with_capacity(accounts.len());
+        for (account, keys) in accounts {
+            done.push(upsert_one(&mut tx, account, keys, now_ms).await?);
+        }
+        tx.commit().await.context("committing accounts")?;
+        Ok(done)
+    }
+
+    /// Deletes a direct account with its index keys and their share of the word statistics;
+    /// false when there was no such account.
+    pub async fn delete_account(&self, id: i64) -> anyhow::Result<bool> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        match_stats::lock(&mut tx).await?;
+        write_keys(&mut tx, RecordKind::DirectAccount, id, &[]).await?;
+        let deleted = sqlx::query("DELETE FROM direct_accounts WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .context("deleting an account")?
+            .rows_affected();
+        tx.commit().await.context("committing a deletion")?;
+        Ok(deleted > 0)
+    }
+
+    /// How many records the index holds, and how many of them hold each of `tokens` (tokens
+    /// no record holds are left out): the book's side of `domain::matching::Distinctiveness`.
+    pub async fn token_stats(
+        &self,
+        tokens: &[String],
+    ) -> anyhow::Result<(u64, HashMap<String, u64>)> {
+        let mut conn = self.pool.acquire().await.context("connecting")?;
+        match_stats::read(&mut conn, tokens).await
     }
 
     /// Records that share at least one key, those sharing the most keys first, at most `limit`.
@@ -176,22 +242,36 @@ impl Store {
         keys: &[String],
         limit: i64,
     ) -> anyhow::Result<Vec<IndexedRecord>> {
+        let weighted: Vec<(String, u32)> = keys.iter().map(|k| (k.clone(), 1)).collect();
+        self.weighted_candidates(&weighted, limit).await
+    }
+
+    /// Records that share at least one key, those whose shared keys weigh most first (a rare
+    /// word outweighs a common one), at most `limit`.
+    pub async fn weighted_candidates(
+        &self,
+        keys: &[(String, u32)],
+        limit: i64,
+    ) -> anyhow::Result<Vec<IndexedRecord>> {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
         // Each key contributes at most PER_KEY_LIMIT rows, so a common word ("global") cannot
         // make a lookup read a large part of the index; domain and compact-name keys are
-        // near-unique, so exact evidence is never cut off.
-        let per_key: Vec<String> = (1..=keys.len())
-            .map(|i| format!("SELECT * FROM (SELECT kind, record_id FROM match_keys WHERE key = ${i} LIMIT {PER_KEY_LIMIT}) AS k{i}"))
+        // near-unique, so exact evidence is never cut off. Weights are numbers we computed,
+        // written into the statement; keys are bound.
+        let per_key: Vec<String> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, (_, w))| format!("SELECT * FROM (SELECT kind, record_id, {w} AS w FROM match_keys WHERE key = ${} LIMIT {PER_KEY_LIMIT}) AS k{}", i + 1, i + 1))
             .collect();
         let sql = format!(
-            "SELECT kind, record_id FROM ({}) AS hits GROUP BY kind, record_id ORDER BY COUNT(*) DESC, record_id LIMIT ${}",
+            "SELECT kind, record_id FROM ({}) AS hits GROUP BY kind, record_id ORDER BY SUM(w) DESC, record_id LIMIT ${}",
             per_key.join(" UNION ALL "),
             keys.len() + 1
         );
         let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
-        for key in keys {
+        for (key, _) in keys {
             query = query.bind(key);
         }
         let hits = query

@@ -20,3 +20,4 @@ mod signatures;
 mod store;
 mod surveys;
 mod tiers;
+mod word_stats;

@@ -1,0 +1,146 @@
+//! Distinctiveness statistics of the match index (`match_token_stats`): how many records hold
+//! each normalised name token, and how many records there are (under the empty token). Every
+//! change of a record's index keys applies its difference here in the same transaction, as
+//! relative increments in a fixed order, so concurrent writers (replicas) neither lose counts
+//! nor deadlock.
+
+use crate::domain::matching::key_token;
+use anyhow::Context;
+use sqlx::AnyConnection;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Rows one statement changes; well under both backends' parameter limits.
+const ROWS_PER_STATEMENT: usize = 200;
+
+/// The row that counts records rather than a token.
+pub(super) const RECORDS_ROW: &str = "";
+
+/// Takes the statistics' write lock: the record-count row, which every writer of the index
+/// takes first. On SQLite this makes the transaction a writer from its first statement (a
+/// reader that upgrades later fails with "database is locked" when another replica wrote);
+/// on Postgres it orders all writers of the statistics, so they cannot deadlock.
+pub(super) async fn lock(conn: &mut AnyConnection) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO match_token_stats (token, records) VALUES ($1, 0) \
+         ON CONFLICT (token) DO UPDATE SET records = match_token_stats.records",
+    )
+    .bind(RECORDS_ROW)
+    .execute(&mut *conn)
+    .await
+    .context("locking the word statistics")?;
+    Ok(())
+}
+
+/// Applies the change of one record's index keys from `old` to `new` to the statistics.
+pub(super) async fn apply(
+    conn: &mut AnyConnection,
+    old: &[String],
+    new: &[String],
+) -> anyhow::Result<()> {
+    let tokens = |keys: &[String]| -> BTreeSet<String> {
+        keys.iter()
+            .filter_map(|k| key_token(k))
+            .map(str::to_string)
+            .collect()
+    };
+    let (before, after) = (tokens(old), tokens(new));
+    let mut delta: BTreeMap<String, i64> = BTreeMap::new();
+    let present = i64::from(!new.is_empty()) - i64::from(!old.is_empty());
+    if present != 0 {
+        delta.insert(RECORDS_ROW.to_string(), present);
+    }
+    for t in after.difference(&before) {
+        delta.insert(t.clone(), 1);
+    }
+    for t in before.difference(&after) {
+        delta.insert(t.clone(), -1);
+    }
+    lock(conn).await?;
+    add(conn, &delta).await
+}
+
+/// Adds `delta[token]` to each token's count (creating rows as needed) and drops rows that
+/// reach zero.
+pub(crate) async fn add(
+    conn: &mut AnyConnection,
+    delta: &BTreeMap<String, i64>,
+) -> anyhow::Result<()> {
+    let rows: Vec<(&String, &i64)> = delta.iter().filter(|(_, d)| **d != 0).collect();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+            .collect();
+        let sql = format!(
+            "INSERT INTO match_token_stats (token, records) VALUES {} \
+             ON CONFLICT (token) DO UPDATE SET records = match_token_stats.records + excluded.records",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (token, d) in chunk {
+            query = query.bind(token.as_str()).bind(**d);
+        }
+        query
+            .execute(&mut *conn)
+            .await
+            .context("updating word statistics")?;
+    }
+    let emptied: Vec<&String> = rows
+        .iter()
+        .filter(|(t, d)| **d < 0 && !t.is_empty())
+        .map(|(t, _)| *t)
+        .collect();
+    for chunk in emptied.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "DELETE FROM match_token_stats WHERE records <= 0 AND token IN ({})",
+            super::placeholders(chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for token in chunk {
+            query = query.bind(token.as_str());
+        }
+        query
+            .execute(&mut *conn)
+            .await
+            .context("dropping unused words from the statistics")?;
+    }
+    Ok(())
+}
+
+/// The number of records, and how many hold each of `tokens` (tokens no record holds are
+/// left out).
+pub(super) async fn read(
+    conn: &mut AnyConnection,
+    tokens: &[String],
+) -> anyhow::Result<(u64, HashMap<String, u64>)> {
+    let wanted: BTreeSet<&str> = tokens.iter().map(String::as_str).collect();
+    let list: Vec<&str> = wanted.into_iter().collect();
+    let mut chunks: Vec<&[&str]> = list.chunks(ROWS_PER_STATEMENT).collect();
+    if chunks.is_empty() {
+        chunks.push(&[]);
+    }
+    let (mut records, mut holding) = (0, HashMap::new());
+    for chunk in chunks {
+        // Each statement also reads the record count: one round trip for most checks.
+        let sql = format!(
+            "SELECT token, records FROM match_token_stats WHERE token IN ({})",
+            super::placeholders(chunk.len() + 1)
+        );
+        let mut query = sqlx::query_as::<_, (String, i64)>(&sql).bind(RECORDS_ROW);
+        for token in chunk {
+            query = query.bind(*token);
+        }
+        let rows = query
+            .fetch_all(&mut *conn)
+            .await
+            .context("reading word statistics")?;
+        for (token, n) in rows {
+            let n = u64::try_from(n).unwrap_or(0);
+            if token.is_empty() {
+                records = n;
+            } else {
+                holding.insert(token, n);
+            }
+        }
+    }
+    Ok((records, holding))
+}
