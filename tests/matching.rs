@@ -250,3 +250,115 @@ fn pairs_of_real_names_match_with_target_precision_and_recall() {
     );
     assert!(test.recall() >= 0.93, "recall {:.4}", test.recall());
 }
+
+/// An incoming registration of the book evaluation, and the id of the book record it is (none
+/// for companies the book does not hold).
+#[derive(Debug, serde::Deserialize)]
+struct Query {
+    split: String,
+    kind: String,
+    name: String,
+    domain: String,
+    answer: Option<i64>,
+}
+
+/// Imports the book through `Service::import_accounts` into SQLite and checks every query
+/// through `Service::check_customer`, as `partnerbot accounts import` and `accounts check` do:
+/// is the top strong-or-medium match the right record?
+async fn evaluate_book(book: &[BookRecord]) -> std::collections::BTreeMap<String, Confusion> {
+    use partnerbot::domain::account::AccountRow;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("book.db").display());
+    let store = partnerbot::store::Store::open(&url).await.expect("store");
+    let emulator = partnerbot::emulator::Emulator::start()
+        .await
+        .expect("emulator");
+    let config = partnerbot::config::Config {
+        database_url: url,
+        signing_secret: secrecy::SecretString::from("eval"),
+        bot_token: secrecy::SecretString::from("xoxb-eval"),
+        slack_api_url: emulator.base_url.clone(),
+        bind: "127.0.0.1:0".parse().expect("addr"),
+        program: partnerbot::config::Program::default(),
+    };
+    let app = partnerbot::app::App::build(&config, store, partnerbot::clock::Clock::system(), None)
+        .expect("app");
+    let rows: Vec<(usize, AccountRow)> = book
+        .iter()
+        .map(|r| {
+            (
+                r.id as usize,
+                AccountRow {
+                    name: r.name.clone(),
+                    domains: r.domain.clone(),
+                    owner: "U0AE1".into(),
+                    territory: String::new(),
+                    open_opportunity: String::new(),
+                    crm_id: r.id.to_string(),
+                },
+            )
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let report = app
+        .service
+        .import_accounts(&rows, None)
+        .await
+        .expect("import");
+    println!(
+        "book: {} records imported in {:.1}s ({} refused)",
+        report.created + report.updated,
+        started.elapsed().as_secs_f64(),
+        report.rejected.len()
+    );
+    let queries: Vec<Query> = read_csv("tests/data/matching/eval_queries.csv");
+    let mut out: std::collections::BTreeMap<String, Confusion> = Default::default();
+    for q in &queries {
+        let found = app
+            .service
+            .check_customer(&q.name, optional(&q.domain))
+            .await
+            .expect("check");
+        let top = found
+            .iter()
+            .find(|m| m.found.strength >= Strength::Medium)
+            .and_then(|m| m.record.crm_id.as_deref())
+            .and_then(|id| id.parse::<i64>().ok());
+        for key in [q.split.clone(), format!("{}/{}", q.split, q.kind)] {
+            let c = out.entry(key).or_default();
+            match (top, q.answer) {
+                (Some(t), Some(a)) if t == a => c.tp += 1,
+                (Some(_), Some(_)) => {
+                    c.fp += 1;
+                    c.fn_ += 1
+                }
+                (Some(_), None) => c.fp += 1,
+                (None, Some(_)) => c.fn_ += 1,
+                (None, None) => c.tn += 1,
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_book_of_real_names_finds_the_right_record_at_the_top() {
+    let book = book();
+    let results = evaluate_book(&book).await;
+    for (key, c) in &results {
+        println!(
+            "book/{key}: precision {:.4}, recall {:.4}, F1 {:.4} ({c:?})",
+            c.precision(),
+            c.recall(),
+            f1(c)
+        );
+    }
+    let test = &results["test"];
+    assert!(test.tp + test.fp + test.fn_ + test.tn >= 1000);
+    assert!(
+        test.precision() >= 0.98,
+        "precision {:.4}",
+        test.precision()
+    );
+    assert!(f1(test) >= 0.93, "F1 {:.4}", f1(test));
+}

@@ -102,7 +102,8 @@ pub(super) fn name_evidence(a: &Candidate, b: &Candidate, stats: &Distinctivenes
         .links
         .iter()
         .any(|(_, _, l)| matches!(l, Link::Typo(_) | Link::Truncated));
-    let head = head_contained(&al, a, b, &wb).filter(|_| !loose && !legal);
+    // Rarity of a head is the book's word: without a book, "Wayne" in "Wayne Foods" says nothing.
+    let head = head_contained(&al, a, b, &wb).filter(|_| !loose && !legal && stats.knows_book());
     let rarest = al
         .links
         .iter()
