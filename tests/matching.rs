@@ -324,6 +324,20 @@ async fn evaluate_book(book: &[BookRecord]) -> std::collections::BTreeMap<String
             .find(|m| m.found.strength >= Strength::Medium)
             .and_then(|m| m.record.crm_id.as_deref())
             .and_then(|id| id.parse::<i64>().ok());
+        let right = top.is_some() && top == q.answer;
+        if q.split == "dev" && (top.is_some() || q.answer.is_some()) && !right && shown() > 0 {
+            let m = found.iter().find(|m| m.found.strength >= Strength::Medium);
+            println!(
+                "  wrong {} “{}” [{}] → {:?} “{}” {:?} (answer {:?})",
+                q.kind,
+                q.name,
+                q.domain,
+                top,
+                m.map(|m| m.record.name.as_str()).unwrap_or(""),
+                m.map(|m| &m.found.reasons),
+                q.answer.map(|a| book[a as usize - 1].name.as_str())
+            );
+        }
         for key in [q.split.clone(), format!("{}/{}", q.split, q.kind)] {
             let c = out.entry(key).or_default();
             match (top, q.answer) {
@@ -361,4 +375,26 @@ async fn a_book_of_real_names_finds_the_right_record_at_the_top() {
         test.precision()
     );
     assert!(f1(test) >= 0.93, "F1 {:.4}", f1(test));
+}
+
+/// Explains one pair with the book's statistics: PARTNERBOT_A="name|domain" PARTNERBOT_B=….
+#[test]
+#[ignore = "a tool for tuning, not a test"]
+fn explain_one_pair() {
+    let stats = book_stats(&book());
+    let side = |var: &str| {
+        let raw = std::env::var(var).unwrap_or_default();
+        let (name, domain) = raw.split_once('|').unwrap_or((raw.as_str(), ""));
+        Candidate::new(name, optional(domain))
+    };
+    let (a, b) = (side("PARTNERBOT_A"), side("PARTNERBOT_B"));
+    println!("{a:?}\n{b:?}\n{:?}", compare_with(&a, &b, &stats));
+    println!("{:?}", index_keys(&a));
+    for t in a.tokens.iter().chain(&b.tokens) {
+        println!(
+            "  {t}: held by {}, weight {:.2}",
+            stats.holding(t),
+            stats.weight(t)
+        );
+    }
 }

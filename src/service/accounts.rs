@@ -2,7 +2,9 @@
 
 use super::Service;
 use crate::domain::account::{AccountRow, Owner};
-use crate::domain::matching::{compare_with, index_keys, Candidate, Distinctiveness, Match};
+use crate::domain::matching::{
+    compare_with, index_keys, typo_distance, typo_probes, Candidate, Distinctiveness, Match,
+};
 use crate::slack::SlackApi;
 use crate::store::{IndexedRecord, NewAccount, Upserted};
 
@@ -178,7 +180,30 @@ impl Service {
                 .filter(|rest| rest.len() >= 2)
                 .map(|rest| format!("t:{rest}"))
         }));
-        let (records_total, mut holding) = self.store.token_stats(&incoming.tokens).await?;
+        let mut wanted = incoming.tokens.clone();
+        wanted.extend(lookup.iter().filter(|k| k.starts_with("a:")).cloned());
+        let (records_total, mut holding) = self.store.token_stats(&wanted).await?;
+        // A word the book does not hold may be a typo of one it does ("Vivendu").
+        let probes: Vec<String> = incoming
+            .tokens
+            .iter()
+            .filter(|t| !holding.contains_key(*t))
+            .flat_map(|t| typo_probes(t))
+            .collect();
+        if !probes.is_empty() {
+            let found = self.store.typo_candidates(&probes).await?;
+            let with = Distinctiveness::new(records_total, found.clone());
+            for (word, n) in found {
+                if incoming
+                    .tokens
+                    .iter()
+                    .any(|t| typo_distance(t, &word, &with).is_some())
+                {
+                    lookup.push(format!("t:{word}"));
+                    holding.insert(word, n);
+                }
+            }
+        }
         let stats = Distinctiveness::new(records_total, holding.clone());
         let records = self
             .store

@@ -226,6 +226,16 @@ impl Store {
         Ok(deleted > 0)
     }
 
+    /// Words of the book that one of `probes` (`domain::matching::typo_probes` of a word the
+    /// book does not hold) may be a typo of, with how many records hold each.
+    pub async fn typo_candidates(&self, probes: &[String]) -> anyhow::Result<HashMap<String, u64>> {
+        if probes.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut conn = self.pool.acquire().await.context("connecting")?;
+        match_stats::typo_candidates(&mut conn, probes).await
+    }
+
     /// How many records the index holds, and how many of them hold each of `tokens` (tokens
     /// no record holds are left out): the book's side of `domain::matching::Distinctiveness`.
     pub async fn token_stats(

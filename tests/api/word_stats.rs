@@ -25,6 +25,12 @@ async fn stats_and_recount(url: &str) -> (BTreeMap<String, i64>, BTreeMap<String
     .expect("recount")
     .into_iter()
     .collect();
+    let acronyms: Vec<(String, i64)> =
+        sqlx::query_as("SELECT key, COUNT(*) FROM match_keys WHERE key LIKE 'a:%' GROUP BY key")
+            .fetch_all(&mut conn)
+            .await
+            .expect("acronyms");
+    recount.extend(acronyms);
     let records: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM (SELECT DISTINCT kind, record_id FROM match_keys) AS r",
     )
@@ -37,9 +43,27 @@ async fn stats_and_recount(url: &str) -> (BTreeMap<String, i64>, BTreeMap<String
     (stored.into_iter().collect(), recount)
 }
 
+/// The words that have typo variants, and the words that should.
+async fn variants(url: &str, stats: &BTreeMap<String, i64>) -> (Vec<String>, Vec<String>) {
+    let mut conn = sqlx::AnyConnection::connect(url).await.expect("connect");
+    let have: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT token FROM match_token_variants ORDER BY token")
+            .fetch_all(&mut conn)
+            .await
+            .expect("variants");
+    let want = stats
+        .keys()
+        .filter(|t| !partnerbot::domain::matching::typo_variants(t).is_empty())
+        .cloned()
+        .collect();
+    (have, want)
+}
+
 async fn assert_exact(url: &str, when: &str) -> BTreeMap<String, i64> {
     let (stored, recount) = stats_and_recount(url).await;
     assert_eq!(stored, recount, "statistics after {when}");
+    let (have, want) = variants(url, &stored).await;
+    assert_eq!(have, want, "typo variants after {when}");
     stored
 }
 

@@ -55,8 +55,13 @@ impl Distinctiveness {
     /// the more records hold it (log-scaled), and at most a low cap for generic, regional and
     /// ordinary words whatever the book holds.
     pub fn weight(&self, token: &str) -> f64 {
-        let cap = table_weight(token);
         let held = self.holding(token);
+        let cap = if held == 0 && truncations().contains(token) {
+            // "Grou" is "Group" typed short, unless the book holds it as a word.
+            GENERIC_WEIGHT
+        } else {
+            table_weight(token)
+        };
         if !self.knows_book() || held <= 1 {
             return cap;
         }
@@ -73,7 +78,6 @@ fn table_weight(token: &str) -> f64 {
         || corporate().contains(token)
         || regions().contains(token)
         || noise().contains(token)
-        || truncations().contains(token)
     {
         GENERIC_WEIGHT
     } else if common_words().contains(token) {
@@ -94,6 +98,38 @@ fn truncations() -> &'static HashSet<String> {
             .flat_map(|w| (MIN_TRUNCATION..w.len()).map(move |n| w[..n].to_string()))
             .collect()
     })
+}
+
+/// Spellings one deletion away from a distinctive token (`"anker"` → `"nker"`, `"aker"`, …):
+/// stored for every word of the book so that a typo of it can be looked up. Empty for short or
+/// non-alphabetic tokens.
+pub fn typo_variants(token: &str) -> Vec<String> {
+    if token.len() < TYPO_MIN_LEN || !token.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = (0..token.len())
+        .map(|i| format!("{}{}", &token[..i], &token[i + 1..]))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// What to look up for a word the book does not hold, to find the word it may be a typo of:
+/// itself and its own one-deletion spellings (matched against [`typo_variants`] and against
+/// the book's words).
+pub fn typo_probes(token: &str) -> Vec<String> {
+    if token.len() + 1 < TYPO_MIN_LEN || !token.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = (0..token.len())
+        .map(|i| format!("{}{}", &token[..i], &token[i + 1..]))
+        .filter(|v| v.len() + 1 >= TYPO_MIN_LEN)
+        .collect();
+    out.push(token.to_string());
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// How one token of the incoming name lines up with one of the existing name.
@@ -266,7 +302,7 @@ fn leading_the(x: &str, y: &str) -> bool {
 /// to be a typo: 1 edit on words of 5+ characters, 2 on 8+; never on generic or ordinary words,
 /// nor on the first letter, nor when the book holds both spellings (then they are two names,
 /// "Sitronix" / "Sitronics").
-pub(super) fn typo(a: &str, b: &str, stats: &Distinctiveness) -> Option<usize> {
+pub fn typo(a: &str, b: &str, stats: &Distinctiveness) -> Option<usize> {
     let (shorter, longer) = (a.len().min(b.len()), a.len().max(b.len()));
     if longer < TYPO_MIN_LEN || shorter + 2 < longer || a.starts_with(b) || b.starts_with(a) {
         return None;

@@ -33,13 +33,11 @@ pub(super) struct NameEvidence {
 pub(super) fn name_evidence(a: &Candidate, b: &Candidate, stats: &Distinctiveness) -> NameEvidence {
     let al = align(&a.tokens, &b.tokens, stats);
     if al.links.is_empty() {
-        return acronym(a, b)
-            .or_else(|| acronym(b, a))
-            .unwrap_or(NameEvidence {
-                strength: None,
-                score: 0.0,
-                reasons: Vec::new(),
-            });
+        return acronym(a, b, stats).unwrap_or(NameEvidence {
+            strength: None,
+            score: 0.0,
+            reasons: Vec::new(),
+        });
     }
     // A word typed short neither adds nor takes away distinctiveness: the rest must carry it.
     let truncated = |side: usize, k: usize| {
@@ -217,9 +215,10 @@ fn rarity(weight: f64) -> &'static str {
     }
 }
 
-/// "UPS" with ups.com against "United Parcel Service": the acronym is the initials of the other
-/// name, and its own domain says so; medium (the other record's domain must not contradict it).
-fn acronym(short: &Candidate, long: &Candidate) -> Option<NameEvidence> {
+/// An incoming "UPS" with ups.com against "United Parcel Service": the acronym is the initials
+/// of the existing name, and its own domain says so; medium when no other record of the book
+/// has those initials, weak when several do (the other record's domain must not contradict it).
+fn acronym(short: &Candidate, long: &Candidate, stats: &Distinctiveness) -> Option<NameEvidence> {
     let [token] = short.tokens.as_slice() else {
         return None;
     };
@@ -230,13 +229,23 @@ fn acronym(short: &Candidate, long: &Candidate) -> Option<NameEvidence> {
     if initials(long).as_deref() != Some(token.as_str()) {
         return None;
     }
+    let sharing = stats.holding(&format!("a:{token}"));
+    let mut reasons = vec![format!(
+        "acronym “{}” of “{}”, backed by its domain {domain}",
+        short.name, long.name
+    )];
+    let strength = if stats.knows_book() && sharing > 1 {
+        reasons.push(format!(
+            "but {sharing} records of the book have those initials"
+        ));
+        Strength::Weak
+    } else {
+        Strength::Medium
+    };
     Some(NameEvidence {
-        strength: Some(Strength::Medium),
+        strength: Some(strength),
         score: 0.5,
-        reasons: vec![format!(
-            "acronym “{}” of “{}”, backed by its domain {domain}",
-            short.name, long.name
-        )],
+        reasons,
     })
 }
 

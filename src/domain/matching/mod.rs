@@ -24,7 +24,7 @@ mod grade;
 mod normalise;
 mod words;
 
-pub use evidence::Distinctiveness;
+pub use evidence::{typo as typo_distance, typo_probes, typo_variants, Distinctiveness};
 
 use super::deal::normalise_domain;
 use grade::{initials, jurisdictions_differ, name_evidence};
@@ -306,9 +306,12 @@ pub fn index_keys(candidate: &Candidate) -> Vec<String> {
     keys
 }
 
-/// The token a key of [`index_keys`] names, for the distinctiveness statistics.
+/// What a key of [`index_keys`] counts as in the distinctiveness statistics: a name token
+/// (`t:anker` → `anker`), or an acronym, kept whole (`a:ups`) so that the book can say how many
+/// records share it.
 pub fn key_token(key: &str) -> Option<&str> {
     key.strip_prefix("t:")
+        .or_else(|| key.starts_with("a:").then_some(key))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! relative increments in a fixed order, so concurrent writers (replicas) neither lose counts
 //! nor deadlock.
 
-use crate::domain::matching::key_token;
+use crate::domain::matching::{key_token, typo_variants};
 use anyhow::Context;
 use sqlx::AnyConnection;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -59,39 +59,98 @@ pub(super) async fn apply(
     add(conn, &delta).await
 }
 
-/// Adds `delta[token]` to each token's count (creating rows as needed) and drops rows that
-/// reach zero.
+/// Adds `delta[token]` to each token's count (creating rows as needed), drops rows that reach
+/// zero, and keeps the typo variants of the words that entered or left the statistics.
 pub(crate) async fn add(
     conn: &mut AnyConnection,
     delta: &BTreeMap<String, i64>,
 ) -> anyhow::Result<()> {
     let rows: Vec<(&String, &i64)> = delta.iter().filter(|(_, d)| **d != 0).collect();
+    let mut entered = Vec::new();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
             .collect();
         let sql = format!(
             "INSERT INTO match_token_stats (token, records) VALUES {} \
-             ON CONFLICT (token) DO UPDATE SET records = match_token_stats.records + excluded.records",
+             ON CONFLICT (token) DO UPDATE SET records = match_token_stats.records + excluded.records \
+             RETURNING token, records",
             values.join(", ")
         );
-        let mut query = sqlx::query(&sql);
+        let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
         for (token, d) in chunk {
             query = query.bind(token.as_str()).bind(**d);
         }
-        query
-            .execute(&mut *conn)
+        let counts = query
+            .fetch_all(&mut *conn)
             .await
             .context("updating word statistics")?;
+        entered.extend(
+            counts
+                .into_iter()
+                .filter(|(t, n)| delta.get(t).is_some_and(|d| *d > 0 && d == n))
+                .map(|(t, _)| t),
+        );
     }
     let emptied: Vec<&String> = rows
         .iter()
         .filter(|(t, d)| **d < 0 && !t.is_empty())
         .map(|(t, _)| *t)
         .collect();
+    let mut left = Vec::new();
     for chunk in emptied.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
-            "DELETE FROM match_token_stats WHERE records <= 0 AND token IN ({})",
+            "DELETE FROM match_token_stats WHERE records <= 0 AND token IN ({}) RETURNING token",
+            super::placeholders(chunk.len())
+        );
+        let mut query = sqlx::query_scalar::<_, String>(&sql);
+        for token in chunk {
+            query = query.bind(token.as_str());
+        }
+        left.extend(
+            query
+                .fetch_all(&mut *conn)
+                .await
+                .context("dropping unused words from the statistics")?,
+        );
+    }
+    write_variants(conn, &entered).await?;
+    drop_variants(conn, &left).await
+}
+
+/// Stores the typo variants of words that entered the statistics.
+pub(crate) async fn write_variants(
+    conn: &mut AnyConnection,
+    tokens: &[String],
+) -> anyhow::Result<()> {
+    let pairs: Vec<(String, &String)> = tokens
+        .iter()
+        .flat_map(|t| typo_variants(t).into_iter().map(move |v| (v, t)))
+        .collect();
+    for chunk in pairs.chunks(ROWS_PER_STATEMENT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+            .collect();
+        let sql = format!(
+            "INSERT INTO match_token_variants (variant, token) VALUES {} ON CONFLICT DO NOTHING",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (variant, token) in chunk {
+            query = query.bind(variant.as_str()).bind(token.as_str());
+        }
+        query
+            .execute(&mut *conn)
+            .await
+            .context("writing typo variants")?;
+    }
+    Ok(())
+}
+
+async fn drop_variants(conn: &mut AnyConnection, tokens: &[String]) -> anyhow::Result<()> {
+    for chunk in tokens.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "DELETE FROM match_token_variants WHERE token IN ({})",
             super::placeholders(chunk.len())
         );
         let mut query = sqlx::query(&sql);
@@ -101,9 +160,43 @@ pub(crate) async fn add(
         query
             .execute(&mut *conn)
             .await
-            .context("dropping unused words from the statistics")?;
+            .context("dropping typo variants")?;
     }
     Ok(())
+}
+
+/// Words of the book that one of `probes` (see `domain::matching::typo_probes`) may be a typo
+/// of, with how many records hold each.
+pub(super) async fn typo_candidates(
+    conn: &mut AnyConnection,
+    probes: &[String],
+) -> anyhow::Result<HashMap<String, u64>> {
+    let mut found = HashMap::new();
+    for chunk in probes.chunks(ROWS_PER_STATEMENT / 2) {
+        let n = chunk.len();
+        let sql = format!(
+            "SELECT s.token, s.records FROM match_token_variants v JOIN match_token_stats s ON s.token = v.token WHERE v.variant IN ({}) \
+             UNION SELECT token, records FROM match_token_stats WHERE token IN ({})",
+            super::placeholders(n),
+            (n + 1..=2 * n)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
+        for probe in chunk.iter().chain(chunk) {
+            query = query.bind(probe.as_str());
+        }
+        let rows = query
+            .fetch_all(&mut *conn)
+            .await
+            .context("looking up typo variants")?;
+        found.extend(
+            rows.into_iter()
+                .map(|(t, n)| (t, u64::try_from(n).unwrap_or(0))),
+        );
+    }
+    Ok(found)
 }
 
 /// The number of records, and how many hold each of `tokens` (tokens no record holds are
