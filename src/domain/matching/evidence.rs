@@ -1,7 +1,7 @@
 //! Name evidence: how distinctive each token is in the book the bot holds, and how two names'
 //! tokens line up (the same word, a typo, words joined or split, a run-together "The").
 
-use super::words::{common_words, corporate, generic, noise, regions};
+use super::words::{common_words, corporate, generic, noise};
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
@@ -74,11 +74,7 @@ impl Distinctiveness {
 fn table_weight(token: &str) -> f64 {
     if token.len() <= 2 {
         SHORT_WEIGHT
-    } else if generic().contains(token)
-        || corporate().contains(token)
-        || regions().contains(token)
-        || noise().contains(token)
-    {
+    } else if generic().contains(token) || corporate().contains(token) || noise().contains(token) {
         GENERIC_WEIGHT
     } else if common_words().contains(token) {
         COMMON_WEIGHT
@@ -324,7 +320,7 @@ pub fn typo(a: &str, b: &str, stats: &Distinctiveness) -> Option<usize> {
 }
 
 /// Optimal-string-alignment distance where a substitution costs 1 between neighbouring keys of
-/// a QWERTY keyboard and 2 otherwise (a slip of the finger, not another name: "Vivendu" is a
+/// a QWERTY keyboard or between two vowels ("Proctor" / "Procter"), and 2 otherwise (a slip of the finger, not another name: "Vivendu" is a
 /// typo of "Vivendi", "Seartech" is not one of "Geartech"). Stops counting above `limit`.
 fn keyboard_distance(a: &[u8], b: &[u8], limit: usize) -> usize {
     let (n, m) = (a.len(), b.len());
@@ -338,9 +334,10 @@ fn keyboard_distance(a: &[u8], b: &[u8], limit: usize) -> usize {
     for i in 1..=n {
         let mut best = usize::MAX;
         for j in 1..=m {
+            let vowel = |c: u8| matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y');
             let sub = if a[i - 1] == b[j - 1] {
                 0
-            } else if neighbours(a[i - 1], b[j - 1]) {
+            } else if neighbours(a[i - 1], b[j - 1]) || (vowel(a[i - 1]) && vowel(b[j - 1])) {
                 1
             } else {
                 2

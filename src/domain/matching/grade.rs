@@ -16,6 +16,8 @@ const RARE_LEFTOVER: f64 = 0.85;
 /// Distinctiveness of a head from which a short name contained in a longer one is medium:
 /// a word only that record of the book holds.
 const HEAD_RARE: f64 = 0.97;
+/// How much a word typed short counts ("Talkwa" for "Talkware").
+const TRUNCATED_FACTOR: f64 = 0.5;
 /// What each typo takes off the score.
 const TYPO_FACTOR: f64 = 0.95;
 /// Acronym lengths backed by a domain ("UPS" with ups.com).
@@ -39,7 +41,7 @@ pub(super) fn name_evidence(a: &Candidate, b: &Candidate, stats: &Distinctivenes
             reasons: Vec::new(),
         });
     }
-    // A word typed short neither adds nor takes away distinctiveness: the rest must carry it.
+    // A word typed short counts half: the rest must carry most of the evidence.
     let truncated = |side: usize, k: usize| {
         al.links
             .iter()
@@ -47,19 +49,21 @@ pub(super) fn name_evidence(a: &Candidate, b: &Candidate, stats: &Distinctivenes
     };
     let wa: Vec<f64> = (0..a.tokens.len())
         .map(|i| {
+            let w = stats.weight(&a.tokens[i]);
             if truncated(0, i) {
-                0.0
+                w * TRUNCATED_FACTOR
             } else {
-                stats.weight(&a.tokens[i])
+                w
             }
         })
         .collect();
     let wb: Vec<f64> = (0..b.tokens.len())
         .map(|j| {
+            let w = stats.weight(&b.tokens[j]);
             if truncated(1, j) {
-                0.0
+                w * TRUNCATED_FACTOR
             } else {
-                stats.weight(&b.tokens[j])
+                w
             }
         })
         .collect();
@@ -96,10 +100,9 @@ pub(super) fn name_evidence(a: &Candidate, b: &Candidate, stats: &Distinctivenes
         format!("name “{}” ≈ “{}”, score {score:.2}", a.name, b.name)
     }];
     reasons.extend(link_reasons(a, b, &al, stats));
-    let loose = al
-        .links
-        .iter()
-        .any(|(_, _, l)| matches!(l, Link::Typo(_) | Link::Truncated));
+    // A typo is only trusted when nothing else differs: "AiNET" is not "Airnet Communications".
+    let typo = al.links.iter().any(|(_, _, l)| matches!(l, Link::Typo(_)));
+    let loose = typo || al.links.iter().any(|(_, _, l)| *l == Link::Truncated);
     // Rarity of a head is the book's word: without a book, "Wayne" in "Wayne Foods" says nothing.
     let head = head_contained(&al, a, b, &wb).filter(|_| !loose && !legal && stats.knows_book());
     let rarest = al
@@ -115,7 +118,11 @@ pub(super) fn name_evidence(a: &Candidate, b: &Candidate, stats: &Distinctivenes
         Strength::Strong
     } else if all_a && all_b {
         Strength::Medium
-    } else if (all_a || all_b) && share_a.min(share_b) >= SHARE_MEDIUM && rarest >= RARE_LEFTOVER {
+    } else if (all_a || all_b)
+        && share_a.min(share_b) >= SHARE_MEDIUM
+        && rarest >= RARE_LEFTOVER
+        && !typo
+    {
         reasons.push("the words that differ are generic".into());
         Strength::Medium
     } else if let Some(why) = head {
@@ -148,11 +155,13 @@ pub(super) fn name_evidence(a: &Candidate, b: &Candidate, stats: &Distinctivenes
 /// When all of one name is the head of the other and that head is a word only one record of
 /// the book holds ("Anker" in "Anker Innovations Limited"), why that is medium evidence.
 fn head_contained(al: &Alignment, a: &Candidate, b: &Candidate, wb: &[f64]) -> Option<String> {
-    let (short, long, short_linked, long_linked) = if al.a_linked.len() <= al.b_linked.len() {
-        (a, b, &al.a_linked, &al.b_linked)
-    } else {
-        (b, a, &al.b_linked, &al.a_linked)
-    };
+    // Only the incoming name may be the short one: a partner typing "Anker" for the book's
+    // "Anker Innovations". A longer incoming name ("Wartsila Voyage") adds words the book's
+    // record does not have, and may well be another company.
+    if al.a_linked.len() >= al.b_linked.len() {
+        return None;
+    }
+    let (short, long, short_linked, long_linked) = (a, b, &al.a_linked, &al.b_linked);
     let head_len = long_linked.iter().take_while(|l| **l).count();
     let rarest = al
         .links

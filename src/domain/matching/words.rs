@@ -25,6 +25,8 @@ pub(super) const LEGAL_SUFFIXES: &[(&[&str], &str)] = &[
     (&["sa", "nv"], "be"),
     (&["a", "s"], "dk"),
     (&["s", "a"], "fr"),
+    (&["pvt", "ltd"], "in"),
+    (&["private", "limited"], "in"),
     (&["inc"], "us"),
     (&["incorporated"], "us"),
     (&["corp"], "us"),
@@ -99,6 +101,10 @@ pub(super) const LEGAL_SUFFIXES: &[(&[&str], &str)] = &[
     (&["fze"], "ae"),
     (&["fzco"], "ae"),
     (&["wll"], "bh"),
+    (&["pvt"], "in"),
+    (&["dac"], "ie"),
+    (&["ek"], "de"),
+    (&["sau"], "es"),
 ];
 
 /// Legal forms written before the name ("Kabushiki Kaisha Toshiba", "PT Astra", "OOO Yandex").
@@ -162,7 +168,7 @@ const ABBREVIATIONS: &str = "sys:systems syst:systems system:systems tech:techno
     assoc:associates netw:networks nets:networks network:networks soln:solutions \
     solution:solutions info:information autom:automation bros:brothers natl:national \
     dept:department ents:enterprises enterprise:enterprises grp:group hldgs:holdings \
-    microsys:microsystems innovation:innovations";
+    microsys:microsystems innovation:innovations co:company corp:corporation";
 
 /// Short abbreviations that are words of their own unless written with a dot ("Sol." but not
 /// "Sol"): expanded only then.
