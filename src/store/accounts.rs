@@ -6,7 +6,7 @@ mod match_stats;
 use super::Store;
 use anyhow::Context;
 use sqlx::AnyConnection;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A direct account as imported.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,25 +75,48 @@ const PER_KEY_LIMIT: i64 = 500;
 /// How many index rows one INSERT writes; keeps statements well under both backends' parameter limits.
 const KEYS_PER_INSERT: usize = 200;
 
+/// Replaces a record's index keys and updates the word statistics, in the caller's
+/// transaction.
 pub(crate) async fn write_keys(
     conn: &mut AnyConnection,
     kind: RecordKind,
     id: i64,
     keys: &[String],
 ) -> anyhow::Result<()> {
-    let old: Vec<String> =
-        sqlx::query_scalar("SELECT key FROM match_keys WHERE kind = $1 AND record_id = $2")
+    let mut delta = BTreeMap::new();
+    write_record_keys(conn, kind, id, keys, false, &mut delta).await?;
+    match_stats::lock(conn).await?;
+    match_stats::add(conn, &delta).await
+}
+
+/// Replaces a record's index keys (a `new` record has none to replace) and adds the change of
+/// its words to `delta`.
+async fn write_record_keys(
+    conn: &mut AnyConnection,
+    kind: RecordKind,
+    id: i64,
+    keys: &[String],
+    new: bool,
+    delta: &mut BTreeMap<String, i64>,
+) -> anyhow::Result<()> {
+    let old: Vec<String> = if new {
+        Vec::new()
+    } else {
+        let old =
+            sqlx::query_scalar("SELECT key FROM match_keys WHERE kind = $1 AND record_id = $2")
+                .bind(kind.as_str())
+                .bind(id)
+                .fetch_all(&mut *conn)
+                .await
+                .context("reading index keys")?;
+        sqlx::query("DELETE FROM match_keys WHERE kind = $1 AND record_id = $2")
             .bind(kind.as_str())
             .bind(id)
-            .fetch_all(&mut *conn)
+            .execute(&mut *conn)
             .await
-            .context("reading index keys")?;
-    sqlx::query("DELETE FROM match_keys WHERE kind = $1 AND record_id = $2")
-        .bind(kind.as_str())
-        .bind(id)
-        .execute(&mut *conn)
-        .await
-        .context("clearing index keys")?;
+            .context("clearing index keys")?;
+        old
+    };
     for chunk in keys.chunks(KEYS_PER_INSERT) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
@@ -111,7 +134,8 @@ pub(crate) async fn write_keys(
             .await
             .context("writing index keys")?;
     }
-    match_stats::apply(conn, &old, keys).await
+    match_stats::diff(&old, keys, delta);
+    Ok(())
 }
 
 /// One account and its keys, inside the caller's transaction.
@@ -120,6 +144,7 @@ async fn upsert_one(
     account: &NewAccount,
     keys: &[String],
     now_ms: i64,
+    delta: &mut BTreeMap<String, i64>,
 ) -> anyhow::Result<(i64, Upserted)> {
     let existing: Option<i64> =
         match &account.crm_id {
@@ -174,7 +199,8 @@ async fn upsert_one(
             (id, Upserted::Created)
         }
     };
-    write_keys(conn, RecordKind::DirectAccount, id, keys).await?;
+    let new = outcome == Upserted::Created;
+    write_record_keys(conn, RecordKind::DirectAccount, id, keys, new, delta).await?;
     Ok((id, outcome))
 }
 
@@ -189,7 +215,9 @@ impl Store {
     ) -> anyhow::Result<(i64, Upserted)> {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
         match_stats::lock(&mut tx).await?;
-        let done = upsert_one(&mut tx, account, keys, now_ms).await?;
+        let mut delta = BTreeMap::new();
+        let done = upsert_one(&mut tx, account, keys, now_ms, &mut delta).await?;
+        match_stats::add(&mut tx, &delta).await?;
         tx.commit().await.context("committing an account")?;
         Ok(done)
     }
@@ -203,9 +231,11 @@ impl Store {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
         match_stats::lock(&mut tx).await?;
         let mut done = Vec::with_capacity(accounts.len());
+        let mut delta = BTreeMap::new();
         for (account, keys) in accounts {
-            done.push(upsert_one(&mut tx, account, keys, now_ms).await?);
+            done.push(upsert_one(&mut tx, account, keys, now_ms, &mut delta).await?);
         }
+        match_stats::add(&mut tx, &delta).await?;
         tx.commit().await.context("committing accounts")?;
         Ok(done)
     }

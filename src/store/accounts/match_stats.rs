@@ -31,12 +31,9 @@ pub(super) async fn lock(conn: &mut AnyConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Applies the change of one record's index keys from `old` to `new` to the statistics.
-pub(super) async fn apply(
-    conn: &mut AnyConnection,
-    old: &[String],
-    new: &[String],
-) -> anyhow::Result<()> {
+/// Adds the change of one record's index keys from `old` to `new` to `delta` (token → change
+/// of its count), so that a batch of records updates the statistics in one statement.
+pub(super) fn diff(old: &[String], new: &[String], delta: &mut BTreeMap<String, i64>) {
     let tokens = |keys: &[String]| -> BTreeSet<String> {
         keys.iter()
             .filter_map(|k| key_token(k))
@@ -44,19 +41,14 @@ pub(super) async fn apply(
             .collect()
     };
     let (before, after) = (tokens(old), tokens(new));
-    let mut delta: BTreeMap<String, i64> = BTreeMap::new();
     let present = i64::from(!new.is_empty()) - i64::from(!old.is_empty());
-    if present != 0 {
-        delta.insert(RECORDS_ROW.to_string(), present);
-    }
+    *delta.entry(RECORDS_ROW.to_string()).or_insert(0) += present;
     for t in after.difference(&before) {
-        delta.insert(t.clone(), 1);
+        *delta.entry(t.clone()).or_insert(0) += 1;
     }
     for t in before.difference(&after) {
-        delta.insert(t.clone(), -1);
+        *delta.entry(t.clone()).or_insert(0) -= 1;
     }
-    lock(conn).await?;
-    add(conn, &delta).await
 }
 
 /// Adds `delta[token]` to each token's count (creating rows as needed), drops rows that reach
