@@ -1,6 +1,7 @@
 //! Direct accounts and the matching index (`match_keys`, with the distinctiveness statistics of
 //! its words in `match_token_stats`), shared with deal registrations.
 
+mod import;
 mod match_stats;
 
 use super::Store;
@@ -62,7 +63,7 @@ pub enum Upserted {
 }
 
 /// `$1, $2, …, $n`.
-fn placeholders(n: usize) -> String {
+pub(super) fn placeholders(n: usize) -> String {
     (1..=n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
@@ -73,7 +74,7 @@ fn placeholders(n: usize) -> String {
 const PER_KEY_LIMIT: i64 = 500;
 
 /// How many index rows one INSERT writes; keeps statements well under both backends' parameter limits.
-const KEYS_PER_INSERT: usize = 200;
+pub(super) const KEYS_PER_INSERT: usize = 200;
 
 /// Replaces a record's index keys and updates the word statistics, in the caller's
 /// transaction.
@@ -91,7 +92,7 @@ pub(crate) async fn write_keys(
 
 /// Replaces a record's index keys (a `new` record has none to replace) and adds the change of
 /// its words to `delta`.
-async fn write_record_keys(
+pub(super) async fn write_record_keys(
     conn: &mut AnyConnection,
     kind: RecordKind,
     id: i64,
@@ -138,72 +139,6 @@ async fn write_record_keys(
     Ok(())
 }
 
-/// One account and its keys, inside the caller's transaction.
-async fn upsert_one(
-    conn: &mut AnyConnection,
-    account: &NewAccount,
-    keys: &[String],
-    now_ms: i64,
-    delta: &mut BTreeMap<String, i64>,
-) -> anyhow::Result<(i64, Upserted)> {
-    let existing: Option<i64> =
-        match &account.crm_id {
-            Some(crm) => {
-                sqlx::query_scalar("SELECT id FROM direct_accounts WHERE crm_id = $1")
-                    .bind(crm)
-                    .fetch_optional(&mut *conn)
-                    .await
-            }
-            None => sqlx::query_scalar(
-                "SELECT id FROM direct_accounts WHERE lower(name) = lower($1) AND crm_id IS NULL",
-            )
-            .bind(&account.name)
-            .fetch_optional(&mut *conn)
-            .await,
-        }
-        .context("looking up an existing account")?;
-    let domains = account.domains.join(";");
-    let open = i64::from(account.open_opportunity);
-    let (id, outcome) = match existing {
-        Some(id) => {
-            sqlx::query(
-                "UPDATE direct_accounts SET name = $1, domains = $2, owner = $3, territory = $4, open_opportunity = $5, updated_at = $6 WHERE id = $7",
-            )
-            .bind(&account.name)
-            .bind(&domains)
-            .bind(&account.owner)
-            .bind(&account.territory)
-            .bind(open)
-            .bind(now_ms)
-            .bind(id)
-            .execute(&mut *conn)
-            .await
-            .context("updating an account")?;
-            (id, Upserted::Updated)
-        }
-        None => {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO direct_accounts (name, domains, owner, territory, open_opportunity, crm_id, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
-            )
-            .bind(&account.name)
-            .bind(&domains)
-            .bind(&account.owner)
-            .bind(&account.territory)
-            .bind(open)
-            .bind(account.crm_id.as_deref())
-            .bind(now_ms)
-            .fetch_one(&mut *conn)
-            .await
-            .context("inserting an account")?;
-            (id, Upserted::Created)
-        }
-    };
-    let new = outcome == Upserted::Created;
-    write_record_keys(conn, RecordKind::DirectAccount, id, keys, new, delta).await?;
-    Ok((id, outcome))
-}
-
 impl Store {
     /// Creates or updates a direct account (by CRM id when given, else by name among accounts
     /// without one) together with its index keys and word statistics, in one transaction.
@@ -216,7 +151,7 @@ impl Store {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
         match_stats::lock(&mut tx).await?;
         let mut delta = BTreeMap::new();
-        let done = upsert_one(&mut tx, account, keys, now_ms, &mut delta).await?;
+        let done = import::upsert_one(&mut tx, account, keys, now_ms, &mut delta, None).await?;
         match_stats::add(&mut tx, &delta).await?;
         tx.commit().await.context("committing an account")?;
         Ok(done)
@@ -230,11 +165,8 @@ impl Store {
     ) -> anyhow::Result<Vec<(i64, Upserted)>> {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
         match_stats::lock(&mut tx).await?;
-        let mut done = Vec::with_capacity(accounts.len());
         let mut delta = BTreeMap::new();
-        for (account, keys) in accounts {
-            done.push(upsert_one(&mut tx, account, keys, now_ms, &mut delta).await?);
-        }
+        let done = import::upsert_batch(&mut tx, accounts, now_ms, &mut delta).await?;
         match_stats::add(&mut tx, &delta).await?;
         tx.commit().await.context("committing accounts")?;
         Ok(done)

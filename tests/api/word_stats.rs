@@ -96,7 +96,9 @@ async fn word_statistics_follow_every_change_of_the_book(db: Db) {
         let service = app.app.service.clone();
         async move { service.import_accounts(&rows, None).await.expect("import") }
     };
-    import(rows.clone()).await;
+    // The same CRM id twice in one file (one batch): created once, then updated.
+    let report = import([rows.clone(), rows.clone()].concat()).await;
+    assert_eq!((report.created, report.updated), (5, 5));
     let after = assert_exact(&url, "an import").await;
     assert_eq!(after.get("anker"), Some(&2));
     assert_eq!(after.get(""), Some(&5));
