@@ -10,7 +10,7 @@ use crate::store::{IndexedRecord, NewAccount, Upserted};
 
 /// How many index candidates a check compares in full; the index orders them by the weight of
 /// the keys they share.
-const CANDIDATE_LIMIT: i64 = 200;
+const CANDIDATE_LIMIT: i64 = 50;
 /// Accounts an import writes per transaction: one commit per row would make a 50,000-row
 /// import wait on 50,000 disk flushes.
 const IMPORT_BATCH: usize = 500;
