@@ -170,8 +170,10 @@ pub(super) fn align(a: &[String], b: &[String], stats: &Distinctiveness) -> Alig
             if al.a_linked[i] || al.b_linked[j] {
                 continue;
             }
-            if leading_the(&a[i], &b[j]) || leading_the(&b[j], &a[i]) {
+            if leading_the(&a[i], &b[j], stats) || leading_the(&b[j], &a[i], stats) {
                 al.link(i, j, Link::LeadingThe);
+            } else if with_tld(&a[i], &b[j]) || with_tld(&b[j], &a[i]) {
+                al.link(i, j, Link::Joined);
             } else if let Some(d) = typo(&a[i], &b[j], stats) {
                 al.link(i, j, Link::Typo(d));
             }
@@ -289,9 +291,16 @@ fn link_compact(al: &mut Alignment, a: &[String], b: &[String], stats: &Distinct
     }
 }
 
-/// True when `x` is "the" run into `y` ("thejfe" / "jfe").
-fn leading_the(x: &str, y: &str) -> bool {
-    x.len() > 4 && x.starts_with("the") && &x[3..] == y
+/// True when `x` is "the" run into `y` ("thejfe" / "jfe"), unless the book holds `x` as a
+/// word of its own ("theater" is not "the ater").
+fn leading_the(x: &str, y: &str, stats: &Distinctiveness) -> bool {
+    x.len() > 4 && x.starts_with("the") && &x[3..] == y && stats.holding(x) == 0
+}
+
+/// True when `x` is `y` with the dot of its web address dropped ("carscom" / "cars").
+fn with_tld(x: &str, y: &str) -> bool {
+    x.strip_prefix(y)
+        .is_some_and(|tld| y.len() >= 3 && matches!(tld, "com" | "net" | "org" | "io" | "ai"))
 }
 
 /// The edit distance between two spellings of one distinctive word, when it is small enough

@@ -20,6 +20,8 @@
 //! apart.
 
 mod evidence;
+#[cfg(test)]
+mod evidence_tests;
 mod grade;
 mod normalise;
 mod words;
