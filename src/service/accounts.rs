@@ -3,7 +3,8 @@
 use super::Service;
 use crate::domain::account::{AccountRow, Owner};
 use crate::domain::matching::{
-    compare_with, index_keys, typo_distance, typo_probes, Candidate, Distinctiveness, Match,
+    compare_with, index_keys, lookup_keys, typo_distance, typo_probes, Candidate, Distinctiveness,
+    Match,
 };
 use crate::slack::SlackApi;
 use crate::store::{IndexedRecord, NewAccount, Upserted};
@@ -173,13 +174,7 @@ impl Service {
         domain: Option<&str>,
     ) -> anyhow::Result<Vec<FoundMatch>> {
         let incoming = Candidate::new(name, domain);
-        let mut lookup = index_keys(&incoming);
-        // "TheJFE" is looked up as "JFE" too.
-        lookup.extend(incoming.tokens.iter().filter_map(|t| {
-            t.strip_prefix("the")
-                .filter(|rest| rest.len() >= 2)
-                .map(|rest| format!("t:{rest}"))
-        }));
+        let mut lookup = lookup_keys(&incoming);
         let mut wanted = incoming.tokens.clone();
         wanted.extend(lookup.iter().filter(|k| k.starts_with("a:")).cloned());
         let (records_total, mut holding) = self.store.token_stats(&wanted).await?;

@@ -1,7 +1,7 @@
 //! Name evidence: how distinctive each token is in the book the bot holds, and how two names'
 //! tokens line up (the same word, a typo, words joined or split, a run-together "The").
 
-use super::words::{common_words, corporate, generic, noise};
+use super::words::{common_words, corporate, generic, noise, regions};
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
@@ -91,6 +91,7 @@ fn truncations() -> &'static HashSet<String> {
             .iter()
             .chain(noise().iter())
             .chain(corporate().iter())
+            .chain(regions().iter())
             .flat_map(|w| (MIN_TRUNCATION..w.len()).map(move |n| w[..n].to_string()))
             .collect()
     })
@@ -297,10 +298,14 @@ fn leading_the(x: &str, y: &str, stats: &Distinctiveness) -> bool {
     x.len() > 4 && x.starts_with("the") && &x[3..] == y && stats.holding(x) == 0
 }
 
-/// True when `x` is `y` with the dot of its web address dropped ("carscom" / "cars").
+/// True when `x` is `y` with the dot of its web address dropped ("carscom" / "cars") or a
+/// generic word run into it ("xingtuxinkeelectronic" / "xingtuxinke").
 fn with_tld(x: &str, y: &str) -> bool {
-    x.strip_prefix(y)
-        .is_some_and(|tld| y.len() >= 3 && matches!(tld, "com" | "net" | "org" | "io" | "ai"))
+    x.strip_prefix(y).is_some_and(|tail| {
+        y.len() >= 3
+            && (matches!(tail, "com" | "net" | "org" | "io" | "ai")
+                || super::normalise::joined_head(x) == Some(y))
+    })
 }
 
 /// The edit distance between two spellings of one distinctive word, when it is small enough

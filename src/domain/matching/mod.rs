@@ -308,6 +308,23 @@ pub fn index_keys(candidate: &Candidate) -> Vec<String> {
     keys
 }
 
+/// [`index_keys`] plus what only a lookup needs: a word run together with "The" or with a
+/// generic word is looked up without it too ("TheJFE" as "jfe", "Lightworks" as "light").
+pub fn lookup_keys(candidate: &Candidate) -> Vec<String> {
+    let mut keys = index_keys(candidate);
+    for token in &candidate.tokens {
+        if let Some(rest) = token.strip_prefix("the").filter(|r| r.len() >= 2) {
+            keys.push(format!("t:{rest}"));
+        }
+        if let Some(head) = normalise::joined_head(token) {
+            keys.push(format!("t:{head}"));
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
 /// What a key of [`index_keys`] counts as in the distinctiveness statistics: a name token
 /// (`t:anker` → `anker`), or an acronym, kept whole (`a:ups`) so that the book can say how many
 /// records share it.

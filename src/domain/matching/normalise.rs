@@ -116,20 +116,18 @@ fn distinctive(words: &[String]) -> Vec<String> {
     }
 }
 
-/// A word run together with a corporate or generic word at its end split in two
-/// ("expediagroup" → "expedia", "group"; "albanyinternational" → "albany", "international").
+/// A word run together with a legal form, noise or corporate word at its end split in two
+/// ("expediagroup" → "expedia", "group"; "albanyinternational" → "albany", "international";
+/// "audoolimited" → "audoo", "limited"). Generic words stay joined ("Lightworks" is one name):
+/// alignment links those (see `evidence`).
 fn split_joined(token: &str) -> Vec<String> {
-    if token.len() < MIN_JOINED_HEAD + 5 || abbreviations().contains_key(token) {
+    if token.len() < MIN_JOINED_HEAD + 5 || abbreviations().contains_key(token) || is_word(token) {
         return vec![token.to_string()];
     }
     let found = (MIN_JOINED_HEAD..token.len() - 2).find(|&i| {
         let tail = &token[i..];
-        let full = canonical(tail);
         JOINED_LEGAL.contains(&tail)
-            || (tail.len() >= 5
-                && (noise().contains(full)
-                    || corporate().contains(full)
-                    || generic().contains(full)))
+            || (tail.len() >= 5 && (noise().contains(tail) || corporate().contains(tail)))
     });
     match found {
         Some(i) if token.is_char_boundary(i) => {
@@ -137,6 +135,24 @@ fn split_joined(token: &str) -> Vec<String> {
         }
         _ => vec![token.to_string()],
     }
+}
+
+/// True for a word of the tables (noise, corporate, generic).
+fn is_word(token: &str) -> bool {
+    let full = canonical(token);
+    noise().contains(full) || corporate().contains(full) || generic().contains(full)
+}
+
+/// The distinctive part of a word run together with a generic word ("lightworks" → "light",
+/// "xingtuxinkeelectronic" → "xingtuxinke"), for lookups; `None` for other words.
+pub(super) fn joined_head(token: &str) -> Option<&str> {
+    if token.len() < MIN_JOINED_HEAD + 4 || is_word(token) {
+        return None;
+    }
+    (MIN_JOINED_HEAD..token.len() - 3)
+        .filter(|&i| token.is_char_boundary(i))
+        .find(|&i| is_word(&token[i..]))
+        .map(|i| &token[..i])
 }
 
 /// One whitespace-separated word into tokens: dotted abbreviations ("s.a.", "j.p.") are joined,
