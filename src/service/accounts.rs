@@ -4,7 +4,7 @@ use super::Service;
 use crate::domain::account::{AccountRow, Owner};
 use crate::domain::matching::{
     compare_with, index_keys, lookup_keys, typo_distance, typo_probes, Candidate, Distinctiveness,
-    Match,
+    Match, Strength,
 };
 use crate::slack::SlackApi;
 use crate::store::{IndexedRecord, NewAccount, Upserted};
@@ -227,6 +227,7 @@ impl Service {
                 })
             })
             .collect();
+        demote_shared_acronyms(&mut found);
         found.sort_by(|a, b| {
             b.found
                 .strength
@@ -251,6 +252,21 @@ fn account_keys(account: &NewAccount) -> Vec<String> {
     keys.sort();
     keys.dedup();
     keys
+}
+
+/// An acronym that several records of the book answer to does not say which one is meant:
+/// they are all shown, as weak.
+fn demote_shared_acronyms(found: &mut [FoundMatch]) {
+    let by_acronym = |m: &FoundMatch| m.found.by_acronym && m.found.strength >= Strength::Medium;
+    let sharing = found.iter().filter(|m| by_acronym(m)).count();
+    if sharing > 1 {
+        for m in found.iter_mut().filter(|m| by_acronym(m)) {
+            m.found.strength = Strength::Weak;
+            m.found
+                .reasons
+                .push(format!("but {sharing} records have those initials"));
+        }
+    }
 }
 
 /// Lookup keys with their weights: words by their distinctiveness (common ones left out when

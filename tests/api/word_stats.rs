@@ -5,6 +5,7 @@
 use crate::helpers::*;
 use crate::on_both_databases;
 use partnerbot::domain::account::AccountRow;
+use partnerbot::domain::matching::Strength;
 use partnerbot::store::Store;
 use sqlx::Connection;
 use std::collections::BTreeMap;
@@ -205,3 +206,49 @@ async fn two_replicas_importing_at_once_keep_the_statistics_exact(db: Db) {
     assert_eq!(stats.get(""), Some(&120));
 }
 on_both_databases!(two_replicas_importing_at_once_keep_the_statistics_exact);
+
+async fn an_acronym_that_several_accounts_answer_to_blocks_none_of_them(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let rows: Vec<(usize, AccountRow)> = [
+        row("United Parcel Service", "U1"),
+        row("Kununu Holdings AG", "K1"),
+    ]
+    .into_iter()
+    .enumerate()
+    .collect();
+    app.app
+        .service
+        .import_accounts(&rows, None)
+        .await
+        .expect("import");
+    let found = app
+        .app
+        .service
+        .check_customer("UPS", Some("ups.com"))
+        .await
+        .expect("check");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].found.strength, Strength::Medium);
+    assert!(found[0].found.reasons[0].contains("acronym “UPS” of “United Parcel Service”"));
+    app.app
+        .service
+        .import_accounts(&[(0, row("Universal Power Solutions", "U2"))], None)
+        .await
+        .expect("import");
+    let found = app
+        .app
+        .service
+        .check_customer("UPS", Some("ups.com"))
+        .await
+        .expect("check");
+    assert_eq!(found.len(), 2, "{found:?}");
+    for m in &found {
+        assert_eq!(m.found.strength, Strength::Weak, "{m:?}");
+        assert!(m
+            .found
+            .reasons
+            .iter()
+            .any(|r| r == "but 2 records have those initials"));
+    }
+}
+on_both_databases!(an_acronym_that_several_accounts_answer_to_blocks_none_of_them);

@@ -29,6 +29,7 @@ pub(super) struct NameEvidence {
     pub strength: Option<Strength>,
     pub score: f64,
     pub reasons: Vec<String>,
+    pub by_acronym: bool,
 }
 
 /// Grades the names of an incoming and an existing record; see the module documentation.
@@ -39,6 +40,7 @@ pub(super) fn name_evidence(a: &Candidate, b: &Candidate, stats: &Distinctivenes
             strength: None,
             score: 0.0,
             reasons: Vec::new(),
+            by_acronym: false,
         });
     }
     // A word typed short counts half: the rest must carry most of the evidence.
@@ -149,6 +151,7 @@ pub(super) fn name_evidence(a: &Candidate, b: &Candidate, stats: &Distinctivenes
         strength: Some(strength),
         score,
         reasons,
+        by_acronym: false,
     }
 }
 
@@ -225,8 +228,9 @@ fn rarity(weight: f64) -> &'static str {
 }
 
 /// An incoming "UPS" with ups.com against "United Parcel Service": the acronym is the initials
-/// of the existing name, and its own domain says so; medium when no other record of the book
-/// has those initials, weak when several do (the other record's domain must not contradict it).
+/// of the existing name, and its own domain says so: medium (the other record's domain must not
+/// contradict it). When several records of a check match one acronym, the check shows them all
+/// as weak (`Match::by_acronym`).
 fn acronym(short: &Candidate, long: &Candidate, stats: &Distinctiveness) -> Option<NameEvidence> {
     let [token] = short.tokens.as_slice() else {
         return None;
@@ -243,18 +247,14 @@ fn acronym(short: &Candidate, long: &Candidate, stats: &Distinctiveness) -> Opti
         "acronym “{}” of “{}”, backed by its domain {domain}",
         short.name, long.name
     )];
-    let strength = if stats.knows_book() && sharing > 1 {
-        reasons.push(format!(
-            "but {sharing} records of the book have those initials"
-        ));
-        Strength::Weak
-    } else {
-        Strength::Medium
-    };
+    if stats.knows_book() && sharing > 1 {
+        reasons.push(format!("{sharing} records of the book have those initials"));
+    }
     Some(NameEvidence {
-        strength: Some(strength),
+        strength: Some(Strength::Medium),
         score: 0.5,
         reasons,
+        by_acronym: true,
     })
 }
 

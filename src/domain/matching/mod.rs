@@ -61,6 +61,10 @@ pub struct Match {
     /// Name similarity in 0..=1 (1 for identical normalised names), weighted by distinctiveness.
     pub score: f64,
     pub reasons: Vec<String>,
+    /// The only evidence is an acronym backed by a domain: a check that finds several records
+    /// with those initials shows them all as weak.
+    #[serde(skip)]
+    pub by_acronym: bool,
 }
 
 /// A record prepared for matching: its name normalised once, its domain reduced to the
@@ -226,6 +230,7 @@ pub fn compare_with(
             strength,
             score,
             reasons,
+            by_acronym: false,
         })
     };
     match (&incoming.domain, &existing.domain) {
@@ -258,6 +263,7 @@ pub fn compare_with(
             let score = name_score(incoming, existing);
             (score >= 1.0).then(|| Match {
                 strength: Strength::Weak,
+                by_acronym: false,
                 score,
                 reasons: vec![
                     name_reason(incoming, existing, score),
@@ -267,7 +273,12 @@ pub fn compare_with(
         }
         _ => {
             let evidence = name_evidence(incoming, existing, stats);
-            found(evidence.strength?, evidence.score, evidence.reasons)
+            Some(Match {
+                strength: evidence.strength?,
+                score: evidence.score,
+                reasons: evidence.reasons,
+                by_acronym: evidence.by_acronym,
+            })
         }
     }
 }
