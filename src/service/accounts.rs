@@ -179,6 +179,7 @@ impl Service {
         wanted.extend(lookup.iter().filter(|k| k.starts_with("a:")).cloned());
         let (records_total, mut holding) = self.store.token_stats(&wanted).await?;
         // A word the book does not hold may be a typo of one it does ("Vivendu").
+        let mut corrections = Vec::new();
         let probes: Vec<String> = incoming
             .tokens
             .iter()
@@ -188,17 +189,19 @@ impl Service {
         if !probes.is_empty() {
             let found = self.store.typo_candidates(&probes).await?;
             let with = Distinctiveness::new(records_total, found.clone());
-            for (word, n) in found {
-                if incoming
-                    .tokens
+            for token in incoming.tokens.iter().filter(|t| !holding.contains_key(*t)) {
+                let near: Vec<(&String, &u64)> = found
                     .iter()
-                    .any(|t| typo_distance(t, &word, &with).is_some())
-                {
+                    .filter(|(word, _)| typo_distance(token, word, &with).is_some())
+                    .collect();
+                // A spelling one slip away from two words of the book says neither.
+                if let [(word, n)] = near.as_slice() {
                     lookup.push(format!("t:{word}"));
-                    holding.insert(word, n);
+                    corrections.push(((*word).clone(), **n));
                 }
             }
         }
+        holding.extend(corrections);
         let stats = Distinctiveness::new(records_total, holding.clone());
         let records = self
             .store

@@ -117,6 +117,9 @@ REGION_WORDS = {w for rs in REGIONS.values() for r in rs for w in words(r)} | {
 }
 
 
+ABBREVIATED = {w for vs in ABBREVIATIONS.values() for v in vs for w in words(v)}
+
+
 def core(name):
     """The name without legal forms, for deduplication and labelling (not the matcher's)."""
     ws = words(name)
@@ -130,8 +133,10 @@ def key(name):
     qualifiers or plural s ("Vodafone Italia S.p.A." and "Vodafone UK" are one company)."""
     c = core(name)
     kept = [w.rstrip("s") for i, w in enumerate(c)
-            if w not in GENERIC and (i == 0 or w not in REGION_WORDS)]
-    return " ".join(kept) or " ".join(c)
+            if w not in GENERIC and w not in LEGAL and w not in ABBREVIATIONS
+            and w not in ABBREVIATED and (i == 0 or w not in REGION_WORDS)]
+    # Spaces do not make another company ("ForoTel" / "Foro Tel").
+    return "".join(kept) or "".join(c)
 
 
 def split_of(k):
