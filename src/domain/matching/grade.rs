@@ -12,7 +12,7 @@ const DISTINCT: f64 = 0.75;
 const SHARE_MEDIUM: f64 = 0.75;
 /// Distinctiveness the rarest agreeing word needs when words are left over: "Bell" (held by
 /// nine records) does not identify "Bell Atlantic".
-const RARE_LEFTOVER: f64 = 0.85;
+const RARE_LEFTOVER: f64 = 0.9;
 /// Distinctiveness of a head from which a short name contained in a longer one is medium:
 /// a word only that record of the book holds.
 const HEAD_RARE: f64 = 0.97;
