@@ -55,6 +55,43 @@ pub struct IndexedRecord {
     pub status: Option<String>,
 }
 
+/// A candidate as the lookup returns it: an account or a registration.
+#[derive(sqlx::FromRow)]
+struct CandidateRow {
+    kind: String,
+    id: i64,
+    name: String,
+    domains: String,
+    owner: Option<String>,
+    crm_id: Option<String>,
+    partner_id: Option<i64>,
+    status: Option<String>,
+}
+
+impl From<CandidateRow> for IndexedRecord {
+    fn from(row: CandidateRow) -> IndexedRecord {
+        IndexedRecord {
+            kind: if row.kind == "deal" {
+                RecordKind::Registration
+            } else {
+                RecordKind::DirectAccount
+            },
+            id: row.id,
+            name: row.name,
+            domains: row
+                .domains
+                .split(';')
+                .filter(|d| !d.is_empty())
+                .map(str::to_string)
+                .collect(),
+            crm_id: row.crm_id,
+            owner: row.owner,
+            partner_id: row.partner_id,
+            status: row.status,
+        }
+    }
+}
+
 /// Whether an import created or updated an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Upserted {
@@ -237,102 +274,29 @@ impl Store {
             .enumerate()
             .map(|(i, (_, w))| format!("SELECT * FROM (SELECT kind, record_id, {w} AS w FROM match_keys WHERE key = ${} LIMIT {PER_KEY_LIMIT}) AS k{}", i + 1, i + 1))
             .collect();
+        // One round trip: the best hits joined with the records they point at.
         let sql = format!(
-            "SELECT kind, record_id FROM ({}) AS hits GROUP BY kind, record_id ORDER BY SUM(w) DESC, record_id LIMIT ${}",
+            "WITH hits AS (SELECT kind, record_id, SUM(w) AS score FROM ({}) AS k GROUP BY kind, record_id \
+             ORDER BY score DESC, record_id LIMIT ${}) \
+             SELECT h.kind, a.id, a.name, a.domains, a.owner, a.crm_id, NULL AS partner_id, NULL AS status, h.score \
+             FROM hits h JOIN direct_accounts a ON h.kind = 'account' AND a.id = h.record_id \
+             UNION ALL \
+             SELECT h.kind, d.id, d.company, COALESCE(d.domain, ''), NULL, NULL, d.partner_id, d.status, h.score \
+             FROM hits h JOIN deals d ON h.kind = 'deal' AND d.id = h.record_id \
+             ORDER BY 9 DESC, 2",
             per_key.join(" UNION ALL "),
             keys.len() + 1
         );
-        let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
+        let mut query = sqlx::query_as::<_, CandidateRow>(&sql);
         for (key, _) in keys {
             query = query.bind(key);
         }
-        let hits = query
+        let rows = query
             .bind(limit)
             .fetch_all(&self.pool)
             .await
             .context("looking up index keys")?;
-        let ids = |kind: &str| {
-            hits.iter()
-                .filter(|(k, _)| k == kind)
-                .map(|(_, id)| *id)
-                .collect::<Vec<i64>>()
-        };
-        let mut records = self.account_records(&ids("account")).await?;
-        records.extend(self.deal_records(&ids("deal")).await?);
-        // Keep the index's order: most shared keys first.
-        let rank = |r: &IndexedRecord| {
-            hits.iter().position(|(k, id)| {
-                *id == r.id && (k == "account") == (r.kind == RecordKind::DirectAccount)
-            })
-        };
-        records.sort_by_key(|r| rank(r).unwrap_or(usize::MAX));
-        Ok(records)
-    }
-
-    async fn account_records(&self, ids: &[i64]) -> anyhow::Result<Vec<IndexedRecord>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT id, name, domains, owner, crm_id FROM direct_accounts WHERE id IN ({})",
-            placeholders(ids.len())
-        );
-        let mut query = sqlx::query_as::<_, (i64, String, String, String, Option<String>)>(&sql);
-        for id in ids {
-            query = query.bind(id);
-        }
-        let rows = query
-            .fetch_all(&self.pool)
-            .await
-            .context("loading accounts")?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, name, domains, owner, crm_id)| IndexedRecord {
-                kind: RecordKind::DirectAccount,
-                id,
-                name,
-                domains: domains
-                    .split(';')
-                    .filter(|d| !d.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-                crm_id,
-                owner: Some(owner),
-                partner_id: None,
-                status: None,
-            })
-            .collect())
-    }
-
-    async fn deal_records(&self, ids: &[i64]) -> anyhow::Result<Vec<IndexedRecord>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT id, company, domain, partner_id, status FROM deals WHERE id IN ({})",
-            placeholders(ids.len())
-        );
-        let mut query = sqlx::query_as::<_, (i64, String, Option<String>, i64, String)>(&sql);
-        for id in ids {
-            query = query.bind(id);
-        }
-        let rows = query
-            .fetch_all(&self.pool)
-            .await
-            .context("loading registrations")?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, name, domain, partner_id, status)| IndexedRecord {
-                kind: RecordKind::Registration,
-                id,
-                name,
-                domains: domain.into_iter().collect(),
-                crm_id: None,
-                owner: None,
-                partner_id: Some(partner_id),
-                status: Some(status),
-            })
-            .collect())
+        Ok(rows.into_iter().map(IndexedRecord::from).collect())
     }
 
     /// Direct accounts in all, with an open opportunity, and the ten largest owners' counts.
