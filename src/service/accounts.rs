@@ -177,28 +177,27 @@ impl Service {
         let mut lookup = lookup_keys(&incoming);
         let mut wanted = incoming.tokens.clone();
         wanted.extend(lookup.iter().filter(|k| k.starts_with("a:")).cloned());
-        let (records_total, mut holding) = self.store.token_stats(&wanted).await?;
-        // A word the book does not hold may be a typo of one it does ("Vivendu").
-        let mut corrections = Vec::new();
+        // Probes for every word, so that one round trip brings the statistics and the typo
+        // candidates; only words the book does not hold use them.
         let probes: Vec<String> = incoming
             .tokens
             .iter()
-            .filter(|t| !holding.contains_key(*t))
             .flat_map(|t| typo_probes(t))
             .collect();
-        if !probes.is_empty() {
-            let found = self.store.typo_candidates(&probes).await?;
-            let with = Distinctiveness::new(records_total, found.clone());
-            for token in incoming.tokens.iter().filter(|t| !holding.contains_key(*t)) {
-                let near: Vec<(&String, &u64)> = found
-                    .iter()
-                    .filter(|(word, _)| typo_distance(token, word, &with).is_some())
-                    .collect();
-                // A spelling one slip away from two words of the book says neither.
-                if let [(word, n)] = near.as_slice() {
-                    lookup.push(format!("t:{word}"));
-                    corrections.push(((*word).clone(), **n));
-                }
+        let (records_total, mut holding, found) =
+            self.store.word_stats_and_typos(&wanted, &probes).await?;
+        // A word the book does not hold may be a typo of one it does ("Vivendu").
+        let mut corrections = Vec::new();
+        let with = Distinctiveness::new(records_total, found.clone());
+        for token in incoming.tokens.iter().filter(|t| !holding.contains_key(*t)) {
+            let near: Vec<(&String, &u64)> = found
+                .iter()
+                .filter(|(word, _)| typo_distance(token, word, &with).is_some())
+                .collect();
+            // A spelling one slip away from two words of the book says neither.
+            if let [(word, n)] = near.as_slice() {
+                lookup.push(format!("t:{word}"));
+                corrections.push(((*word).clone(), **n));
             }
         }
         holding.extend(corrections);

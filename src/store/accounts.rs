@@ -55,6 +55,10 @@ pub struct IndexedRecord {
     pub status: Option<String>,
 }
 
+/// Records in the book, records holding each word asked for, and words of the book the probes
+/// may be typos of (with the records holding them).
+pub type WordStats = (u64, HashMap<String, u64>, HashMap<String, u64>);
+
 /// A candidate as the lookup returns it: an account or a registration.
 #[derive(sqlx::FromRow)]
 struct CandidateRow {
@@ -233,6 +237,17 @@ impl Store {
         }
         let mut conn = self.pool.acquire().await.context("connecting")?;
         match_stats::typo_candidates(&mut conn, probes).await
+    }
+
+    /// [`Store::token_stats`] of `tokens` and [`Store::typo_candidates`] of `probes`, in one
+    /// round trip when they fit one statement.
+    pub async fn word_stats_and_typos(
+        &self,
+        tokens: &[String],
+        probes: &[String],
+    ) -> anyhow::Result<WordStats> {
+        let mut conn = self.pool.acquire().await.context("connecting")?;
+        match_stats::read_with_typos(&mut conn, tokens, probes).await
     }
 
     /// How many records the index holds, and how many of them hold each of `tokens` (tokens

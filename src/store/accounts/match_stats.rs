@@ -229,3 +229,58 @@ pub(super) async fn read(
     }
     Ok((records, holding))
 }
+
+/// [`read`] and [`typo_candidates`] in one round trip when they fit one statement (a check's
+/// usual case): (records, holding, words the probes may be typos of).
+pub(super) async fn read_with_typos(
+    conn: &mut AnyConnection,
+    tokens: &[String],
+    probes: &[String],
+) -> anyhow::Result<(u64, HashMap<String, u64>, HashMap<String, u64>)> {
+    if tokens.len() + 2 * probes.len() >= ROWS_PER_STATEMENT {
+        let (records, holding) = read(conn, tokens).await?;
+        return Ok((records, holding, typo_candidates(conn, probes).await?));
+    }
+    let list = |from: usize, n: usize| {
+        (from..from + n)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut sql = format!(
+        "SELECT 's' AS src, token, records FROM match_token_stats WHERE token IN ({})",
+        list(1, tokens.len() + 1)
+    );
+    if !probes.is_empty() {
+        let first = tokens.len() + 2;
+        sql.push_str(&format!(
+            " UNION ALL SELECT 'v', s.token, s.records FROM match_token_variants v \
+             JOIN match_token_stats s ON s.token = v.token WHERE v.variant IN ({}) \
+             UNION ALL SELECT 'v', token, records FROM match_token_stats WHERE token IN ({})",
+            list(first, probes.len()),
+            list(first + probes.len(), probes.len())
+        ));
+    }
+    let mut query = sqlx::query_as::<_, (String, String, i64)>(&sql).bind(RECORDS_ROW);
+    for value in tokens.iter().chain(probes).chain(probes) {
+        query = query.bind(value.as_str());
+    }
+    let rows = query
+        .fetch_all(&mut *conn)
+        .await
+        .context("reading word statistics")?;
+    let (mut records, mut holding, mut near) = (0, HashMap::new(), HashMap::new());
+    for (src, token, n) in rows {
+        let n = u64::try_from(n).unwrap_or(0);
+        match (src.as_str(), token.is_empty()) {
+            ("s", true) => records = n,
+            ("s", false) => {
+                holding.insert(token, n);
+            }
+            _ => {
+                near.insert(token, n);
+            }
+        }
+    }
+    Ok((records, holding, near))
+}
