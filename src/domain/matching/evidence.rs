@@ -166,16 +166,16 @@ pub(super) fn align(a: &[String], b: &[String], stats: &Distinctiveness) -> Alig
     }
     link_joined(&mut al, a, b, false);
     link_joined(&mut al, b, a, true);
-    for i in 0..a.len() {
-        for j in 0..b.len() {
+    for (i, ta) in a.iter().enumerate() {
+        for (j, tb) in b.iter().enumerate() {
             if al.a_linked[i] || al.b_linked[j] {
                 continue;
             }
-            if leading_the(&a[i], &b[j], stats) || leading_the(&b[j], &a[i], stats) {
+            if leading_the(ta, tb, stats) || leading_the(tb, ta, stats) {
                 al.link(i, j, Link::LeadingThe);
-            } else if with_tld(&a[i], &b[j]) || with_tld(&b[j], &a[i]) {
+            } else if with_tld(ta, tb) || with_tld(tb, ta) {
                 al.link(i, j, Link::Joined);
-            } else if let Some(d) = typo(&a[i], &b[j], stats) {
+            } else if let Some(d) = typo(ta, tb, stats) {
                 al.link(i, j, Link::Typo(d));
             }
         }
@@ -212,17 +212,20 @@ fn link_joined(al: &mut Alignment, x: &[String], y: &[String], swapped: bool) {
                     !al.b_linked[k]
                 }
             };
-            if y_free(j) && y_free(j + 1) && word.len() == y[j].len() + y[j + 1].len() {
-                if word.starts_with(y[j].as_str()) && word.ends_with(y[j + 1].as_str()) {
-                    for k in [j, j + 1] {
-                        if swapped {
-                            al.link(k, i, Link::Joined);
-                        } else {
-                            al.link(i, k, Link::Joined);
-                        }
+            if y_free(j)
+                && y_free(j + 1)
+                && word.len() == y[j].len() + y[j + 1].len()
+                && word.starts_with(y[j].as_str())
+                && word.ends_with(y[j + 1].as_str())
+            {
+                for k in [j, j + 1] {
+                    if swapped {
+                        al.link(k, i, Link::Joined);
+                    } else {
+                        al.link(i, k, Link::Joined);
                     }
-                    break;
                 }
+                break;
             }
         }
     }
@@ -342,8 +345,8 @@ fn keyboard_distance(a: &[u8], b: &[u8], limit: usize) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=m {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=n {
         let mut best = usize::MAX;

@@ -41,10 +41,7 @@ pub(super) async fn upsert_batch(
     let mut done = Vec::with_capacity(accounts.len());
     let mut fresh: Vec<(i64, &[String])> = Vec::new();
     for (account, keys) in accounts {
-        let existing = match &account.crm_id {
-            Some(crm) => Some(known.get(crm).copied()),
-            None => None,
-        };
+        let existing = account.crm_id.as_ref().map(|crm| known.get(crm).copied());
         // An account created earlier in this batch is updated: its keys must be written first,
         // so that the update replaces them.
         if let Some(Some(id)) = existing {
