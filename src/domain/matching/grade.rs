@@ -107,6 +107,11 @@ pub(super) fn name_evidence(a: &Candidate, b: &Candidate, stats: &Distinctivenes
     let loose = typo || al.links.iter().any(|(_, _, l)| *l == Link::Truncated);
     // Rarity of a head is the book's word: without a book, "Wayne" in "Wayne Foods" says nothing.
     let head = head_contained(&al, a, b, &wb).filter(|_| !loose && !legal && stats.knows_book());
+    // "Paramount Global" / "Paramount Group", "Air Canada" / "Air China": both names carry a
+    // qualifier, and no qualifier is common to them.
+    let qualified_apart = !a.qualifiers.is_empty()
+        && !b.qualifiers.is_empty()
+        && !a.qualifiers.iter().any(|q| b.qualifiers.contains(q));
     let rarest = al
         .links
         .iter()
@@ -114,6 +119,13 @@ pub(super) fn name_evidence(a: &Candidate, b: &Candidate, stats: &Distinctivenes
         .fold(0.0_f64, f64::max);
     let strength = if agree_b.min(agree_a) < DISTINCT {
         reasons.push("but the words they share are common, so the names alone cannot tell".into());
+        Strength::Weak
+    } else if qualified_apart {
+        reasons.push(format!(
+            "but they are qualified differently ({} / {})",
+            a.qualifiers.join(" "),
+            b.qualifiers.join(" ")
+        ));
         Strength::Weak
     } else if exact && !legal {
         reasons.push("no domain contradicts it".into());
@@ -124,6 +136,7 @@ pub(super) fn name_evidence(a: &Candidate, b: &Candidate, stats: &Distinctivenes
         && share_a.min(share_b) >= SHARE_MEDIUM
         && rarest >= RARE_LEFTOVER
         && !typo
+        && stats.knows_book()
     {
         reasons.push("the words that differ are generic".into());
         Strength::Medium

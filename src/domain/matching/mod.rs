@@ -84,6 +84,9 @@ pub struct Candidate {
     pub words: Vec<String>,
     /// Abbreviations expanded, as written and as understood (`("sys", "systems")`).
     pub expanded: Vec<(String, String)>,
+    /// Qualifiers removed from the name: corporate words, regions, "group" ("global",
+    /// "north_america"). Two names qualified in different ways are different entities.
+    pub qualifiers: Vec<String>,
 }
 
 /// Name score from which the same domain name on another suffix makes a medium match.
@@ -105,6 +108,7 @@ impl Candidate {
             jurisdictions: analysed.jurisdictions,
             words: analysed.words,
             expanded: analysed.expanded,
+            qualifiers: analysed.qualifiers,
         }
     }
 

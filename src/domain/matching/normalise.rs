@@ -38,6 +38,8 @@ pub(super) struct Analysed {
     pub jurisdictions: Vec<&'static str>,
     /// Abbreviations expanded: (as written, canonical word).
     pub expanded: Vec<(String, String)>,
+    /// Qualifiers removed: corporate words, regions, noise such as "group".
+    pub qualifiers: Vec<String>,
 }
 
 /// Takes a company name apart; see the module documentation.
@@ -72,7 +74,7 @@ pub(super) fn analyse_name(raw: &str) -> Analysed {
             words.push(full.to_string());
         }
     }
-    let mut tokens = distinctive(&words);
+    let (mut tokens, qualifiers) = distinctive(&words);
     strip_affixes(&mut tokens, &mut jurisdictions);
     jurisdictions.retain(|j| !j.is_empty());
     jurisdictions.sort_unstable();
@@ -82,20 +84,25 @@ pub(super) fn analyse_name(raw: &str) -> Analysed {
         words,
         jurisdictions,
         expanded,
+        qualifiers,
     }
 }
 
 /// The words without noise anywhere, and without corporate words and regional qualifiers after
 /// the first word ("Taiga Motors (North America)" is "taiga motors", "America Movil" keeps its
 /// first word); all of them when nothing would be left.
-fn distinctive(words: &[String]) -> Vec<String> {
+/// Returns the kept words and the qualifiers removed (noise other than connectors, corporate
+/// words, regions).
+fn distinctive(words: &[String]) -> (Vec<String>, Vec<String>) {
     let mut kept: Vec<String> = Vec::with_capacity(words.len());
+    let mut removed = Vec::new();
     let mut i = 0;
     while i < words.len() {
         let word = words[i].as_str();
         if i > 0 && i + 1 < words.len() {
             let pair = format!("{word}_{}", words[i + 1]);
             if regions().contains(pair.as_str()) {
+                removed.push(pair);
                 i += 2;
                 continue;
             }
@@ -104,17 +111,24 @@ fn distinctive(words: &[String]) -> Vec<String> {
         let qualifier = !kept.is_empty()
             && !after_of
             && (corporate().contains(word) || regions().contains(word));
-        if !noise().contains(word) && !qualifier {
+        if noise().contains(word) || qualifier {
+            if !CONNECTORS.contains(&word) {
+                removed.push(word.to_string());
+            }
+        } else {
             kept.push(word.to_string());
         }
         i += 1;
     }
     if kept.is_empty() {
-        words.to_vec()
+        (words.to_vec(), Vec::new())
     } else {
-        kept
+        (kept, removed)
     }
 }
+
+/// Noise words that qualify nothing.
+const CONNECTORS: &[&str] = &["the", "and", "et", "und", "y", "e"];
 
 /// A word run together with a legal form, noise or corporate word at its end split in two
 /// ("expediagroup" → "expedia", "group"; "albanyinternational" → "albany", "international";
