@@ -202,10 +202,13 @@ impl Service {
         }
         holding.extend(corrections);
         let stats = Distinctiveness::new(records_total, holding.clone());
-        let records = self
+        let (records, words) = self
             .store
-            .weighted_candidates(&weighted_keys(&lookup, &stats), CANDIDATE_LIMIT)
+            .weighted_candidates_with_words(&weighted_keys(&lookup, &stats), CANDIDATE_LIMIT)
             .await?;
+        for (word, n) in words {
+            holding.entry(word).or_insert(n);
+        }
         let existing: Vec<Vec<Candidate>> = records.iter().map(candidates_of).collect();
         let unknown: Vec<String> = existing
             .iter()
@@ -214,6 +217,7 @@ impl Service {
             .filter(|t| !holding.contains_key(*t))
             .cloned()
             .collect();
+        // Only records indexed under another normalisation have words the lookup did not count.
         if !unknown.is_empty() {
             holding.extend(self.store.token_stats(&unknown).await?.1);
         }

@@ -59,7 +59,8 @@ pub struct IndexedRecord {
 /// may be typos of (with the records holding them).
 pub type WordStats = (u64, HashMap<String, u64>, HashMap<String, u64>);
 
-/// A candidate as the lookup returns it: an account or a registration.
+/// A candidate as the lookup returns it: an account or a registration; or, with kind `w`, a
+/// word of theirs (`name`) and how many records hold it (`id`).
 #[derive(sqlx::FromRow)]
 struct CandidateRow {
     kind: String,
@@ -277,8 +278,18 @@ impl Store {
         keys: &[(String, u32)],
         limit: i64,
     ) -> anyhow::Result<Vec<IndexedRecord>> {
+        Ok(self.weighted_candidates_with_words(keys, limit).await?.0)
+    }
+
+    /// [`Store::weighted_candidates`], with how many records hold each word of the records
+    /// found (from their index keys), in the same round trip.
+    pub async fn weighted_candidates_with_words(
+        &self,
+        keys: &[(String, u32)],
+        limit: i64,
+    ) -> anyhow::Result<(Vec<IndexedRecord>, HashMap<String, u64>)> {
         if keys.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), HashMap::new()));
         }
         // Each key contributes at most PER_KEY_LIMIT rows, so a common word ("global") cannot
         // make a lookup read a large part of the index; domain and compact-name keys are
@@ -298,6 +309,10 @@ impl Store {
              UNION ALL \
              SELECT h.kind, d.id, d.company, COALESCE(d.domain, ''), NULL, NULL, d.partner_id, d.status, h.score \
              FROM hits h JOIN deals d ON h.kind = 'deal' AND d.id = h.record_id \
+             UNION ALL \
+             SELECT 'w', s.records, s.token, '', NULL, NULL, NULL, NULL, 0 \
+             FROM hits h JOIN match_keys k ON k.kind = h.kind AND k.record_id = h.record_id \
+             JOIN match_token_stats s ON s.token = substr(k.key, 3) WHERE k.key LIKE 't:%' \
              ORDER BY 9 DESC, 2",
             per_key.join(" UNION ALL "),
             keys.len() + 1
@@ -311,7 +326,16 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .context("looking up index keys")?;
-        Ok(rows.into_iter().map(IndexedRecord::from).collect())
+        let (words, records): (Vec<CandidateRow>, Vec<CandidateRow>) =
+            rows.into_iter().partition(|r| r.kind == "w");
+        let holding = words
+            .into_iter()
+            .map(|w| (w.name, u64::try_from(w.id).unwrap_or(0)))
+            .collect();
+        Ok((
+            records.into_iter().map(IndexedRecord::from).collect(),
+            holding,
+        ))
     }
 
     /// Direct accounts in all, with an open opportunity, and the ten largest owners' counts.
