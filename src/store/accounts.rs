@@ -282,7 +282,8 @@ impl Store {
     }
 
     /// [`Store::weighted_candidates`], with how many records hold each word of the records
-    /// found (from their index keys), in the same round trip.
+    /// found (from their index keys), in the same round trip. (`CROSS JOIN` makes SQLite start from
+    /// the hits; it would otherwise walk the whole index.)
     pub async fn weighted_candidates_with_words(
         &self,
         keys: &[(String, u32)],
@@ -302,7 +303,7 @@ impl Store {
             .collect();
         // One round trip: the best hits joined with the records they point at.
         let sql = format!(
-            "WITH hits AS (SELECT kind, record_id, SUM(w) AS score FROM ({}) AS k GROUP BY kind, record_id \
+            "WITH hits AS MATERIALIZED (SELECT kind, record_id, SUM(w) AS score FROM ({}) AS k GROUP BY kind, record_id \
              ORDER BY score DESC, record_id LIMIT ${}) \
              SELECT h.kind, a.id, a.name, a.domains, a.owner, a.crm_id, NULL AS partner_id, NULL AS status, h.score \
              FROM hits h JOIN direct_accounts a ON h.kind = 'account' AND a.id = h.record_id \
@@ -311,8 +312,9 @@ impl Store {
              FROM hits h JOIN deals d ON h.kind = 'deal' AND d.id = h.record_id \
              UNION ALL \
              SELECT 'w', s.records, s.token, '', NULL, NULL, NULL, NULL, 0 \
-             FROM hits h JOIN match_keys k ON k.kind = h.kind AND k.record_id = h.record_id \
-             JOIN match_token_stats s ON s.token = substr(k.key, 3) WHERE k.key LIKE 't:%' \
+             FROM hits h CROSS JOIN match_keys k CROSS JOIN match_token_stats s \
+             WHERE k.kind = h.kind AND k.record_id = h.record_id AND substr(k.key, 1, 2) = 't:' \
+             AND s.token = substr(k.key, 3) \
              ORDER BY 9 DESC, 2",
             per_key.join(" UNION ALL "),
             keys.len() + 1
