@@ -294,16 +294,16 @@ impl Store {
         }
         // Each key contributes at most PER_KEY_LIMIT rows, so a common word ("global") cannot
         // make a lookup read a large part of the index; domain and compact-name keys are
-        // near-unique, so exact evidence is never cut off. Weights are numbers we computed,
-        // written into the statement; keys are bound.
+        // near-unique, so exact evidence is never cut off. Weights are bound like the keys, so
+        // the statement's text depends only on how many keys there are and stays prepared.
         let per_key: Vec<String> = keys
             .iter()
             .enumerate()
-            .map(|(i, (_, w))| format!("SELECT * FROM (SELECT kind, record_id, {w} AS w FROM match_keys WHERE key = ${} LIMIT {PER_KEY_LIMIT}) AS k{}", i + 1, i + 1))
+            .map(|(i, _)| format!("SELECT * FROM (SELECT kind, record_id, CAST(${} AS BIGINT) AS w FROM match_keys WHERE key = ${} LIMIT {PER_KEY_LIMIT}) AS k{}", 2 * i + 1, 2 * i + 2, i + 1))
             .collect();
         // One round trip: the best hits joined with the records they point at.
         let sql = format!(
-            "WITH hits AS MATERIALIZED (SELECT kind, record_id, SUM(w) AS score FROM ({}) AS k GROUP BY kind, record_id \
+            "WITH hits AS MATERIALIZED (SELECT kind, record_id, CAST(SUM(w) AS BIGINT) AS score FROM ({}) AS k GROUP BY kind, record_id \
              ORDER BY score DESC, record_id LIMIT ${}) \
              SELECT h.kind, a.id, a.name, a.domains, a.owner, a.crm_id, NULL AS partner_id, NULL AS status, h.score \
              FROM hits h JOIN direct_accounts a ON h.kind = 'account' AND a.id = h.record_id \
@@ -317,11 +317,11 @@ impl Store {
              AND s.token = substr(k.key, 3) \
              ORDER BY 9 DESC, 2",
             per_key.join(" UNION ALL "),
-            keys.len() + 1
+            2 * keys.len() + 1
         );
         let mut query = sqlx::query_as::<_, CandidateRow>(&sql);
-        for (key, _) in keys {
-            query = query.bind(key);
+        for (key, weight) in keys {
+            query = query.bind(i64::from(*weight)).bind(key);
         }
         let rows = query
             .bind(limit)
