@@ -292,6 +292,13 @@ impl Store {
         if keys.is_empty() {
             return Ok((Vec::new(), HashMap::new()));
         }
+        // Padded to a multiple of 4 keys (a key no record has), so that few statement texts
+        // exist and they stay prepared.
+        let mut keys = keys.to_vec();
+        while keys.len() % 4 != 0 {
+            keys.push((match_stats::NO_WORD.to_string(), 0));
+        }
+        let keys = keys.as_slice();
         // Each key contributes at most PER_KEY_LIMIT rows, so a common word ("global") cannot
         // make a lookup read a large part of the index; domain and compact-name keys are
         // near-unique, so exact evidence is never cut off. Weights are bound like the keys, so

@@ -241,6 +241,10 @@ pub(super) async fn read_with_typos(
         let (records, holding) = read(conn, tokens).await?;
         return Ok((records, holding, typo_candidates(conn, probes).await?));
     }
+    // Lists padded to a few lengths (with a value no word can be) keep the number of distinct
+    // statements small, so they stay prepared.
+    let (tokens, probes) = (padded(tokens, 4), padded(probes, 16));
+    let (tokens, probes) = (tokens.as_slice(), probes.as_slice());
     let list = |from: usize, n: usize| {
         (from..from + n)
             .map(|i| format!("${i}"))
@@ -283,4 +287,16 @@ pub(super) async fn read_with_typos(
         }
     }
     Ok((records, holding, near))
+}
+
+/// Never a word: padding for lists.
+pub(super) const NO_WORD: &str = "~";
+
+/// `values` followed by [`NO_WORD`] up to a multiple of `step` (none when empty).
+pub(super) fn padded(values: &[String], step: usize) -> Vec<String> {
+    let mut out = values.to_vec();
+    while out.len() % step != 0 {
+        out.push(NO_WORD.to_string());
+    }
+    out
 }
