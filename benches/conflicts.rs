@@ -2,17 +2,22 @@
 //! into SQLite and Postgres, then times the check of 2,000 incoming customers (half of them
 //! variants of existing records) one by one, and as one `partnerbot accounts check` run.
 //!
+//! Before that, it times the import of 50,000 accounts (PARTNERBOT_BENCH_IMPORT) through
+//! `Service::import_accounts` into an empty database: what `partnerbot accounts import` does.
+//!
 //! Run: `cargo bench --bench conflicts` (PARTNERBOT_BENCH_RECORDS=100000 for a quicker run;
 //! PARTNERBOT_BENCH_DB=sqlite or postgres for one backend).
 
 use partnerbot::app::App;
 use partnerbot::clock::Clock;
 use partnerbot::config::{Config, Program};
-use partnerbot::domain::matching::{index_keys, Candidate};
+use partnerbot::domain::account::AccountRow;
+use partnerbot::domain::matching::{index_keys, key_token, typo_variants, Candidate};
 use partnerbot::emulator::Emulator;
 use partnerbot::store::Store;
 use secrecy::SecretString;
 use sqlx::Connection;
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// A small deterministic generator (xorshift), so every run loads the same book.
@@ -78,6 +83,7 @@ async fn load(conn: &mut sqlx::AnyConnection, records: u64) -> anyhow::Result<()
         .execute(&mut *conn)
         .await?;
     let accounts = records * 7 / 10;
+    let mut holding: HashMap<String, i64> = HashMap::new();
     let mut i = 1;
     while i <= records {
         let end = (i + BATCH as u64 - 1).min(records);
@@ -86,7 +92,11 @@ async fn load(conn: &mut sqlx::AnyConnection, records: u64) -> anyhow::Result<()
         for n in i..=end {
             let (name, domain) = company(n);
             let kind = if n <= accounts { "account" } else { "deal" };
-            for key in index_keys(&Candidate::new(&name, domain.as_deref())) {
+            let record_keys = index_keys(&Candidate::new(&name, domain.as_deref()));
+            for token in record_keys.iter().filter_map(|k| key_token(k)) {
+                *holding.entry(token.to_string()).or_insert(0) += 1;
+            }
+            for key in record_keys {
                 keys.push((key, kind, n as i64));
             }
             rows.push((n as i64, name, domain));
@@ -146,6 +156,51 @@ async fn load(conn: &mut sqlx::AnyConnection, records: u64) -> anyhow::Result<()
         tx.commit().await?;
         i = end + 1;
     }
+    holding.insert(String::new(), records as i64);
+    load_stats(conn, &holding).await
+}
+
+/// The word statistics and typo variants the store keeps next to the index.
+async fn load_stats(
+    conn: &mut sqlx::AnyConnection,
+    holding: &HashMap<String, i64>,
+) -> anyhow::Result<()> {
+    let rows: Vec<(&String, &i64)> = holding.iter().collect();
+    let mut tx = conn.begin().await?;
+    for chunk in rows.chunks(BATCH) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|k| format!("(${}, ${})", 2 * k + 1, 2 * k + 2))
+            .collect();
+        let sql = format!(
+            "INSERT INTO match_token_stats (token, records) VALUES {} \
+             ON CONFLICT (token) DO UPDATE SET records = excluded.records",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (token, n) in chunk {
+            q = q.bind(token.as_str()).bind(**n);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    let variants: Vec<(String, &String)> = holding
+        .keys()
+        .flat_map(|t| typo_variants(t).into_iter().map(move |v| (v, t)))
+        .collect();
+    for chunk in variants.chunks(BATCH) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|k| format!("(${}, ${})", 2 * k + 1, 2 * k + 2))
+            .collect();
+        let sql = format!(
+            "INSERT INTO match_token_variants (variant, token) VALUES {} ON CONFLICT DO NOTHING",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (variant, token) in chunk {
+            q = q.bind(variant.as_str()).bind(token.as_str());
+        }
+        q.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
@@ -175,9 +230,9 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e3
 }
 
-async fn bench(kind: &str, records: u64) -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let url = if kind == "sqlite" {
+/// A fresh database of `kind` (the temp dir must outlive it).
+async fn fresh_db(kind: &str, dir: &tempfile::TempDir) -> anyhow::Result<String> {
+    Ok(if kind == "sqlite" {
         format!("sqlite://{}?mode=rwc", dir.path().join("book.db").display())
     } else {
         sqlx::any::install_default_drivers();
@@ -189,7 +244,56 @@ async fn bench(kind: &str, records: u64) -> anyhow::Result<()> {
             .execute(&mut conn)
             .await?;
         format!("{base}?options=-c%20search_path%3D{schema}")
+    })
+}
+
+fn app_on(url: &str, store: Store, emulator: &Emulator) -> anyhow::Result<App> {
+    let config = Config {
+        database_url: url.to_string(),
+        signing_secret: SecretString::from("bench"),
+        bot_token: SecretString::from("xoxb-bench"),
+        slack_api_url: emulator.base_url.clone(),
+        bind: "127.0.0.1:0".parse()?,
+        program: Program::default(),
     };
+    App::build(&config, store, Clock::system(), None)
+}
+
+/// Times `Service::import_accounts` of `n` accounts into an empty database.
+async fn import(kind: &str, n: u64) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let url = fresh_db(kind, &dir).await?;
+    let store = Store::open(&url).await?;
+    let emulator = Emulator::start().await?;
+    let app = app_on(&url, store, &emulator)?;
+    let rows: Vec<(usize, AccountRow)> = (1..=n)
+        .map(|i| {
+            let (name, domain) = company(i);
+            let row = AccountRow {
+                name,
+                domains: domain.unwrap_or_default(),
+                owner: "U0AE1".into(),
+                territory: "NA".into(),
+                open_opportunity: String::new(),
+                crm_id: format!("CRM{i}"),
+            };
+            (i as usize, row)
+        })
+        .collect();
+    let t = Instant::now();
+    let report = app.service.import_accounts(&rows, None).await?;
+    println!(
+        "import/{kind}: {} accounts imported in {:.2}s ({} refused)",
+        report.created,
+        t.elapsed().as_secs_f64(),
+        report.rejected.len()
+    );
+    Ok(())
+}
+
+async fn bench(kind: &str, records: u64) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let url = fresh_db(kind, &dir).await?;
     let store = Store::open(&url).await?;
     let started = Instant::now();
     let mut conn = sqlx::AnyConnection::connect(&url).await?;
@@ -203,15 +307,7 @@ async fn bench(kind: &str, records: u64) -> anyhow::Result<()> {
         .await?;
 
     let emulator = Emulator::start().await?;
-    let config = Config {
-        database_url: url.clone(),
-        signing_secret: SecretString::from("bench"),
-        bot_token: SecretString::from("xoxb-bench"),
-        slack_api_url: emulator.base_url.clone(),
-        bind: "127.0.0.1:0".parse()?,
-        program: Program::default(),
-    };
-    let app = App::build(&config, store, Clock::system(), None)?;
+    let app = app_on(&url, store, &emulator)?;
     let queries = incoming(records);
     let (mut times, mut blocking) = (Vec::new(), 0);
     for (name, domain) in &queries {
@@ -251,9 +347,14 @@ async fn main() -> anyhow::Result<()> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
+    let imported: u64 = std::env::var("PARTNERBOT_BENCH_IMPORT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50_000);
     let only = std::env::var("PARTNERBOT_BENCH_DB").ok();
     for kind in ["sqlite", "postgres"] {
         if only.as_deref().is_none_or(|o| o == kind) {
+            import(kind, imported).await?;
             bench(kind, records).await?;
         }
     }

@@ -2,12 +2,29 @@
 
 use super::Service;
 use crate::domain::account::{AccountRow, Owner};
-use crate::domain::matching::{compare, index_keys, Candidate, Match};
+use crate::domain::matching::{
+    compare_with, index_keys, lookup_keys, typo_distance, typo_probes, Candidate, Distinctiveness,
+    Match, Strength,
+};
 use crate::slack::SlackApi;
 use crate::store::{IndexedRecord, NewAccount, Upserted};
 
-/// How many index candidates a check compares in full; the index orders them by shared keys.
-const CANDIDATE_LIMIT: i64 = 200;
+/// How many index candidates a check compares in full; the index orders them by the weight of
+/// the keys they share.
+const CANDIDATE_LIMIT: i64 = 50;
+/// Accounts an import writes per transaction: one commit per row would make a 50,000-row
+/// import wait on 50,000 disk flushes.
+const IMPORT_BATCH: usize = 500;
+/// Lookup weight of a key, per unit of a word's distinctiveness, and of the near-unique keys:
+/// the same domain outranks everything, then the same compact name, acronym and domain label.
+const WORD_WEIGHT: f64 = 100.0;
+const DOMAIN_WEIGHT: u32 = 1000;
+const COMPACT_WEIGHT: u32 = 300;
+const ACRONYM_WEIGHT: u32 = 150;
+const LABEL_WEIGHT: u32 = 100;
+/// Words below this distinctiveness are not looked up when the name has a rarer word: they
+/// would only bring rows that cannot match on their own.
+const LOOKUP_MIN_WEIGHT: f64 = 0.3;
 
 /// What an import did, with every refused row and why.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -34,6 +51,7 @@ impl Service {
         slack: Option<&SlackApi>,
     ) -> anyhow::Result<ImportReport> {
         let mut report = ImportReport::default();
+        let mut batch = Vec::with_capacity(IMPORT_BATCH);
         for (line, row) in rows {
             let valid = match row.validate() {
                 Ok(v) => v,
@@ -80,17 +98,35 @@ impl Service {
                 crm_id: valid.crm_id,
             };
             let keys = account_keys(&account);
-            match self
-                .store
-                .upsert_account(&account, &keys, self.clock.now_ms())
-                .await?
-                .1
-            {
+            batch.push((account, keys));
+            if batch.len() >= IMPORT_BATCH {
+                self.write_accounts(&mut batch, &mut report).await?;
+            }
+        }
+        self.write_accounts(&mut batch, &mut report).await?;
+        Ok(report)
+    }
+
+    async fn write_accounts(
+        &self,
+        batch: &mut Vec<(NewAccount, Vec<String>)>,
+        report: &mut ImportReport,
+    ) -> anyhow::Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let done = self
+            .store
+            .upsert_accounts(batch, self.clock.now_ms())
+            .await?;
+        for (_, outcome) in done {
+            match outcome {
                 Upserted::Created => report.created += 1,
                 Upserted::Updated => report.updated += 1,
             }
         }
-        Ok(report)
+        batch.clear();
+        Ok(())
     }
 
     /// `/partners check` and `/partners accounts`, for managers only.
@@ -138,20 +174,66 @@ impl Service {
         domain: Option<&str>,
     ) -> anyhow::Result<Vec<FoundMatch>> {
         let incoming = Candidate::new(name, domain);
-        let records = self
+        let mut lookup = lookup_keys(&incoming);
+        let mut wanted = incoming.tokens.clone();
+        wanted.extend(lookup.iter().filter(|k| k.starts_with("a:")).cloned());
+        // Probes for every word, so that one round trip brings the statistics and the typo
+        // candidates; only words the book does not hold use them.
+        let probes: Vec<String> = incoming
+            .tokens
+            .iter()
+            .flat_map(|t| typo_probes(t))
+            .collect();
+        let (records_total, mut holding, found) =
+            self.store.word_stats_and_typos(&wanted, &probes).await?;
+        // A word the book does not hold may be a typo of one it does ("Vivendu").
+        let mut corrections = Vec::new();
+        let with = Distinctiveness::new(records_total, found.clone());
+        for token in incoming.tokens.iter().filter(|t| !holding.contains_key(*t)) {
+            let near: Vec<(&String, &u64)> = found
+                .iter()
+                .filter(|(word, _)| typo_distance(token, word, &with).is_some())
+                .collect();
+            // A spelling one slip away from two words of the book says neither.
+            if let [(word, n)] = near.as_slice() {
+                lookup.push(format!("t:{word}"));
+                corrections.push(((*word).clone(), **n));
+            }
+        }
+        holding.extend(corrections);
+        let stats = Distinctiveness::new(records_total, holding.clone());
+        let (records, words) = self
             .store
-            .candidates(&index_keys(&incoming), CANDIDATE_LIMIT)
+            .weighted_candidates_with_words(&weighted_keys(&lookup, &stats), CANDIDATE_LIMIT)
             .await?;
+        for (word, n) in words {
+            holding.entry(word).or_insert(n);
+        }
+        let existing: Vec<Vec<Candidate>> = records.iter().map(candidates_of).collect();
+        let unknown: Vec<String> = existing
+            .iter()
+            .flatten()
+            .flat_map(|c| c.tokens.iter())
+            .filter(|t| !holding.contains_key(*t))
+            .cloned()
+            .collect();
+        // Only records indexed under another normalisation have words the lookup did not count.
+        if !unknown.is_empty() {
+            holding.extend(self.store.token_stats(&unknown).await?.1);
+        }
+        let stats = Distinctiveness::new(records_total, holding);
         let mut found: Vec<FoundMatch> = records
             .into_iter()
-            .filter_map(|record| {
-                let best = best_match(&incoming, &record)?;
+            .zip(existing)
+            .filter_map(|(record, existing)| {
+                let best = best_match(&incoming, &existing, &stats)?;
                 Some(FoundMatch {
                     record,
                     found: best,
                 })
             })
             .collect();
+        demote_shared_acronyms(&mut found);
         found.sort_by(|a, b| {
             b.found
                 .strength
@@ -178,9 +260,46 @@ fn account_keys(account: &NewAccount) -> Vec<String> {
     keys
 }
 
-/// The strongest match between `incoming` and any of the record's domains.
-fn best_match(incoming: &Candidate, record: &IndexedRecord) -> Option<Match> {
-    let existing: Vec<Candidate> = if record.domains.is_empty() {
+/// An acronym that several records of the book answer to does not say which one is meant:
+/// they are all shown, as weak.
+fn demote_shared_acronyms(found: &mut [FoundMatch]) {
+    let by_acronym = |m: &FoundMatch| m.found.by_acronym && m.found.strength >= Strength::Medium;
+    let sharing = found.iter().filter(|m| by_acronym(m)).count();
+    if sharing > 1 {
+        for m in found.iter_mut().filter(|m| by_acronym(m)) {
+            m.found.strength = Strength::Weak;
+            m.found
+                .reasons
+                .push(format!("but {sharing} records have those initials"));
+        }
+    }
+}
+
+/// Lookup keys with their weights: words by their distinctiveness (common ones left out when
+/// the name has a rarer word), near-unique keys above all words.
+fn weighted_keys(keys: &[String], stats: &Distinctiveness) -> Vec<(String, u32)> {
+    let word = |k: &str| k.strip_prefix("t:").map(|t| stats.weight(t));
+    let rarest = keys.iter().filter_map(|k| word(k)).fold(0.0, f64::max);
+    keys.iter()
+        .filter_map(|k| {
+            let w = match (word(k), k.split_once(':').map(|(p, _)| p)) {
+                (Some(w), _) if w < LOOKUP_MIN_WEIGHT && rarest >= LOOKUP_MIN_WEIGHT => {
+                    return None
+                }
+                (Some(w), _) => 1 + (w * WORD_WEIGHT).round() as u32,
+                (None, Some("d")) => DOMAIN_WEIGHT,
+                (None, Some("c")) => COMPACT_WEIGHT,
+                (None, Some("a")) => ACRONYM_WEIGHT,
+                _ => LABEL_WEIGHT,
+            };
+            Some((k.clone(), w))
+        })
+        .collect()
+}
+
+/// A record as candidates for matching, one per domain (or one without).
+fn candidates_of(record: &IndexedRecord) -> Vec<Candidate> {
+    if record.domains.is_empty() {
         vec![Candidate::new(&record.name, None)]
     } else {
         record
@@ -188,10 +307,18 @@ fn best_match(incoming: &Candidate, record: &IndexedRecord) -> Option<Match> {
             .iter()
             .map(|d| Candidate::new(&record.name, Some(d)))
             .collect()
-    };
+    }
+}
+
+/// The strongest match between `incoming` and any of the record's domains.
+fn best_match(
+    incoming: &Candidate,
+    existing: &[Candidate],
+    stats: &Distinctiveness,
+) -> Option<Match> {
     existing
         .iter()
-        .filter_map(|e| compare(incoming, e))
+        .filter_map(|e| compare_with(incoming, e, stats))
         .max_by(|a, b| {
             a.strength
                 .cmp(&b.strength)

@@ -1,8 +1,13 @@
-//! Direct accounts and the matching index (`match_keys`), shared with deal registrations.
+//! Direct accounts and the matching index (`match_keys`, with the distinctiveness statistics of
+//! its words in `match_token_stats`), shared with deal registrations.
+
+mod import;
+mod match_stats;
 
 use super::Store;
 use anyhow::Context;
 use sqlx::AnyConnection;
+use std::collections::{BTreeMap, HashMap};
 
 /// A direct account as imported.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +55,48 @@ pub struct IndexedRecord {
     pub status: Option<String>,
 }
 
+/// Records in the book, records holding each word asked for, and words of the book the probes
+/// may be typos of (with the records holding them).
+pub type WordStats = (u64, HashMap<String, u64>, HashMap<String, u64>);
+
+/// A candidate as the lookup returns it: an account or a registration; or, with kind `w`, a
+/// word of theirs (`name`) and how many records hold it (`id`).
+#[derive(sqlx::FromRow)]
+struct CandidateRow {
+    kind: String,
+    id: i64,
+    name: String,
+    domains: String,
+    owner: Option<String>,
+    crm_id: Option<String>,
+    partner_id: Option<i64>,
+    status: Option<String>,
+}
+
+impl From<CandidateRow> for IndexedRecord {
+    fn from(row: CandidateRow) -> IndexedRecord {
+        IndexedRecord {
+            kind: if row.kind == "deal" {
+                RecordKind::Registration
+            } else {
+                RecordKind::DirectAccount
+            },
+            id: row.id,
+            name: row.name,
+            domains: row
+                .domains
+                .split(';')
+                .filter(|d| !d.is_empty())
+                .map(str::to_string)
+                .collect(),
+            crm_id: row.crm_id,
+            owner: row.owner,
+            partner_id: row.partner_id,
+            status: row.status,
+        }
+    }
+}
+
 /// Whether an import created or updated an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Upserted {
@@ -58,7 +105,7 @@ pub enum Upserted {
 }
 
 /// `$1, $2, …, $n`.
-fn placeholders(n: usize) -> String {
+pub(super) fn placeholders(n: usize) -> String {
     (1..=n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
@@ -69,20 +116,50 @@ fn placeholders(n: usize) -> String {
 const PER_KEY_LIMIT: i64 = 500;
 
 /// How many index rows one INSERT writes; keeps statements well under both backends' parameter limits.
-const KEYS_PER_INSERT: usize = 200;
+pub(super) const KEYS_PER_INSERT: usize = 200;
 
+/// Replaces a record's index keys and updates the word statistics, in the caller's
+/// transaction.
 pub(crate) async fn write_keys(
     conn: &mut AnyConnection,
     kind: RecordKind,
     id: i64,
     keys: &[String],
 ) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM match_keys WHERE kind = $1 AND record_id = $2")
-        .bind(kind.as_str())
-        .bind(id)
-        .execute(&mut *conn)
-        .await
-        .context("clearing index keys")?;
+    let mut delta = BTreeMap::new();
+    write_record_keys(conn, kind, id, keys, false, &mut delta).await?;
+    match_stats::lock(conn).await?;
+    match_stats::add(conn, &delta).await
+}
+
+/// Replaces a record's index keys (a `new` record has none to replace) and adds the change of
+/// its words to `delta`.
+pub(super) async fn write_record_keys(
+    conn: &mut AnyConnection,
+    kind: RecordKind,
+    id: i64,
+    keys: &[String],
+    new: bool,
+    delta: &mut BTreeMap<String, i64>,
+) -> anyhow::Result<()> {
+    let old: Vec<String> = if new {
+        Vec::new()
+    } else {
+        let old =
+            sqlx::query_scalar("SELECT key FROM match_keys WHERE kind = $1 AND record_id = $2")
+                .bind(kind.as_str())
+                .bind(id)
+                .fetch_all(&mut *conn)
+                .await
+                .context("reading index keys")?;
+        sqlx::query("DELETE FROM match_keys WHERE kind = $1 AND record_id = $2")
+            .bind(kind.as_str())
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .context("clearing index keys")?;
+        old
+    };
     for chunk in keys.chunks(KEYS_PER_INSERT) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
@@ -100,12 +177,13 @@ pub(crate) async fn write_keys(
             .await
             .context("writing index keys")?;
     }
+    match_stats::diff(&old, keys, delta);
     Ok(())
 }
 
 impl Store {
     /// Creates or updates a direct account (by CRM id when given, else by name among accounts
-    /// without one) together with its index keys, in one transaction.
+    /// without one) together with its index keys and word statistics, in one transaction.
     pub async fn upsert_account(
         &self,
         account: &NewAccount,
@@ -113,61 +191,74 @@ impl Store {
         now_ms: i64,
     ) -> anyhow::Result<(i64, Upserted)> {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
-        let existing: Option<i64> = match &account.crm_id {
-            Some(crm) => {
-                sqlx::query_scalar("SELECT id FROM direct_accounts WHERE crm_id = $1")
-                    .bind(crm)
-                    .fetch_optional(&mut *tx)
-                    .await
-            }
-            None => sqlx::query_scalar(
-                "SELECT id FROM direct_accounts WHERE lower(name) = lower($1) AND crm_id IS NULL",
-            )
-            .bind(&account.name)
-            .fetch_optional(&mut *tx)
-            .await,
-        }
-        .context("looking up an existing account")?;
-        let domains = account.domains.join(";");
-        let open = i64::from(account.open_opportunity);
-        let (id, outcome) = match existing {
-            Some(id) => {
-                sqlx::query(
-                    "UPDATE direct_accounts SET name = $1, domains = $2, owner = $3, territory = $4, open_opportunity = $5, updated_at = $6 WHERE id = $7",
-                )
-                .bind(&account.name)
-                .bind(&domains)
-                .bind(&account.owner)
-                .bind(&account.territory)
-                .bind(open)
-                .bind(now_ms)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .context("updating an account")?;
-                (id, Upserted::Updated)
-            }
-            None => {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO direct_accounts (name, domains, owner, territory, open_opportunity, crm_id, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
-                )
-                .bind(&account.name)
-                .bind(&domains)
-                .bind(&account.owner)
-                .bind(&account.territory)
-                .bind(open)
-                .bind(account.crm_id.as_deref())
-                .bind(now_ms)
-                .fetch_one(&mut *tx)
-                .await
-                .context("inserting an account")?;
-                (id, Upserted::Created)
-            }
-        };
-        write_keys(&mut tx, RecordKind::DirectAccount, id, keys).await?;
+        match_stats::lock(&mut tx).await?;
+        let mut delta = BTreeMap::new();
+        let done = import::upsert_one(&mut tx, account, keys, now_ms, &mut delta, None).await?;
+        match_stats::add(&mut tx, &delta).await?;
         tx.commit().await.context("committing an account")?;
-        Ok((id, outcome))
+        Ok(done)
+    }
+
+    /// [`Store::upsert_account`] for many accounts in one transaction (imports): all or none.
+    pub async fn upsert_accounts(
+        &self,
+        accounts: &[(NewAccount, Vec<String>)],
+        now_ms: i64,
+    ) -> anyhow::Result<Vec<(i64, Upserted)>> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        match_stats::lock(&mut tx).await?;
+        let mut delta = BTreeMap::new();
+        let done = import::upsert_batch(&mut tx, accounts, now_ms, &mut delta).await?;
+        match_stats::add(&mut tx, &delta).await?;
+        tx.commit().await.context("committing accounts")?;
+        Ok(done)
+    }
+
+    /// Deletes a direct account with its index keys and their share of the word statistics;
+    /// false when there was no such account.
+    pub async fn delete_account(&self, id: i64) -> anyhow::Result<bool> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        match_stats::lock(&mut tx).await?;
+        write_keys(&mut tx, RecordKind::DirectAccount, id, &[]).await?;
+        let deleted = sqlx::query("DELETE FROM direct_accounts WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .context("deleting an account")?
+            .rows_affected();
+        tx.commit().await.context("committing a deletion")?;
+        Ok(deleted > 0)
+    }
+
+    /// Words of the book that one of `probes` (`domain::matching::typo_probes` of a word the
+    /// book does not hold) may be a typo of, with how many records hold each.
+    pub async fn typo_candidates(&self, probes: &[String]) -> anyhow::Result<HashMap<String, u64>> {
+        if probes.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut conn = self.pool.acquire().await.context("connecting")?;
+        match_stats::typo_candidates(&mut conn, probes).await
+    }
+
+    /// [`Store::token_stats`] of `tokens` and [`Store::typo_candidates`] of `probes`, in one
+    /// round trip when they fit one statement.
+    pub async fn word_stats_and_typos(
+        &self,
+        tokens: &[String],
+        probes: &[String],
+    ) -> anyhow::Result<WordStats> {
+        let mut conn = self.pool.acquire().await.context("connecting")?;
+        match_stats::read_with_typos(&mut conn, tokens, probes).await
+    }
+
+    /// How many records the index holds, and how many of them hold each of `tokens` (tokens
+    /// no record holds are left out): the book's side of `domain::matching::Distinctiveness`.
+    pub async fn token_stats(
+        &self,
+        tokens: &[String],
+    ) -> anyhow::Result<(u64, HashMap<String, u64>)> {
+        let mut conn = self.pool.acquire().await.context("connecting")?;
+        match_stats::read(&mut conn, tokens).await
     }
 
     /// Records that share at least one key, those sharing the most keys first, at most `limit`.
@@ -176,111 +267,84 @@ impl Store {
         keys: &[String],
         limit: i64,
     ) -> anyhow::Result<Vec<IndexedRecord>> {
+        let weighted: Vec<(String, u32)> = keys.iter().map(|k| (k.clone(), 1)).collect();
+        self.weighted_candidates(&weighted, limit).await
+    }
+
+    /// Records that share at least one key, those whose shared keys weigh most first (a rare
+    /// word outweighs a common one), at most `limit`.
+    pub async fn weighted_candidates(
+        &self,
+        keys: &[(String, u32)],
+        limit: i64,
+    ) -> anyhow::Result<Vec<IndexedRecord>> {
+        Ok(self.weighted_candidates_with_words(keys, limit).await?.0)
+    }
+
+    /// [`Store::weighted_candidates`], with how many records hold each word of the records
+    /// found (from their index keys), in the same round trip. (`CROSS JOIN` makes SQLite start from
+    /// the hits; it would otherwise walk the whole index.)
+    pub async fn weighted_candidates_with_words(
+        &self,
+        keys: &[(String, u32)],
+        limit: i64,
+    ) -> anyhow::Result<(Vec<IndexedRecord>, HashMap<String, u64>)> {
         if keys.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), HashMap::new()));
         }
+        // Padded to a multiple of 4 keys (a key no record has), so that few statement texts
+        // exist and they stay prepared.
+        let mut keys = keys.to_vec();
+        while keys.len() % 4 != 0 {
+            keys.push((match_stats::NO_WORD.to_string(), 0));
+        }
+        let keys = keys.as_slice();
         // Each key contributes at most PER_KEY_LIMIT rows, so a common word ("global") cannot
         // make a lookup read a large part of the index; domain and compact-name keys are
-        // near-unique, so exact evidence is never cut off.
-        let per_key: Vec<String> = (1..=keys.len())
-            .map(|i| format!("SELECT * FROM (SELECT kind, record_id FROM match_keys WHERE key = ${i} LIMIT {PER_KEY_LIMIT}) AS k{i}"))
+        // near-unique, so exact evidence is never cut off. Weights are bound like the keys, so
+        // the statement's text depends only on how many keys there are and stays prepared.
+        let per_key: Vec<String> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, _)| format!("SELECT * FROM (SELECT kind, record_id, CAST(${} AS BIGINT) AS w FROM match_keys WHERE key = ${} LIMIT {PER_KEY_LIMIT}) AS k{}", 2 * i + 1, 2 * i + 2, i + 1))
             .collect();
+        // One round trip: the best hits joined with the records they point at.
         let sql = format!(
-            "SELECT kind, record_id FROM ({}) AS hits GROUP BY kind, record_id ORDER BY COUNT(*) DESC, record_id LIMIT ${}",
+            "WITH hits AS MATERIALIZED (SELECT kind, record_id, CAST(SUM(w) AS BIGINT) AS score FROM ({}) AS k GROUP BY kind, record_id \
+             ORDER BY score DESC, record_id LIMIT ${}) \
+             SELECT h.kind, a.id, a.name, a.domains, a.owner, a.crm_id, NULL AS partner_id, NULL AS status, h.score \
+             FROM hits h JOIN direct_accounts a ON h.kind = 'account' AND a.id = h.record_id \
+             UNION ALL \
+             SELECT h.kind, d.id, d.company, COALESCE(d.domain, ''), NULL, NULL, d.partner_id, d.status, h.score \
+             FROM hits h JOIN deals d ON h.kind = 'deal' AND d.id = h.record_id \
+             UNION ALL \
+             SELECT 'w', s.records, s.token, '', NULL, NULL, NULL, NULL, 0 \
+             FROM hits h CROSS JOIN match_keys k CROSS JOIN match_token_stats s \
+             WHERE k.kind = h.kind AND k.record_id = h.record_id AND substr(k.key, 1, 2) = 't:' \
+             AND s.token = substr(k.key, 3) \
+             ORDER BY 9 DESC, 2",
             per_key.join(" UNION ALL "),
-            keys.len() + 1
+            2 * keys.len() + 1
         );
-        let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
-        for key in keys {
-            query = query.bind(key);
+        let mut query = sqlx::query_as::<_, CandidateRow>(&sql);
+        for (key, weight) in keys {
+            query = query.bind(i64::from(*weight)).bind(key);
         }
-        let hits = query
+        let rows = query
             .bind(limit)
             .fetch_all(&self.pool)
             .await
             .context("looking up index keys")?;
-        let ids = |kind: &str| {
-            hits.iter()
-                .filter(|(k, _)| k == kind)
-                .map(|(_, id)| *id)
-                .collect::<Vec<i64>>()
-        };
-        let mut records = self.account_records(&ids("account")).await?;
-        records.extend(self.deal_records(&ids("deal")).await?);
-        // Keep the index's order: most shared keys first.
-        let rank = |r: &IndexedRecord| {
-            hits.iter().position(|(k, id)| {
-                *id == r.id && (k == "account") == (r.kind == RecordKind::DirectAccount)
-            })
-        };
-        records.sort_by_key(|r| rank(r).unwrap_or(usize::MAX));
-        Ok(records)
-    }
-
-    async fn account_records(&self, ids: &[i64]) -> anyhow::Result<Vec<IndexedRecord>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT id, name, domains, owner, crm_id FROM direct_accounts WHERE id IN ({})",
-            placeholders(ids.len())
-        );
-        let mut query = sqlx::query_as::<_, (i64, String, String, String, Option<String>)>(&sql);
-        for id in ids {
-            query = query.bind(id);
-        }
-        let rows = query
-            .fetch_all(&self.pool)
-            .await
-            .context("loading accounts")?;
-        Ok(rows
+        let (words, records): (Vec<CandidateRow>, Vec<CandidateRow>) =
+            rows.into_iter().partition(|r| r.kind == "w");
+        let holding = words
             .into_iter()
-            .map(|(id, name, domains, owner, crm_id)| IndexedRecord {
-                kind: RecordKind::DirectAccount,
-                id,
-                name,
-                domains: domains
-                    .split(';')
-                    .filter(|d| !d.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-                crm_id,
-                owner: Some(owner),
-                partner_id: None,
-                status: None,
-            })
-            .collect())
-    }
-
-    async fn deal_records(&self, ids: &[i64]) -> anyhow::Result<Vec<IndexedRecord>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT id, company, domain, partner_id, status FROM deals WHERE id IN ({})",
-            placeholders(ids.len())
-        );
-        let mut query = sqlx::query_as::<_, (i64, String, Option<String>, i64, String)>(&sql);
-        for id in ids {
-            query = query.bind(id);
-        }
-        let rows = query
-            .fetch_all(&self.pool)
-            .await
-            .context("loading registrations")?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, name, domain, partner_id, status)| IndexedRecord {
-                kind: RecordKind::Registration,
-                id,
-                name,
-                domains: domain.into_iter().collect(),
-                crm_id: None,
-                owner: None,
-                partner_id: Some(partner_id),
-                status: Some(status),
-            })
-            .collect())
+            .map(|w| (w.name, u64::try_from(w.id).unwrap_or(0)))
+            .collect();
+        Ok((
+            records.into_iter().map(IndexedRecord::from).collect(),
+            holding,
+        ))
     }
 
     /// Direct accounts in all, with an open opportunity, and the ten largest owners' counts.

@@ -26,3 +26,4 @@ mod signatures;
 mod store;
 mod surveys;
 mod tiers;
+mod word_stats;

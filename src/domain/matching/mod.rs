@@ -4,17 +4,32 @@
 //!
 //! Evidence, strongest first:
 //! - the same registrable domain (`shop.acme.co.uk` and `acme.co.uk` are both `acme.co.uk`);
-//! - the same normalised name (legal forms, accents, punctuation, `&`/`and`, a leading "The" and
-//!   noise words removed) with no contradicting domains;
-//! - a high token-aware name similarity with no contradicting domains, or the same domain name on
-//!   another suffix (`acme.de` / `acme.com`) plus a similar name;
-//! - partial name overlap only (weak: shown, never blocking).
+//! - the same normalised name (legal forms, accents, punctuation, `&`/`and`, a leading "The",
+//!   noise, corporate words and regional qualifiers removed, abbreviations expanded) made of
+//!   distinctive words, with no contradicting domains;
+//! - names whose distinctive words agree up to typos, joined or split words and generic words
+//!   ("Anker" / "Anker Innovations Limited"), an acronym backed by its domain ("UPS" with
+//!   ups.com / "United Parcel Service"), or the same domain name on another suffix plus a
+//!   similar name (medium);
+//! - agreement on common words only, or partial overlap (weak: shown, never blocking).
 //!
+//! How much an agreeing word counts depends on how many records of the book hold it
+//! ([`Distinctiveness`]): agreeing on "Anker" is strong evidence, on "Global" or "Systems" weak.
 //! Two records whose domains are both known and different are different companies unless their
 //! names are identical: that keeps Delta Air Lines (delta.com) and Delta Faucet (deltafaucet.com)
 //! apart.
 
+mod evidence;
+#[cfg(test)]
+mod evidence_tests;
+mod grade;
+mod normalise;
+mod words;
+
+pub use evidence::{typo as typo_distance, typo_probes, typo_variants, Distinctiveness};
+
 use super::deal::normalise_domain;
+use grade::{initials, jurisdictions_differ, name_evidence};
 use std::fmt;
 
 /// How much a match should be trusted.
@@ -43,9 +58,13 @@ impl fmt::Display for Strength {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Match {
     pub strength: Strength,
-    /// Name similarity in 0..=1 (1 for identical normalised names).
+    /// Name similarity in 0..=1 (1 for identical normalised names), weighted by distinctiveness.
     pub score: f64,
     pub reasons: Vec<String>,
+    /// The only evidence is an acronym backed by a domain: a check that finds several records
+    /// with those initials shows them all as weak.
+    #[serde(skip)]
+    pub by_acronym: bool,
 }
 
 /// A record prepared for matching: its name normalised once, its domain reduced to the
@@ -54,33 +73,42 @@ pub struct Match {
 pub struct Candidate {
     /// The name as people wrote it (for reasons).
     pub name: String,
-    /// Normalised name tokens, e.g. `["procter", "gamble"]`.
+    /// Normalised distinctive name tokens, e.g. `["procter", "gamble"]`.
     pub tokens: Vec<String>,
     /// The registrable domain (`acme.co.uk`), when one was given and is valid.
     pub domain: Option<String>,
     /// Jurisdictions of the legal forms the name carried ("de" for GmbH, "us" for Inc.).
     pub jurisdictions: Vec<&'static str>,
+    /// Every word of the name after legal forms were removed, abbreviations expanded (for
+    /// acronyms: "united parcel service").
+    pub words: Vec<String>,
+    /// Abbreviations expanded, as written and as understood (`("sys", "systems")`).
+    pub expanded: Vec<(String, String)>,
+    /// Qualifiers removed from the name: corporate words, regions, "group" ("global",
+    /// "north_america"). Two names qualified in different ways are different entities.
+    pub qualifiers: Vec<String>,
 }
 
-/// Token similarity (Jaro-Winkler) at which two tokens count as the same word: catches typos
-/// such as "Proctor"/"Procter" but not "Motors"/"Mills".
-const TOKEN_MATCH: f64 = 0.92;
-/// Name score from which, without contradicting domains, a match is medium.
-const MEDIUM_SCORE: f64 = 0.90;
 /// Name score from which the same domain name on another suffix makes a medium match.
 const SUFFIX_FAMILY_SCORE: f64 = 0.80;
 /// Name score from which the name is worth citing next to a domain match.
 const CITE_SCORE: f64 = 0.5;
+/// Token similarity (Jaro-Winkler) at which two tokens count as the same word in
+/// [`name_score`]: catches typos such as "Proctor"/"Procter" but not "Motors"/"Mills".
+const TOKEN_MATCH: f64 = 0.92;
 
 impl Candidate {
     /// Prepares a record; an invalid or missing domain counts as unknown.
     pub fn new(name: &str, domain: Option<&str>) -> Candidate {
-        let (tokens, jurisdictions) = analyse_name(name);
+        let analysed = normalise::analyse_name(name);
         Candidate {
             name: name.trim().to_string(),
-            tokens,
+            tokens: analysed.tokens,
             domain: domain.and_then(registrable_domain),
-            jurisdictions,
+            jurisdictions: analysed.jurisdictions,
+            words: analysed.words,
+            expanded: analysed.expanded,
+            qualifiers: analysed.qualifiers,
         }
     }
 
@@ -111,236 +139,11 @@ pub fn domain_label(registrable: &str) -> &str {
     }
 }
 
-/// Legal forms, as token sequences removed from the end of a name (repeatedly), each with the
-/// jurisdiction it belongs to ("" for forms used in many countries, such as Ltd or Co.). Two
-/// names whose legal forms belong to different jurisdictions are different legal entities.
-const LEGAL_SUFFIXES: &[(&[&str], &str)] = &[
-    (&["public", "limited", "company"], "uk"),
-    (&["gesellschaft", "mit", "beschrankter", "haftung"], "de"),
-    (&["sp", "z", "oo"], "pl"),
-    (&["sa", "de", "cv"], "mx"),
-    (&["s", "de", "rl", "de", "cv"], "mx"),
-    (&["sab", "de", "cv"], "mx"),
-    (&["societe", "anonyme"], "fr"),
-    (&["societa", "per", "azioni"], "it"),
-    (&["naamloze", "vennootschap"], "nl"),
-    (&["besloten", "vennootschap"], "nl"),
-    (&["kabushiki", "kaisha"], "jp"),
-    (&["oy", "ab"], "fi"),
-    (&["oyj", "abp"], "fi"),
-    (&["sa", "nv"], "be"),
-    (&["a", "s"], "dk"),
-    (&["s", "a"], "fr"),
-    (&["inc"], "us"),
-    (&["incorporated"], "us"),
-    (&["corp"], "us"),
-    (&["corporation"], "us"),
-    (&["llc"], "us"),
-    (&["llp"], ""),
-    (&["lp"], ""),
-    (&["lllp"], "us"),
-    (&["pllc"], "us"),
-    (&["co"], ""),
-    (&["company"], ""),
-    (&["cos"], ""),
-    (&["ltd"], ""),
-    (&["limited"], ""),
-    (&["plc"], "uk"),
-    (&["gmbh"], "de"),
-    (&["ag"], "de"),
-    (&["aktiengesellschaft"], "de"),
-    (&["se"], ""),
-    (&["kg"], "de"),
-    (&["kgaa"], "de"),
-    (&["ug"], "de"),
-    (&["ev"], "de"),
-    (&["kommanditgesellschaft"], "de"),
-    (&["sa"], "fr"),
-    (&["sas"], "fr"),
-    (&["sasu"], "fr"),
-    (&["sarl"], "fr"),
-    (&["sca"], "fr"),
-    (&["snc"], "fr"),
-    (&["spa"], "it"),
-    (&["srl"], "it"),
-    (&["sl"], "es"),
-    (&["slu"], "es"),
-    (&["bv"], "nl"),
-    (&["nv"], "nl"),
-    (&["vof"], "nl"),
-    (&["cv"], "nl"),
-    (&["pty"], "au"),
-    (&["kk"], "jp"),
-    (&["gk"], "jp"),
-    (&["yk"], "jp"),
-    (&["ltda"], "br"),
-    (&["lda"], "pt"),
-    (&["sab"], "mx"),
-    (&["ab"], "se"),
-    (&["aktiebolag"], "se"),
-    (&["aktiebolaget"], "se"),
-    (&["asa"], "no"),
-    (&["as"], "no"),
-    (&["aps"], "dk"),
-    (&["aktieselskab"], "dk"),
-    (&["oy"], "fi"),
-    (&["oyj"], "fi"),
-    (&["abp"], "fi"),
-    (&["osakeyhtio"], "fi"),
-    (&["hf"], "is"),
-    (&["ehf"], "is"),
-    (&["sro"], "cz"),
-    (&["kft"], "hu"),
-    (&["zrt"], "hu"),
-    (&["nyrt"], "hu"),
-    (&["doo"], "rs"),
-    (&["ooo"], "ru"),
-    (&["pjsc"], "ru"),
-    (&["jsc"], "ru"),
-    (&["ojsc"], "ru"),
-    (&["pte"], "sg"),
-    (&["bhd"], "my"),
-    (&["sdn"], "my"),
-    (&["tbk"], "id"),
-    (&["fze"], "ae"),
-    (&["fzco"], "ae"),
-    (&["wll"], "bh"),
-];
-
-/// Legal forms written before the name ("Kabushiki Kaisha Toshiba", "PT Astra", "OOO Yandex").
-const LEGAL_PREFIXES: &[(&[&str], &str)] = &[
-    (&["kabushiki", "kaisha"], "jp"),
-    (&["telefonaktiebolaget"], "se"),
-    (&["koninklijke"], ""),
-    (&["pt"], "id"),
-    (&["ooo"], "ru"),
-    (&["zao"], "ru"),
-    (&["oao"], "ru"),
-    (&["pao"], "ru"),
-];
-
-/// Words that do not distinguish one company from another.
-const NOISE: &[&str] = &[
-    "the",
-    "and",
-    "et",
-    "und",
-    "y",
-    "e",
-    "group",
-    "groupe",
-    "gruppe",
-    "grupo",
-    "groep",
-    "gruppo",
-    "holding",
-    "holdings",
-    "international",
-    "intl",
-    "worldwide",
-];
-
-/// Top-level domains people put in company names ("Salesforce.com").
-const NAME_TLDS: &[&str] = &["com", "net", "org", "io", "ai", "co"];
-
 /// Normalised tokens of a company name: ASCII-folded, lower case, `&` as "and", dotted
-/// abbreviations joined ("S.p.A." → "spa"), then legal forms and noise words removed, as long as
-/// a word is left.
+/// abbreviations joined ("S.p.A." → "spa"), abbreviations expanded, then legal forms, noise,
+/// corporate words and regional qualifiers removed, as long as a word is left.
 pub fn name_tokens(raw: &str) -> Vec<String> {
-    analyse_name(raw).0
-}
-
-/// [`name_tokens`] plus the jurisdictions of the legal forms that were removed.
-fn analyse_name(raw: &str) -> (Vec<String>, Vec<&'static str>) {
-    let folded = deunicode::deunicode(raw)
-        .to_lowercase()
-        .replace(['&', '+'], " and ")
-        .replace('\'', "");
-    let mut tokens: Vec<String> = Vec::new();
-    for word in
-        folded.split(|c: char| c.is_whitespace() || c == ',' || c == '/' || c == '(' || c == ')')
-    {
-        tokens.extend(split_word(word));
-    }
-    let mut jurisdictions = Vec::new();
-    strip_affixes(&mut tokens, &mut jurisdictions);
-    let kept: Vec<String> = tokens
-        .iter()
-        .filter(|t| !NOISE.contains(&t.as_str()))
-        .cloned()
-        .collect();
-    let mut tokens = if kept.is_empty() { tokens } else { kept };
-    strip_affixes(&mut tokens, &mut jurisdictions);
-    jurisdictions.retain(|j| !j.is_empty());
-    jurisdictions.sort_unstable();
-    jurisdictions.dedup();
-    (tokens, jurisdictions)
-}
-
-/// One whitespace-separated word into tokens: dotted abbreviations ("s.a.", "j.p.") are joined,
-/// dotted names ("salesforce.com") split with the TLD dropped, other punctuation splits.
-fn split_word(word: &str) -> Vec<String> {
-    let parts: Vec<&str> = word.split('.').filter(|p| !p.is_empty()).collect();
-    let pieces: Vec<String> = if parts.len() > 1 && parts.iter().all(|p| p.chars().count() <= 2) {
-        vec![parts.concat()]
-    } else if parts.len() > 1 && NAME_TLDS.contains(&parts[parts.len() - 1]) {
-        parts[..parts.len() - 1]
-            .iter()
-            .map(|p| p.to_string())
-            .collect()
-    } else {
-        parts.iter().map(|p| p.to_string()).collect()
-    };
-    pieces
-        .iter()
-        .flat_map(|p| {
-            p.split(|c: char| !c.is_ascii_alphanumeric())
-                .filter(|t| !t.is_empty())
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
-        .collect()
-}
-
-fn strip_affixes(tokens: &mut Vec<String>, jurisdictions: &mut Vec<&'static str>) {
-    let ends_with = |tokens: &[String], form: &[&str]| {
-        tokens.len() > form.len()
-            && tokens[tokens.len() - form.len()..]
-                .iter()
-                .zip(form)
-                .all(|(t, f)| t == f)
-    };
-    let starts_with = |tokens: &[String], form: &[&str]| {
-        tokens.len() > form.len() && tokens[..form.len()].iter().zip(form).all(|(t, f)| t == f)
-    };
-    loop {
-        let before = tokens.len();
-        if let Some((form, j)) = LEGAL_SUFFIXES
-            .iter()
-            .find(|(form, _)| ends_with(tokens, form))
-        {
-            tokens.truncate(tokens.len() - form.len());
-            jurisdictions.push(j);
-        }
-        if let Some((form, j)) = LEGAL_PREFIXES
-            .iter()
-            .find(|(form, _)| starts_with(tokens, form))
-        {
-            tokens.drain(..form.len());
-            jurisdictions.push(j);
-        }
-        if tokens.len() == before {
-            return;
-        }
-    }
-}
-
-/// True when both names carry legal forms and no jurisdiction is common to them: "Merck & Co.,
-/// Inc." (US) and "Merck KGaA" (Germany) are different legal entities.
-fn jurisdictions_differ(a: &Candidate, b: &Candidate) -> bool {
-    !a.jurisdictions.is_empty()
-        && !b.jurisdictions.is_empty()
-        && !a.jurisdictions.iter().any(|j| b.jurisdictions.contains(j))
+    normalise::analyse_name(raw).tokens
 }
 
 /// True when every word of one name is in the other ("Costco" in "Costco Wholesale").
@@ -353,99 +156,11 @@ fn contained(a: &Candidate, b: &Candidate) -> bool {
     !short.tokens.is_empty() && short.tokens.iter().all(|t| long.tokens.contains(t))
 }
 
-/// Ordinary words companies are often named after. A name that is only one of these cannot
-/// identify a company by itself: without the same registrable domain, such a match stays weak.
-const COMMON_WORD_NAMES: &[&str] = &[
-    "advance",
-    "alliance",
-    "allied",
-    "alpha",
-    "american",
-    "anchor",
-    "apex",
-    "apollo",
-    "atlantic",
-    "atlas",
-    "beacon",
-    "bridge",
-    "capital",
-    "central",
-    "compass",
-    "continental",
-    "cornerstone",
-    "crown",
-    "delta",
-    "dominion",
-    "dynamic",
-    "eagle",
-    "eastern",
-    "echo",
-    "elite",
-    "empire",
-    "fidelity",
-    "first",
-    "frontier",
-    "fusion",
-    "gateway",
-    "general",
-    "genesis",
-    "global",
-    "guardian",
-    "harbor",
-    "harbour",
-    "heritage",
-    "horizon",
-    "imperial",
-    "infinity",
-    "insight",
-    "keystone",
-    "legacy",
-    "liberty",
-    "matrix",
-    "mercury",
-    "meridian",
-    "metro",
-    "national",
-    "nationwide",
-    "northern",
-    "nova",
-    "omega",
-    "orion",
-    "pacific",
-    "pandora",
-    "phoenix",
-    "pinnacle",
-    "pioneer",
-    "polaris",
-    "premier",
-    "prime",
-    "progressive",
-    "puma",
-    "quantum",
-    "royal",
-    "sage",
-    "southern",
-    "spectrum",
-    "standard",
-    "star",
-    "summit",
-    "sun",
-    "synergy",
-    "titan",
-    "united",
-    "universal",
-    "vanguard",
-    "vertex",
-    "vista",
-    "western",
-    "zenith",
-];
-
 /// True when either name is a single ordinary word ("Delta", "Nationwide").
 fn common_word_name(a: &Candidate, b: &Candidate) -> bool {
     [a, b]
         .iter()
-        .any(|c| c.tokens.len() == 1 && COMMON_WORD_NAMES.contains(&c.tokens[0].as_str()))
+        .any(|c| c.tokens.len() == 1 && words::common_words().contains(c.tokens[0].as_str()))
 }
 
 /// Generic top-level domains: the same label on two of them (pandora.com, pandora.net) is often
@@ -458,9 +173,9 @@ fn is_generic_suffix(domain: &str) -> bool {
     )
 }
 
-/// Token-aware name similarity in 0..=1: identical names score 1, names equal once spaces are
-/// removed ("Coca-Cola"/"CocaCola") 0.98, otherwise the share of words (fuzzy-matched one to one)
-/// the two names have in common.
+/// Token-aware name similarity in 0..=1, blind to the book: identical names score 1, names
+/// equal once spaces are removed ("Coca-Cola"/"CocaCola") 0.98, otherwise the share of words
+/// (fuzzy-matched one to one) the two names have in common.
 pub fn name_score(a: &Candidate, b: &Candidate) -> f64 {
     if a.tokens.is_empty() || b.tokens.is_empty() {
         return 0.0;
@@ -501,106 +216,136 @@ fn token_similarity(a: &str, b: &str) -> f64 {
     }
 }
 
-/// Compares an incoming record with an existing one; `None` when nothing suggests they are the
-/// same customer.
+/// Compares an incoming record with an existing one, knowing no book (word tables only);
+/// `None` when nothing suggests they are the same customer.
 pub fn compare(incoming: &Candidate, existing: &Candidate) -> Option<Match> {
-    let score = name_score(incoming, existing);
-    let name_reason = || {
-        if score >= 1.0 {
-            format!(
-                "same name “{}” ≈ “{}” (normalised “{}”)",
-                incoming.name,
-                existing.name,
-                existing.normalised_name()
-            )
-        } else {
-            format!(
-                "name “{}” ≈ “{}”, score {score:.2}",
-                incoming.name, existing.name
-            )
-        }
-    };
-    let found = |strength, reasons| {
+    compare_with(incoming, existing, &Distinctiveness::default())
+}
+
+/// Compares an incoming record with an existing one, weighing agreeing words by their
+/// distinctiveness in the book; `None` when nothing suggests they are the same customer.
+pub fn compare_with(
+    incoming: &Candidate,
+    existing: &Candidate,
+    stats: &Distinctiveness,
+) -> Option<Match> {
+    let found = |strength, score, reasons| {
         Some(Match {
             strength,
             score,
             reasons,
+            by_acronym: false,
         })
-    };
-    // Name evidence that cannot carry a blocking match on its own: legal forms from different
-    // countries, or a name that is just an ordinary word.
-    let legal_conflict = jurisdictions_differ(incoming, existing);
-    let name_only_weak = legal_conflict || common_word_name(incoming, existing);
-    let legal_reason = || {
-        format!(
-            "but their legal forms are from different countries ({} / {})",
-            incoming.jurisdictions.join(","),
-            existing.jurisdictions.join(",")
-        )
     };
     match (&incoming.domain, &existing.domain) {
         (Some(a), Some(b)) if a == b => {
+            let score = name_score(incoming, existing);
             let mut reasons = vec![format!("same domain {a}")];
             if score >= CITE_SCORE {
-                reasons.push(name_reason());
+                reasons.push(name_reason(incoming, existing, score));
             }
-            found(Strength::Strong, reasons)
+            found(Strength::Strong, score, reasons)
         }
         (Some(a), Some(b)) if domain_label(a) == domain_label(b) => {
+            let score = name_score(incoming, existing);
             let family = format!(
                 "same domain name “{}” on another suffix ({a}, {b})",
                 domain_label(a)
             );
             let country_site = !(is_generic_suffix(a) && is_generic_suffix(b));
             let similar = score >= SUFFIX_FAMILY_SCORE || contained(incoming, existing);
+            let name_only_weak =
+                jurisdictions_differ(incoming, existing) || common_word_name(incoming, existing);
+            let name = name_reason(incoming, existing, score);
             match (similar, country_site && !name_only_weak) {
-                (true, true) => found(Strength::Medium, vec![family, name_reason()]),
-                (true, false) => found(Strength::Weak, vec![family, name_reason()]),
-                (false, _) => found(Strength::Weak, vec![family, "names differ".into()]),
+                (true, true) => found(Strength::Medium, score, vec![family, name]),
+                (true, false) => found(Strength::Weak, score, vec![family, name]),
+                (false, _) => found(Strength::Weak, score, vec![family, "names differ".into()]),
             }
         }
-        (Some(a), Some(b)) if score >= 1.0 => found(
-            Strength::Weak,
-            vec![name_reason(), format!("but the domains differ ({a}, {b})")],
-        ),
-        (Some(_), Some(_)) => None,
-        _ if score >= MEDIUM_SCORE && legal_conflict => {
-            found(Strength::Weak, vec![name_reason(), legal_reason()])
+        (Some(a), Some(b)) => {
+            let score = name_score(incoming, existing);
+            (score >= 1.0).then(|| Match {
+                strength: Strength::Weak,
+                by_acronym: false,
+                score,
+                reasons: vec![
+                    name_reason(incoming, existing, score),
+                    format!("but the domains differ ({a}, {b})"),
+                ],
+            })
         }
-        _ if score >= MEDIUM_SCORE && name_only_weak => found(
-            Strength::Weak,
-            vec![
-                name_reason(),
-                "but the name is an ordinary word, so a name alone cannot tell".into(),
-            ],
-        ),
-        _ if score >= 1.0 => found(
-            Strength::Strong,
-            vec![name_reason(), "no domain contradicts it".into()],
-        ),
-        _ if score >= MEDIUM_SCORE => found(Strength::Medium, vec![name_reason()]),
-        // Any shared word is a partial overlap worth showing (never blocking).
-        _ if score > 0.0 => found(
-            Strength::Weak,
-            vec![format!("names overlap: {}", name_reason())],
-        ),
-        _ => None,
+        _ => {
+            let evidence = name_evidence(incoming, existing, stats);
+            Some(Match {
+                strength: evidence.strength?,
+                score: evidence.score,
+                reasons: evidence.reasons,
+                by_acronym: evidence.by_acronym,
+            })
+        }
     }
 }
 
-/// Word trigrams and tokens used to find candidates in an index without scanning every record:
-/// a record is a candidate when it shares its registrable domain, its domain label, or a name
-/// token with the incoming one.
+fn name_reason(a: &Candidate, b: &Candidate, score: f64) -> String {
+    if score >= 1.0 {
+        format!(
+            "same name “{}” ≈ “{}” (normalised “{}”)",
+            a.name,
+            b.name,
+            b.normalised_name()
+        )
+    } else {
+        format!("name “{}” ≈ “{}”, score {score:.2}", a.name, b.name)
+    }
+}
+
+/// Keys used to find candidates in an index without scanning every record: a record is a
+/// candidate when it shares its registrable domain, its domain label, a name token, its
+/// compact name, or an acronym (its initials, or its one word backed by its domain).
 pub fn index_keys(candidate: &Candidate) -> Vec<String> {
     let mut keys: Vec<String> = candidate.tokens.iter().map(|t| format!("t:{t}")).collect();
     if let Some(d) = &candidate.domain {
         keys.push(format!("d:{d}"));
         keys.push(format!("l:{}", domain_label(d)));
+        if let [token] = candidate.tokens.as_slice() {
+            if domain_label(d) == token {
+                keys.push(format!("a:{token}"));
+            }
+        }
+    }
+    if let Some(acronym) = initials(candidate) {
+        keys.push(format!("a:{acronym}"));
     }
     keys.push(format!("c:{}", candidate.compact()));
     keys.sort();
     keys.dedup();
     keys
+}
+
+/// [`index_keys`] plus what only a lookup needs: a word run together with "The" or with a
+/// generic word is looked up without it too ("TheJFE" as "jfe", "Lightworks" as "light").
+pub fn lookup_keys(candidate: &Candidate) -> Vec<String> {
+    let mut keys = index_keys(candidate);
+    for token in &candidate.tokens {
+        if let Some(rest) = token.strip_prefix("the").filter(|r| r.len() >= 2) {
+            keys.push(format!("t:{rest}"));
+        }
+        if let Some(head) = normalise::joined_head(token) {
+            keys.push(format!("t:{head}"));
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// What a key of [`index_keys`] counts as in the distinctiveness statistics: a name token
+/// (`t:anker` → `anker`), or an acronym, kept whole (`a:ups`) so that the book can say how many
+/// records share it.
+pub fn key_token(key: &str) -> Option<&str> {
+    key.strip_prefix("t:")
+        .or_else(|| key.starts_with("a:").then_some(key))
 }
 
 #[cfg(test)]
@@ -732,6 +477,11 @@ mod tests {
             (
                 ("Merck & Co., Inc.", None),
                 ("Merck KGaA", None),
+                Some(Medium),
+            ),
+            (
+                ("Southern Company", None),
+                ("Southern NV", None),
                 Some(Weak),
             ),
             (
@@ -800,6 +550,13 @@ mod tests {
         )
         .expect("match");
         assert!(m.reasons[0].contains("score 0.9"), "{:?}", m.reasons);
+        assert!(
+            m.reasons
+                .iter()
+                .any(|r| r == "typo “procter” ≈ “proctor” (1 edit)"),
+            "{:?}",
+            m.reasons
+        );
     }
 
     #[test]
