@@ -93,9 +93,8 @@ impl App {
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let store = Store::open(&config.database_url).await?;
     let slack = SlackApi::new(&config.slack_api_url, &config.bot_token)?;
-    let from_file = std::env::var_os("PARTNERBOT_PROGRAM").is_some()
-        || std::path::Path::new("program.toml").exists();
-    let mut problems = crate::preflight::program_problems(&config.program, from_file);
+    let mut problems =
+        crate::preflight::program_problems(&config.program, crate::preflight::program_from_file());
     let home_team = match slack.auth_test().await {
         Ok(me) => {
             tracing::info!(
@@ -111,9 +110,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             None
         }
     };
+    // Partners' channels are `partnerbot check`'s: one partner's archived channel must not keep
+    // the bot from starting, and hundreds of conversations.info calls would slow every start.
     if home_team.is_some() {
-        let partners = store.partners().await?;
-        problems.extend(crate::preflight::slack_problems(&config.program, &slack, &partners).await);
+        problems.extend(crate::preflight::slack_problems(&config.program, &slack, &[]).await);
     }
     for problem in &problems {
         match problem.severity {
@@ -153,23 +153,6 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let _ = worker.await;
     let _ = jobs.await;
     Ok(())
-}
-
-/// One line per bot scope the installed app lacks, naming it and what it breaks (empty when all
-/// are granted, or when Slack could not be asked: that is logged and start-up goes on).
-pub async fn scope_problems(slack: &SlackApi) -> Vec<String> {
-    match slack.granted_scopes().await {
-        Ok(granted) => crate::slack::scopes::missing(&granted)
-            .into_iter()
-            .map(|(scope, breaks)| {
-                format!("the Slack app lacks the {scope} scope, so {breaks}: add it (manifest.yaml lists every scope) and reinstall the app")
-            })
-            .collect(),
-        Err(e) => {
-            tracing::warn!(error = %e, "could not read the app's scopes");
-            Vec::new()
-        }
-    }
 }
 
 async fn shutdown_signal() {

@@ -154,9 +154,34 @@ pub fn program_problems(program: &Program, from_file: bool) -> Vec<Problem> {
     found
 }
 
-/// Whether the bot can post in `channel`: it exists and the bot is a member.
+/// Whether the program file comes from `PARTNERBOT_PROGRAM` or `./program.toml` (as
+/// `Program::from_lookup` reads it) rather than the built-in example.
+pub fn program_from_file() -> bool {
+    std::env::var_os("PARTNERBOT_PROGRAM").is_some()
+        || std::path::Path::new("program.toml").exists()
+}
+
+/// One line per bot scope the installed app lacks, naming it and what it breaks (empty when all
+/// are granted, or when Slack could not be asked: that is logged).
+pub async fn scope_problems(slack: &SlackApi) -> Vec<String> {
+    match slack.granted_scopes().await {
+        Ok(granted) => crate::slack::scopes::missing(&granted)
+            .into_iter()
+            .map(|(scope, breaks)| {
+                format!("the Slack app lacks the {scope} scope, so {breaks}: add it (manifest.yaml lists every scope) and reinstall the app")
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the app's scopes");
+            Vec::new()
+        }
+    }
+}
+
+/// Whether the bot can post in `channel`: it exists and the bot is a member. Slack refusing
+/// (`channel_not_found`, …) is an error; Slack being slow or rate limiting only a warning.
 async fn channel_problem(slack: &SlackApi, setting: &str, channel: &str) -> Option<Problem> {
-    use Severity::Error;
+    use Severity::{Error, Warning};
     match slack.conversation_info(channel).await {
         Ok(info) if info["is_member"] == false => Some(problem(
             Error,
@@ -165,11 +190,17 @@ async fn channel_problem(slack: &SlackApi, setting: &str, channel: &str) -> Opti
             &format!("invite it: type /invite @partnerbot in <#{channel}>"),
         )),
         Ok(_) => None,
-        Err(e) => Some(problem(
+        Err(e @ crate::slack::ApiFailure::Permanent { .. }) => Some(problem(
             Error,
             setting,
             format!("<#{channel}> cannot be reached: {e}"),
             "check the channel id, that the channel exists, and that the bot was invited to it",
+        )),
+        Err(e) => Some(problem(
+            Warning,
+            setting,
+            format!("<#{channel}> could not be checked: {e}"),
+            "run `partnerbot check` again in a minute",
         )),
     }
 }
@@ -180,7 +211,7 @@ pub async fn slack_problems(
     slack: &SlackApi,
     partners: &[Partner],
 ) -> Vec<Problem> {
-    let mut found: Vec<Problem> = crate::app::scope_problems(slack)
+    let mut found: Vec<Problem> = scope_problems(slack)
         .await
         .into_iter()
         .map(|line| {

@@ -1,6 +1,7 @@
 //! Slack's inbound payloads, parsed leniently into our own serde types: slack-morphism's models
 //! are strict (an empty `state` or a missing `event_id` fails) and drop Slack Connect fields.
 
+use crate::config::is_slack_id;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -42,14 +43,8 @@ pub const TEAM_PREFIXES: &[char] = &['T', 'E'];
 /// Slack caps command names at 32 characters.
 const MAX_COMMAND_NAME: usize = 32;
 
-/// Whether `id` looks like a Slack id with one of `prefixes`: upper-case letters and digits,
-/// at most 24 characters (Slack's are 9–11). Anything else never reaches the database.
-pub fn looks_like_id(id: &str, prefixes: &[char]) -> bool {
-    crate::config::is_slack_id(id, prefixes)
-}
-
 fn check_id(field: &str, id: &str, prefixes: &[char]) -> Result<(), String> {
-    if looks_like_id(id, prefixes) {
+    if is_slack_id(id, prefixes) {
         Ok(())
     } else {
         Err(format!(
@@ -277,15 +272,12 @@ pub fn parse_event(body: &[u8]) -> Result<EventEnvelope, String> {
         serde_json::from_slice(body).map_err(|e| format!("event envelope: {e}"))?;
     envelope.event_id = envelope.event_id.as_deref().map(event_dedupe_key);
     if let Some(event) = envelope.event.as_mut() {
-        event.user = event
-            .user
-            .take()
-            .filter(|u| looks_like_id(u, USER_PREFIXES));
+        event.user = event.user.take().filter(|u| is_slack_id(u, USER_PREFIXES));
         event.channel = event
             .channel
             .take()
-            .filter(|c| looks_like_id(c, CHANNEL_PREFIXES));
-        event.bot_id = event.bot_id.take().filter(|b| looks_like_id(b, &['B']));
+            .filter(|c| is_slack_id(c, CHANNEL_PREFIXES));
+        event.bot_id = event.bot_id.take().filter(|b| is_slack_id(b, &['B']));
         for ts in [&mut event.ts, &mut event.thread_ts] {
             *ts = ts.take().filter(|t| looks_like_ts(t));
         }

@@ -139,9 +139,9 @@ impl Store {
         remember_partner_user(&mut tx, reg, now_ms).await?;
         let inserted = insert_deal(&mut tx, reg, now_ms).await?;
         let Some(row) = inserted else {
-            let existing = self
-                .deal_by_key(&mut tx, reg.idempotency_key.as_deref().unwrap_or_default())
-                .await?;
+            let existing = deal_by_key(&mut tx, reg.idempotency_key.as_deref().unwrap_or_default())
+                .await?
+                .context("a repeated submission whose deal is gone")?;
             tx.rollback()
                 .await
                 .context("rolling back a duplicate submission")?;
@@ -168,27 +168,10 @@ impl Store {
         Ok((deal, Created::New))
     }
 
-    async fn deal_by_key(&self, conn: &mut AnyConnection, key: &str) -> anyhow::Result<Deal> {
-        let row = sqlx::query_as::<_, DealRow>(&format!(
-            "SELECT {DEAL_COLUMNS} FROM deals WHERE idempotency_key = $1"
-        ))
-        .bind(key)
-        .fetch_one(&mut *conn)
-        .await
-        .context("loading the deal of a repeated submission")?;
-        Deal::try_from(row)
-    }
-
     /// The deal a submission with idempotency `key` already created, if any.
     pub async fn deal_by_idempotency_key(&self, key: &str) -> anyhow::Result<Option<Deal>> {
-        let row = sqlx::query_as::<_, DealRow>(&format!(
-            "SELECT {DEAL_COLUMNS} FROM deals WHERE idempotency_key = $1"
-        ))
-        .bind(key)
-        .fetch_optional(&self.pool)
-        .await
-        .context("looking up a repeated submission")?;
-        row.map(Deal::try_from).transpose()
+        let mut conn = self.pool.acquire().await.context("getting a connection")?;
+        deal_by_key(&mut conn, key).await
     }
 
     /// One deal by id.
@@ -268,6 +251,18 @@ impl Store {
             total,
         ))
     }
+}
+
+/// The deal a submission with idempotency `key` created, if any.
+async fn deal_by_key(conn: &mut AnyConnection, key: &str) -> anyhow::Result<Option<Deal>> {
+    let row = sqlx::query_as::<_, DealRow>(&format!(
+        "SELECT {DEAL_COLUMNS} FROM deals WHERE idempotency_key = $1"
+    ))
+    .bind(key)
+    .fetch_optional(&mut *conn)
+    .await
+    .context("loading the deal of a repeated submission")?;
+    row.map(Deal::try_from).transpose()
 }
 
 async fn remember_partner_user(

@@ -73,24 +73,15 @@ pub enum OutboxFilter {
     FailedOrPending,
 }
 
+/// Queues one message (see [`insert_outbox_all`]).
 pub(crate) async fn insert_outbox(
     conn: &mut AnyConnection,
     msg: &OutboxMessage,
     now_ms: i64,
 ) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO outbox (kind, channel, ephemeral_user, payload, deal_id, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
-    )
-    .bind(&msg.kind)
-    .bind(&msg.channel)
-    .bind(msg.ephemeral_user.as_deref())
-    .bind(msg.payload.to_string())
-    .bind(msg.deal_id)
-    .bind(now_ms)
-    .execute(&mut *conn)
-    .await
-    .with_context(|| format!("queueing a {} message", msg.kind))?;
-    Ok(())
+    insert_outbox_all(conn, std::slice::from_ref(msg), now_ms)
+        .await
+        .with_context(|| format!("queueing a {} message", msg.kind))
 }
 
 /// Queues several messages in one statement (one round trip), in order.

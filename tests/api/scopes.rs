@@ -28,7 +28,7 @@ async fn the_manifests_scopes_are_enough_and_a_missing_one_is_named(db: Db) {
     let scopes = manifest_scopes();
     let granted: Vec<&str> = scopes.iter().map(String::as_str).collect();
     app.emulator.grant_scopes(&granted);
-    assert!(partnerbot::app::scope_problems(&app.app.slack)
+    assert!(partnerbot::preflight::scope_problems(&app.app.slack)
         .await
         .is_empty());
     app.link_both().await;
@@ -84,7 +84,7 @@ async fn the_manifests_scopes_are_enough_and_a_missing_one_is_named(db: Db) {
         .filter(|s| *s != "files:write")
         .collect();
     app.emulator.grant_scopes(&fewer);
-    let problems = partnerbot::app::scope_problems(&app.app.slack).await;
+    let problems = partnerbot::preflight::scope_problems(&app.app.slack).await;
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(
         problems[0].contains("files:write") && problems[0].contains("chart"),
