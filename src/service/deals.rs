@@ -4,7 +4,7 @@ use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::commission::Timing;
 use crate::domain::deal::Surface;
 use crate::domain::engagement::{is_protected, Holder, Verdict};
-use crate::domain::matching::{index_keys, Candidate, Strength};
+use crate::domain::matching::{exact_keys, index_keys, Candidate, Strength};
 use crate::domain::{Deal, DealDraft, DealError, DealId, DealStatus, Partner};
 use crate::service::accounts::FoundMatch;
 use crate::slack::render::MatchView;
@@ -91,7 +91,7 @@ impl Service {
         let customer = Candidate::new(&deal.company, deal.domain.as_deref());
         let keys = index_keys(&customer);
         // Deciding and writing is one atomic step per customer (see `store::locks`).
-        let lock = self.store.lock_customer(&lock_keys(&keys)).await?;
+        let lock = self.store.lock_customer(&exact_keys(&keys)).await?;
         let pending = PendingRegistration {
             actor,
             partner,
@@ -356,17 +356,6 @@ struct PendingRegistration<'a> {
     surface: Surface,
     key: Option<String>,
     keys: Vec<String>,
-}
-
-/// The index keys a registration locks: its registrable domain (`d:`), its domain label (`l:`)
-/// and its whole normalised name (`c:`). Every domain match and every strong name match shares
-/// one of them, so such pairs are decided one after the other. Single name tokens are left out:
-/// common words ("systems", "global") would make unrelated customers queue behind each other.
-fn lock_keys(keys: &[String]) -> Vec<String> {
-    keys.iter()
-        .filter(|k| k.starts_with("d:") || k.starts_with("l:") || k.starts_with("c:"))
-        .cloned()
-        .collect()
 }
 
 fn surface_name(surface: Surface) -> &'static str {

@@ -4,8 +4,9 @@
 
 use serde_json::Value;
 
-/// Byte patterns that may encode a NUL in a form or JSON body.
-const NUL_MARKERS: &[&[u8]] = &[b"\0", b"%00", b"\\u0000", b"%5Cu0000", b"%5cu0000"];
+/// Byte patterns that may encode a NUL: raw, `%00` in a form, `\u0000` in JSON (also inside a
+/// form's JSON payload as `%5Cu0000`). A false alarm only costs a re-parse.
+const NUL_MARKERS: &[&[u8]] = &[b"\0", b"%00", b"u0000"];
 
 fn may_hold_nul(body: &[u8]) -> bool {
     NUL_MARKERS

@@ -323,6 +323,17 @@ pub fn index_keys(candidate: &Candidate) -> Vec<String> {
     keys
 }
 
+/// Of [`index_keys`], those exact evidence shares: the registrable domain (`d:`), the domain
+/// label (`l:`) and the whole normalised name (`c:`). Registrations lock these, so two that match
+/// by domain or by the same name are decided one after the other; single words are left out,
+/// since common ones ("systems", "global") would make unrelated customers queue.
+pub fn exact_keys(keys: &[String]) -> Vec<String> {
+    keys.iter()
+        .filter(|k| k.starts_with("d:") || k.starts_with("l:") || k.starts_with("c:"))
+        .cloned()
+        .collect()
+}
+
 /// [`index_keys`] plus what only a lookup needs: a word run together with "The" or with a
 /// generic word is looked up without it too ("TheJFE" as "jfe", "Lightworks" as "light").
 pub fn lookup_keys(candidate: &Candidate) -> Vec<String> {
