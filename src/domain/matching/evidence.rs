@@ -16,6 +16,8 @@ const MIN_BOOK: u64 = 50;
 /// Shortest token a typo is tolerated on (edit distance 1), and from which 2 edits are.
 const TYPO_MIN_LEN: usize = 5;
 const TYPO2_MIN_LEN: usize = 8;
+/// Weight of an agreeing word that backs up a vowel typo in another word of the name.
+const BACKING_WEIGHT: f64 = 0.5;
 /// Shortest last word typed short that still counts ("Aud" for "Audio").
 const MIN_TRUNCATED: usize = 3;
 /// Shortest truncation of a generic word that still counts as it ("Grou" for "Group").
@@ -150,6 +152,9 @@ pub(super) struct Alignment {
     pub links: Vec<(usize, usize, Link)>,
     pub a_linked: Vec<bool>,
     pub b_linked: Vec<bool>,
+    /// A distinctive word of the existing name agrees exactly: a typo elsewhere in the name is
+    /// backed up by it.
+    pub backed: bool,
 }
 
 /// Lines up the tokens of two names, exact agreements first.
@@ -158,6 +163,7 @@ pub(super) fn align(a: &[String], b: &[String], stats: &Distinctiveness) -> Alig
         links: Vec::new(),
         a_linked: vec![false; a.len()],
         b_linked: vec![false; b.len()],
+        backed: false,
     };
     for (i, ta) in a.iter().enumerate() {
         if let Some(j) = (0..b.len()).find(|&j| !al.b_linked[j] && b[j] == *ta) {
@@ -166,6 +172,14 @@ pub(super) fn align(a: &[String], b: &[String], stats: &Distinctiveness) -> Alig
     }
     link_joined(&mut al, a, b, false);
     link_joined(&mut al, b, a, true);
+    // A vowel spelled differently is a typo when another distinctive word agrees ("Proctor and
+    // Gamble"); in a name that is nothing else, it is as likely another brand ("Velux" /
+    // "Velex", "Sunix" / "Sanix"), and only slips of the finger count.
+    al.backed = al
+        .links
+        .iter()
+        .any(|&(_, j, l)| l == Link::Same && stats.weight(&b[j]) >= BACKING_WEIGHT);
+    let vowels = al.backed;
     for (i, ta) in a.iter().enumerate() {
         for (j, tb) in b.iter().enumerate() {
             if al.a_linked[i] || al.b_linked[j] {
@@ -175,7 +189,7 @@ pub(super) fn align(a: &[String], b: &[String], stats: &Distinctiveness) -> Alig
                 al.link(i, j, Link::LeadingThe);
             } else if with_tld(ta, tb) || with_tld(tb, ta) {
                 al.link(i, j, Link::Joined);
-            } else if let Some(d) = typo(ta, tb, stats) {
+            } else if let Some(d) = typo_with(ta, tb, stats, vowels) {
                 al.link(i, j, Link::Typo(d));
             }
         }
@@ -276,7 +290,7 @@ fn link_compact(al: &mut Alignment, a: &[String], b: &[String], stats: &Distinct
         [Some(ca.as_str()), bare]
             .into_iter()
             .flatten()
-            .find_map(|x| typo(x, &cb, stats))
+            .find_map(|x| typo_with(x, &cb, stats, false))
             .map(Link::Typo)
     };
     if let Some(link) = link {
@@ -315,7 +329,14 @@ fn with_tld(x: &str, y: &str) -> bool {
 /// to be a typo: 1 edit on words of 5+ characters, 2 on 8+; never on generic or ordinary words,
 /// nor on the first letter, nor when the book holds both spellings (then they are two names,
 /// "Sitronix" / "Sitronics").
+///
+/// This is the lenient form the lookup uses to find what a word may be a typo of; grading
+/// counts a vowel spelled differently only when another word backs the name up.
 pub fn typo(a: &str, b: &str, stats: &Distinctiveness) -> Option<usize> {
+    typo_with(a, b, stats, true)
+}
+
+fn typo_with(a: &str, b: &str, stats: &Distinctiveness, vowels: bool) -> Option<usize> {
     let (shorter, longer) = (a.len().min(b.len()), a.len().max(b.len()));
     if longer < TYPO_MIN_LEN || shorter + 2 < longer || a.starts_with(b) || b.starts_with(a) {
         return None;
@@ -332,14 +353,15 @@ pub fn typo(a: &str, b: &str, stats: &Distinctiveness) -> Option<usize> {
         return None;
     }
     let allowed = if shorter >= TYPO2_MIN_LEN { 2 } else { 1 };
-    let d = keyboard_distance(a.as_bytes(), b.as_bytes(), allowed);
+    let d = keyboard_distance(a.as_bytes(), b.as_bytes(), allowed, vowels);
     (d <= allowed).then_some(d)
 }
 
 /// Optimal-string-alignment distance where a substitution costs 1 between neighbouring keys of
-/// a QWERTY keyboard or between two vowels ("Proctor" / "Procter"), and 2 otherwise (a slip of the finger, not another name: "Vivendu" is a
+/// a QWERTY keyboard or, with `vowels`, between two vowels ("Proctor" / "Procter"), and 2
+/// otherwise (a slip of the finger, not another name: "Vivendu" is a
 /// typo of "Vivendi", "Seartech" is not one of "Geartech"). Stops counting above `limit`.
-fn keyboard_distance(a: &[u8], b: &[u8], limit: usize) -> usize {
+fn keyboard_distance(a: &[u8], b: &[u8], limit: usize, vowels: bool) -> usize {
     let (n, m) = (a.len(), b.len());
     let mut d = vec![vec![0usize; m + 1]; n + 1];
     for (i, row) in d.iter_mut().enumerate() {
@@ -354,7 +376,9 @@ fn keyboard_distance(a: &[u8], b: &[u8], limit: usize) -> usize {
             let vowel = |c: u8| matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y');
             let sub = if a[i - 1] == b[j - 1] {
                 0
-            } else if neighbours(a[i - 1], b[j - 1]) || (vowel(a[i - 1]) && vowel(b[j - 1])) {
+            } else if neighbours(a[i - 1], b[j - 1])
+                || (vowels && vowel(a[i - 1]) && vowel(b[j - 1]))
+            {
                 1
             } else {
                 2

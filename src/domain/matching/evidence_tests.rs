@@ -292,3 +292,66 @@ fn regional_subsidiaries_match_two_companies_of_one_region_do_not() {
         &stats
     )));
 }
+
+#[test]
+fn a_contained_short_name_does_not_block_when_the_longer_one_adds_a_distinctive_word() {
+    let stats = book(&[
+        ("taiyo", 1),
+        ("yuden", 1),
+        ("anker", 1),
+        ("innovations", 120),
+    ]);
+    // "Taiyo Yuden" is a company of its own; "Anker Innovations" is Anker.
+    assert!(!blocks(strength(
+        "TAIYO CORPORATION",
+        "TAIYO YUDEN CO., LTD.",
+        &stats
+    )));
+    assert!(blocks(strength(
+        "Anker",
+        "Anker Innovations Limited",
+        &stats
+    )));
+}
+
+#[test]
+fn a_vowel_spelled_differently_is_a_typo_only_when_another_word_agrees() {
+    let stats = book(&[("velex", 1), ("procter", 1), ("gamble", 1)]);
+    // A one-word name: "Velux" is another brand, not a slip of the finger.
+    assert!(!blocks(strength("VELUX", "Velex s.r.l.", &stats)));
+    // A neighbouring key still is: "Vivendu" for "Vivendi".
+    assert!(blocks(strength("Vivendu", "Vivendi", &standard_book())));
+    // "Gamble" agrees: "Proctor" is a typo of "Procter".
+    assert!(blocks(strength(
+        "Proctor and Gamble",
+        "Procter & Gamble",
+        &stats
+    )));
+}
+
+#[test]
+fn a_typo_and_a_legal_form_of_another_country_together_do_not_block() {
+    let stats = book(&[
+        ("logosol", 1),
+        ("telldus", 1),
+        ("vivendi", 1),
+        ("gamble", 1),
+    ]);
+    let m = grade(("LOGISOL Kft.", None), ("LOGOSOL, INC.", None), &stats);
+    assert_eq!(
+        m.as_ref().map(|m| m.strength),
+        Some(Strength::Weak),
+        "{m:?}"
+    );
+    assert!(
+        reasons(("LOGISOL Kft.", None), ("LOGOSOL, INC.", None), &stats)
+            .contains("besides the typo their legal forms are from different countries (hu / us)")
+    );
+    // The same typo in the same country still blocks, and so does one backed by another word.
+    assert!(blocks(strength("Vivendu SA", "Vivendi S.A.", &stats)));
+    assert!(blocks(strength(
+        "Proctor and Gamble GmbH",
+        "Procter & Gamble, Inc.",
+        &stats
+    )));
+}

@@ -16,6 +16,9 @@ const RARE_LEFTOVER: f64 = 0.9;
 /// Distinctiveness of a head from which a short name contained in a longer one is medium:
 /// a word only that record of the book holds.
 const HEAD_RARE: f64 = 0.97;
+/// Distinctiveness above which a word the longer name adds to a contained short one makes it
+/// another company ("Taiyo" / "Taiyo Yuden").
+const LEFTOVER_MAX: f64 = 0.9;
 /// How much a word typed short counts ("Talkwa" for "Talkware").
 const TRUNCATED_FACTOR: f64 = 0.5;
 /// What each typo takes off the score.
@@ -130,6 +133,16 @@ pub(super) fn name_evidence(a: &Candidate, b: &Candidate, stats: &Distinctivenes
     } else if exact && !legal {
         reasons.push("no domain contradicts it".into());
         Strength::Strong
+    } else if typo && legal && !al.backed {
+        // "Logisol Kft." / "Logosol, Inc.": one slip of the finger and a company of another
+        // country are two differences; a typo is only trusted when nothing else differs, or
+        // when another distinctive word of the name agrees.
+        reasons.push(format!(
+            "but besides the typo their legal forms are from different countries ({} / {})",
+            a.jurisdictions.join(","),
+            b.jurisdictions.join(",")
+        ));
+        Strength::Weak
     } else if all_a && all_b {
         Strength::Medium
     } else if (all_a || all_b)
@@ -147,7 +160,9 @@ pub(super) fn name_evidence(a: &Candidate, b: &Candidate, stats: &Distinctivenes
         reasons[0] = format!("names overlap: {}", reasons[0]);
         Strength::Weak
     };
-    if legal && strength >= Strength::Medium {
+    if typo && legal && !al.backed {
+        // Said above.
+    } else if legal && strength >= Strength::Medium {
         reasons.push(format!(
             "legal forms are from different countries ({} / {}), but the name is distinctive",
             a.jurisdictions.join(","),
@@ -184,14 +199,22 @@ fn head_contained(al: &Alignment, a: &Candidate, b: &Candidate, wb: &[f64]) -> O
         .iter()
         .map(|(_, j, _)| wb[*j])
         .fold(0.0_f64, f64::max);
-    (short_linked.iter().all(|l| *l) && head_len >= short.tokens.len() && rarest >= HEAD_RARE).then(
-        || {
+    // What the longer name adds must be generic: "Taiyo" is not "Taiyo Yuden", "Hikari" not
+    // "Hikari Alphax" (a distinctive word makes another company of the same family name).
+    let plain_rest = long_linked
+        .iter()
+        .zip(wb)
+        .all(|(linked, w)| *linked || *w < LEFTOVER_MAX);
+    (short_linked.iter().all(|l| *l)
+        && head_len >= short.tokens.len()
+        && rarest >= HEAD_RARE
+        && plain_rest)
+        .then(|| {
             format!(
                 "“{}” is the distinctive head of “{}”",
                 short.name, long.name
             )
-        },
-    )
+        })
 }
 
 /// The evidence of each agreeing word, in words.
