@@ -36,9 +36,11 @@ LEGAL = {
     "gmbh", "ag", "sa", "sas", "srl", "spa", "bv", "nv", "ab", "oy", "oyj", "as", "asa", "pty",
     "plc", "kg", "sarl", "kk", "sro", "sp", "z", "oo", "pte", "bhd", "sdn", "ltda", "lda", "aps",
     "se", "llp", "lp", "cv", "de", "s", "a", "ug", "ohg", "mbh", "doo", "ooo", "jsc", "zrt",
-    "kft", "spol",
+    "kft", "spol", "pvt", "private", "sti",
 }
 GENERIC = {
+    # Turkish "industry and trade" ("Sanayi ve Ticaret", "San. Tic.") and the usual "Comm."
+    "sanayi", "san", "ticaret", "tic", "ve", "comm",
     "technology", "technologies", "tech", "systems", "system", "solutions", "solution",
     "electronics", "electronic", "electric", "electrical", "communications", "communication",
     "networks", "network", "networking", "industries", "industrial", "industry", "engineering",
@@ -373,8 +375,11 @@ def main():
     seen, companies = set(), []
     for name, country in rows:
         k = key(name)
-        if k and k not in seen and len(k) >= 2:
-            seen.add(k)
+        # Spaces do not make another company either when the words run together are generic
+        # ("Fairy Devices" / "FairyDevices"): the name run together is a second key.
+        compact = "c:" + "".join(w.rstrip("s") for w in core(name) if w not in LEGAL)
+        if k and k not in seen and compact not in seen and len(k) >= 2:
+            seen.update((k, compact))
             companies.append((name, country))
     gen = Gen(companies)
     rng.shuffle(companies)
@@ -392,6 +397,7 @@ def main():
             domains[name] = domain
             w.writerow([i, name, domain, split_of(key(name))])
     ids = {name: i for i, (name, _) in enumerate(book, 1)}
+    book_heads = {core(n)[0] for n, _ in book if core(n)}
     pairs = []
     for split in ("dev", "test"):
         mine = [(n, c) for n, c in book if split_of(key(n)) == split]
@@ -429,7 +435,13 @@ def main():
                 if v and not (kind == "acronym" and domains[name]):
                     w.writerow([split, kind, v[0], v[1], ids[name]])
                     made += 1
-            new = [(n, c) for n, c in outside if split_of(key(n)) == split]
+            # A company outside the book whose distinctive first word (held by at most two
+            # companies of the whole list) a book company also starts with is that company's
+            # relative ("Amazon Technologies Inc." / "Amazon.com, LLC", "TKH Security S.L.U." /
+            # "TKH Security Solutions USA"): neither clearly the same customer nor clearly
+            # another, so it is not used as a company the book does not hold.
+            new = [(n, c) for n, c in outside if split_of(key(n)) == split
+                   and not (core(n) and gen.rare(core(n)[0]) and core(n)[0] in book_heads)]
             for name, _ in new[: QUERIES_PER_SPLIT // 2]:
                 w.writerow([split, "not_in_book", name, "", ""])
 
