@@ -25,5 +25,6 @@ mod scopes;
 mod signatures;
 mod store;
 mod surveys;
+mod templates;
 mod tiers;
 mod word_stats;
