@@ -6,6 +6,7 @@ mod accounts;
 mod commissions;
 mod conflicts;
 mod delivery;
+mod demo;
 mod digest;
 mod escaping;
 mod events;
