@@ -327,7 +327,7 @@ impl Demo {
             )
             .await?;
         expect(&answer, "won")?;
-        self.flush_settled().await?;
+        self.flush(1).await?;
         let answer = self.slash(globex, "/deal", "commissions").await?;
         expect(&answer, "pending")?;
         Ok(())
@@ -361,9 +361,11 @@ impl Demo {
         while chrono::Datelike::weekday(&later) != chrono::Weekday::Wed {
             later += chrono::Duration::days(1);
         }
-        let later = chrono::Timelike::with_hour(&later, 10)
-            .and_then(|t| chrono::Timelike::with_minute(&t, 0))
-            .unwrap_or(later);
+        // 10:00:00 sharp on a Wednesday: inside every partner's working hours.
+        let later = later
+            .date_naive()
+            .and_hms_opt(10, 0, 0)
+            .map_or(later, |t| t.and_utc());
         step(
             "scheduler",
             &format!(
@@ -456,49 +458,52 @@ impl Demo {
         .await
     }
 
-    /// Waits until new messages stop arriving (at least one), then prints them.
-    async fn flush_settled(&mut self) -> anyhow::Result<()> {
-        let mut seen = self.shown;
-        for _ in 0..50 {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            let now = self.emulator.delivered().len();
-            if now > self.shown && now == seen {
-                break;
-            }
-            seen = now;
-        }
-        self.flush(1).await
-    }
-
-    /// Waits for `expected` new messages to reach Slack and prints them.
+    /// Waits for at least `expected` new messages to reach Slack and for the outbox to drain,
+    /// then prints them. Channels are delivered in parallel, so the new messages are printed
+    /// channel by channel (each channel in the order it received them): the transcript is the
+    /// same on every run (`tests/api/demo.rs` compares it with a checked-in one).
     async fn flush(&mut self, expected: usize) -> anyhow::Result<()> {
         let want = self.shown + expected;
-        if !self
-            .emulator
-            .wait_until(Duration::from_secs(15), |e| e.delivered().len() >= want)
-            .await
-        {
-            bail!(
-                "expected {expected} new message(s) in Slack; {} arrived",
-                self.emulator.delivered().len() - self.shown
-            );
-        }
-        for call in &self.emulator.delivered()[self.shown..] {
-            let channel = call.params["channel"].as_str().unwrap_or_default();
-            match call.method.as_str() {
-                "chat.update" => println!("  ✏️  bot updated its message in {channel}:"),
-                "chat.postEphemeral" => println!(
-                    "  👁  bot showed {} (only them) in {channel}:",
-                    call.params["user"].as_str().unwrap_or("?")
-                ),
-                _ => println!("  📨 bot posted in {channel}:"),
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let drained = self.app.store.outbox_depth().await? == 0;
+            if drained && self.emulator.delivered().len() >= want {
+                break;
             }
-            for line in readable(&call.params).lines() {
-                println!("     │ {line}");
+            if tokio::time::Instant::now() > deadline {
+                bail!(
+                    "expected {expected} new message(s) in Slack and an empty outbox; {} arrived",
+                    self.emulator.delivered().len() - self.shown
+                );
             }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        self.shown = self.emulator.delivered().len();
+        let mut new = self.emulator.delivered().split_off(self.shown);
+        self.shown += new.len();
+        new.sort_by(|a, b| {
+            a.params["channel"]
+                .as_str()
+                .cmp(&b.params["channel"].as_str())
+        });
+        for call in &new {
+            print_call(call);
+        }
         Ok(())
+    }
+}
+
+fn print_call(call: &crate::emulator::Call) {
+    let channel = call.params["channel"].as_str().unwrap_or_default();
+    match call.method.as_str() {
+        "chat.update" => println!("  ✏️  bot updated its message in {channel}:"),
+        "chat.postEphemeral" => println!(
+            "  👁  bot showed {} (only them) in {channel}:",
+            call.params["user"].as_str().unwrap_or("?")
+        ),
+        _ => println!("  📨 bot posted in {channel}:"),
+    }
+    for line in readable(&call.params).lines() {
+        println!("     │ {line}");
     }
 }
 

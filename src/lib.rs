@@ -13,6 +13,7 @@ pub mod domain;
 pub mod emulator;
 pub mod export;
 pub mod http;
+pub mod intent;
 pub mod jobs;
 pub mod metrics;
 pub mod preflight;

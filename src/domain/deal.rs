@@ -35,6 +35,17 @@ impl FromStr for DealId {
     }
 }
 
+/// Which deals a listing shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DealFilter {
+    All,
+    /// Still in play: submitted, in review, in conflict, returned or approved.
+    Open,
+    /// Approved, with protection ending within the store's `EXPIRING_DAYS`.
+    Expiring,
+    Won,
+}
+
 /// Where a registration is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -227,7 +238,7 @@ impl fmt::Display for FieldErrors {
 }
 
 /// What a partner typed, before validation. Empty strings mean "not given".
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DealDraft {
     pub company: String,
     pub domain: String,

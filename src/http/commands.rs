@@ -1,11 +1,15 @@
-//! `POST /slack/commands`: `/deal …` and `/partners …`.
+//! `POST /slack/commands`: `/deal …` and `/partners …`. Each request is verified and parsed
+//! into an [`Intent`] (or a [`Refusal`], worded by `slack::refusals`), handed to the service,
+//! and its outcome rendered: one short function per intent.
 
 use super::{record_actor, unparseable, AppError, AppState};
 use crate::domain::deal::Surface;
 use crate::domain::{DealDraft, DealError};
+use crate::intent::{self, DealIntent, Family, Intent, PartnersIntent, Refusal};
 use crate::service::{Actor, Requester};
 use crate::slack::client::external_teams;
 use crate::slack::payload::{parse_command, SlashCommand};
+use crate::slack::refusals::{refusal_text, unknown_intro};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -20,25 +24,44 @@ const CHANNEL_LOOKUP_TIMEOUT: Duration = Duration::from_millis(1500);
 
 type Reply = Result<Response, AppError>;
 
-/// Parses the command and dispatches on its name.
+/// Parses the command (its signature was verified by the router) and dispatches the intent.
 pub async fn handle(State(state): State<AppState>, body: Bytes) -> Response {
     let cmd = match parse_command(&body) {
         Ok(cmd) => cmd,
         Err(e) => return unparseable("/slack/commands", &e, &body),
     };
     record_actor(&cmd.user_id, cmd.team_id.as_deref());
-    let result = match cmd.command.as_str() {
-        "/deal" => deal(&state, &cmd).await,
-        "/partners" => partners(&state, &cmd).await,
-        other => help(
-            &state,
-            &cmd,
-            Some(&format!(
-                "I don't know the command {other}. Here is what I can do:"
-            )),
-        ),
+    let family = match cmd.command.as_str() {
+        "/deal" => Family::Deal,
+        "/partners" => Family::Partners,
+        other => {
+            let intro = format!("I don't know the command {other}. Here is what I can do:");
+            return help(&state, &cmd, Some(&intro)).unwrap_or_else(IntoResponse::into_response);
+        }
+    };
+    let result = match intent::parse(family, &cmd.text) {
+        Ok(intent) => dispatch(&state, &cmd, intent).await,
+        Err(refusal) => refuse(&state, refusal),
     };
     result.unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn dispatch(state: &AppState, cmd: &SlashCommand, intent: Intent) -> Reply {
+    match intent {
+        Intent::Deal(intent) => deal(state, cmd, intent).await,
+        Intent::Partners(intent) => partners(state, cmd, intent).await,
+        Intent::Help { unknown } => {
+            help(state, cmd, unknown.as_ref().map(unknown_intro).as_deref())
+        }
+    }
+}
+
+/// A one-line registration's field errors list every field; other refusals are one warning.
+fn refuse(state: &AppState, refusal: Refusal) -> Reply {
+    match refusal {
+        Refusal::Invalid(errors) => reply(state.service.render().validation_errors(&errors)?),
+        other => Err(DealError::BadCommand(refusal_text(&other)).into()),
+    }
 }
 
 fn actor(cmd: &SlashCommand) -> Actor {
@@ -53,6 +76,11 @@ fn reply(value: serde_json::Value) -> Reply {
     Ok(Json(value).into_response())
 }
 
+/// A one-line ephemeral answer with `icon`.
+fn notice(state: &AppState, icon: &str, text: &str) -> Reply {
+    reply(state.service.render().notice(icon, text)?)
+}
+
 fn help(state: &AppState, cmd: &SlashCommand, intro: Option<&str>) -> Reply {
     reply(
         state
@@ -62,66 +90,22 @@ fn help(state: &AppState, cmd: &SlashCommand, intro: Option<&str>) -> Reply {
     )
 }
 
-/// `page N` (or nothing, page 1) after a list command.
-fn list_page(rest: &str) -> Result<usize, DealError> {
-    let words: Vec<&str> = rest.split_whitespace().collect();
-    match words.as_slice() {
-        [] => Ok(1),
-        [p, n] if p.eq_ignore_ascii_case("page") => n
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=10_000).contains(n))
-            .ok_or_else(|| {
-                DealError::BadCommand(format!(
-                    "“{n}” is not a page number: try `/partners list page 2`"
-                ))
-            }),
-        _ => Err(DealError::BadCommand(
-            "Usage: `/partners list [page N]`".into(),
-        )),
-    }
-}
-
-/// Splits "word rest of text" into the lower-cased first word and the rest.
-fn split_first(text: &str) -> (String, &str) {
-    let text = text.trim();
-    match text.split_once(char::is_whitespace) {
-        Some((first, rest)) => (first.to_lowercase(), rest.trim()),
-        None => (text.to_lowercase(), ""),
-    }
-}
-
-async fn deal(state: &AppState, cmd: &SlashCommand) -> Reply {
-    let (sub, rest) = split_first(&cmd.text);
-    let actor = actor(cmd);
-    match (sub.as_str(), rest.is_empty()) {
-        ("", _) | ("register", true) => open_registration(state, cmd, &actor).await,
-        ("register", false) => register_one_line(state, cmd, &actor, rest).await,
-        ("list", _) => reply(state.service.list_deals(&actor, rest).await?),
-        ("show", false) => reply(state.service.show_deal(&actor, rest).await?),
-        ("show", true) => {
-            Err(DealError::BadCommand("Which deal? Use `/deal show D-42`.".into()).into())
+async fn deal(state: &AppState, cmd: &SlashCommand, intent: DealIntent) -> Reply {
+    let (service, actor) = (&state.service, actor(cmd));
+    match intent {
+        DealIntent::OpenForm => open_registration(state, cmd, &actor).await,
+        DealIntent::Register(draft) => register_one_line(state, cmd, &actor, &draft).await,
+        DealIntent::List { filter, page } => reply(service.list_deals(&actor, filter, page).await?),
+        DealIntent::Show(id) => reply(service.show_deal(&actor, id).await?),
+        DealIntent::Update { deal, changes, raw } => {
+            let done = service.update_deal(&actor, deal, &changes, &raw).await?;
+            notice(state, ":arrow_forward:", &done)
         }
-        ("update", _) => reply(state.service.render().notice(
-            ":arrow_forward:",
-            &state.service.update_deal(&actor, rest).await?,
-        )?),
-        ("extend", false) => {
-            let view = state.service.extension_form(&actor, rest).await?;
+        DealIntent::Extend(id) => {
+            let view = service.extension_form(&actor, id).await?;
             open_form(state, cmd, &view).await
         }
-        ("extend", true) => {
-            Err(DealError::BadCommand("Which deal? Use `/deal extend D-42`.".into()).into())
-        }
-        ("commissions", _) => reply(state.service.commission_summary(&actor).await?),
-        ("help", _) => help(state, cmd, None),
-        (other, _) => help(
-            state,
-            cmd,
-            Some(&format!(
-                "I don't know “/deal {other}”. Here is what I can do:"
-            )),
-        ),
+        DealIntent::Commissions => reply(service.commission_summary(&actor).await?),
     }
 }
 
@@ -171,17 +155,13 @@ async fn register_one_line(
     state: &AppState,
     cmd: &SlashCommand,
     actor: &Actor,
-    rest: &str,
+    draft: &DealDraft,
 ) -> Reply {
     let render = state.service.render();
-    let draft = match DealDraft::from_one_line(rest) {
-        Ok(draft) => draft,
-        Err(errors) => return reply(render.validation_errors(&errors)?),
-    };
     let key = cmd.trigger_id.as_ref().map(|t| format!("cmd:{t}"));
     match state
         .service
-        .register(actor, &draft, Surface::OneLine, key)
+        .register(actor, draft, Surface::OneLine, key)
         .await
     {
         Ok(done) if done.own_duplicate => reply(render.already_ours(&done.deal)?),
@@ -193,118 +173,73 @@ async fn register_one_line(
     }
 }
 
-async fn partners(state: &AppState, cmd: &SlashCommand) -> Reply {
-    let (sub, rest) = split_first(&cmd.text);
-    let requester = Requester::Slack(actor(cmd));
-    let render = state.service.render();
-    match sub.as_str() {
-        "add" => {
-            let (name, partner_type, tier) = parse_partner_add(rest)?;
-            if !state.service.is_manager(&cmd.user_id) {
-                return Err(DealError::NotManager.into());
-            }
-            let team = partner_team(state, &cmd.channel_id).await;
-            let partner = state
-                .service
-                .add_partner_with_tier(
-                    &requester,
-                    &name,
-                    &partner_type,
-                    &cmd.channel_id,
-                    team,
-                    tier.as_deref(),
-                )
-                .await?;
-            let text = format!("Linked this channel to {} ({} partner). Its members can now register deals with /deal.", partner.name, partner.partner_type);
-            reply(render.notice(":white_check_mark:", &text)?)
+async fn partners(state: &AppState, cmd: &SlashCommand, intent: PartnersIntent) -> Reply {
+    let (service, user) = (&state.service, cmd.user_id.as_str());
+    match intent {
+        PartnersIntent::Add {
+            name,
+            partner_type,
+            tier,
+        } => add_partner(state, cmd, &name, &partner_type, tier.as_deref()).await,
+        PartnersIntent::List { page } => {
+            let partners = service.list_partners(&Requester::Slack(actor(cmd))).await?;
+            reply(service.render().partner_list(&partners, page)?)
         }
-        "list" => {
-            let page = list_page(rest)?;
-            let partners = state.service.list_partners(&requester).await?;
-            reply(render.partner_list(&partners, page)?)
-        }
-        "check" if rest.is_empty() => {
-            Err(DealError::BadCommand("Usage: `/partners check <company> [domain]`".into()).into())
-        }
-        "check" | "accounts" => reply(
-            state
-                .service
-                .manager_lookup(&cmd.user_id, if sub == "check" { rest } else { "" })
+        PartnersIntent::Check { name, domain } => reply(
+            service
+                .manager_lookup(user, Some((&name, domain.as_deref())))
                 .await?,
         ),
-        "stats" => reply(state.service.partner_stats(&cmd.user_id, rest).await?),
-        "digest" if split_first(rest).0 == "now" => reply(render.notice(
-            ":newspaper:",
-            &state.service.send_digest_now(&cmd.user_id).await?,
-        )?),
-        "survey" => {
-            let (verb, arg) = split_first(rest);
-            match verb.as_str() {
-                "now" => reply(
-                    render.notice(
-                        ":clipboard:",
-                        &state
-                            .service
-                            .open_survey(&cmd.user_id, state.clock.now())
-                            .await?,
-                    )?,
-                ),
-                "results" => {
-                    let round = arg.trim_start_matches(['R', 'r', '-']).parse::<i64>().ok();
-                    reply(state.service.survey_results(&cmd.user_id, round).await?)
-                }
-                _ => Err(DealError::BadCommand(
-                    "Usage: `/partners survey now` or `/partners survey results [round]`".into(),
-                )
-                .into()),
-            }
+        PartnersIntent::Accounts => reply(service.manager_lookup(user, None).await?),
+        PartnersIntent::Stats { partner, period } => {
+            reply(service.partner_stats(user, &partner, period).await?)
         }
-        "commissions" => {
-            let (verb, ids) = split_first(rest);
-            let ids: Vec<i64> = ids
-                .split_whitespace()
-                .filter_map(|w| w.trim_start_matches(['C', 'c', '-']).parse().ok())
-                .collect();
-            if verb != "pay" || ids.is_empty() {
-                return Err(DealError::BadCommand(
-                    "Usage: `/partners commissions pay C-12 C-13`".into(),
-                )
-                .into());
-            }
-            reply(render.notice(
-                ":moneybag:",
-                &state.service.pay_commissions(&cmd.user_id, &ids).await?,
-            )?)
+        PartnersIntent::DigestNow => {
+            notice(state, ":newspaper:", &service.send_digest_now(user).await?)
         }
-        "" | "help" => help(state, cmd, None),
-        other => help(
+        PartnersIntent::SurveyNow => {
+            let opened = service.open_survey(user, state.clock.now()).await?;
+            notice(state, ":clipboard:", &opened)
+        }
+        PartnersIntent::SurveyResults { round } => {
+            reply(service.survey_results(user, round).await?)
+        }
+        PartnersIntent::PayCommissions(ids) => notice(
             state,
-            cmd,
-            Some(&format!(
-                "I don't know “/partners {other}”. Here is what I can do:"
-            )),
+            ":moneybag:",
+            &service.pay_commissions(user, &ids).await?,
         ),
     }
 }
 
-/// `NAME words… type=TYPE [tier=TIER]` (the `key=` parts may come anywhere).
-fn parse_partner_add(rest: &str) -> Result<(String, String, Option<String>), DealError> {
-    let mut partner_type = None;
-    let mut tier = None;
-    let mut name = Vec::new();
-    for word in rest.split_whitespace() {
-        if let Some(t) = word.strip_prefix("type=") {
-            partner_type = Some(t.to_string());
-        } else if let Some(t) = word.strip_prefix("tier=") {
-            tier = Some(t.to_string());
-        } else {
-            name.push(word);
-        }
+/// Links the channel the command was typed in to a new partner (managers only).
+async fn add_partner(
+    state: &AppState,
+    cmd: &SlashCommand,
+    name: &str,
+    partner_type: &str,
+    tier: Option<&str>,
+) -> Reply {
+    if !state.service.is_manager(&cmd.user_id) {
+        return Err(DealError::NotManager.into());
     }
-    match (name.is_empty(), partner_type) {
-        (false, Some(t)) => Ok((name.join(" "), t, tier)),
-        _ => Err(DealError::BadCommand("Usage: `/partners add <partner name> type=<referral|reseller|technology|service|strategic>`, inside the channel shared with the partner.".into())),
-    }
+    let team = partner_team(state, &cmd.channel_id).await;
+    let partner = state
+        .service
+        .add_partner_with_tier(
+            &Requester::Slack(actor(cmd)),
+            name,
+            partner_type,
+            &cmd.channel_id,
+            team,
+            tier,
+        )
+        .await?;
+    let text = format!(
+        "Linked this channel to {} ({} partner). Its members can now register deals with /deal.",
+        partner.name, partner.partner_type
+    );
+    notice(state, ":white_check_mark:", &text)
 }
 
 /// The partner's own Slack team in a shared channel, when Slack tells us (best effort: a
@@ -324,24 +259,5 @@ async fn partner_team(state: &AppState, channel: &str) -> Option<String> {
             None
         }
         Err(_) => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn partner_add_takes_a_multi_word_name_and_a_type_anywhere() {
-        assert_eq!(
-            parse_partner_add("Globex Resellers type=reseller"),
-            Ok(("Globex Resellers".into(), "reseller".into(), None))
-        );
-        assert_eq!(
-            parse_partner_add("type=si Initech"),
-            Ok(("Initech".into(), "si".into(), None))
-        );
-        assert!(parse_partner_add("Globex").is_err());
-        assert!(parse_partner_add("type=reseller").is_err());
     }
 }

@@ -304,7 +304,7 @@ async fn block_actions(state: &AppState, b: &BlockActions) -> Response {
         let view = match action.action_id.as_str() {
             "resubmit_open" => state.service.resubmission_form(&actor, deal).await,
             "update_open" => state.service.update_form(&actor, deal).await,
-            _ => state.service.extension_form(&actor, deal).await,
+            _ => extension_form(state, &actor, deal).await,
         };
         match open_from_click(state, b, view).await {
             Some(text) => text,
@@ -415,4 +415,13 @@ async fn block_actions(state: &AppState, b: &BlockActions) -> Response {
         }
     }
     StatusCode::OK.into_response()
+}
+
+/// The extension form for the deal a button names.
+async fn extension_form(
+    state: &AppState,
+    actor: &Actor,
+    deal: &str,
+) -> crate::service::ServiceResult<Value> {
+    state.service.extension_form(actor, deal.parse()?).await
 }

@@ -130,26 +130,20 @@ impl Service {
     }
 
     /// `/partners check` and `/partners accounts`, for managers only.
+    /// `customer` is the name and domain to check; `None` asks for the accounts summary.
     pub async fn manager_lookup(
         &self,
         user: &str,
-        text: &str,
+        customer: Option<(&str, Option<&str>)>,
     ) -> super::ServiceResult<serde_json::Value> {
         if !self.is_manager(user) {
             return Err(crate::domain::DealError::NotManager.into());
         }
-        if text.trim().is_empty() {
+        let Some((name, domain)) = customer else {
             let (total, open, owners) = self.store.account_summary().await?;
             return Ok(self.render.accounts_summary(total, open, &owners)?);
-        }
-        let words: Vec<&str> = text.split_whitespace().collect();
-        let (name, domain) = match words.split_last() {
-            Some((last, rest)) if !rest.is_empty() && last.contains('.') => {
-                (rest.join(" "), Some(*last))
-            }
-            _ => (words.join(" "), None),
         };
-        let found = self.check_customer(&name, domain).await?;
+        let found = self.check_customer(name, domain).await?;
         let mut views = Vec::with_capacity(found.len());
         for m in &found {
             let partner = match m.record.partner_id {
@@ -164,7 +158,7 @@ impl Service {
                 &m.record, &m.found, partner,
             ));
         }
-        Ok(self.render.match_list(&name, domain, &views)?)
+        Ok(self.render.match_list(name, domain, &views)?)
     }
 
     /// Every registration and direct account that refers to the same customer, strongest first.

@@ -236,8 +236,12 @@ impl Service {
     /// `/deal list [open|expiring|won] [page N]`: the caller's partner's deals; for a manager
     /// outside a partner channel, every partner's. Pages of [`LIST_LIMIT`], newest first; the
     /// answer names the command for the next page.
-    pub async fn list_deals(&self, actor: &Actor, args: &str) -> ServiceResult<Value> {
-        let (filter, page) = parse_list_args(args)?;
+    pub async fn list_deals(
+        &self,
+        actor: &Actor,
+        filter: DealFilter,
+        page: u32,
+    ) -> ServiceResult<Value> {
         let (partner, whose) = match self.partner_of(actor).await {
             Ok(partner) => {
                 let name = partner.name.clone();
@@ -280,8 +284,7 @@ impl Service {
 
     /// `/deal show ID`: one deal, only to its own partner's users and to managers. Anyone else
     /// gets the same answer as for a deal that does not exist, so ids reveal nothing.
-    pub async fn show_deal(&self, actor: &Actor, id_text: &str) -> ServiceResult<Value> {
-        let id: DealId = id_text.parse()?;
+    pub async fn show_deal(&self, actor: &Actor, id: DealId) -> ServiceResult<Value> {
         let deal = self.store.deal(id).await?.ok_or(DealError::NotFound(id))?;
         let allowed = if self.is_manager(&actor.user) {
             Some(self.store.partner(deal.partner_id).await?.map(|p| p.name))
@@ -321,32 +324,6 @@ impl Service {
 
 /// Reads `/deal list`'s arguments: an optional filter (`open`, `expiring`, `won`, `all`) and
 /// an optional `page N`, in any order.
-fn parse_list_args(args: &str) -> Result<(DealFilter, u32), DealError> {
-    let mut filter = DealFilter::All;
-    let mut page = 1;
-    let mut words = args.split_whitespace().map(str::to_lowercase);
-    while let Some(word) = words.next() {
-        match word.as_str() {
-            "all" => filter = DealFilter::All,
-            "open" => filter = DealFilter::Open,
-            "expiring" => filter = DealFilter::Expiring,
-            "won" => filter = DealFilter::Won,
-            "page" => {
-                let n = words.next().unwrap_or_default();
-                page = n.parse::<u32>().ok().filter(|p| (1..=10_000).contains(p)).ok_or_else(|| {
-                    DealError::BadCommand(format!("“{n}” is not a page number: try `/deal list page 2`"))
-                })?;
-            }
-            other => {
-                return Err(DealError::BadCommand(format!(
-                    "I can list `open`, `expiring` or `won` deals, by `page N`; “{other}” is none of those."
-                )))
-            }
-        }
-    }
-    Ok((filter, page))
-}
-
 /// A registration on its way into the store, between validation and the customer's lock.
 struct PendingRegistration<'a> {
     actor: &'a Actor,
@@ -614,17 +591,6 @@ mod tests {
             .map(|m| FoundMatch { record, found: m })
             .into_iter()
             .collect()
-    }
-
-    #[test]
-    fn list_arguments_are_a_filter_and_a_page_in_any_order() {
-        assert_eq!(parse_list_args(""), Ok((DealFilter::All, 1)));
-        assert_eq!(parse_list_args("open page 3"), Ok((DealFilter::Open, 3)));
-        assert_eq!(parse_list_args("PAGE 2 won"), Ok((DealFilter::Won, 2)));
-        assert_eq!(parse_list_args("expiring"), Ok((DealFilter::Expiring, 1)));
-        for bad in ["page", "page 0", "page x", "closed"] {
-            assert!(parse_list_args(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]

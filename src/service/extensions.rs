@@ -10,8 +10,7 @@ use serde_json::json;
 
 impl Service {
     /// A deal the actor may act on as its partner (or as a manager).
-    pub(super) async fn own_deal(&self, actor: &Actor, deal_id: &str) -> ServiceResult<Deal> {
-        let id: DealId = deal_id.parse()?;
+    pub(super) async fn own_deal(&self, actor: &Actor, id: DealId) -> ServiceResult<Deal> {
         let deal = self.store.deal(id).await?.ok_or(DealError::NotFound(id))?;
         if self.is_manager(&actor.user) {
             return Ok(deal);
@@ -23,7 +22,7 @@ impl Service {
     }
 
     /// The deal a partner asks to extend, checked before the justification form opens.
-    pub async fn deal_for_extension(&self, actor: &Actor, deal_id: &str) -> ServiceResult<Deal> {
+    pub async fn deal_for_extension(&self, actor: &Actor, deal_id: DealId) -> ServiceResult<Deal> {
         let deal = self.own_deal(actor, deal_id).await?;
         let rules = &self.program.rules;
         extension_outcome(
@@ -42,7 +41,7 @@ impl Service {
     pub async fn extension_form(
         &self,
         actor: &Actor,
-        deal_id: &str,
+        deal_id: DealId,
     ) -> ServiceResult<serde_json::Value> {
         let deal = self.deal_for_extension(actor, deal_id).await?;
         let metadata = json!({ "deal": deal.id.0, "channel": actor.channel }).to_string();
@@ -65,7 +64,7 @@ impl Service {
             )
             .into());
         }
-        let deal = self.deal_for_extension(actor, deal_id).await?;
+        let deal = self.deal_for_extension(actor, deal_id.parse()?).await?;
         let rules = &self.program.rules;
         let outcome = extension_outcome(
             deal.status,

@@ -4,76 +4,24 @@
 
 use super::{Actor, Service, ServiceResult};
 use crate::domain::money::parse_currency;
-use crate::domain::{Deal, DealError, Money, Stage};
+use crate::domain::{Deal, DealError, DealId, Money, Stage};
 use crate::store::AuditEntry;
 use chrono::NaiveDate;
 use serde_json::json;
 
-/// What an update asks to change; `None` keeps the current value.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DealChanges {
-    pub stage: Option<String>,
-    pub amount: Option<String>,
-    pub currency: Option<String>,
-    pub close: Option<String>,
-    pub products: Option<String>,
-}
-
-impl DealChanges {
-    /// Reads `stage=… amount=… currency=… close=… products=…` (products takes the rest of the
-    /// words up to the next `key=`, so it may contain spaces).
-    pub fn parse(words: &[&str]) -> Result<DealChanges, DealError> {
-        let mut changes = DealChanges::default();
-        let mut i = 0;
-        while i < words.len() {
-            let Some((key, value)) = words[i].split_once('=') else {
-                return Err(DealError::BadCommand(format!(
-                    "I don't understand “{}”: use key=value, e.g. stage=proposal amount=60000",
-                    words[i]
-                )));
-            };
-            let slot = match key.to_ascii_lowercase().as_str() {
-                "stage" => &mut changes.stage,
-                "amount" => &mut changes.amount,
-                "currency" => &mut changes.currency,
-                "close" | "close_date" => &mut changes.close,
-                "products" => {
-                    let mut text = vec![value];
-                    while i + 1 < words.len() && !words[i + 1].contains('=') {
-                        i += 1;
-                        text.push(words[i]);
-                    }
-                    changes.products = Some(text.join(" "));
-                    i += 1;
-                    continue;
-                }
-                // Win parameters are read by the win itself.
-                "attribution" => {
-                    i += 1;
-                    continue;
-                }
-                other => return Err(DealError::BadCommand(format!("“{other}” is not something a deal has: use stage, amount, currency, close or products"))),
-            };
-            *slot = Some(value.to_string());
-            i += 1;
-        }
-        Ok(changes)
-    }
-}
+pub use crate::intent::DealChanges;
 
 impl Service {
-    /// `/deal update ID key=value…`.
-    pub async fn update_deal(&self, actor: &Actor, args: &str) -> ServiceResult<String> {
-        let words: Vec<&str> = args.split_whitespace().collect();
-        let Some((id, rest)) = words.split_first() else {
-            return Err(DealError::BadCommand(
-                "Usage: `/deal update D-42 stage=proposal amount=60000 close=2027-03-31`".into(),
-            )
-            .into());
-        };
+    /// `/deal update ID key=value…`: `raw` is the text after `update` (a win reads it again).
+    pub async fn update_deal(
+        &self,
+        actor: &Actor,
+        id: DealId,
+        changes: &DealChanges,
+        raw: &str,
+    ) -> ServiceResult<String> {
         let deal = self.own_deal(actor, id).await?;
-        let changes = DealChanges::parse(rest)?;
-        self.apply_changes(actor, deal, &changes, "slack_command", args)
+        self.apply_changes(actor, deal, changes, "slack_command", raw)
             .await
     }
 
@@ -233,7 +181,7 @@ impl Service {
 impl Service {
     /// The deal an "Update deal" submission is about (the same permission as the form).
     pub async fn update_form_deal(&self, actor: &Actor, deal_id: &str) -> ServiceResult<Deal> {
-        self.own_deal(actor, deal_id).await
+        self.own_deal(actor, deal_id.parse()?).await
     }
 
     /// The "Update deal" modal for a deal the actor may update.
@@ -242,32 +190,10 @@ impl Service {
         actor: &Actor,
         deal_id: &str,
     ) -> ServiceResult<serde_json::Value> {
-        let deal = self.own_deal(actor, deal_id).await?;
+        let deal = self.own_deal(actor, deal_id.parse()?).await?;
         let metadata = json!({ "deal": deal.id.0, "channel": actor.channel }).to_string();
         Ok(self
             .render
             .deal_update_modal(&deal, &metadata, self.is_manager(&actor.user))?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn updates_read_key_values_and_products_with_spaces() {
-        let c = DealChanges::parse(&[
-            "stage=proposal",
-            "products=Rocket",
-            "skates,",
-            "holes",
-            "close=2027-03-01",
-        ])
-        .expect("parses");
-        assert_eq!(c.stage.as_deref(), Some("proposal"));
-        assert_eq!(c.products.as_deref(), Some("Rocket skates, holes"));
-        assert_eq!(c.close.as_deref(), Some("2027-03-01"));
-        assert!(DealChanges::parse(&["colour=red"]).is_err());
-        assert!(DealChanges::parse(&["hello"]).is_err());
     }
 }

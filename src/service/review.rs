@@ -172,7 +172,7 @@ impl Service {
         actor: &super::Actor,
         deal_id: &str,
     ) -> ServiceResult<serde_json::Value> {
-        let deal = self.own_deal(actor, deal_id).await?;
+        let deal = self.own_deal(actor, deal_id.parse()?).await?;
         if deal.status != DealStatus::Returned {
             return Err(DealError::BadCommand(format!(
                 "Only a registration returned for information can be resubmitted; {} is {}.",
@@ -214,7 +214,7 @@ impl Service {
         use crate::domain::deal::Surface;
         use crate::domain::engagement::{Holder, Verdict};
         use crate::domain::matching::{index_keys, Candidate};
-        let deal = self.own_deal(actor, &deal_id.to_string()).await?;
+        let deal = self.own_deal(actor, crate::domain::DealId(deal_id)).await?;
         if deal.status != DealStatus::Returned {
             return Err(DealError::BadCommand(format!(
                 "{} is {}, so it cannot be resubmitted.",

@@ -1,91 +1,76 @@
 //! `/partners stats [PARTNER] [period]`: the program metrics for managers.
 
 use super::{Service, ServiceResult};
-use crate::domain::metrics::{compute, DealFacts, PartnerFacts, Period};
+use crate::domain::metrics::{compute, DealFacts, PartnerFacts, Period, ProgramMetrics};
 use crate::domain::money::parse_currency;
-use crate::domain::{DealError, DealStatus, Money};
+use crate::domain::{DealError, DealStatus, Money, Partner};
+use crate::intent::StatsPeriod;
 use chrono::{DateTime, Datelike, Duration, NaiveDate};
 use rust_decimal::Decimal;
 use serde_json::json;
 
-/// The period a manager asks for: `30d`, `90d` (default), `365d`, `ytd` or `2027-Q1`.
-fn period(text: Option<&str>, today: NaiveDate) -> Result<(Period, String), DealError> {
-    let text = text.unwrap_or("90d").to_ascii_lowercase();
-    if let Some(days) = text
-        .strip_suffix('d')
-        .and_then(|n| n.parse::<i64>().ok())
-        .filter(|n| (1..=3660).contains(n))
-    {
-        return Ok((
+/// The dates and the label of the period a manager asked for.
+fn resolve(period: StatsPeriod, today: NaiveDate) -> (Period, String) {
+    match period {
+        StatsPeriod::Days(days) => (
             Period {
                 from: today - Duration::days(days - 1),
                 to: today,
             },
             format!("last {days} days"),
-        ));
-    }
-    if text == "ytd" {
-        let from = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
-        return Ok((
-            Period { from, to: today },
-            format!("{} to date", today.year()),
-        ));
-    }
-    let quarter = text.split_once("-q").and_then(|(y, q)| {
-        Some((
-            y.parse::<i32>().ok()?,
-            q.parse::<u32>().ok().filter(|q| (1..=4).contains(q))?,
-        ))
-    });
-    if let Some((year, q)) = quarter {
-        let from = NaiveDate::from_ymd_opt(year, 3 * q - 2, 1);
-        let to = if q == 4 {
-            NaiveDate::from_ymd_opt(year + 1, 1, 1)
-        } else {
-            NaiveDate::from_ymd_opt(year, 3 * q + 1, 1)
+        ),
+        StatsPeriod::YearToDate => {
+            let from = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+            (
+                Period { from, to: today },
+                format!("{} to date", today.year()),
+            )
         }
-        .map(|d| d - Duration::days(1));
-        if let (Some(from), Some(to)) = (from, to) {
-            return Ok((Period { from, to }, format!("{year} Q{q}")));
+        StatsPeriod::Quarter { year, quarter } => {
+            // The parser only makes quarters the calendar can represent.
+            let (from, to) = period.quarter_dates().unwrap_or((today, today));
+            (Period { from, to }, format!("{year} Q{quarter}"))
         }
     }
-    Err(DealError::BadCommand(format!(
-        "“{text}” is not a period: use 30d, 90d, 365d, ytd or 2027-Q1"
-    )))
 }
 
 impl Service {
-    /// The metrics for every partner or one (by name), over a period, for managers.
-    pub async fn partner_stats(&self, user: &str, args: &str) -> ServiceResult<serde_json::Value> {
+    /// The metrics for every partner whose name contains `wanted` (all when empty), over a
+    /// period, for managers.
+    pub async fn partner_stats(
+        &self,
+        user: &str,
+        wanted: &str,
+        period: StatsPeriod,
+    ) -> ServiceResult<serde_json::Value> {
         if !self.is_manager(user) {
             return Err(DealError::NotManager.into());
         }
         let today = self.clock.now().date_naive();
-        let words: Vec<&str> = args.split_whitespace().collect();
-        let looks_like_period = |w: &str| period(Some(w), today).is_ok();
-        let (name_words, period_word) = match words.split_last() {
-            Some((last, rest)) if looks_like_period(last) => (rest.to_vec(), Some(*last)),
-            _ => (words.clone(), None),
-        };
-        let (range, label) = period(period_word, today)?;
+        let (range, label) = resolve(period, today);
         let all = self.store.partners().await?;
-        let wanted = name_words.join(" ");
-        let chosen: Vec<_> = if wanted.is_empty() {
-            all.iter().collect()
+        let chosen = choose(&all, wanted)?;
+        let (partners, deals) = self.metric_facts(&chosen, today).await?;
+        let m = compute(&partners, &deals, range, None);
+        let who = if wanted.is_empty() {
+            "All partners".to_string()
         } else {
-            let found: Vec<_> = all
+            chosen
                 .iter()
-                .filter(|p| p.name.to_lowercase().contains(&wanted.to_lowercase()))
-                .collect();
-            if found.is_empty() {
-                return Err(DealError::BadCommand(format!(
-                    "No partner is called “{wanted}”. `/partners list` shows them all."
-                ))
-                .into());
-            }
-            found
+                .map(|p| p.name.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
         };
-        let reporting = self.program.tiers.reporting_currency.to_ascii_uppercase();
+        let title = format!("{who} · {label} ({} to {})", range.from, range.to);
+        Ok(self.render.stats(self.stats_context(&title, &m))?)
+    }
+
+    /// The facts of the chosen partners and of their deals, amounts in the reporting currency.
+    async fn metric_facts(
+        &self,
+        chosen: &[&Partner],
+        today: NaiveDate,
+    ) -> ServiceResult<(Vec<PartnerFacts>, Vec<DealFacts>)> {
         let (partner_rows, deal_rows) = self.store.metrics_facts().await?;
         let day = |ms: i64| DateTime::from_timestamp_millis(ms).map_or(today, |t| t.date_naive());
         let partners: Vec<PartnerFacts> = partner_rows
@@ -117,7 +102,12 @@ impl Service {
                 },
             )
             .collect();
-        let m = compute(&partners, &deals, range, None);
+        Ok((partners, deals))
+    }
+
+    /// The metrics, formatted for people, as the stats template reads them.
+    fn stats_context(&self, title: &str, m: &ProgramMetrics) -> serde_json::Value {
+        let reporting = self.program.tiers.reporting_currency.to_ascii_uppercase();
         let currency = parse_currency(&reporting);
         let money = |d: Decimal| {
             currency
@@ -132,23 +122,14 @@ impl Service {
                 |d| format!("{}%", (d * Decimal::ONE_HUNDRED).round_dp(1).normalize()),
             )
         };
-        let who = if wanted.is_empty() {
-            "All partners".to_string()
-        } else {
-            chosen
-                .iter()
-                .map(|p| p.name.clone())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         let note = (m.unconverted > 0).then(|| {
             format!(
                 "{} won deal(s) left out: no rate for their currency in [tiers.rates].",
                 m.unconverted
             )
         });
-        Ok(self.render.stats(json!({
-            "title": format!("{who} · {label} ({} to {})", range.from, range.to),
+        json!({
+            "title": title,
             "sourced_revenue": money(m.sourced_revenue),
             "revenue_per_active": m.revenue_per_active_partner.map_or_else(|| "—".to_string(), money),
             "registrations": m.registrations,
@@ -159,8 +140,25 @@ impl Service {
             "activation": pct(m.activation_rate),
             "first_win": m.median_days_to_first_win.map_or_else(|| "—".to_string(), |d| format!("{d} days (median)")),
             "note": note,
-        }))?)
+        })
     }
+}
+
+/// Every partner whose name contains `wanted` (case-insensitive), or all when it is empty.
+fn choose<'a>(all: &'a [Partner], wanted: &str) -> Result<Vec<&'a Partner>, DealError> {
+    if wanted.is_empty() {
+        return Ok(all.iter().collect());
+    }
+    let found: Vec<&Partner> = all
+        .iter()
+        .filter(|p| p.name.to_lowercase().contains(&wanted.to_lowercase()))
+        .collect();
+    if found.is_empty() {
+        return Err(DealError::BadCommand(format!(
+            "No partner is called “{wanted}”. `/partners list` shows them all."
+        )));
+    }
+    Ok(found)
 }
 
 #[cfg(test)]
@@ -170,15 +168,23 @@ mod tests {
     #[test]
     fn periods_read_as_managers_type_them() {
         let today = NaiveDate::from_ymd_opt(2027, 5, 10).expect("date");
-        let (p, label) = period(Some("2027-Q1"), today).expect("quarter");
+        let at = |text: &str| resolve(StatsPeriod::parse(text).expect(text), today);
+        let (p, label) = at("2027-Q1");
         assert_eq!(
             (p.from.to_string(), p.to.to_string(), label.as_str()),
             ("2027-01-01".into(), "2027-03-31".into(), "2027 Q1")
         );
-        let (p, _) = period(Some("30d"), today).expect("days");
-        assert_eq!(p.from.to_string(), "2027-04-11");
-        let (p, _) = period(Some("2026-Q4"), today).expect("q4");
-        assert_eq!(p.to.to_string(), "2026-12-31");
-        assert!(period(Some("lastweek"), today).is_err());
+        let (p, label) = at("30d");
+        assert_eq!(
+            (p.from.to_string(), label.as_str()),
+            ("2027-04-11".into(), "last 30 days")
+        );
+        assert_eq!(at("2026-Q4").0.to.to_string(), "2026-12-31");
+        let (p, label) = at("YTD");
+        assert_eq!(
+            (p.from.to_string(), label.as_str()),
+            ("2027-01-01".into(), "2027 to date")
+        );
+        assert_eq!(StatsPeriod::parse("lastweek"), None);
     }
 }

@@ -4,6 +4,7 @@
 pub mod client;
 pub mod limits;
 pub mod payload;
+pub mod refusals;
 pub mod render;
 #[cfg(test)]
 mod render_limits;

@@ -2,6 +2,7 @@
 
 use super::outbox::{insert_outbox, OutboxMessage};
 use super::{append_audit, AuditEntry, Store};
+pub use crate::domain::deal::DealFilter;
 use crate::domain::{Deal, DealId, DealStatus, Money, NewDeal, PartnerId, Stage};
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate};
@@ -100,17 +101,6 @@ impl TryFrom<DealRow> for Deal {
             timing: crate::domain::commission::Timing::parse(&row.timing),
         })
     }
-}
-
-/// Which deals `/deal list` shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DealFilter {
-    All,
-    /// Still in play: submitted, in review, in conflict, returned or approved.
-    Open,
-    /// Approved, with protection ending within [`EXPIRING_DAYS`].
-    Expiring,
-    Won,
 }
 
 /// What "expiring" means for `/deal list expiring`: protection ends within two weeks (the first
