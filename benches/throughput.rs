@@ -140,12 +140,12 @@ async fn bench_delivery(kind: &str, messages: usize, channels: usize, rate_limit
     let emulator = Emulator::start().await.expect("emulator");
     let app = build(kind, &dir, &emulator).await;
     let rows: Vec<OutboxMessage> = (0..messages)
-        .map(|i| OutboxMessage {
-            kind: "bench".into(),
-            channel: format!("C0CH{:04}", i % channels),
-            ephemeral_user: None,
-            payload: serde_json::json!({ "text": format!("m{i}") }),
-            deal_id: None,
+        .map(|i| {
+            OutboxMessage::slack_payload(
+                "bench",
+                &format!("C0CH{:04}", i % channels),
+                serde_json::json!({ "text": format!("m{i}") }),
+            )
         })
         .collect();
     app.store

@@ -3,7 +3,8 @@
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::delivery::{AlertTarget, DeliveryConfig, Worker};
+use crate::delivery::slack::SlackClient;
+use crate::delivery::{AlertTarget, Client, DeliveryConfig, Worker};
 use crate::http::{router, AppState};
 use crate::metrics::Metrics;
 use crate::service::Service;
@@ -74,9 +75,10 @@ impl App {
 
     /// A delivery worker for this app (each call makes a worker with its own lease id).
     pub fn worker(&self, config: DeliveryConfig) -> Worker {
+        let slack = SlackClient::new(self.slack.clone(), self.service.render().clone());
         Worker::new(
             self.store.clone(),
-            self.slack.clone(),
+            vec![Client::Slack(slack)],
             self.clock.clone(),
             self.metrics.clone(),
             config,

@@ -16,6 +16,7 @@ pub mod http;
 pub mod intent;
 pub mod jobs;
 pub mod metrics;
+pub mod notice;
 pub mod preflight;
 pub mod service;
 pub mod simulate;

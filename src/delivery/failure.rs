@@ -100,11 +100,8 @@ impl Worker {
         };
         match target.renderer.delivery_failure(&failure) {
             Ok(payload) => Some(OutboxMessage {
-                kind: ALERT_KIND.into(),
-                channel: target.managers_channel.clone(),
-                ephemeral_user: None,
-                payload,
                 deal_id: row.deal_id,
+                ..OutboxMessage::slack_payload(ALERT_KIND, &target.managers_channel, payload)
             }),
             Err(e) => {
                 tracing::error!(

@@ -395,13 +395,8 @@ async fn block_actions(state: &AppState, b: &BlockActions) -> Response {
     if let Some(channel) = &b.channel {
         let queued = match state.service.render().notice(":information_source:", &text) {
             Ok(payload) => {
-                let message = OutboxMessage {
-                    kind: "notice".into(),
-                    channel: channel.id.clone(),
-                    ephemeral_user: Some(b.user.id.clone()),
-                    payload,
-                    deal_id: None,
-                };
+                let message = OutboxMessage::slack_payload("notice", &channel.id, payload)
+                    .private_to(&b.user.id);
                 state
                     .service
                     .store()

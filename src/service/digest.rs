@@ -269,12 +269,8 @@ impl Service {
             "title": format!("Partner pipeline and wins, 12 weeks to {}", digest.facts.week),
             "png_base64": base64::engine::general_purpose::STANDARD.encode(&digest.png),
         } });
-        let message = |kind: &str, payload| crate::store::OutboxMessage {
-            kind: kind.into(),
-            channel: manager.to_string(),
-            ephemeral_user: None,
-            payload,
-            deal_id: None,
+        let message = |kind: &str, payload| {
+            crate::store::OutboxMessage::slack_payload(kind, manager, payload)
         };
         Ok(vec![
             message("digest", payload),

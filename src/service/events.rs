@@ -61,12 +61,6 @@ impl Service {
             payload["thread_ts"] =
                 serde_json::json!(event.thread_ts.as_ref().or(event.ts.as_ref()));
         }
-        Ok(Some(OutboxMessage {
-            kind: "help".into(),
-            channel: channel.clone(),
-            ephemeral_user: None,
-            payload,
-            deal_id: None,
-        }))
+        Ok(Some(OutboxMessage::slack_payload("help", channel, payload)))
     }
 }

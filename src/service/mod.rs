@@ -22,8 +22,9 @@ pub use partners::Requester;
 use crate::clock::Clock;
 use crate::config::Program;
 use crate::domain::{DealError, Partner};
+use crate::notice::{Address, MessageRef, Platform};
 use crate::slack::Renderer;
-use crate::store::Store;
+use crate::store::{OutboxBody, OutboxMessage, Store};
 use std::sync::Arc;
 use tokio::sync::Notify;
 
@@ -34,6 +35,22 @@ pub struct Actor {
     pub user: String,
     pub team: Option<String>,
     pub channel: Option<String>,
+}
+
+/// A message body and the deal message whose thread it answers, if any.
+#[derive(Debug)]
+struct Reply {
+    body: OutboxBody,
+    thread: Option<MessageRef>,
+}
+
+impl From<serde_json::Value> for Reply {
+    fn from(payload: serde_json::Value) -> Reply {
+        Reply {
+            body: OutboxBody::Payload(payload),
+            thread: None,
+        }
+    }
 }
 
 /// A service failure: either a refusal to show the person, or our own fault.
@@ -96,35 +113,39 @@ impl Service {
         self.program.is_manager(user)
     }
 
-    /// An outbox message about `deal` for `channel`.
+    /// An outbox message about `deal` for `channel`, in the thread of the deal message the
+    /// `reply` names (resolved when it is delivered).
     fn deal_message(
         &self,
         deal: &crate::domain::Deal,
         kind: &str,
         channel: &str,
-        payload: serde_json::Value,
-    ) -> crate::store::OutboxMessage {
-        crate::store::OutboxMessage {
+        reply: impl Into<Reply>,
+    ) -> OutboxMessage {
+        let reply = reply.into();
+        let mut address = Address::to(Platform::Slack, channel);
+        address.thread = reply.thread;
+        OutboxMessage {
             kind: kind.into(),
-            channel: channel.into(),
-            ephemeral_user: None,
-            payload,
+            address,
+            body: reply.body,
             deal_id: Some(deal.id.0),
         }
     }
 
-    /// `payload` as a reply in the thread of the deal's delivered `root` message (its partner
-    /// confirmation or managers' card), or as a new message when that is not delivered yet.
+    /// `payload` as a reply in the thread of the deal's `root` message (its partner
+    /// confirmation or managers' card). The root is looked up when the reply is delivered: a
+    /// reply queued before its root is delivered waits for it.
     async fn in_thread(
         &self,
-        deal: crate::domain::DealId,
+        _deal: crate::domain::DealId,
         root: &str,
-        mut payload: serde_json::Value,
-    ) -> anyhow::Result<serde_json::Value> {
-        if let Some(ts) = self.store.message_ts(deal, root).await? {
-            payload["thread_ts"] = serde_json::json!(ts);
-        }
-        Ok(payload)
+        payload: serde_json::Value,
+    ) -> anyhow::Result<Reply> {
+        Ok(Reply {
+            body: OutboxBody::Payload(payload),
+            thread: Some(MessageRef::deal(root)),
+        })
     }
 
     fn wake_delivery(&self) {

@@ -81,13 +81,7 @@ impl Service {
                 alert,
             )?;
             let kind = if alert { "alert" } else { "nudge" };
-            let message = OutboxMessage {
-                kind: format!("quiet_{kind}"),
-                channel,
-                ephemeral_user: None,
-                payload,
-                deal_id: None,
-            };
+            let message = OutboxMessage::slack_payload(&format!("quiet_{kind}"), &channel, payload);
             self.store
                 .record_nudge(
                     id,

@@ -90,13 +90,11 @@ impl Service {
             detail: serde_json::json!({ "name": new.name, "type": partner_type.as_str(), "channel": channel, "team": new.slack_team }),
         };
         let welcome = |partner: &Partner| -> anyhow::Result<Vec<OutboxMessage>> {
-            Ok(vec![OutboxMessage {
-                kind: "partner_linked".into(),
-                channel: partner.slack_channel.clone(),
-                ephemeral_user: None,
-                payload: self.render.partner_linked(partner)?,
-                deal_id: None,
-            }])
+            Ok(vec![OutboxMessage::slack_payload(
+                "partner_linked",
+                &partner.slack_channel,
+                self.render.partner_linked(partner)?,
+            )])
         };
         match self
             .store

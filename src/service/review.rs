@@ -4,6 +4,7 @@
 use super::{Service, ServiceResult};
 use crate::domain::engagement::Decision;
 use crate::domain::{Deal, DealError, DealId, DealStatus, Partner};
+use crate::notice::MessageRef;
 use crate::store::{AuditEntry, OutboxMessage};
 use chrono::Duration;
 use serde_json::json;
@@ -65,8 +66,7 @@ impl Service {
             .conflicting_records(&partner, &deal.company, deal.domain.as_deref())
             .await?;
         let views = self.match_views(&matches).await?;
-        let card_ts = self.store.message_ts(deal.id, "review_card").await?;
-        let thread_ts = self.store.message_ts(deal.id, "deal_confirmation").await?;
+        let has_card = self.has_review_card(deal.id).await?;
         let audit = AuditEntry {
             actor: user,
             surface: "slack_button",
@@ -93,16 +93,7 @@ impl Service {
                 protected_until,
                 &audit,
                 now.timestamp_millis(),
-                |d| {
-                    self.decision_messages(
-                        d,
-                        &partner,
-                        &views,
-                        rule,
-                        card_ts.as_deref(),
-                        thread_ts.as_deref(),
-                    )
-                },
+                |d| self.decision_messages(d, &partner, &views, rule, has_card),
             )
             .await?;
         let Some(decided) = decided else {
@@ -124,31 +115,35 @@ impl Service {
         Ok(decided)
     }
 
+    /// True when a review card was queued for the deal (its thread keeps the deal's history).
+    async fn has_review_card(&self, deal: DealId) -> anyhow::Result<bool> {
+        let managers = &self.program.managers.slack_channel;
+        self.store
+            .message_sent_to(deal, "review_card", managers)
+            .await
+    }
+
     fn decision_messages(
         &self,
         deal: &Deal,
         partner: &Partner,
         views: &[crate::slack::render::MatchView],
         rule: Option<&str>,
-        card_ts: Option<&str>,
-        thread_ts: Option<&str>,
+        has_card: bool,
     ) -> anyhow::Result<Vec<OutboxMessage>> {
         let managers = self.program.managers.slack_channel.clone();
-        let mut card = self.render.review_card(deal, partner, views, rule)?;
-        // Update the card in place when we know where it is; otherwise post the updated card.
-        if let Some(ts) = card_ts {
-            card["ts"] = json!(ts);
-        }
-        let mut notice = self.render.decision_notice(deal)?;
-        if let Some(ts) = thread_ts {
-            notice["thread_ts"] = json!(ts);
-        }
+        let card = self.render.review_card(deal, partner, views, rule)?;
+        let notice = self.render.decision_notice(deal)?;
+        // The card is updated in place once it is delivered (a new card if it never was); the
+        // partner's notice goes in the thread of their confirmation.
         let mut messages = vec![
-            self.deal_message(deal, "review_card_update", &managers, card),
-            self.deal_message(deal, "decision_notice", &partner.slack_channel, notice),
+            self.deal_message(deal, "review_card_update", &managers, card)
+                .replacing(MessageRef::deal("review_card")),
+            self.deal_message(deal, "decision_notice", &partner.slack_channel, notice)
+                .in_thread(MessageRef::deal("deal_confirmation")),
         ];
         // The decision also goes in the card's thread, where the deal's whole history is kept.
-        if let Some(ts) = card_ts {
+        if has_card {
             let by = deal.decided_by.as_deref().unwrap_or("-");
             let mut text = format!("decided {}: {}", deal.id, deal.status.label());
             if let Some(until) = deal.protected_until {
@@ -157,9 +152,11 @@ impl Service {
             if !deal.decision_note.is_empty() {
                 text.push_str(&format!(": {}", deal.decision_note));
             }
-            let mut note = self.render.notice_by(":scroll:", by, &text)?;
-            note["thread_ts"] = json!(ts);
-            messages.push(self.deal_message(deal, "decision_history", &managers, note));
+            let note = self.render.notice_by(":scroll:", by, &text)?;
+            messages.push(
+                self.deal_message(deal, "decision_history", &managers, note)
+                    .in_thread(MessageRef::deal("review_card")),
+            );
         }
         Ok(messages)
     }
@@ -257,8 +254,6 @@ impl Service {
             &corrected.company,
             corrected.domain.as_deref(),
         ));
-        let card_ts = self.store.message_ts(deal.id, "review_card").await?;
-        let thread_ts = self.store.message_ts(deal.id, "deal_confirmation").await?;
         let rule = match verdict {
             Verdict::DirectConflict => Some(self.program.rules.direct_conflict.as_str()),
             Verdict::PartnerConflict => Some(self.program.rules.partner_conflict.as_str()),
@@ -274,18 +269,14 @@ impl Service {
         let updated = self
             .store
             .resubmit_deal(deal.id, &corrected, verdict.status(), &keys, &audit, self.clock.now_ms(), |d| {
-                let mut card = self.render.review_card(d, &partner, &views, rule)?;
-                if let Some(ts) = &card_ts {
-                    card["ts"] = json!(ts);
-                }
+                let card = self.render.review_card(d, &partner, &views, rule)?;
                 let text = format!("resubmitted {} with corrected details; it is back with the partner managers ({}).", d.id, d.status.label());
-                let mut notice = self.render.notice_by(":memo:", &actor.user, &text)?;
-                if let Some(ts) = &thread_ts {
-                    notice["thread_ts"] = json!(ts);
-                }
+                let notice = self.render.notice_by(":memo:", &actor.user, &text)?;
                 Ok(vec![
-                    self.deal_message(d, "review_card_update", &self.program.managers.slack_channel, card),
-                    self.deal_message(d, "resubmitted", &partner.slack_channel, notice),
+                    self.deal_message(d, "review_card_update", &self.program.managers.slack_channel, card)
+                        .replacing(MessageRef::deal("review_card")),
+                    self.deal_message(d, "resubmitted", &partner.slack_channel, notice)
+                        .in_thread(MessageRef::deal("deal_confirmation")),
                 ])
             })
             .await?

@@ -19,13 +19,7 @@ pub struct Clicked {
 }
 
 fn message(kind: &str, channel: &str, payload: serde_json::Value) -> OutboxMessage {
-    OutboxMessage {
-        kind: kind.into(),
-        channel: channel.into(),
-        ephemeral_user: None,
-        payload,
-        deal_id: None,
-    }
+    OutboxMessage::slack_payload(kind, channel, payload)
 }
 
 fn pct(d: Option<Decimal>) -> String {

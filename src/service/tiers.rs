@@ -135,13 +135,11 @@ impl Service {
             if let Some(text) =
                 self.tier_message(&partner.tier, &new_tier, new_pending, &show(earned))?
             {
-                messages.push(OutboxMessage {
-                    kind: "tier_notice".into(),
-                    channel: partner.slack_channel.clone(),
-                    ephemeral_user: None,
-                    payload: text,
-                    deal_id: None,
-                });
+                messages.push(OutboxMessage::slack_payload(
+                    "tier_notice",
+                    &partner.slack_channel,
+                    text,
+                ));
             }
             let audit = AuditEntry {
                 actor: "system",
@@ -183,13 +181,11 @@ impl Service {
                 ));
             }
             let payload = self.render.notice(":medal:", &text)?;
-            let message = OutboxMessage {
-                kind: "tier_summary".into(),
-                channel: self.program.managers.slack_channel.clone(),
-                ephemeral_user: None,
+            let message = OutboxMessage::slack_payload(
+                "tier_summary",
+                &self.program.managers.slack_channel,
                 payload,
-                deal_id: None,
-            };
+            );
             self.store.enqueue(&[message], self.clock.now_ms()).await?;
         }
         self.wake_delivery();

@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod limits;
+pub mod notices;
 pub mod payload;
 pub mod refusals;
 pub mod render;

@@ -329,10 +329,10 @@ impl Store {
         tx.commit().await.context("committing a deal event")
     }
 
-    /// Slack's timestamp of the delivered message of `kind` about a deal (its thread root).
+    /// The platform's id of the delivered message of `kind` about a deal (its thread root).
     pub async fn message_ts(&self, deal: DealId, kind: &str) -> anyhow::Result<Option<String>> {
         let ts: Option<Option<String>> = sqlx::query_scalar(
-            "SELECT slack_ts FROM outbox WHERE deal_id = $1 AND kind = $2 AND delivered_at IS NOT NULL ORDER BY id LIMIT 1",
+            "SELECT platform_message_id FROM outbox WHERE deal_id = $1 AND kind = $2 AND delivered_at IS NOT NULL ORDER BY id LIMIT 1",
         )
         .bind(deal.0)
         .bind(kind)

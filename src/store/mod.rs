@@ -17,7 +17,9 @@ pub use accounts::{IndexedRecord, NewAccount, RecordKind, Upserted};
 pub use commissions::{LedgerEntry, LedgerRow, Win};
 pub use deals::{Created, DealFilter, Registration, EXPIRING_DAYS};
 pub use locks::CustomerLock;
-pub use outbox::{ClaimLimits, ClaimedMessage, OutboxFilter, OutboxMessage, OutboxRow};
+pub use outbox::{
+    ClaimLimits, ClaimedMessage, OutboxBody, OutboxFilter, OutboxMessage, OutboxRow, Target,
+};
 pub use partners::NewPartner;
 pub use surveys::{Answered, Invitee, SurveyRound};
 pub use tiers::TierRun;

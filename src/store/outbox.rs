@@ -7,19 +7,87 @@
 //! neither send nor record the row.
 
 use super::{Backend, Store};
+use crate::notice::{Address, MessageRef, Notice, Platform};
 use anyhow::Context;
 use sqlx::AnyConnection;
 
-/// A message to deliver: a rendered Slack payload (`text`, `blocks`, optional `thread_ts`)
-/// for a channel, or for one user in a channel when `ephemeral_user` is set.
+/// A message to deliver: a typed notice (or, for rows of earlier releases and the delivery
+/// worker's own tests, a finished platform payload) and where it goes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxMessage {
-    /// What the message is (`deal_confirmation`, `review_card`, …), for logs and tests.
+    /// What the message is (`deal_confirmation`, `review_card`, …), for logs, tests and thread
+    /// roots ([`MessageRef::DealMessage`]).
     pub kind: String,
-    pub channel: String,
-    pub ephemeral_user: Option<String>,
-    pub payload: serde_json::Value,
+    pub address: Address,
+    pub body: OutboxBody,
     pub deal_id: Option<i64>,
+}
+
+/// What an outbox row holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutboxBody {
+    /// A notice the platform's adapter renders at delivery.
+    Notice(Notice),
+    /// A payload already in the platform's format, sent as stored.
+    Payload(serde_json::Value),
+}
+
+impl OutboxBody {
+    /// The stored `body_format` and `payload` columns.
+    fn stored(&self) -> anyhow::Result<(&'static str, String)> {
+        Ok(match self {
+            OutboxBody::Notice(notice) => (
+                NOTICE_FORMAT,
+                serde_json::to_string(notice).context("serialising a notice")?,
+            ),
+            OutboxBody::Payload(payload) => (PAYLOAD_FORMAT, payload.to_string()),
+        })
+    }
+}
+
+/// `body_format` of rows holding a serialised [`Notice`].
+const NOTICE_FORMAT: &str = "notice";
+/// `body_format` of rows holding a finished Slack payload (all rows of earlier releases).
+const PAYLOAD_FORMAT: &str = "slack_payload";
+
+impl OutboxMessage {
+    /// A notice for `address`, about `deal_id` when given.
+    pub fn notice(kind: &str, address: Address, notice: Notice, deal_id: Option<i64>) -> Self {
+        OutboxMessage {
+            kind: kind.to_string(),
+            address,
+            body: OutboxBody::Notice(notice),
+            deal_id,
+        }
+    }
+
+    /// A finished Slack payload for `channel`, sent as is.
+    pub fn slack_payload(kind: &str, channel: &str, payload: serde_json::Value) -> Self {
+        OutboxMessage {
+            kind: kind.to_string(),
+            address: Address::to(Platform::Slack, channel),
+            body: OutboxBody::Payload(payload),
+            deal_id: None,
+        }
+    }
+
+    /// The same message, as a reply in `root`'s thread.
+    pub fn in_thread(mut self, root: MessageRef) -> Self {
+        self.address = self.address.in_thread(root);
+        self
+    }
+
+    /// The same message, updating `target` in place.
+    pub fn replacing(mut self, target: MessageRef) -> Self {
+        self.address = self.address.replacing(target);
+        self
+    }
+
+    /// The same message, shown only to `person`.
+    pub fn private_to(mut self, person: &str) -> Self {
+        self.address = self.address.private_to(person);
+        self
+    }
 }
 
 /// A message claimed for delivery by one worker until its lease ends.
@@ -27,9 +95,16 @@ pub struct OutboxMessage {
 pub struct ClaimedMessage {
     pub id: i64,
     pub kind: String,
+    /// The platform that delivers it (`slack`).
+    pub platform: String,
     pub channel: String,
     pub ephemeral_user: Option<String>,
+    /// `slack_payload` (sent as stored) or `notice` (rendered at delivery).
+    pub body_format: String,
     pub payload: String,
+    /// Serialised [`MessageRef`]s: the thread to reply in, the message to replace.
+    pub thread_of: Option<String>,
+    pub replaces: Option<String>,
     pub deal_id: Option<i64>,
     pub attempts: i64,
     /// 1 when an earlier attempt may have reached Slack (a crash, a timeout, a 5xx): look
@@ -38,6 +113,43 @@ pub struct ClaimedMessage {
     pub first_attempt_at: Option<i64>,
     /// The fencing token of this claim: only this version may send or record the row.
     pub lease_version: i64,
+}
+
+/// Where the message an outbox row answers or replaces stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// Delivered, with the platform's message id.
+    Delivered(String),
+    /// Still queued; next due at `due_ms`.
+    Waiting { due_ms: i64 },
+    /// Not queued, given up on, or without a platform id.
+    Absent,
+}
+
+impl ClaimedMessage {
+    /// The row's body: a notice to render, or a payload to send as stored.
+    pub fn body(&self) -> anyhow::Result<OutboxBody> {
+        match self.body_format.as_str() {
+            NOTICE_FORMAT => serde_json::from_str(&self.payload)
+                .map(OutboxBody::Notice)
+                .context("reading a stored notice"),
+            PAYLOAD_FORMAT => serde_json::from_str(&self.payload)
+                .map(OutboxBody::Payload)
+                .context("reading a stored payload"),
+            other => anyhow::bail!("unknown body format {other:?}"),
+        }
+    }
+
+    /// The stored thread root and replaced message.
+    pub fn refs(&self) -> anyhow::Result<(Option<MessageRef>, Option<MessageRef>)> {
+        let read = |s: &Option<String>| {
+            s.as_deref()
+                .map(serde_json::from_str::<MessageRef>)
+                .transpose()
+                .context("reading a stored message reference")
+        };
+        Ok((read(&self.thread_of)?, read(&self.replaces)?))
+    }
 }
 
 /// How much one claim may take.
@@ -93,28 +205,29 @@ pub(crate) async fn insert_outbox_all(
     for chunk in messages.chunks(OUTBOX_ROWS_PER_INSERT) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
-                let b = 5 * i;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, $1, $1)",
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6
-                )
+                let params: Vec<String> = (0..COLUMNS_PER_ROW)
+                    .map(|c| format!("${}", COLUMNS_PER_ROW * i + c + 2))
+                    .collect();
+                format!("({}, $1, $1)", params.join(", "))
             })
             .collect();
         let sql = format!(
-            "INSERT INTO outbox (kind, channel, ephemeral_user, payload, deal_id, created_at, next_attempt_at) VALUES {}",
+            "INSERT INTO outbox (kind, platform, channel, ephemeral_user, body_format, payload, thread_of, replaces, deal_id, created_at, next_attempt_at) VALUES {}",
             values.join(", ")
         );
         let mut query = sqlx::query(&sql).bind(now_ms);
         for msg in chunk {
+            let (format, payload) = msg.body.stored()?;
+            let address = &msg.address;
             query = query
                 .bind(&msg.kind)
-                .bind(&msg.channel)
-                .bind(msg.ephemeral_user.as_deref())
-                .bind(msg.payload.to_string())
+                .bind(address.platform.as_str())
+                .bind(&address.conversation)
+                .bind(address.private_to.as_deref())
+                .bind(format)
+                .bind(payload)
+                .bind(stored_ref(address.thread.as_ref())?)
+                .bind(stored_ref(address.replaces.as_ref())?)
                 .bind(msg.deal_id);
         }
         query
@@ -125,11 +238,20 @@ pub(crate) async fn insert_outbox_all(
     Ok(())
 }
 
+/// Bound values per row of the multi-row insert (besides the shared `now`).
+const COLUMNS_PER_ROW: usize = 9;
+
+fn stored_ref(target: Option<&MessageRef>) -> anyhow::Result<Option<String>> {
+    target
+        .map(|t| serde_json::to_string(t).context("serialising a message reference"))
+        .transpose()
+}
+
 /// Rows per multi-row insert: well under SQLite's 32,766 bound parameters.
 const OUTBOX_ROWS_PER_INSERT: usize = 100;
 
 const PENDING: &str = "delivered_at IS NULL AND failed_at IS NULL";
-const CLAIMED_COLUMNS: &str = "id, kind, channel, ephemeral_user, payload, deal_id, attempts, needs_check, first_attempt_at, lease_version";
+const CLAIMED_COLUMNS: &str = "id, kind, platform, channel, ephemeral_user, body_format, payload, thread_of, replaces, deal_id, attempts, needs_check, first_attempt_at, lease_version";
 
 impl Store {
     /// Queues messages that announce no state change of their own (help, replies), atomically.
@@ -282,7 +404,7 @@ impl Store {
         now_ms: i64,
     ) -> anyhow::Result<bool> {
         let done = sqlx::query(&format!(
-            "UPDATE outbox SET delivered_at = $1, slack_ts = $2, lease_owner = NULL, lease_until = NULL, last_error = NULL \
+            "UPDATE outbox SET delivered_at = $1, platform_message_id = $2, lease_owner = NULL, lease_until = NULL, last_error = NULL \
              WHERE id = $3 AND lease_version = $4 AND {PENDING}"
         ))
         .bind(now_ms)
@@ -365,6 +487,27 @@ impl Store {
         }
         tx.commit().await.context("committing a failed delivery")?;
         Ok((true, queued))
+    }
+
+    /// Where the deal's message of `kind` stands, for a row that answers or replaces it: its
+    /// platform id once delivered, when it is next due while it waits, or absent (never queued,
+    /// given up on, or delivered without an id, like a private message).
+    pub async fn deal_message_state(&self, deal_id: i64, kind: &str) -> anyhow::Result<Target> {
+        let row: Option<(Option<String>, Option<i64>, i64)> = sqlx::query_as(
+            "SELECT platform_message_id, delivered_at, next_attempt_at FROM outbox \
+             WHERE deal_id = $1 AND kind = $2 AND (delivered_at IS NOT NULL OR failed_at IS NULL) \
+             ORDER BY CASE WHEN delivered_at IS NULL THEN 1 ELSE 0 END, id LIMIT 1",
+        )
+        .bind(deal_id)
+        .bind(kind)
+        .fetch_optional(&self.pool)
+        .await
+        .context("looking up the message a row answers")?;
+        Ok(match row {
+            Some((Some(id), Some(_), _)) => Target::Delivered(id),
+            Some((_, None, due_ms)) => Target::Waiting { due_ms },
+            _ => Target::Absent,
+        })
     }
 
     /// Messages not yet delivered nor given up on.

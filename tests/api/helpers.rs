@@ -407,13 +407,11 @@ impl TestApp {
 
 /// A plain text message for `channel`, as the outbox holds it.
 pub fn text_message(channel: &str, text: &str) -> partnerbot::store::OutboxMessage {
-    partnerbot::store::OutboxMessage {
-        kind: "test".into(),
-        channel: channel.into(),
-        ephemeral_user: None,
-        payload: serde_json::json!({ "text": text }),
-        deal_id: None,
-    }
+    partnerbot::store::OutboxMessage::slack_payload(
+        "test",
+        channel,
+        serde_json::json!({ "text": text }),
+    )
 }
 
 /// A valid registration form, as `block_id → value`.

@@ -17,13 +17,19 @@
 //!   kind and hour (`failure`).
 
 mod failure;
+mod pacer;
+pub mod platform;
+pub mod slack;
 
 pub use failure::AlertTarget;
+pub use platform::{Client, Failure};
 
 use crate::clock::Clock;
 use crate::metrics::Metrics;
-use crate::slack::{ApiFailure, SlackApi};
-use crate::store::{ClaimLimits, ClaimedMessage, Store};
+use crate::notice::MessageRef;
+use crate::store::{ClaimLimits, ClaimedMessage, Store, Target};
+use pacer::Pacer;
+use platform::Outgoing;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -109,25 +115,17 @@ const MIN_CLAIM_GAP: Duration = Duration::from_millis(20);
 /// Upper bound on rows held by one worker, whatever the pacing allows.
 const MAX_IN_HAND: usize = 2_000;
 
-/// Per-channel pacing plus a global pause after a 429.
-#[derive(Debug, Default)]
-struct Pacer {
-    next_slot: HashMap<String, Instant>,
-    next_global: Option<Instant>,
-    paused_until: Option<Instant>,
-}
+/// A platform's conversation: rows of one lane are delivered in order, by one task.
+type Lane = (String, String);
 
-/// Slots older than this are forgotten so the map stays small.
-const PACER_PRUNE_AT: usize = 10_000;
-
-/// Rows claimed and waiting for their channel's task, by channel.
-type Queues = HashMap<String, VecDeque<ClaimedMessage>>;
+/// Rows claimed and waiting for their lane's task.
+type Queues = HashMap<Lane, VecDeque<ClaimedMessage>>;
 
 /// One worker. Clone it to share; every clone is the same worker (same lease owner).
 #[derive(Clone, Debug)]
 pub struct Worker {
     store: Store,
-    api: SlackApi,
+    clients: Arc<[Client]>,
     clock: Clock,
     metrics: Arc<Metrics>,
     config: DeliveryConfig,
@@ -143,11 +141,12 @@ fn millis(d: Duration) -> i64 {
 }
 
 impl Worker {
-    /// A worker with a fresh lease-owner id; `wake` is signalled when rows are queued, and
-    /// permanent failures are reported to `alerts` when given.
+    /// A worker with a fresh lease-owner id, delivering through one client per platform; `wake`
+    /// is signalled when rows are queued, and permanent failures are reported to `alerts` when
+    /// given.
     pub fn new(
         store: Store,
-        api: SlackApi,
+        clients: Vec<Client>,
         clock: Clock,
         metrics: Arc<Metrics>,
         config: DeliveryConfig,
@@ -157,7 +156,7 @@ impl Worker {
         let owner: Arc<str> = Arc::from(format!("worker-{}", uuid::Uuid::new_v4()));
         Worker {
             store,
-            api,
+            clients: clients.into(),
             clock,
             metrics,
             config,
@@ -242,28 +241,28 @@ impl Worker {
         let count = rows.len();
         for row in rows {
             let mut queues = self.lock_queues();
-            match queues.get_mut(&row.channel) {
+            match queues.get_mut(&lane(&row)) {
                 Some(queue) => queue.push_back(row),
                 None => {
-                    let channel = row.channel.clone();
-                    queues.insert(channel.clone(), VecDeque::from([row]));
+                    let lane = lane(&row);
+                    queues.insert(lane.clone(), VecDeque::from([row]));
                     let worker = self.clone();
-                    channels.spawn(async move { worker.drain(channel).await });
+                    channels.spawn(async move { worker.drain(lane).await });
                 }
             }
         }
         Ok(count)
     }
 
-    /// Delivers one channel's rows in order until its queue is empty.
-    async fn drain(&self, channel: String) {
+    /// Delivers one lane's rows in order until its queue is empty.
+    async fn drain(&self, lane: Lane) {
         loop {
             let next = {
                 let mut queues = self.lock_queues();
-                match queues.get_mut(&channel).and_then(VecDeque::pop_front) {
+                match queues.get_mut(&lane).and_then(VecDeque::pop_front) {
                     Some(row) => row,
                     None => {
-                        queues.remove(&channel);
+                        queues.remove(&lane);
                         return;
                     }
                 }
@@ -292,9 +291,9 @@ impl Worker {
     pub async fn run_once(&self) -> anyhow::Result<usize> {
         let rows = self.claim(self.config.claim_limits()).await?;
         let count = rows.len();
-        let mut by_channel: HashMap<String, Vec<ClaimedMessage>> = HashMap::new();
+        let mut by_channel: HashMap<Lane, Vec<ClaimedMessage>> = HashMap::new();
         for row in rows {
-            by_channel.entry(row.channel.clone()).or_default().push(row);
+            by_channel.entry(lane(&row)).or_default().push(row);
         }
         let mut tasks = tokio::task::JoinSet::new();
         for (_, rows) in by_channel {
@@ -310,7 +309,7 @@ impl Worker {
     }
 
     /// Delivers one claimed row (tests use it to play a worker that lost its lease).
-    #[tracing::instrument(skip_all, fields(outbox_id = row.id, kind = %row.kind, slack_channel = %row.channel, attempt = row.attempts))]
+    #[tracing::instrument(skip_all, fields(outbox_id = row.id, kind = %row.kind, platform = %row.platform, conversation = %row.channel, attempt = row.attempts))]
     pub async fn deliver(&self, row: ClaimedMessage) {
         if let Err(e) = self.try_deliver(&row).await {
             // The lease will expire and another round retries; nothing is lost.
@@ -337,71 +336,141 @@ impl Worker {
     }
 
     async fn try_deliver(&self, row: &ClaimedMessage) -> anyhow::Result<()> {
-        let first_attempt = row.first_attempt_at.unwrap_or_else(|| self.clock.now_ms());
-        let mut payload: serde_json::Value = serde_json::from_str(&row.payload)?;
-        if let Some(fields) = payload.as_object_mut() {
-            fields.remove("response_type");
-        }
-        self.wait_turn(&row.channel).await;
+        let Some(client) = self.client_for(row) else {
+            let reason = format!("no client for platform {:?}", row.platform);
+            return self.give_up(row, &reason).await;
+        };
+        let (body, (thread, replaces)) = match row.body().and_then(|b| Ok((b, row.refs()?))) {
+            Ok(read) => read,
+            Err(e) => return self.give_up(row, &format!("{e:#}")).await,
+        };
+        let (thread, replaces) = match (
+            self.resolve(row, thread).await?,
+            self.resolve(row, replaces).await?,
+        ) {
+            (Resolved::Waiting(due), _) | (_, Resolved::Waiting(due)) => {
+                return self.wait_for_root(row, due).await;
+            }
+            (Resolved::To(thread), Resolved::To(replaces)) => (thread, replaces),
+        };
+        let out = Outgoing {
+            row,
+            body,
+            thread,
+            replaces,
+        };
+        self.wait_turn(client, &row.channel).await;
         if !self.hold(row).await? {
             return Ok(());
         }
-        if let Some(file) = payload.get("file") {
-            return self.deliver_file(row, file).await;
-        }
-        // Only new posts can land twice; ephemeral messages have no history and updates are idempotent.
-        let is_new_post = row.ephemeral_user.is_none() && payload.get("ts").is_none();
-        if row.needs_check != 0 && is_new_post {
-            match self
-                .api
-                .find_outbox_message(&row.channel, row.id, first_attempt)
-                .await
-            {
-                Ok(Some(ts)) => {
-                    tracing::info!(ts = %ts, "an earlier attempt had arrived: not posting again");
-                    self.metrics.observe_delivery("recovered");
-                    return self.record_delivered(row, Some(&ts)).await;
-                }
-                Ok(None) => {}
-                // A DM addressed by user id has no history to read: send, accepting the small
-                // chance of a repeat rather than losing the message.
-                Err(ApiFailure::Permanent { reason }) => {
-                    tracing::warn!(reason = %reason, "could not look for an earlier attempt; sending")
-                }
-                Err(failure) => return self.handle_failure(row, failure, true).await,
+        if row.needs_check != 0 && client.can_land_twice(&out) {
+            match self.look_for_earlier(client, row).await? {
+                Earlier::Landed => return Ok(()),
+                Earlier::Failed(failure) => return self.handle_failure(row, failure, true).await,
+                Earlier::NotFound => {}
             }
             // The lookup may have taken a while: confirm the claim again right before posting.
             if !self.hold(row).await? {
                 return Ok(());
             }
         }
-        let post = self.api.post_message(
-            &row.channel,
-            row.ephemeral_user.as_deref(),
-            &payload,
-            row.id,
-        );
-        let result = match tokio::time::timeout(self.config.send_timeout, post).await {
-            Ok(result) => result,
-            Err(_) => Err(ApiFailure::Transient {
+        let sent = tokio::time::timeout(self.config.send_timeout, client.send(&out)).await;
+        match sent.unwrap_or_else(|_| {
+            Err(Failure::Transient {
                 reason: "post timed out".into(),
                 maybe_sent: true,
-            }),
-        };
-        match result {
-            Ok(ts) => {
+            })
+        }) {
+            Ok(id) => {
                 self.metrics.observe_delivery("delivered");
-                tracing::info!(ts = ts.as_deref().unwrap_or("-"), "delivered");
-                self.record_delivered(row, ts.as_deref()).await
+                tracing::info!(message_id = id.as_deref().unwrap_or("-"), "delivered");
+                self.record_delivered(row, id.as_deref()).await
             }
             Err(failure) => self.handle_failure(row, failure, false).await,
         }
     }
 
-    async fn record_delivered(&self, row: &ClaimedMessage, ts: Option<&str>) -> anyhow::Result<()> {
+    /// The client of the row's platform.
+    fn client_for(&self, row: &ClaimedMessage) -> Option<&Client> {
+        self.clients
+            .iter()
+            .find(|c| c.platform().as_str() == row.platform)
+    }
+
+    /// Looks for an earlier attempt at `row` in its conversation, recording it delivered when
+    /// it landed.
+    async fn look_for_earlier(
+        &self,
+        client: &Client,
+        row: &ClaimedMessage,
+    ) -> anyhow::Result<Earlier> {
+        let first_attempt = row.first_attempt_at.unwrap_or_else(|| self.clock.now_ms());
+        match client.find_earlier(row, first_attempt).await {
+            Ok(Some(id)) => {
+                tracing::info!(message_id = %id, "an earlier attempt had arrived: not posting again");
+                self.metrics.observe_delivery("recovered");
+                self.record_delivered(row, Some(&id)).await?;
+                Ok(Earlier::Landed)
+            }
+            Ok(None) => Ok(Earlier::NotFound),
+            // A DM addressed by user id has no history to read: send, accepting the small
+            // chance of a repeat rather than losing the message.
+            Err(Failure::Permanent { reason }) => {
+                tracing::warn!(reason = %reason, "could not look for an earlier attempt; sending");
+                Ok(Earlier::NotFound)
+            }
+            Err(failure) => Ok(Earlier::Failed(failure)),
+        }
+    }
+
+    /// The platform id a stored reference points to, or that the row must wait for it.
+    async fn resolve(
+        &self,
+        row: &ClaimedMessage,
+        target: Option<MessageRef>,
+    ) -> anyhow::Result<Resolved> {
+        let kind = match target {
+            None => return Ok(Resolved::To(None)),
+            Some(MessageRef::Posted(id)) => return Ok(Resolved::To(Some(id))),
+            Some(MessageRef::DealMessage(kind)) => kind,
+        };
+        let Some(deal) = row.deal_id else {
+            return Ok(Resolved::To(None));
+        };
+        Ok(match self.store.deal_message_state(deal, &kind).await? {
+            Target::Delivered(id) => Resolved::To(Some(id)),
+            Target::Waiting { due_ms } => Resolved::Waiting(due_ms),
+            // Never queued or given up on: a new message, outside any thread.
+            Target::Absent => Resolved::To(None),
+        })
+    }
+
+    /// Puts `row` back until the message it answers is delivered: due when that one is next
+    /// due, so a root held up by an outage holds its replies without them being claimed in vain.
+    async fn wait_for_root(&self, row: &ClaimedMessage, root_due_ms: i64) -> anyhow::Result<()> {
+        self.metrics.observe_delivery("waiting");
+        tracing::info!("the message it answers is not delivered yet: waiting for it");
+        let next = root_due_ms.max(self.clock.now_ms());
         let recorded = self
             .store
-            .mark_delivered(row.id, row.lease_version, ts, self.clock.now_ms())
+            .retry_later(
+                row.id,
+                row.lease_version,
+                next,
+                "waiting for the message it answers",
+                row.needs_check != 0,
+            )
+            .await?;
+        if !recorded {
+            tracing::warn!("claim superseded; its new holder retries");
+        }
+        Ok(())
+    }
+
+    async fn record_delivered(&self, row: &ClaimedMessage, id: Option<&str>) -> anyhow::Result<()> {
+        let recorded = self
+            .store
+            .mark_delivered(row.id, row.lease_version, id, self.clock.now_ms())
             .await?;
         if !recorded {
             tracing::warn!("delivered, but the claim was superseded: its new holder finds the post in the channel");
@@ -409,64 +478,33 @@ impl Worker {
         Ok(())
     }
 
-    /// A file (the digest's chart) shared in the row's channel.
-    async fn deliver_file(
-        &self,
-        row: &ClaimedMessage,
-        file: &serde_json::Value,
-    ) -> anyhow::Result<()> {
-        use base64::Engine;
-        let bytes = match base64::engine::general_purpose::STANDARD
-            .decode(file["png_base64"].as_str().unwrap_or_default())
-        {
-            Ok(b) => b,
-            Err(e) => {
-                let reason = format!("stored file is not base64: {e}");
-                return self
-                    .handle_failure(row, ApiFailure::Permanent { reason }, false)
-                    .await;
-            }
-        };
-        let (name, title) = (
-            file["filename"].as_str().unwrap_or("file.png"),
-            file["title"].as_str().unwrap_or_default(),
-        );
-        match self.api.upload_file(&row.channel, name, title, bytes).await {
-            Ok(()) => {
-                self.metrics.observe_delivery("delivered");
-                self.record_delivered(row, None).await
-            }
-            Err(failure) => self.handle_failure(row, failure, false).await,
-        }
-    }
-
     async fn handle_failure(
         &self,
         row: &ClaimedMessage,
-        failure: ApiFailure,
+        failure: Failure,
         was_check: bool,
     ) -> anyhow::Result<()> {
         let now = self.clock.now_ms();
         let (next, reason, maybe) = match failure {
-            ApiFailure::RateLimited { retry_after } => {
+            Failure::RateLimited { retry_after } => {
                 self.metrics.observe_delivery("rate_limited");
                 tracing::warn!(
                     retry_after_ms = retry_after.as_millis() as u64,
-                    "Slack rate limit: pausing deliveries"
+                    "rate limited: pausing deliveries on the platform"
                 );
-                self.pause_all(retry_after);
+                self.pause_platform(&row.platform, retry_after);
                 // A 429 means Slack did nothing; a pending check must still happen next time.
                 let maybe = was_check || row.needs_check != 0;
                 (now + millis(retry_after), "rate limited".to_string(), maybe)
             }
-            ApiFailure::Transient { reason, maybe_sent } => {
+            Failure::Transient { reason, maybe_sent } => {
                 self.metrics.observe_delivery("retried");
                 let delay = self.backoff(row.attempts);
                 tracing::warn!(reason = %reason, retry_in_ms = delay.as_millis() as u64, "delivery failed; will retry");
                 let maybe = maybe_sent || was_check || row.needs_check != 0;
                 (now + millis(delay), reason, maybe)
             }
-            ApiFailure::Permanent { reason } => return self.give_up(row, &reason).await,
+            Failure::Permanent { reason } => return self.give_up(row, &reason).await,
         };
         let recorded = self
             .store
@@ -490,40 +528,47 @@ impl Worker {
         base.mul_f64(jitter)
     }
 
-    /// Waits for this channel's next free slot (and any global rate-limit pause).
-    async fn wait_turn(&self, channel: &str) {
-        let slot = {
-            let mut pacer = self.pacer.lock().unwrap_or_else(|p| p.into_inner());
-            let now = Instant::now();
-            if pacer.next_slot.len() > PACER_PRUNE_AT {
-                pacer.next_slot.retain(|_, at| *at > now);
-            }
-            let mut start = pacer
-                .next_slot
-                .get(channel)
-                .copied()
-                .filter(|at| *at > now)
-                .unwrap_or(now);
-            if let Some(pause) = pacer.paused_until.filter(|p| *p > start) {
-                start = pause;
-            }
-            if let Some(global) = pacer.next_global.filter(|g| *g > start) {
-                start = global;
-            }
-            pacer.next_global = Some(start + self.config.global_interval);
-            pacer
-                .next_slot
-                .insert(channel.to_string(), start + self.config.channel_interval);
-            start
-        };
+    /// Waits for the conversation's next free slot on the client's platform (and any
+    /// rate-limit pause there).
+    async fn wait_turn(&self, client: &Client, conversation: &str) {
+        let pacing = client.pacing(&self.config);
+        let slot = self
+            .pacer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .next_slot(
+                client.platform().as_str(),
+                conversation,
+                pacing,
+                Instant::now(),
+            );
         tokio::time::sleep_until(slot).await;
     }
 
-    fn pause_all(&self, pause: Duration) {
+    fn pause_platform(&self, platform: &str, pause: Duration) {
         let mut pacer = self.pacer.lock().unwrap_or_else(|p| p.into_inner());
-        let until = Instant::now() + pause;
-        pacer.paused_until = Some(pacer.paused_until.map_or(until, |p| p.max(until)));
+        pacer.pause(platform, Instant::now() + pause);
     }
+}
+
+/// The lane a row is delivered in: its platform's conversation.
+fn lane(row: &ClaimedMessage) -> Lane {
+    (row.platform.clone(), row.channel.clone())
+}
+
+/// A stored reference, resolved.
+enum Resolved {
+    /// Send, in this thread / replacing this message (or neither).
+    To(Option<String>),
+    /// The referenced message is still queued, next due at this time.
+    Waiting(i64),
+}
+
+/// What the look for an earlier attempt found.
+enum Earlier {
+    Landed,
+    NotFound,
+    Failed(Failure),
 }
 
 /// True (and the timer re-armed) when the renewal interval has elapsed while busy.
