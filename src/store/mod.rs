@@ -145,6 +145,29 @@ impl Store {
             .context("applying database migrations")
     }
 
+    /// Applies the migrations up to and including `version` only: the schema of the release
+    /// that ended there (upgrade tests start from it).
+    pub async fn migrate_through(&self, version: i64) -> anyhow::Result<()> {
+        let all = match self.backend {
+            Backend::Sqlite => &MIGRATE_SQLITE,
+            Backend::Postgres => &MIGRATE_POSTGRES,
+        };
+        let earlier = sqlx::migrate::Migrator {
+            migrations: all
+                .migrations
+                .iter()
+                .filter(|m| m.version <= version)
+                .cloned()
+                .collect::<Vec<_>>()
+                .into(),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        earlier
+            .run(&self.pool)
+            .await
+            .with_context(|| format!("applying migrations up to {version}"))
+    }
+
     /// Writes a consistent copy of a SQLite database to `file` (SQLite's `VACUUM INTO`, safe
     /// while the bot runs). Postgres is backed up with `pg_dump`.
     pub async fn backup_to(&self, file: &std::path::Path) -> anyhow::Result<()> {

@@ -28,4 +28,5 @@ mod store;
 mod surveys;
 mod templates;
 mod tiers;
+mod upgrade;
 mod word_stats;
