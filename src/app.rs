@@ -84,7 +84,6 @@ impl App {
             config,
             self.outbox_ready.clone(),
             Some(AlertTarget {
-                renderer: self.service.render().clone(),
                 managers_channel: self.service.program().managers.slack_channel.clone(),
             }),
         )

@@ -1,44 +1,20 @@
-//! Messages Slack refuses for good (`channel_not_found`, `not_in_channel`, `invalid_blocks`,
+//! Messages a platform refuses for good (`channel_not_found`, `not_in_channel`, `invalid_blocks`,
 //! `missing_scope`, …) are reported where people act: the managers' channel gets one notice per
 //! failure kind and hour saying what failed, for which deal, and what to do. When the managers'
 //! channel itself is what fails, the log and the `failed_unreported` delivery metric say so.
 
 use super::Worker;
-use crate::slack::render::DeliveryFailure;
-use crate::slack::Renderer;
+use crate::notice::{Address, Notice, Platform};
 use crate::store::{ClaimedMessage, OutboxMessage};
 
-/// Where permanent failures are reported: the managers' channel, rendered by `renderer`.
+/// Where permanent failures are reported: the managers' channel.
 #[derive(Debug, Clone)]
 pub struct AlertTarget {
-    pub renderer: Renderer,
     pub managers_channel: String,
 }
 
 /// The outbox kind of the managers' notice (never itself reported, to avoid a loop).
 pub const ALERT_KIND: &str = "delivery_failure";
-
-/// What a person can do about a Slack error code.
-fn advice(reason: &str, channel: &str) -> String {
-    match reason {
-        "not_in_channel" | "channel_not_found" | "is_archived" => format!(
-            "make sure <#{channel}> still exists and invite the bot to it (`/invite @partnerbot` in the channel); if the partner moved channels, link the new one with `/partners add` there."
-        ),
-        "missing_scope" | "not_allowed_token_type" | "no_permission" | "restricted_action" => {
-            "reinstall the app from the current `manifest.yaml` (it lists every scope the bot needs) and restart `partnerbot serve`.".into()
-        }
-        "invalid_auth" | "account_inactive" | "token_revoked" | "not_authed" => {
-            "the bot token no longer works: reinstall the app and put the new `xoxb-` token in `SLACK_BOT_TOKEN`.".into()
-        }
-        "invalid_blocks" | "msg_too_long" | "invalid_arguments" | "too_many_attachments" => {
-            "Slack found the message too large or malformed. This is a partnerbot bug: please report it with the outbox id below.".into()
-        }
-        "user_not_found" | "cannot_dm_bot" | "user_disabled" => {
-            "the person is no longer reachable in Slack: update the program file or the partner's users.".into()
-        }
-        _ => "see the bot's log for this outbox id.".into(),
-    }
-}
 
 /// A failure kind fit for grouping: Slack's error code, or `other` when it is free text.
 fn failure_kind(reason: &str) -> String {
@@ -89,28 +65,21 @@ impl Worker {
                 "Slack refuses messages to the managers' channel itself: nobody in Slack hears of delivery failures until this is fixed");
             return None;
         }
-        let advice = advice(reason, &row.channel);
-        let failure = DeliveryFailure {
-            kind: &row.kind.replace('_', " "),
-            deal_id: row.deal_id.map(|d| crate::domain::DealId(d).to_string()),
-            channel: &row.channel,
-            reason,
-            advice: &advice,
+        let notice = Notice::DeliveryFailure {
+            kind: row.kind.clone(),
+            deal: row.deal_id,
+            conversation: row.channel.clone(),
+            reason: reason.to_string(),
             outbox_id: row.id,
         };
-        match target.renderer.delivery_failure(&failure) {
-            Ok(payload) => Some(OutboxMessage {
-                deal_id: row.deal_id,
-                ..OutboxMessage::slack_payload(ALERT_KIND, &target.managers_channel, payload)
-            }),
-            Err(e) => {
-                tracing::error!(
-                    error = format!("{e:#}"),
-                    "could not render the failure notice"
-                );
-                None
-            }
-        }
+        // The managers' channel is a Slack channel today; the notice goes out on Slack.
+        let address = Address::to(Platform::Slack, &target.managers_channel);
+        Some(OutboxMessage::notice(
+            ALERT_KIND,
+            address,
+            notice,
+            row.deal_id,
+        ))
     }
 }
 
@@ -123,12 +92,5 @@ mod tests {
         assert_eq!(failure_kind("not_in_channel"), "not_in_channel");
         assert_eq!(failure_kind("HTTP 404"), "other");
         assert_eq!(failure_kind("stored file is not base64: x"), "other");
-    }
-
-    #[test]
-    fn advice_names_what_to_do_for_each_common_refusal() {
-        assert!(advice("not_in_channel", "C1").contains("/invite"));
-        assert!(advice("missing_scope", "C1").contains("manifest.yaml"));
-        assert!(advice("invalid_blocks", "C1").contains("bug"));
     }
 }

@@ -1,6 +1,7 @@
 //! Events API: mentions and direct messages get a helpful answer, once per event.
 
 use super::{Service, ServiceResult};
+use crate::notice::{Address, MessageRef, Notice, Platform};
 use crate::slack::payload::Event;
 use crate::store::OutboxMessage;
 
@@ -53,14 +54,19 @@ impl Service {
         if !wanted {
             return Ok(None);
         }
-        let mut payload = self.render.help(
-            self.is_manager(user),
-            Some("Hi! I run the partner program here. This is what I can do:"),
-        )?;
+        let notice = Notice::Help {
+            manager: self.is_manager(user),
+            greeting: true,
+        };
+        let mut address = Address::to(Platform::Slack, channel);
+        // A mention is answered in its thread (or starts one under the mention).
         if event.kind == "app_mention" {
-            payload["thread_ts"] =
-                serde_json::json!(event.thread_ts.as_ref().or(event.ts.as_ref()));
+            address.thread = event
+                .thread_ts
+                .as_ref()
+                .or(event.ts.as_ref())
+                .map(|ts| MessageRef::Posted(ts.clone()));
         }
-        Ok(Some(OutboxMessage::slack_payload("help", channel, payload)))
+        Ok(Some(OutboxMessage::notice("help", address, notice, None)))
     }
 }

@@ -19,14 +19,17 @@ const PREVIOUS_RELEASE: i64 = 20;
 /// The `ts` Slack gave the already delivered confirmation of deal 2.
 const DELIVERED_ROOT_TS: &str = "1700000000.000100";
 
-/// The previous release's rows: (kind, channel, payload, deal, delivered ts).
-fn legacy_outbox() -> Vec<(
+/// A row of the previous release: kind, channel, payload, deal, and Slack's ts if delivered.
+type LegacyRow = (
     &'static str,
     &'static str,
     serde_json::Value,
     Option<i64>,
     Option<&'static str>,
-)> {
+);
+
+/// The previous release's outbox rows.
+fn legacy_outbox() -> Vec<LegacyRow> {
     let text = |t: &str| json!({ "text": t, "blocks": [{ "type": "section", "text": { "type": "mrkdwn", "text": t } }] });
     let mut threaded = text("D-2 is approved");
     threaded["thread_ts"] = json!(DELIVERED_ROOT_TS);
