@@ -27,6 +27,8 @@ pub struct App {
     pub clock: Clock,
     /// Signalled when rows are queued; the worker wakes on it.
     pub outbox_ready: Arc<Notify>,
+    /// What the router's handlers share (kept to rebuild the router with Teams on).
+    state: AppState,
 }
 
 impl App {
@@ -61,9 +63,11 @@ impl App {
             clock: clock.clone(),
             metrics: metrics.clone(),
             home_team,
+            teams: None,
         };
         Ok(App {
-            router: router(state),
+            router: router(state.clone()),
+            state,
             service,
             store,
             slack,
@@ -71,6 +75,13 @@ impl App {
             clock,
             outbox_ready,
         })
+    }
+
+    /// The same app with Teams on: `POST /teams/messages` authenticates with `auth`.
+    pub fn with_teams(mut self, auth: Arc<crate::teams::Authenticator>) -> App {
+        self.state.teams = Some(auth);
+        self.router = router(self.state.clone());
+        self
     }
 
     /// A delivery worker for this app (each call makes a worker with its own lease id).
@@ -129,6 +140,25 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         anyhow::bail!("not starting: fix the problems above (`partnerbot check` lists them again)");
     }
     let app = App::build(&config, store, Clock::system(), home_team)?;
+    // Teams is on when its three app settings are set; a half-configured Teams stops start-up.
+    let app = match crate::teams::TeamsSettings::from_env()? {
+        Some(settings) => {
+            for tenant in &config.program.teams.partner_tenants {
+                anyhow::ensure!(
+                    crate::teams::settings::is_guid(tenant),
+                    "program file [teams] partner_tenants: “{tenant}” is not a tenant id (a GUID)"
+                );
+            }
+            tracing::info!(app_id = %settings.app_id, "Teams is on: POST /teams/messages");
+            let auth = crate::teams::Authenticator::new(
+                settings,
+                app.clock.clone(),
+                config.program.teams.partner_tenants.clone(),
+            )?;
+            app.with_teams(Arc::new(auth))
+        }
+        None => app,
+    };
     // A schedule that does not parse stops start-up here, naming the job.
     let scheduler = crate::jobs::Scheduler::new(app.service.clone(), &config.program)?;
     // Likewise a malformed [commissions] section.

@@ -52,7 +52,7 @@ pub struct ConfigError {
     pub problem: String,
 }
 
-fn config_error(setting: &str, problem: impl Into<String>) -> ConfigError {
+pub(crate) fn config_error(setting: &str, problem: impl Into<String>) -> ConfigError {
     ConfigError {
         setting: setting.to_string(),
         problem: problem.into(),
@@ -60,7 +60,7 @@ fn config_error(setting: &str, problem: impl Into<String>) -> ConfigError {
 }
 
 /// Reads one variable through `lookup` (the process environment in production).
-type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub(crate) type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 impl Config {
     /// Reads the full configuration `serve` needs from the process environment.
@@ -111,7 +111,7 @@ impl Config {
     }
 }
 
-fn required(lookup: Lookup<'_>, name: &str, hint: &str) -> Result<String, ConfigError> {
+pub(crate) fn required(lookup: Lookup<'_>, name: &str, hint: &str) -> Result<String, ConfigError> {
     match lookup(name) {
         Some(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
         _ => Err(config_error(name, format!("is not set: {hint}"))),
@@ -170,6 +170,17 @@ pub struct Program {
     pub surveys: SurveysSection,
     /// `[nudges]`: when quiet partners are nudged and their managers told.
     pub nudges: NudgesSection,
+    /// `[teams]`: Microsoft Teams tenants besides our own.
+    pub teams: TeamsSection,
+}
+
+/// `[teams]`
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct TeamsSection {
+    /// Entra tenant ids of partners who talk to the bot from their own tenant; activities from
+    /// any other tenant than these and `MICROSOFT_APP_TENANT_ID` are refused (403).
+    pub partner_tenants: Vec<String>,
 }
 
 /// `[nudges]`

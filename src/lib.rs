@@ -22,4 +22,5 @@ pub mod service;
 pub mod simulate;
 pub mod slack;
 pub mod store;
+pub mod teams;
 pub mod templates;

@@ -5,6 +5,7 @@ mod commands;
 mod error;
 mod events;
 mod interactions;
+mod teams;
 
 pub use error::AppError;
 
@@ -42,6 +43,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Our own Slack team (from `auth.test`), to tell partner teams apart in shared channels.
     pub home_team: Option<String>,
+    /// Teams authentication, when Teams is configured (`MICROSOFT_APP_ID` …).
+    pub teams: Option<Arc<crate::teams::Authenticator>>,
 }
 
 /// Builds the router over `state`.
@@ -57,6 +60,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .route("/teams/messages", post(teams::handle))
         .merge(slack)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)

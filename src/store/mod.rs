@@ -288,6 +288,7 @@ impl Store {
             CountTable::Audit => "SELECT COUNT(*) FROM audit_log",
             CountTable::Outbox => "SELECT COUNT(*) FROM outbox",
             CountTable::Partners => "SELECT COUNT(*) FROM partners",
+            CountTable::Events => "SELECT COUNT(*) FROM slack_events",
         };
         let n: i64 = sqlx::query_scalar(sql)
             .fetch_one(&self.pool)
@@ -304,6 +305,8 @@ pub enum CountTable {
     Audit,
     Outbox,
     Partners,
+    /// Inbound events and activities already handled (deduplication keys).
+    Events,
 }
 
 /// Maps a unique-constraint violation to [`StoreError::Duplicate`] with `message`.

@@ -26,6 +26,7 @@ mod scopes;
 mod signatures;
 mod store;
 mod surveys;
+mod teams_auth;
 mod templates;
 mod tiers;
 mod upgrade;

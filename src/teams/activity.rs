@@ -1,0 +1,100 @@
+//! The parts of an inbound Bot Framework activity that authentication and routing read before
+//! anything else: its id, type, channel, service URL, conversation and tenant.
+
+use serde::Deserialize;
+
+/// An activity's envelope. Unknown fields are ignored; the body is parsed again by whatever
+/// handles the activity's type.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ActivityHead {
+    pub id: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub channel_id: String,
+    pub service_url: String,
+    pub conversation: Option<ConversationRef>,
+    pub channel_data: Option<ChannelData>,
+    pub from: Option<Account>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ConversationRef {
+    pub id: String,
+    pub tenant_id: Option<String>,
+    pub conversation_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct ChannelData {
+    pub tenant: Option<TenantRef>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct TenantRef {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Account {
+    pub id: String,
+    pub aad_object_id: Option<String>,
+    pub name: Option<String>,
+}
+
+impl ActivityHead {
+    /// Parses the envelope; the error names what is wrong.
+    pub fn parse(body: &[u8]) -> Result<ActivityHead, String> {
+        let head: ActivityHead = serde_json::from_slice(body)
+            .map_err(|e| format!("the body is not a Bot Framework activity: {e}"))?;
+        if head.kind.is_empty() {
+            return Err("the activity has no “type”".into());
+        }
+        if head.service_url.is_empty() {
+            return Err("the activity has no “serviceUrl”".into());
+        }
+        Ok(head)
+    }
+
+    /// The tenant the activity comes from: `channelData.tenant.id`, else
+    /// `conversation.tenantId`.
+    pub fn tenant(&self) -> Option<&str> {
+        self.channel_data
+            .as_ref()
+            .and_then(|c| c.tenant.as_ref())
+            .map(|t| t.id.as_str())
+            .filter(|t| !t.is_empty())
+            .or_else(|| {
+                self.conversation
+                    .as_ref()
+                    .and_then(|c| c.tenant_id.as_deref())
+                    .filter(|t| !t.is_empty())
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_envelope_of_real_teams_payloads_is_read() {
+        for fixture in [
+            include_str!("../../tests/data/teams/teams_message.json"),
+            include_str!("../../tests/data/teams/teams_adaptive_card_execute_invoke.json"),
+        ] {
+            let head = ActivityHead::parse(fixture.as_bytes()).expect("parses");
+            assert_eq!(head.channel_id, "msteams");
+            assert!(head
+                .service_url
+                .starts_with("https://smba.trafficmanager.net/"));
+            assert!(head.tenant().is_some(), "{head:?}");
+        }
+        assert!(ActivityHead::parse(b"{}").is_err());
+        assert!(ActivityHead::parse(b"[1]").is_err());
+    }
+}
