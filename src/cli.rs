@@ -28,6 +28,11 @@ pub enum Command {
     /// Copy the SQLite database to FILE while the bot runs (a consistent snapshot); for Postgres
     /// use pg_dump.
     Backup { file: std::path::PathBuf },
+    /// Microsoft Teams: build the app package to upload to Teams.
+    Teams {
+        #[command(subcommand)]
+        command: TeamsCommand,
+    },
     /// Manage partners.
     Partners {
         #[command(subcommand)]
@@ -135,6 +140,23 @@ pub enum AccountsCommand {
     Check,
 }
 
+/// `partnerbot teams …`
+#[derive(Debug, Subcommand)]
+pub enum TeamsCommand {
+    /// Write the Teams app package (manifest.json, color.png, outline.png in a zip).
+    Package {
+        /// The bot's Microsoft App ID (Entra app id, a GUID); also used as the Teams app id.
+        #[arg(long)]
+        app_id: String,
+        /// The public host name `serve` is reached at (e.g. partnerbot.example.com).
+        #[arg(long)]
+        host: String,
+        /// Where to write the zip.
+        #[arg(long, default_value = "partnerbot-teams.zip")]
+        out: std::path::PathBuf,
+    },
+}
+
 /// `partnerbot partners …`
 #[derive(Debug, Subcommand)]
 pub enum PartnersCommand {
@@ -230,6 +252,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let url = config::database_url(&env)?;
             Store::open(&url).await?;
             println!("migrations applied to {}", config::redact_url(&url));
+            Ok(())
+        }
+        Command::Teams {
+            command: TeamsCommand::Package { app_id, host, out },
+        } => {
+            crate::teams::package::write_package(&app_id, &host, &out)?;
+            println!(
+                "wrote {}: upload it in Teams (Apps → Manage your apps → Upload an app) or in the Teams admin center",
+                out.display()
+            );
             Ok(())
         }
         Command::Partners { command } => partners(command).await,

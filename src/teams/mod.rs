@@ -10,6 +10,7 @@
 pub mod activity;
 pub mod auth;
 pub mod emulator;
+pub mod package;
 pub mod settings;
 
 pub use activity::ActivityHead;
