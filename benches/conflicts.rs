@@ -178,7 +178,13 @@ async fn load_stats(
         );
         let mut q = sqlx::query(&sql);
         for (token, n) in chunk {
-            q = q.bind(token.as_str()).bind(**n);
+            // The record count lives in counter rows (`#0`…`#15`, summed).
+            let token = if token.is_empty() {
+                "#0"
+            } else {
+                token.as_str()
+            };
+            q = q.bind(token).bind(**n);
         }
         q.execute(&mut *tx).await?;
     }

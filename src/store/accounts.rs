@@ -132,6 +132,29 @@ pub(crate) async fn write_keys(
     match_stats::add(conn, &delta).await
 }
 
+/// Writes a new record's index keys; returns the change of the word statistics, for
+/// [`apply_word_stats`] as the transaction's last write.
+pub(crate) async fn write_new_record_keys(
+    conn: &mut AnyConnection,
+    kind: RecordKind,
+    id: i64,
+    keys: &[String],
+) -> anyhow::Result<BTreeMap<String, i64>> {
+    let mut delta = BTreeMap::new();
+    write_record_keys(conn, kind, id, keys, true, &mut delta).await?;
+    Ok(delta)
+}
+
+/// Applies a change of the word statistics. Its rows are shared with other writers (the
+/// counter rows, common words): on Postgres they stay locked until commit, so this goes last.
+pub(crate) async fn apply_word_stats(
+    conn: &mut AnyConnection,
+    delta: &BTreeMap<String, i64>,
+) -> anyhow::Result<()> {
+    match_stats::lock(conn).await?;
+    match_stats::add(conn, delta).await
+}
+
 /// Replaces a record's index keys (a `new` record has none to replace) and adds the change of
 /// its words to `delta`.
 pub(super) async fn write_record_keys(

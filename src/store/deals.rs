@@ -125,8 +125,14 @@ impl Store {
         messages: impl FnOnce(&Deal) -> anyhow::Result<Vec<OutboxMessage>>,
     ) -> anyhow::Result<(Deal, Created)> {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
-        // Write first: on SQLite a transaction that starts with a write takes the lock up front.
-        remember_partner_user(&mut tx, reg, now_ms).await?;
+        // On SQLite, write first: a transaction that starts with a write takes the lock up
+        // front. On Postgres, last: the upsert locks the person's row until commit, and a
+        // person's registrations in flight at once would otherwise queue behind each other for
+        // the whole transaction.
+        let sqlite = self.backend == super::Backend::Sqlite;
+        if sqlite {
+            remember_partner_user(&mut tx, reg, now_ms).await?;
+        }
         let inserted = insert_deal(&mut tx, reg, now_ms).await?;
         let Some(row) = inserted else {
             let existing = deal_by_key(&mut tx, reg.idempotency_key.as_deref().unwrap_or_default())
@@ -146,7 +152,7 @@ impl Store {
             detail: serde_json::json!({ "status": reg.status.as_str(), "channel": reg.channel, "team": reg.user_team }),
         };
         append_audit(&mut tx, &audit, deal.id.0, now_ms).await?;
-        super::accounts::write_keys(
+        let word_stats = super::accounts::write_new_record_keys(
             &mut tx,
             super::RecordKind::Registration,
             deal.id.0,
@@ -154,6 +160,11 @@ impl Store {
         )
         .await?;
         super::outbox::insert_outbox_all(&mut tx, &messages(&deal)?, now_ms).await?;
+        if !sqlite {
+            remember_partner_user(&mut tx, reg, now_ms).await?;
+        }
+        // Last: these rows are shared with every other registration of a common word.
+        super::accounts::apply_word_stats(&mut tx, &word_stats).await?;
         tx.commit().await.context("committing the registration")?;
         Ok((deal, Created::New))
     }

@@ -41,7 +41,18 @@ async fn stats_and_recount(url: &str) -> (BTreeMap<String, i64>, BTreeMap<String
     if records > 0 {
         recount.insert(String::new(), records);
     }
-    (stored.into_iter().collect(), recount)
+    // The record count is kept in counter rows `#0`…`#15`: their sum.
+    let mut folded: BTreeMap<String, i64> = BTreeMap::new();
+    for (token, n) in stored {
+        let key = if token.starts_with('#') {
+            String::new()
+        } else {
+            token
+        };
+        *folded.entry(key).or_insert(0) += n;
+    }
+    folded.retain(|_, n| *n != 0);
+    (folded, recount)
 }
 
 /// The words that have typo variants, and the words that should.

@@ -1,8 +1,10 @@
 //! Distinctiveness statistics of the match index (`match_token_stats`): how many records hold
-//! each normalised name token, and how many records there are (under the empty token). Every
-//! change of a record's index keys applies its difference here in the same transaction, as
-//! relative increments in a fixed order, so concurrent writers (replicas) neither lose counts
-//! nor deadlock.
+//! each normalised name token, and how many records there are (the sum of the counter rows
+//! `#0`…`#15`). Every change of a record's index keys applies its difference here in the same
+//! transaction, as relative increments in sorted token order, so concurrent writers (replicas)
+//! neither lose counts nor deadlock. The record count is split over [`SHARDS`] rows because
+//! every registration changes it: one row would make every writer wait for every other's
+//! commit (a global lock); with sixteen, unrelated writers rarely meet.
 
 use crate::domain::matching::{key_token, typo_variants};
 use anyhow::Context;
@@ -12,23 +14,42 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// Rows one statement changes; well under both backends' parameter limits.
 const ROWS_PER_STATEMENT: usize = 200;
 
-/// The row that counts records rather than a token.
+/// In a delta, the change of the record count (not a token; stored in a counter row).
 pub(super) const RECORDS_ROW: &str = "";
+/// Counter rows the record count is split over (`#0`…`#15`: no token starts with `#`).
+const SHARDS: u64 = 16;
+/// Reads the record count: the sum of the counter rows, as the row of token "".
+const RECORDS_SQL: &str =
+    "SELECT '' AS token, CAST(COALESCE(SUM(records), 0) AS BIGINT) AS records \
+     FROM match_token_stats WHERE token >= '#' AND token < '$'";
 
-/// Takes the statistics' write lock: the record-count row, which every writer of the index
-/// takes first. On SQLite this makes the transaction a writer from its first statement (a
-/// reader that upgrades later fails with "database is locked" when another replica wrote);
-/// on Postgres it orders all writers of the statistics, so they cannot deadlock.
+/// On SQLite, makes the transaction a writer from its first statement (a reader that upgrades
+/// later fails with "database is locked" when another process wrote). On Postgres nothing:
+/// writers order themselves by updating rows in sorted token order.
 pub(super) async fn lock(conn: &mut AnyConnection) -> anyhow::Result<()> {
+    if conn.backend_name() != "SQLite" {
+        return Ok(());
+    }
     sqlx::query(
-        "INSERT INTO match_token_stats (token, records) VALUES ($1, 0) \
+        "INSERT INTO match_token_stats (token, records) VALUES ('#0', 0) \
          ON CONFLICT (token) DO UPDATE SET records = match_token_stats.records",
     )
-    .bind(RECORDS_ROW)
     .execute(&mut *conn)
     .await
     .context("locking the word statistics")?;
     Ok(())
+}
+
+/// The counter row a change of the record count goes to: spread by the tokens it comes with.
+fn counter_row(delta: &BTreeMap<String, i64>) -> String {
+    use sha2::Digest;
+    let mut hash = sha2::Sha256::new();
+    for token in delta.keys() {
+        hash.update(token.as_bytes());
+        hash.update([0]);
+    }
+    let digest = hash.finalize();
+    format!("#{}", u64::from(digest[0]) % SHARDS)
 }
 
 /// Adds the change of one record's index keys from `old` to `new` to `delta` (token → change
@@ -57,7 +78,17 @@ pub(crate) async fn add(
     conn: &mut AnyConnection,
     delta: &BTreeMap<String, i64>,
 ) -> anyhow::Result<()> {
-    let rows: Vec<(&String, &i64)> = delta.iter().filter(|(_, d)| **d != 0).collect();
+    // The record count goes to a counter row; rows are changed in sorted order.
+    let mut sorted: BTreeMap<String, i64> = BTreeMap::new();
+    for (token, d) in delta {
+        let row = if token == RECORDS_ROW {
+            counter_row(delta)
+        } else {
+            token.clone()
+        };
+        *sorted.entry(row).or_insert(0) += d;
+    }
+    let rows: Vec<(&String, &i64)> = sorted.iter().filter(|(_, d)| **d != 0).collect();
     let mut entered = Vec::new();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let values: Vec<String> = (0..chunk.len())
@@ -86,7 +117,8 @@ pub(crate) async fn add(
     }
     let emptied: Vec<&String> = rows
         .iter()
-        .filter(|(t, d)| **d < 0 && !t.is_empty())
+        // A counter row may go below zero (a record counted in one, removed from another).
+        .filter(|(t, d)| **d < 0 && !t.starts_with('#'))
         .map(|(t, _)| *t)
         .collect();
     let mut left = Vec::new();
@@ -207,10 +239,10 @@ pub(super) async fn read(
     for chunk in chunks {
         // Each statement also reads the record count: one round trip for most checks.
         let sql = format!(
-            "SELECT token, records FROM match_token_stats WHERE token IN ({})",
+            "SELECT token, records FROM match_token_stats WHERE token IN ({}) UNION ALL {RECORDS_SQL}",
             super::placeholders(chunk.len() + 1)
         );
-        let mut query = sqlx::query_as::<_, (String, i64)>(&sql).bind(RECORDS_ROW);
+        let mut query = sqlx::query_as::<_, (String, i64)>(&sql).bind(NO_WORD);
         for token in chunk {
             query = query.bind(*token);
         }
@@ -252,7 +284,8 @@ pub(super) async fn read_with_typos(
             .join(", ")
     };
     let mut sql = format!(
-        "SELECT 's' AS src, token, records FROM match_token_stats WHERE token IN ({})",
+        "SELECT 's' AS src, token, records FROM match_token_stats WHERE token IN ({}) \
+         UNION ALL SELECT 's', token, records FROM ({RECORDS_SQL}) AS counted",
         list(1, tokens.len() + 1)
     );
     if !probes.is_empty() {
@@ -265,7 +298,7 @@ pub(super) async fn read_with_typos(
             list(first + probes.len(), probes.len())
         ));
     }
-    let mut query = sqlx::query_as::<_, (String, String, i64)>(&sql).bind(RECORDS_ROW);
+    let mut query = sqlx::query_as::<_, (String, String, i64)>(&sql).bind(NO_WORD);
     for value in tokens.iter().chain(probes).chain(probes) {
         query = query.bind(value.as_str());
     }
