@@ -15,11 +15,15 @@
 //!   outbox id in its metadata, paging back to the first attempt) before it is sent again.
 //! - A message Slack refuses for good is reported to the managers' channel, once per failure
 //!   kind and hour (`failure`).
+//! - On a platform that cannot be asked (Teams), a new post whose earlier attempt may have
+//!   landed is never sent again: it is given up as `unknown_outcome` and reported like a
+//!   refusal, so each message is delivered at most once (see `teams`).
 
 mod failure;
 mod pacer;
 pub mod platform;
 pub mod slack;
+pub mod teams;
 
 pub use failure::AlertTarget;
 pub use platform::{Client, Failure};
@@ -505,6 +509,7 @@ impl Worker {
                 (now + millis(delay), reason, maybe)
             }
             Failure::Permanent { reason } => return self.give_up(row, &reason).await,
+            Failure::Unknown { reason } => return self.give_up_unknown(row, &reason).await,
         };
         let recorded = self
             .store

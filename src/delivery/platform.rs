@@ -4,6 +4,7 @@
 //! worker only knows [`Client`]: adding a platform adds a variant, not a branch in the worker.
 
 use super::slack::SlackClient;
+use super::teams::TeamsClient;
 use super::DeliveryConfig;
 use crate::notice::Platform;
 use crate::store::{ClaimedMessage, OutboxBody};
@@ -19,6 +20,9 @@ pub enum Failure {
     /// A refusal retrying will not fix (channel gone, bad payload, …); `reason` is the
     /// platform's code where it has one.
     Permanent { reason: String },
+    /// A new post that may or may not have landed, on a platform that cannot be asked which
+    /// (Teams): sending again could post it twice, so it is never sent again.
+    Unknown { reason: String },
 }
 
 /// How fast one platform may be posted to.
@@ -45,6 +49,7 @@ pub struct Outgoing<'a> {
 #[derive(Debug, Clone)]
 pub enum Client {
     Slack(SlackClient),
+    Teams(TeamsClient),
 }
 
 impl Client {
@@ -52,6 +57,7 @@ impl Client {
     pub fn platform(&self) -> Platform {
         match self {
             Client::Slack(_) => Platform::Slack,
+            Client::Teams(_) => Platform::Teams,
         }
     }
 
@@ -64,6 +70,14 @@ impl Client {
                 per_conversation: config.channel_interval,
                 overall: config.global_interval,
             },
+            // Teams allows a bot 7 sends a second, 8 in 2 s and 60 in 30 s per conversation,
+            // and an app 30 a second per tenant: one a second per conversation and 25 a
+            // second overall stay within them; a conversation busy for a whole hour (over 1,800)
+            // is slowed by the 429s the worker honours.
+            Client::Teams(_) => Pacing {
+                per_conversation: config.channel_interval,
+                overall: config.global_interval,
+            },
         }
     }
 
@@ -72,6 +86,7 @@ impl Client {
     pub fn can_land_twice(&self, out: &Outgoing<'_>) -> bool {
         match self {
             Client::Slack(slack) => slack.can_land_twice(out),
+            Client::Teams(teams) => teams.can_land_twice(out),
         }
     }
 
@@ -84,6 +99,7 @@ impl Client {
     ) -> Result<Option<String>, Failure> {
         match self {
             Client::Slack(slack) => slack.find_earlier(row, since_ms).await,
+            Client::Teams(teams) => teams.find_earlier(row, since_ms).await,
         }
     }
 
@@ -91,6 +107,7 @@ impl Client {
     pub async fn send(&self, out: &Outgoing<'_>) -> Result<Option<String>, Failure> {
         match self {
             Client::Slack(slack) => slack.send(out).await,
+            Client::Teams(teams) => teams.send(out).await,
         }
     }
 }

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum Platform {
     Slack,
+    Teams,
 }
 
 impl Platform {
@@ -22,6 +23,7 @@ impl Platform {
     pub fn as_str(self) -> &'static str {
         match self {
             Platform::Slack => "slack",
+            Platform::Teams => "teams",
         }
     }
 
@@ -29,6 +31,7 @@ impl Platform {
     pub fn parse(s: &str) -> Option<Platform> {
         match s {
             "slack" => Some(Platform::Slack),
+            "teams" => Some(Platform::Teams),
             _ => None,
         }
     }

@@ -4,15 +4,20 @@
 //!
 //! What exists so far (issue 12, in progress): `POST /teams/messages` authenticates every
 //! activity (Bot Framework JWT, JWKS with endorsements, `serviceurl` claim, tenant allow-list)
-//! and deduplicates it by id. The Teams flows themselves (commands, dialogs, cards, proactive
-//! messages) come on top of the platform-neutral core.
+//! and deduplicates it by id. Outbound, the Connector client (`connector`) posts, threads and
+//! updates activities and opens 1:1 conversations, and its offline counterpart
+//! (`connector_emulator`) refuses what Teams refuses. The Teams flows themselves (commands,
+//! dialogs, cards, proactive messages) come on top of the platform-neutral core.
 
 pub mod activity;
 pub mod auth;
+pub mod connector;
+pub mod connector_emulator;
 pub mod emulator;
 pub mod package;
 pub mod settings;
 
 pub use activity::ActivityHead;
 pub use auth::{AuthError, Authenticator};
+pub use connector::{Connector, ConnectorError};
 pub use settings::TeamsSettings;

@@ -1,0 +1,606 @@
+//! An offline Microsoft identity token endpoint and Bot Framework Connector on 127.0.0.1, for
+//! tests and the demo. It refuses what the real services refuse:
+//!
+//! - `POST /{tenant}/oauth2/v2.0/token` checks the tenant, `grant_type=client_credentials`,
+//!   the client id and secret and the Connector scope, and mints opaque tokens that expire
+//!   ([`ConnectorEmulator::set_token_lifetime`]) or can be revoked
+//!   ([`ConnectorEmulator::revoke_tokens`]) to force a 401.
+//! - `POST /v3/conversations/{id}/activities`, `PUT /v3/conversations/{id}/activities/{activity}`
+//!   and `POST /v3/conversations` need a live bearer token (401), a message activity or a
+//!   well-formed 1:1 request (400), a message within Teams' 100 KB budget counted as UTF-16
+//!   without data-URI images (413 `MessageSizeTooBig`, teams.md §2.9), a conversation that has
+//!   not blocked the bot (403 `MessageWritesBlocked`), and stay within the per-conversation
+//!   limits of rate-limit.md (7/1 s, 8/2 s, 60/30 s, 1800/h; 429 without `Retry-After`).
+//!
+//! Every committed create, update and conversation is recorded; every call is logged with its
+//! time and status. Faults are queued per operation ([`ConnectorEmulator::fail_next`]): 429
+//! with or without `Retry-After`, 412, a 5xx before committing (nothing recorded) or after it
+//! (recorded, but the answer is an error: the lost response), and 401.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{post, put};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Teams' bot message budget: 100 KB of UTF-16, base64 images not counted (teams.md §2.9).
+pub const MESSAGE_BUDGET_BYTES: usize = 100 * 1024;
+
+/// Per bot per conversation send limits (rate-limit.md): at most `.1` sends in any `.0`.
+const SEND_LIMITS: [(Duration, usize); 4] = [
+    (Duration::from_secs(1), 7),
+    (Duration::from_secs(2), 8),
+    (Duration::from_secs(30), 60),
+    (Duration::from_secs(3600), 1800),
+];
+
+/// A Connector operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// `POST …/activities`.
+    Create,
+    /// `PUT …/activities/{id}`.
+    Update,
+    /// `POST /v3/conversations`.
+    CreateConversation,
+}
+
+/// A fault injected into the next call of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// 429, with `Retry-After: secs` when given.
+    TooManyRequests { retry_after: Option<u64> },
+    /// 412 Precondition Failed (nothing done).
+    PreconditionFailed,
+    /// This 5xx before committing: nothing recorded.
+    BeforeCommit(u16),
+    /// Committed and recorded, then this 5xx: the lost response.
+    AfterCommit(u16),
+    /// Committed and recorded, then the answer held for this long (a worker killed mid-call).
+    CommitThenStall(Duration),
+    /// 401 whatever the token.
+    Unauthorized,
+}
+
+/// A committed create, update or conversation.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub op: Op,
+    pub conversation: String,
+    pub activity_id: String,
+    pub body: Value,
+}
+
+/// One call as the emulator answered it.
+#[derive(Debug, Clone)]
+pub struct Logged {
+    pub op: Op,
+    pub conversation: String,
+    pub status: u16,
+    pub at: Instant,
+}
+
+#[derive(Debug, Default)]
+struct World {
+    tokens: HashMap<String, Instant>,
+    token_requests: usize,
+    token_lifetime: Option<Duration>,
+    faults: HashMap<Op, VecDeque<Fault>>,
+    blocked: HashSet<String>,
+    sends: HashMap<String, VecDeque<Instant>>,
+    recorded: Vec<Recorded>,
+    log: Vec<Logged>,
+    next_id: u64,
+}
+
+#[derive(Debug)]
+struct Inner {
+    tenant: String,
+    client_id: String,
+    secret: String,
+    world: Mutex<World>,
+}
+
+impl Inner {
+    fn world(&self) -> std::sync::MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The running token endpoint and Connector.
+#[derive(Debug)]
+pub struct ConnectorEmulator {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    inner: Arc<Inner>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for ConnectorEmulator {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl ConnectorEmulator {
+    /// Starts on a free port of 127.0.0.1, issuing tokens to `client_id`/`secret` of `tenant`.
+    pub async fn start(
+        tenant: &str,
+        client_id: &str,
+        secret: &str,
+    ) -> anyhow::Result<ConnectorEmulator> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let inner = Arc::new(Inner {
+            tenant: tenant.into(),
+            client_id: client_id.into(),
+            secret: secret.into(),
+            world: Mutex::new(World {
+                next_id: 1_700_000_000_000,
+                ..World::default()
+            }),
+        });
+        let app = Router::new()
+            .route("/{tenant}/oauth2/v2.0/token", post(issue_token))
+            .route("/v3/conversations", post(create_conversation))
+            .route("/v3/conversations/{conversation}/activities", post(create))
+            .route(
+                "/v3/conversations/{conversation}/activities/{activity}",
+                put(update),
+            )
+            .with_state(inner.clone());
+        let server = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "Teams Connector emulator stopped");
+            }
+        });
+        Ok(ConnectorEmulator {
+            base_url: base,
+            inner,
+            server,
+        })
+    }
+
+    /// What `TEAMS_TOKEN_URL` should be.
+    pub fn token_url(&self) -> String {
+        format!("{}/{{tenant}}/oauth2/v2.0/token", self.base_url)
+    }
+
+    /// The `serviceUrl` of conversations hosted here (also what `TEAMS_ALLOWED_SERVICE_URLS`
+    /// should allow).
+    pub fn service_url(&self) -> String {
+        format!("{}/", self.base_url)
+    }
+
+    /// Answers the next call of `op` with `fault` (faults queue up in order).
+    pub fn fail_next(&self, op: Op, fault: Fault) {
+        let mut world = self.inner.world();
+        world.faults.entry(op).or_default().push_back(fault);
+    }
+
+    /// The bot is blocked in `conversation` (403 `MessageWritesBlocked`).
+    pub fn block(&self, conversation: &str) {
+        self.inner.world().blocked.insert(conversation.into());
+    }
+
+    /// Tokens minted from now on expire after `lifetime`.
+    pub fn set_token_lifetime(&self, lifetime: Duration) {
+        self.inner.world().token_lifetime = Some(lifetime);
+    }
+
+    /// Invalidates every token issued so far: the Connector answers 401 to them.
+    pub fn revoke_tokens(&self) {
+        self.inner.world().tokens.clear();
+    }
+
+    /// How many tokens were requested (granted or not).
+    pub fn token_requests(&self) -> usize {
+        self.inner.world().token_requests
+    }
+
+    /// Every committed create, update and conversation, in order.
+    pub fn recorded(&self) -> Vec<Recorded> {
+        self.inner.world().recorded.clone()
+    }
+
+    /// Every Connector call, in order, with its answer's status.
+    pub fn log(&self) -> Vec<Logged> {
+        self.inner.world().log.clone()
+    }
+
+    /// How many committed activities (creates and updates) contain `marker`.
+    pub fn copies(&self, op: Op, marker: &str) -> usize {
+        self.recorded()
+            .iter()
+            .filter(|r| r.op == op && r.body.to_string().contains(marker))
+            .count()
+    }
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({ "error": { "code": code, "message": message } });
+    (status, Json(body)).into_response()
+}
+
+async fn issue_token(
+    State(inner): State<Arc<Inner>>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form_type = headers.get("content-type").is_some_and(|v| {
+        v.as_bytes()
+            .starts_with(b"application/x-www-form-urlencoded")
+    });
+    let form: HashMap<String, String> = match serde_urlencoded::from_bytes(&body) {
+        Ok(form) if form_type => form,
+        _ => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "AADSTS900144: form body expected",
+            )
+        }
+    };
+    let mut world = inner.world();
+    world.token_requests += 1;
+    let field = |k: &str| form.get(k).map(String::as_str).unwrap_or_default();
+    if tenant != inner.tenant {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "AADSTS90002: tenant not found",
+        );
+    }
+    if field("grant_type") != "client_credentials" {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "AADSTS70003",
+        );
+    }
+    if field("scope") != super::connector::CONNECTOR_SCOPE {
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", "AADSTS70011");
+    }
+    if field("client_id") != inner.client_id {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            "AADSTS700016",
+        );
+    }
+    if field("client_secret") != inner.secret {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "AADSTS7000215: invalid client secret",
+        );
+    }
+    let lifetime = world.token_lifetime.unwrap_or(Duration::from_secs(3600));
+    let token = format!("emu-{}", uuid::Uuid::new_v4().simple());
+    world
+        .tokens
+        .insert(token.clone(), Instant::now() + lifetime);
+    Json(json!({
+        "token_type": "Bearer",
+        "expires_in": lifetime.as_secs(),
+        "ext_expires_in": lifetime.as_secs(),
+        "access_token": token,
+    }))
+    .into_response()
+}
+
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    (
+        status,
+        Json(json!({ "error": error, "error_description": description })),
+    )
+        .into_response()
+}
+
+async fn create(
+    State(inner): State<Arc<Inner>>,
+    Path(conversation): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    handle(&inner, Op::Create, conversation, None, &headers, &body).await
+}
+
+async fn update(
+    State(inner): State<Arc<Inner>>,
+    Path((conversation, activity)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    handle(
+        &inner,
+        Op::Update,
+        conversation,
+        Some(activity),
+        &headers,
+        &body,
+    )
+    .await
+}
+
+async fn create_conversation(
+    State(inner): State<Arc<Inner>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    handle(
+        &inner,
+        Op::CreateConversation,
+        String::new(),
+        None,
+        &headers,
+        &body,
+    )
+    .await
+}
+
+/// Checks, faults, limits, commit, in the order the real service would refuse.
+async fn handle(
+    inner: &Inner,
+    op: Op,
+    conversation: String,
+    activity_id: Option<String>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let (response, stall) = {
+        let mut world = inner.world();
+        let (response, stall) = decide(&mut world, headers, op, &conversation, activity_id, body);
+        world.log.push(Logged {
+            op,
+            conversation,
+            status: response.status().as_u16(),
+            at: Instant::now(),
+        });
+        (response, stall)
+    };
+    if let Some(stall) = stall {
+        tokio::time::sleep(stall).await;
+    }
+    response
+}
+
+fn decide(
+    world: &mut World,
+    headers: &HeaderMap,
+    op: Op,
+    conversation: &str,
+    activity_id: Option<String>,
+    body: &[u8],
+) -> (Response, Option<Duration>) {
+    let bearer = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let now = Instant::now();
+    let live = bearer.is_some_and(|t| world.tokens.get(t).is_some_and(|until| *until > now));
+    let fault = world.faults.get_mut(&op).and_then(VecDeque::pop_front);
+    if !live || fault == Some(Fault::Unauthorized) {
+        return (
+            error(
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized",
+                "Authorization has been denied for this request.",
+            ),
+            None,
+        );
+    }
+    match fault {
+        Some(Fault::TooManyRequests { retry_after }) => return (too_many(retry_after), None),
+        Some(Fault::PreconditionFailed) => {
+            return (
+                error(
+                    StatusCode::PRECONDITION_FAILED,
+                    "PreconditionFailed",
+                    "precondition failed",
+                ),
+                None,
+            )
+        }
+        Some(Fault::BeforeCommit(status)) => return (server_error(status), None),
+        _ => {}
+    }
+    let parsed = match refuse_shape(op, conversation, body) {
+        Ok(parsed) => parsed,
+        Err(refusal) => return (refusal, None),
+    };
+    let target = if op == Op::CreateConversation {
+        parsed["members"][0]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    } else {
+        conversation.to_string()
+    };
+    let base = target.split(';').next().unwrap_or_default().to_string();
+    if world.blocked.contains(&base) {
+        return (
+            error(
+                StatusCode::FORBIDDEN,
+                "MessageWritesBlocked",
+                "Bot is blocked in this conversation",
+            ),
+            None,
+        );
+    }
+    if !within_limits(world.sends.entry(base).or_default(), now) {
+        return (too_many(None), None);
+    }
+    let answer = commit(world, op, target, activity_id, parsed);
+    match fault {
+        Some(Fault::AfterCommit(status)) => (server_error(status), None),
+        Some(Fault::CommitThenStall(stall)) => (answer, Some(stall)),
+        _ => (answer, None),
+    }
+}
+
+fn too_many(retry_after: Option<u64>) -> Response {
+    let mut response = error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "ThrottledRequest",
+        "Too many requests",
+    );
+    if let Some(secs) = retry_after {
+        if let Ok(value) = secs.to_string().parse() {
+            response.headers_mut().insert("retry-after", value);
+        }
+    }
+    response
+}
+
+fn server_error(status: u16) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    error(status, "ServiceError", "upstream failure")
+}
+
+/// The body as JSON, or the refusal the real service gives to it.
+fn refuse_shape(op: Op, conversation: &str, body: &[u8]) -> Result<Value, Response> {
+    let bad = |m: &str| error(StatusCode::BAD_REQUEST, "BadArgument", m);
+    let parsed: Value = serde_json::from_slice(body).map_err(|_| bad("body is not JSON"))?;
+    if op == Op::CreateConversation {
+        let member = parsed["members"][0]["id"].as_str().unwrap_or_default();
+        let tenant = parsed["tenantId"]
+            .as_str()
+            .or(parsed["channelData"]["tenant"]["id"].as_str());
+        if parsed["bot"]["id"].as_str().is_none() || member.is_empty() || tenant.is_none() {
+            return Err(bad("a conversation needs bot, members and tenantId"));
+        }
+        return Ok(parsed);
+    }
+    if !(conversation.starts_with("19:") || conversation.starts_with("a:")) {
+        return Err(error(
+            StatusCode::NOT_FOUND,
+            "ConversationNotFound",
+            "unknown conversation",
+        ));
+    }
+    if parsed["type"] != "message" {
+        return Err(bad("activity type must be message"));
+    }
+    if message_size(&parsed) > MESSAGE_BUDGET_BYTES {
+        return Err(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "MessageSizeTooBig",
+            "Message size too big",
+        ));
+    }
+    Ok(parsed)
+}
+
+/// Bytes of the activity as UTF-16, data-URI images not counted.
+pub fn message_size(activity: &Value) -> usize {
+    fn strip(v: &Value) -> Value {
+        match v {
+            Value::String(s) if s.starts_with("data:image/") => Value::String(String::new()),
+            Value::Array(items) => Value::Array(items.iter().map(strip).collect()),
+            Value::Object(map) => {
+                Value::Object(map.iter().map(|(k, v)| (k.clone(), strip(v))).collect())
+            }
+            other => other.clone(),
+        }
+    }
+    strip(activity).to_string().encode_utf16().count() * 2
+}
+
+/// Counts a send against every window; false (and nothing counted) when one is full.
+fn within_limits(sends: &mut VecDeque<Instant>, now: Instant) -> bool {
+    while sends
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= SEND_LIMITS[3].0)
+    {
+        sends.pop_front();
+    }
+    let full = SEND_LIMITS.iter().any(|(window, limit)| {
+        sends
+            .iter()
+            .filter(|t| now.duration_since(**t) < *window)
+            .count()
+            >= *limit
+    });
+    if !full {
+        sends.push_back(now);
+    }
+    !full
+}
+
+fn commit(
+    world: &mut World,
+    op: Op,
+    target: String,
+    activity_id: Option<String>,
+    body: Value,
+) -> Response {
+    let (status, id) = match (op, activity_id) {
+        (Op::Update, Some(id)) => {
+            let exists = world.recorded.iter().any(|r| {
+                r.op == Op::Create
+                    && r.activity_id == id
+                    && same_conversation(&r.conversation, &target)
+            });
+            if !exists {
+                return error(
+                    StatusCode::NOT_FOUND,
+                    "ActivityNotFound",
+                    "unknown activity",
+                );
+            }
+            (StatusCode::OK, id)
+        }
+        (Op::CreateConversation, _) => (StatusCode::CREATED, format!("a:1:1-{target}")),
+        _ => {
+            world.next_id += 1;
+            (StatusCode::CREATED, world.next_id.to_string())
+        }
+    };
+    world.recorded.push(Recorded {
+        op,
+        conversation: target,
+        activity_id: id.clone(),
+        body,
+    });
+    (status, Json(json!({ "id": id }))).into_response()
+}
+
+/// Two ids of one conversation (a reply chain belongs to its channel).
+fn same_conversation(a: &str, b: &str) -> bool {
+    a.split(';').next() == b.split(';').next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_send_windows_are_teams_published_limits() {
+        let mut sends = VecDeque::new();
+        let start = Instant::now();
+        let accepted = (0..10).filter(|_| within_limits(&mut sends, start)).count();
+        assert_eq!(accepted, 7, "7 per second");
+        let later = start + Duration::from_millis(1500);
+        let accepted = (0..10).filter(|_| within_limits(&mut sends, later)).count();
+        assert_eq!(accepted, 1, "8 per 2 seconds");
+    }
+
+    #[test]
+    fn images_in_data_uris_do_not_count_against_the_budget() {
+        let image = format!("data:image/png;base64,{}", "A".repeat(200_000));
+        let card = json!({ "type": "message", "attachments": [{ "content": { "url": image } }] });
+        assert!(message_size(&card) < 1_000);
+        let text = json!({ "type": "message", "text": "é".repeat(60_000) });
+        assert!(
+            message_size(&text) > MESSAGE_BUDGET_BYTES,
+            "UTF-16: two bytes a character"
+        );
+    }
+}
