@@ -1,0 +1,429 @@
+//! Teams outbound delivery through the real worker and store against the Connector emulator
+//! (`partnerbot::teams::connector_emulator`): 429 windows are honoured, updates are retried,
+//! a create whose answer was lost or whose worker died is never posted twice and ends as
+//! `unknown_outcome` (managers told), 412 is retried, 403 and 413 are permanent, the token is
+//! refreshed once on 401, and no token goes to a service URL outside the allow-list.
+
+use crate::helpers::*;
+use crate::on_both_databases;
+use partnerbot::delivery::slack::SlackClient;
+use partnerbot::delivery::teams::{TeamsClient, DEFAULT_THROTTLE_PAUSE};
+use partnerbot::delivery::{AlertTarget, Client, DeliveryConfig, Worker};
+use partnerbot::notice::{Address, MessageRef, Platform};
+use partnerbot::store::{OutboxBody, OutboxFilter, OutboxMessage, OutboxRow};
+use partnerbot::teams::connector_emulator::{ConnectorEmulator, Fault, Logged, Op};
+use partnerbot::teams::{Connector, TeamsSettings};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const APP_ID: &str = "6f1c2b7e-8a4d-4c1e-9f3a-2b5d7e9c1a20";
+const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+const SECRET: &str = "connector-test-secret";
+const CHANNEL: &str = "19:deals@thread.tacv2";
+const OTHER: &str = "19:other@thread.tacv2";
+
+struct Teams {
+    app: TestApp,
+    connector: ConnectorEmulator,
+}
+
+impl Teams {
+    async fn spawn(db: Db) -> Teams {
+        let app = TestApp::spawn(db).await;
+        let connector = ConnectorEmulator::start(TENANT, APP_ID, SECRET)
+            .await
+            .expect("connector emulator");
+        Teams { app, connector }
+    }
+
+    /// A worker delivering Slack and Teams rows (its own lease id and token cache).
+    fn worker(&self, config: DeliveryConfig) -> Worker {
+        let token_url = self.connector.token_url();
+        let service = self.connector.service_url();
+        let settings = TeamsSettings::from_lookup(&|k| match k {
+            "MICROSOFT_APP_ID" => Some(APP_ID.into()),
+            "MICROSOFT_APP_PASSWORD" => Some(SECRET.into()),
+            "MICROSOFT_APP_TENANT_ID" => Some(TENANT.into()),
+            "TEAMS_TOKEN_URL" => Some(token_url.clone()),
+            "TEAMS_ALLOWED_SERVICE_URLS" => Some(service.clone()),
+            _ => None,
+        })
+        .expect("settings")
+        .expect("Teams on");
+        let app = &self.app.app;
+        let slack = SlackClient::new(app.slack.clone(), app.service.render().clone());
+        let teams = TeamsClient::new(Connector::new(settings).expect("connector"));
+        Worker::new(
+            app.store.clone(),
+            vec![Client::Slack(slack), Client::Teams(teams)],
+            app.clock.clone(),
+            app.metrics.clone(),
+            config,
+            app.outbox_ready.clone(),
+            Some(AlertTarget {
+                managers_channel: app.service.program().managers.slack_channel.clone(),
+            }),
+        )
+    }
+
+    /// A message activity saying `text` in `conversation`.
+    fn post(&self, conversation: &str, text: &str) -> OutboxMessage {
+        self.activity(conversation, json!({ "type": "message", "text": text }))
+    }
+
+    fn activity(&self, conversation: &str, mut activity: Value) -> OutboxMessage {
+        activity["serviceUrl"] = self.connector.service_url().into();
+        OutboxMessage {
+            kind: "test".into(),
+            address: Address::to(Platform::Teams, conversation),
+            body: OutboxBody::Payload(activity),
+            deal_id: None,
+        }
+    }
+
+    async fn queue(&self, messages: &[OutboxMessage]) {
+        self.app
+            .store
+            .enqueue(messages, self.app.app.clock.now_ms())
+            .await
+            .expect("queued");
+    }
+
+    /// Runs `worker`'s rounds until the outbox is empty.
+    async fn drain(&self, worker: &Worker) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while self.app.store.outbox_depth().await.expect("depth") > 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "outbox did not drain"
+            );
+            if worker.run_once().await.expect("round") == 0 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+
+    async fn failed(&self) -> Vec<OutboxRow> {
+        self.app
+            .store
+            .list_outbox(OutboxFilter::Failed, 50)
+            .await
+            .expect("list")
+    }
+
+    fn calls(&self, op: Op) -> Vec<Logged> {
+        self.connector
+            .log()
+            .into_iter()
+            .filter(|c| c.op == op)
+            .collect()
+    }
+
+    async fn metric(&self, outcome: &str) -> String {
+        let (_, metrics) = self.app.get("/metrics").await;
+        metrics
+            .lines()
+            .find(|l| {
+                l.starts_with(&format!(
+                    "partnerbot_deliveries_total{{outcome=\"{outcome}\"}}"
+                ))
+            })
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+fn statuses(calls: &[Logged]) -> Vec<u16> {
+    calls.iter().map(|c| c.status).collect()
+}
+
+/// The gap between the first call and the second.
+fn gap(calls: &[Logged]) -> Duration {
+    calls[1].at.duration_since(calls[0].at)
+}
+
+/// A 429 pauses Teams for `Retry-After` (or the default pause when there is none): no call
+/// lands inside the window, and the message is posted once after it.
+async fn rate_limit_windows_are_honoured(db: Db) {
+    let t = Teams::spawn(db).await;
+    let worker = t.worker(fast_delivery());
+    t.connector.fail_next(
+        Op::Create,
+        Fault::TooManyRequests {
+            retry_after: Some(2),
+        },
+    );
+    t.queue(&[t.post(CHANNEL, "with retry-after")]).await;
+    t.drain(&worker).await;
+    let calls = t.calls(Op::Create);
+    assert_eq!(statuses(&calls), [429, 201]);
+    assert!(
+        gap(&calls) >= Duration::from_millis(1990),
+        "{:?}",
+        gap(&calls)
+    );
+
+    t.connector
+        .fail_next(Op::Create, Fault::TooManyRequests { retry_after: None });
+    t.queue(&[t.post(CHANNEL, "without retry-after")]).await;
+    t.drain(&worker).await;
+    let calls = &t.calls(Op::Create)[2..];
+    assert_eq!(statuses(calls), [429, 201]);
+    assert!(gap(calls) >= DEFAULT_THROTTLE_PAUSE - Duration::from_millis(10));
+    assert_eq!(t.connector.copies(Op::Create, "with retry-after"), 1);
+    assert_eq!(t.connector.copies(Op::Create, "without retry-after"), 1);
+    assert!(t.failed().await.is_empty());
+}
+on_both_databases!(rate_limit_windows_are_honoured);
+
+/// A burst past Teams' per-conversation limit meets 429s like the real service's; every
+/// message still lands exactly once.
+async fn a_burst_past_the_conversation_limit_is_throttled_and_lands_once(db: Db) {
+    let t = Teams::spawn(db).await;
+    let worker = t.worker(fast_delivery());
+    let burst: Vec<_> = (0..10)
+        .map(|i| t.post(CHANNEL, &format!("burst-{i}-")))
+        .collect();
+    t.queue(&burst).await;
+    t.drain(&worker).await;
+    assert!(
+        statuses(&t.calls(Op::Create)).contains(&429),
+        "the emulator throttles"
+    );
+    for i in 0..10 {
+        assert_eq!(t.connector.copies(Op::Create, &format!("burst-{i}-")), 1);
+    }
+}
+on_both_databases!(a_burst_past_the_conversation_limit_is_throttled_and_lands_once);
+
+/// An update (PUT) is idempotent: 502 and 504 are retried and the card is updated.
+async fn an_update_is_retried_after_502_and_504(db: Db) {
+    let t = Teams::spawn(db).await;
+    let worker = t.worker(fast_delivery());
+    t.queue(&[t.post(CHANNEL, "the card")]).await;
+    t.drain(&worker).await;
+    let id = t.connector.recorded()[0].activity_id.clone();
+    t.connector.fail_next(Op::Update, Fault::BeforeCommit(502));
+    t.connector.fail_next(Op::Update, Fault::BeforeCommit(504));
+    let update = t
+        .post(CHANNEL, "the card, approved")
+        .replacing(MessageRef::Posted(id.clone()));
+    t.queue(&[update]).await;
+    t.drain(&worker).await;
+    assert_eq!(statuses(&t.calls(Op::Update)), [502, 504, 200]);
+    let updates: Vec<_> = t
+        .connector
+        .recorded()
+        .into_iter()
+        .filter(|r| r.op == Op::Update)
+        .collect();
+    assert_eq!(updates.len(), 1);
+    assert_eq!(updates[0].activity_id, id);
+    assert_eq!(t.connector.copies(Op::Create, "the card"), 1, "no new post");
+    assert!(t.failed().await.is_empty());
+}
+on_both_databases!(an_update_is_retried_after_502_and_504);
+
+/// A create the Connector committed but answered 502 (the lost response), and one that timed
+/// out after committing, are never sent again: one copy each, the rows given up as
+/// `unknown_outcome`, counted in /metrics, and the managers told.
+async fn a_create_whose_answer_was_lost_is_never_posted_twice(db: Db) {
+    let t = Teams::spawn(db).await;
+    let worker = t.worker(fast_delivery());
+    t.connector.fail_next(Op::Create, Fault::AfterCommit(502));
+    t.queue(&[t.post(CHANNEL, "lost answer")]).await;
+    t.drain(&worker).await;
+    // The worker gives up on its call after send_timeout (2 s), the emulator answers later.
+    t.connector
+        .fail_next(Op::Create, Fault::CommitThenStall(Duration::from_secs(4)));
+    t.queue(&[t.post(OTHER, "timed out")]).await;
+    t.drain(&worker).await;
+    for _ in 0..3 {
+        worker.run_once().await.expect("round");
+    }
+    assert_eq!(t.connector.copies(Op::Create, "lost answer"), 1);
+    assert_eq!(t.connector.copies(Op::Create, "timed out"), 1);
+    let failed = t.failed().await;
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    for row in &failed {
+        let error = row.last_error.as_deref().unwrap_or_default();
+        assert!(error.starts_with("unknown_outcome: "), "{error}");
+    }
+    assert!(
+        t.metric("unknown").await.ends_with(" 2"),
+        "{}",
+        t.metric("unknown").await
+    );
+    let alerts = t.app.posted_to(MANAGERS_CHANNEL);
+    assert_eq!(alerts.len(), 1, "one report per failure kind and hour");
+    assert!(alerts[0].params.to_string().contains("unknown_outcome"));
+}
+on_both_databases!(a_create_whose_answer_was_lost_is_never_posted_twice);
+
+/// 412 means nothing was done: the create is retried and lands once.
+async fn a_412_is_retried(db: Db) {
+    let t = Teams::spawn(db).await;
+    let worker = t.worker(fast_delivery());
+    t.connector.fail_next(Op::Create, Fault::PreconditionFailed);
+    t.queue(&[t.post(CHANNEL, "after 412")]).await;
+    t.drain(&worker).await;
+    assert_eq!(statuses(&t.calls(Op::Create)), [412, 201]);
+    assert_eq!(t.connector.copies(Op::Create, "after 412"), 1);
+    assert!(t.failed().await.is_empty());
+}
+on_both_databases!(a_412_is_retried);
+
+/// A conversation that blocked the bot (403) and a message over Teams' budget (413) are
+/// refused for good after one attempt, recorded with their reason.
+async fn blocked_and_oversized_messages_are_permanent_failures(db: Db) {
+    let t = Teams::spawn(db).await;
+    let worker = t.worker(fast_delivery());
+    t.connector.block(CHANNEL);
+    let huge = "é".repeat(60_000);
+    t.queue(&[t.post(CHANNEL, "blocked"), t.post(OTHER, &huge)])
+        .await;
+    t.drain(&worker).await;
+    let mut reasons: Vec<(String, i64)> = t
+        .failed()
+        .await
+        .into_iter()
+        .map(|r| (r.last_error.unwrap_or_default(), r.attempts))
+        .collect();
+    reasons.sort();
+    assert_eq!(
+        reasons,
+        [
+            (
+                "conversation_blocked: HTTP 403 MessageWritesBlocked".to_string(),
+                1
+            ),
+            (
+                "message_too_large: HTTP 413 MessageSizeTooBig".to_string(),
+                1
+            ),
+        ]
+    );
+    assert!(t.connector.recorded().is_empty());
+    assert_eq!(
+        t.app.posted_to(MANAGERS_CHANNEL).len(),
+        2,
+        "one report per kind"
+    );
+}
+on_both_databases!(blocked_and_oversized_messages_are_permanent_failures);
+
+/// A worker killed between the Connector's commit and recording the outcome: the next worker
+/// takes the row over after the lease and does not post it again.
+async fn a_restart_mid_send_delivers_at_most_once(db: Db) {
+    let t = Teams::spawn(db).await;
+    let config = DeliveryConfig {
+        lease: Duration::from_secs(1),
+        send_timeout: Duration::from_secs(3),
+        ..fast_delivery()
+    };
+    let first = t.worker(config.clone());
+    t.connector
+        .fail_next(Op::Create, Fault::CommitThenStall(Duration::from_secs(30)));
+    t.queue(&[t.post(CHANNEL, "mid-send")]).await;
+    let running = tokio::spawn(async move { first.run_once().await });
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while t.connector.copies(Op::Create, "mid-send") == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "never posted");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    running.abort();
+    let second = t.worker(config);
+    t.drain(&second).await;
+    assert_eq!(t.connector.copies(Op::Create, "mid-send"), 1);
+    let failed = t.failed().await;
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].attempts, 2, "taken over once");
+    let error = failed[0].last_error.as_deref().unwrap_or_default();
+    assert!(error.starts_with("unknown_outcome: "), "{error}");
+}
+on_both_databases!(a_restart_mid_send_delivers_at_most_once);
+
+/// A revoked token is replaced once and the call succeeds; a fresh token refused again is a
+/// permanent failure after exactly two calls, not a loop.
+async fn the_token_is_refreshed_once_on_401(db: Db) {
+    let t = Teams::spawn(db).await;
+    let worker = t.worker(fast_delivery());
+    t.queue(&[t.post(CHANNEL, "first")]).await;
+    t.drain(&worker).await;
+    t.queue(&[t.post(CHANNEL, "second")]).await;
+    t.drain(&worker).await;
+    assert_eq!(t.connector.token_requests(), 1, "the token is cached");
+    t.connector.revoke_tokens();
+    t.queue(&[t.post(CHANNEL, "after revocation")]).await;
+    t.drain(&worker).await;
+    assert_eq!(t.connector.token_requests(), 2);
+    assert_eq!(statuses(&t.calls(Op::Create)), [201, 201, 401, 201]);
+    assert_eq!(t.connector.copies(Op::Create, "after revocation"), 1);
+
+    t.connector.fail_next(Op::Create, Fault::Unauthorized);
+    t.connector.fail_next(Op::Create, Fault::Unauthorized);
+    t.queue(&[t.post(CHANNEL, "refused twice")]).await;
+    t.drain(&worker).await;
+    assert_eq!(t.connector.token_requests(), 3, "one refresh");
+    assert_eq!(statuses(&t.calls(Op::Create)[4..]), [401, 401]);
+    let failed = t.failed().await;
+    assert_eq!(failed.len(), 1);
+    let error = failed[0].last_error.as_deref().unwrap_or_default();
+    assert!(error.starts_with("unauthorized: "), "{error}");
+}
+on_both_databases!(the_token_is_refreshed_once_on_401);
+
+/// An activity naming a service URL outside TEAMS_ALLOWED_SERVICE_URLS is refused before a
+/// token is fetched.
+async fn no_token_goes_to_a_service_url_outside_the_allow_list(db: Db) {
+    let t = Teams::spawn(db).await;
+    let worker = t.worker(fast_delivery());
+    let mut message = t.post(CHANNEL, "elsewhere");
+    if let OutboxBody::Payload(activity) = &mut message.body {
+        activity["serviceUrl"] = "https://smba.trafficmanager.net.evil.example/".into();
+    }
+    t.queue(&[message]).await;
+    t.drain(&worker).await;
+    assert_eq!(t.connector.token_requests(), 0);
+    assert!(t.connector.log().is_empty());
+    let failed = t.failed().await;
+    let error = failed[0].last_error.as_deref().unwrap_or_default();
+    assert!(error.starts_with("service_url_not_allowed: "), "{error}");
+}
+on_both_databases!(no_token_goes_to_a_service_url_outside_the_allow_list);
+
+/// A reply goes in the channel's reply chain (`;messageid=`), and a message to a user, or
+/// private to one person, opens a 1:1 conversation first.
+async fn replies_thread_and_people_get_personal_chats(db: Db) {
+    let t = Teams::spawn(db).await;
+    let worker = t.worker(fast_delivery());
+    t.queue(&[t.post(CHANNEL, "root")]).await;
+    t.drain(&worker).await;
+    let root = t.connector.recorded()[0].activity_id.clone();
+    let reply = t
+        .post(CHANNEL, "reply")
+        .in_thread(MessageRef::Posted(root.clone()));
+    let dm = t.post("29:1a2b-user", "direct");
+    let private = t.post(CHANNEL, "just for you").private_to("29:3c4d-user");
+    t.queue(&[reply, dm, private]).await;
+    t.drain(&worker).await;
+    let recorded = t.connector.recorded();
+    let at = |marker: &str| {
+        recorded
+            .iter()
+            .find(|r| r.op == Op::Create && r.body.to_string().contains(marker))
+            .map(|r| r.conversation.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(at("\"reply\""), format!("{CHANNEL};messageid={root}"));
+    assert_eq!(at("direct"), "a:1:1-29:1a2b-user");
+    assert_eq!(at("just for you"), "a:1:1-29:3c4d-user");
+    let opened: Vec<_> = recorded
+        .iter()
+        .filter(|r| r.op == Op::CreateConversation)
+        .map(|r| r.body["tenantId"].clone())
+        .collect();
+    assert_eq!(opened, [json!(TENANT), json!(TENANT)]);
+    assert!(t.failed().await.is_empty());
+}
+on_both_databases!(replies_thread_and_people_get_personal_chats);
