@@ -29,6 +29,8 @@ pub struct App {
     pub outbox_ready: Arc<Notify>,
     /// What the router's handlers share (kept to rebuild the router with Teams on).
     state: AppState,
+    /// The Teams Connector client, when Teams is on.
+    teams_connector: Option<crate::teams::connector::Connector>,
 }
 
 impl App {
@@ -68,6 +70,7 @@ impl App {
         Ok(App {
             router: router(state.clone()),
             state,
+            teams_connector: None,
             service,
             store,
             slack,
@@ -77,19 +80,31 @@ impl App {
         })
     }
 
-    /// The same app with Teams on: `POST /teams/messages` authenticates with `auth`.
-    pub fn with_teams(mut self, auth: Arc<crate::teams::Authenticator>) -> App {
+    /// The same app with Teams on: `POST /teams/messages` authenticates with `auth`, and the
+    /// delivery worker posts Teams rows through `connector`.
+    pub fn with_teams(
+        mut self,
+        auth: Arc<crate::teams::Authenticator>,
+        connector: crate::teams::connector::Connector,
+    ) -> App {
         self.state.teams = Some(auth);
         self.router = router(self.state.clone());
+        self.teams_connector = Some(connector);
         self
     }
 
     /// A delivery worker for this app (each call makes a worker with its own lease id).
     pub fn worker(&self, config: DeliveryConfig) -> Worker {
         let slack = SlackClient::new(self.slack.clone(), self.service.render().clone());
+        let mut clients = vec![Client::Slack(slack)];
+        if let Some(connector) = &self.teams_connector {
+            clients.push(Client::Teams(crate::delivery::teams::TeamsClient::new(
+                connector.clone(),
+            )));
+        }
         Worker::new(
             self.store.clone(),
-            vec![Client::Slack(slack)],
+            clients,
             self.clock.clone(),
             self.metrics.clone(),
             config,
@@ -150,12 +165,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
                 );
             }
             tracing::info!(app_id = %settings.app_id, "Teams is on: POST /teams/messages");
+            let connector = crate::teams::connector::Connector::new(settings.clone())?;
             let auth = crate::teams::Authenticator::new(
                 settings,
                 app.clock.clone(),
                 config.program.teams.partner_tenants.clone(),
             )?;
-            app.with_teams(Arc::new(auth))
+            app.with_teams(Arc::new(auth), connector)
         }
         None => app,
     };

@@ -41,9 +41,11 @@ impl Teams {
         })
         .expect("settings")
         .expect("Teams on");
+        let connector =
+            partnerbot::teams::connector::Connector::new(settings.clone()).expect("connector");
         let auth = Authenticator::new(settings, app.app.clock.clone(), [PARTNER_TENANT.into()])
             .expect("authenticator");
-        let router = app.app.clone().with_teams(Arc::new(auth)).router;
+        let router = app.app.clone().with_teams(Arc::new(auth), connector).router;
         Teams {
             app,
             authority,

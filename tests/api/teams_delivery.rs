@@ -6,9 +6,8 @@
 
 use crate::helpers::*;
 use crate::on_both_databases;
-use partnerbot::delivery::slack::SlackClient;
-use partnerbot::delivery::teams::{TeamsClient, DEFAULT_THROTTLE_PAUSE};
-use partnerbot::delivery::{AlertTarget, Client, DeliveryConfig, Worker};
+use partnerbot::delivery::teams::DEFAULT_THROTTLE_PAUSE;
+use partnerbot::delivery::{DeliveryConfig, Worker};
 use partnerbot::notice::{Address, MessageRef, Platform};
 use partnerbot::store::{OutboxBody, OutboxFilter, OutboxMessage, OutboxRow};
 use partnerbot::teams::connector_emulator::{ConnectorEmulator, Fault, Logged, Op};
@@ -50,20 +49,15 @@ impl Teams {
         })
         .expect("settings")
         .expect("Teams on");
-        let app = &self.app.app;
-        let slack = SlackClient::new(app.slack.clone(), app.service.render().clone());
-        let teams = TeamsClient::new(Connector::new(settings).expect("connector"));
-        Worker::new(
-            app.store.clone(),
-            vec![Client::Slack(slack), Client::Teams(teams)],
-            app.clock.clone(),
-            app.metrics.clone(),
-            config,
-            app.outbox_ready.clone(),
-            Some(AlertTarget {
-                managers_channel: app.service.program().managers.slack_channel.clone(),
-            }),
-        )
+        // The app as `serve` builds it with Teams on: its worker has a Slack and a Teams client.
+        let connector = Connector::new(settings.clone()).expect("connector");
+        let auth = partnerbot::teams::Authenticator::new(settings, self.app.app.clock.clone(), [])
+            .expect("authenticator");
+        self.app
+            .app
+            .clone()
+            .with_teams(std::sync::Arc::new(auth), connector)
+            .worker(config)
     }
 
     /// A message activity saying `text` in `conversation`.
