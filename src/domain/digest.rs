@@ -28,7 +28,7 @@ pub struct DigestFacts {
 }
 
 /// A digest section: title, lines, and what to do about it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Section {
     pub title: String,
     pub lines: Vec<Line>,

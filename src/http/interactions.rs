@@ -5,6 +5,7 @@ use super::{record_actor, unparseable, AppState};
 use crate::domain::deal::Surface;
 use crate::domain::engagement::Decision;
 use crate::domain::{DealDraft, DealError, Field, FieldErrors};
+use crate::notice::{Address, NoteAbout, Notice, Platform};
 use crate::service::deals::ModalMetadata;
 use crate::service::surveys::Clicked;
 use crate::service::{Actor, ServiceError};
@@ -393,18 +394,18 @@ async fn block_actions(state: &AppState, b: &BlockActions) -> Response {
             .to_string()
     };
     if let Some(channel) = &b.channel {
-        let queued = match state.service.render().notice(":information_source:", &text) {
-            Ok(payload) => {
-                let message = OutboxMessage::slack_payload("notice", &channel.id, payload)
-                    .private_to(&b.user.id);
-                state
-                    .service
-                    .store()
-                    .enqueue(&[message], state.clock.now_ms())
-                    .await
-            }
-            Err(e) => Err(e),
+        let answer = Notice::Note {
+            about: NoteAbout::Info,
+            by: None,
+            text,
         };
+        let address = Address::to(Platform::Slack, &channel.id).private_to(&b.user.id);
+        let message = OutboxMessage::notice("notice", address, answer, None);
+        let queued = state
+            .service
+            .store()
+            .enqueue(&[message], state.clock.now_ms())
+            .await;
         if let Err(e) = queued {
             super::error::report(&e);
         }

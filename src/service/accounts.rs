@@ -144,20 +144,12 @@ impl Service {
             return Ok(self.render.accounts_summary(total, open, &owners)?);
         };
         let found = self.check_customer(name, domain).await?;
-        let mut views = Vec::with_capacity(found.len());
-        for m in &found {
-            let partner = match m.record.partner_id {
-                Some(id) => self
-                    .store
-                    .partner(crate::domain::PartnerId(id))
-                    .await?
-                    .map(|p| p.name),
-                None => None,
-            };
-            views.push(crate::slack::render::MatchView::new(
-                &m.record, &m.found, partner,
-            ));
-        }
+        let views: Vec<crate::slack::render::MatchView> = self
+            .match_views(&found)
+            .await?
+            .iter()
+            .map(Into::into)
+            .collect();
         Ok(self.render.match_list(name, domain, &views)?)
     }
 

@@ -6,8 +6,8 @@ use crate::domain::deal::Surface;
 use crate::domain::engagement::{is_protected, Holder, Verdict};
 use crate::domain::matching::{exact_keys, index_keys, Candidate, Strength};
 use crate::domain::{Deal, DealDraft, DealError, DealId, DealStatus, Partner};
+use crate::notice::{MatchedRecord, Notice};
 use crate::service::accounts::FoundMatch;
-use crate::slack::render::MatchView;
 use crate::store::{AuditEntry, DealFilter, IndexedRecord, RecordKind};
 use crate::store::{Created, OutboxMessage, Registration};
 use serde_json::{json, Value};
@@ -322,6 +322,26 @@ impl Service {
     }
 }
 
+/// A record found for a registration, with the evidence; `partner` names a registration's holder.
+pub(super) fn matched(
+    record: &IndexedRecord,
+    found: &crate::domain::matching::Match,
+    partner: Option<String>,
+) -> MatchedRecord {
+    MatchedRecord {
+        direct_account: record.kind == RecordKind::DirectAccount,
+        id: record.id,
+        name: record.name.clone(),
+        domains: record.domains.clone(),
+        crm_id: record.crm_id.clone(),
+        owner: record.owner.clone(),
+        partner,
+        status: record.status.as_deref().and_then(DealStatus::parse),
+        strength: found.strength,
+        reasons: found.reasons.clone(),
+    }
+}
+
 /// Reads `/deal list`'s arguments: an optional filter (`open`, `expiring`, `won`, `all`) and
 /// an optional `page N`, in any order.
 /// A registration on its way into the store, between validation and the customer's lock.
@@ -417,7 +437,7 @@ impl Service {
     pub(super) async fn match_views(
         &self,
         matches: &[FoundMatch],
-    ) -> ServiceResult<Vec<MatchView>> {
+    ) -> ServiceResult<Vec<MatchedRecord>> {
         let mut views = Vec::with_capacity(matches.len());
         for m in matches {
             let holder = match m.record.partner_id {
@@ -428,7 +448,7 @@ impl Service {
                     .map(|p| p.name),
                 None => None,
             };
-            views.push(MatchView::new(&m.record, &m.found, holder));
+            views.push(matched(&m.record, &m.found, holder));
         }
         Ok(views)
     }
@@ -441,7 +461,7 @@ impl Service {
         partner: &Partner,
         verdict: Verdict,
         matches: &[FoundMatch],
-        views: &[MatchView],
+        views: &[MatchedRecord],
     ) -> anyhow::Result<Vec<OutboxMessage>> {
         let rules = &self.program.rules;
         let rule = match verdict {
@@ -455,12 +475,12 @@ impl Service {
             message(
                 "deal_confirmation",
                 &partner.slack_channel,
-                self.render.deal_confirmation(deal)?,
+                Notice::DealConfirmation { deal: deal.clone() },
             ),
             message(
                 "review_card",
                 &self.program.managers.slack_channel,
-                self.render.review_card(deal, partner, views, rule)?,
+                super::review::review_card(deal, partner, views, rule),
             ),
         ];
         if verdict == Verdict::DirectConflict {
@@ -475,7 +495,7 @@ impl Service {
             owners.sort_unstable();
             owners.dedup();
             for owner in owners {
-                let mine: Vec<MatchView> = views
+                let mine: Vec<MatchedRecord> = views
                     .iter()
                     .filter(|v| v.owner.as_deref() == Some(owner))
                     .cloned()
@@ -483,8 +503,12 @@ impl Service {
                 out.push(message(
                     "ae_alert",
                     owner,
-                    self.render
-                        .ae_alert(deal, partner, &mine, &rules.direct_conflict)?,
+                    Notice::AeAlert {
+                        deal: deal.clone(),
+                        partner: partner.clone(),
+                        matches: mine,
+                        rule: rules.direct_conflict.clone(),
+                    },
                 ));
             }
         }
@@ -510,13 +534,14 @@ impl Service {
         if !alerted && !self.is_manager(user) {
             return Err(DealError::NotFound(id).into());
         }
-        let note = self
-            .in_thread(
-                id,
-                "review_card",
-                self.render.ae_choice(&deal, user, choice)?,
-            )
-            .await?;
+        let note = self.in_thread(
+            "review_card",
+            Notice::AeChoice {
+                deal: deal.clone(),
+                user: user.to_string(),
+                choice: choice.to_string(),
+            },
+        );
         let audit = AuditEntry {
             actor: user,
             surface: "slack_button",

@@ -7,6 +7,7 @@ use crate::domain::commission::Total;
 use crate::domain::digest::{sections, text, DigestFacts};
 use crate::domain::engagement::business_days_between;
 use crate::domain::{Deal, DealStatus, Money, Partner};
+use crate::notice::Notice;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -259,22 +260,19 @@ impl Service {
         digest: &Digest,
     ) -> anyhow::Result<Vec<crate::store::OutboxMessage>> {
         use base64::Engine;
-        let payload = self.render.digest(
-            &digest.facts.week,
-            digest.facts.partners,
-            &sections(&digest.facts),
-        )?;
-        let file = serde_json::json!({ "file": {
-            "filename": format!("partner-digest-{}.png", digest.facts.week),
-            "title": format!("Partner pipeline and wins, 12 weeks to {}", digest.facts.week),
-            "png_base64": base64::engine::general_purpose::STANDARD.encode(&digest.png),
-        } });
-        let message = |kind: &str, payload| {
-            crate::store::OutboxMessage::slack_payload(kind, manager, payload)
+        let week = digest.facts.week.clone();
+        let text = Notice::Digest {
+            week: week.clone(),
+            partners: digest.facts.partners,
+            sections: sections(&digest.facts),
+        };
+        let chart = Notice::DigestChart {
+            week,
+            png_base64: base64::engine::general_purpose::STANDARD.encode(&digest.png),
         };
         Ok(vec![
-            message("digest", payload),
-            message("digest_chart", file),
+            super::message_to("digest", manager, text),
+            super::message_to("digest_chart", manager, chart),
         ])
     }
 

@@ -4,9 +4,19 @@
 use super::{Actor, Service, ServiceResult};
 use crate::domain::engagement::{extension_outcome, ExtensionOutcome};
 use crate::domain::{Deal, DealError, DealId};
+use crate::notice::{ExtensionDetails, ExtensionStep, Notice};
 use crate::store::AuditEntry;
 use chrono::Duration;
 use serde_json::json;
+
+/// The extension notice of `step` about `deal`.
+fn extension(step: ExtensionStep, deal: &Deal, details: ExtensionDetails) -> Notice {
+    Notice::Extension {
+        step,
+        deal: deal.clone(),
+        details,
+    }
+}
 
 impl Service {
     /// A deal the actor may act on as its partner (or as a manager).
@@ -82,25 +92,33 @@ impl Service {
             .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
         let now = self.clock.now_ms();
         if outcome == ExtensionOutcome::Automatic {
-            let from = deal.registered_stage.map_or("-", |s| s.as_str());
-            let context = json!({ "automatic": true, "from_stage": from, "to_stage": deal.stage.as_str(), "days": rules.extension_days });
+            let context = ExtensionDetails {
+                automatic: true,
+                from_stage: Some(deal.registered_stage.map_or("-", |s| s.as_str()).into()),
+                to_stage: Some(deal.stage.as_str().into()),
+                days: rules.extension_days,
+                ..ExtensionDetails::default()
+            };
             return self
                 .grant(&deal, &partner, &actor.user, justification, context, now)
                 .await;
         }
-        let card = self.render.extension(
-            "request_card",
-            &deal,
-            json!({ "partner_name": partner.name, "days": rules.extension_days, "number": deal.extensions + 1, "max": rules.max_extensions, "justification": justification }),
-        )?;
-        let to_managers = self.in_thread(deal.id, "review_card", card).await?;
-        let to_partner = self
-            .in_thread(
-                deal.id,
-                "deal_confirmation",
-                self.render.extension("requested", &deal, json!({}))?,
-            )
-            .await?;
+        let card = ExtensionDetails {
+            partner_name: Some(partner.name.clone()),
+            days: rules.extension_days,
+            number: deal.extensions + 1,
+            max: rules.max_extensions,
+            justification: justification.to_string(),
+            ..ExtensionDetails::default()
+        };
+        let to_managers = self.in_thread(
+            "review_card",
+            extension(ExtensionStep::RequestCard, &deal, card),
+        );
+        let to_partner = self.in_thread(
+            "deal_confirmation",
+            extension(ExtensionStep::Requested, &deal, ExtensionDetails::default()),
+        );
         let messages = [
             self.deal_message(
                 &deal,
@@ -164,19 +182,23 @@ impl Service {
             .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
         let now = self.clock.now_ms();
         if grant {
-            let context = json!({ "automatic": false, "by": user, "days": self.program.rules.extension_days });
+            let context = ExtensionDetails {
+                by: Some(user.to_string()),
+                days: self.program.rules.extension_days,
+                ..ExtensionDetails::default()
+            };
             return self
                 .grant(&deal, &partner, user, &justification, context, now)
                 .await;
         }
-        let notice = self
-            .in_thread(
-                id,
-                "deal_confirmation",
-                self.render
-                    .extension("declined", &deal, json!({ "by": user }))?,
-            )
-            .await?;
+        let declined = ExtensionDetails {
+            by: Some(user.to_string()),
+            ..ExtensionDetails::default()
+        };
+        let notice = self.in_thread(
+            "deal_confirmation",
+            extension(ExtensionStep::Declined, &deal, declined),
+        );
         let audit = AuditEntry {
             actor: user,
             surface: "slack_button",
@@ -209,7 +231,7 @@ impl Service {
         partner: &crate::domain::Partner,
         actor: &str,
         justification: &str,
-        context: serde_json::Value,
+        context: ExtensionDetails,
         now: i64,
     ) -> ServiceResult<String> {
         let days = i64::from(self.program.rules.extension_days);
@@ -219,23 +241,18 @@ impl Service {
         let until = base + Duration::days(days);
         let mut extended = deal.clone();
         extended.protected_until = Some(until);
-        let to_partner = self
-            .in_thread(
-                deal.id,
-                "deal_confirmation",
-                self.render
-                    .extension("granted", &extended, context.clone())?,
-            )
-            .await?;
-        let mut internal = context;
-        internal["partner_name"] = json!(partner.name);
-        let to_managers = self
-            .in_thread(
-                deal.id,
-                "review_card",
-                self.render.extension("granted", &extended, internal)?,
-            )
-            .await?;
+        let internal = ExtensionDetails {
+            partner_name: Some(partner.name.clone()),
+            ..context.clone()
+        };
+        let to_partner = self.in_thread(
+            "deal_confirmation",
+            extension(ExtensionStep::Granted, &extended, context),
+        );
+        let to_managers = self.in_thread(
+            "review_card",
+            extension(ExtensionStep::Granted, &extended, internal),
+        );
         let messages = [
             self.deal_message(
                 deal,

@@ -7,6 +7,7 @@
 use super::Service;
 use crate::domain::engagement::{business_days_between, due_reminder};
 use crate::domain::{Deal, DealStatus};
+use crate::notice::Notice;
 use crate::store::AuditEntry;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -35,13 +36,15 @@ impl Service {
                 .await?
                 .map(|p| p.name)
                 .unwrap_or_default();
-            let payload = self
-                .in_thread(
-                    id,
-                    "review_card",
-                    self.render.escalation(&deal, &partner_name, waited, sla)?,
-                )
-                .await?;
+            let payload = self.in_thread(
+                "review_card",
+                Notice::Escalation {
+                    deal: deal.clone(),
+                    partner_name,
+                    waited,
+                    sla,
+                },
+            );
             let message = self.deal_message(
                 &deal,
                 "escalation",
@@ -92,21 +95,16 @@ impl Service {
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("deal {id} has no partner"))?;
             if until < today {
-                let to_partner = self
-                    .in_thread(
-                        id,
-                        "deal_confirmation",
-                        self.render.protection_notice(&deal, 0, true, None, None)?,
-                    )
-                    .await?;
-                let to_managers = self
-                    .in_thread(
-                        id,
-                        "review_card",
-                        self.render
-                            .protection_notice(&deal, 0, true, Some(&partner.name), None)?,
-                    )
-                    .await?;
+                let expired_for = |partner_name| Notice::ProtectionNotice {
+                    deal: deal.clone(),
+                    days_left: 0,
+                    expired: true,
+                    partner_name,
+                    extension: None,
+                };
+                let to_partner = self.in_thread("deal_confirmation", expired_for(None));
+                let to_managers =
+                    self.in_thread("review_card", expired_for(Some(partner.name.clone())));
                 let messages = [
                     self.deal_message(&deal, "expiry_notice", &partner.slack_channel, to_partner),
                     self.deal_message(
@@ -148,19 +146,16 @@ impl Service {
             let Some(mark) = due_reminder(days_left, &marks, &sent) else {
                 continue;
             };
-            let payload = self
-                .in_thread(
-                    id,
-                    "deal_confirmation",
-                    self.render.protection_notice(
-                        &deal,
-                        days_left,
-                        false,
-                        None,
-                        self.extension_offer(&deal),
-                    )?,
-                )
-                .await?;
+            let payload = self.in_thread(
+                "deal_confirmation",
+                Notice::ProtectionNotice {
+                    deal: deal.clone(),
+                    days_left,
+                    expired: false,
+                    partner_name: None,
+                    extension: self.extension_offer(&deal),
+                },
+            );
             let message =
                 self.deal_message(&deal, "expiry_reminder", &partner.slack_channel, payload);
             let after = if sent_text.is_empty() {

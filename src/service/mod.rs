@@ -22,7 +22,7 @@ pub use partners::Requester;
 use crate::clock::Clock;
 use crate::config::Program;
 use crate::domain::{DealError, Partner};
-use crate::notice::{Address, MessageRef, Platform};
+use crate::notice::{Address, MessageRef, Notice, Platform};
 use crate::slack::Renderer;
 use crate::store::{OutboxBody, OutboxMessage, Store};
 use std::sync::Arc;
@@ -44,13 +44,23 @@ struct Reply {
     thread: Option<MessageRef>,
 }
 
-impl From<serde_json::Value> for Reply {
-    fn from(payload: serde_json::Value) -> Reply {
+impl From<Notice> for Reply {
+    fn from(notice: Notice) -> Reply {
         Reply {
-            body: OutboxBody::Payload(payload),
+            body: OutboxBody::Notice(Box::new(notice)),
             thread: None,
         }
     }
+}
+
+/// An outbox message of `kind` for `conversation`, about no deal in particular.
+fn message_to(kind: &str, conversation: &str, notice: Notice) -> OutboxMessage {
+    OutboxMessage::notice(
+        kind,
+        Address::to(Platform::Slack, conversation),
+        notice,
+        None,
+    )
 }
 
 /// A service failure: either a refusal to show the person, or our own fault.
@@ -133,19 +143,14 @@ impl Service {
         }
     }
 
-    /// `payload` as a reply in the thread of the deal's `root` message (its partner
+    /// `notice` as a reply in the thread of the deal's `root` message (its partner
     /// confirmation or managers' card). The root is looked up when the reply is delivered: a
     /// reply queued before its root is delivered waits for it.
-    async fn in_thread(
-        &self,
-        _deal: crate::domain::DealId,
-        root: &str,
-        payload: serde_json::Value,
-    ) -> anyhow::Result<Reply> {
-        Ok(Reply {
-            body: OutboxBody::Payload(payload),
+    fn in_thread(&self, root: &str, notice: Notice) -> Reply {
+        Reply {
+            body: OutboxBody::Notice(Box::new(notice)),
             thread: Some(MessageRef::deal(root)),
-        })
+        }
     }
 
     fn wake_delivery(&self) {

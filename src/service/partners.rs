@@ -3,6 +3,7 @@
 use super::{Actor, Service, ServiceResult};
 use crate::domain::partner::validate_partner_name;
 use crate::domain::{DealError, Partner, PartnerType};
+use crate::notice::Notice;
 use crate::store::{AuditEntry, NewPartner, OutboxMessage, StoreError};
 
 /// Partner tiers, lowest first; "registered" until tiers are computed from revenue.
@@ -90,10 +91,12 @@ impl Service {
             detail: serde_json::json!({ "name": new.name, "type": partner_type.as_str(), "channel": channel, "team": new.slack_team }),
         };
         let welcome = |partner: &Partner| -> anyhow::Result<Vec<OutboxMessage>> {
-            Ok(vec![OutboxMessage::slack_payload(
+            Ok(vec![super::message_to(
                 "partner_linked",
                 &partner.slack_channel,
-                self.render.partner_linked(partner)?,
+                Notice::PartnerLinked {
+                    partner: partner.clone(),
+                },
             )])
         };
         match self

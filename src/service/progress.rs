@@ -5,6 +5,7 @@
 use super::{Actor, Service, ServiceResult};
 use crate::domain::money::parse_currency;
 use crate::domain::{Deal, DealError, DealId, Money, Stage};
+use crate::notice::{NoteAbout, Notice};
 use crate::store::AuditEntry;
 use chrono::NaiveDate;
 use serde_json::json;
@@ -127,14 +128,14 @@ impl Service {
             .await?
             .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
         let text = format!("updated {}: {}.", deal.id, what.join("; "));
-        let payload = self
-            .in_thread(
-                deal.id,
-                "deal_confirmation",
-                self.render
-                    .notice_by(":arrow_forward:", &actor.user, &text)?,
-            )
-            .await?;
+        let payload = self.in_thread(
+            "deal_confirmation",
+            Notice::Note {
+                about: NoteAbout::DealUpdated,
+                by: Some(actor.user.clone()),
+                text,
+            },
+        );
         let only_stage = what.len() == 1 && stage != deal.stage;
         let audit = AuditEntry {
             actor: &actor.user,

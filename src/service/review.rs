@@ -4,7 +4,7 @@
 use super::{Service, ServiceResult};
 use crate::domain::engagement::Decision;
 use crate::domain::{Deal, DealError, DealId, DealStatus, Partner};
-use crate::notice::MessageRef;
+use crate::notice::{MatchedRecord, MessageRef, NoteAbout, Notice};
 use crate::store::{AuditEntry, OutboxMessage};
 use chrono::Duration;
 use serde_json::json;
@@ -127,13 +127,13 @@ impl Service {
         &self,
         deal: &Deal,
         partner: &Partner,
-        views: &[crate::slack::render::MatchView],
+        views: &[MatchedRecord],
         rule: Option<&str>,
         has_card: bool,
     ) -> anyhow::Result<Vec<OutboxMessage>> {
         let managers = self.program.managers.slack_channel.clone();
-        let card = self.render.review_card(deal, partner, views, rule)?;
-        let notice = self.render.decision_notice(deal)?;
+        let card = review_card(deal, partner, views, rule);
+        let notice = Notice::DecisionNotice { deal: deal.clone() };
         // The card is updated in place once it is delivered (a new card if it never was); the
         // partner's notice goes in the thread of their confirmation.
         let mut messages = vec![
@@ -152,13 +152,32 @@ impl Service {
             if !deal.decision_note.is_empty() {
                 text.push_str(&format!(": {}", deal.decision_note));
             }
-            let note = self.render.notice_by(":scroll:", by, &text)?;
+            let note = Notice::Note {
+                about: NoteAbout::Decision,
+                by: Some(by.to_string()),
+                text,
+            };
             messages.push(
                 self.deal_message(deal, "decision_history", &managers, note)
                     .in_thread(MessageRef::deal("review_card")),
             );
         }
         Ok(messages)
+    }
+}
+
+/// The managers' card for `deal` as it stands.
+pub(super) fn review_card(
+    deal: &Deal,
+    partner: &Partner,
+    matches: &[MatchedRecord],
+    rule: Option<&str>,
+) -> Notice {
+    Notice::ReviewCard {
+        deal: deal.clone(),
+        partner: partner.clone(),
+        matches: matches.to_vec(),
+        rule: rule.map(str::to_string),
     }
 }
 
@@ -269,9 +288,9 @@ impl Service {
         let updated = self
             .store
             .resubmit_deal(deal.id, &corrected, verdict.status(), &keys, &audit, self.clock.now_ms(), |d| {
-                let card = self.render.review_card(d, &partner, &views, rule)?;
+                let card = review_card(d, &partner, &views, rule);
                 let text = format!("resubmitted {} with corrected details; it is back with the partner managers ({}).", d.id, d.status.label());
-                let notice = self.render.notice_by(":memo:", &actor.user, &text)?;
+                let notice = Notice::Note { about: NoteAbout::Resubmitted, by: Some(actor.user.clone()), text };
                 Ok(vec![
                     self.deal_message(d, "review_card_update", &self.program.managers.slack_channel, card)
                         .replacing(MessageRef::deal("review_card")),

@@ -6,7 +6,8 @@ use super::Service;
 use crate::domain::money::parse_currency;
 use crate::domain::tier::{decide, period_of, rank, tier_for, TierChange};
 use crate::domain::Money;
-use crate::store::{AuditEntry, OutboxMessage, TierRun};
+use crate::notice::{NoteAbout, Notice, TierDirection};
+use crate::store::{AuditEntry, TierRun};
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -132,13 +133,13 @@ impl Service {
                 rates: rates_json.clone(),
             };
             let mut messages = Vec::new();
-            if let Some(text) =
+            if let Some(notice) =
                 self.tier_message(&partner.tier, &new_tier, new_pending, &show(earned))?
             {
-                messages.push(OutboxMessage::slack_payload(
+                messages.push(super::message_to(
                     "tier_notice",
                     &partner.slack_channel,
-                    text,
+                    notice,
                 ));
             }
             let audit = AuditEntry {
@@ -180,12 +181,13 @@ impl Service {
                     missing.join(", ")
                 ));
             }
-            let payload = self.render.notice(":medal:", &text)?;
-            let message = OutboxMessage::slack_payload(
-                "tier_summary",
-                &self.program.managers.slack_channel,
-                payload,
-            );
+            let notice = Notice::Note {
+                about: NoteAbout::Tiers,
+                by: None,
+                text,
+            };
+            let message =
+                super::message_to("tier_summary", &self.program.managers.slack_channel, notice);
             self.store.enqueue(&[message], self.clock.now_ms()).await?;
         }
         self.wake_delivery();
@@ -199,7 +201,7 @@ impl Service {
         new: &str,
         pending: Option<&str>,
         revenue: &str,
-    ) -> anyhow::Result<Option<serde_json::Value>> {
+    ) -> anyhow::Result<Option<Notice>> {
         let rules = super::commission_rules::commission_rules(&self.program.commissions)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let factor = |tier: &str| {
@@ -208,15 +210,21 @@ impl Service {
                 .get(tier)
                 .map_or_else(|| "1".to_string(), |f| f.normalize().to_string())
         };
-        let text = if let Some(to) = pending {
-            format!("Heads-up: your partner-sourced revenue over the last 12 months ({revenue}) is below the {old} threshold. If it stays there next quarter, your tier becomes {to}.")
+        let (new, direction) = if let Some(to) = pending {
+            (to, TierDirection::DownNextPeriod)
         } else if old != new && rank(new) >= rank(old) {
-            format!("Your partner tier is now *{new}* (was {old}), from {revenue} of partner-sourced revenue over the last 12 months. Commissions on your wins now carry a {new} factor of {}.", factor(new))
+            (new, TierDirection::Up)
         } else if old != new {
-            format!("Your partner tier is now *{new}* (was {old}): partner-sourced revenue over the last 12 months was {revenue}. Commissions carry a {new} factor of {}.", factor(new))
+            (new, TierDirection::Down)
         } else {
             return Ok(None);
         };
-        Ok(Some(self.render.notice(":medal:", &text)?))
+        Ok(Some(Notice::TierChange {
+            old: old.to_string(),
+            new: new.to_string(),
+            direction,
+            revenue: revenue.to_string(),
+            factor: factor(new),
+        }))
     }
 }

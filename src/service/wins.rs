@@ -5,6 +5,7 @@ use super::{Actor, Service, ServiceResult};
 use crate::domain::commission::{compute, Attribution, Timing};
 use crate::domain::money::parse_currency;
 use crate::domain::{Deal, DealError, DealStatus, Money};
+use crate::notice::{NoteAbout, Notice};
 use crate::store::{AuditEntry, LedgerEntry, Win};
 use chrono::{Months, NaiveDate};
 use serde_json::json;
@@ -141,24 +142,22 @@ impl Service {
             commission.amount.to_string(),
             first_payable.to_string(),
         );
-        let n = entries.len();
-        let to_partner = self
-            .in_thread(
-                deal.id,
-                "deal_confirmation",
-                self.render
-                    .commission_notice(&won, calc, &total, &from, n, None)?,
-            )
-            .await?;
+        let notice = |partner_name| Notice::CommissionNotice {
+            deal: won.clone(),
+            calculation: calc.to_string(),
+            commission: commission.amount,
+            payable_from: first_payable,
+            instalments: entries.len(),
+            partner_name,
+        };
+        let to_partner = self.in_thread("deal_confirmation", notice(None));
         let finance_channel = self
             .program
             .commissions
             .finance_channel
             .clone()
             .unwrap_or_else(|| self.program.managers.slack_channel.clone());
-        let to_finance =
-            self.render
-                .commission_notice(&won, calc, &total, &from, n, Some(&partner.name))?;
+        let to_finance = notice(Some(partner.name.clone()));
         let messages = [
             self.deal_message(
                 &won,
@@ -223,14 +222,14 @@ impl Service {
             .await?
             .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
         let text = format!("closed {} as lost.", deal.id);
-        let note = self
-            .in_thread(
-                deal.id,
-                "deal_confirmation",
-                self.render
-                    .notice_by(":black_small_square:", &actor.user, &text)?,
-            )
-            .await?;
+        let note = self.in_thread(
+            "deal_confirmation",
+            Notice::Note {
+                about: NoteAbout::Lost,
+                by: Some(actor.user.clone()),
+                text,
+            },
+        );
         let audit = AuditEntry {
             actor: &actor.user,
             surface,
@@ -289,13 +288,14 @@ impl Service {
                 "Commission C-{} for {} · {} ({amount}) has been paid.",
                 row.id, deal.id, deal.company
             );
-            let payload = self
-                .in_thread(
-                    deal.id,
-                    "deal_confirmation",
-                    self.render.notice(":moneybag:", &text)?,
-                )
-                .await?;
+            let payload = self.in_thread(
+                "deal_confirmation",
+                Notice::Note {
+                    about: NoteAbout::CommissionPaid,
+                    by: None,
+                    text,
+                },
+            );
             messages.push(self.deal_message(
                 &deal,
                 "commission_paid",
