@@ -21,6 +21,8 @@ use tokio::sync::{watch, Notify};
 pub struct App {
     pub router: Router,
     pub service: Service,
+    /// Renders answers and notices for Slack.
+    pub render: Renderer,
     pub store: Store,
     pub slack: SlackApi,
     pub metrics: Arc<Metrics>,
@@ -47,15 +49,10 @@ impl App {
         let slack = SlackApi::new(&config.slack_api_url, &config.bot_token)?;
         let outbox_ready = Arc::new(Notify::new());
         let metrics = Arc::new(Metrics::new());
-        let service = Service::new(
-            store.clone(),
-            render,
-            program,
-            clock.clone(),
-            outbox_ready.clone(),
-        );
+        let service = Service::new(store.clone(), program, clock.clone(), outbox_ready.clone());
         let state = AppState {
             service: service.clone(),
+            render: render.clone(),
             slack: slack.clone(),
             signing_secret: config.signing_secret.clone(),
             clock: clock.clone(),
@@ -65,6 +62,7 @@ impl App {
         Ok(App {
             router: router(state),
             service,
+            render,
             store,
             slack,
             metrics,
@@ -75,7 +73,7 @@ impl App {
 
     /// A delivery worker for this app (each call makes a worker with its own lease id).
     pub fn worker(&self, config: DeliveryConfig) -> Worker {
-        let slack = SlackClient::new(self.slack.clone(), self.service.render().clone());
+        let slack = SlackClient::new(self.slack.clone(), self.render.clone());
         Worker::new(
             self.store.clone(),
             vec![Client::Slack(slack)],

@@ -8,7 +8,7 @@ use crate::domain::{DealDraft, DealError, Field, FieldErrors};
 use crate::notice::{Address, NoteAbout, Notice, Platform};
 use crate::service::deals::ModalMetadata;
 use crate::service::surveys::Clicked;
-use crate::service::{Actor, ServiceError};
+use crate::service::{Actor, Answer, ServiceError};
 use crate::slack::payload::{parse_interaction, BlockActions, Interaction, ViewSubmission};
 use crate::slack::render::view_errors;
 use crate::store::OutboxMessage;
@@ -66,7 +66,7 @@ pub async fn handle(State(state): State<AppState>, body: Bytes) -> Response {
 }
 
 fn unknown_form(state: &AppState, callback_id: &str) -> Response {
-    match state.service.render().unknown_form(callback_id) {
+    match state.render.unknown_form(callback_id) {
         Ok(view) => Json(json!({ "response_action": "update", "view": view })).into_response(),
         Err(e) => {
             super::error::report(&e);
@@ -115,7 +115,10 @@ async fn submit_registration(state: &AppState, v: &ViewSubmission) -> Value {
                 .await
         }
     };
-    let result = outcome.and_then(|done| state.service.registration_done_view(&done));
+    let result = outcome.and_then(|done| {
+        crate::slack::answers::registration_done(&state.render, &done.deal, done.own_duplicate)
+            .map_err(ServiceError::Internal)
+    });
     match result {
         Ok(answer) => answer,
         Err(ServiceError::Rejected(DealError::Invalid(errors))) => view_errors(&errors),
@@ -159,13 +162,17 @@ async fn review_click(
         .await
     {
         Ok(d) => state
-            .service
-            .render()
+            .render
             .decision_modal(&d, decision == Decision::Reject)
             .map_err(ServiceError::Internal),
         Err(e) => Err(e),
     };
     open_from_click(state, b, view).await
+}
+
+/// The form the service answered, rendered as a Slack modal view.
+fn form_view(state: &AppState, form: Result<Answer, ServiceError>) -> Result<Value, ServiceError> {
+    crate::slack::answers::render(&state.render, &form?).map_err(ServiceError::Internal)
 }
 
 /// Opens the modal a button asked for; the ephemeral text to show instead, if it could not.
@@ -302,11 +309,12 @@ async fn block_actions(state: &AppState, b: &BlockActions) -> Response {
             channel: b.channel.as_ref().map(|c| c.id.clone()),
         };
         let deal = action.value.as_deref().unwrap_or_default();
-        let view = match action.action_id.as_str() {
+        let form = match action.action_id.as_str() {
             "resubmit_open" => state.service.resubmission_form(&actor, deal).await,
             "update_open" => state.service.update_form(&actor, deal).await,
             _ => extension_form(state, &actor, deal).await,
         };
+        let view = form_view(state, form);
         match open_from_click(state, b, view).await {
             Some(text) => text,
             None => return StatusCode::OK.into_response(),
@@ -344,7 +352,7 @@ async fn block_actions(state: &AppState, b: &BlockActions) -> Response {
             team: b.user.team_id.clone(),
             channel,
         };
-        let view = state.service.registration_form(&actor).await;
+        let view = form_view(state, state.service.registration_form(&actor).await);
         match open_from_click(state, b, view).await {
             Some(text) => text,
             None => return StatusCode::OK.into_response(),
@@ -357,8 +365,7 @@ async fn block_actions(state: &AppState, b: &BlockActions) -> Response {
             .parse::<i64>()
             .unwrap_or_default();
         let view = state
-            .service
-            .render()
+            .render
             .psat_comment(round)
             .map_err(ServiceError::Internal);
         match open_from_click(state, b, view).await {
@@ -418,6 +425,6 @@ async fn extension_form(
     state: &AppState,
     actor: &Actor,
     deal: &str,
-) -> crate::service::ServiceResult<Value> {
+) -> crate::service::ServiceResult<Answer> {
     state.service.extension_form(actor, deal.parse()?).await
 }

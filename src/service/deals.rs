@@ -1,6 +1,6 @@
 //! Registering, listing and showing deals.
 
-use super::{Actor, Service, ServiceError, ServiceResult};
+use super::{Actor, Answer, Hint, Service, ServiceError, ServiceResult};
 use crate::domain::commission::Timing;
 use crate::domain::deal::Surface;
 use crate::domain::engagement::{is_protected, Holder, Verdict};
@@ -10,7 +10,7 @@ use crate::notice::{MatchedRecord, Notice};
 use crate::service::accounts::FoundMatch;
 use crate::store::{AuditEntry, DealFilter, IndexedRecord, RecordKind};
 use crate::store::{Created, OutboxMessage, Registration};
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// How many deals `/deal list` shows before "…and N older".
 const LIST_LIMIT: i64 = 20;
@@ -40,7 +40,7 @@ pub struct ModalMetadata {
 
 impl Service {
     /// The registration modal for `actor`, or a refusal when they act for no partner.
-    pub async fn registration_form(&self, actor: &Actor) -> ServiceResult<Value> {
+    pub async fn registration_form(&self, actor: &Actor) -> ServiceResult<Answer> {
         let partner = self.partner_of(actor).await?;
         let channel = actor
             .channel
@@ -51,12 +51,12 @@ impl Service {
             deal: None,
         })
         .map_err(anyhow::Error::from)?;
-        Ok(self.render.registration_modal(
-            &partner.name,
-            &metadata,
-            self.clock.now().date_naive(),
-            None,
-        )?)
+        Ok(Answer::RegistrationForm {
+            partner_name: partner.name,
+            metadata,
+            today: self.clock.now().date_naive(),
+            prefill: None,
+        })
     }
 
     /// Validates and stores a registration with its audit row, the partner's confirmation and
@@ -241,7 +241,7 @@ impl Service {
         actor: &Actor,
         filter: DealFilter,
         page: u32,
-    ) -> ServiceResult<Value> {
+    ) -> ServiceResult<Answer> {
         let (partner, whose) = match self.partner_of(actor).await {
             Ok(partner) => {
                 let name = partner.name.clone();
@@ -275,16 +275,21 @@ impl Service {
             }
         );
         let shown_up_to = offset + deals.len() as i64;
-        let next = (shown_up_to < total)
-            .then(|| format!("/deal list {kind}page {}", page + 1).replace("  ", " "));
-        Ok(self
-            .render
-            .deal_list(&title, &deals, total - shown_up_to, next.as_deref())?)
+        let next = (shown_up_to < total).then_some(Hint::ListDeals {
+            filter,
+            page: page + 1,
+        });
+        Ok(Answer::DealList {
+            title,
+            deals,
+            more: total - shown_up_to,
+            next,
+        })
     }
 
     /// `/deal show ID`: one deal, only to its own partner's users and to managers. Anyone else
     /// gets the same answer as for a deal that does not exist, so ids reveal nothing.
-    pub async fn show_deal(&self, actor: &Actor, id: DealId) -> ServiceResult<Value> {
+    pub async fn show_deal(&self, actor: &Actor, id: DealId) -> ServiceResult<Answer> {
         let deal = self.store.deal(id).await?.ok_or(DealError::NotFound(id))?;
         let allowed = if self.is_manager(&actor.user) {
             Some(self.store.partner(deal.partner_id).await?.map(|p| p.name))
@@ -307,18 +312,11 @@ impl Service {
         if partner_name.is_none() {
             history.retain(|a| !a.action.starts_with("ae_"));
         }
-        Ok(self
-            .render
-            .deal_detail(&deal, partner_name.as_deref(), &history)?)
-    }
-
-    /// The payload Slack expects after a modal submission succeeded.
-    pub fn registration_done_view(&self, registered: &Registered) -> ServiceResult<Value> {
-        let view = match registered.own_duplicate {
-            true => self.render.already_ours_view(&registered.deal)?,
-            false => self.render.registration_done(&registered.deal)?,
-        };
-        Ok(json!({ "response_action": "update", "view": view }))
+        Ok(Answer::DealDetail {
+            deal,
+            partner_name,
+            history,
+        })
     }
 }
 

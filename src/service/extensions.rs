@@ -52,12 +52,14 @@ impl Service {
         &self,
         actor: &Actor,
         deal_id: DealId,
-    ) -> ServiceResult<serde_json::Value> {
+    ) -> ServiceResult<super::Answer> {
         let deal = self.deal_for_extension(actor, deal_id).await?;
         let metadata = json!({ "deal": deal.id.0, "channel": actor.channel }).to_string();
-        Ok(self
-            .render
-            .extension_modal(&deal, &metadata, self.program.rules.extension_days)?)
+        Ok(super::Answer::ExtensionForm {
+            deal,
+            metadata,
+            days: self.program.rules.extension_days,
+        })
     }
 
     /// A partner asks for more protection, with a justification.

@@ -2,6 +2,7 @@
 //! the state change with its audit row and outbox messages in one transaction.
 
 pub mod accounts;
+mod answer;
 pub mod commission_rules;
 pub mod deals;
 pub mod digest;
@@ -17,13 +18,13 @@ pub mod surveys;
 mod tiers;
 mod wins;
 
+pub use answer::{Answer, CurrencyTotals, Hint};
 pub use partners::Requester;
 
 use crate::clock::Clock;
 use crate::config::Program;
 use crate::domain::{DealError, Partner};
 use crate::notice::{Address, MessageRef, Notice, Platform};
-use crate::slack::Renderer;
 use crate::store::{OutboxBody, OutboxMessage, Store};
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -79,7 +80,6 @@ pub type ServiceResult<T> = Result<T, ServiceError>;
 #[derive(Clone, Debug)]
 pub struct Service {
     store: Store,
-    render: Renderer,
     program: Arc<Program>,
     clock: Clock,
     outbox_ready: Arc<Notify>,
@@ -89,23 +89,16 @@ impl Service {
     /// Wires the service; `outbox_ready` is signalled after every commit that queued messages.
     pub fn new(
         store: Store,
-        render: Renderer,
         program: Arc<Program>,
         clock: Clock,
         outbox_ready: Arc<Notify>,
     ) -> Service {
         Service {
             store,
-            render,
             program,
             clock,
             outbox_ready,
         }
-    }
-
-    /// The renderer (handlers use it for inline replies).
-    pub fn render(&self) -> &Renderer {
-        &self.render
     }
 
     /// The program rules.

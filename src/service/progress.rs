@@ -186,15 +186,13 @@ impl Service {
     }
 
     /// The "Update deal" modal for a deal the actor may update.
-    pub async fn update_form(
-        &self,
-        actor: &Actor,
-        deal_id: &str,
-    ) -> ServiceResult<serde_json::Value> {
+    pub async fn update_form(&self, actor: &Actor, deal_id: &str) -> ServiceResult<super::Answer> {
         let deal = self.own_deal(actor, deal_id.parse()?).await?;
         let metadata = json!({ "deal": deal.id.0, "channel": actor.channel }).to_string();
-        Ok(self
-            .render
-            .deal_update_modal(&deal, &metadata, self.is_manager(&actor.user))?)
+        Ok(super::Answer::UpdateForm {
+            internal: self.is_manager(&actor.user),
+            deal,
+            metadata,
+        })
     }
 }

@@ -187,7 +187,7 @@ impl Service {
         &self,
         actor: &super::Actor,
         deal_id: &str,
-    ) -> ServiceResult<serde_json::Value> {
+    ) -> ServiceResult<super::Answer> {
         let deal = self.own_deal(actor, deal_id.parse()?).await?;
         if deal.status != DealStatus::Returned {
             return Err(DealError::BadCommand(format!(
@@ -211,12 +211,12 @@ impl Service {
             deal: Some(deal.id.0),
         })
         .map_err(anyhow::Error::from)?;
-        Ok(self.render.registration_modal(
-            &partner.name,
-            &metadata,
-            self.clock.now().date_naive(),
-            Some(&deal),
-        )?)
+        Ok(super::Answer::RegistrationForm {
+            partner_name: partner.name,
+            metadata,
+            today: self.clock.now().date_naive(),
+            prefill: Some(deal),
+        })
     }
 
     /// The partner's corrected registration: validated like a new one, checked for conflicts

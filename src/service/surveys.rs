@@ -332,7 +332,7 @@ impl Service {
         &self,
         user: &str,
         round: Option<i64>,
-    ) -> ServiceResult<serde_json::Value> {
+    ) -> ServiceResult<super::Answer> {
         if !self.is_manager(user) {
             return Err(DealError::NotManager.into());
         }
@@ -344,7 +344,7 @@ impl Service {
                     "No survey round yet: `/partners survey now` opens one.".into(),
                 )
             })?;
-        Ok(self.render.notice(":bar_chart:", &text)?)
+        Ok(super::Answer::SurveyResults { text })
     }
 
     /// The hourly follow-through as of `now`: one reminder per round to non-responders, and

@@ -327,7 +327,7 @@ impl Service {
 
     /// `/deal commissions`: the caller's partner's totals per currency; a manager outside a
     /// partner channel sees everyone's.
-    pub async fn commission_summary(&self, actor: &Actor) -> ServiceResult<serde_json::Value> {
+    pub async fn commission_summary(&self, actor: &Actor) -> ServiceResult<super::Answer> {
         let (partner, title) = match self.partner_of(actor).await {
             Ok(p) => (Some(p.id), format!("Commissions of {}", p.name)),
             Err(super::ServiceError::Rejected(DealError::NotLinked))
@@ -349,10 +349,15 @@ impl Service {
         let show = |minor: i64, code: &str| {
             Money::from_minor(minor, code).map_or_else(|| minor.to_string(), |m| m.to_string())
         };
-        let rows: Vec<(String, String, String, String)> = by_currency
+        let rows = by_currency
             .iter()
-            .map(|(c, [pe, pa, pd])| (c.clone(), show(*pe, c), show(*pa, c), show(*pd, c)))
+            .map(|(c, [pe, pa, pd])| super::CurrencyTotals {
+                currency: c.clone(),
+                pending: show(*pe, c),
+                payable: show(*pa, c),
+                paid: show(*pd, c),
+            })
             .collect();
-        Ok(self.render.commission_totals(&title, &rows)?)
+        Ok(super::Answer::CommissionTotals { title, rows })
     }
 }
