@@ -59,8 +59,7 @@ fn win_terms(
     if close > today {
         return Err(DealError::BadCommand(format!(
             "The close date {close} is in the future: a won deal has closed."
-        ))
-        .into());
+        )));
     }
     // Partners' own wins count as sourced; internal users say what the partner did.
     let attribution = match (manager, kv.get("attribution")) {
