@@ -402,7 +402,7 @@ fn conflicting(partner: &Partner, found: Vec<FoundMatch>) -> Vec<FoundMatch> {
         .collect()
 }
 
-fn holder(record: &IndexedRecord) -> Holder {
+pub(super) fn holder(record: &IndexedRecord) -> Holder {
     match record.kind {
         RecordKind::DirectAccount => Holder::Direct,
         RecordKind::Registration => Holder::OtherPartner,
@@ -451,6 +451,16 @@ impl Service {
         Ok(views)
     }
 
+    /// The rule of engagement a conflict verdict falls under (none for a clear registration).
+    pub(super) fn rule_for(&self, verdict: Verdict) -> Option<&str> {
+        let rules = &self.program.rules;
+        match verdict {
+            Verdict::DirectConflict => Some(rules.direct_conflict.as_str()),
+            Verdict::PartnerConflict => Some(rules.partner_conflict.as_str()),
+            _ => None,
+        }
+    }
+
     /// Messages a registration sends: the partner's confirmation, the managers' card, and for a
     /// partner-vs-direct conflict a DM to each owning AE with the rule and buttons.
     fn registration_messages(
@@ -462,11 +472,7 @@ impl Service {
         views: &[MatchedRecord],
     ) -> anyhow::Result<Vec<OutboxMessage>> {
         let rules = &self.program.rules;
-        let rule = match verdict {
-            Verdict::DirectConflict => Some(rules.direct_conflict.as_str()),
-            Verdict::PartnerConflict => Some(rules.partner_conflict.as_str()),
-            _ => None,
-        };
+        let rule = self.rule_for(verdict);
         let message =
             |kind: &str, channel: &str, payload| self.deal_message(deal, kind, channel, payload);
         let mut out = vec![

@@ -18,6 +18,17 @@ fn extension(step: ExtensionStep, deal: &Deal, details: ExtensionDetails) -> Not
     }
 }
 
+/// An extension granted without the managers, because the stage advanced since registration.
+fn automatic(deal: &Deal, days: u32) -> ExtensionDetails {
+    ExtensionDetails {
+        automatic: true,
+        from_stage: Some(deal.registered_stage.map_or("-", |s| s.as_str()).into()),
+        to_stage: Some(deal.stage.as_str().into()),
+        days,
+        ..ExtensionDetails::default()
+    }
+}
+
 impl Service {
     /// A deal the actor may act on as its partner (or as a manager).
     pub(super) async fn own_deal(&self, actor: &Actor, id: DealId) -> ServiceResult<Deal> {
@@ -87,54 +98,15 @@ impl Service {
             false,
         )
         .map_err(DealError::BadCommand)?;
-        let partner = self
-            .store
-            .partner(deal.partner_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+        let partner = self.partner_of_deal(&deal).await?;
         let now = self.clock.now_ms();
         if outcome == ExtensionOutcome::Automatic {
-            let context = ExtensionDetails {
-                automatic: true,
-                from_stage: Some(deal.registered_stage.map_or("-", |s| s.as_str()).into()),
-                to_stage: Some(deal.stage.as_str().into()),
-                days: rules.extension_days,
-                ..ExtensionDetails::default()
-            };
+            let context = automatic(&deal, rules.extension_days);
             return self
                 .grant(&deal, &partner, &actor.user, justification, context, now)
                 .await;
         }
-        let card = ExtensionDetails {
-            partner_name: Some(partner.name.clone()),
-            days: rules.extension_days,
-            number: deal.extensions + 1,
-            max: rules.max_extensions,
-            justification: justification.to_string(),
-            ..ExtensionDetails::default()
-        };
-        let to_managers = self.in_thread(
-            "review_card",
-            extension(ExtensionStep::RequestCard, &deal, card),
-        );
-        let to_partner = self.in_thread(
-            "deal_confirmation",
-            extension(ExtensionStep::Requested, &deal, ExtensionDetails::default()),
-        );
-        let messages = [
-            self.deal_message(
-                &deal,
-                "extension_request",
-                &self.program.managers.slack_channel,
-                to_managers,
-            ),
-            self.deal_message(
-                &deal,
-                "extension_requested",
-                &partner.slack_channel,
-                to_partner,
-            ),
-        ];
+        let messages = self.request_messages(&deal, &partner, justification);
         let audit = AuditEntry {
             actor: &actor.user,
             surface: "slack_modal",
@@ -159,6 +131,42 @@ impl Service {
         ))
     }
 
+    /// The managers' card asking them to decide a request, and the partner's note that it went.
+    fn request_messages(
+        &self,
+        deal: &Deal,
+        partner: &crate::domain::Partner,
+        justification: &str,
+    ) -> [crate::store::OutboxMessage; 2] {
+        let rules = &self.program.rules;
+        let card = ExtensionDetails {
+            partner_name: Some(partner.name.clone()),
+            days: rules.extension_days,
+            number: deal.extensions + 1,
+            max: rules.max_extensions,
+            justification: justification.to_string(),
+            ..ExtensionDetails::default()
+        };
+        let to_managers = self.in_thread(
+            "review_card",
+            extension(ExtensionStep::RequestCard, deal, card),
+        );
+        let to_partner = self.in_thread(
+            "deal_confirmation",
+            extension(ExtensionStep::Requested, deal, ExtensionDetails::default()),
+        );
+        let managers = &self.program.managers.slack_channel;
+        [
+            self.deal_message(deal, "extension_request", managers, to_managers),
+            self.deal_message(
+                deal,
+                "extension_requested",
+                &partner.slack_channel,
+                to_partner,
+            ),
+        ]
+    }
+
     /// A manager grants or declines the waiting extension request.
     pub async fn decide_extension(
         &self,
@@ -177,11 +185,7 @@ impl Service {
             ))
             .into());
         };
-        let partner = self
-            .store
-            .partner(deal.partner_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+        let partner = self.partner_of_deal(&deal).await?;
         let now = self.clock.now_ms();
         if grant {
             let context = ExtensionDetails {
@@ -193,13 +197,31 @@ impl Service {
                 .grant(&deal, &partner, user, &justification, context, now)
                 .await;
         }
+        if !self.decline(&deal, &partner, user, now).await? {
+            return Err(DealError::BadCommand(format!(
+                "The extension request for {id} was already decided."
+            ))
+            .into());
+        }
+        self.wake_delivery();
+        Ok(format!("Declined the extension of {id}."))
+    }
+
+    /// Declines the waiting request and tells the partner; false when it was already decided.
+    async fn decline(
+        &self,
+        deal: &Deal,
+        partner: &crate::domain::Partner,
+        user: &str,
+        now: i64,
+    ) -> anyhow::Result<bool> {
         let declined = ExtensionDetails {
             by: Some(user.to_string()),
             ..ExtensionDetails::default()
         };
         let notice = self.in_thread(
             "deal_confirmation",
-            extension(ExtensionStep::Declined, &deal, declined),
+            extension(ExtensionStep::Declined, deal, declined),
         );
         let audit = AuditEntry {
             actor: user,
@@ -208,23 +230,41 @@ impl Service {
             action: "extension_declined",
             detail: json!({}),
         };
-        if !self
-            .store
-            .decline_extension(
-                id,
-                &audit,
-                &[self.deal_message(&deal, "extension_declined", &partner.slack_channel, notice)],
-                now,
-            )
-            .await?
-        {
-            return Err(DealError::BadCommand(format!(
-                "The extension request for {id} was already decided."
-            ))
-            .into());
-        }
-        self.wake_delivery();
-        Ok(format!("Declined the extension of {id}."))
+        let message = self.deal_message(deal, "extension_declined", &partner.slack_channel, notice);
+        self.store
+            .decline_extension(deal.id, &audit, &[message], now)
+            .await
+    }
+
+    /// The partner's and the managers' notices of a granted extension.
+    fn granted_messages(
+        &self,
+        extended: &Deal,
+        partner: &crate::domain::Partner,
+        context: ExtensionDetails,
+    ) -> [crate::store::OutboxMessage; 2] {
+        let internal = ExtensionDetails {
+            partner_name: Some(partner.name.clone()),
+            ..context.clone()
+        };
+        let to_partner = self.in_thread(
+            "deal_confirmation",
+            extension(ExtensionStep::Granted, extended, context),
+        );
+        let to_managers = self.in_thread(
+            "review_card",
+            extension(ExtensionStep::Granted, extended, internal),
+        );
+        let managers = &self.program.managers.slack_channel;
+        [
+            self.deal_message(
+                extended,
+                "extension_granted",
+                &partner.slack_channel,
+                to_partner,
+            ),
+            self.deal_message(extended, "extension_granted", managers, to_managers),
+        ]
     }
 
     async fn grant(
@@ -243,32 +283,7 @@ impl Service {
         let until = base + Duration::days(days);
         let mut extended = deal.clone();
         extended.protected_until = Some(until);
-        let internal = ExtensionDetails {
-            partner_name: Some(partner.name.clone()),
-            ..context.clone()
-        };
-        let to_partner = self.in_thread(
-            "deal_confirmation",
-            extension(ExtensionStep::Granted, &extended, context),
-        );
-        let to_managers = self.in_thread(
-            "review_card",
-            extension(ExtensionStep::Granted, &extended, internal),
-        );
-        let messages = [
-            self.deal_message(
-                deal,
-                "extension_granted",
-                &partner.slack_channel,
-                to_partner,
-            ),
-            self.deal_message(
-                deal,
-                "extension_granted",
-                &self.program.managers.slack_channel,
-                to_managers,
-            ),
-        ];
+        let messages = self.granted_messages(&extended, partner, context);
         let audit = AuditEntry {
             actor,
             surface: "slack",

@@ -146,6 +146,14 @@ impl Service {
         }
     }
 
+    /// The partner holding `deal`.
+    async fn partner_of_deal(&self, deal: &crate::domain::Deal) -> anyhow::Result<Partner> {
+        self.store
+            .partner(deal.partner_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("deal {} has no partner", deal.id))
+    }
+
     fn wake_delivery(&self) {
         self.outbox_ready.notify_one();
     }

@@ -122,11 +122,7 @@ impl Service {
         if what.is_empty() {
             return Ok(format!("{} already has those values.", deal.id));
         }
-        let partner = self
-            .store
-            .partner(deal.partner_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+        let partner = self.partner_of_deal(&deal).await?;
         let text = format!("updated {}: {}.", deal.id, what.join("; "));
         let payload = self.in_thread(
             "deal_confirmation",

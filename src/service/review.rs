@@ -182,6 +182,35 @@ pub(super) fn review_card(
 }
 
 impl Service {
+    /// The managers' card updated in place and the partner's note, after a resubmission by `by`.
+    fn resubmitted_messages(
+        &self,
+        d: &Deal,
+        partner: &Partner,
+        views: &[MatchedRecord],
+        rule: Option<&str>,
+        by: &str,
+    ) -> Vec<OutboxMessage> {
+        let card = review_card(d, partner, views, rule);
+        let text = format!(
+            "resubmitted {} with corrected details; it is back with the partner managers ({}).",
+            d.id,
+            d.status.label()
+        );
+        let notice = Notice::Note {
+            about: NoteAbout::Resubmitted,
+            by: Some(by.to_string()),
+            text,
+        };
+        let managers = &self.program.managers.slack_channel;
+        vec![
+            self.deal_message(d, "review_card_update", managers, card)
+                .replacing(MessageRef::deal("review_card")),
+            self.deal_message(d, "resubmitted", &partner.slack_channel, notice)
+                .in_thread(MessageRef::deal("deal_confirmation")),
+        ]
+    }
+
     /// The registration form filled with a returned registration, for its partner to correct.
     pub async fn resubmission_form(
         &self,
@@ -197,11 +226,7 @@ impl Service {
             ))
             .into());
         }
-        let partner = self
-            .store
-            .partner(deal.partner_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+        let partner = self.partner_of_deal(&deal).await?;
         let channel = actor
             .channel
             .clone()
@@ -228,7 +253,7 @@ impl Service {
         draft: &crate::domain::DealDraft,
     ) -> ServiceResult<super::deals::Registered> {
         use crate::domain::deal::Surface;
-        use crate::domain::engagement::{Holder, Verdict};
+        use crate::domain::engagement::Verdict;
         use crate::domain::matching::{index_keys, Candidate};
         let deal = self.own_deal(actor, crate::domain::DealId(deal_id)).await?;
         if deal.status != DealStatus::Returned {
@@ -239,11 +264,7 @@ impl Service {
             ))
             .into());
         }
-        let partner = self
-            .store
-            .partner(deal.partner_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+        let partner = self.partner_of_deal(&deal).await?;
         let corrected = draft
             .validate(
                 self.clock.now().date_naive(),
@@ -256,16 +277,7 @@ impl Service {
             .await?;
         let holders: Vec<_> = matches
             .iter()
-            .map(|m| {
-                (
-                    if m.record.kind == crate::store::RecordKind::DirectAccount {
-                        Holder::Direct
-                    } else {
-                        Holder::OtherPartner
-                    },
-                    m.found.strength,
-                )
-            })
+            .map(|m| (super::deals::holder(&m.record), m.found.strength))
             .collect();
         let verdict = Verdict::decide(&holders);
         let views = self.match_views(&matches).await?;
@@ -273,11 +285,7 @@ impl Service {
             &corrected.company,
             corrected.domain.as_deref(),
         ));
-        let rule = match verdict {
-            Verdict::DirectConflict => Some(self.program.rules.direct_conflict.as_str()),
-            Verdict::PartnerConflict => Some(self.program.rules.partner_conflict.as_str()),
-            _ => None,
-        };
+        let rule = self.rule_for(verdict);
         let audit = AuditEntry {
             actor: &actor.user,
             surface: "slack_modal",
@@ -287,19 +295,19 @@ impl Service {
         };
         let updated = self
             .store
-            .resubmit_deal(deal.id, &corrected, verdict.status(), &keys, &audit, self.clock.now_ms(), |d| {
-                let card = review_card(d, &partner, &views, rule);
-                let text = format!("resubmitted {} with corrected details; it is back with the partner managers ({}).", d.id, d.status.label());
-                let notice = Notice::Note { about: NoteAbout::Resubmitted, by: Some(actor.user.clone()), text };
-                Ok(vec![
-                    self.deal_message(d, "review_card_update", &self.program.managers.slack_channel, card)
-                        .replacing(MessageRef::deal("review_card")),
-                    self.deal_message(d, "resubmitted", &partner.slack_channel, notice)
-                        .in_thread(MessageRef::deal("deal_confirmation")),
-                ])
-            })
+            .resubmit_deal(
+                deal.id,
+                &corrected,
+                verdict.status(),
+                &keys,
+                &audit,
+                self.clock.now_ms(),
+                |d| Ok(self.resubmitted_messages(d, &partner, &views, rule, &actor.user)),
+            )
             .await?
-            .ok_or_else(|| DealError::BadCommand(format!("{} is no longer waiting for corrections.", deal.id)))?;
+            .ok_or_else(|| {
+                DealError::BadCommand(format!("{} is no longer waiting for corrections.", deal.id))
+            })?;
         self.wake_delivery();
         Ok(super::deals::Registered {
             deal: updated,

@@ -377,37 +377,41 @@ impl Service {
                 continue;
             }
             if round.remind_at <= ms && round.reminded_at.is_none() {
-                let closes = DateTime::from_timestamp_millis(round.closes_at)
-                    .map_or_else(String::new, |t| t.format("%Y-%m-%d").to_string());
-                let payload = invite(round.id, &closes, None, true);
-                let unanswered = self.store.survey_unanswered(round.id).await?;
-                let mut targets: Vec<String> = if self.by_dm() {
-                    unanswered.iter().map(|i| i.slack_user.clone()).collect()
-                } else {
-                    let mut channels = Vec::new();
-                    for i in &unanswered {
-                        if let Some(p) = self.store.partner(PartnerId(i.partner_id)).await? {
-                            channels.push(p.slack_channel);
-                        }
-                    }
-                    channels
-                };
-                targets.sort();
-                targets.dedup();
-                let messages: Vec<OutboxMessage> = targets
-                    .iter()
-                    .map(|t| message("psat_reminder", t, payload.clone()))
-                    .collect();
-                if self
-                    .store
-                    .remind_round_once(round.id, &messages, self.clock.now_ms())
-                    .await?
-                {
-                    reminded += messages.len();
-                }
+                reminded += self.remind_round(round.id, round.closes_at).await?;
             }
         }
         self.wake_delivery();
         Ok(format!("{reminded} reminder(s), {closed} round(s) closed"))
+    }
+
+    /// One reminder to everyone who has not answered round `id` (closing at `closes_at`, ms);
+    /// how many were sent (none when an earlier run reminded).
+    async fn remind_round(&self, id: i64, closes_at: i64) -> anyhow::Result<usize> {
+        let closes = DateTime::from_timestamp_millis(closes_at)
+            .map_or_else(String::new, |t| t.format("%Y-%m-%d").to_string());
+        let payload = invite(id, &closes, None, true);
+        let unanswered = self.store.survey_unanswered(id).await?;
+        let mut targets: Vec<String> = if self.by_dm() {
+            unanswered.iter().map(|i| i.slack_user.clone()).collect()
+        } else {
+            let mut channels = Vec::new();
+            for i in &unanswered {
+                if let Some(p) = self.store.partner(PartnerId(i.partner_id)).await? {
+                    channels.push(p.slack_channel);
+                }
+            }
+            channels
+        };
+        targets.sort();
+        targets.dedup();
+        let messages: Vec<OutboxMessage> = targets
+            .iter()
+            .map(|t| message("psat_reminder", t, payload.clone()))
+            .collect();
+        let sent = self
+            .store
+            .remind_round_once(id, &messages, self.clock.now_ms())
+            .await?;
+        Ok(if sent { messages.len() } else { 0 })
     }
 }

@@ -128,11 +128,7 @@ impl Service {
         let allowed = winnable_from(&deal, manager)?;
         let today = self.clock.now().date_naive();
         let (amount, close, attribution) = win_terms(&key_values(args), &deal, manager, today)?;
-        let partner = self
-            .store
-            .partner(deal.partner_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+        let partner = self.partner_of_deal(&deal).await?;
         let commission = self.commission_of(&deal, &partner, amount, attribution)?;
         let hold = self.program.commissions.hold_days;
         let first_payable =
@@ -245,11 +241,7 @@ impl Service {
             ))
             .into());
         }
-        let partner = self
-            .store
-            .partner(deal.partner_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+        let partner = self.partner_of_deal(&deal).await?;
         let text = format!("closed {} as lost.", deal.id);
         let note = self.in_thread(
             "deal_confirmation",
@@ -306,11 +298,7 @@ impl Service {
             let Some(deal) = self.store.deal(crate::domain::DealId(row.deal_id)).await? else {
                 continue;
             };
-            let partner = self
-                .store
-                .partner(deal.partner_id)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+            let partner = self.partner_of_deal(&deal).await?;
             let amount = Money::from_minor(row.amount_minor, &row.currency)
                 .map_or_else(String::new, |m| m.to_string());
             let text = format!(
