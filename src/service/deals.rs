@@ -136,12 +136,7 @@ impl Service {
             return self.own_duplicate(&p, existing).await;
         }
         let matches = conflicting(&p.partner, found);
-        let verdict = Verdict::decide(
-            &matches
-                .iter()
-                .map(|m| (holder(&m.record), m.found.strength))
-                .collect::<Vec<_>>(),
-        );
+        let verdict = verdict_of(&matches);
         let partner = &p.partner;
         // A clear registration from a tier the program trusts is approved on arrival.
         let auto = verdict == Verdict::Clear
@@ -402,7 +397,16 @@ fn conflicting(partner: &Partner, found: Vec<FoundMatch>) -> Vec<FoundMatch> {
         .collect()
 }
 
-pub(super) fn holder(record: &IndexedRecord) -> Holder {
+/// The rules of engagement's verdict on a registration with these conflicting `matches`.
+pub(super) fn verdict_of(matches: &[FoundMatch]) -> Verdict {
+    let holders: Vec<_> = matches
+        .iter()
+        .map(|m| (holder(&m.record), m.found.strength))
+        .collect();
+    Verdict::decide(&holders)
+}
+
+fn holder(record: &IndexedRecord) -> Holder {
     match record.kind {
         RecordKind::DirectAccount => Holder::Direct,
         RecordKind::Registration => Holder::OtherPartner,

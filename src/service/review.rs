@@ -166,6 +166,18 @@ impl Service {
     }
 }
 
+/// Refuses a resubmission of a registration no longer returned for information.
+fn still_returned(deal: &Deal) -> Result<(), DealError> {
+    if deal.status == DealStatus::Returned {
+        return Ok(());
+    }
+    Err(DealError::BadCommand(format!(
+        "{} is {}, so it cannot be resubmitted.",
+        deal.id,
+        deal.status.label()
+    )))
+}
+
 /// The managers' card for `deal` as it stands.
 pub(super) fn review_card(
     deal: &Deal,
@@ -253,33 +265,19 @@ impl Service {
         draft: &crate::domain::DealDraft,
     ) -> ServiceResult<super::deals::Registered> {
         use crate::domain::deal::Surface;
-        use crate::domain::engagement::Verdict;
         use crate::domain::matching::{index_keys, Candidate};
         let deal = self.own_deal(actor, crate::domain::DealId(deal_id)).await?;
-        if deal.status != DealStatus::Returned {
-            return Err(DealError::BadCommand(format!(
-                "{} is {}, so it cannot be resubmitted.",
-                deal.id,
-                deal.status.label()
-            ))
-            .into());
-        }
+        still_returned(&deal)?;
         let partner = self.partner_of_deal(&deal).await?;
+        let today = self.clock.now().date_naive();
+        let currency = &self.program.program.default_currency;
         let corrected = draft
-            .validate(
-                self.clock.now().date_naive(),
-                &self.program.program.default_currency,
-                Surface::Modal,
-            )
+            .validate(today, currency, Surface::Modal)
             .map_err(DealError::Invalid)?;
         let matches = self
             .conflicting_records(&partner, &corrected.company, corrected.domain.as_deref())
             .await?;
-        let holders: Vec<_> = matches
-            .iter()
-            .map(|m| (super::deals::holder(&m.record), m.found.strength))
-            .collect();
-        let verdict = Verdict::decide(&holders);
+        let verdict = super::deals::verdict_of(&matches);
         let views = self.match_views(&matches).await?;
         let keys = index_keys(&Candidate::new(
             &corrected.company,
