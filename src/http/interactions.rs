@@ -395,11 +395,7 @@ async fn answer_privately(state: &AppState, b: &BlockActions, text: String) {
     let Some(channel) = &b.channel else {
         return;
     };
-    let answer = Notice::Note {
-        about: NoteAbout::Info,
-        by: None,
-        text,
-    };
+    let answer = Notice::note(NoteAbout::Info, None, text);
     let address = Address::to(Platform::Slack, &channel.id).private_to(&b.user.id);
     let message = OutboxMessage::notice("notice", address, answer, None);
     let queued = state

@@ -133,6 +133,17 @@ pub enum Notice {
     },
 }
 
+impl Notice {
+    /// A one-line note about `about`, by a person when `by` is given.
+    pub fn note(about: NoteAbout, by: Option<&str>, text: String) -> Notice {
+        Notice::Note {
+            about,
+            by: by.map(str::to_string),
+            text,
+        }
+    }
+}
+
 /// What a one-line [`Notice::Note`] is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -12,6 +12,17 @@ use crate::store::AuditEntry;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
+/// The audit row of a change a scheduled job made to a deal.
+fn job_audit(action: &str, detail: serde_json::Value) -> AuditEntry<'_> {
+    AuditEntry {
+        actor: "system",
+        surface: "job",
+        entity: "deal",
+        action,
+        detail,
+    }
+}
+
 impl Service {
     /// Escalates, once each, registrations waiting for a decision for more business days than
     /// the SLA. Returns how many were escalated by this run.
@@ -51,13 +62,7 @@ impl Service {
                 &self.program.managers.slack_channel,
                 payload,
             );
-            let audit = AuditEntry {
-                actor: "system",
-                surface: "job",
-                entity: "deal",
-                action: "escalated",
-                detail: json!({ "business_days": waited }),
-            };
+            let audit = job_audit("escalated", json!({ "business_days": waited }));
             if self
                 .store
                 .escalate_once(id, &audit, &[message], self.clock.now_ms())
@@ -127,13 +132,7 @@ impl Service {
             self.deal_message(deal, "expiry_notice", &partner.slack_channel, to_partner),
             self.deal_message(deal, "expiry_notice", managers, to_managers),
         ];
-        let audit = AuditEntry {
-            actor: "system",
-            surface: "job",
-            entity: "deal",
-            action: "expired",
-            detail: json!({ "protected_until": until.to_string() }),
-        };
+        let audit = job_audit("expired", json!({ "protected_until": until.to_string() }));
         self.store
             .transition_once(
                 deal.id,
@@ -179,13 +178,7 @@ impl Service {
         } else {
             format!("{sent_text},{mark}")
         };
-        let audit = AuditEntry {
-            actor: "system",
-            surface: "job",
-            entity: "deal",
-            action: "reminded",
-            detail: json!({ "days_left": days_left }),
-        };
+        let audit = job_audit("reminded", json!({ "days_left": days_left }));
         let now = self.clock.now_ms();
         self.store
             .remind_once(deal.id, &sent_text, &after, &audit, &[message], now)

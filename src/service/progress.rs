@@ -170,11 +170,7 @@ impl Service {
         let text = format!("updated {}: {}.", deal.id, what.join("; "));
         let payload = self.in_thread(
             "deal_confirmation",
-            Notice::Note {
-                about: NoteAbout::DealUpdated,
-                by: Some(actor.user.clone()),
-                text,
-            },
+            Notice::note(NoteAbout::DealUpdated, Some(&actor.user), text),
         );
         let only_stage = what.len() == 1 && new.stage != deal.stage;
         let audit = AuditEntry {

@@ -152,11 +152,7 @@ impl Service {
             if !deal.decision_note.is_empty() {
                 text.push_str(&format!(": {}", deal.decision_note));
             }
-            let note = Notice::Note {
-                about: NoteAbout::Decision,
-                by: Some(by.to_string()),
-                text,
-            };
+            let note = Notice::note(NoteAbout::Decision, Some(by), text);
             messages.push(
                 self.deal_message(deal, "decision_history", &managers, note)
                     .in_thread(MessageRef::deal("review_card")),
@@ -209,11 +205,7 @@ impl Service {
             d.id,
             d.status.label()
         );
-        let notice = Notice::Note {
-            about: NoteAbout::Resubmitted,
-            by: Some(by.to_string()),
-            text,
-        };
+        let notice = Notice::note(NoteAbout::Resubmitted, Some(by), text);
         let managers = &self.program.managers.slack_channel;
         vec![
             self.deal_message(d, "review_card_update", managers, card)

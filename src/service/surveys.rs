@@ -361,11 +361,7 @@ impl Service {
                 let summary = message(
                     "psat_results",
                     &self.program.managers.slack_channel,
-                    Notice::Note {
-                        about: NoteAbout::Survey,
-                        by: None,
-                        text,
-                    },
+                    Notice::note(NoteAbout::Survey, None, text),
                 );
                 if self
                     .store

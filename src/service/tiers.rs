@@ -112,11 +112,7 @@ impl Service {
 
     /// Queues the managers' summary of a tier review.
     async fn tell_managers(&self, text: String) -> anyhow::Result<()> {
-        let notice = Notice::Note {
-            about: NoteAbout::Tiers,
-            by: None,
-            text,
-        };
+        let notice = Notice::note(NoteAbout::Tiers, None, text);
         let managers = &self.program.managers.slack_channel;
         let message = super::message_to("tier_summary", managers, notice);
         self.store.enqueue(&[message], self.clock.now_ms()).await

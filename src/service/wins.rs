@@ -245,11 +245,7 @@ impl Service {
         let text = format!("closed {} as lost.", deal.id);
         let note = self.in_thread(
             "deal_confirmation",
-            Notice::Note {
-                about: NoteAbout::Lost,
-                by: Some(actor.user.clone()),
-                text,
-            },
+            Notice::note(NoteAbout::Lost, Some(&actor.user), text),
         );
         let audit = AuditEntry {
             actor: &actor.user,
@@ -307,11 +303,7 @@ impl Service {
             );
             let payload = self.in_thread(
                 "deal_confirmation",
-                Notice::Note {
-                    about: NoteAbout::CommissionPaid,
-                    by: None,
-                    text,
-                },
+                Notice::note(NoteAbout::CommissionPaid, None, text),
             );
             messages.push(self.deal_message(
                 &deal,
