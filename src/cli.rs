@@ -248,7 +248,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             std::fs::write(&png, &digest.png)
                 .map_err(|e| anyhow::anyhow!("--png: cannot write {}: {e}", png.display()))?;
             if print {
-                println!("{}", digest.text);
+                let say = crate::slack::notices::next_step;
+                println!("{}", crate::domain::digest::text(&digest.facts, say));
             } else {
                 service
                     .send_digest_now(&manager)

@@ -4,7 +4,7 @@
 use super::Service;
 use crate::chart::{weekly_chart, Series, Unconverted};
 use crate::domain::commission::Total;
-use crate::domain::digest::{sections, text, DigestFacts};
+use crate::domain::digest::{sections, DigestFacts};
 use crate::domain::engagement::business_days_between;
 use crate::domain::{Deal, DealStatus, Money, Partner};
 use crate::notice::Notice;
@@ -14,11 +14,10 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-/// A composed digest: its facts, the plain text, and the chart PNG.
+/// A composed digest: its facts and the chart PNG.
 #[derive(Debug, Clone)]
 pub struct Digest {
     pub facts: DigestFacts,
-    pub text: String,
     pub png: Vec<u8>,
     /// Currencies the chart could not convert (no rate in `[tiers.rates]`); named on the chart.
     pub unconverted: Vec<Unconverted>,
@@ -176,10 +175,8 @@ impl Service {
             }
         }
         let (png, unconverted) = self.digest_chart(&partners, &deals, today)?;
-        let text = text(&f);
         Ok(Digest {
             facts: f,
-            text,
             png,
             unconverted,
         })

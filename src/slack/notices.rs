@@ -1,8 +1,9 @@
 //! Notices in Slack's words: each [`Notice`] rendered to Block Kit with the templates, at the
 //! moment it is delivered.
 
-use super::render::{DeliveryFailure, MatchView};
+use super::render::{DeliveryFailure, DigestSection, MatchView};
 use super::Renderer;
+use crate::domain::digest::NextStep;
 use crate::notice::{ExtensionStep, MatchedRecord, NoteAbout, Notice, TierDirection};
 use serde_json::{json, Value};
 
@@ -136,7 +137,17 @@ fn render_program(render: &Renderer, notice: &Notice) -> anyhow::Result<Value> {
             week,
             partners,
             sections,
-        } => render.digest(week, *partners, sections),
+        } => {
+            let sections: Vec<DigestSection> = sections
+                .iter()
+                .map(|s| DigestSection {
+                    title: s.title.clone(),
+                    lines: s.lines.clone(),
+                    action: next_step(s.action).to_string(),
+                })
+                .collect();
+            render.digest(week, *partners, &sections)
+        }
         Notice::DigestChart { week, png_base64 } => Ok(json!({ "file": {
             "filename": format!("partner-digest-{week}.png"),
             "title": format!("Partner pipeline and wins, 12 weeks to {week}"),
@@ -167,6 +178,27 @@ fn extension_kind(step: ExtensionStep) -> &'static str {
         ExtensionStep::RequestCard => "request_card",
         ExtensionStep::Granted => "granted",
         ExtensionStep::Declined => "declined",
+    }
+}
+
+/// A digest section's next step, in Slack's commands.
+pub fn next_step(step: NextStep) -> &'static str {
+    match step {
+        NextStep::ListDealsAndDecide => {
+            "`/deal list` shows them all; decide on the cards in the managers' channel"
+        }
+        NextStep::CheckCustomer => "`/partners check <company>` shows every match and its reasons",
+        NextStep::DecideOnCards => "Approve, reject or return them on their cards",
+        NextStep::PartnersMayExtend => "Partners can ask to extend with `/deal extend D-…`",
+        NextStep::CommissionLedger => {
+            "`/deal commissions` and `partnerbot export commissions` for the ledger"
+        }
+        NextStep::PartnerStats => "`/partners stats <partner>` shows what drove them",
+        NextStep::CallQuietPartners => {
+            "They get a nudge automatically; a call from you works better"
+        }
+        NextStep::SurveyResults => "`/partners survey results` for the detail",
+        NextStep::ProgramStats => "`/partners stats` for the program's figures",
     }
 }
 

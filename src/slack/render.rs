@@ -537,12 +537,12 @@ impl Renderer {
         )
     }
 
-    /// The weekly digest message (its sections already composed).
+    /// The weekly digest message (its sections already composed and worded).
     pub fn digest(
         &self,
         week: &str,
         partners: usize,
-        sections: &[crate::domain::digest::Section],
+        sections: &[DigestSection],
     ) -> anyhow::Result<Value> {
         let sections: Vec<Value> = sections
             .iter()
@@ -634,6 +634,14 @@ impl Renderer {
             json!({ "icon": icon, "text": text, "user": user }),
         )
     }
+}
+
+/// A digest section as the message shows it: its next step already worded.
+#[derive(Debug, Clone)]
+pub struct DigestSection {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub action: String,
 }
 
 /// A message Slack refused for good, as the managers' notice describes it.

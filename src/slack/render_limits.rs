@@ -3,9 +3,9 @@
 //! history rows and digest lines), checked against Slack's Block Kit limits.
 
 use super::limits::{check, Surface};
+use super::render::DigestSection as Section;
 use super::render::{DeliveryFailure, MatchView, Renderer};
 use crate::domain::commission::Timing;
-use crate::domain::digest::Section;
 use crate::domain::{
     Deal, DealId, DealStatus, Field, FieldErrors, Money, Partner, PartnerId, PartnerType, Stage,
 };
