@@ -113,21 +113,13 @@ impl Service {
     /// The check and the write of [`Service::register`], under the customer's lock.
     async fn register_locked(&self, p: PendingRegistration<'_>) -> ServiceResult<Registered> {
         let now = self.clock.now();
-        // A modal can be submitted twice (a double click, Slack's retry); a slash command's
-        // trigger id never comes back, and the insert refuses a repeated key anyway.
-        if let Some(key) = p.key.as_ref().filter(|_| p.surface == Surface::Modal) {
-            if let Some(deal) = self.store.deal_by_idempotency_key(key).await? {
-                tracing::info!(
-                    deal_id = deal.id.0,
-                    "repeated submission: returning the deal it already created"
-                );
-                return Ok(Registered {
-                    deal,
-                    partner: p.partner,
-                    repeated: true,
-                    own_duplicate: false,
-                });
-            }
+        if let Some(deal) = self.repeated_submission(&p).await? {
+            return Ok(Registered {
+                deal,
+                partner: p.partner,
+                repeated: true,
+                own_duplicate: false,
+            });
         }
         let found = self
             .check_customer(&p.deal.company, p.deal.domain.as_deref())
@@ -137,38 +129,16 @@ impl Service {
         }
         let matches = conflicting(&p.partner, found);
         let verdict = verdict_of(&matches);
-        let partner = &p.partner;
-        // A clear registration from a tier the program trusts is approved on arrival.
-        let auto = verdict == Verdict::Clear
-            && self
-                .program
-                .rules
-                .auto_approve_tiers
-                .iter()
-                .any(|t| t.eq_ignore_ascii_case(&partner.tier));
-        let protection = i64::from(self.program.rules.protection_days);
-        let registration = Registration {
-            partner_id: partner.id,
-            deal: p.deal,
-            status: if auto {
-                DealStatus::Approved
-            } else {
-                verdict.status()
-            },
-            protected_until: auto.then(|| now.date_naive() + chrono::Duration::days(protection)),
-            decided_by: auto.then(|| "auto".to_string()),
-            timing: p.timing.as_str().into(),
-            user: p.actor.user.clone(),
-            user_team: p.actor.team.clone(),
-            channel: p
-                .actor
-                .channel
-                .clone()
-                .unwrap_or_else(|| partner.slack_channel.clone()),
-            surface: surface_name(p.surface).into(),
-            idempotency_key: p.key,
-            match_keys: p.keys,
+        let auto = self.approves_on_arrival(verdict, &p.partner);
+        let protection = chrono::Duration::days(self.program.rules.protection_days.into());
+        let status = if auto {
+            DealStatus::Approved
+        } else {
+            verdict.status()
         };
+        let protected_until = auto.then(|| now.date_naive() + protection);
+        let (registration, partner) = registration_of(p, status, protected_until);
+        let partner = &partner;
         let match_views = self.match_views(&matches).await?;
         let (deal, created) = self
             .store
@@ -188,10 +158,39 @@ impl Service {
         }
         Ok(Registered {
             deal,
-            partner: p.partner,
+            partner: partner.clone(),
             repeated,
             own_duplicate: false,
         })
+    }
+
+    /// The deal an earlier submission of the same modal created. A modal can be submitted twice
+    /// (a double click, the platform's retry); a slash command's trigger id never comes back,
+    /// and the insert refuses a repeated key anyway.
+    async fn repeated_submission(
+        &self,
+        p: &PendingRegistration<'_>,
+    ) -> anyhow::Result<Option<Deal>> {
+        let Some(key) = p.key.as_ref().filter(|_| p.surface == Surface::Modal) else {
+            return Ok(None);
+        };
+        let deal = self.store.deal_by_idempotency_key(key).await?;
+        if let Some(deal) = &deal {
+            tracing::info!(
+                deal_id = deal.id.0,
+                "repeated submission: returning the deal it already created"
+            );
+        }
+        Ok(deal)
+    }
+
+    /// A clear registration from a tier the program trusts is approved on arrival.
+    fn approves_on_arrival(&self, verdict: Verdict, partner: &Partner) -> bool {
+        let trusted = &self.program.rules.auto_approve_tiers;
+        verdict == Verdict::Clear
+            && trusted
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(&partner.tier))
     }
 
     /// A customer the partner already holds: nothing new is stored but an audit row on the
@@ -346,6 +345,30 @@ struct PendingRegistration<'a> {
     surface: Surface,
     key: Option<String>,
     keys: Vec<String>,
+}
+
+/// What the store records for a pending registration with `status`, and its partner.
+fn registration_of(
+    p: PendingRegistration<'_>,
+    status: DealStatus,
+    protected_until: Option<chrono::NaiveDate>,
+) -> (Registration, Partner) {
+    let channel = p.actor.channel.clone();
+    let registration = Registration {
+        partner_id: p.partner.id,
+        deal: p.deal,
+        status,
+        protected_until,
+        decided_by: protected_until.map(|_| "auto".to_string()),
+        timing: p.timing.as_str().into(),
+        user: p.actor.user.clone(),
+        user_team: p.actor.team.clone(),
+        channel: channel.unwrap_or_else(|| p.partner.slack_channel.clone()),
+        surface: surface_name(p.surface).into(),
+        idempotency_key: p.key,
+        match_keys: p.keys,
+    };
+    (registration, p.partner)
 }
 
 fn surface_name(surface: Surface) -> &'static str {
