@@ -21,6 +21,8 @@ use tokio::sync::{watch, Notify};
 pub struct App {
     pub router: Router,
     pub service: Service,
+    /// Renders answers and notices for Slack.
+    pub render: Renderer,
     pub store: Store,
     pub slack: SlackApi,
     pub metrics: Arc<Metrics>,
@@ -51,15 +53,10 @@ impl App {
         let slack = SlackApi::new(&config.slack_api_url, &config.bot_token)?;
         let outbox_ready = Arc::new(Notify::new());
         let metrics = Arc::new(Metrics::new());
-        let service = Service::new(
-            store.clone(),
-            render,
-            program,
-            clock.clone(),
-            outbox_ready.clone(),
-        );
+        let service = Service::new(store.clone(), program, clock.clone(), outbox_ready.clone());
         let state = AppState {
             service: service.clone(),
+            render: render.clone(),
             slack: slack.clone(),
             signing_secret: config.signing_secret.clone(),
             clock: clock.clone(),
@@ -72,6 +69,7 @@ impl App {
             state,
             teams_connector: None,
             service,
+            render,
             store,
             slack,
             metrics,
@@ -95,7 +93,7 @@ impl App {
 
     /// A delivery worker for this app (each call makes a worker with its own lease id).
     pub fn worker(&self, config: DeliveryConfig) -> Worker {
-        let slack = SlackClient::new(self.slack.clone(), self.service.render().clone());
+        let slack = SlackClient::new(self.slack.clone(), self.render.clone());
         let mut clients = vec![Client::Slack(slack)];
         if let Some(connector) = &self.teams_connector {
             clients.push(Client::Teams(crate::delivery::teams::TeamsClient::new(

@@ -280,7 +280,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             std::fs::write(&png, &digest.png)
                 .map_err(|e| anyhow::anyhow!("--png: cannot write {}: {e}", png.display()))?;
             if print {
-                println!("{}", digest.text);
+                let say = crate::slack::notices::next_step;
+                println!("{}", crate::domain::digest::text(&digest.facts, say));
             } else {
                 service
                     .send_digest_now(&manager)
@@ -520,15 +521,8 @@ async fn set_paused(
 
 /// A service for command-line use: no Slack calls happen, messages only go to the outbox.
 fn offline_service(store: Store, program: Program) -> anyhow::Result<crate::service::Service> {
-    let templates = std::sync::Arc::new(crate::templates::Templates::load()?);
-    let render = crate::slack::Renderer::new(
-        templates,
-        &program.program.name,
-        &program.program.default_currency,
-    );
     Ok(crate::service::Service::new(
         store,
-        render,
         std::sync::Arc::new(program),
         crate::clock::Clock::system(),
         Default::default(),

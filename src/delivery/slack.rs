@@ -77,7 +77,7 @@ impl SlackClient {
     pub fn can_land_twice(&self, out: &Outgoing<'_>) -> bool {
         let stored_update_or_file = match &out.body {
             OutboxBody::Payload(p) => p.get("ts").is_some() || p.get("file").is_some(),
-            OutboxBody::Notice(_) => false,
+            OutboxBody::Notice(notice) => crate::slack::notices::is_file(notice),
         };
         out.row.ephemeral_user.is_none() && out.replaces.is_none() && !stored_update_or_file
     }

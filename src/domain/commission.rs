@@ -10,7 +10,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// How early the partner registered the deal (asked in the registration form).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Timing {
     BeforeFirstContact,
     AfterFirstMeeting,

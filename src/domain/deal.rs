@@ -6,7 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Database id of a deal registration; shown to people as `D-42`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct DealId(pub i64);
 
 impl fmt::Display for DealId {
@@ -47,7 +47,7 @@ pub enum DealFilter {
 }
 
 /// Where a registration is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DealStatus {
     Submitted,
@@ -106,7 +106,7 @@ impl DealStatus {
 }
 
 /// Sales stage at registration time, as offered in the form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Prospecting,
@@ -619,8 +619,8 @@ pub fn normalise_domain(raw: &str) -> Result<String, String> {
     Ok(host.to_string())
 }
 
-/// A stored registration, as the store loads it.
-#[derive(Debug, Clone, PartialEq)]
+/// A stored registration, as the store loads it (and as a notice about it carries it).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Deal {
     pub id: DealId,
     pub partner_id: super::PartnerId,

@@ -28,22 +28,46 @@ pub struct DigestFacts {
 }
 
 /// A digest section: title, lines, and what to do about it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Section {
     pub title: String,
     pub lines: Vec<Line>,
-    pub action: String,
+    pub action: NextStep,
+}
+
+/// What a manager can do about a digest section; each chat platform words it in its commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NextStep {
+    /// List the deals, and decide on the cards in the managers' conversation.
+    ListDealsAndDecide,
+    /// Check a customer to see every match and its reasons.
+    CheckCustomer,
+    /// Approve, reject or return the waiting registrations on their cards.
+    DecideOnCards,
+    /// Partners may ask to extend protection.
+    PartnersMayExtend,
+    /// See the commission ledger (and export it).
+    CommissionLedger,
+    /// Look at a partner's figures to see what drove a tier change.
+    PartnerStats,
+    /// Quiet partners are nudged automatically; a call works better.
+    CallQuietPartners,
+    /// See the survey results in detail.
+    SurveyResults,
+    /// See the program's figures.
+    ProgramStats,
 }
 
 /// Builds the sections that have something to say, in reading order.
 pub fn sections(f: &DigestFacts) -> Vec<Section> {
     let mut out = Vec::new();
-    let mut add = |title: String, lines: Vec<Line>, action: &str| {
+    let mut add = |title: String, lines: Vec<Line>, action: NextStep| {
         if !lines.is_empty() {
             out.push(Section {
                 title,
                 lines,
-                action: action.to_string(),
+                action,
             });
         }
     };
@@ -55,12 +79,12 @@ pub fn sections(f: &DigestFacts) -> Vec<Section> {
     add(
         format!("New registrations: {}{value}", f.new_registrations.len()),
         f.new_registrations.clone(),
-        "`/deal list` shows them all; decide on the cards in the managers' channel",
+        NextStep::ListDealsAndDecide,
     );
     add(
         format!("Open conflicts: {}", f.open_conflicts.len()),
         f.open_conflicts.clone(),
-        "`/partners check <company>` shows every match and its reasons",
+        NextStep::CheckCustomer,
     );
     add(
         format!(
@@ -68,7 +92,7 @@ pub fn sections(f: &DigestFacts) -> Vec<Section> {
             f.waiting_past_sla.len()
         ),
         f.waiting_past_sla.clone(),
-        "Approve, reject or return them on their cards",
+        NextStep::DecideOnCards,
     );
     add(
         format!(
@@ -76,7 +100,7 @@ pub fn sections(f: &DigestFacts) -> Vec<Section> {
             f.expiring_soon.len()
         ),
         f.expiring_soon.clone(),
-        "Partners can ask to extend with `/deal extend D-…`",
+        NextStep::PartnersMayExtend,
     );
     let mut wins = f.wins.clone();
     if !f.commissions.is_empty() {
@@ -85,12 +109,12 @@ pub fn sections(f: &DigestFacts) -> Vec<Section> {
     add(
         format!("Wins: {}", f.wins.len()),
         wins,
-        "`/deal commissions` and `partnerbot export commissions` for the ledger",
+        NextStep::CommissionLedger,
     );
     add(
         format!("Tier changes: {}", f.tier_changes.len()),
         f.tier_changes.clone(),
-        "`/partners stats <partner>` shows what drove them",
+        NextStep::PartnerStats,
     );
     let mut quiet = f.quiet.clone();
     if f.reactivation.0 > 0 {
@@ -104,26 +128,23 @@ pub fn sections(f: &DigestFacts) -> Vec<Section> {
     } else {
         format!("Quiet partners: {}", f.quiet.len())
     };
-    add(
-        quiet_title,
-        quiet,
-        "They get a nudge automatically; a call from you works better",
-    );
+    add(quiet_title, quiet, NextStep::CallQuietPartners);
     add(
         "Partner satisfaction".into(),
         f.psat.iter().cloned().collect(),
-        "`/partners survey results` for the detail",
+        NextStep::SurveyResults,
     );
     add(
         "Top partners by sourced revenue (12 months)".into(),
         f.top_partners.clone(),
-        "`/partners stats` for the program's figures",
+        NextStep::ProgramStats,
     );
     out
 }
 
-/// The digest as plain text (for `partnerbot digest --print` and the message's fallback).
-pub fn text(f: &DigestFacts) -> String {
+/// The digest as plain text (for `partnerbot digest --print`), each next step in the words
+/// `say` gives it.
+pub fn text(f: &DigestFacts, say: impl Fn(NextStep) -> &'static str) -> String {
     let mut out = format!(
         "Weekly partner digest {} for {} ({} partner{})",
         f.week,
@@ -140,7 +161,7 @@ pub fn text(f: &DigestFacts) -> String {
         for line in &s.lines {
             out.push_str(&format!("  • {line}\n"));
         }
-        out.push_str(&format!("  → {}", s.action));
+        out.push_str(&format!("  → {}", say(s.action)));
     }
     out
 }
@@ -168,7 +189,7 @@ mod tests {
                 "Tier changes: 1"
             ]
         );
-        let t = text(&facts);
+        let t = text(&facts, |_| "next");
         assert!(
             t.starts_with("Weekly partner digest 2027-W09 for U0M (3 partners)")
                 && !t.contains("Open conflicts"),
@@ -178,6 +199,6 @@ mod tests {
 
     #[test]
     fn a_week_without_news_says_so() {
-        assert!(text(&DigestFacts::default()).contains("A quiet week"));
+        assert!(text(&DigestFacts::default(), |_| "next").contains("A quiet week"));
     }
 }

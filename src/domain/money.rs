@@ -9,10 +9,36 @@ use std::str::FromStr;
 const MAX_AMOUNT: i64 = 1_000_000_000_000;
 
 /// An amount in one currency, held as integer minor units (cents, yen, fils) so it is exact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(into = "StoredMoney", try_from = "StoredMoney")]
 pub struct Money {
     minor: i64,
     currency: Currency,
+}
+
+/// How an amount is serialised (in a stored notice): minor units and the ISO-4217 code.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredMoney {
+    minor: i64,
+    currency: String,
+}
+
+impl From<Money> for StoredMoney {
+    fn from(m: Money) -> StoredMoney {
+        StoredMoney {
+            minor: m.minor,
+            currency: m.currency.code().to_string(),
+        }
+    }
+}
+
+impl TryFrom<StoredMoney> for Money {
+    type Error = String;
+
+    fn try_from(s: StoredMoney) -> Result<Money, String> {
+        Money::from_minor(s.minor, &s.currency)
+            .ok_or_else(|| format!("“{}” is not a currency deals are priced in", s.currency))
+    }
 }
 
 /// ISO-4217 codes that are not money a deal can be priced in: "no currency" (XXX), the testing

@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Database id of a partner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct PartnerId(pub i64);
 
 impl fmt::Display for PartnerId {
@@ -14,7 +14,7 @@ impl fmt::Display for PartnerId {
 }
 
 /// The kind of partnership; it drives commission rates and rules of engagement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PartnerType {
     Referral,
@@ -89,7 +89,7 @@ pub fn validate_partner_name(raw: &str) -> Result<String, String> {
 }
 
 /// A partner organisation linked to a shared Slack channel.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Partner {
     pub id: PartnerId,
     pub name: String,

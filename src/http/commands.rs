@@ -6,7 +6,7 @@ use super::{record_actor, unparseable, AppError, AppState};
 use crate::domain::deal::Surface;
 use crate::domain::{DealDraft, DealError};
 use crate::intent::{self, DealIntent, Family, Intent, PartnersIntent, Refusal};
-use crate::service::{Actor, Requester};
+use crate::service::{Actor, Answer, Requester};
 use crate::slack::client::external_teams;
 use crate::slack::payload::{parse_command, SlashCommand};
 use crate::slack::refusals::{refusal_text, unknown_intro};
@@ -59,7 +59,7 @@ async fn dispatch(state: &AppState, cmd: &SlashCommand, intent: Intent) -> Reply
 /// A one-line registration's field errors list every field; other refusals are one warning.
 fn refuse(state: &AppState, refusal: Refusal) -> Reply {
     match refusal {
-        Refusal::Invalid(errors) => reply(state.service.render().validation_errors(&errors)?),
+        Refusal::Invalid(errors) => reply(state.render.validation_errors(&errors)?),
         other => Err(DealError::BadCommand(refusal_text(&other)).into()),
     }
 }
@@ -76,16 +76,20 @@ fn reply(value: serde_json::Value) -> Reply {
     Ok(Json(value).into_response())
 }
 
+/// The service's `answer`, rendered for Slack.
+fn answer(state: &AppState, answer: &Answer) -> Reply {
+    reply(crate::slack::answers::render(&state.render, answer)?)
+}
+
 /// A one-line ephemeral answer with `icon`.
 fn notice(state: &AppState, icon: &str, text: &str) -> Reply {
-    reply(state.service.render().notice(icon, text)?)
+    reply(state.render.notice(icon, text)?)
 }
 
 fn help(state: &AppState, cmd: &SlashCommand, intro: Option<&str>) -> Reply {
     reply(
         state
-            .service
-            .render()
+            .render
             .help(state.service.is_manager(&cmd.user_id), intro)?,
     )
 }
@@ -95,22 +99,26 @@ async fn deal(state: &AppState, cmd: &SlashCommand, intent: DealIntent) -> Reply
     match intent {
         DealIntent::OpenForm => open_registration(state, cmd, &actor).await,
         DealIntent::Register(draft) => register_one_line(state, cmd, &actor, &draft).await,
-        DealIntent::List { filter, page } => reply(service.list_deals(&actor, filter, page).await?),
-        DealIntent::Show(id) => reply(service.show_deal(&actor, id).await?),
+        DealIntent::List { filter, page } => {
+            answer(state, &service.list_deals(&actor, filter, page).await?)
+        }
+        DealIntent::Show(id) => answer(state, &service.show_deal(&actor, id).await?),
         DealIntent::Update { deal, changes, raw } => {
             let done = service.update_deal(&actor, deal, &changes, &raw).await?;
             notice(state, ":arrow_forward:", &done)
         }
         DealIntent::Extend(id) => {
-            let view = service.extension_form(&actor, id).await?;
+            let form = service.extension_form(&actor, id).await?;
+            let view = crate::slack::answers::render(&state.render, &form)?;
             open_form(state, cmd, &view).await
         }
-        DealIntent::Commissions => reply(service.commission_summary(&actor).await?),
+        DealIntent::Commissions => answer(state, &service.commission_summary(&actor).await?),
     }
 }
 
 async fn open_registration(state: &AppState, cmd: &SlashCommand, actor: &Actor) -> Reply {
-    let view = state.service.registration_form(actor).await?;
+    let form = state.service.registration_form(actor).await?;
+    let view = crate::slack::answers::render(&state.render, &form)?;
     let Some(trigger) = cmd.trigger_id.as_deref() else {
         return Err(DealError::BadCommand("Slack sent no trigger id, so I can't open the form. Use `/deal register <company> <domain> <amount>`.".into()).into());
     };
@@ -157,7 +165,7 @@ async fn register_one_line(
     actor: &Actor,
     draft: &DealDraft,
 ) -> Reply {
-    let render = state.service.render();
+    let render = &state.render;
     let key = cmd.trigger_id.as_ref().map(|t| format!("cmd:{t}"));
     match state
         .service
@@ -183,16 +191,17 @@ async fn partners(state: &AppState, cmd: &SlashCommand, intent: PartnersIntent) 
         } => add_partner(state, cmd, &name, &partner_type, tier.as_deref()).await,
         PartnersIntent::List { page } => {
             let partners = service.list_partners(&Requester::Slack(actor(cmd))).await?;
-            reply(service.render().partner_list(&partners, page)?)
+            reply(state.render.partner_list(&partners, page)?)
         }
-        PartnersIntent::Check { name, domain } => reply(
-            service
+        PartnersIntent::Check { name, domain } => answer(
+            state,
+            &service
                 .manager_lookup(user, Some((&name, domain.as_deref())))
                 .await?,
         ),
-        PartnersIntent::Accounts => reply(service.manager_lookup(user, None).await?),
+        PartnersIntent::Accounts => answer(state, &service.manager_lookup(user, None).await?),
         PartnersIntent::Stats { partner, period } => {
-            reply(service.partner_stats(user, &partner, period).await?)
+            answer(state, &service.partner_stats(user, &partner, period).await?)
         }
         PartnersIntent::DigestNow => {
             notice(state, ":newspaper:", &service.send_digest_now(user).await?)
@@ -202,7 +211,7 @@ async fn partners(state: &AppState, cmd: &SlashCommand, intent: PartnersIntent) 
             notice(state, ":clipboard:", &opened)
         }
         PartnersIntent::SurveyResults { round } => {
-            reply(service.survey_results(user, round).await?)
+            answer(state, &service.survey_results(user, round).await?)
         }
         PartnersIntent::PayCommissions(ids) => notice(
             state,

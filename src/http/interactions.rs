@@ -5,10 +5,11 @@ use super::{record_actor, unparseable, AppState};
 use crate::domain::deal::Surface;
 use crate::domain::engagement::Decision;
 use crate::domain::{DealDraft, DealError, Field, FieldErrors};
+use crate::notice::{Address, NoteAbout, Notice, Platform};
 use crate::service::deals::ModalMetadata;
 use crate::service::surveys::Clicked;
-use crate::service::{Actor, ServiceError};
-use crate::slack::payload::{parse_interaction, BlockActions, Interaction, ViewSubmission};
+use crate::service::{Actor, Answer, ServiceError};
+use crate::slack::payload::{parse_interaction, Action, BlockActions, Interaction, ViewSubmission};
 use crate::slack::render::view_errors;
 use crate::store::OutboxMessage;
 use axum::body::Bytes;
@@ -65,7 +66,7 @@ pub async fn handle(State(state): State<AppState>, body: Bytes) -> Response {
 }
 
 fn unknown_form(state: &AppState, callback_id: &str) -> Response {
-    match state.service.render().unknown_form(callback_id) {
+    match state.render.unknown_form(callback_id) {
         Ok(view) => Json(json!({ "response_action": "update", "view": view })).into_response(),
         Err(e) => {
             super::error::report(&e);
@@ -114,7 +115,10 @@ async fn submit_registration(state: &AppState, v: &ViewSubmission) -> Value {
                 .await
         }
     };
-    let result = outcome.and_then(|done| state.service.registration_done_view(&done));
+    let result = outcome.and_then(|done| {
+        crate::slack::answers::registration_done(&state.render, &done.deal, done.own_duplicate)
+            .map_err(ServiceError::Internal)
+    });
     match result {
         Ok(answer) => answer,
         Err(ServiceError::Rejected(DealError::Invalid(errors))) => view_errors(&errors),
@@ -158,13 +162,17 @@ async fn review_click(
         .await
     {
         Ok(d) => state
-            .service
-            .render()
+            .render
             .decision_modal(&d, decision == Decision::Reject)
             .map_err(ServiceError::Internal),
         Err(e) => Err(e),
     };
     open_from_click(state, b, view).await
+}
+
+/// The form the service answered, rendered as a Slack modal view.
+fn form_view(state: &AppState, form: Result<Answer, ServiceError>) -> Result<Value, ServiceError> {
+    crate::slack::answers::render(&state.render, &form?).map_err(ServiceError::Internal)
 }
 
 /// Opens the modal a button asked for; the ephemeral text to show instead, if it could not.
@@ -279,137 +287,125 @@ async fn block_actions(state: &AppState, b: &BlockActions) -> Response {
         return StatusCode::OK.into_response();
     };
     tracing::info!(action_id = %action.action_id, "button clicked");
-    let text = if let Some(decision) = decision_of(&action.action_id) {
-        match review_click(
-            state,
-            b,
-            decision,
-            action.value.as_deref().unwrap_or_default(),
-        )
-        .await
-        {
-            Some(text) => text,
-            None => return StatusCode::OK.into_response(),
-        }
-    } else if action.action_id == "resubmit_open"
-        || action.action_id == "extend_open"
-        || action.action_id == "update_open"
-    {
-        let actor = Actor {
-            user: b.user.id.clone(),
-            team: b.user.team_id.clone(),
-            channel: b.channel.as_ref().map(|c| c.id.clone()),
-        };
-        let deal = action.value.as_deref().unwrap_or_default();
-        let view = match action.action_id.as_str() {
-            "resubmit_open" => state.service.resubmission_form(&actor, deal).await,
-            "update_open" => state.service.update_form(&actor, deal).await,
-            _ => extension_form(state, &actor, deal).await,
-        };
-        match open_from_click(state, b, view).await {
-            Some(text) => text,
-            None => return StatusCode::OK.into_response(),
-        }
-    } else if action.action_id.starts_with("psat_score_") || action.action_id == "psat_handled" {
-        let clicked = b.container.as_ref().and_then(|c| {
-            Some(Clicked {
-                channel: c.channel_id.clone()?,
-                ts: c.message_ts.clone()?,
-            })
-        });
-        let value = action.value.as_deref().unwrap_or_default();
-        let outcome = if action.action_id == "psat_handled" {
-            state
-                .service
-                .handle_survey_followup(&b.user.id, value, clicked)
-                .await
-        } else {
-            state
-                .service
-                .answer_survey(&b.user.id, value, clicked)
-                .await
-        };
-        match outcome {
-            Ok(text) => text,
-            Err(e) => message_for(&e),
-        }
-    } else if action.action_id == "register_open" {
+    if let Some(text) = click(state, b, action).await {
+        answer_privately(state, b, text).await;
+    }
+    StatusCode::OK.into_response()
+}
+
+/// Acts on a click; the answer to show the person, or `None` when a modal opened instead.
+async fn click(state: &AppState, b: &BlockActions, action: &Action) -> Option<String> {
+    let id = action.action_id.as_str();
+    let value = action.value.as_deref().unwrap_or_default();
+    let answered =
+        |outcome: Result<String, ServiceError>| Some(outcome.unwrap_or_else(|e| message_for(&e)));
+    if let Some(decision) = decision_of(id) {
+        review_click(state, b, decision, value).await
+    } else if matches!(id, "resubmit_open" | "extend_open" | "update_open") {
+        open_deal_form(state, b, id, value).await
+    } else if id.starts_with("psat_score_") || id == "psat_handled" {
+        answered(survey_click(state, b, id == "psat_handled", value).await)
+    } else if id == "register_open" {
         let channel = action
             .value
             .clone()
             .or_else(|| b.channel.as_ref().map(|c| c.id.clone()));
         let actor = Actor {
-            user: b.user.id.clone(),
-            team: b.user.team_id.clone(),
             channel,
+            ..clicker(b)
         };
-        let view = state.service.registration_form(&actor).await;
-        match open_from_click(state, b, view).await {
-            Some(text) => text,
-            None => return StatusCode::OK.into_response(),
-        }
-    } else if action.action_id == "psat_comment" {
-        let round = action
-            .value
-            .as_deref()
-            .unwrap_or_default()
-            .parse::<i64>()
-            .unwrap_or_default();
+        let view = form_view(state, state.service.registration_form(&actor).await);
+        open_from_click(state, b, view).await
+    } else if id == "psat_comment" {
+        let round = value.parse::<i64>().unwrap_or_default();
         let view = state
-            .service
-            .render()
+            .render
             .psat_comment(round)
             .map_err(ServiceError::Internal);
-        match open_from_click(state, b, view).await {
-            Some(text) => text,
-            None => return StatusCode::OK.into_response(),
-        }
-    } else if action.action_id == "extend_grant" || action.action_id == "extend_decline" {
-        let grant = action.action_id == "extend_grant";
-        match state
-            .service
-            .decide_extension(
-                &b.user.id,
-                action.value.as_deref().unwrap_or_default(),
-                grant,
-            )
-            .await
-        {
-            Ok(text) => text,
-            Err(e) => message_for(&e),
-        }
-    } else if action.action_id.starts_with("ae_") {
-        let value = action.value.as_deref().unwrap_or_default();
-        match state
-            .service
-            .record_ae_choice(&b.user.id, value, &action.action_id)
-            .await
-        {
-            Ok(done) => done,
-            Err(e) => message_for(&e),
-        }
+        open_from_click(state, b, view).await
+    } else if id == "extend_grant" || id == "extend_decline" {
+        let grant = id == "extend_grant";
+        answered(
+            state
+                .service
+                .decide_extension(&b.user.id, value, grant)
+                .await,
+        )
+    } else if id.starts_with("ae_") {
+        answered(state.service.record_ae_choice(&b.user.id, value, id).await)
     } else {
-        "That button isn't something I can act on (yet). Try `/deal help` for what I can do."
-            .to_string()
-    };
-    if let Some(channel) = &b.channel {
-        let queued = match state.service.render().notice(":information_source:", &text) {
-            Ok(payload) => {
-                let message = OutboxMessage::slack_payload("notice", &channel.id, payload)
-                    .private_to(&b.user.id);
-                state
-                    .service
-                    .store()
-                    .enqueue(&[message], state.clock.now_ms())
-                    .await
-            }
-            Err(e) => Err(e),
-        };
-        if let Err(e) = queued {
-            super::error::report(&e);
-        }
+        Some(
+            "That button isn't something I can act on (yet). Try `/deal help` for what I can do."
+                .to_string(),
+        )
     }
-    StatusCode::OK.into_response()
+}
+
+/// The person who clicked, in the channel they clicked in.
+fn clicker(b: &BlockActions) -> Actor {
+    Actor {
+        user: b.user.id.clone(),
+        team: b.user.team_id.clone(),
+        channel: b.channel.as_ref().map(|c| c.id.clone()),
+    }
+}
+
+/// Opens the resubmission, update or extension form for the deal a button names.
+async fn open_deal_form(
+    state: &AppState,
+    b: &BlockActions,
+    id: &str,
+    deal: &str,
+) -> Option<String> {
+    let actor = clicker(b);
+    let form = match id {
+        "resubmit_open" => state.service.resubmission_form(&actor, deal).await,
+        "update_open" => state.service.update_form(&actor, deal).await,
+        _ => extension_form(state, &actor, deal).await,
+    };
+    open_from_click(state, b, form_view(state, form)).await
+}
+
+/// A survey score, or a manager marking a detractor's follow-up handled.
+async fn survey_click(
+    state: &AppState,
+    b: &BlockActions,
+    handled: bool,
+    value: &str,
+) -> Result<String, ServiceError> {
+    let clicked = b.container.as_ref().and_then(|c| {
+        Some(Clicked {
+            channel: c.channel_id.clone()?,
+            ts: c.message_ts.clone()?,
+        })
+    });
+    let service = &state.service;
+    match handled {
+        true => {
+            service
+                .handle_survey_followup(&b.user.id, value, clicked)
+                .await
+        }
+        false => service.answer_survey(&b.user.id, value, clicked).await,
+    }
+}
+
+/// Queues `text` for the person who clicked, visible only to them in that channel.
+async fn answer_privately(state: &AppState, b: &BlockActions, text: String) {
+    let Some(channel) = &b.channel else {
+        return;
+    };
+    let answer = Notice::note(NoteAbout::Info, None, text);
+    let address = Address::to(Platform::Slack, &channel.id).private_to(&b.user.id);
+    let message = OutboxMessage::notice("notice", address, answer, None);
+    let queued = state
+        .service
+        .store()
+        .enqueue(&[message], state.clock.now_ms())
+        .await;
+    if let Err(e) = queued {
+        super::error::report(&e);
+    }
 }
 
 /// The extension form for the deal a button names.
@@ -417,6 +413,6 @@ async fn extension_form(
     state: &AppState,
     actor: &Actor,
     deal: &str,
-) -> crate::service::ServiceResult<Value> {
+) -> crate::service::ServiceResult<Answer> {
     state.service.extension_form(actor, deal.parse()?).await
 }

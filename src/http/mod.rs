@@ -13,7 +13,7 @@ use crate::clock::Clock;
 use crate::metrics::Metrics;
 use crate::service::Service;
 use crate::slack::verify::verify;
-use crate::slack::SlackApi;
+use crate::slack::{Renderer, SlackApi};
 use axum::body::{Body, Bytes};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::StatusCode;
@@ -37,6 +37,8 @@ const HEALTH_BUDGET: std::time::Duration = std::time::Duration::from_millis(800)
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub service: Service,
+    /// Renders the service's answers for Slack.
+    pub render: Renderer,
     pub slack: SlackApi,
     pub signing_secret: SecretString,
     pub clock: Clock,

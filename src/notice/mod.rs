@@ -6,7 +6,7 @@
 
 mod kinds;
 
-pub use kinds::Notice;
+pub use kinds::{ExtensionDetails, ExtensionStep, MatchedRecord, NoteAbout, Notice, TierDirection};
 
 use serde::{Deserialize, Serialize};
 

@@ -135,30 +135,24 @@ impl Service {
         &self,
         user: &str,
         customer: Option<(&str, Option<&str>)>,
-    ) -> super::ServiceResult<serde_json::Value> {
+    ) -> super::ServiceResult<super::Answer> {
         if !self.is_manager(user) {
             return Err(crate::domain::DealError::NotManager.into());
         }
         let Some((name, domain)) = customer else {
             let (total, open, owners) = self.store.account_summary().await?;
-            return Ok(self.render.accounts_summary(total, open, &owners)?);
+            return Ok(super::Answer::AccountsSummary {
+                total,
+                open,
+                owners,
+            });
         };
         let found = self.check_customer(name, domain).await?;
-        let mut views = Vec::with_capacity(found.len());
-        for m in &found {
-            let partner = match m.record.partner_id {
-                Some(id) => self
-                    .store
-                    .partner(crate::domain::PartnerId(id))
-                    .await?
-                    .map(|p| p.name),
-                None => None,
-            };
-            views.push(crate::slack::render::MatchView::new(
-                &m.record, &m.found, partner,
-            ));
-        }
-        Ok(self.render.match_list(name, domain, &views)?)
+        Ok(super::Answer::MatchList {
+            name: name.to_string(),
+            domain: domain.map(str::to_string),
+            matches: self.match_views(&found).await?,
+        })
     }
 
     /// Every registration and direct account that refers to the same customer, strongest first.

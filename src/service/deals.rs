@@ -1,16 +1,16 @@
 //! Registering, listing and showing deals.
 
-use super::{Actor, Service, ServiceError, ServiceResult};
+use super::{Actor, Answer, Hint, Service, ServiceError, ServiceResult};
 use crate::domain::commission::Timing;
 use crate::domain::deal::Surface;
 use crate::domain::engagement::{is_protected, Holder, Verdict};
 use crate::domain::matching::{exact_keys, index_keys, Candidate, Strength};
 use crate::domain::{Deal, DealDraft, DealError, DealId, DealStatus, Partner};
+use crate::notice::{MatchedRecord, Notice};
 use crate::service::accounts::FoundMatch;
-use crate::slack::render::MatchView;
 use crate::store::{AuditEntry, DealFilter, IndexedRecord, RecordKind};
 use crate::store::{Created, OutboxMessage, Registration};
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// How many deals `/deal list` shows before "…and N older".
 const LIST_LIMIT: i64 = 20;
@@ -40,7 +40,7 @@ pub struct ModalMetadata {
 
 impl Service {
     /// The registration modal for `actor`, or a refusal when they act for no partner.
-    pub async fn registration_form(&self, actor: &Actor) -> ServiceResult<Value> {
+    pub async fn registration_form(&self, actor: &Actor) -> ServiceResult<Answer> {
         let partner = self.partner_of(actor).await?;
         let channel = actor
             .channel
@@ -51,12 +51,12 @@ impl Service {
             deal: None,
         })
         .map_err(anyhow::Error::from)?;
-        Ok(self.render.registration_modal(
-            &partner.name,
-            &metadata,
-            self.clock.now().date_naive(),
-            None,
-        )?)
+        Ok(Answer::RegistrationForm {
+            partner_name: partner.name,
+            metadata,
+            today: self.clock.now().date_naive(),
+            prefill: None,
+        })
     }
 
     /// Validates and stores a registration with its audit row, the partner's confirmation and
@@ -113,21 +113,13 @@ impl Service {
     /// The check and the write of [`Service::register`], under the customer's lock.
     async fn register_locked(&self, p: PendingRegistration<'_>) -> ServiceResult<Registered> {
         let now = self.clock.now();
-        // A modal can be submitted twice (a double click, Slack's retry); a slash command's
-        // trigger id never comes back, and the insert refuses a repeated key anyway.
-        if let Some(key) = p.key.as_ref().filter(|_| p.surface == Surface::Modal) {
-            if let Some(deal) = self.store.deal_by_idempotency_key(key).await? {
-                tracing::info!(
-                    deal_id = deal.id.0,
-                    "repeated submission: returning the deal it already created"
-                );
-                return Ok(Registered {
-                    deal,
-                    partner: p.partner,
-                    repeated: true,
-                    own_duplicate: false,
-                });
-            }
+        if let Some(deal) = self.repeated_submission(&p).await? {
+            return Ok(Registered {
+                deal,
+                partner: p.partner,
+                repeated: true,
+                own_duplicate: false,
+            });
         }
         let found = self
             .check_customer(&p.deal.company, p.deal.domain.as_deref())
@@ -136,44 +128,17 @@ impl Service {
             return self.own_duplicate(&p, existing).await;
         }
         let matches = conflicting(&p.partner, found);
-        let verdict = Verdict::decide(
-            &matches
-                .iter()
-                .map(|m| (holder(&m.record), m.found.strength))
-                .collect::<Vec<_>>(),
-        );
-        let partner = &p.partner;
-        // A clear registration from a tier the program trusts is approved on arrival.
-        let auto = verdict == Verdict::Clear
-            && self
-                .program
-                .rules
-                .auto_approve_tiers
-                .iter()
-                .any(|t| t.eq_ignore_ascii_case(&partner.tier));
-        let protection = i64::from(self.program.rules.protection_days);
-        let registration = Registration {
-            partner_id: partner.id,
-            deal: p.deal,
-            status: if auto {
-                DealStatus::Approved
-            } else {
-                verdict.status()
-            },
-            protected_until: auto.then(|| now.date_naive() + chrono::Duration::days(protection)),
-            decided_by: auto.then(|| "auto".to_string()),
-            timing: p.timing.as_str().into(),
-            user: p.actor.user.clone(),
-            user_team: p.actor.team.clone(),
-            channel: p
-                .actor
-                .channel
-                .clone()
-                .unwrap_or_else(|| partner.slack_channel.clone()),
-            surface: surface_name(p.surface).into(),
-            idempotency_key: p.key,
-            match_keys: p.keys,
+        let verdict = verdict_of(&matches);
+        let auto = self.approves_on_arrival(verdict, &p.partner);
+        let protection = chrono::Duration::days(self.program.rules.protection_days.into());
+        let status = if auto {
+            DealStatus::Approved
+        } else {
+            verdict.status()
         };
+        let protected_until = auto.then(|| now.date_naive() + protection);
+        let (registration, partner) = registration_of(p, status, protected_until);
+        let partner = &partner;
         let match_views = self.match_views(&matches).await?;
         let (deal, created) = self
             .store
@@ -193,10 +158,39 @@ impl Service {
         }
         Ok(Registered {
             deal,
-            partner: p.partner,
+            partner: partner.clone(),
             repeated,
             own_duplicate: false,
         })
+    }
+
+    /// The deal an earlier submission of the same modal created. A modal can be submitted twice
+    /// (a double click, the platform's retry); a slash command's trigger id never comes back,
+    /// and the insert refuses a repeated key anyway.
+    async fn repeated_submission(
+        &self,
+        p: &PendingRegistration<'_>,
+    ) -> anyhow::Result<Option<Deal>> {
+        let Some(key) = p.key.as_ref().filter(|_| p.surface == Surface::Modal) else {
+            return Ok(None);
+        };
+        let deal = self.store.deal_by_idempotency_key(key).await?;
+        if let Some(deal) = &deal {
+            tracing::info!(
+                deal_id = deal.id.0,
+                "repeated submission: returning the deal it already created"
+            );
+        }
+        Ok(deal)
+    }
+
+    /// A clear registration from a tier the program trusts is approved on arrival.
+    fn approves_on_arrival(&self, verdict: Verdict, partner: &Partner) -> bool {
+        let trusted = &self.program.rules.auto_approve_tiers;
+        verdict == Verdict::Clear
+            && trusted
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(&partner.tier))
     }
 
     /// A customer the partner already holds: nothing new is stored but an audit row on the
@@ -241,7 +235,7 @@ impl Service {
         actor: &Actor,
         filter: DealFilter,
         page: u32,
-    ) -> ServiceResult<Value> {
+    ) -> ServiceResult<Answer> {
         let (partner, whose) = match self.partner_of(actor).await {
             Ok(partner) => {
                 let name = partner.name.clone();
@@ -275,16 +269,21 @@ impl Service {
             }
         );
         let shown_up_to = offset + deals.len() as i64;
-        let next = (shown_up_to < total)
-            .then(|| format!("/deal list {kind}page {}", page + 1).replace("  ", " "));
-        Ok(self
-            .render
-            .deal_list(&title, &deals, total - shown_up_to, next.as_deref())?)
+        let next = (shown_up_to < total).then_some(Hint::ListDeals {
+            filter,
+            page: page + 1,
+        });
+        Ok(Answer::DealList {
+            title,
+            deals,
+            more: total - shown_up_to,
+            next,
+        })
     }
 
     /// `/deal show ID`: one deal, only to its own partner's users and to managers. Anyone else
     /// gets the same answer as for a deal that does not exist, so ids reveal nothing.
-    pub async fn show_deal(&self, actor: &Actor, id: DealId) -> ServiceResult<Value> {
+    pub async fn show_deal(&self, actor: &Actor, id: DealId) -> ServiceResult<Answer> {
         let deal = self.store.deal(id).await?.ok_or(DealError::NotFound(id))?;
         let allowed = if self.is_manager(&actor.user) {
             Some(self.store.partner(deal.partner_id).await?.map(|p| p.name))
@@ -307,18 +306,31 @@ impl Service {
         if partner_name.is_none() {
             history.retain(|a| !a.action.starts_with("ae_"));
         }
-        Ok(self
-            .render
-            .deal_detail(&deal, partner_name.as_deref(), &history)?)
+        Ok(Answer::DealDetail {
+            deal,
+            partner_name,
+            history,
+        })
     }
+}
 
-    /// The payload Slack expects after a modal submission succeeded.
-    pub fn registration_done_view(&self, registered: &Registered) -> ServiceResult<Value> {
-        let view = match registered.own_duplicate {
-            true => self.render.already_ours_view(&registered.deal)?,
-            false => self.render.registration_done(&registered.deal)?,
-        };
-        Ok(json!({ "response_action": "update", "view": view }))
+/// A record found for a registration, with the evidence; `partner` names a registration's holder.
+pub(super) fn matched(
+    record: &IndexedRecord,
+    found: &crate::domain::matching::Match,
+    partner: Option<String>,
+) -> MatchedRecord {
+    MatchedRecord {
+        direct_account: record.kind == RecordKind::DirectAccount,
+        id: record.id,
+        name: record.name.clone(),
+        domains: record.domains.clone(),
+        crm_id: record.crm_id.clone(),
+        owner: record.owner.clone(),
+        partner,
+        status: record.status.as_deref().and_then(DealStatus::parse),
+        strength: found.strength,
+        reasons: found.reasons.clone(),
     }
 }
 
@@ -333,6 +345,30 @@ struct PendingRegistration<'a> {
     surface: Surface,
     key: Option<String>,
     keys: Vec<String>,
+}
+
+/// What the store records for a pending registration with `status`, and its partner.
+fn registration_of(
+    p: PendingRegistration<'_>,
+    status: DealStatus,
+    protected_until: Option<chrono::NaiveDate>,
+) -> (Registration, Partner) {
+    let channel = p.actor.channel.clone();
+    let registration = Registration {
+        partner_id: p.partner.id,
+        deal: p.deal,
+        status,
+        protected_until,
+        decided_by: protected_until.map(|_| "auto".to_string()),
+        timing: p.timing.as_str().into(),
+        user: p.actor.user.clone(),
+        user_team: p.actor.team.clone(),
+        channel: channel.unwrap_or_else(|| p.partner.slack_channel.clone()),
+        surface: surface_name(p.surface).into(),
+        idempotency_key: p.key,
+        match_keys: p.keys,
+    };
+    (registration, p.partner)
 }
 
 fn surface_name(surface: Surface) -> &'static str {
@@ -384,6 +420,15 @@ fn conflicting(partner: &Partner, found: Vec<FoundMatch>) -> Vec<FoundMatch> {
         .collect()
 }
 
+/// The rules of engagement's verdict on a registration with these conflicting `matches`.
+pub(super) fn verdict_of(matches: &[FoundMatch]) -> Verdict {
+    let holders: Vec<_> = matches
+        .iter()
+        .map(|m| (holder(&m.record), m.found.strength))
+        .collect();
+    Verdict::decide(&holders)
+}
+
 fn holder(record: &IndexedRecord) -> Holder {
     match record.kind {
         RecordKind::DirectAccount => Holder::Direct,
@@ -417,7 +462,7 @@ impl Service {
     pub(super) async fn match_views(
         &self,
         matches: &[FoundMatch],
-    ) -> ServiceResult<Vec<MatchView>> {
+    ) -> ServiceResult<Vec<MatchedRecord>> {
         let mut views = Vec::with_capacity(matches.len());
         for m in matches {
             let holder = match m.record.partner_id {
@@ -428,9 +473,19 @@ impl Service {
                     .map(|p| p.name),
                 None => None,
             };
-            views.push(MatchView::new(&m.record, &m.found, holder));
+            views.push(matched(&m.record, &m.found, holder));
         }
         Ok(views)
+    }
+
+    /// The rule of engagement a conflict verdict falls under (none for a clear registration).
+    pub(super) fn rule_for(&self, verdict: Verdict) -> Option<&str> {
+        let rules = &self.program.rules;
+        match verdict {
+            Verdict::DirectConflict => Some(rules.direct_conflict.as_str()),
+            Verdict::PartnerConflict => Some(rules.partner_conflict.as_str()),
+            _ => None,
+        }
     }
 
     /// Messages a registration sends: the partner's confirmation, the managers' card, and for a
@@ -441,26 +496,22 @@ impl Service {
         partner: &Partner,
         verdict: Verdict,
         matches: &[FoundMatch],
-        views: &[MatchView],
+        views: &[MatchedRecord],
     ) -> anyhow::Result<Vec<OutboxMessage>> {
         let rules = &self.program.rules;
-        let rule = match verdict {
-            Verdict::DirectConflict => Some(rules.direct_conflict.as_str()),
-            Verdict::PartnerConflict => Some(rules.partner_conflict.as_str()),
-            _ => None,
-        };
+        let rule = self.rule_for(verdict);
         let message =
             |kind: &str, channel: &str, payload| self.deal_message(deal, kind, channel, payload);
         let mut out = vec![
             message(
                 "deal_confirmation",
                 &partner.slack_channel,
-                self.render.deal_confirmation(deal)?,
+                Notice::DealConfirmation { deal: deal.clone() },
             ),
             message(
                 "review_card",
                 &self.program.managers.slack_channel,
-                self.render.review_card(deal, partner, views, rule)?,
+                super::review::review_card(deal, partner, views, rule),
             ),
         ];
         if verdict == Verdict::DirectConflict {
@@ -475,7 +526,7 @@ impl Service {
             owners.sort_unstable();
             owners.dedup();
             for owner in owners {
-                let mine: Vec<MatchView> = views
+                let mine: Vec<MatchedRecord> = views
                     .iter()
                     .filter(|v| v.owner.as_deref() == Some(owner))
                     .cloned()
@@ -483,8 +534,12 @@ impl Service {
                 out.push(message(
                     "ae_alert",
                     owner,
-                    self.render
-                        .ae_alert(deal, partner, &mine, &rules.direct_conflict)?,
+                    Notice::AeAlert {
+                        deal: deal.clone(),
+                        partner: partner.clone(),
+                        matches: mine,
+                        rule: rules.direct_conflict.clone(),
+                    },
                 ));
             }
         }
@@ -510,13 +565,14 @@ impl Service {
         if !alerted && !self.is_manager(user) {
             return Err(DealError::NotFound(id).into());
         }
-        let note = self
-            .in_thread(
-                id,
-                "review_card",
-                self.render.ae_choice(&deal, user, choice)?,
-            )
-            .await?;
+        let note = self.in_thread(
+            "review_card",
+            Notice::AeChoice {
+                deal: deal.clone(),
+                user: user.to_string(),
+                choice: choice.to_string(),
+            },
+        );
         let audit = AuditEntry {
             actor: user,
             surface: "slack_button",

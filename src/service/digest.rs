@@ -4,26 +4,32 @@
 use super::Service;
 use crate::chart::{weekly_chart, Series, Unconverted};
 use crate::domain::commission::Total;
-use crate::domain::digest::{sections, text, DigestFacts};
+use crate::domain::digest::{sections, DigestFacts};
 use crate::domain::engagement::business_days_between;
 use crate::domain::{Deal, DealStatus, Money, Partner};
+use crate::notice::Notice;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-/// A composed digest: its facts, the plain text, and the chart PNG.
+/// A composed digest: its facts and the chart PNG.
 #[derive(Debug, Clone)]
 pub struct Digest {
     pub facts: DigestFacts,
-    pub text: String,
     pub png: Vec<u8>,
     /// Currencies the chart could not convert (no rate in `[tiers.rates]`); named on the chart.
     pub unconverted: Vec<Unconverted>,
 }
 
 const WEEKS: i64 = 12;
+
+/// A deal as a digest line: id, customer, partner, amount and `extra`.
+fn digest_line(d: &Deal, names: &BTreeMap<i64, &Partner>, extra: &str) -> String {
+    let partner = names.get(&d.partner_id.0).map_or("?", |p| p.name.as_str());
+    format!("{} · {} ({partner}) · {}{extra}", d.id, d.company, d.amount)
+}
 
 impl Service {
     /// The partners a manager's digest covers: all for the head of partnerships, else theirs.
@@ -60,32 +66,38 @@ impl Service {
             .filter(|d| names.contains_key(&d.partner_id.0))
             .collect();
         let today = now.date_naive();
-        let since = now - Duration::days(7);
-        let name = |d: &Deal| {
-            names
-                .get(&d.partner_id.0)
-                .map_or("?", |p| p.name.as_str())
-                .to_string()
-        };
-        let item = |d: &Deal, extra: String| {
-            format!(
-                "{} · {} ({}) · {}{extra}",
-                d.id,
-                d.company,
-                name(d),
-                d.amount
-            )
-        };
         let mut f = DigestFacts {
             manager: manager.to_string(),
             week: now.format("%G-W%V").to_string(),
             partners: partners.len(),
             ..DigestFacts::default()
         };
+        self.deal_facts(&mut f, &deals, &names, now).await?;
+        self.partner_facts(&mut f, &names, now).await?;
+        f.top_partners = self.top_partners(&deals, &names, today);
+        let (png, unconverted) = self.digest_chart(&partners, &deals, today)?;
+        Ok(Digest {
+            facts: f,
+            png,
+            unconverted,
+        })
+    }
+
+    /// The week's registrations, conflicts, waits, expiries, wins and commissions of `deals`.
+    async fn deal_facts(
+        &self,
+        f: &mut DigestFacts,
+        deals: &[Deal],
+        names: &BTreeMap<i64, &Partner>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let today = now.date_naive();
+        let since = now - Duration::days(7);
+        let item = |d: &Deal, extra: String| digest_line(d, names, &extra);
         let mut new_value: BTreeMap<String, Total> = BTreeMap::new();
         let mut commissions: BTreeMap<String, Total> = BTreeMap::new();
         let sla = i64::from(self.program.rules.approval_sla_business_days);
-        for d in &deals {
+        for d in deals {
             if d.created_at >= since {
                 f.new_registrations
                     .push(item(d, format!(" · {}", d.status.label())));
@@ -117,15 +129,36 @@ impl Service {
             }
             if d.status == DealStatus::Won && d.close_date >= since.date_naive() {
                 f.wins.push(item(d, String::new()));
-                for row in self.store.ledger_of_deal(d.id).await? {
-                    if let Some(m) = Money::from_minor(row.amount_minor, &row.currency) {
-                        let _ = commissions.entry(row.currency.clone()).or_default().add(m);
-                    }
-                }
+                self.add_commissions(d, &mut commissions).await?;
             }
         }
         f.new_value = new_value.values().map(ToString::to_string).collect();
         f.commissions = commissions.values().map(ToString::to_string).collect();
+        Ok(())
+    }
+
+    /// Adds the commissions `deal` earned to the totals per currency.
+    async fn add_commissions(
+        &self,
+        deal: &Deal,
+        totals: &mut BTreeMap<String, Total>,
+    ) -> anyhow::Result<()> {
+        for row in self.store.ledger_of_deal(deal.id).await? {
+            if let Some(m) = Money::from_minor(row.amount_minor, &row.currency) {
+                let _ = totals.entry(row.currency.clone()).or_default().add(m);
+            }
+        }
+        Ok(())
+    }
+
+    /// The week's tier changes, quiet partners, re-activation and satisfaction of the partners.
+    async fn partner_facts(
+        &self,
+        f: &mut DigestFacts,
+        names: &BTreeMap<i64, &Partner>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let since = now - Duration::days(7);
         for (partner, old, new) in self
             .store
             .tier_changes_since(since.timestamp_millis())
@@ -156,6 +189,17 @@ impl Service {
                     .and_then(|t| t.lines().next().map(str::to_string));
             }
         }
+        Ok(())
+    }
+
+    /// The five partners with the most sourced revenue over the last year, in the reporting
+    /// currency.
+    fn top_partners(
+        &self,
+        deals: &[Deal],
+        names: &BTreeMap<i64, &Partner>,
+        today: NaiveDate,
+    ) -> Vec<String> {
         let mut sourced: BTreeMap<i64, Decimal> = BTreeMap::new();
         for d in deals
             .iter()
@@ -168,20 +212,13 @@ impl Service {
         let mut top: Vec<(i64, Decimal)> = sourced.into_iter().collect();
         top.sort_by_key(|(_, revenue)| std::cmp::Reverse(*revenue));
         let reporting = self.program.tiers.reporting_currency.to_ascii_uppercase();
-        for (id, revenue) in top.into_iter().take(5) {
-            if let Some(p) = names.get(&id) {
-                f.top_partners
-                    .push(format!("{} · {} {reporting}", p.name, revenue.round_dp(2)));
-            }
-        }
-        let (png, unconverted) = self.digest_chart(&partners, &deals, today)?;
-        let text = text(&f);
-        Ok(Digest {
-            facts: f,
-            text,
-            png,
-            unconverted,
-        })
+        top.into_iter()
+            .take(5)
+            .filter_map(|(id, revenue)| {
+                let p = names.get(&id)?;
+                Some(format!("{} · {} {reporting}", p.name, revenue.round_dp(2)))
+            })
+            .collect()
     }
 
     fn digest_chart(
@@ -259,22 +296,19 @@ impl Service {
         digest: &Digest,
     ) -> anyhow::Result<Vec<crate::store::OutboxMessage>> {
         use base64::Engine;
-        let payload = self.render.digest(
-            &digest.facts.week,
-            digest.facts.partners,
-            &sections(&digest.facts),
-        )?;
-        let file = serde_json::json!({ "file": {
-            "filename": format!("partner-digest-{}.png", digest.facts.week),
-            "title": format!("Partner pipeline and wins, 12 weeks to {}", digest.facts.week),
-            "png_base64": base64::engine::general_purpose::STANDARD.encode(&digest.png),
-        } });
-        let message = |kind: &str, payload| {
-            crate::store::OutboxMessage::slack_payload(kind, manager, payload)
+        let week = digest.facts.week.clone();
+        let text = Notice::Digest {
+            week: week.clone(),
+            partners: digest.facts.partners,
+            sections: sections(&digest.facts),
+        };
+        let chart = Notice::DigestChart {
+            week,
+            png_base64: base64::engine::general_purpose::STANDARD.encode(&digest.png),
         };
         Ok(vec![
-            message("digest", payload),
-            message("digest_chart", file),
+            super::message_to("digest", manager, text),
+            super::message_to("digest_chart", manager, chart),
         ])
     }
 

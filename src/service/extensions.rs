@@ -4,9 +4,30 @@
 use super::{Actor, Service, ServiceResult};
 use crate::domain::engagement::{extension_outcome, ExtensionOutcome};
 use crate::domain::{Deal, DealError, DealId};
+use crate::notice::{ExtensionDetails, ExtensionStep, Notice};
 use crate::store::AuditEntry;
 use chrono::Duration;
 use serde_json::json;
+
+/// The extension notice of `step` about `deal`.
+fn extension(step: ExtensionStep, deal: &Deal, details: ExtensionDetails) -> Notice {
+    Notice::Extension {
+        step,
+        deal: deal.clone(),
+        details,
+    }
+}
+
+/// An extension granted without the managers, because the stage advanced since registration.
+fn automatic(deal: &Deal, days: u32) -> ExtensionDetails {
+    ExtensionDetails {
+        automatic: true,
+        from_stage: Some(deal.registered_stage.map_or("-", |s| s.as_str()).into()),
+        to_stage: Some(deal.stage.as_str().into()),
+        days,
+        ..ExtensionDetails::default()
+    }
+}
 
 impl Service {
     /// A deal the actor may act on as its partner (or as a manager).
@@ -42,12 +63,14 @@ impl Service {
         &self,
         actor: &Actor,
         deal_id: DealId,
-    ) -> ServiceResult<serde_json::Value> {
+    ) -> ServiceResult<super::Answer> {
         let deal = self.deal_for_extension(actor, deal_id).await?;
         let metadata = json!({ "deal": deal.id.0, "channel": actor.channel }).to_string();
-        Ok(self
-            .render
-            .extension_modal(&deal, &metadata, self.program.rules.extension_days)?)
+        Ok(super::Answer::ExtensionForm {
+            deal,
+            metadata,
+            days: self.program.rules.extension_days,
+        })
     }
 
     /// A partner asks for more protection, with a justification.
@@ -75,46 +98,15 @@ impl Service {
             false,
         )
         .map_err(DealError::BadCommand)?;
-        let partner = self
-            .store
-            .partner(deal.partner_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+        let partner = self.partner_of_deal(&deal).await?;
         let now = self.clock.now_ms();
         if outcome == ExtensionOutcome::Automatic {
-            let from = deal.registered_stage.map_or("-", |s| s.as_str());
-            let context = json!({ "automatic": true, "from_stage": from, "to_stage": deal.stage.as_str(), "days": rules.extension_days });
+            let context = automatic(&deal, rules.extension_days);
             return self
                 .grant(&deal, &partner, &actor.user, justification, context, now)
                 .await;
         }
-        let card = self.render.extension(
-            "request_card",
-            &deal,
-            json!({ "partner_name": partner.name, "days": rules.extension_days, "number": deal.extensions + 1, "max": rules.max_extensions, "justification": justification }),
-        )?;
-        let to_managers = self.in_thread(deal.id, "review_card", card).await?;
-        let to_partner = self
-            .in_thread(
-                deal.id,
-                "deal_confirmation",
-                self.render.extension("requested", &deal, json!({}))?,
-            )
-            .await?;
-        let messages = [
-            self.deal_message(
-                &deal,
-                "extension_request",
-                &self.program.managers.slack_channel,
-                to_managers,
-            ),
-            self.deal_message(
-                &deal,
-                "extension_requested",
-                &partner.slack_channel,
-                to_partner,
-            ),
-        ];
+        let messages = self.request_messages(&deal, &partner, justification);
         let audit = AuditEntry {
             actor: &actor.user,
             surface: "slack_modal",
@@ -139,6 +131,42 @@ impl Service {
         ))
     }
 
+    /// The managers' card asking them to decide a request, and the partner's note that it went.
+    fn request_messages(
+        &self,
+        deal: &Deal,
+        partner: &crate::domain::Partner,
+        justification: &str,
+    ) -> [crate::store::OutboxMessage; 2] {
+        let rules = &self.program.rules;
+        let card = ExtensionDetails {
+            partner_name: Some(partner.name.clone()),
+            days: rules.extension_days,
+            number: deal.extensions + 1,
+            max: rules.max_extensions,
+            justification: justification.to_string(),
+            ..ExtensionDetails::default()
+        };
+        let to_managers = self.in_thread(
+            "review_card",
+            extension(ExtensionStep::RequestCard, deal, card),
+        );
+        let to_partner = self.in_thread(
+            "deal_confirmation",
+            extension(ExtensionStep::Requested, deal, ExtensionDetails::default()),
+        );
+        let managers = &self.program.managers.slack_channel;
+        [
+            self.deal_message(deal, "extension_request", managers, to_managers),
+            self.deal_message(
+                deal,
+                "extension_requested",
+                &partner.slack_channel,
+                to_partner,
+            ),
+        ]
+    }
+
     /// A manager grants or declines the waiting extension request.
     pub async fn decide_extension(
         &self,
@@ -157,43 +185,19 @@ impl Service {
             ))
             .into());
         };
-        let partner = self
-            .store
-            .partner(deal.partner_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+        let partner = self.partner_of_deal(&deal).await?;
         let now = self.clock.now_ms();
         if grant {
-            let context = json!({ "automatic": false, "by": user, "days": self.program.rules.extension_days });
+            let context = ExtensionDetails {
+                by: Some(user.to_string()),
+                days: self.program.rules.extension_days,
+                ..ExtensionDetails::default()
+            };
             return self
                 .grant(&deal, &partner, user, &justification, context, now)
                 .await;
         }
-        let notice = self
-            .in_thread(
-                id,
-                "deal_confirmation",
-                self.render
-                    .extension("declined", &deal, json!({ "by": user }))?,
-            )
-            .await?;
-        let audit = AuditEntry {
-            actor: user,
-            surface: "slack_button",
-            entity: "deal",
-            action: "extension_declined",
-            detail: json!({}),
-        };
-        if !self
-            .store
-            .decline_extension(
-                id,
-                &audit,
-                &[self.deal_message(&deal, "extension_declined", &partner.slack_channel, notice)],
-                now,
-            )
-            .await?
-        {
+        if !self.decline(&deal, &partner, user, now).await? {
             return Err(DealError::BadCommand(format!(
                 "The extension request for {id} was already decided."
             ))
@@ -203,13 +207,73 @@ impl Service {
         Ok(format!("Declined the extension of {id}."))
     }
 
+    /// Declines the waiting request and tells the partner; false when it was already decided.
+    async fn decline(
+        &self,
+        deal: &Deal,
+        partner: &crate::domain::Partner,
+        user: &str,
+        now: i64,
+    ) -> anyhow::Result<bool> {
+        let declined = ExtensionDetails {
+            by: Some(user.to_string()),
+            ..ExtensionDetails::default()
+        };
+        let notice = self.in_thread(
+            "deal_confirmation",
+            extension(ExtensionStep::Declined, deal, declined),
+        );
+        let audit = AuditEntry {
+            actor: user,
+            surface: "slack_button",
+            entity: "deal",
+            action: "extension_declined",
+            detail: json!({}),
+        };
+        let message = self.deal_message(deal, "extension_declined", &partner.slack_channel, notice);
+        self.store
+            .decline_extension(deal.id, &audit, &[message], now)
+            .await
+    }
+
+    /// The partner's and the managers' notices of a granted extension.
+    fn granted_messages(
+        &self,
+        extended: &Deal,
+        partner: &crate::domain::Partner,
+        context: ExtensionDetails,
+    ) -> [crate::store::OutboxMessage; 2] {
+        let internal = ExtensionDetails {
+            partner_name: Some(partner.name.clone()),
+            ..context.clone()
+        };
+        let to_partner = self.in_thread(
+            "deal_confirmation",
+            extension(ExtensionStep::Granted, extended, context),
+        );
+        let to_managers = self.in_thread(
+            "review_card",
+            extension(ExtensionStep::Granted, extended, internal),
+        );
+        let managers = &self.program.managers.slack_channel;
+        [
+            self.deal_message(
+                extended,
+                "extension_granted",
+                &partner.slack_channel,
+                to_partner,
+            ),
+            self.deal_message(extended, "extension_granted", managers, to_managers),
+        ]
+    }
+
     async fn grant(
         &self,
         deal: &Deal,
         partner: &crate::domain::Partner,
         actor: &str,
         justification: &str,
-        context: serde_json::Value,
+        context: ExtensionDetails,
         now: i64,
     ) -> ServiceResult<String> {
         let days = i64::from(self.program.rules.extension_days);
@@ -219,37 +283,7 @@ impl Service {
         let until = base + Duration::days(days);
         let mut extended = deal.clone();
         extended.protected_until = Some(until);
-        let to_partner = self
-            .in_thread(
-                deal.id,
-                "deal_confirmation",
-                self.render
-                    .extension("granted", &extended, context.clone())?,
-            )
-            .await?;
-        let mut internal = context;
-        internal["partner_name"] = json!(partner.name);
-        let to_managers = self
-            .in_thread(
-                deal.id,
-                "review_card",
-                self.render.extension("granted", &extended, internal)?,
-            )
-            .await?;
-        let messages = [
-            self.deal_message(
-                deal,
-                "extension_granted",
-                &partner.slack_channel,
-                to_partner,
-            ),
-            self.deal_message(
-                deal,
-                "extension_granted",
-                &self.program.managers.slack_channel,
-                to_managers,
-            ),
-        ];
+        let messages = self.granted_messages(&extended, partner, context);
         let audit = AuditEntry {
             actor,
             surface: "slack",

@@ -6,10 +6,22 @@
 
 use super::Service;
 use crate::domain::engagement::{business_days_between, due_reminder};
-use crate::domain::{Deal, DealStatus};
+use crate::domain::{Deal, DealStatus, Partner};
+use crate::notice::Notice;
 use crate::store::AuditEntry;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
+
+/// The audit row of a change a scheduled job made to a deal.
+fn job_audit(action: &str, detail: serde_json::Value) -> AuditEntry<'_> {
+    AuditEntry {
+        actor: "system",
+        surface: "job",
+        entity: "deal",
+        action,
+        detail,
+    }
+}
 
 impl Service {
     /// Escalates, once each, registrations waiting for a decision for more business days than
@@ -35,26 +47,22 @@ impl Service {
                 .await?
                 .map(|p| p.name)
                 .unwrap_or_default();
-            let payload = self
-                .in_thread(
-                    id,
-                    "review_card",
-                    self.render.escalation(&deal, &partner_name, waited, sla)?,
-                )
-                .await?;
+            let payload = self.in_thread(
+                "review_card",
+                Notice::Escalation {
+                    deal: deal.clone(),
+                    partner_name,
+                    waited,
+                    sla,
+                },
+            );
             let message = self.deal_message(
                 &deal,
                 "escalation",
                 &self.program.managers.slack_channel,
                 payload,
             );
-            let audit = AuditEntry {
-                actor: "system",
-                surface: "job",
-                entity: "deal",
-                action: "escalated",
-                detail: json!({ "business_days": waited }),
-            };
+            let audit = job_audit("escalated", json!({ "business_days": waited }));
             if self
                 .store
                 .escalate_once(id, &audit, &[message], self.clock.now_ms())
@@ -92,106 +100,89 @@ impl Service {
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("deal {id} has no partner"))?;
             if until < today {
-                let to_partner = self
-                    .in_thread(
-                        id,
-                        "deal_confirmation",
-                        self.render.protection_notice(&deal, 0, true, None, None)?,
-                    )
-                    .await?;
-                let to_managers = self
-                    .in_thread(
-                        id,
-                        "review_card",
-                        self.render
-                            .protection_notice(&deal, 0, true, Some(&partner.name), None)?,
-                    )
-                    .await?;
-                let messages = [
-                    self.deal_message(&deal, "expiry_notice", &partner.slack_channel, to_partner),
-                    self.deal_message(
-                        &deal,
-                        "expiry_notice",
-                        &self.program.managers.slack_channel,
-                        to_managers,
-                    ),
-                ];
-                let audit = AuditEntry {
-                    actor: "system",
-                    surface: "job",
-                    entity: "deal",
-                    action: "expired",
-                    detail: json!({ "protected_until": until.to_string() }),
-                };
-                if self
-                    .store
-                    .transition_once(
-                        id,
-                        DealStatus::Approved,
-                        DealStatus::Expired,
-                        &audit,
-                        &messages,
-                        self.clock.now_ms(),
-                    )
-                    .await?
-                {
-                    expired += 1;
-                }
-                continue;
-            }
-            let days_left = (until - today).num_days();
-            let sent_text = self.store.lifecycle_marks(id).await?.1;
-            let sent: Vec<i64> = sent_text
-                .split(',')
-                .filter_map(|s| s.parse().ok())
-                .collect();
-            let Some(mark) = due_reminder(days_left, &marks, &sent) else {
-                continue;
-            };
-            let payload = self
-                .in_thread(
-                    id,
-                    "deal_confirmation",
-                    self.render.protection_notice(
-                        &deal,
-                        days_left,
-                        false,
-                        None,
-                        self.extension_offer(&deal),
-                    )?,
-                )
-                .await?;
-            let message =
-                self.deal_message(&deal, "expiry_reminder", &partner.slack_channel, payload);
-            let after = if sent_text.is_empty() {
-                mark.to_string()
+                expired += usize::from(self.expire(&deal, &partner, until).await?);
             } else {
-                format!("{sent_text},{mark}")
-            };
-            let audit = AuditEntry {
-                actor: "system",
-                surface: "job",
-                entity: "deal",
-                action: "reminded",
-                detail: json!({ "days_left": days_left }),
-            };
-            if self
-                .store
-                .remind_once(
-                    id,
-                    &sent_text,
-                    &after,
-                    &audit,
-                    &[message],
-                    self.clock.now_ms(),
-                )
-                .await?
-            {
-                reminded += 1;
+                let days_left = (until - today).num_days();
+                reminded += usize::from(self.remind(&deal, &partner, days_left, &marks).await?);
             }
         }
         self.wake_delivery();
         Ok((expired, reminded))
+    }
+
+    /// Expires `deal` (protected until `until`), telling its partner and the managers; false
+    /// when an earlier run already did.
+    async fn expire(
+        &self,
+        deal: &Deal,
+        partner: &Partner,
+        until: NaiveDate,
+    ) -> anyhow::Result<bool> {
+        let expired_for = |partner_name| Notice::ProtectionNotice {
+            deal: deal.clone(),
+            days_left: 0,
+            expired: true,
+            partner_name,
+            extension: None,
+        };
+        let to_partner = self.in_thread("deal_confirmation", expired_for(None));
+        let to_managers = self.in_thread("review_card", expired_for(Some(partner.name.clone())));
+        let managers = &self.program.managers.slack_channel;
+        let messages = [
+            self.deal_message(deal, "expiry_notice", &partner.slack_channel, to_partner),
+            self.deal_message(deal, "expiry_notice", managers, to_managers),
+        ];
+        let audit = job_audit("expired", json!({ "protected_until": until.to_string() }));
+        self.store
+            .transition_once(
+                deal.id,
+                DealStatus::Approved,
+                DealStatus::Expired,
+                &audit,
+                &messages,
+                self.clock.now_ms(),
+            )
+            .await
+    }
+
+    /// Reminds the partner that protection ends in `days_left` days when that is one of the
+    /// `marks` not reminded yet; false when no reminder was due (or an earlier run sent it).
+    async fn remind(
+        &self,
+        deal: &Deal,
+        partner: &Partner,
+        days_left: i64,
+        marks: &[i64],
+    ) -> anyhow::Result<bool> {
+        let sent_text = self.store.lifecycle_marks(deal.id).await?.1;
+        let sent: Vec<i64> = sent_text
+            .split(',')
+            .filter_map(|s| s.parse().ok())
+            .collect();
+        let Some(mark) = due_reminder(days_left, marks, &sent) else {
+            return Ok(false);
+        };
+        let payload = self.in_thread(
+            "deal_confirmation",
+            Notice::ProtectionNotice {
+                deal: deal.clone(),
+                days_left,
+                expired: false,
+                partner_name: None,
+                extension: self.extension_offer(deal),
+            },
+        );
+        let message = self.deal_message(deal, "expiry_reminder", &partner.slack_channel, payload);
+        let after = if sent_text.is_empty() {
+            mark.to_string()
+        } else {
+            format!("{sent_text},{mark}")
+        };
+        let audit = job_audit("reminded", json!({ "days_left": days_left }));
+        let now = self.clock.now_ms();
+        self.store
+            .remind_once(deal.id, &sent_text, &after, &audit, &[message], now)
+            .await
     }
 
     /// Days an extension would add, when the deal may still ask for one.

@@ -2,6 +2,7 @@
 //! the state change with its audit row and outbox messages in one transaction.
 
 pub mod accounts;
+mod answer;
 pub mod commission_rules;
 pub mod deals;
 pub mod digest;
@@ -17,13 +18,13 @@ pub mod surveys;
 mod tiers;
 mod wins;
 
+pub use answer::{Answer, CurrencyTotals, Hint};
 pub use partners::Requester;
 
 use crate::clock::Clock;
 use crate::config::Program;
 use crate::domain::{DealError, Partner};
-use crate::notice::{Address, MessageRef, Platform};
-use crate::slack::Renderer;
+use crate::notice::{Address, MessageRef, Notice, Platform};
 use crate::store::{OutboxBody, OutboxMessage, Store};
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -44,13 +45,23 @@ struct Reply {
     thread: Option<MessageRef>,
 }
 
-impl From<serde_json::Value> for Reply {
-    fn from(payload: serde_json::Value) -> Reply {
+impl From<Notice> for Reply {
+    fn from(notice: Notice) -> Reply {
         Reply {
-            body: OutboxBody::Payload(payload),
+            body: OutboxBody::Notice(Box::new(notice)),
             thread: None,
         }
     }
+}
+
+/// An outbox message of `kind` for `conversation`, about no deal in particular.
+fn message_to(kind: &str, conversation: &str, notice: Notice) -> OutboxMessage {
+    OutboxMessage::notice(
+        kind,
+        Address::to(Platform::Slack, conversation),
+        notice,
+        None,
+    )
 }
 
 /// A service failure: either a refusal to show the person, or our own fault.
@@ -69,7 +80,6 @@ pub type ServiceResult<T> = Result<T, ServiceError>;
 #[derive(Clone, Debug)]
 pub struct Service {
     store: Store,
-    render: Renderer,
     program: Arc<Program>,
     clock: Clock,
     outbox_ready: Arc<Notify>,
@@ -79,23 +89,16 @@ impl Service {
     /// Wires the service; `outbox_ready` is signalled after every commit that queued messages.
     pub fn new(
         store: Store,
-        render: Renderer,
         program: Arc<Program>,
         clock: Clock,
         outbox_ready: Arc<Notify>,
     ) -> Service {
         Service {
             store,
-            render,
             program,
             clock,
             outbox_ready,
         }
-    }
-
-    /// The renderer (handlers use it for inline replies).
-    pub fn render(&self) -> &Renderer {
-        &self.render
     }
 
     /// The program rules.
@@ -133,19 +136,22 @@ impl Service {
         }
     }
 
-    /// `payload` as a reply in the thread of the deal's `root` message (its partner
+    /// `notice` as a reply in the thread of the deal's `root` message (its partner
     /// confirmation or managers' card). The root is looked up when the reply is delivered: a
     /// reply queued before its root is delivered waits for it.
-    async fn in_thread(
-        &self,
-        _deal: crate::domain::DealId,
-        root: &str,
-        payload: serde_json::Value,
-    ) -> anyhow::Result<Reply> {
-        Ok(Reply {
-            body: OutboxBody::Payload(payload),
+    fn in_thread(&self, root: &str, notice: Notice) -> Reply {
+        Reply {
+            body: OutboxBody::Notice(Box::new(notice)),
             thread: Some(MessageRef::deal(root)),
-        })
+        }
+    }
+
+    /// The partner holding `deal`.
+    async fn partner_of_deal(&self, deal: &crate::domain::Deal) -> anyhow::Result<Partner> {
+        self.store
+            .partner(deal.partner_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("deal {} has no partner", deal.id))
     }
 
     fn wake_delivery(&self) {

@@ -2,7 +2,7 @@
 
 use super::Service;
 use crate::domain::nudge::{decide, sendable, NudgeAction, NudgeRules};
-use crate::store::OutboxMessage;
+use crate::notice::Notice;
 use chrono::{DateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 use std::str::FromStr;
@@ -73,15 +73,15 @@ impl Service {
             } else {
                 partner.slack_channel.clone()
             };
-            let payload = self.render.nudge(
-                &partner.name,
-                &partner.slack_channel,
+            let notice = Notice::Nudge {
+                partner_name: partner.name.clone(),
+                partner_conversation: partner.slack_channel.clone(),
                 quiet_days,
-                &self.program.nudges.news,
+                news: self.program.nudges.news.clone(),
                 alert,
-            )?;
+            };
             let kind = if alert { "alert" } else { "nudge" };
-            let message = OutboxMessage::slack_payload(&format!("quiet_{kind}"), &channel, payload);
+            let message = super::message_to(&format!("quiet_{kind}"), &channel, notice);
             self.store
                 .record_nudge(
                     id,

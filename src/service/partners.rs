@@ -3,6 +3,7 @@
 use super::{Actor, Service, ServiceResult};
 use crate::domain::partner::validate_partner_name;
 use crate::domain::{DealError, Partner, PartnerType};
+use crate::notice::Notice;
 use crate::store::{AuditEntry, NewPartner, OutboxMessage, StoreError};
 
 /// Partner tiers, lowest first; "registered" until tiers are computed from revenue.
@@ -13,6 +14,34 @@ pub const TIERS: [&str; 5] = ["registered", "inactive", "silver", "gold", "plati
 pub enum Requester {
     Cli,
     Slack(Actor),
+}
+
+/// The tier a new partner starts at (`registered` unless given), if it is one.
+fn starting_tier(tier: Option<&str>) -> Result<String, DealError> {
+    let tier = tier.unwrap_or("registered").trim().to_ascii_lowercase();
+    if TIERS.contains(&tier.as_str()) {
+        return Ok(tier);
+    }
+    Err(DealError::BadCommand(format!(
+        "“{tier}” is not a tier: use one of {}",
+        TIERS.join(", ")
+    )))
+}
+
+/// Refuses a channel or partner team that is not a Slack id (a wrong team would lock every one
+/// of the partner's users out).
+fn check_ids(channel: &str, team: Option<&str>) -> Result<(), DealError> {
+    if !crate::config::is_slack_id(channel, &['C', 'G']) {
+        return Err(DealError::BadCommand(format!(
+            "“{channel}” is not a Slack channel id like C0123ABCD"
+        )));
+    }
+    match team.filter(|t| !crate::config::is_slack_id(t, &['T', 'E'])) {
+        Some(team) => Err(DealError::BadCommand(format!(
+            "“{team}” is not a Slack team id like T0123ABCD (the partner's workspace id; leave it out if unsure)"
+        ))),
+        None => Ok(()),
+    }
 }
 
 impl Service {
@@ -40,14 +69,7 @@ impl Service {
         team: Option<String>,
         tier: Option<&str>,
     ) -> ServiceResult<Partner> {
-        let tier = tier.unwrap_or("registered").trim().to_ascii_lowercase();
-        if !TIERS.contains(&tier.as_str()) {
-            return Err(DealError::BadCommand(format!(
-                "“{tier}” is not a tier: use one of {}",
-                TIERS.join(", ")
-            ))
-            .into());
-        }
+        let tier = starting_tier(tier)?;
         let (actor, surface) = match requester {
             Requester::Cli => ("cli".to_string(), "cli"),
             Requester::Slack(a) if self.is_manager(&a.user) => (a.user.clone(), "slack_command"),
@@ -55,22 +77,7 @@ impl Service {
         };
         let name = validate_partner_name(name).map_err(DealError::BadCommand)?;
         let partner_type: PartnerType = partner_type.parse().map_err(DealError::BadCommand)?;
-        if !crate::config::is_slack_id(channel, &['C', 'G']) {
-            return Err(DealError::BadCommand(format!(
-                "“{channel}” is not a Slack channel id like C0123ABCD"
-            ))
-            .into());
-        }
-        if let Some(team) = team
-            .as_deref()
-            .filter(|t| !crate::config::is_slack_id(t, &['T', 'E']))
-        {
-            // A wrong team would lock every one of the partner's users out.
-            return Err(DealError::BadCommand(format!(
-                "“{team}” is not a Slack team id like T0123ABCD (the partner's workspace id; leave it out if unsure)"
-            ))
-            .into());
-        }
+        check_ids(channel, team.as_deref())?;
         let new = NewPartner {
             name,
             partner_type,
@@ -90,10 +97,12 @@ impl Service {
             detail: serde_json::json!({ "name": new.name, "type": partner_type.as_str(), "channel": channel, "team": new.slack_team }),
         };
         let welcome = |partner: &Partner| -> anyhow::Result<Vec<OutboxMessage>> {
-            Ok(vec![OutboxMessage::slack_payload(
+            Ok(vec![super::message_to(
                 "partner_linked",
                 &partner.slack_channel,
-                self.render.partner_linked(partner)?,
+                Notice::PartnerLinked {
+                    partner: partner.clone(),
+                },
             )])
         };
         match self

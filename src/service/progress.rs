@@ -5,11 +5,110 @@
 use super::{Actor, Service, ServiceResult};
 use crate::domain::money::parse_currency;
 use crate::domain::{Deal, DealError, DealId, Money, Stage};
+use crate::notice::{NoteAbout, Notice};
 use crate::store::AuditEntry;
 use chrono::NaiveDate;
 use serde_json::json;
 
 pub use crate::intent::DealChanges;
+
+/// A deal's values after an update: what changed, the rest as they were.
+struct NewValues {
+    stage: Stage,
+    amount: Money,
+    close: NaiveDate,
+    products: String,
+}
+
+/// Reads and checks `changes` against `deal` as of `today`.
+fn new_values(
+    deal: &Deal,
+    changes: &DealChanges,
+    today: NaiveDate,
+) -> Result<NewValues, DealError> {
+    let stage = match &changes.stage {
+        Some(text) => Stage::parse(text).ok_or_else(|| {
+            let names: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
+            DealError::BadCommand(format!(
+                "“{text}” is not a stage: use one of {}, won or lost",
+                names.join(", ")
+            ))
+        })?,
+        None => deal.stage,
+    };
+    let currency = match &changes.currency {
+        Some(code) => parse_currency(code).ok_or_else(|| {
+            DealError::BadCommand(format!("“{code}” is not an ISO-4217 currency code"))
+        })?,
+        None => deal.amount.currency(),
+    };
+    let amount = match &changes.amount {
+        Some(text) => Money::parse(text, currency).map_err(DealError::BadCommand)?,
+        None if currency != deal.amount.currency() => {
+            return Err(DealError::BadCommand(
+                "Give the amount in the new currency too: amount=…".into(),
+            ))
+        }
+        None => deal.amount,
+    };
+    let close = match &changes.close {
+        Some(text) => {
+            let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+                DealError::BadCommand(format!("“{text}” is not a date: use YYYY-MM-DD"))
+            })?;
+            if date < today {
+                return Err(DealError::BadCommand(format!(
+                    "The expected close {date} is in the past; to record a win use stage=won"
+                )));
+            }
+            date
+        }
+        None => deal.close_date,
+    };
+    let products = changes
+        .products
+        .clone()
+        .unwrap_or_else(|| deal.products.clone());
+    if products.chars().count() > 500 {
+        return Err(DealError::BadCommand(
+            "Products: keep it under 500 characters".into(),
+        ));
+    }
+    Ok(NewValues {
+        stage,
+        amount,
+        close,
+        products,
+    })
+}
+
+/// Each change in words ("stage a → b"), in a fixed order.
+fn what_changed(
+    deal: &Deal,
+    stage: Stage,
+    amount: Money,
+    close: NaiveDate,
+    products: &str,
+) -> Vec<String> {
+    let mut what = Vec::new();
+    if stage != deal.stage {
+        what.push(format!(
+            "stage {} → {}",
+            deal.stage.as_str(),
+            stage.as_str()
+        ));
+    }
+    if amount != deal.amount {
+        what.push(format!("amount {} → {amount}", deal.amount));
+    }
+    if close != deal.close_date {
+        what.push(format!("expected close {} → {close}", deal.close_date));
+    }
+    if products != deal.products {
+        what.push(format!("products → {products}"));
+    }
+    what
+}
 
 impl Service {
     /// `/deal update ID key=value…`: `raw` is the text after `update` (a win reads it again).
@@ -50,92 +149,30 @@ impl Service {
             )
             .into());
         }
-        let stage = match &changes.stage {
-            Some(text) => Stage::parse(text).ok_or_else(|| {
-                let names: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
-                DealError::BadCommand(format!(
-                    "“{text}” is not a stage: use one of {}, won or lost",
-                    names.join(", ")
-                ))
-            })?,
-            None => deal.stage,
-        };
-        let currency = match &changes.currency {
-            Some(code) => parse_currency(code).ok_or_else(|| {
-                DealError::BadCommand(format!("“{code}” is not an ISO-4217 currency code"))
-            })?,
-            None => deal.amount.currency(),
-        };
-        let amount = match &changes.amount {
-            Some(text) => Money::parse(text, currency).map_err(DealError::BadCommand)?,
-            None if currency != deal.amount.currency() => {
-                return Err(DealError::BadCommand(
-                    "Give the amount in the new currency too: amount=…".into(),
-                )
-                .into())
-            }
-            None => deal.amount,
-        };
-        let today = self.clock.now().date_naive();
-        let close = match &changes.close {
-            Some(text) => {
-                let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-                    DealError::BadCommand(format!("“{text}” is not a date: use YYYY-MM-DD"))
-                })?;
-                if date < today {
-                    return Err(DealError::BadCommand(format!(
-                        "The expected close {date} is in the past; to record a win use stage=won"
-                    ))
-                    .into());
-                }
-                date
-            }
-            None => deal.close_date,
-        };
-        let products = changes
-            .products
-            .clone()
-            .unwrap_or_else(|| deal.products.clone());
-        if products.chars().count() > 500 {
-            return Err(
-                DealError::BadCommand("Products: keep it under 500 characters".into()).into(),
-            );
-        }
-        let mut what = Vec::new();
-        if stage != deal.stage {
-            what.push(format!(
-                "stage {} → {}",
-                deal.stage.as_str(),
-                stage.as_str()
-            ));
-        }
-        if amount != deal.amount {
-            what.push(format!("amount {} → {amount}", deal.amount));
-        }
-        if close != deal.close_date {
-            what.push(format!("expected close {} → {close}", deal.close_date));
-        }
-        if products != deal.products {
-            what.push(format!("products → {products}"));
-        }
+        let new = new_values(&deal, changes, self.clock.now().date_naive())?;
+        let what = what_changed(&deal, new.stage, new.amount, new.close, &new.products);
         if what.is_empty() {
             return Ok(format!("{} already has those values.", deal.id));
         }
-        let partner = self
-            .store
-            .partner(deal.partner_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+        self.save_changes(actor, &deal, &new, &what, surface).await
+    }
+
+    /// Stores an update with its audit row and the note in the deal's thread.
+    async fn save_changes(
+        &self,
+        actor: &Actor,
+        deal: &Deal,
+        new: &NewValues,
+        what: &[String],
+        surface: &str,
+    ) -> ServiceResult<String> {
+        let partner = self.partner_of_deal(deal).await?;
         let text = format!("updated {}: {}.", deal.id, what.join("; "));
-        let payload = self
-            .in_thread(
-                deal.id,
-                "deal_confirmation",
-                self.render
-                    .notice_by(":arrow_forward:", &actor.user, &text)?,
-            )
-            .await?;
-        let only_stage = what.len() == 1 && stage != deal.stage;
+        let payload = self.in_thread(
+            "deal_confirmation",
+            Notice::note(NoteAbout::DealUpdated, Some(&actor.user), text),
+        );
+        let only_stage = what.len() == 1 && new.stage != deal.stage;
         let audit = AuditEntry {
             actor: &actor.user,
             surface,
@@ -147,15 +184,15 @@ impl Service {
             },
             detail: json!({ "changes": what }),
         };
-        let message = self.deal_message(&deal, "deal_update", &partner.slack_channel, payload);
+        let message = self.deal_message(deal, "deal_update", &partner.slack_channel, payload);
         let done = self
             .store
             .update_progress(
                 deal.id,
-                stage.as_str(),
-                &amount,
-                &close.to_string(),
-                &products,
+                new.stage.as_str(),
+                &new.amount,
+                &new.close.to_string(),
+                &new.products,
                 &audit,
                 &[message],
                 self.clock.now_ms(),
@@ -171,7 +208,7 @@ impl Service {
         }
         self.wake_delivery();
         Ok(if only_stage {
-            format!("{} is now at stage {}.", deal.id, stage.as_str())
+            format!("{} is now at stage {}.", deal.id, new.stage.as_str())
         } else {
             format!("Updated {}: {}.", deal.id, what.join("; "))
         })
@@ -185,15 +222,13 @@ impl Service {
     }
 
     /// The "Update deal" modal for a deal the actor may update.
-    pub async fn update_form(
-        &self,
-        actor: &Actor,
-        deal_id: &str,
-    ) -> ServiceResult<serde_json::Value> {
+    pub async fn update_form(&self, actor: &Actor, deal_id: &str) -> ServiceResult<super::Answer> {
         let deal = self.own_deal(actor, deal_id.parse()?).await?;
         let metadata = json!({ "deal": deal.id.0, "channel": actor.channel }).to_string();
-        Ok(self
-            .render
-            .deal_update_modal(&deal, &metadata, self.is_manager(&actor.user))?)
+        Ok(super::Answer::UpdateForm {
+            internal: self.is_manager(&actor.user),
+            deal,
+            metadata,
+        })
     }
 }

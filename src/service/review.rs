@@ -4,7 +4,7 @@
 use super::{Service, ServiceResult};
 use crate::domain::engagement::Decision;
 use crate::domain::{Deal, DealError, DealId, DealStatus, Partner};
-use crate::notice::MessageRef;
+use crate::notice::{MatchedRecord, MessageRef, NoteAbout, Notice};
 use crate::store::{AuditEntry, OutboxMessage};
 use chrono::Duration;
 use serde_json::json;
@@ -127,13 +127,13 @@ impl Service {
         &self,
         deal: &Deal,
         partner: &Partner,
-        views: &[crate::slack::render::MatchView],
+        views: &[MatchedRecord],
         rule: Option<&str>,
         has_card: bool,
     ) -> anyhow::Result<Vec<OutboxMessage>> {
         let managers = self.program.managers.slack_channel.clone();
-        let card = self.render.review_card(deal, partner, views, rule)?;
-        let notice = self.render.decision_notice(deal)?;
+        let card = review_card(deal, partner, views, rule);
+        let notice = Notice::DecisionNotice { deal: deal.clone() };
         // The card is updated in place once it is delivered (a new card if it never was); the
         // partner's notice goes in the thread of their confirmation.
         let mut messages = vec![
@@ -152,7 +152,7 @@ impl Service {
             if !deal.decision_note.is_empty() {
                 text.push_str(&format!(": {}", deal.decision_note));
             }
-            let note = self.render.notice_by(":scroll:", by, &text)?;
+            let note = Notice::note(NoteAbout::Decision, Some(by), text);
             messages.push(
                 self.deal_message(deal, "decision_history", &managers, note)
                     .in_thread(MessageRef::deal("review_card")),
@@ -162,13 +162,65 @@ impl Service {
     }
 }
 
+/// Refuses a resubmission of a registration no longer returned for information.
+fn still_returned(deal: &Deal) -> Result<(), DealError> {
+    if deal.status == DealStatus::Returned {
+        return Ok(());
+    }
+    Err(DealError::BadCommand(format!(
+        "{} is {}, so it cannot be resubmitted.",
+        deal.id,
+        deal.status.label()
+    )))
+}
+
+/// The managers' card for `deal` as it stands.
+pub(super) fn review_card(
+    deal: &Deal,
+    partner: &Partner,
+    matches: &[MatchedRecord],
+    rule: Option<&str>,
+) -> Notice {
+    Notice::ReviewCard {
+        deal: deal.clone(),
+        partner: partner.clone(),
+        matches: matches.to_vec(),
+        rule: rule.map(str::to_string),
+    }
+}
+
 impl Service {
+    /// The managers' card updated in place and the partner's note, after a resubmission by `by`.
+    fn resubmitted_messages(
+        &self,
+        d: &Deal,
+        partner: &Partner,
+        views: &[MatchedRecord],
+        rule: Option<&str>,
+        by: &str,
+    ) -> Vec<OutboxMessage> {
+        let card = review_card(d, partner, views, rule);
+        let text = format!(
+            "resubmitted {} with corrected details; it is back with the partner managers ({}).",
+            d.id,
+            d.status.label()
+        );
+        let notice = Notice::note(NoteAbout::Resubmitted, Some(by), text);
+        let managers = &self.program.managers.slack_channel;
+        vec![
+            self.deal_message(d, "review_card_update", managers, card)
+                .replacing(MessageRef::deal("review_card")),
+            self.deal_message(d, "resubmitted", &partner.slack_channel, notice)
+                .in_thread(MessageRef::deal("deal_confirmation")),
+        ]
+    }
+
     /// The registration form filled with a returned registration, for its partner to correct.
     pub async fn resubmission_form(
         &self,
         actor: &super::Actor,
         deal_id: &str,
-    ) -> ServiceResult<serde_json::Value> {
+    ) -> ServiceResult<super::Answer> {
         let deal = self.own_deal(actor, deal_id.parse()?).await?;
         if deal.status != DealStatus::Returned {
             return Err(DealError::BadCommand(format!(
@@ -178,11 +230,7 @@ impl Service {
             ))
             .into());
         }
-        let partner = self
-            .store
-            .partner(deal.partner_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+        let partner = self.partner_of_deal(&deal).await?;
         let channel = actor
             .channel
             .clone()
@@ -192,12 +240,12 @@ impl Service {
             deal: Some(deal.id.0),
         })
         .map_err(anyhow::Error::from)?;
-        Ok(self.render.registration_modal(
-            &partner.name,
-            &metadata,
-            self.clock.now().date_naive(),
-            Some(&deal),
-        )?)
+        Ok(super::Answer::RegistrationForm {
+            partner_name: partner.name,
+            metadata,
+            today: self.clock.now().date_naive(),
+            prefill: Some(deal),
+        })
     }
 
     /// The partner's corrected registration: validated like a new one, checked for conflicts
@@ -209,56 +257,25 @@ impl Service {
         draft: &crate::domain::DealDraft,
     ) -> ServiceResult<super::deals::Registered> {
         use crate::domain::deal::Surface;
-        use crate::domain::engagement::{Holder, Verdict};
         use crate::domain::matching::{index_keys, Candidate};
         let deal = self.own_deal(actor, crate::domain::DealId(deal_id)).await?;
-        if deal.status != DealStatus::Returned {
-            return Err(DealError::BadCommand(format!(
-                "{} is {}, so it cannot be resubmitted.",
-                deal.id,
-                deal.status.label()
-            ))
-            .into());
-        }
-        let partner = self
-            .store
-            .partner(deal.partner_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+        still_returned(&deal)?;
+        let partner = self.partner_of_deal(&deal).await?;
+        let today = self.clock.now().date_naive();
+        let currency = &self.program.program.default_currency;
         let corrected = draft
-            .validate(
-                self.clock.now().date_naive(),
-                &self.program.program.default_currency,
-                Surface::Modal,
-            )
+            .validate(today, currency, Surface::Modal)
             .map_err(DealError::Invalid)?;
         let matches = self
             .conflicting_records(&partner, &corrected.company, corrected.domain.as_deref())
             .await?;
-        let holders: Vec<_> = matches
-            .iter()
-            .map(|m| {
-                (
-                    if m.record.kind == crate::store::RecordKind::DirectAccount {
-                        Holder::Direct
-                    } else {
-                        Holder::OtherPartner
-                    },
-                    m.found.strength,
-                )
-            })
-            .collect();
-        let verdict = Verdict::decide(&holders);
+        let verdict = super::deals::verdict_of(&matches);
         let views = self.match_views(&matches).await?;
         let keys = index_keys(&Candidate::new(
             &corrected.company,
             corrected.domain.as_deref(),
         ));
-        let rule = match verdict {
-            Verdict::DirectConflict => Some(self.program.rules.direct_conflict.as_str()),
-            Verdict::PartnerConflict => Some(self.program.rules.partner_conflict.as_str()),
-            _ => None,
-        };
+        let rule = self.rule_for(verdict);
         let audit = AuditEntry {
             actor: &actor.user,
             surface: "slack_modal",
@@ -268,19 +285,19 @@ impl Service {
         };
         let updated = self
             .store
-            .resubmit_deal(deal.id, &corrected, verdict.status(), &keys, &audit, self.clock.now_ms(), |d| {
-                let card = self.render.review_card(d, &partner, &views, rule)?;
-                let text = format!("resubmitted {} with corrected details; it is back with the partner managers ({}).", d.id, d.status.label());
-                let notice = self.render.notice_by(":memo:", &actor.user, &text)?;
-                Ok(vec![
-                    self.deal_message(d, "review_card_update", &self.program.managers.slack_channel, card)
-                        .replacing(MessageRef::deal("review_card")),
-                    self.deal_message(d, "resubmitted", &partner.slack_channel, notice)
-                        .in_thread(MessageRef::deal("deal_confirmation")),
-                ])
-            })
+            .resubmit_deal(
+                deal.id,
+                &corrected,
+                verdict.status(),
+                &keys,
+                &audit,
+                self.clock.now_ms(),
+                |d| Ok(self.resubmitted_messages(d, &partner, &views, rule, &actor.user)),
+            )
             .await?
-            .ok_or_else(|| DealError::BadCommand(format!("{} is no longer waiting for corrections.", deal.id)))?;
+            .ok_or_else(|| {
+                DealError::BadCommand(format!("{} is no longer waiting for corrections.", deal.id))
+            })?;
         self.wake_delivery();
         Ok(super::deals::Registered {
             deal: updated,

@@ -42,7 +42,7 @@ impl Service {
         user: &str,
         wanted: &str,
         period: StatsPeriod,
-    ) -> ServiceResult<serde_json::Value> {
+    ) -> ServiceResult<super::Answer> {
         if !self.is_manager(user) {
             return Err(DealError::NotManager.into());
         }
@@ -62,7 +62,7 @@ impl Service {
                 .join(", ")
         };
         let title = format!("{who} · {label} ({} to {})", range.from, range.to);
-        Ok(self.render.stats(self.stats_context(&title, &m))?)
+        Ok(super::Answer::Stats(self.stats_context(&title, &m)))
     }
 
     /// The facts of the chosen partners and of their deals, amounts in the reporting currency.

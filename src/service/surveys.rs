@@ -2,13 +2,14 @@
 //! on click (a second click changes it), comments, one reminder to non-responders, closing with
 //! results, and a follow-up for each detractor's partner manager.
 
+use super::message_to as message;
 use super::{Service, ServiceResult};
 use crate::domain::survey::{is_detractor, parse_score, results, trend, Figures, Response};
 use crate::domain::{DealError, PartnerId};
+use crate::notice::{MessageRef, NoteAbout, Notice};
 use crate::store::{Answered, OutboxMessage};
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
-use serde_json::json;
 use std::collections::BTreeMap;
 
 /// Where a clicked message lives, so it can be updated in place.
@@ -18,8 +19,14 @@ pub struct Clicked {
     pub ts: String,
 }
 
-fn message(kind: &str, channel: &str, payload: serde_json::Value) -> OutboxMessage {
-    OutboxMessage::slack_payload(kind, channel, payload)
+/// The PSAT question of `round`, closing on `closes`.
+fn invite(round: i64, closes: &str, answered: Option<u8>, reminder: bool) -> Notice {
+    Notice::PsatInvite {
+        round,
+        closes: closes.to_string(),
+        answered,
+        reminder,
+    }
 }
 
 fn pct(d: Option<Decimal>) -> String {
@@ -72,7 +79,7 @@ impl Service {
                 remind_at.timestamp_millis(),
                 closes_at.timestamp_millis(),
                 |round, invitees| {
-                    let payload = self.render.psat_invite(round, &closes, None, false)?;
+                    let payload = invite(round, &closes, None, false);
                     let targets: Vec<String> = if self.by_dm() {
                         invitees.iter().map(|i| i.slack_user.clone()).collect()
                     } else {
@@ -137,11 +144,11 @@ impl Service {
             .map_or_else(String::new, |t| t.format("%Y-%m-%d").to_string());
         let mut messages = Vec::new();
         if let (Some(at), true) = (clicked, self.by_dm()) {
-            let mut payload = self
-                .render
-                .psat_invite(round, &closes, Some(score), false)?;
-            payload["ts"] = json!(at.ts);
-            messages.push(message("psat_thanks", &at.channel, payload));
+            let thanks = invite(round, &closes, Some(score), false);
+            messages.push(
+                message("psat_thanks", &at.channel, thanks)
+                    .replacing(MessageRef::Posted(at.ts.clone())),
+            );
         }
         self.store
             .enqueue(&messages, now.timestamp_millis())
@@ -165,9 +172,14 @@ impl Service {
             .clone()
             .or_else(|| self.program.managers.slack_users.first().cloned())
             .unwrap_or_default();
-        let payload = self
-            .render
-            .psat_followup(round, user, &partner.name, score, "", None)?;
+        let payload = Notice::PsatFollowup {
+            round,
+            user: user.to_string(),
+            partner_name: partner.name.clone(),
+            score,
+            comment: String::new(),
+            handled_by: None,
+        };
         self.store
             .followup_once(
                 round,
@@ -239,21 +251,17 @@ impl Service {
                 .survey_answer_of(round, &user)
                 .await?
                 .unwrap_or((0, String::new()));
-            let mut payload = self.render.psat_followup(
+            let handled = Notice::PsatFollowup {
                 round,
-                &user,
-                &partner,
+                user,
+                partner_name: partner,
                 score,
-                &comment,
-                Some(manager),
-            )?;
-            payload["ts"] = json!(at.ts);
-            self.store
-                .enqueue(
-                    &[message("psat_followup_handled", &at.channel, payload)],
-                    self.clock.now_ms(),
-                )
-                .await?;
+                comment,
+                handled_by: Some(manager.to_string()),
+            };
+            let message = message("psat_followup_handled", &at.channel, handled)
+                .replacing(MessageRef::Posted(at.ts));
+            self.store.enqueue(&[message], self.clock.now_ms()).await?;
             self.wake_delivery();
         }
         Ok("Marked handled.".into())
@@ -324,7 +332,7 @@ impl Service {
         &self,
         user: &str,
         round: Option<i64>,
-    ) -> ServiceResult<serde_json::Value> {
+    ) -> ServiceResult<super::Answer> {
         if !self.is_manager(user) {
             return Err(DealError::NotManager.into());
         }
@@ -336,7 +344,7 @@ impl Service {
                     "No survey round yet: `/partners survey now` opens one.".into(),
                 )
             })?;
-        Ok(self.render.notice(":bar_chart:", &text)?)
+        Ok(super::Answer::SurveyResults { text })
     }
 
     /// The hourly follow-through as of `now`: one reminder per round to non-responders, and
@@ -353,7 +361,7 @@ impl Service {
                 let summary = message(
                     "psat_results",
                     &self.program.managers.slack_channel,
-                    self.render.notice(":bar_chart:", &text)?,
+                    Notice::note(NoteAbout::Survey, None, text),
                 );
                 if self
                     .store
@@ -365,37 +373,41 @@ impl Service {
                 continue;
             }
             if round.remind_at <= ms && round.reminded_at.is_none() {
-                let closes = DateTime::from_timestamp_millis(round.closes_at)
-                    .map_or_else(String::new, |t| t.format("%Y-%m-%d").to_string());
-                let payload = self.render.psat_invite(round.id, &closes, None, true)?;
-                let unanswered = self.store.survey_unanswered(round.id).await?;
-                let mut targets: Vec<String> = if self.by_dm() {
-                    unanswered.iter().map(|i| i.slack_user.clone()).collect()
-                } else {
-                    let mut channels = Vec::new();
-                    for i in &unanswered {
-                        if let Some(p) = self.store.partner(PartnerId(i.partner_id)).await? {
-                            channels.push(p.slack_channel);
-                        }
-                    }
-                    channels
-                };
-                targets.sort();
-                targets.dedup();
-                let messages: Vec<OutboxMessage> = targets
-                    .iter()
-                    .map(|t| message("psat_reminder", t, payload.clone()))
-                    .collect();
-                if self
-                    .store
-                    .remind_round_once(round.id, &messages, self.clock.now_ms())
-                    .await?
-                {
-                    reminded += messages.len();
-                }
+                reminded += self.remind_round(round.id, round.closes_at).await?;
             }
         }
         self.wake_delivery();
         Ok(format!("{reminded} reminder(s), {closed} round(s) closed"))
+    }
+
+    /// One reminder to everyone who has not answered round `id` (closing at `closes_at`, ms);
+    /// how many were sent (none when an earlier run reminded).
+    async fn remind_round(&self, id: i64, closes_at: i64) -> anyhow::Result<usize> {
+        let closes = DateTime::from_timestamp_millis(closes_at)
+            .map_or_else(String::new, |t| t.format("%Y-%m-%d").to_string());
+        let payload = invite(id, &closes, None, true);
+        let unanswered = self.store.survey_unanswered(id).await?;
+        let mut targets: Vec<String> = if self.by_dm() {
+            unanswered.iter().map(|i| i.slack_user.clone()).collect()
+        } else {
+            let mut channels = Vec::new();
+            for i in &unanswered {
+                if let Some(p) = self.store.partner(PartnerId(i.partner_id)).await? {
+                    channels.push(p.slack_channel);
+                }
+            }
+            channels
+        };
+        targets.sort();
+        targets.dedup();
+        let messages: Vec<OutboxMessage> = targets
+            .iter()
+            .map(|t| message("psat_reminder", t, payload.clone()))
+            .collect();
+        let sent = self
+            .store
+            .remind_round_once(id, &messages, self.clock.now_ms())
+            .await?;
+        Ok(if sent { messages.len() } else { 0 })
     }
 }

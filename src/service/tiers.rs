@@ -6,8 +6,9 @@ use super::Service;
 use crate::domain::money::parse_currency;
 use crate::domain::tier::{decide, period_of, rank, tier_for, TierChange};
 use crate::domain::Money;
-use crate::store::{AuditEntry, OutboxMessage, TierRun};
-use chrono::{DateTime, Duration, Utc};
+use crate::notice::{NoteAbout, Notice, TierDirection};
+use crate::store::{AuditEntry, TierRun};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -55,10 +56,101 @@ impl Service {
         let reporting = cfg.reporting_currency.to_ascii_uppercase();
         let rates = self.reporting_rates();
         let thresholds = [
-            ("platinum", dec(cfg.platinum)),
-            ("gold", dec(cfg.gold)),
-            ("silver", dec(cfg.silver)),
-        ];
+            ("platinum", cfg.platinum),
+            ("gold", cfg.gold),
+            ("silver", cfg.silver),
+        ]
+        .map(|(tier, min)| (tier, dec(min)));
+        let (revenue, missing) = self.trailing_revenue(today, &rates).await?;
+        let rates_json = rates_used(&reporting, &rates, &missing);
+        let currency = parse_currency(&reporting).ok_or_else(|| {
+            anyhow::anyhow!("tiers.reporting_currency “{reporting}” is not a currency")
+        })?;
+        let show = |d: Decimal| shown(d, currency);
+        let mut summary = Vec::new();
+        for partner in self.store.partners().await? {
+            let earned = revenue.get(&partner.id.0).copied().unwrap_or_default();
+            let computed = tier_for(earned, &thresholds);
+            let pending = self.store.pending_tier(partner.id).await?;
+            let change = decide(&partner.tier, computed, pending.as_deref());
+            if !reviewable(&change, partner.created_at.date_naive(), today) {
+                continue;
+            }
+            let (new_tier, new_pending, line) = outcome(&partner.tier, &change);
+            let run = TierRun {
+                period: period.clone(),
+                partner_id: partner.id.0,
+                revenue: earned.round_dp(2).to_string(),
+                currency: reporting.clone(),
+                previous_tier: partner.tier.clone(),
+                computed_tier: computed.to_string(),
+                new_tier: new_tier.clone(),
+                rates: rates_json.clone(),
+            };
+            let notice = self.tier_message(&partner.tier, &new_tier, new_pending, &show(earned))?;
+            if !self
+                .apply_review(&partner, &run, new_pending, notice)
+                .await?
+            {
+                continue; // already reviewed this period
+            }
+            if let Some(line) = line {
+                summary.push(format!(
+                    "{}: {line} ({} partner-sourced, last 12 months)",
+                    partner.name,
+                    show(earned)
+                ));
+            }
+        }
+        if !summary.is_empty() {
+            let text = summary_text(&period, &summary, &rates, &reporting, &missing);
+            self.tell_managers(text).await?;
+        }
+        self.wake_delivery();
+        Ok(format!("{} tier change(s) in {period}", summary.len()))
+    }
+
+    /// Queues the managers' summary of a tier review.
+    async fn tell_managers(&self, text: String) -> anyhow::Result<()> {
+        let notice = Notice::note(NoteAbout::Tiers, None, text);
+        let managers = &self.program.managers.slack_channel;
+        let message = super::message_to("tier_summary", managers, notice);
+        self.store.enqueue(&[message], self.clock.now_ms()).await
+    }
+
+    /// Stores a partner's review with its audit row and `notice` for the partner; false when
+    /// the period was already reviewed.
+    async fn apply_review(
+        &self,
+        partner: &crate::domain::Partner,
+        run: &TierRun,
+        new_pending: Option<&str>,
+        notice: Option<Notice>,
+    ) -> anyhow::Result<bool> {
+        let messages: Vec<_> = notice
+            .into_iter()
+            .map(|n| super::message_to("tier_notice", &partner.slack_channel, n))
+            .collect();
+        let audit = AuditEntry {
+            actor: "system",
+            surface: "job",
+            entity: "partner",
+            action: "tier_reviewed",
+            detail: serde_json::from_str(&run.rates)?,
+        };
+        let now = self.clock.now_ms();
+        self.store
+            .apply_tier_run(run, new_pending, &audit, &messages, now)
+            .await
+    }
+
+    /// Partner-sourced revenue over the year to `today` per partner, in the reporting currency
+    /// at `rates`, and the currencies left out for want of a rate.
+    async fn trailing_revenue(
+        &self,
+        today: NaiveDate,
+        rates: &BTreeMap<String, Decimal>,
+    ) -> anyhow::Result<(BTreeMap<i64, Decimal>, Vec<String>)> {
         let mut revenue: BTreeMap<i64, Decimal> = BTreeMap::new();
         let mut missing: Vec<String> = Vec::new();
         for (partner, currency, minor) in self
@@ -77,119 +169,7 @@ impl Service {
         }
         missing.sort();
         missing.dedup();
-        let rates_json = json!({ "reporting_currency": reporting, "rates": rates.iter().map(|(c, r)| (c.clone(), r.to_string())).collect::<BTreeMap<_, _>>(), "missing": missing }).to_string();
-        let currency = parse_currency(&reporting).ok_or_else(|| {
-            anyhow::anyhow!("tiers.reporting_currency “{reporting}” is not a currency")
-        })?;
-        let show = |d: Decimal| {
-            Money::from_decimal(
-                d.round_dp(crate::domain::money::minor_digits(currency)),
-                currency,
-            )
-            .map_or_else(|| d.to_string(), |m| m.to_string())
-        };
-        let (mut summary, mut changed) = (Vec::new(), 0);
-        for partner in self.store.partners().await? {
-            let earned = revenue.get(&partner.id.0).copied().unwrap_or_default();
-            let computed = tier_for(earned, &thresholds);
-            let pending = self.store.pending_tier(partner.id).await?;
-            let change = decide(&partner.tier, computed, pending.as_deref());
-            let promoted = matches!(change, TierChange::Promoted { to } if to != "inactive");
-            if !promoted && !in_program_for_a_period(partner.created_at.date_naive(), today) {
-                // A new partner earns a higher tier at once, but is not reviewed downwards (nor
-                // told "inactive") before a full period in the program.
-                continue;
-            }
-            let (new_tier, new_pending, line) = match &change {
-                TierChange::Unchanged => (partner.tier.clone(), None, None),
-                TierChange::Promoted { to } => (
-                    to.to_string(),
-                    None,
-                    Some(format!("{} → {to}", partner.tier)),
-                ),
-                TierChange::Demoted { to } => (
-                    to.to_string(),
-                    None,
-                    Some(format!("{} → {to} (after a period of grace)", partner.tier)),
-                ),
-                TierChange::DemotionPending { to } => (
-                    partner.tier.clone(),
-                    Some(*to),
-                    Some(format!(
-                        "stays {} this period; {to} next period unless revenue recovers",
-                        partner.tier
-                    )),
-                ),
-            };
-            let run = TierRun {
-                period: period.clone(),
-                partner_id: partner.id.0,
-                revenue: earned.round_dp(2).to_string(),
-                currency: reporting.clone(),
-                previous_tier: partner.tier.clone(),
-                computed_tier: computed.to_string(),
-                new_tier: new_tier.clone(),
-                rates: rates_json.clone(),
-            };
-            let mut messages = Vec::new();
-            if let Some(text) =
-                self.tier_message(&partner.tier, &new_tier, new_pending, &show(earned))?
-            {
-                messages.push(OutboxMessage::slack_payload(
-                    "tier_notice",
-                    &partner.slack_channel,
-                    text,
-                ));
-            }
-            let audit = AuditEntry {
-                actor: "system",
-                surface: "job",
-                entity: "partner",
-                action: "tier_reviewed",
-                detail: serde_json::from_str(&rates_json)?,
-            };
-            if !self
-                .store
-                .apply_tier_run(&run, new_pending, &audit, &messages, self.clock.now_ms())
-                .await?
-            {
-                continue; // already reviewed this period
-            }
-            if let Some(line) = line {
-                changed += 1;
-                summary.push(format!(
-                    "{}: {line} ({} partner-sourced, last 12 months)",
-                    partner.name,
-                    show(earned)
-                ));
-            }
-        }
-        if !summary.is_empty() {
-            let mut text = format!("Tier review {period}:\n• {}", summary.join("\n• "));
-            text.push_str(&format!(
-                "\nRates used: 1 unit = {} {reporting}",
-                rates
-                    .iter()
-                    .map(|(c, r)| format!("{c} {r}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-            if !missing.is_empty() {
-                text.push_str(&format!(
-                    "\nLeft out (no rate in [tiers.rates]): {}",
-                    missing.join(", ")
-                ));
-            }
-            let payload = self.render.notice(":medal:", &text)?;
-            let message = OutboxMessage::slack_payload(
-                "tier_summary",
-                &self.program.managers.slack_channel,
-                payload,
-            );
-            self.store.enqueue(&[message], self.clock.now_ms()).await?;
-        }
-        self.wake_delivery();
-        Ok(format!("{changed} tier change(s) in {period}"))
+        Ok((revenue, missing))
     }
 
     /// What the partner is told: a new tier and what it means, or a heads-up about a demotion.
@@ -199,7 +179,7 @@ impl Service {
         new: &str,
         pending: Option<&str>,
         revenue: &str,
-    ) -> anyhow::Result<Option<serde_json::Value>> {
+    ) -> anyhow::Result<Option<Notice>> {
         let rules = super::commission_rules::commission_rules(&self.program.commissions)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let factor = |tier: &str| {
@@ -208,15 +188,92 @@ impl Service {
                 .get(tier)
                 .map_or_else(|| "1".to_string(), |f| f.normalize().to_string())
         };
-        let text = if let Some(to) = pending {
-            format!("Heads-up: your partner-sourced revenue over the last 12 months ({revenue}) is below the {old} threshold. If it stays there next quarter, your tier becomes {to}.")
+        let (new, direction) = if let Some(to) = pending {
+            (to, TierDirection::DownNextPeriod)
         } else if old != new && rank(new) >= rank(old) {
-            format!("Your partner tier is now *{new}* (was {old}), from {revenue} of partner-sourced revenue over the last 12 months. Commissions on your wins now carry a {new} factor of {}.", factor(new))
+            (new, TierDirection::Up)
         } else if old != new {
-            format!("Your partner tier is now *{new}* (was {old}): partner-sourced revenue over the last 12 months was {revenue}. Commissions carry a {new} factor of {}.", factor(new))
+            (new, TierDirection::Down)
         } else {
             return Ok(None);
         };
-        Ok(Some(self.render.notice(":medal:", &text)?))
+        Ok(Some(Notice::TierChange {
+            old: old.to_string(),
+            new: new.to_string(),
+            direction,
+            revenue: revenue.to_string(),
+            factor: factor(new),
+        }))
     }
+}
+
+/// `amount` in the reporting `currency`, rounded to its minor unit.
+fn shown(amount: Decimal, currency: iso_currency::Currency) -> String {
+    let digits = crate::domain::money::minor_digits(currency);
+    Money::from_decimal(amount.round_dp(digits), currency)
+        .map_or_else(|| amount.to_string(), |m| m.to_string())
+}
+
+/// A new partner earns a higher tier at once, but is not reviewed downwards (nor told
+/// "inactive") before a full period in the program.
+fn reviewable(change: &TierChange, joined: NaiveDate, today: NaiveDate) -> bool {
+    let promoted = matches!(change, TierChange::Promoted { to } if *to != "inactive");
+    promoted || in_program_for_a_period(joined, today)
+}
+
+/// The reporting currency, the rates and the currencies without one, as the audit keeps them.
+fn rates_used(reporting: &str, rates: &BTreeMap<String, Decimal>, missing: &[String]) -> String {
+    let rates: BTreeMap<_, _> = rates
+        .iter()
+        .map(|(c, r)| (c.clone(), r.to_string()))
+        .collect();
+    json!({ "reporting_currency": reporting, "rates": rates, "missing": missing }).to_string()
+}
+
+/// A tier review's outcome for a partner now at `old`: the tier it keeps, a demotion left
+/// pending, and the line for the managers' summary when something changed.
+fn outcome(old: &str, change: &TierChange) -> (String, Option<&'static str>, Option<String>) {
+    match change {
+        TierChange::Unchanged => (old.to_string(), None, None),
+        TierChange::Promoted { to } => (to.to_string(), None, Some(format!("{} → {to}", old))),
+        TierChange::Demoted { to } => (
+            to.to_string(),
+            None,
+            Some(format!("{} → {to} (after a period of grace)", old)),
+        ),
+        TierChange::DemotionPending { to } => (
+            old.to_string(),
+            Some(*to),
+            Some(format!(
+                "stays {} this period; {to} next period unless revenue recovers",
+                old
+            )),
+        ),
+    }
+}
+
+/// The managers' summary of a tier review.
+fn summary_text(
+    period: &str,
+    summary: &[String],
+    rates: &BTreeMap<String, Decimal>,
+    reporting: &str,
+    missing: &[String],
+) -> String {
+    let mut text = format!("Tier review {period}:\n• {}", summary.join("\n• "));
+    text.push_str(&format!(
+        "\nRates used: 1 unit = {} {reporting}",
+        rates
+            .iter()
+            .map(|(c, r)| format!("{c} {r}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    if !missing.is_empty() {
+        text.push_str(&format!(
+            "\nLeft out (no rate in [tiers.rates]): {}",
+            missing.join(", ")
+        ));
+    }
+    text
 }

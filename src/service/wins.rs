@@ -2,10 +2,11 @@
 //! the program's rules and writes the ledger, all in one transaction; a loss just closes.
 
 use super::{Actor, Service, ServiceResult};
-use crate::domain::commission::{compute, Attribution, Timing};
+use crate::domain::commission::{compute, Attribution, Commission, Timing};
 use crate::domain::money::parse_currency;
 use crate::domain::{Deal, DealError, DealStatus, Money};
-use crate::store::{AuditEntry, LedgerEntry, Win};
+use crate::notice::{NoteAbout, Notice};
+use crate::store::{AuditEntry, LedgerEntry, OutboxMessage, Win};
 use chrono::{Months, NaiveDate};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -29,6 +30,91 @@ fn key_values(args: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The final amount, close date and attribution a win names (`amount=… close=… [currency=…]
+/// [attribution=…]`); only internal users say what the partner did.
+fn win_terms(
+    kv: &BTreeMap<String, String>,
+    deal: &Deal,
+    manager: bool,
+    today: NaiveDate,
+) -> Result<(Money, NaiveDate, Attribution), DealError> {
+    let currency = match kv.get("currency") {
+        Some(code) => parse_currency(code).ok_or_else(|| {
+            DealError::BadCommand(format!("“{code}” is not an ISO-4217 currency code"))
+        })?,
+        None => deal.amount.currency(),
+    };
+    let amount_text = kv.get("amount").ok_or_else(|| {
+        DealError::BadCommand("A won deal needs its final amount: add amount=60000".into())
+    })?;
+    let amount = Money::parse(amount_text, currency).map_err(DealError::BadCommand)?;
+    let close_text = kv.get("close").ok_or_else(|| {
+        DealError::BadCommand(format!(
+            "A won deal needs its close date: add close={today}"
+        ))
+    })?;
+    let close = NaiveDate::parse_from_str(close_text, "%Y-%m-%d").map_err(|_| {
+        DealError::BadCommand(format!("“{close_text}” is not a date: use YYYY-MM-DD"))
+    })?;
+    if close > today {
+        return Err(DealError::BadCommand(format!(
+            "The close date {close} is in the future: a won deal has closed."
+        )));
+    }
+    // Partners' own wins count as sourced; internal users say what the partner did.
+    let attribution = match (manager, kv.get("attribution")) {
+        (true, Some(text)) => Attribution::parse(text).ok_or_else(|| {
+            DealError::BadCommand(format!(
+                "“{text}” is not an attribution: use sourced, co_sold or influenced"
+            ))
+        })?,
+        (true, None) => {
+            return Err(DealError::BadCommand(
+                "Say what the partner did: attribution=sourced, co_sold or influenced".into(),
+            ))
+        }
+        (false, _) => Attribution::Sourced,
+    };
+    Ok((amount, close, attribution))
+}
+
+/// The statuses `deal` may be won from by this person, or why it cannot be won now.
+fn winnable_from(deal: &Deal, manager: bool) -> Result<&'static [DealStatus], DealError> {
+    let allowed: &'static [DealStatus] = if manager {
+        &MANAGER_WINNABLE
+    } else {
+        &PARTNER_WINNABLE
+    };
+    if allowed.contains(&deal.status) {
+        return Ok(allowed);
+    }
+    let why = if manager {
+        "it is closed".to_string()
+    } else {
+        format!("it is {}: only approved registrations can be won; a partner manager can record this win", deal.status.label())
+    };
+    Err(DealError::BadCommand(format!(
+        "{} cannot be won now: {why}.",
+        deal.id
+    )))
+}
+
+/// The ledger rows of a commission: one per instalment, a month apart from `first_payable`.
+fn ledger_entries(commission: &Commission, first_payable: NaiveDate) -> Vec<LedgerEntry> {
+    commission
+        .instalments
+        .iter()
+        .enumerate()
+        .map(|(i, amount)| LedgerEntry {
+            instalment: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            amount: *amount,
+            payable_from: first_payable
+                .checked_add_months(Months::new(u32::try_from(i).unwrap_or(0)))
+                .unwrap_or(first_payable),
+        })
+        .collect()
+}
+
 impl Service {
     /// `/deal update ID stage=won amount=… close=YYYY-MM-DD [currency=…] [attribution=…]`.
     pub(super) async fn win(
@@ -38,142 +124,31 @@ impl Service {
         args: &str,
         surface: &str,
     ) -> ServiceResult<String> {
-        let kv = key_values(args);
         let manager = self.is_manager(&actor.user);
-        let allowed: &[DealStatus] = if manager {
-            &MANAGER_WINNABLE
-        } else {
-            &PARTNER_WINNABLE
-        };
-        if !allowed.contains(&deal.status) {
-            let why = if manager {
-                "it is closed".to_string()
-            } else {
-                format!("it is {}: only approved registrations can be won; a partner manager can record this win", deal.status.label())
-            };
-            return Err(
-                DealError::BadCommand(format!("{} cannot be won now: {why}.", deal.id)).into(),
-            );
-        }
-        let currency = match kv.get("currency") {
-            Some(code) => parse_currency(code).ok_or_else(|| {
-                DealError::BadCommand(format!("“{code}” is not an ISO-4217 currency code"))
-            })?,
-            None => deal.amount.currency(),
-        };
-        let amount_text = kv.get("amount").ok_or_else(|| {
-            DealError::BadCommand("A won deal needs its final amount: add amount=60000".into())
-        })?;
-        let amount = Money::parse(amount_text, currency).map_err(DealError::BadCommand)?;
+        let allowed = winnable_from(&deal, manager)?;
         let today = self.clock.now().date_naive();
-        let close_text = kv.get("close").ok_or_else(|| {
-            DealError::BadCommand(format!(
-                "A won deal needs its close date: add close={today}"
-            ))
-        })?;
-        let close = NaiveDate::parse_from_str(close_text, "%Y-%m-%d").map_err(|_| {
-            DealError::BadCommand(format!("“{close_text}” is not a date: use YYYY-MM-DD"))
-        })?;
-        if close > today {
-            return Err(DealError::BadCommand(format!(
-                "The close date {close} is in the future: a won deal has closed."
-            ))
-            .into());
-        }
-        // Partners' own wins count as sourced; internal users say what the partner did.
-        let attribution = match (manager, kv.get("attribution")) {
-            (true, Some(text)) => Attribution::parse(text).ok_or_else(|| {
-                DealError::BadCommand(format!(
-                    "“{text}” is not an attribution: use sourced, co_sold or influenced"
-                ))
-            })?,
-            (true, None) => {
-                return Err(DealError::BadCommand(
-                    "Say what the partner did: attribution=sourced, co_sold or influenced".into(),
-                )
-                .into())
-            }
-            (false, _) => Attribution::Sourced,
-        };
-        let partner = self
-            .store
-            .partner(deal.partner_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
-        let rules = super::commission_rules::commission_rules(&self.program.commissions)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let timing = deal.timing.unwrap_or(Timing::from_stage(
-            deal.registered_stage.unwrap_or(deal.stage),
-        ));
-        let commission = compute(
+        let (amount, close, attribution) = win_terms(&key_values(args), &deal, manager, today)?;
+        let partner = self.partner_of_deal(&deal).await?;
+        let commission = self.commission_of(&deal, &partner, amount, attribution)?;
+        let hold = self.program.commissions.hold_days;
+        let first_payable =
+            close + chrono::Duration::days(hold.unwrap_or(DEFAULT_HOLD_DAYS).into());
+        let entries = ledger_entries(&commission, first_payable);
+        let won = Deal {
+            status: DealStatus::Won,
             amount,
-            partner.partner_type,
-            timing,
-            attribution,
-            &partner.tier,
-            &rules,
-        )
-        .map_err(|e| DealError::BadCommand(e.to_string()))?;
-        let hold = self
-            .program
-            .commissions
-            .hold_days
-            .unwrap_or(DEFAULT_HOLD_DAYS);
-        let first_payable = close + chrono::Duration::days(i64::from(hold));
-        let entries: Vec<LedgerEntry> = commission
-            .instalments
-            .iter()
-            .enumerate()
-            .map(|(i, amount)| LedgerEntry {
-                instalment: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                amount: *amount,
-                payable_from: first_payable
-                    .checked_add_months(Months::new(u32::try_from(i).unwrap_or(0)))
-                    .unwrap_or(first_payable),
-            })
-            .collect();
-        let mut won = deal.clone();
-        won.status = DealStatus::Won;
-        won.amount = amount;
-        won.close_date = close;
-        let (calc, total, from) = (
-            commission.calculation.as_str(),
-            commission.amount.to_string(),
-            first_payable.to_string(),
-        );
-        let n = entries.len();
-        let to_partner = self
-            .in_thread(
-                deal.id,
-                "deal_confirmation",
-                self.render
-                    .commission_notice(&won, calc, &total, &from, n, None)?,
-            )
-            .await?;
-        let finance_channel = self
-            .program
-            .commissions
-            .finance_channel
-            .clone()
-            .unwrap_or_else(|| self.program.managers.slack_channel.clone());
-        let to_finance =
-            self.render
-                .commission_notice(&won, calc, &total, &from, n, Some(&partner.name))?;
-        let messages = [
-            self.deal_message(
-                &won,
-                "commission_notice",
-                &partner.slack_channel,
-                to_partner,
-            ),
-            self.deal_message(&won, "commission_statement", &finance_channel, to_finance),
-        ];
+            close_date: close,
+            ..deal.clone()
+        };
+        let calc = commission.calculation.as_str();
+        let messages =
+            self.commission_messages(&won, &partner, &commission, &entries, first_payable);
         let audit = AuditEntry {
             actor: &actor.user,
             surface,
             entity: "deal",
             action: "won",
-            detail: json!({ "amount": amount.to_string(), "close_date": close.to_string(), "attribution": attribution.as_str(), "commission": total, "calculation": calc }),
+            detail: json!({ "amount": amount.to_string(), "close_date": close.to_string(), "attribution": attribution.as_str(), "commission": commission.amount.to_string(), "calculation": calc }),
         };
         let win = Win {
             amount,
@@ -182,24 +157,73 @@ impl Service {
             calculation: calc,
             entries: &entries,
         };
+        let now = self.clock.now_ms();
         self.store
-            .win_deal(
-                deal.id,
-                allowed,
-                &win,
-                &audit,
-                &messages,
-                self.clock.now_ms(),
-            )
+            .win_deal(deal.id, allowed, &win, &audit, &messages, now)
             .await?
             .ok_or_else(|| {
                 DealError::BadCommand(format!("{} changed meanwhile; look at it again.", deal.id))
             })?;
         self.wake_delivery();
         Ok(format!(
-            "{} is won. Commission: {calc}, payable from {from}.",
+            "{} is won. Commission: {calc}, payable from {first_payable}.",
             deal.id
         ))
+    }
+
+    /// The commission on `amount` for `deal` under the program's rules.
+    fn commission_of(
+        &self,
+        deal: &Deal,
+        partner: &crate::domain::Partner,
+        amount: Money,
+        attribution: Attribution,
+    ) -> ServiceResult<Commission> {
+        let rules = super::commission_rules::commission_rules(&self.program.commissions)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let timing = deal.timing.unwrap_or(Timing::from_stage(
+            deal.registered_stage.unwrap_or(deal.stage),
+        ));
+        Ok(compute(
+            amount,
+            partner.partner_type,
+            timing,
+            attribution,
+            &partner.tier,
+            &rules,
+        )
+        .map_err(|e| DealError::BadCommand(e.to_string()))?)
+    }
+
+    /// The partner's commission notice (in the deal's thread) and finance's statement.
+    fn commission_messages(
+        &self,
+        won: &Deal,
+        partner: &crate::domain::Partner,
+        commission: &Commission,
+        entries: &[LedgerEntry],
+        first_payable: NaiveDate,
+    ) -> [OutboxMessage; 2] {
+        let notice = |partner_name| Notice::CommissionNotice {
+            deal: won.clone(),
+            calculation: commission.calculation.clone(),
+            commission: commission.amount,
+            payable_from: first_payable,
+            instalments: entries.len(),
+            partner_name,
+        };
+        let to_partner = self.in_thread("deal_confirmation", notice(None));
+        let finance_channel = self
+            .program
+            .commissions
+            .finance_channel
+            .clone()
+            .unwrap_or_else(|| self.program.managers.slack_channel.clone());
+        let to_finance = notice(Some(partner.name.clone()));
+        [
+            self.deal_message(won, "commission_notice", &partner.slack_channel, to_partner),
+            self.deal_message(won, "commission_statement", &finance_channel, to_finance),
+        ]
     }
 
     /// `/deal update ID stage=lost`: closes an open deal without a commission.
@@ -217,20 +241,12 @@ impl Service {
             ))
             .into());
         }
-        let partner = self
-            .store
-            .partner(deal.partner_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+        let partner = self.partner_of_deal(&deal).await?;
         let text = format!("closed {} as lost.", deal.id);
-        let note = self
-            .in_thread(
-                deal.id,
-                "deal_confirmation",
-                self.render
-                    .notice_by(":black_small_square:", &actor.user, &text)?,
-            )
-            .await?;
+        let note = self.in_thread(
+            "deal_confirmation",
+            Notice::note(NoteAbout::Lost, Some(&actor.user), text),
+        );
         let audit = AuditEntry {
             actor: &actor.user,
             surface,
@@ -278,24 +294,17 @@ impl Service {
             let Some(deal) = self.store.deal(crate::domain::DealId(row.deal_id)).await? else {
                 continue;
             };
-            let partner = self
-                .store
-                .partner(deal.partner_id)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("deal without partner"))?;
+            let partner = self.partner_of_deal(&deal).await?;
             let amount = Money::from_minor(row.amount_minor, &row.currency)
                 .map_or_else(String::new, |m| m.to_string());
             let text = format!(
                 "Commission C-{} for {} · {} ({amount}) has been paid.",
                 row.id, deal.id, deal.company
             );
-            let payload = self
-                .in_thread(
-                    deal.id,
-                    "deal_confirmation",
-                    self.render.notice(":moneybag:", &text)?,
-                )
-                .await?;
+            let payload = self.in_thread(
+                "deal_confirmation",
+                Notice::note(NoteAbout::CommissionPaid, None, text),
+            );
             messages.push(self.deal_message(
                 &deal,
                 "commission_paid",
@@ -327,7 +336,7 @@ impl Service {
 
     /// `/deal commissions`: the caller's partner's totals per currency; a manager outside a
     /// partner channel sees everyone's.
-    pub async fn commission_summary(&self, actor: &Actor) -> ServiceResult<serde_json::Value> {
+    pub async fn commission_summary(&self, actor: &Actor) -> ServiceResult<super::Answer> {
         let (partner, title) = match self.partner_of(actor).await {
             Ok(p) => (Some(p.id), format!("Commissions of {}", p.name)),
             Err(super::ServiceError::Rejected(DealError::NotLinked))
@@ -349,10 +358,15 @@ impl Service {
         let show = |minor: i64, code: &str| {
             Money::from_minor(minor, code).map_or_else(|| minor.to_string(), |m| m.to_string())
         };
-        let rows: Vec<(String, String, String, String)> = by_currency
+        let rows = by_currency
             .iter()
-            .map(|(c, [pe, pa, pd])| (c.clone(), show(*pe, c), show(*pa, c), show(*pd, c)))
+            .map(|(c, [pe, pa, pd])| super::CurrencyTotals {
+                currency: c.clone(),
+                pending: show(*pe, c),
+                payable: show(*pa, c),
+                paid: show(*pd, c),
+            })
             .collect();
-        Ok(self.render.commission_totals(&title, &rows)?)
+        Ok(super::Answer::CommissionTotals { title, rows })
     }
 }

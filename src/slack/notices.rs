@@ -1,10 +1,11 @@
 //! Notices in Slack's words: each [`Notice`] rendered to Block Kit with the templates, at the
 //! moment it is delivered.
 
-use super::render::DeliveryFailure;
+use super::render::{DeliveryFailure, DigestSection, MatchView};
 use super::Renderer;
-use crate::notice::Notice;
-use serde_json::Value;
+use crate::domain::digest::NextStep;
+use crate::notice::{ExtensionStep, MatchedRecord, NoteAbout, Notice, TierDirection};
+use serde_json::{json, Value};
 
 /// How the bot introduces itself when spoken to.
 const GREETING: &str = "Hi! I run the partner program here. This is what I can do:";
@@ -27,6 +28,206 @@ pub fn render(render: &Renderer, notice: &Notice) -> anyhow::Result<Value> {
             advice: &advice(reason, conversation),
             outbox_id: *outbox_id,
         }),
+        Notice::DealConfirmation { deal } => render.deal_confirmation(deal),
+        Notice::ReviewCard {
+            deal,
+            partner,
+            matches,
+            rule,
+        } => render.review_card(deal, partner, &views(matches), rule.as_deref()),
+        Notice::DecisionNotice { deal } => render.decision_notice(deal),
+        Notice::AeAlert {
+            deal,
+            partner,
+            matches,
+            rule,
+        } => render.ae_alert(deal, partner, &views(matches), rule),
+        Notice::AeChoice { deal, user, choice } => render.ae_choice(deal, user, choice),
+        Notice::Escalation {
+            deal,
+            partner_name,
+            waited,
+            sla,
+        } => render.escalation(deal, partner_name, *waited, *sla),
+        Notice::ProtectionNotice {
+            deal,
+            days_left,
+            expired,
+            partner_name,
+            extension,
+        } => render.protection_notice(
+            deal,
+            *days_left,
+            *expired,
+            partner_name.as_deref(),
+            *extension,
+        ),
+        Notice::Extension {
+            step,
+            deal,
+            details,
+        } => render.extension(extension_kind(*step), deal, serde_json::to_value(details)?),
+        Notice::CommissionNotice {
+            deal,
+            calculation,
+            commission,
+            payable_from,
+            instalments,
+            partner_name,
+        } => render.commission_notice(
+            deal,
+            calculation,
+            &commission.to_string(),
+            &payable_from.to_string(),
+            *instalments,
+            partner_name.as_deref(),
+        ),
+        other => render_program(render, other),
+    }
+}
+
+/// The program-wide notices: tiers, nudges, surveys, digests, welcomes and one-line notes.
+fn render_program(render: &Renderer, notice: &Notice) -> anyhow::Result<Value> {
+    match notice {
+        Notice::TierChange {
+            old,
+            new,
+            direction,
+            revenue,
+            factor,
+        } => render.notice(
+            ":medal:",
+            &tier_words(old, new, *direction, revenue, factor),
+        ),
+        Notice::Nudge {
+            partner_name,
+            partner_conversation,
+            quiet_days,
+            news,
+            alert,
+        } => render.nudge(
+            partner_name,
+            partner_conversation,
+            *quiet_days,
+            news,
+            *alert,
+        ),
+        Notice::PsatInvite {
+            round,
+            closes,
+            answered,
+            reminder,
+        } => render.psat_invite(*round, closes, *answered, *reminder),
+        Notice::PsatFollowup {
+            round,
+            user,
+            partner_name,
+            score,
+            comment,
+            handled_by,
+        } => render.psat_followup(
+            *round,
+            user,
+            partner_name,
+            *score,
+            comment,
+            handled_by.as_deref(),
+        ),
+        Notice::Digest {
+            week,
+            partners,
+            sections,
+        } => {
+            let sections: Vec<DigestSection> = sections
+                .iter()
+                .map(|s| DigestSection {
+                    title: s.title.clone(),
+                    lines: s.lines.clone(),
+                    action: next_step(s.action).to_string(),
+                })
+                .collect();
+            render.digest(week, *partners, &sections)
+        }
+        Notice::DigestChart { week, png_base64 } => Ok(json!({ "file": {
+            "filename": format!("partner-digest-{week}.png"),
+            "title": format!("Partner pipeline and wins, 12 weeks to {week}"),
+            "png_base64": png_base64,
+        } })),
+        Notice::PartnerLinked { partner } => render.partner_linked(partner),
+        Notice::Note { about, by, text } => match by {
+            Some(by) => render.notice_by(note_icon(*about), by, text),
+            None => render.notice(note_icon(*about), text),
+        },
+        other => anyhow::bail!("no Slack rendering for {other:?}"),
+    }
+}
+
+/// True when `notice` becomes a file upload rather than a message.
+pub fn is_file(notice: &Notice) -> bool {
+    matches!(notice, Notice::DigestChart { .. })
+}
+
+fn views(matches: &[MatchedRecord]) -> Vec<MatchView> {
+    matches.iter().map(MatchView::from).collect()
+}
+
+/// The extension template's name for each step.
+fn extension_kind(step: ExtensionStep) -> &'static str {
+    match step {
+        ExtensionStep::Requested => "requested",
+        ExtensionStep::RequestCard => "request_card",
+        ExtensionStep::Granted => "granted",
+        ExtensionStep::Declined => "declined",
+    }
+}
+
+/// A digest section's next step, in Slack's commands.
+pub fn next_step(step: NextStep) -> &'static str {
+    match step {
+        NextStep::ListDealsAndDecide => {
+            "`/deal list` shows them all; decide on the cards in the managers' channel"
+        }
+        NextStep::CheckCustomer => "`/partners check <company>` shows every match and its reasons",
+        NextStep::DecideOnCards => "Approve, reject or return them on their cards",
+        NextStep::PartnersMayExtend => "Partners can ask to extend with `/deal extend D-…`",
+        NextStep::CommissionLedger => {
+            "`/deal commissions` and `partnerbot export commissions` for the ledger"
+        }
+        NextStep::PartnerStats => "`/partners stats <partner>` shows what drove them",
+        NextStep::CallQuietPartners => {
+            "They get a nudge automatically; a call from you works better"
+        }
+        NextStep::SurveyResults => "`/partners survey results` for the detail",
+        NextStep::ProgramStats => "`/partners stats` for the program's figures",
+    }
+}
+
+/// The emoji in front of a one-line note.
+fn note_icon(about: NoteAbout) -> &'static str {
+    match about {
+        NoteAbout::DealUpdated => ":arrow_forward:",
+        NoteAbout::Decision => ":scroll:",
+        NoteAbout::Resubmitted => ":memo:",
+        NoteAbout::Lost => ":black_small_square:",
+        NoteAbout::CommissionPaid => ":moneybag:",
+        NoteAbout::Tiers => ":medal:",
+        NoteAbout::Survey => ":bar_chart:",
+        NoteAbout::Info => ":information_source:",
+    }
+}
+
+/// What a partner is told about their tier (the new tier in bold).
+fn tier_words(
+    old: &str,
+    new: &str,
+    direction: TierDirection,
+    revenue: &str,
+    factor: &str,
+) -> String {
+    match direction {
+        TierDirection::DownNextPeriod => format!("Heads-up: your partner-sourced revenue over the last 12 months ({revenue}) is below the {old} threshold. If it stays there next quarter, your tier becomes {new}."),
+        TierDirection::Up => format!("Your partner tier is now *{new}* (was {old}), from {revenue} of partner-sourced revenue over the last 12 months. Commissions on your wins now carry a {new} factor of {factor}."),
+        TierDirection::Down => format!("Your partner tier is now *{new}* (was {old}): partner-sourced revenue over the last 12 months was {revenue}. Commissions carry a {new} factor of {factor}."),
     }
 }
 
@@ -55,6 +256,170 @@ fn advice(reason: &str, channel: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{DealStatus, Money};
+    use crate::notice::ExtensionDetails;
+    use crate::slack::render_limits::{deal, nasty, partner, renderer};
+
+    fn matched() -> MatchedRecord {
+        MatchedRecord {
+            direct_account: true,
+            id: 7,
+            name: nasty(40),
+            domains: vec!["acme.com".into()],
+            crm_id: Some("0061".into()),
+            owner: Some("U0AE1".into()),
+            partner: None,
+            status: Some(DealStatus::Approved),
+            strength: crate::domain::matching::Strength::Strong,
+            reasons: vec!["same domain".into()],
+        }
+    }
+
+    /// One notice of every kind, with hostile text.
+    fn every_kind() -> Vec<Notice> {
+        let (d, p) = (deal(DealStatus::Approved), partner(1));
+        let note = |about| Notice::Note {
+            about,
+            by: Some("U1".into()),
+            text: nasty(30),
+        };
+        vec![
+            Notice::Help {
+                manager: true,
+                greeting: true,
+            },
+            Notice::DeliveryFailure {
+                kind: "review_card".into(),
+                deal: Some(4),
+                conversation: "C1".into(),
+                reason: "not_in_channel".into(),
+                outbox_id: 9,
+            },
+            Notice::DealConfirmation { deal: d.clone() },
+            Notice::ReviewCard {
+                deal: d.clone(),
+                partner: p.clone(),
+                matches: vec![matched()],
+                rule: Some(nasty(20)),
+            },
+            Notice::DecisionNotice { deal: d.clone() },
+            Notice::AeAlert {
+                deal: d.clone(),
+                partner: p.clone(),
+                matches: vec![matched()],
+                rule: nasty(20),
+            },
+            Notice::AeChoice {
+                deal: d.clone(),
+                user: "U2".into(),
+                choice: "co-sell".into(),
+            },
+            Notice::Escalation {
+                deal: d.clone(),
+                partner_name: nasty(10),
+                waited: 4,
+                sla: 2,
+            },
+            Notice::ProtectionNotice {
+                deal: d.clone(),
+                days_left: 14,
+                expired: false,
+                partner_name: None,
+                extension: Some(30),
+            },
+            Notice::Extension {
+                step: ExtensionStep::RequestCard,
+                deal: d.clone(),
+                details: ExtensionDetails {
+                    days: 30,
+                    justification: nasty(50),
+                    ..ExtensionDetails::default()
+                },
+            },
+            Notice::CommissionNotice {
+                deal: d.clone(),
+                calculation: nasty(30),
+                commission: Money::from_minor(12_345, "JPY").expect("yen"),
+                payable_from: d.close_date,
+                instalments: 3,
+                partner_name: Some(nasty(10)),
+            },
+            Notice::TierChange {
+                old: "silver".into(),
+                new: "gold".into(),
+                direction: TierDirection::Up,
+                revenue: "120,000.00 USD".into(),
+                factor: "1.1".into(),
+            },
+            Notice::Nudge {
+                partner_name: nasty(10),
+                partner_conversation: "C1".into(),
+                quiet_days: 61,
+                news: nasty(40),
+                alert: false,
+            },
+            Notice::PsatInvite {
+                round: 3,
+                closes: "2027-01-15".into(),
+                answered: Some(9),
+                reminder: false,
+            },
+            Notice::PsatFollowup {
+                round: 3,
+                user: "U3".into(),
+                partner_name: nasty(10),
+                score: 2,
+                comment: nasty(40),
+                handled_by: Some("U4".into()),
+            },
+            Notice::Digest {
+                week: "2027-W02".into(),
+                partners: 3,
+                sections: vec![],
+            },
+            Notice::DigestChart {
+                week: "2027-W02".into(),
+                png_base64: "iVBORw0KGgo=".into(),
+            },
+            Notice::PartnerLinked { partner: p },
+            note(NoteAbout::DealUpdated),
+            note(NoteAbout::Info),
+        ]
+    }
+
+    #[test]
+    fn every_notice_kind_survives_the_outbox_and_renders_for_slack() {
+        let r = renderer();
+        for notice in every_kind() {
+            let stored = serde_json::to_string(&notice).expect("serialises");
+            let read: Notice = serde_json::from_str(&stored).expect("deserialises");
+            assert_eq!(read, notice);
+            let rendered = render(&r, &read).expect("renders");
+            assert!(rendered.is_object(), "{notice:?} renders to an object");
+        }
+    }
+
+    #[test]
+    fn notices_render_as_the_renderer_words_them() {
+        let (r, d) = (renderer(), deal(DealStatus::Approved));
+        let card = Notice::ReviewCard {
+            deal: d.clone(),
+            partner: partner(1),
+            matches: vec![matched()],
+            rule: None,
+        };
+        let direct = r.review_card(&d, &partner(1), &[MatchView::from(&matched())], None);
+        assert_eq!(render(&r, &card).expect("card"), direct.expect("direct"));
+        let note = Notice::Note {
+            about: NoteAbout::CommissionPaid,
+            by: None,
+            text: "paid".into(),
+        };
+        assert_eq!(
+            render(&r, &note).expect("note"),
+            r.notice(":moneybag:", "paid").expect("direct")
+        );
+    }
 
     #[test]
     fn advice_names_what_to_do_for_each_common_refusal() {

@@ -2,6 +2,7 @@
 //! has one function here; user text is escaped by the template layer.
 
 use crate::domain::{Deal, FieldErrors, Partner, Stage};
+use crate::notice::MatchedRecord;
 use crate::templates::Templates;
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
@@ -101,36 +102,28 @@ pub struct MatchView {
     pub reasons: String,
 }
 
-impl MatchView {
+impl From<&MatchedRecord> for MatchView {
     /// Describes a matched record; `partner` is the holder's name for registrations.
-    pub fn new(
-        record: &crate::store::IndexedRecord,
-        found: &crate::domain::matching::Match,
-        partner: Option<String>,
-    ) -> MatchView {
-        let (prefix, kind) = match record.kind {
-            crate::store::RecordKind::DirectAccount => ("A", "direct account"),
-            crate::store::RecordKind::Registration => ("D", "partner registration"),
+    fn from(m: &MatchedRecord) -> MatchView {
+        let (prefix, kind) = match m.direct_account {
+            true => ("A", "direct account"),
+            false => ("D", "partner registration"),
         };
         MatchView {
-            id: format!("{prefix}-{}", record.id),
+            id: format!("{prefix}-{}", m.id),
             kind,
-            name: record.name.clone(),
-            domains: if record.domains.is_empty() {
+            name: m.name.clone(),
+            domains: if m.domains.is_empty() {
                 "no domain".into()
             } else {
-                record.domains.join(", ")
+                m.domains.join(", ")
             },
-            crm_id: record.crm_id.clone(),
-            owner: record.owner.clone(),
-            partner,
-            status: record
-                .status
-                .as_deref()
-                .and_then(crate::domain::DealStatus::parse)
-                .map(|s| s.label().to_string()),
-            strength: found.strength.to_string(),
-            reasons: found.reasons.join("; "),
+            crm_id: m.crm_id.clone(),
+            owner: m.owner.clone(),
+            partner: m.partner.clone(),
+            status: m.status.map(|s| s.label().to_string()),
+            strength: m.strength.to_string(),
+            reasons: m.reasons.join("; "),
         }
     }
 }
@@ -544,12 +537,12 @@ impl Renderer {
         )
     }
 
-    /// The weekly digest message (its sections already composed).
+    /// The weekly digest message (its sections already composed and worded).
     pub fn digest(
         &self,
         week: &str,
         partners: usize,
-        sections: &[crate::domain::digest::Section],
+        sections: &[DigestSection],
     ) -> anyhow::Result<Value> {
         let sections: Vec<Value> = sections
             .iter()
@@ -641,6 +634,14 @@ impl Renderer {
             json!({ "icon": icon, "text": text, "user": user }),
         )
     }
+}
+
+/// A digest section as the message shows it: its next step already worded.
+#[derive(Debug, Clone)]
+pub struct DigestSection {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub action: String,
 }
 
 /// A message Slack refused for good, as the managers' notice describes it.

@@ -3,25 +3,25 @@
 //! history rows and digest lines), checked against Slack's Block Kit limits.
 
 use super::limits::{check, Surface};
+use super::render::DigestSection as Section;
 use super::render::{DeliveryFailure, MatchView, Renderer};
 use crate::domain::commission::Timing;
-use crate::domain::digest::Section;
 use crate::domain::{
     Deal, DealId, DealStatus, Field, FieldErrors, Money, Partner, PartnerId, PartnerType, Stage,
 };
 use serde_json::{json, Value};
 
 /// `n` characters, every one of which escaping lengthens.
-fn nasty(n: usize) -> String {
+pub(super) fn nasty(n: usize) -> String {
     "&<>".chars().cycle().take(n).collect()
 }
 
-fn renderer() -> Renderer {
+pub(super) fn renderer() -> Renderer {
     let templates = std::sync::Arc::new(crate::templates::Templates::load().expect("templates"));
     Renderer::new(templates, &nasty(120), "USD")
 }
 
-fn partner(i: i64) -> Partner {
+pub(super) fn partner(i: i64) -> Partner {
     Partner {
         id: PartnerId(i),
         name: nasty(120),
@@ -35,7 +35,7 @@ fn partner(i: i64) -> Partner {
     }
 }
 
-fn deal(status: DealStatus) -> Deal {
+pub(super) fn deal(status: DealStatus) -> Deal {
     let today = chrono::NaiveDate::from_ymd_opt(2027, 1, 1).expect("date");
     Deal {
         id: DealId(i64::MAX),

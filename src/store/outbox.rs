@@ -27,7 +27,7 @@ pub struct OutboxMessage {
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutboxBody {
     /// A notice the platform's adapter renders at delivery.
-    Notice(Notice),
+    Notice(Box<Notice>),
     /// A payload already in the platform's format, sent as stored.
     Payload(serde_json::Value),
 }
@@ -56,7 +56,7 @@ impl OutboxMessage {
         OutboxMessage {
             kind: kind.to_string(),
             address,
-            body: OutboxBody::Notice(notice),
+            body: OutboxBody::Notice(Box::new(notice)),
             deal_id,
         }
     }
@@ -131,7 +131,7 @@ impl ClaimedMessage {
     pub fn body(&self) -> anyhow::Result<OutboxBody> {
         match self.body_format.as_str() {
             NOTICE_FORMAT => serde_json::from_str(&self.payload)
-                .map(OutboxBody::Notice)
+                .map(|n| OutboxBody::Notice(Box::new(n)))
                 .context("reading a stored notice"),
             PAYLOAD_FORMAT => serde_json::from_str(&self.payload)
                 .map(OutboxBody::Payload)

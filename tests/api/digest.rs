@@ -78,7 +78,7 @@ async fn the_digest_has_the_right_figures_omits_empty_sections_and_uploads_its_c
         .compose_digest(MANAGER, clock.now())
         .await
         .expect("digest");
-    let t = &digest.text;
+    let t = &partnerbot::domain::digest::text(&digest.facts, partnerbot::slack::notices::next_step);
     for needle in [
         "(3 partners)",
         "New registrations: 3, worth 130,000.00 USD",

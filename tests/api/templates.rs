@@ -12,10 +12,10 @@
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use partnerbot::domain::commission::Timing;
-use partnerbot::domain::digest::Section;
 use partnerbot::domain::{
     Deal, DealId, DealStatus, Field, FieldErrors, Money, Partner, PartnerId, PartnerType, Stage,
 };
+use partnerbot::slack::render::DigestSection as Section;
 use partnerbot::slack::render::{DeliveryFailure, MatchView};
 use partnerbot::slack::Renderer;
 use partnerbot::store::AuditRow;

@@ -33,7 +33,9 @@ use grade::{initials, jurisdictions_differ, name_evidence};
 use std::fmt;
 
 /// How much a match should be trusted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Strength {
     /// Partial name overlap only: a "possible match" for a person to look at.
