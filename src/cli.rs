@@ -505,7 +505,11 @@ async fn set_paused(
         .trim_start_matches(['P', 'p', '-'])
         .parse()
         .map_err(|_| anyhow::anyhow!("“{id}” is not a partner id like P-3"))?;
-    if !service.store().set_paused(number, paused).await? {
+    let partner = crate::domain::PartnerId(number);
+    if !service
+        .set_partner_paused("cli", "cli", partner, paused)
+        .await?
+    {
         anyhow::bail!("there is no partner P-{number}");
     }
     println!(

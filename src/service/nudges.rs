@@ -10,6 +10,20 @@ use std::str::FromStr;
 const MS_PER_DAY: i64 = 24 * 3600 * 1000;
 
 impl Service {
+    /// Pauses or resumes partner `partner` (no nudges or surveys while paused), recording who
+    /// did it; false when there is no such partner.
+    pub async fn set_partner_paused(
+        &self,
+        actor: &str,
+        surface: &str,
+        partner: crate::domain::PartnerId,
+        paused: bool,
+    ) -> anyhow::Result<bool> {
+        self.store
+            .set_paused(partner.0, paused, actor, surface, self.clock.now_ms())
+            .await
+    }
+
     fn nudge_rules(&self) -> anyhow::Result<NudgeRules> {
         let cfg = &self.program.nudges;
         let (start, end) = cfg.working_hours.split_once('-').ok_or_else(|| {

@@ -78,15 +78,38 @@ impl Store {
         Ok((nudged, back))
     }
 
-    /// Pauses or resumes a partner (paused partners are never nudged or surveyed).
-    pub async fn set_paused(&self, partner: i64, paused: bool) -> anyhow::Result<bool> {
+    /// Pauses or resumes a partner (paused partners are never nudged or surveyed), with its
+    /// audit row by `actor` on `surface`, in one transaction; false when there is no such
+    /// partner.
+    pub async fn set_paused(
+        &self,
+        partner: i64,
+        paused: bool,
+        actor: &str,
+        surface: &str,
+        now_ms: i64,
+    ) -> anyhow::Result<bool> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
         let done = sqlx::query("UPDATE partners SET paused = $1 WHERE id = $2")
             .bind(i64::from(paused))
             .bind(partner)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .context("pausing a partner")?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            tx.rollback().await.context("rolling back a pause")?;
+            return Ok(false);
+        }
+        let entry = super::AuditEntry {
+            actor,
+            surface,
+            entity: "partner",
+            action: if paused { "paused" } else { "resumed" },
+            detail: serde_json::json!({ "paused": paused }),
+        };
+        super::append_audit(&mut tx, &entry, partner, now_ms).await?;
+        tx.commit().await.context("committing a pause")?;
+        Ok(true)
     }
 
     /// Claims a manager's digest for a week and queues its messages; false when already sent.

@@ -28,7 +28,25 @@ async fn quiet_partners_are_nudged_escalated_capped_and_reactivated(db: Db) {
     let app = TestApp::spawn_with_program(db, program).await;
     app.link_both().await;
     let hooli = app.link("Hooli", "technology", "C0HOOLI", "T0HOOLI").await;
-    app.store.set_paused(hooli.id.0, true).await.expect("pause");
+    let audit_before = app
+        .store
+        .count(partnerbot::store::CountTable::Audit)
+        .await
+        .expect("count");
+    assert!(app
+        .app
+        .service
+        .set_partner_paused("cli", "cli", hooli.id, true)
+        .await
+        .expect("pause"));
+    // A pause is a change like any other: it has its audit row.
+    assert_eq!(
+        app.store
+            .count(partnerbot::store::CountTable::Audit)
+            .await
+            .expect("count"),
+        audit_before + 1
+    );
     app.deliver_all().await;
     let clock = app.app.clock.clone();
     let start = clock.now();
