@@ -120,6 +120,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let slack = SlackApi::new(&config.slack_api_url, &config.bot_token)?;
     let mut problems =
         crate::preflight::program_problems(&config.program, crate::preflight::program_from_file());
+    problems.extend(crate::preflight::teams_problems(&config.program));
     let home_team = match slack.auth_test().await {
         Ok(me) => {
             tracing::info!(
@@ -153,15 +154,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         anyhow::bail!("not starting: fix the problems above (`partnerbot check` lists them again)");
     }
     let app = App::build(&config, store, Clock::system(), home_team)?;
-    // Teams is on when its three app settings are set; a half-configured Teams stops start-up.
+    // Teams is on when its three app settings are set (`teams_problems` above refused a
+    // half-configured Teams).
     let app = match crate::teams::TeamsSettings::from_env()? {
         Some(settings) => {
-            for tenant in &config.program.teams.partner_tenants {
-                anyhow::ensure!(
-                    crate::teams::settings::is_guid(tenant),
-                    "program file [teams] partner_tenants: “{tenant}” is not a tenant id (a GUID)"
-                );
-            }
             tracing::info!(app_id = %settings.app_id, "Teams is on: POST /teams/messages");
             let connector = crate::teams::connector::Connector::new(settings.clone())?;
             let auth = crate::teams::Authenticator::new(

@@ -209,6 +209,7 @@ async fn check() -> anyhow::Result<()> {
     let from_file =
         env("PARTNERBOT_PROGRAM").is_some() || std::path::Path::new("program.toml").exists();
     let mut problems = crate::preflight::program_problems(&config.program, from_file);
+    problems.extend(crate::preflight::teams_problems(&config.program));
     let store = Store::open(&config.database_url).await?;
     let partners = store.partners().await?;
     let slack = crate::slack::SlackApi::new(&config.slack_api_url, &config.bot_token)?;

@@ -50,6 +50,31 @@ fn problem(severity: Severity, setting: &str, text: String, fix: &str) -> Proble
     }
 }
 
+/// Microsoft Teams settings (environment) and `[teams]` (program file): all three app settings
+/// or none, well-formed URLs, and partner tenants that are tenant ids.
+pub fn teams_problems(program: &Program) -> Vec<Problem> {
+    let mut found = Vec::new();
+    if let Err(e) = crate::teams::TeamsSettings::from_env() {
+        found.push(problem(
+            Severity::Error,
+            &e.setting,
+            e.problem,
+            "set MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and MICROSOFT_APP_TENANT_ID together (or none, to leave Teams off)",
+        ));
+    }
+    for tenant in &program.teams.partner_tenants {
+        if !crate::teams::settings::is_guid(tenant) {
+            found.push(problem(
+                Severity::Error,
+                "[teams] partner_tenants",
+                format!("“{tenant}” is not a tenant id (a GUID)"),
+                "use the partner's Entra tenant id (Azure portal → Microsoft Entra ID → Overview)",
+            ));
+        }
+    }
+    found
+}
+
 /// The tiers a partner can hold.
 pub const TIERS: &[&str] = &["registered", "silver", "gold", "platinum", "inactive"];
 
@@ -253,6 +278,22 @@ pub fn report(problems: &[Problem]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_partner_tenant_that_is_not_a_tenant_id_is_named() {
+        let mut program = Program::default();
+        program.teams.partner_tenants = vec![
+            "0d4e1f2a-3b5c-4d6e-8f7a-9b0c1d2e3f4a".into(),
+            "contoso.onmicrosoft.com".into(),
+        ];
+        let problems: Vec<Problem> = teams_problems(&program)
+            .into_iter()
+            .filter(|p| p.setting == "[teams] partner_tenants")
+            .collect();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].problem.contains("contoso.onmicrosoft.com"));
+        assert_eq!(problems[0].severity, Severity::Error);
+    }
 
     fn settings(program: &Program) -> Vec<String> {
         program_problems(program, true)
