@@ -99,6 +99,20 @@ impl Drop for Emulator {
     }
 }
 
+/// Serves `app` on `listener` (a loopback port of an emulator) until the task is aborted; a
+/// server error is logged as `name` stopping.
+pub(crate) fn serve_local(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    name: &'static str,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "{name} stopped");
+        }
+    })
+}
+
 impl Emulator {
     /// Starts on a random free port of 127.0.0.1.
     pub async fn start() -> anyhow::Result<Emulator> {
@@ -110,11 +124,7 @@ impl Emulator {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         lock(&state).base = format!("http://{addr}");
-        let server = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::error!(error = %e, "Slack emulator stopped");
-            }
-        });
+        let server = serve_local(listener, app, "Slack emulator");
         Ok(Emulator {
             base_url: format!("http://{addr}/api"),
             state,

@@ -155,6 +155,36 @@ pub(crate) async fn apply_word_stats(
     match_stats::add(conn, delta).await
 }
 
+/// Writes the index keys of records of `kind`, many rows per statement.
+pub(super) async fn insert_record_keys(
+    conn: &mut AnyConnection,
+    kind: RecordKind,
+    records: &[(i64, &[String])],
+) -> anyhow::Result<()> {
+    let rows: Vec<(&String, i64)> = records
+        .iter()
+        .flat_map(|(id, keys)| keys.iter().map(move |k| (k, *id)))
+        .collect();
+    for chunk in rows.chunks(KEYS_PER_INSERT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO match_keys (key, kind, record_id) VALUES {} ON CONFLICT DO NOTHING",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (key, id) in chunk {
+            query = query.bind(key.as_str()).bind(kind.as_str()).bind(*id);
+        }
+        query
+            .execute(&mut *conn)
+            .await
+            .context("writing index keys")?;
+    }
+    Ok(())
+}
+
 /// Replaces a record's index keys (a `new` record has none to replace) and adds the change of
 /// its words to `delta`.
 pub(super) async fn write_record_keys(
@@ -183,23 +213,7 @@ pub(super) async fn write_record_keys(
             .context("clearing index keys")?;
         old
     };
-    for chunk in keys.chunks(KEYS_PER_INSERT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
-            .collect();
-        let sql = format!(
-            "INSERT INTO match_keys (key, kind, record_id) VALUES {} ON CONFLICT DO NOTHING",
-            values.join(", ")
-        );
-        let mut query = sqlx::query(&sql);
-        for key in chunk {
-            query = query.bind(key).bind(kind.as_str()).bind(id);
-        }
-        query
-            .execute(&mut *conn)
-            .await
-            .context("writing index keys")?;
-    }
+    insert_record_keys(conn, kind, &[(id, keys)]).await?;
     match_stats::diff(&old, keys, delta);
     Ok(())
 }

@@ -93,11 +93,7 @@ impl TokenAuthority {
             .route(METADATA_PATH, get(metadata))
             .route(KEYS_PATH, get(keys))
             .with_state(inner.clone());
-        let server = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::error!(error = %e, "Teams token authority stopped");
-            }
-        });
+        let server = crate::emulator::serve_local(listener, app, "Teams token authority");
         Ok(TokenAuthority {
             base_url: base,
             inner,

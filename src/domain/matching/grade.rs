@@ -94,16 +94,7 @@ pub(super) fn name_evidence(a: &Candidate, b: &Candidate, stats: &Distinctivenes
     let all_b = al.b_linked.iter().all(|l| *l);
     let exact = a.tokens == b.tokens;
     let legal = jurisdictions_differ(a, b);
-    let mut reasons = vec![if exact {
-        format!(
-            "same name “{}” ≈ “{}” (normalised “{}”)",
-            a.name,
-            b.name,
-            b.normalised_name()
-        )
-    } else {
-        format!("name “{}” ≈ “{}”, score {score:.2}", a.name, b.name)
-    }];
+    let mut reasons = vec![super::name_reason(a, b, exact, score)];
     reasons.extend(link_reasons(a, b, &al, stats));
     // A typo is only trusted when nothing else differs: "AiNET" is not "Airnet Communications".
     let typo = al.links.iter().any(|(_, _, l)| matches!(l, Link::Typo(_)));

@@ -244,7 +244,7 @@ pub fn compare_with(
             let score = name_score(incoming, existing);
             let mut reasons = vec![format!("same domain {a}")];
             if score >= CITE_SCORE {
-                reasons.push(name_reason(incoming, existing, score));
+                reasons.push(name_reason(incoming, existing, score >= 1.0, score));
             }
             found(Strength::Strong, score, reasons)
         }
@@ -258,7 +258,7 @@ pub fn compare_with(
             let similar = score >= SUFFIX_FAMILY_SCORE || contained(incoming, existing);
             let name_only_weak =
                 jurisdictions_differ(incoming, existing) || common_word_name(incoming, existing);
-            let name = name_reason(incoming, existing, score);
+            let name = name_reason(incoming, existing, score >= 1.0, score);
             match (similar, country_site && !name_only_weak) {
                 (true, true) => found(Strength::Medium, score, vec![family, name]),
                 (true, false) => found(Strength::Weak, score, vec![family, name]),
@@ -272,7 +272,7 @@ pub fn compare_with(
                 by_acronym: false,
                 score,
                 reasons: vec![
-                    name_reason(incoming, existing, score),
+                    name_reason(incoming, existing, score >= 1.0, score),
                     format!("but the domains differ ({a}, {b})"),
                 ],
             })
@@ -289,8 +289,9 @@ pub fn compare_with(
     }
 }
 
-fn name_reason(a: &Candidate, b: &Candidate, score: f64) -> String {
-    if score >= 1.0 {
+/// "same name …" when the names are the same once normalised (`same`), else the score.
+pub(super) fn name_reason(a: &Candidate, b: &Candidate, same: bool, score: f64) -> String {
+    if same {
         format!(
             "same name “{}” ≈ “{}” (normalised “{}”)",
             a.name,

@@ -1,7 +1,7 @@
 //! Imports of direct accounts: many accounts per transaction, with their index keys written
 //! in bulk for new accounts and the word statistics updated once per batch.
 
-use super::{placeholders, write_record_keys, NewAccount, RecordKind, Upserted, KEYS_PER_INSERT};
+use super::{placeholders, write_record_keys, NewAccount, RecordKind, Upserted};
 use anyhow::Context;
 use sqlx::AnyConnection;
 use std::collections::{BTreeMap, HashMap};
@@ -68,30 +68,7 @@ async fn insert_keys(
     fresh: &[(i64, &[String])],
     delta: &mut BTreeMap<String, i64>,
 ) -> anyhow::Result<()> {
-    let rows: Vec<(&String, i64)> = fresh
-        .iter()
-        .flat_map(|(id, keys)| keys.iter().map(move |k| (k, *id)))
-        .collect();
-    for chunk in rows.chunks(KEYS_PER_INSERT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
-            .collect();
-        let sql = format!(
-            "INSERT INTO match_keys (key, kind, record_id) VALUES {} ON CONFLICT DO NOTHING",
-            values.join(", ")
-        );
-        let mut query = sqlx::query(&sql);
-        for (key, id) in chunk {
-            query = query
-                .bind(key.as_str())
-                .bind(RecordKind::DirectAccount.as_str())
-                .bind(*id);
-        }
-        query
-            .execute(&mut *conn)
-            .await
-            .context("writing index keys")?;
-    }
+    super::insert_record_keys(conn, RecordKind::DirectAccount, fresh).await?;
     for (_, keys) in fresh {
         super::match_stats::diff(&[], keys, delta);
     }

@@ -151,11 +151,7 @@ impl ConnectorEmulator {
                 put(update),
             )
             .with_state(inner.clone());
-        let server = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::error!(error = %e, "Teams Connector emulator stopped");
-            }
-        });
+        let server = crate::emulator::serve_local(listener, app, "Teams Connector emulator");
         Ok(ConnectorEmulator {
             base_url: base,
             inner,
