@@ -11,6 +11,7 @@
 
 pub mod activity;
 pub mod auth;
+pub mod cards;
 pub mod connector;
 pub mod connector_emulator;
 pub mod emulator;

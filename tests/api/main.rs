@@ -27,6 +27,7 @@ mod signatures;
 mod store;
 mod surveys;
 mod teams_auth;
+mod teams_cards;
 mod teams_delivery;
 mod templates;
 mod tiers;
