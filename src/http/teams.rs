@@ -1,7 +1,11 @@
 //! `POST /teams/messages`, the Bot Framework messaging endpoint: authenticated before anything
-//! else (`teams::auth`), body capped, activities deduplicated by id.
+//! else (`teams::auth`), body capped, activities deduplicated by id. Every authenticated
+//! activity (message, invoke, conversationUpdate, installationUpdate, …) refreshes the
+//! conversation references proactive messages are sent with: the conversation's service URL,
+//! tenant and type, and the people it names.
 
 use super::{AppState, MAX_BODY_BYTES};
+use crate::store::{TeamsPerson, TeamsSighting};
 use crate::teams::ActivityHead;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -44,13 +48,17 @@ pub(super) async fn handle(State(state): State<AppState>, request: Request) -> R
     let Some(id) = activity.id.as_deref().filter(|id| !id.is_empty()) else {
         return (StatusCode::BAD_REQUEST, "the activity has no “id”").into_response();
     };
+    let store = state.service.store();
+    if let Some(seen) = sighting(&activity) {
+        if let Err(e) = store
+            .record_teams_sighting(&seen, state.clock.now_ms())
+            .await
+        {
+            return super::AppError::from(e).into_response();
+        }
+    }
     let key = format!("teams:{}", crate::slack::payload::event_dedupe_key(id));
-    match state
-        .service
-        .store()
-        .record_event(&key, &[], state.clock.now_ms())
-        .await
-    {
+    match store.record_event(&key, &[], state.clock.now_ms()).await {
         Ok(true) => {
             tracing::info!(kind = %activity.kind, "Teams activity accepted");
             StatusCode::OK.into_response()
@@ -61,6 +69,25 @@ pub(super) async fn handle(State(state): State<AppState>, request: Request) -> R
         }
         Err(e) => super::AppError::from(e).into_response(),
     }
+}
+
+/// The references an authenticated activity gives: its conversation and the people in it.
+fn sighting(activity: &ActivityHead) -> Option<TeamsSighting> {
+    let (conversation, kind) = activity.conversation()?;
+    Some(TeamsSighting {
+        conversation_id: conversation.to_string(),
+        conversation_type: kind.to_string(),
+        tenant_id: activity.tenant().unwrap_or_default().to_string(),
+        service_url: activity.service_url.clone(),
+        users: activity
+            .people()
+            .into_iter()
+            .map(|p| TeamsPerson {
+                id: p.id.clone(),
+                aad_object_id: p.aad_object_id.clone().filter(|a| !a.is_empty()),
+            })
+            .collect(),
+    })
 }
 
 fn refuse(e: &crate::teams::AuthError) -> Response {

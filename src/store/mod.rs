@@ -11,6 +11,7 @@ mod nudges;
 mod outbox;
 mod partners;
 mod surveys;
+mod teams;
 mod tiers;
 
 pub use accounts::{IndexedRecord, NewAccount, RecordKind, Upserted};
@@ -22,6 +23,7 @@ pub use outbox::{
 };
 pub use partners::NewPartner;
 pub use surveys::{Answered, Invitee, SurveyRound};
+pub use teams::{base_conversation, TeamsConversation, TeamsPerson, TeamsSighting, TeamsUser};
 pub use tiers::TierRun;
 
 use anyhow::Context;

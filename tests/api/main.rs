@@ -28,6 +28,7 @@ mod store;
 mod surveys;
 mod teams_auth;
 mod teams_cards;
+mod teams_conversations;
 mod teams_delivery;
 mod templates;
 mod tiers;
