@@ -96,8 +96,12 @@ impl App {
         let slack = SlackClient::new(self.slack.clone(), self.render.clone());
         let mut clients = vec![Client::Slack(slack)];
         if let Some(connector) = &self.teams_connector {
+            let program = &self.service.program().program;
+            let cards = crate::teams::cards::Cards::new(&program.name, &program.default_currency);
             clients.push(Client::Teams(crate::delivery::teams::TeamsClient::new(
                 connector.clone(),
+                self.store.clone(),
+                cards,
             )));
         }
         Worker::new(
