@@ -3,11 +3,13 @@
 //! demo.
 //!
 //! What exists so far (issue 12, in progress): `POST /teams/messages` authenticates every
-//! activity (Bot Framework JWT, JWKS with endorsements, `serviceurl` claim, tenant allow-list)
-//! and deduplicates it by id. Outbound, the Connector client (`connector`) posts, threads and
+//! activity (Bot Framework JWT, JWKS with endorsements, `serviceurl` claim, tenant allow-list),
+//! records the conversation references proactive messages need, and deduplicates it by id.
+//! Every notice and inline answer has its Adaptive Card (`cards`, with the `Action.Execute`
+//! verbs in `cards::verbs`). Outbound, the Connector client (`connector`) posts, threads and
 //! updates activities and opens 1:1 conversations, and its offline counterpart
 //! (`connector_emulator`) refuses what Teams refuses. The Teams flows themselves (commands,
-//! dialogs, cards, proactive messages) come on top of the platform-neutral core.
+//! dialogs, invoke answers) come on top of the platform-neutral core.
 
 pub mod activity;
 pub mod auth;

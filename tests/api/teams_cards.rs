@@ -9,11 +9,10 @@
 //! `INSTA_UPDATE=always cargo test --test api teams_cards` and review the diff.
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use partnerbot::domain::commission::Timing;
 use partnerbot::domain::deal::DealFilter;
 use partnerbot::domain::digest::{NextStep, Section};
 use partnerbot::domain::matching::Strength;
-use partnerbot::domain::{Deal, DealId, DealStatus, Money, Partner, PartnerId, PartnerType, Stage};
+use partnerbot::domain::{Deal, DealStatus, Money, Partner};
 use partnerbot::notice::{
     ExtensionDetails, ExtensionStep, MatchedRecord, NoteAbout, Notice, TierDirection,
 };
@@ -46,53 +45,24 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
 }
 
+/// The Slack templates' partner, linked to a Teams channel.
 pub(crate) fn partner() -> Partner {
     Partner {
-        id: PartnerId(3),
-        name: "Globex Resellers".into(),
-        partner_type: PartnerType::Reseller,
-        tier: "gold".into(),
         slack_channel: "19:globex@thread.tacv2".into(),
         slack_team: None,
         manager_user: None,
-        paused: false,
-        created_at: at(2027, 1, 4, 9),
+        ..crate::templates::partner()
     }
 }
 
-/// D-7, Initech, registered by a Teams user.
+/// The Slack templates' D-7 (Initech), registered and decided by Teams users.
 pub(crate) fn deal(status: DealStatus) -> Deal {
-    let decided = matches!(
-        status,
-        DealStatus::Approved | DealStatus::Rejected | DealStatus::Returned
-    );
+    let slack = crate::templates::deal(status);
     Deal {
-        id: DealId(7),
-        partner_id: PartnerId(3),
-        status,
-        company: "Initech".into(),
-        domain: Some("initech.com".into()),
-        contact_name: Some("Peter Gibbons".into()),
-        contact_email: Some("peter@initech.com".into()),
-        amount: Money::from_minor(4_800_000, "USD").expect("money"),
-        close_date: day(2027, 6, 30),
-        stage: Stage::Evaluation,
-        products: "Analytics Suite, 50 seats".into(),
-        notes: "Met the CFO at their offsite; budget approved for Q2.".into(),
         registered_by: "29:1alice".into(),
         source_channel: "19:globex@thread.tacv2".into(),
-        created_at: at(2027, 3, 1, 10),
-        protected_until: (status == DealStatus::Approved).then(|| day(2027, 5, 30)),
-        decided_by: decided.then(|| "29:1manager".into()),
-        decision_note: match status {
-            DealStatus::Rejected => "Initech is a named direct account this year.".into(),
-            DealStatus::Returned => "Which business unit is buying?".into(),
-            _ => String::new(),
-        },
-        extensions: 0,
-        extension_request: None,
-        registered_stage: Some(Stage::Evaluation),
-        timing: Some(Timing::from_stage(Stage::Evaluation)),
+        decided_by: slack.decided_by.as_ref().map(|_| "29:1manager".into()),
+        ..slack
     }
 }
 

@@ -6,71 +6,20 @@
 
 use crate::helpers::*;
 use crate::on_both_databases;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use partnerbot::teams::emulator::TokenAuthority;
-use partnerbot::teams::{Authenticator, TeamsSettings};
+use crate::teams_auth::{bearer, Teams, APP_ID, TENANT};
+use axum::http::StatusCode;
 use serde_json::{json, Value};
-use std::sync::Arc;
-use tower::ServiceExt;
 
-const APP_ID: &str = "6f1c2b7e-8a4d-4c1e-9f3a-2b5d7e9c1a20";
-const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const AMER: &str = "https://smba.trafficmanager.net/amer/";
 const EMEA: &str = "https://smba.trafficmanager.net/emea/";
 const CHANNEL: &str = "19:deals@thread.tacv2";
 
-struct Teams {
-    app: TestApp,
-    authority: TokenAuthority,
-    router: axum::Router,
-}
-
-impl Teams {
-    async fn spawn(db: Db) -> Teams {
-        let app =
-            TestApp::spawn_with_clock(db, partnerbot::clock::Clock::fixed(chrono::Utc::now()))
-                .await;
-        let authority = TokenAuthority::start().await.expect("authority");
-        let metadata = authority.metadata_url();
-        let settings = TeamsSettings::from_lookup(&|k| match k {
-            "MICROSOFT_APP_ID" => Some(APP_ID.into()),
-            "MICROSOFT_APP_PASSWORD" => Some("test-secret".into()),
-            "MICROSOFT_APP_TENANT_ID" => Some(TENANT.into()),
-            "TEAMS_OPENID_METADATA_URL" => Some(metadata.clone()),
-            _ => None,
-        })
-        .expect("settings")
-        .expect("Teams on");
-        let connector =
-            partnerbot::teams::connector::Connector::new(settings.clone()).expect("connector");
-        let auth = Authenticator::new(settings, app.app.clock.clone(), []).expect("authenticator");
-        let router = app.app.clone().with_teams(Arc::new(auth), connector).router;
-        Teams {
-            app,
-            authority,
-            router,
-        }
-    }
-
-    /// Posts `activity` with a token for its service URL (or a forged one).
-    async fn post(&self, activity: &Value, forged: bool) -> StatusCode {
-        let service = activity["serviceUrl"].as_str().unwrap_or_default();
-        let now = self.app.app.clock.now().timestamp();
-        let token = self.authority.token(APP_ID, service, now).expect("token");
-        let token = if forged { format!("{token}x") } else { token };
-        let request = Request::post("/teams/messages")
-            .header("content-type", "application/json")
-            .header("authorization", format!("Bearer {token}"))
-            .body(Body::from(activity.to_string()))
-            .expect("request");
-        self.router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("router answers")
-            .status()
-    }
+/// Posts `activity` with a token for its service URL (or a forged one).
+async fn post(t: &Teams, activity: &Value, forged: bool) -> StatusCode {
+    let service = activity["serviceUrl"].as_str().unwrap_or_default();
+    let token = t.authority.token(APP_ID, service, t.now()).expect("token");
+    let token = if forged { format!("{token}x") } else { token };
+    t.post(bearer(&token), activity).await
 }
 
 /// An activity of `kind` from `from` in `conversation` of `conversation_type`.
@@ -94,7 +43,7 @@ fn activity(
 async fn a_personal_message_records_the_chat_and_the_person(db: Db) {
     let t = Teams::spawn(db).await;
     let message = activity("m1", "message", "a:1megan-chat", "personal", AMER);
-    assert_eq!(t.post(&message, false).await, StatusCode::OK);
+    assert_eq!(post(&t, &message, false).await, StatusCode::OK);
     let store = &t.app.store;
     let chat = store
         .teams_conversation("a:1megan-chat")
@@ -156,8 +105,8 @@ async fn installs_and_invokes_keep_the_references_current(db: Db) {
     );
     update["membersAdded"] =
         json!([{ "id": format!("28:{APP_ID}") }, { "id": "29:2alex", "aadObjectId": "aad-alex" }]);
-    assert_eq!(t.post(&install, false).await, StatusCode::OK);
-    assert_eq!(t.post(&update, false).await, StatusCode::OK);
+    assert_eq!(post(&t, &install, false).await, StatusCode::OK);
+    assert_eq!(post(&t, &update, false).await, StatusCode::OK);
     let store = &t.app.store;
     let channel = store
         .teams_conversation(&format!("{CHANNEL};messageid=99"))
@@ -180,7 +129,7 @@ async fn installs_and_invokes_keep_the_references_current(db: Db) {
     let mut invoke = activity("v1", "invoke", CHANNEL, "channel", EMEA);
     invoke["name"] = "adaptiveCard/action".into();
     invoke["from"] = json!({ "id": "29:2alex" });
-    assert_eq!(t.post(&invoke, false).await, StatusCode::OK);
+    assert_eq!(post(&t, &invoke, false).await, StatusCode::OK);
     let channel = store
         .teams_conversation(CHANNEL)
         .await
@@ -205,7 +154,7 @@ on_both_databases!(installs_and_invokes_keep_the_references_current);
 async fn a_refused_activity_records_no_reference(db: Db) {
     let t = Teams::spawn(db).await;
     let message = activity("m1", "message", "a:forged", "personal", AMER);
-    assert_eq!(t.post(&message, true).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(post(&t, &message, true).await, StatusCode::UNAUTHORIZED);
     assert!(t
         .app
         .store

@@ -44,7 +44,7 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
 }
 
-fn partner() -> Partner {
+pub(crate) fn partner() -> Partner {
     Partner {
         id: PartnerId(3),
         name: "Globex Resellers".into(),
@@ -59,7 +59,7 @@ fn partner() -> Partner {
 }
 
 /// D-7, Initech, as a partner registers it through the modal.
-fn deal(status: DealStatus) -> Deal {
+pub(crate) fn deal(status: DealStatus) -> Deal {
     let decided = matches!(
         status,
         DealStatus::Approved | DealStatus::Rejected | DealStatus::Returned

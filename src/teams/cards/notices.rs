@@ -7,7 +7,7 @@ use super::text::{
 use super::verbs::{ask, execute, refresh, Verb, INPUT_REASON};
 use super::{Card, Room};
 use crate::domain::matching::Strength;
-use crate::domain::{Deal, DealStatus};
+use crate::domain::{Deal, DealStatus, Partner};
 use crate::notice::{MatchedRecord, Notice};
 use serde_json::{json, Value};
 
@@ -23,28 +23,14 @@ pub(super) fn build(notice: &Notice, room: Room) -> Option<Card> {
             partner,
             matches,
             rule,
-        } => {
-            let who = format!(
-                "{} ({})",
-                bold(&partner.name),
-                partner.partner_type.as_str()
-            );
-            review_card(deal, &who, matches, rule.as_deref(), room)
-        }
+        } => review_card(deal, &who(partner, ""), matches, rule.as_deref(), room),
         Notice::DecisionNotice { deal } => decision_notice(deal, room),
         Notice::AeAlert {
             deal,
             partner,
             matches,
             rule,
-        } => {
-            let who = format!(
-                "{} ({} partner)",
-                bold(&partner.name),
-                partner.partner_type.as_str()
-            );
-            ae_alert(deal, &who, matches, rule, room)
-        }
+        } => ae_alert(deal, &who(partner, " partner"), matches, rule, room),
         Notice::AeChoice { deal, user, choice } => {
             let mut card = Card::new(format!("AE answer on {}: {choice}", deal.id));
             card.push(block(format!(
@@ -120,6 +106,12 @@ pub(super) fn build(notice: &Notice, room: Room) -> Option<Card> {
         }
         _ => return None,
     })
+}
+
+/// `**Globex** (reseller{suffix})`.
+fn who(partner: &Partner, suffix: &str) -> String {
+    let kind = partner.partner_type.as_str();
+    format!("{} ({kind}{suffix})", bold(&partner.name))
 }
 
 /// What a button acting on `deal` sends.
