@@ -8,7 +8,7 @@
 //! Snapshots live in `tests/api/snapshots/teams_cards/`, one per case. Accept changes with
 //! `INSTA_UPDATE=always cargo test --test api teams_cards` and review the diff.
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use crate::templates::{at, day};
 use partnerbot::domain::deal::DealFilter;
 use partnerbot::domain::digest::{NextStep, Section};
 use partnerbot::domain::matching::Strength;
@@ -33,16 +33,6 @@ const TINY_PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4
 
 fn cards() -> Cards {
     Cards::new("Northwind Partner Program", "usd")
-}
-
-fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, m, d, h, 0, 0)
-        .single()
-        .expect("valid time")
-}
-
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
 }
 
 /// The Slack templates' partner, linked to a Teams channel.

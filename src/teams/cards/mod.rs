@@ -44,7 +44,7 @@ pub(crate) struct Room {
 const ROUNDS: [Room; 6] = [
     Room {
         share: 100,
-        text: 2000,
+        text: usize::MAX,
     },
     Room {
         share: 50,
@@ -212,5 +212,47 @@ impl Cards {
                 None => program::build(self, other, room)?,
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A card of `lines` list items of `text` each, cut to the round's room.
+    fn list_card(lines: usize, text: &str, room: Room) -> anyhow::Result<Card> {
+        let mut card = Card::new("list");
+        let shown = room.items(lines);
+        for _ in 0..shown {
+            card.push(text::block(text::user(text, room.text(5000))));
+        }
+        Ok(card)
+    }
+
+    #[test]
+    fn a_card_that_fits_is_built_once_with_everything() {
+        let fitted = fit(|room| list_card(10, &"x".repeat(2000), room)).expect("fits");
+        assert_eq!(fitted.card["body"].as_array().map(Vec::len), Some(10));
+        assert!(
+            fitted.card.to_string().contains(&"x".repeat(2000)),
+            "no text clipped"
+        );
+    }
+
+    #[test]
+    fn a_card_over_the_budget_is_rebuilt_with_shorter_lists_and_texts() {
+        let fitted = fit(|room| list_card(100, &"*".repeat(3000), room)).expect("fits");
+        assert!(card_size(&fitted.card) <= CARD_BUDGET_BYTES);
+        let shown = fitted.card["body"].as_array().map(Vec::len).unwrap_or(0);
+        assert!(shown > 0 && shown < 100, "{shown}");
+        let never = fit(|_| {
+            let mut card = Card::new("huge");
+            card.push(json!({ "type": "TextBlock", "text": "x".repeat(CARD_BUDGET_BYTES) }));
+            Ok(card)
+        });
+        assert!(
+            never.is_err(),
+            "what cannot be cut is an error, not a refused message"
+        );
     }
 }

@@ -147,6 +147,8 @@ pub fn action_set(actions: Vec<Value>) -> Value {
 }
 
 /// The card's `refresh`: Teams invokes [`Verb::Refresh`] with `data` to get the current card.
+/// It names no `userIds`, so Teams refreshes it for nobody automatically (that takes a list of
+/// at most 60 users); the outbox's `PUT` keeps the card current for everyone.
 pub fn refresh(data: Value) -> Value {
     json!({ "action": { "type": "Action.Execute", "verb": Verb::Refresh.as_str(), "data": data } })
 }
