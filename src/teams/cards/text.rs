@@ -93,11 +93,11 @@ pub fn warning(md: impl Into<String>) -> Value {
     json!({ "type": "TextBlock", "text": md.into(), "wrap": true, "color": "Attention" })
 }
 
-/// A FactSet; each value is escaped here, titles are ours.
+/// A FactSet; titles and values are escaped here (Teams reads both as markdown).
 pub fn facts(pairs: &[(&str, String)]) -> Value {
     let facts: Vec<Value> = pairs
         .iter()
-        .map(|(t, v)| json!({ "title": t, "value": escape(v) }))
+        .map(|(t, v)| json!({ "title": escape(t), "value": escape(v) }))
         .collect();
     json!({ "type": "FactSet", "facts": facts })
 }
