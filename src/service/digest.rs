@@ -32,6 +32,28 @@ fn digest_line(d: &Deal, names: &BTreeMap<i64, &Partner>, extra: &str) -> String
     format!("{} · {} ({partner}) · {}{extra}", d.id, d.company, d.amount)
 }
 
+/// The chart's first Monday and its week labels, up to the week of `today`.
+fn chart_weeks(today: NaiveDate) -> (NaiveDate, Vec<String>) {
+    let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let first = monday - Duration::weeks(WEEKS - 1);
+    let labels = (0..WEEKS)
+        .map(|w| (first + Duration::weeks(w)).format("%b %-d").to_string())
+        .collect();
+    (first, labels)
+}
+
+/// The chart weeks a deal counts in: its pipeline week (when registered) and, once won, its win
+/// week (when it closed); `None` outside the chart.
+fn weeks_of(
+    deal: &Deal,
+    week_of: &impl Fn(NaiveDate) -> Option<usize>,
+) -> (Option<usize>, Option<usize>) {
+    let won = (deal.status == DealStatus::Won)
+        .then(|| week_of(deal.close_date))
+        .flatten();
+    (week_of(deal.created_at.date_naive()), won)
+}
+
 impl Service {
     /// The partners a manager's digest covers: all for the head of partnerships, else theirs.
     pub async fn partners_of_manager(&self, manager: &str) -> anyhow::Result<Vec<Partner>> {
@@ -228,16 +250,12 @@ impl Service {
         deals: &[Deal],
         today: NaiveDate,
     ) -> anyhow::Result<(Vec<u8>, Vec<Unconverted>)> {
-        let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
-        let first = monday - Duration::weeks(WEEKS - 1);
+        let (first, weeks) = chart_weeks(today);
         let week_of = |d: NaiveDate| {
             ((d - first).num_days() >= 0)
                 .then(|| ((d - first).num_days() / 7) as usize)
                 .filter(|w| *w < WEEKS as usize)
         };
-        let weeks: Vec<String> = (0..WEEKS)
-            .map(|w| (first + Duration::weeks(w)).format("%b %-d").to_string())
-            .collect();
         let mut by_type: BTreeMap<String, Series> = BTreeMap::new();
         let mut unconverted: BTreeMap<String, Unconverted> = BTreeMap::new();
         for d in deals {
@@ -255,12 +273,9 @@ impl Service {
                         wins: 0.0,
                     });
                 let native = d.amount.decimal().to_f64().unwrap_or(0.0);
-                if week_of(d.created_at.date_naive()).is_some() {
-                    u.pipeline += native;
-                }
-                if d.status == DealStatus::Won && week_of(d.close_date).is_some() {
-                    u.wins += native;
-                }
+                let (pipeline, won) = weeks_of(d, &week_of);
+                u.pipeline += pipeline.map_or(0.0, |_| native);
+                u.wins += won.map_or(0.0, |_| native);
                 continue;
             };
             let s = by_type
@@ -270,13 +285,12 @@ impl Service {
                     pipeline: vec![0.0; WEEKS as usize],
                     wins: vec![0.0; WEEKS as usize],
                 });
-            if let Some(w) = week_of(d.created_at.date_naive()) {
+            let (pipeline, won) = weeks_of(d, &week_of);
+            if let Some(w) = pipeline {
                 s.pipeline[w] += value;
             }
-            if d.status == DealStatus::Won {
-                if let Some(w) = week_of(d.close_date) {
-                    s.wins[w] += value;
-                }
+            if let Some(w) = won {
+                s.wins[w] += value;
             }
         }
         let series: Vec<Series> = by_type.into_values().collect();

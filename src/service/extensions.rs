@@ -89,20 +89,11 @@ impl Service {
             .into());
         }
         let deal = self.deal_for_extension(actor, deal_id.parse()?).await?;
-        let rules = &self.program.rules;
-        let outcome = extension_outcome(
-            deal.status,
-            deal.extensions,
-            rules.max_extensions,
-            deal.registered_stage,
-            deal.stage,
-            false,
-        )
-        .map_err(DealError::BadCommand)?;
+        let outcome = self.extension_of(&deal)?;
         let partner = self.partner_of_deal(&deal).await?;
         let now = self.clock.now_ms();
         if outcome == ExtensionOutcome::Automatic {
-            let context = automatic(&deal, rules.extension_days);
+            let context = automatic(&deal, self.program.rules.extension_days);
             return self
                 .grant(
                     &deal,
@@ -137,6 +128,21 @@ impl Service {
             "Your request to extend {} went to the partner managers.",
             deal.id
         ))
+    }
+
+    /// Whether the program's rules let `deal` be extended by itself, with a manager's word, or
+    /// not at all (the refusal says why).
+    fn extension_of(&self, deal: &Deal) -> Result<ExtensionOutcome, DealError> {
+        let rules = &self.program.rules;
+        extension_outcome(
+            deal.status,
+            deal.extensions,
+            rules.max_extensions,
+            deal.registered_stage,
+            deal.stage,
+            false,
+        )
+        .map_err(DealError::BadCommand)
     }
 
     /// The managers' card asking them to decide a request, and the partner's note that it went.

@@ -13,6 +13,22 @@ use serde_json::json;
 /// Longest reason or question a manager may write (well within every platform's text limits).
 const MAX_NOTE: usize = 2000;
 
+/// The manager's words, trimmed: required to reject or return (the partner sees them), and short.
+fn checked_note(decision: Decision, note: &str) -> Result<&str, DealError> {
+    let note = note.trim();
+    if decision != Decision::Approve && note.is_empty() {
+        return Err(DealError::BadCommand(
+            "Write a few words for the partner: they will see them.".into(),
+        ));
+    }
+    if note.chars().count() > MAX_NOTE {
+        return Err(DealError::BadCommand(format!(
+            "Keep it under {MAX_NOTE} characters."
+        )));
+    }
+    Ok(note)
+}
+
 impl Service {
     /// The deal a manager is about to decide on (for the reason modal); refuses non-managers.
     pub async fn deal_for_decision(
@@ -43,23 +59,8 @@ impl Service {
     ) -> ServiceResult<Deal> {
         let user = actor.user.as_str();
         let deal = self.deal_for_decision(user, deal_id, decision).await?;
-        let note = note.trim();
-        if decision != Decision::Approve && note.is_empty() {
-            return Err(DealError::BadCommand(
-                "Write a few words for the partner: they will see them.".into(),
-            )
-            .into());
-        }
-        if note.chars().count() > MAX_NOTE {
-            return Err(
-                DealError::BadCommand(format!("Keep it under {MAX_NOTE} characters.")).into(),
-            );
-        }
-        let partner = self
-            .store
-            .partner(deal.partner_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("deal {} has no partner", deal.id))?;
+        let note = checked_note(decision, note)?;
+        let partner = self.partner_of_deal(&deal).await?;
         let now = self.clock.now();
         let protected_until = (decision == Decision::Approve).then(|| {
             now.date_naive() + Duration::days(i64::from(self.program.rules.protection_days))
@@ -76,14 +77,7 @@ impl Service {
             action: decision.verb(),
             detail: json!({ "from": deal.status.as_str(), "note": note, "protected_until": protected_until.map(|d| d.to_string()) }),
         };
-        let direct = matches
-            .iter()
-            .any(|m| m.record.kind == crate::store::RecordKind::DirectAccount);
-        let rule = match (deal.status == DealStatus::Conflict, direct) {
-            (false, _) => None,
-            (true, true) => Some(self.program.rules.direct_conflict.as_str()),
-            (true, false) => Some(self.program.rules.partner_conflict.as_str()),
-        };
+        let rule = self.conflict_rule(&deal, &matches);
         let decided = self
             .store
             .decide_deal(
@@ -99,22 +93,38 @@ impl Service {
             )
             .await?;
         let Some(decided) = decided else {
-            let current = self
-                .store
-                .deal(deal.id)
-                .await?
-                .map_or(deal.status, |d| d.status);
-            return Err(decision
-                .check(current, deal.id)
-                .err()
-                .unwrap_or(DealError::BadCommand(
-                    "Someone else just decided this registration.".into(),
-                ))
-                .into());
+            return Err(self.decided_meanwhile(&deal, decision).await);
         };
         tracing::info!(status = decided.status.as_str(), "registration decided");
         self.wake_delivery();
         Ok(decided)
+    }
+
+    /// Why a decision found the registration no longer waiting: what it is now.
+    async fn decided_meanwhile(&self, deal: &Deal, decision: Decision) -> super::ServiceError {
+        let current = match self.store.deal(deal.id).await {
+            Ok(found) => found.map_or(deal.status, |d| d.status),
+            Err(e) => return e.into(),
+        };
+        decision
+            .check(current, deal.id)
+            .err()
+            .unwrap_or(DealError::BadCommand(
+                "Someone else just decided this registration.".into(),
+            ))
+            .into()
+    }
+
+    /// The rule of engagement a conflicting registration falls under (none when it is clear).
+    fn conflict_rule(&self, deal: &Deal, matches: &[super::accounts::FoundMatch]) -> Option<&str> {
+        let direct = matches
+            .iter()
+            .any(|m| m.record.kind == crate::store::RecordKind::DirectAccount);
+        match (deal.status == DealStatus::Conflict, direct) {
+            (false, _) => None,
+            (true, true) => Some(self.program.rules.direct_conflict.as_str()),
+            (true, false) => Some(self.program.rules.partner_conflict.as_str()),
+        }
     }
 
     /// True when a review card was queued for the deal (its thread keeps the deal's history).

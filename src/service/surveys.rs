@@ -6,9 +6,9 @@ use super::message_to as message;
 use super::{Service, ServiceResult};
 use crate::chat::Conversation;
 use crate::domain::survey::{is_detractor, parse_score, results, trend, Figures, Response};
-use crate::domain::{DealError, PartnerId};
+use crate::domain::DealError;
 use crate::notice::{MessageRef, NoteAbout, Notice};
-use crate::store::{Answered, OutboxMessage};
+use crate::store::{Answered, Invitee, OutboxMessage};
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -52,9 +52,40 @@ fn line(name: &str, f: &Figures) -> String {
     )
 }
 
+/// Where a round's question goes: each invitee's direct chat on their partner's platform, or
+/// (`by_dm` false) each partner's shared channel once.
+fn survey_targets(
+    by_dm: bool,
+    partners: &BTreeMap<i64, Conversation>,
+    invitees: &[Invitee],
+) -> Vec<Conversation> {
+    let mut targets: Vec<Conversation> = invitees
+        .iter()
+        .filter_map(|i| {
+            let channel = partners.get(&i.partner_id)?;
+            Some(match by_dm {
+                true => Conversation::new(channel.platform, i.user_id.clone()),
+                false => channel.clone(),
+            })
+        })
+        .collect();
+    targets.sort();
+    targets.dedup();
+    targets
+}
+
 impl Service {
     fn by_dm(&self) -> bool {
         self.program.surveys.delivery == "dm"
+    }
+
+    /// Every partner's shared channel, by partner id.
+    async fn partner_conversations(&self) -> anyhow::Result<BTreeMap<i64, Conversation>> {
+        let partners = self.store.partners().await?;
+        Ok(partners
+            .into_iter()
+            .map(|p| (p.id.0, p.conversation))
+            .collect())
     }
 
     /// Opens a round as of `now` (managers on demand, or the scheduled job as `system`).
@@ -66,13 +97,7 @@ impl Service {
         let remind_at = now + Duration::days(i64::from(cfg.reminder_days));
         let closes_at = now + Duration::days(i64::from(cfg.close_days));
         let closes = closes_at.format("%Y-%m-%d").to_string();
-        let partners: BTreeMap<i64, Conversation> = self
-            .store
-            .partners()
-            .await?
-            .into_iter()
-            .map(|p| (p.id.0, p.conversation))
-            .collect();
+        let partners = self.partner_conversations().await?;
         let opened = self
             .store
             .open_survey_round(
@@ -82,24 +107,7 @@ impl Service {
                 closes_at.timestamp_millis(),
                 |round, invitees| {
                     let payload = invite(round, &closes, None, false);
-                    let targets: Vec<Conversation> = if self.by_dm() {
-                        invitees
-                            .iter()
-                            .filter_map(|i| {
-                                let partner = partners.get(&i.partner_id)?;
-                                Some(Conversation::new(partner.platform, i.user_id.clone()))
-                            })
-                            .collect()
-                    } else {
-                        let mut channels: Vec<Conversation> = invitees
-                            .iter()
-                            .filter_map(|i| partners.get(&i.partner_id).cloned())
-                            .collect();
-                        channels.sort();
-                        channels.dedup();
-                        channels
-                    };
-                    Ok(targets
+                    Ok(survey_targets(self.by_dm(), &partners, invitees)
                         .iter()
                         .map(|t| message("psat_invite", t, payload.clone()))
                         .collect())
@@ -393,19 +401,8 @@ impl Service {
             .map_or_else(String::new, |t| t.format("%Y-%m-%d").to_string());
         let payload = invite(id, &closes, None, true);
         let unanswered = self.store.survey_unanswered(id).await?;
-        let mut targets = Vec::new();
-        for i in &unanswered {
-            if let Some(p) = self.store.partner(PartnerId(i.partner_id)).await? {
-                targets.push(if self.by_dm() {
-                    Conversation::new(p.conversation.platform, i.user_id.clone())
-                } else {
-                    p.conversation
-                });
-            }
-        }
-        targets.sort();
-        targets.dedup();
-        let messages: Vec<OutboxMessage> = targets
+        let partners = self.partner_conversations().await?;
+        let messages: Vec<OutboxMessage> = survey_targets(self.by_dm(), &partners, &unanswered)
             .iter()
             .map(|t| message("psat_reminder", t, payload.clone()))
             .collect();

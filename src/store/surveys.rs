@@ -4,7 +4,7 @@ use super::outbox::{insert_outbox, OutboxMessage};
 use super::Store;
 use anyhow::Context;
 
-/// Someone asked in a round: Slack user and partner.
+/// Someone asked in a round: the person and their partner.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Invitee {
     pub user_id: String,
