@@ -3,6 +3,7 @@
 
 pub mod answers;
 pub mod client;
+pub mod home;
 pub mod limits;
 pub mod notices;
 pub mod payload;
