@@ -105,3 +105,100 @@ fn ae_context(a: &AeHome) -> Value {
         .collect();
     json!({ "total": a.total, "page": a.page, "next_page": a.next_page, "alerts": alerts })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::limits::{check, Surface, VIEW_BLOCKS};
+    use super::super::render_limits::{deal, nasty, renderer};
+    use crate::domain::deal::DealFilter;
+    use crate::domain::DealStatus;
+    use crate::service::home::*;
+
+    fn full_partner_home() -> HomeView {
+        let group = |filter| DealGroup {
+            filter,
+            total: 500,
+            deals: (0..DEALS_PER_GROUP)
+                .map(|_| HomeDeal {
+                    deal: deal(DealStatus::Returned),
+                    can_update: true,
+                    can_extend: true,
+                    returned: true,
+                })
+                .collect(),
+        };
+        HomeView::Partner(PartnerHome {
+            partner_name: nasty(120),
+            channel: "C0123456789".into(),
+            page: 7,
+            groups: vec![
+                group(DealFilter::Expiring),
+                group(DealFilter::Open),
+                group(DealFilter::Won),
+            ],
+            next_page: Some(8),
+        })
+    }
+
+    fn full_manager_home() -> HomeView {
+        let reasons = [
+            QueueReason::PastSla { waited: 999 },
+            QueueReason::Conflict,
+            QueueReason::Pending,
+            QueueReason::Extension,
+        ];
+        let items = (0..QUEUE_PER_PAGE as usize)
+            .map(|i| QueueItem {
+                deal: deal(DealStatus::Conflict),
+                partner_name: nasty(120),
+                reason: reasons[i * reasons.len() / QUEUE_PER_PAGE as usize],
+            })
+            .collect();
+        let long = nasty(3_000);
+        HomeView::Manager(ManagerHome {
+            page: 3,
+            total: 10_000,
+            items,
+            figures: serde_json::json!({ "title": long, "sourced_revenue": long, "revenue_per_active": long,
+                "registrations": 1, "registration_rate": long, "average_deal": long, "win_rate": long,
+                "active": 1, "activation": long, "first_win": long, "note": long }),
+            next_page: Some(4),
+        })
+    }
+
+    fn full_ae_home() -> HomeView {
+        HomeView::Ae(AeHome {
+            page: 2,
+            total: 10_000,
+            alerts: (0..ALERTS_PER_PAGE)
+                .map(|_| AeAlert {
+                    deal: deal(DealStatus::Conflict),
+                    partner_name: nasty(120),
+                    answer: Some("Propose co-sell"),
+                })
+                .collect(),
+            next_page: Some(3),
+        })
+    }
+
+    #[test]
+    fn full_home_tabs_with_extreme_text_stay_within_slacks_view_limits_without_clipping_blocks() {
+        let r = renderer();
+        for home in [
+            full_partner_home(),
+            full_manager_home(),
+            full_ae_home(),
+            HomeView::Intro,
+        ] {
+            let view = r.home(&home, Some(&nasty(3_000))).expect("renders");
+            assert_eq!(check(Surface::View, &view), Ok(()), "{home:?}");
+            let blocks = view["blocks"].as_array().map_or(0, Vec::len);
+            assert!(blocks <= VIEW_BLOCKS, "{blocks} blocks");
+            assert!(
+                !view.to_string().contains("not shown here"),
+                "a full page fits without the limiter dropping blocks: {blocks} blocks"
+            );
+            assert_eq!(view["type"], "home");
+        }
+    }
+}
