@@ -559,9 +559,7 @@ fn act(inner: &mut Inner, method: &str, params: &Value) -> Value {
 /// is not a `home` view, an app without a Home tab), otherwise keeps the view as the user's tab.
 /// Slack documents no scope for this method, so none is checked.
 fn publish_home(inner: &mut Inner, params: &Value) -> Value {
-    let invalid = |what: &str| {
-        json!({ "ok": false, "error": "invalid_arguments", "response_metadata": { "messages": [format!("[ERROR] {what}")] } })
-    };
+    let invalid = |what: &str| json!({ "ok": false, "error": "invalid_arguments", "response_metadata": { "messages": [format!("[ERROR] {what}")] } });
     let user = params["user_id"].as_str().unwrap_or_default();
     if !crate::config::is_slack_id(user, crate::slack::payload::USER_PREFIXES) {
         return invalid("invalid `user_id`");

@@ -6,7 +6,7 @@
 use super::deals::AE_CHOICES;
 use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::domain::deal::DealFilter;
-use crate::domain::engagement::{business_days_between, extension_outcome};
+use crate::domain::engagement::business_days_between;
 use crate::domain::{Deal, DealError, DealStatus, PartnerId};
 use crate::intent::StatsPeriod;
 use std::collections::HashMap;
@@ -190,16 +190,9 @@ impl Service {
 
     /// What a partner may do with `deal`, by the same rules the buttons' handlers apply.
     fn home_deal(&self, deal: Deal) -> HomeDeal {
-        let rules = &self.program.rules;
-        let can_extend = extension_outcome(
-            deal.status,
-            deal.extensions,
-            rules.max_extensions,
-            deal.registered_stage,
-            deal.stage,
-            deal.extension_request.is_some(),
-        )
-        .is_ok();
+        let can_extend = self
+            .extension_of(&deal, deal.extension_request.is_some())
+            .is_ok();
         HomeDeal {
             can_update: matches!(
                 deal.status,

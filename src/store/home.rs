@@ -8,31 +8,55 @@ use anyhow::Context;
 
 /// Registrations waiting for the managers: in review, in conflict, or approved with an
 /// extension request waiting.
-const AWAITING_MANAGERS: &str = "status IN ('pending_review', 'conflict') \
-     OR (status = 'approved' AND extension_request IS NOT NULL)";
+const AWAITING_MANAGERS: &str = "(status IN ('pending_review', 'conflict') \
+     OR (status = 'approved' AND extension_request IS NOT NULL))";
 
 fn deals_of(rows: Vec<DealRow>) -> anyhow::Result<Vec<Deal>> {
     rows.into_iter().map(Deal::try_from).collect()
 }
 
 impl Store {
+    /// One page of the deals matching `condition` (whose placeholders `$1…` take `binds`) in
+    /// `order`, and how many match in all.
+    async fn deal_page(
+        &self,
+        condition: &str,
+        binds: &[&str],
+        order: &str,
+        limit: i64,
+        offset: i64,
+    ) -> anyhow::Result<(Vec<Deal>, i64)> {
+        let n = binds.len();
+        let sql = format!(
+            "SELECT {DEAL_COLUMNS} FROM deals WHERE {condition} ORDER BY {order} LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        let mut page = sqlx::query_as::<_, DealRow>(&sql);
+        let count_sql = format!("SELECT COUNT(*) FROM deals WHERE {condition}");
+        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+        for b in binds {
+            page = page.bind(*b);
+            count = count.bind(*b);
+        }
+        let rows = page
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await
+            .context("reading a page of deals")?;
+        let total = count
+            .fetch_one(&self.pool)
+            .await
+            .context("counting deals")?;
+        Ok((deals_of(rows)?, total))
+    }
+
     /// One page of registrations waiting for the managers (oldest first, so the longest waits
     /// come first), and how many wait in all.
     pub async fn review_queue(&self, limit: i64, offset: i64) -> anyhow::Result<(Vec<Deal>, i64)> {
-        let rows = sqlx::query_as::<_, DealRow>(&format!(
-            "SELECT {DEAL_COLUMNS} FROM deals WHERE {AWAITING_MANAGERS} ORDER BY id LIMIT $1 OFFSET $2"
-        ))
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.pool)
-        .await
-        .context("reading the review queue")?;
-        let total: i64 =
-            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM deals WHERE {AWAITING_MANAGERS}"))
-                .fetch_one(&self.pool)
-                .await
-                .context("counting the review queue")?;
-        Ok((deals_of(rows)?, total))
+        self.deal_page(AWAITING_MANAGERS, &[], "id", limit, offset)
+            .await
     }
 
     /// One page of the deals `user` was alerted about as the owning AE (newest first), and how
@@ -45,21 +69,8 @@ impl Store {
     ) -> anyhow::Result<(Vec<Deal>, i64)> {
         const ALERTED: &str =
             "id IN (SELECT deal_id FROM outbox WHERE kind = 'ae_alert' AND channel = $1)";
-        let rows = sqlx::query_as::<_, DealRow>(&format!(
-            "SELECT {DEAL_COLUMNS} FROM deals WHERE {ALERTED} ORDER BY id DESC LIMIT $2 OFFSET $3"
-        ))
-        .bind(user)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.pool)
-        .await
-        .context("reading an AE's alerts")?;
-        let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM deals WHERE {ALERTED}"))
-            .bind(user)
-            .fetch_one(&self.pool)
+        self.deal_page(ALERTED, &[user], "id DESC", limit, offset)
             .await
-            .context("counting an AE's alerts")?;
-        Ok((deals_of(rows)?, total))
     }
 
     /// The answers `user` gave to alerts (audit rows whose action is one of `actions`), as

@@ -2,6 +2,7 @@
 //! an AE's alerts), its buttons work, it pages, stays within Slack's limits with 500 deals, and
 //! open tabs follow changes.
 
+use crate::conflicts::import_wayne;
 use crate::helpers::*;
 use crate::on_both_databases;
 use partnerbot::clock::Clock;
@@ -150,7 +151,10 @@ async fn a_partner_sees_only_their_own_deals_with_buttons_that_work(db: Db) {
     );
     // Another partner's deal cannot be reached from a Home tab either.
     let refused = readable(&click_home(&app, &alice(), "update_open", "2").await);
-    assert!(refused.contains("D-2") && refused.contains("no deal"), "{refused}");
+    assert!(
+        refused.contains("D-2") && refused.contains("no deal"),
+        "{refused}"
+    );
     assert_eq!(app.emulator.calls_to("views.open").len(), opened + 2);
     assert!(app.refused_calls().is_empty(), "{:?}", app.refused_calls());
 }
@@ -167,16 +171,7 @@ async fn managers_see_the_queue_with_the_cards_buttons_and_the_figures(db: Db) {
     app.deal(&alice(), "register Acme Rockets acme-rockets.com 50000")
         .await;
     clock.advance(chrono::Duration::days(7));
-    app.app
-        .service
-        .decide(
-            MANAGER,
-            "D-1",
-            partnerbot::domain::engagement::Decision::Approve,
-            "",
-        )
-        .await
-        .expect("approve");
+    app.approve("D-1").await;
     app.deal(&bob(), "register Acme Rockets Inc acme-rockets.com 20000")
         .await;
     app.deal(&alice(), "register Stark Industries stark.com 70000")
@@ -188,7 +183,11 @@ async fn managers_see_the_queue_with_the_cards_buttons_and_the_figures(db: Db) {
     };
     app.app
         .service
-        .request_extension(&alice_actor, "D-1", "The customer's board meets next month.")
+        .request_extension(
+            &alice_actor,
+            "D-1",
+            "The customer's board meets next month.",
+        )
         .await
         .expect("extension requested");
     clock.advance(chrono::Duration::days(7));
@@ -236,25 +235,12 @@ async fn managers_see_the_queue_with_the_cards_buttons_and_the_figures(db: Db) {
     assert_eq!(decided.status, DealStatus::Approved);
     // A partner's user is never shown the queue.
     let alices = readable(&open_home(&app, "U0ALICE").await);
-    assert!(!alices.contains("Review queue") && !alices.contains("Wayne"), "{alices}");
+    assert!(
+        !alices.contains("Review queue") && !alices.contains("Wayne"),
+        "{alices}"
+    );
 }
 on_both_databases!(managers_see_the_queue_with_the_cards_buttons_and_the_figures);
-
-async fn import_wayne(app: &TestApp) {
-    let row = partnerbot::domain::account::AccountRow {
-        name: "Wayne Enterprises, Inc.".into(),
-        domains: "wayne.com".into(),
-        owner: "U0AE1".into(),
-        territory: "NA".into(),
-        open_opportunity: "yes".into(),
-        crm_id: "0015000042".into(),
-    };
-    app.app
-        .service
-        .import_accounts(&[(2, row)], None)
-        .await
-        .expect("import");
-}
 
 async fn an_ae_sees_the_alerts_on_their_accounts_and_answers_there(db: Db) {
     let app = TestApp::spawn(db).await;
@@ -271,7 +257,10 @@ async fn an_ae_sees_the_alerts_on_their_accounts_and_answers_there(db: Db) {
         "{text}"
     );
     assert!(text.contains("Not answered yet"), "{text}");
-    assert!(!text.contains("Acme"), "only the alerts sent to this AE: {text}");
+    assert!(
+        !text.contains("Acme"),
+        "only the alerts sent to this AE: {text}"
+    );
     assert!(has_button(&home, "ae_cosell", "2"));
 
     let ae = SlackUser::new("U0AE1", "T0HOME", "D0HOME");
@@ -347,7 +336,11 @@ async fn five_hundred_deals_page_within_slacks_limits(db: Db) {
     let mut seen = std::collections::BTreeSet::new();
     let mut pages = 1;
     loop {
-        assert!(blocks(&home) <= 100, "page {pages}: {} blocks", blocks(&home));
+        assert!(
+            blocks(&home) <= 100,
+            "page {pages}: {} blocks",
+            blocks(&home)
+        );
         for (action, value) in buttons(&home) {
             if action == "update_open" {
                 seen.insert(value);
@@ -361,9 +354,16 @@ async fn five_hundred_deals_page_within_slacks_limits(db: Db) {
         assert!(pages <= 40, "paging ends");
     }
     assert_eq!(pages, 38, "300 open deals at 8 a page");
-    assert_eq!(seen.len(), 300, "every open deal can be reached for an update");
+    assert_eq!(
+        seen.len(),
+        300,
+        "every open deal can be reached for an update"
+    );
     assert!(readable(&home).contains("Won · 200"));
-    assert!(has_button(&home, "home_page", "1"), "back to the first page");
+    assert!(
+        has_button(&home, "home_page", "1"),
+        "back to the first page"
+    );
 
     let queue = open_home(&app, MANAGER).await;
     assert!(blocks(&queue) <= 100, "{} blocks", blocks(&queue));
@@ -395,25 +395,20 @@ async fn open_tabs_follow_changes_that_concern_them(db: Db) {
             shows("U0ALICE").contains("Stark") && shows(MANAGER).contains("Stark")
         })
         .await;
-    assert!(refreshed, "the partner's and the managers' tabs show the new deal");
+    assert!(
+        refreshed,
+        "the partner's and the managers' tabs show the new deal"
+    );
 
     // A decision moves the deal out of the managers' queue on their open tab.
-    app.app
-        .service
-        .decide(
-            MANAGER,
-            "D-2",
-            partnerbot::domain::engagement::Decision::Approve,
-            "",
-        )
-        .await
-        .expect("approve");
+    app.approve("D-2").await;
     let approved = app
         .emulator
         .wait_until(WAIT, |e| {
             e.home_of("U0ALICE").is_some_and(|v| {
                 let text = readable(&v);
-                text.contains("D-2* · Stark Industries") && text.contains("_approved_ · protected until")
+                text.contains("D-2* · Stark Industries")
+                    && text.contains("_approved_ · protected until")
             })
         })
         .await;
@@ -442,18 +437,43 @@ async fn views_publish_is_refused_like_slack_refuses_it() {
         Err(partnerbot::slack::ApiFailure::Permanent { reason }) => reason,
         other => panic!("not refused: {other:?}"),
     };
-    assert_eq!(refusal(slack.publish_home("U0ALICE", &home(101)).await), "invalid_arguments");
-    assert_eq!(refusal(slack.publish_home("", &home(1)).await), "invalid_arguments");
-    assert_eq!(refusal(slack.publish_home("alice", &home(1)).await), "invalid_arguments");
-    assert_eq!(refusal(slack.publish_home("C0GLOBEX", &home(1)).await), "invalid_arguments");
-    let modal = json!({ "type": "modal", "title": { "type": "plain_text", "text": "x" }, "blocks": [] });
-    assert_eq!(refusal(slack.publish_home("U0ALICE", &modal).await), "invalid_arguments");
+    assert_eq!(
+        refusal(slack.publish_home("U0ALICE", &home(101)).await),
+        "invalid_arguments"
+    );
+    assert_eq!(
+        refusal(slack.publish_home("", &home(1)).await),
+        "invalid_arguments"
+    );
+    assert_eq!(
+        refusal(slack.publish_home("alice", &home(1)).await),
+        "invalid_arguments"
+    );
+    assert_eq!(
+        refusal(slack.publish_home("C0GLOBEX", &home(1)).await),
+        "invalid_arguments"
+    );
+    let modal =
+        json!({ "type": "modal", "title": { "type": "plain_text", "text": "x" }, "blocks": [] });
+    assert_eq!(
+        refusal(slack.publish_home("U0ALICE", &modal).await),
+        "invalid_arguments"
+    );
     emulator.set_home_tab(false);
-    assert_eq!(refusal(slack.publish_home("U0ALICE", &home(1)).await), "not_enabled");
+    assert_eq!(
+        refusal(slack.publish_home("U0ALICE", &home(1)).await),
+        "not_enabled"
+    );
     emulator.set_home_tab(true);
-    assert!(emulator.home_of("U0ALICE").is_none(), "nothing refused was shown");
+    assert!(
+        emulator.home_of("U0ALICE").is_none(),
+        "nothing refused was shown"
+    );
     // Slack documents no scope for views.publish: an app holding none may still publish.
     emulator.grant_scopes(&[]);
-    slack.publish_home("U0ALICE", &home(100)).await.expect("100 blocks are fine");
+    slack
+        .publish_home("U0ALICE", &home(100))
+        .await
+        .expect("100 blocks are fine");
     assert_eq!(blocks(&emulator.home_of("U0ALICE").expect("shown")), 100);
 }

@@ -215,18 +215,40 @@ fn homes() -> Vec<Case> {
         channel: "C0GLOBEX".into(),
         page: 2,
         groups: vec![
-            DealGroup { filter: DealFilter::Expiring, total: 9, deals: vec![home_deal(DealStatus::Approved, true)] },
-            DealGroup { filter: DealFilter::Open, total: 12, deals: vec![home_deal(DealStatus::Returned, false), home_deal(DealStatus::PendingReview, false)] },
-            DealGroup { filter: DealFilter::Won, total: 0, deals: vec![] },
+            DealGroup {
+                filter: DealFilter::Expiring,
+                total: 9,
+                deals: vec![home_deal(DealStatus::Approved, true)],
+            },
+            DealGroup {
+                filter: DealFilter::Open,
+                total: 12,
+                deals: vec![
+                    home_deal(DealStatus::Returned, false),
+                    home_deal(DealStatus::PendingReview, false),
+                ],
+            },
+            DealGroup {
+                filter: DealFilter::Won,
+                total: 0,
+                deals: vec![],
+            },
         ],
         next_page: Some(3),
     });
-    let item = |deal, reason| QueueItem { deal, partner_name: "Globex Resellers".into(), reason };
+    let item = |deal, reason| QueueItem {
+        deal,
+        partner_name: "Globex Resellers".into(),
+        reason,
+    };
     let manager_home = HomeView::Manager(ManagerHome {
         page: 1,
         total: 4,
         items: vec![
-            item(deal(DealStatus::PendingReview), QueueReason::PastSla { waited: 4 }),
+            item(
+                deal(DealStatus::PendingReview),
+                QueueReason::PastSla { waited: 4 },
+            ),
             item(deal(DealStatus::Conflict), QueueReason::Conflict),
             item(deal(DealStatus::PendingReview), QueueReason::Pending),
             item(asked, QueueReason::Extension),
@@ -238,14 +260,29 @@ fn homes() -> Vec<Case> {
         page: 1,
         total: 2,
         alerts: vec![
-            AeAlert { deal: deal(DealStatus::Conflict), partner_name: "Globex Resellers".into(), answer: Some("Propose co-sell") },
-            AeAlert { deal: deal(DealStatus::Approved), partner_name: "Globex Resellers".into(), answer: None },
+            AeAlert {
+                deal: deal(DealStatus::Conflict),
+                partner_name: "Globex Resellers".into(),
+                answer: Some("Propose co-sell"),
+            },
+            AeAlert {
+                deal: deal(DealStatus::Approved),
+                partner_name: "Globex Resellers".into(),
+                answer: None,
+            },
         ],
         next_page: None,
     });
     vec![
         case("home_partner/view.json", "", r.home(&partner_home, None)),
-        case("home_manager/view.json", "", r.home(&manager_home, Some("Approved D-6: protected until 2027-05-30."))),
+        case(
+            "home_manager/view.json",
+            "",
+            r.home(
+                &manager_home,
+                Some("Approved D-6: protected until 2027-05-30."),
+            ),
+        ),
         case("home_ae/view.json", "", r.home(&ae_home, None)),
         case("home_intro/view.json", "", r.home(&HomeView::Intro, None)),
     ]
