@@ -13,7 +13,8 @@
 //! nothing needs to work out who a change concerns: comparing renderings does. The viewers are
 //! kept in memory; after a restart a tab is brought up to date when it is next opened.
 
-use crate::service::Service;
+use crate::chat::Platform;
+use crate::service::{Actor, Service};
 use crate::slack::{Renderer, SlackApi};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -128,10 +129,16 @@ impl HomeTabs {
         let Some(viewer) = self.viewers().get(user).cloned() else {
             return Ok(false);
         };
+        let actor = Actor {
+            platform: Platform::Slack,
+            user: user.to_string(),
+            workspace: None,
+            channel: None,
+        };
         let home = self
             .inner
             .service
-            .home(user, viewer.page)
+            .home(&actor, viewer.page)
             .await
             .map_err(|e| anyhow::anyhow!("composing the Home tab: {e}"))?;
         let view = self.inner.render.home(&home, viewer.note.as_deref())?;

@@ -3,6 +3,7 @@
 
 use super::Service;
 use crate::chart::{weekly_chart, Series, Unconverted};
+use crate::chat::ChatUser;
 use crate::domain::commission::Total;
 use crate::domain::digest::{sections, DigestFacts};
 use crate::domain::engagement::business_days_between;
@@ -39,7 +40,7 @@ impl Service {
             .managers
             .head
             .clone()
-            .or_else(|| self.program.managers.slack_users.first().cloned());
+            .or_else(|| self.program.manager_users().first().map(|m| m.id.clone()));
         let all = self.store.partners().await?;
         Ok(if head.as_deref() == Some(manager) {
             all
@@ -292,7 +293,7 @@ impl Service {
     /// The digest as outbox messages for the manager: the message, then the chart upload.
     pub fn digest_messages(
         &self,
-        manager: &str,
+        manager: &ChatUser,
         digest: &Digest,
     ) -> anyhow::Result<Vec<crate::store::OutboxMessage>> {
         use base64::Engine;
@@ -307,8 +308,8 @@ impl Service {
             png_base64: base64::engine::general_purpose::STANDARD.encode(&digest.png),
         };
         Ok(vec![
-            super::message_to("digest", manager, text),
-            super::message_to("digest_chart", manager, chart),
+            super::message_to("digest", &manager.direct(), text),
+            super::message_to("digest_chart", &manager.direct(), chart),
         ])
     }
 
@@ -316,7 +317,8 @@ impl Service {
     /// this week's digest, once per manager per week.
     pub async fn send_weekly_digests(&self, now: DateTime<Utc>) -> anyhow::Result<String> {
         let mut sent = 0;
-        for manager in &self.program.managers.slack_users {
+        for user in self.program.manager_users() {
+            let manager = &user.id;
             let zone = self
                 .program
                 .managers
@@ -332,7 +334,7 @@ impl Service {
                 continue;
             }
             let digest = self.compose_digest(manager, now).await?;
-            let messages = self.digest_messages(manager, &digest)?;
+            let messages = self.digest_messages(&user, &digest)?;
             if self
                 .store
                 .claim_digest(manager, &digest.facts.week, &messages, self.clock.now_ms())
@@ -347,15 +349,12 @@ impl Service {
 
     /// `/partners digest now`: the caller's digest, at once.
     pub async fn send_digest_now(&self, manager: &str) -> super::ServiceResult<String> {
-        if !self.is_manager(manager) {
+        let Some(user) = self.program.manager(manager) else {
             return Err(crate::domain::DealError::NotManager.into());
-        }
+        };
         let digest = self.compose_digest(manager, self.clock.now()).await?;
         self.store
-            .enqueue(
-                &self.digest_messages(manager, &digest)?,
-                self.clock.now_ms(),
-            )
+            .enqueue(&self.digest_messages(&user, &digest)?, self.clock.now_ms())
             .await?;
         self.wake_delivery();
         Ok(format!(

@@ -2,6 +2,7 @@
 //! stage advanced since registration, otherwise (and for the second) the managers decide.
 
 use super::{Actor, Service, ServiceResult};
+use crate::chat::Via;
 use crate::domain::engagement::{extension_outcome, ExtensionOutcome};
 use crate::domain::{Deal, DealError, DealId};
 use crate::notice::{ExtensionDetails, ExtensionStep, Notice};
@@ -106,13 +107,20 @@ impl Service {
         if outcome == ExtensionOutcome::Automatic {
             let context = automatic(&deal, rules.extension_days);
             return self
-                .grant(&deal, &partner, &actor.user, justification, context, now)
+                .grant(
+                    &deal,
+                    &partner,
+                    (&actor.user, actor.surface(Via::Form)),
+                    justification,
+                    context,
+                    now,
+                )
                 .await;
         }
         let messages = self.request_messages(&deal, &partner, justification);
         let audit = AuditEntry {
             actor: &actor.user,
-            surface: "slack_modal",
+            surface: actor.surface(Via::Form),
             entity: "deal",
             action: "extension_requested",
             detail: json!({ "justification": justification }),
@@ -158,13 +166,13 @@ impl Service {
             "deal_confirmation",
             extension(ExtensionStep::Requested, deal, ExtensionDetails::default()),
         );
-        let managers = &self.program.managers.slack_channel;
+        let managers = &self.program.managers_conversation();
         [
             self.deal_message(deal, "extension_request", managers, to_managers),
             self.deal_message(
                 deal,
                 "extension_requested",
-                &partner.slack_channel,
+                &partner.conversation,
                 to_partner,
             ),
         ]
@@ -173,10 +181,11 @@ impl Service {
     /// A manager grants or declines the waiting extension request.
     pub async fn decide_extension(
         &self,
-        user: &str,
+        actor: &Actor,
         deal_id: &str,
         grant: bool,
     ) -> ServiceResult<String> {
+        let (user, surface) = (actor.user.as_str(), actor.surface(Via::Button));
         if !self.is_manager(user) {
             return Err(DealError::NotManager.into());
         }
@@ -197,10 +206,17 @@ impl Service {
                 ..ExtensionDetails::default()
             };
             return self
-                .grant(&deal, &partner, user, &justification, context, now)
+                .grant(
+                    &deal,
+                    &partner,
+                    (user, surface),
+                    &justification,
+                    context,
+                    now,
+                )
                 .await;
         }
-        if !self.decline(&deal, &partner, user, now).await? {
+        if !self.decline(&deal, &partner, (user, surface), now).await? {
             return Err(DealError::BadCommand(format!(
                 "The extension request for {id} was already decided."
             ))
@@ -215,7 +231,7 @@ impl Service {
         &self,
         deal: &Deal,
         partner: &crate::domain::Partner,
-        user: &str,
+        (user, surface): (&str, &str),
         now: i64,
     ) -> anyhow::Result<bool> {
         let declined = ExtensionDetails {
@@ -228,12 +244,12 @@ impl Service {
         );
         let audit = AuditEntry {
             actor: user,
-            surface: "slack_button",
+            surface,
             entity: "deal",
             action: "extension_declined",
             detail: json!({}),
         };
-        let message = self.deal_message(deal, "extension_declined", &partner.slack_channel, notice);
+        let message = self.deal_message(deal, "extension_declined", &partner.conversation, notice);
         self.store
             .decline_extension(deal.id, &audit, &[message], now)
             .await
@@ -258,12 +274,12 @@ impl Service {
             "review_card",
             extension(ExtensionStep::Granted, extended, internal),
         );
-        let managers = &self.program.managers.slack_channel;
+        let managers = &self.program.managers_conversation();
         [
             self.deal_message(
                 extended,
                 "extension_granted",
-                &partner.slack_channel,
+                &partner.conversation,
                 to_partner,
             ),
             self.deal_message(extended, "extension_granted", managers, to_managers),
@@ -274,7 +290,7 @@ impl Service {
         &self,
         deal: &Deal,
         partner: &crate::domain::Partner,
-        actor: &str,
+        (actor, surface): (&str, &str),
         justification: &str,
         context: ExtensionDetails,
         now: i64,
@@ -289,7 +305,7 @@ impl Service {
         let messages = self.granted_messages(&extended, partner, context);
         let audit = AuditEntry {
             actor,
-            surface: "slack",
+            surface,
             entity: "deal",
             action: "extended",
             detail: json!({ "until": until.to_string(), "justification": justification, "extension": deal.extensions + 1 }),

@@ -5,6 +5,7 @@
 
 use super::deals::AE_CHOICES;
 use super::{Actor, Service, ServiceError, ServiceResult};
+use crate::chat::Conversation;
 use crate::domain::deal::DealFilter;
 use crate::domain::engagement::business_days_between;
 use crate::domain::{Deal, DealError, DealStatus, PartnerId};
@@ -38,8 +39,8 @@ pub enum HomeView {
 #[derive(Debug, Clone)]
 pub struct PartnerHome {
     pub partner_name: String,
-    /// The partner's channel, where a registration started here is confirmed.
-    pub channel: String,
+    /// The partner's shared channel, where a registration started here is confirmed.
+    pub conversation: Conversation,
     pub page: u32,
     /// Expiring soon, open, won, in that order.
     pub groups: Vec<DealGroup>,
@@ -124,24 +125,21 @@ fn next_page(page: u32, offset: i64, shown: usize, total: i64) -> Option<u32> {
 }
 
 impl Service {
-    /// Page `page` (from 1) of `user`'s Home tab. Managers come first, then a partner's users,
-    /// then AEs who were alerted; anyone else sees the introduction.
-    #[tracing::instrument(skip_all, fields(slack_user = %user, page))]
-    pub async fn home(&self, user: &str, page: u32) -> ServiceResult<HomeView> {
+    /// Page `page` (from 1) of `actor`'s Home tab. Managers come first, then a partner's users,
+    /// then AEs who were alerted; anyone else sees the introduction. The actor is the person
+    /// outside any channel: their partner is the one they act for.
+    #[tracing::instrument(skip_all, fields(chat_user = %actor.user, page))]
+    pub async fn home(&self, actor: &Actor, page: u32) -> ServiceResult<HomeView> {
         let page = page.max(1);
+        let user = actor.user.as_str();
         if self.is_manager(user) {
             return self.manager_home(user, page).await.map(HomeView::Manager);
         }
-        let actor = Actor {
-            user: user.to_string(),
-            team: None,
-            channel: None,
-        };
         // The same lookup `/deal list` makes outside a partner channel.
-        match self.partner_of(&actor).await {
+        match self.partner_of(actor).await {
             Ok(partner) => {
                 let home = self
-                    .partner_home(partner.id, partner.name, partner.slack_channel, page)
+                    .partner_home(partner.id, partner.name, partner.conversation, page)
                     .await?;
                 return Ok(HomeView::Partner(home));
             }
@@ -159,7 +157,7 @@ impl Service {
         &self,
         partner: PartnerId,
         partner_name: String,
-        channel: String,
+        conversation: Conversation,
         page: u32,
     ) -> ServiceResult<PartnerHome> {
         let today = self.clock.now().date_naive();
@@ -181,7 +179,7 @@ impl Service {
         }
         Ok(PartnerHome {
             partner_name,
-            channel,
+            conversation,
             page,
             groups,
             next_page: next,

@@ -2,6 +2,7 @@
 //! return with a question. The card is updated in place and the partner is told.
 
 use super::{Service, ServiceResult};
+use crate::chat::Via;
 use crate::domain::engagement::Decision;
 use crate::domain::{Deal, DealError, DealId, DealStatus, Partner};
 use crate::notice::{MatchedRecord, MessageRef, NoteAbout, Notice};
@@ -9,7 +10,7 @@ use crate::store::{AuditEntry, OutboxMessage};
 use chrono::Duration;
 use serde_json::json;
 
-/// Longest reason or question a manager may write (Slack section text stays well within limits).
+/// Longest reason or question a manager may write (well within every platform's text limits).
 const MAX_NOTE: usize = 2000;
 
 impl Service {
@@ -32,14 +33,15 @@ impl Service {
     /// Records a decision. Only managers decide; rejections and returns need the manager's words,
     /// which the partner sees. A decision on a registration already decided is refused, even when
     /// two managers click at the same moment.
-    #[tracing::instrument(skip_all, fields(slack_user = %user, deal_id = %deal_id, decision = ?decision))]
+    #[tracing::instrument(skip_all, fields(user = %actor.user, deal_id = %deal_id, decision = ?decision))]
     pub async fn decide(
         &self,
-        user: &str,
+        actor: &super::Actor,
         deal_id: &str,
         decision: Decision,
         note: &str,
     ) -> ServiceResult<Deal> {
+        let user = actor.user.as_str();
         let deal = self.deal_for_decision(user, deal_id, decision).await?;
         let note = note.trim();
         if decision != Decision::Approve && note.is_empty() {
@@ -69,7 +71,7 @@ impl Service {
         let has_card = self.has_review_card(deal.id).await?;
         let audit = AuditEntry {
             actor: user,
-            surface: "slack_button",
+            surface: actor.surface(Via::Button),
             entity: "deal",
             action: decision.verb(),
             detail: json!({ "from": deal.status.as_str(), "note": note, "protected_until": protected_until.map(|d| d.to_string()) }),
@@ -117,9 +119,9 @@ impl Service {
 
     /// True when a review card was queued for the deal (its thread keeps the deal's history).
     async fn has_review_card(&self, deal: DealId) -> anyhow::Result<bool> {
-        let managers = &self.program.managers.slack_channel;
+        let managers = &self.program.managers_conversation();
         self.store
-            .message_sent_to(deal, "review_card", managers)
+            .message_sent_to(deal, "review_card", &managers.id)
             .await
     }
 
@@ -131,7 +133,7 @@ impl Service {
         rule: Option<&str>,
         has_card: bool,
     ) -> anyhow::Result<Vec<OutboxMessage>> {
-        let managers = self.program.managers.slack_channel.clone();
+        let managers = self.program.managers_conversation();
         let card = review_card(deal, partner, views, rule);
         let notice = Notice::DecisionNotice { deal: deal.clone() };
         // The card is updated in place once it is delivered (a new card if it never was); the
@@ -139,7 +141,7 @@ impl Service {
         let mut messages = vec![
             self.deal_message(deal, "review_card_update", &managers, card)
                 .replacing(MessageRef::deal("review_card")),
-            self.deal_message(deal, "decision_notice", &partner.slack_channel, notice)
+            self.deal_message(deal, "decision_notice", &partner.conversation, notice)
                 .in_thread(MessageRef::deal("deal_confirmation")),
         ];
         // The decision also goes in the card's thread, where the deal's whole history is kept.
@@ -206,11 +208,11 @@ impl Service {
             d.status.label()
         );
         let notice = Notice::note(NoteAbout::Resubmitted, Some(by), text);
-        let managers = &self.program.managers.slack_channel;
+        let managers = &self.program.managers_conversation();
         vec![
             self.deal_message(d, "review_card_update", managers, card)
                 .replacing(MessageRef::deal("review_card")),
-            self.deal_message(d, "resubmitted", &partner.slack_channel, notice)
+            self.deal_message(d, "resubmitted", &partner.conversation, notice)
                 .in_thread(MessageRef::deal("deal_confirmation")),
         ]
     }
@@ -234,7 +236,7 @@ impl Service {
         let channel = actor
             .channel
             .clone()
-            .unwrap_or_else(|| partner.slack_channel.clone());
+            .unwrap_or_else(|| partner.conversation.id.clone());
         let metadata = serde_json::to_string(&super::deals::ModalMetadata {
             channel,
             deal: Some(deal.id.0),
@@ -278,7 +280,7 @@ impl Service {
         let rule = self.rule_for(verdict);
         let audit = AuditEntry {
             actor: &actor.user,
-            surface: "slack_modal",
+            surface: actor.surface(Via::Form),
             entity: "deal",
             action: "resubmitted",
             detail: json!({ "status": verdict.status().as_str() }),

@@ -4,6 +4,7 @@
 
 use super::message_to as message;
 use super::{Service, ServiceResult};
+use crate::chat::Conversation;
 use crate::domain::survey::{is_detractor, parse_score, results, trend, Figures, Response};
 use crate::domain::{DealError, PartnerId};
 use crate::notice::{MessageRef, NoteAbout, Notice};
@@ -15,8 +16,9 @@ use std::collections::BTreeMap;
 /// Where a clicked message lives, so it can be updated in place.
 #[derive(Debug, Clone)]
 pub struct Clicked {
-    pub channel: String,
-    pub ts: String,
+    pub conversation: Conversation,
+    /// The platform's id of the clicked message.
+    pub message: String,
 }
 
 /// The PSAT question of `round`, closing on `closes`.
@@ -64,12 +66,12 @@ impl Service {
         let remind_at = now + Duration::days(i64::from(cfg.reminder_days));
         let closes_at = now + Duration::days(i64::from(cfg.close_days));
         let closes = closes_at.format("%Y-%m-%d").to_string();
-        let partners: BTreeMap<i64, String> = self
+        let partners: BTreeMap<i64, Conversation> = self
             .store
             .partners()
             .await?
             .into_iter()
-            .map(|p| (p.id.0, p.slack_channel))
+            .map(|p| (p.id.0, p.conversation))
             .collect();
         let opened = self
             .store
@@ -80,10 +82,16 @@ impl Service {
                 closes_at.timestamp_millis(),
                 |round, invitees| {
                     let payload = invite(round, &closes, None, false);
-                    let targets: Vec<String> = if self.by_dm() {
-                        invitees.iter().map(|i| i.slack_user.clone()).collect()
+                    let targets: Vec<Conversation> = if self.by_dm() {
+                        invitees
+                            .iter()
+                            .filter_map(|i| {
+                                let partner = partners.get(&i.partner_id)?;
+                                Some(Conversation::new(partner.platform, i.user_id.clone()))
+                            })
+                            .collect()
                     } else {
-                        let mut channels: Vec<String> = invitees
+                        let mut channels: Vec<Conversation> = invitees
                             .iter()
                             .filter_map(|i| partners.get(&i.partner_id).cloned())
                             .collect();
@@ -146,8 +154,8 @@ impl Service {
         if let (Some(at), true) = (clicked, self.by_dm()) {
             let thanks = invite(round, &closes, Some(score), false);
             messages.push(
-                message("psat_thanks", &at.channel, thanks)
-                    .replacing(MessageRef::Posted(at.ts.clone())),
+                message("psat_thanks", &at.conversation, thanks)
+                    .replacing(MessageRef::Posted(at.message.clone())),
             );
         }
         self.store
@@ -167,11 +175,9 @@ impl Service {
         let Some(partner) = self.store.partner_of_user(user).await? else {
             return Ok(());
         };
-        let manager = partner
-            .manager_user
-            .clone()
-            .or_else(|| self.program.managers.slack_users.first().cloned())
-            .unwrap_or_default();
+        let Some(manager) = self.partner_manager(&partner) else {
+            return Ok(());
+        };
         let payload = Notice::PsatFollowup {
             round,
             user: user.to_string(),
@@ -184,8 +190,8 @@ impl Service {
             .followup_once(
                 round,
                 user,
-                &manager,
-                &[message("psat_followup", &manager, payload)],
+                &manager.id,
+                &[message("psat_followup", &manager.direct(), payload)],
                 self.clock.now_ms(),
             )
             .await?;
@@ -259,8 +265,8 @@ impl Service {
                 comment,
                 handled_by: Some(manager.to_string()),
             };
-            let message = message("psat_followup_handled", &at.channel, handled)
-                .replacing(MessageRef::Posted(at.ts));
+            let message = message("psat_followup_handled", &at.conversation, handled)
+                .replacing(MessageRef::Posted(at.message));
             self.store.enqueue(&[message], self.clock.now_ms()).await?;
             self.wake_delivery();
         }
@@ -360,7 +366,7 @@ impl Service {
                     .unwrap_or_default();
                 let summary = message(
                     "psat_results",
-                    &self.program.managers.slack_channel,
+                    &self.program.managers_conversation(),
                     Notice::note(NoteAbout::Survey, None, text),
                 );
                 if self
@@ -387,17 +393,16 @@ impl Service {
             .map_or_else(String::new, |t| t.format("%Y-%m-%d").to_string());
         let payload = invite(id, &closes, None, true);
         let unanswered = self.store.survey_unanswered(id).await?;
-        let mut targets: Vec<String> = if self.by_dm() {
-            unanswered.iter().map(|i| i.slack_user.clone()).collect()
-        } else {
-            let mut channels = Vec::new();
-            for i in &unanswered {
-                if let Some(p) = self.store.partner(PartnerId(i.partner_id)).await? {
-                    channels.push(p.slack_channel);
-                }
+        let mut targets = Vec::new();
+        for i in &unanswered {
+            if let Some(p) = self.store.partner(PartnerId(i.partner_id)).await? {
+                targets.push(if self.by_dm() {
+                    Conversation::new(p.conversation.platform, i.user_id.clone())
+                } else {
+                    p.conversation
+                });
             }
-            channels
-        };
+        }
         targets.sort();
         targets.dedup();
         let messages: Vec<OutboxMessage> = targets

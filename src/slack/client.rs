@@ -415,3 +415,15 @@ pub fn external_teams(channel: &Value, home_team: Option<&str>) -> Vec<String> {
     teams.dedup();
     teams
 }
+
+impl crate::service::accounts::Directory for SlackApi {
+    fn platform(&self) -> &'static str {
+        "Slack"
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<String>, String> {
+        self.lookup_user_by_email(email)
+            .await
+            .map_err(|e| e.to_string())
+    }
+}

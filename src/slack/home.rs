@@ -4,6 +4,7 @@
 //! answer them; `home_page` turns the page.
 
 use super::render::{DealView, Renderer};
+use crate::chat::Platform;
 use crate::domain::deal::DealFilter;
 use crate::service::home::{AeHome, ManagerHome, PartnerHome, QueueItem, QueueReason};
 use crate::service::HomeView;
@@ -55,7 +56,9 @@ fn partner_context(p: &PartnerHome) -> Value {
             json!({ "title": group_title(g.filter), "total": g.total, "deals": deals, "more": more })
         })
         .collect();
-    json!({ "partner_name": p.partner_name, "channel": p.channel, "page": p.page, "next_page": p.next_page, "groups": groups })
+    // A registration started here is confirmed in the partner's channel, when it is in Slack.
+    let channel = (p.conversation.platform == Platform::Slack).then_some(&p.conversation.id);
+    json!({ "partner_name": p.partner_name, "channel": channel, "page": p.page, "next_page": p.next_page, "groups": groups })
 }
 
 fn reason_title(reason: QueueReason) -> &'static str {
@@ -129,7 +132,10 @@ mod tests {
         };
         HomeView::Partner(PartnerHome {
             partner_name: nasty(120),
-            channel: "C0123456789".into(),
+            conversation: crate::chat::Conversation::new(
+                crate::chat::Platform::Slack,
+                "C0123456789",
+            ),
             page: 7,
             groups: vec![
                 group(DealFilter::Expiring),

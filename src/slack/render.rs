@@ -78,7 +78,7 @@ impl From<&Partner> for PartnerView {
             name: p.name.clone(),
             partner_type: p.partner_type.as_str(),
             tier: p.tier.clone(),
-            slack_channel: p.slack_channel.clone(),
+            slack_channel: p.conversation.id.clone(),
             paused: p.paused,
         }
     }
@@ -664,7 +664,7 @@ pub fn view_errors(errors: &FieldErrors) -> Value {
     let map: serde_json::Map<String, Value> = errors
         .0
         .iter()
-        .map(|(f, m)| (f.block_id().to_string(), json!(m)))
+        .map(|(f, m)| (f.key().to_string(), json!(m)))
         .collect();
     json!({ "response_action": "errors", "errors": map })
 }

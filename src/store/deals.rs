@@ -272,8 +272,8 @@ async fn remember_partner_user(
     now_ms: i64,
 ) -> anyhow::Result<()> {
     sqlx::query(
-        "INSERT INTO partner_users (partner_id, slack_user, slack_team, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $4, $4) \
-         ON CONFLICT (partner_id, slack_user) DO UPDATE SET last_seen_at = excluded.last_seen_at, slack_team = excluded.slack_team",
+        "INSERT INTO partner_users (partner_id, user_id, workspace, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $4, $4) \
+         ON CONFLICT (partner_id, user_id) DO UPDATE SET last_seen_at = excluded.last_seen_at, workspace = excluded.workspace",
     )
     .bind(reg.partner_id.0)
     .bind(&reg.user)

@@ -177,8 +177,9 @@ async fn managers_see_the_queue_with_the_cards_buttons_and_the_figures(db: Db) {
     app.deal(&alice(), "register Stark Industries stark.com 70000")
         .await;
     let alice_actor = Actor {
+        platform: partnerbot::chat::Platform::Slack,
         user: "U0ALICE".into(),
-        team: Some("T0GLOBEX".into()),
+        workspace: Some("T0GLOBEX".into()),
         channel: Some("C0GLOBEX".into()),
     };
     app.app

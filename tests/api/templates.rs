@@ -50,8 +50,8 @@ fn partner() -> Partner {
         name: "Globex Resellers".into(),
         partner_type: PartnerType::Reseller,
         tier: "gold".into(),
-        slack_channel: "C0GLOBEX".into(),
-        slack_team: Some("T0GLOBEX".into()),
+        conversation: crate::helpers::slack_channel("C0GLOBEX"),
+        workspace: Some("T0GLOBEX".into()),
         manager_user: Some("U0MANAGER1".into()),
         paused: false,
         created_at: at(2027, 1, 4, 9),
@@ -212,7 +212,10 @@ fn homes() -> Vec<Case> {
     };
     let partner_home = HomeView::Partner(PartnerHome {
         partner_name: "Globex Resellers".into(),
-        channel: "C0GLOBEX".into(),
+        conversation: partnerbot::chat::Conversation::new(
+            partnerbot::chat::Platform::Slack,
+            "C0GLOBEX",
+        ),
         page: 2,
         groups: vec![
             DealGroup {
