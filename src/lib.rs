@@ -13,6 +13,7 @@ pub mod demo;
 pub mod domain;
 pub mod emulator;
 pub mod export;
+pub mod home;
 pub mod http;
 pub mod intent;
 pub mod jobs;

@@ -22,6 +22,10 @@ pub async fn handle(State(state): State<AppState>, body: Bytes) -> Response {
         ("url_verification", _) => {
             Json(json!({ "challenge": envelope.challenge.unwrap_or_default() })).into_response()
         }
+        ("event_callback", Some(event)) if event.kind == "app_home_opened" => {
+            home_opened(&state, event);
+            StatusCode::OK.into_response()
+        }
         ("event_callback", Some(event)) => match state
             .service
             .on_event(envelope.event_id.as_deref(), spoken_to(event))
@@ -67,4 +71,18 @@ fn spoken_to(event: &Event) -> Option<SpokenTo> {
         user: user.clone(),
         reply_at,
     })
+}
+
+/// Someone opened the app's Home tab: it is rendered and published after the acknowledgement
+/// (Slack waits 3 s for it). A retried event publishes again, which changes nothing.
+fn home_opened(state: &AppState, event: &Event) {
+    let (Some(user), Some("home")) = (event.user.clone(), event.tab.as_deref()) else {
+        return;
+    };
+    let home = state.home.clone();
+    tokio::spawn(async move {
+        if let Err(e) = home.opened(&user).await {
+            super::error::report(&e);
+        }
+    });
 }

@@ -280,10 +280,37 @@ async fn block_actions(state: &AppState, b: &BlockActions) -> Response {
         return StatusCode::OK.into_response();
     };
     tracing::info!(action_id = %action.action_id, "button clicked");
-    if let Some(text) = click(state, b, action).await {
+    if b.in_home_tab() {
+        home_click(state, b, action).await;
+    } else if let Some(text) = click(state, b, action).await {
         answer_privately(state, b, text).await;
     }
     StatusCode::OK.into_response()
+}
+
+/// A click in the Home tab: a page turned, or one of the tab's buttons, whose answer is shown
+/// at the top of the tab (there is no channel to answer in).
+async fn home_click(state: &AppState, b: &BlockActions, action: &Action) {
+    let user = &b.user.id;
+    let shown = if action.action_id == crate::slack::home::PAGE_ACTION {
+        let page = action
+            .value
+            .as_deref()
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(1);
+        state.home.show(user, page, None).await
+    } else {
+        match click(state, b, action).await {
+            Some(text) => {
+                let page = state.home.page_of(user);
+                state.home.show(user, page, Some(text)).await
+            }
+            None => Ok(()),
+        }
+    };
+    if let Err(e) = shown {
+        super::error::report(&e);
+    }
 }
 
 /// Acts on a click; the answer to show the person, or `None` when a modal opened instead.

@@ -46,17 +46,26 @@ impl Service {
     /// The deal a partner asks to extend, checked before the justification form opens.
     pub async fn deal_for_extension(&self, actor: &Actor, deal_id: DealId) -> ServiceResult<Deal> {
         let deal = self.own_deal(actor, deal_id).await?;
-        let rules = &self.program.rules;
+        self.extension_of(&deal, deal.extension_request.is_some())
+            .map_err(DealError::BadCommand)?;
+        Ok(deal)
+    }
+
+    /// How extending `deal` would go under the program's rules (`waiting`: a request is
+    /// already waiting), or why it cannot be asked for.
+    pub(super) fn extension_of(
+        &self,
+        deal: &Deal,
+        waiting: bool,
+    ) -> Result<ExtensionOutcome, String> {
         extension_outcome(
             deal.status,
             deal.extensions,
-            rules.max_extensions,
+            self.program.rules.max_extensions,
             deal.registered_stage,
             deal.stage,
-            deal.extension_request.is_some(),
+            waiting,
         )
-        .map_err(DealError::BadCommand)?;
-        Ok(deal)
     }
 
     /// The justification modal for an extension request.
@@ -89,7 +98,9 @@ impl Service {
             .into());
         }
         let deal = self.deal_for_extension(actor, deal_id.parse()?).await?;
-        let outcome = self.extension_of(&deal)?;
+        let outcome = self
+            .extension_of(&deal, false)
+            .map_err(DealError::BadCommand)?;
         let partner = self.partner_of_deal(&deal).await?;
         let now = self.clock.now_ms();
         if outcome == ExtensionOutcome::Automatic {
@@ -128,21 +139,6 @@ impl Service {
             "Your request to extend {} went to the partner managers.",
             deal.id
         ))
-    }
-
-    /// Whether the program's rules let `deal` be extended by itself, with a manager's word, or
-    /// not at all (the refusal says why).
-    fn extension_of(&self, deal: &Deal) -> Result<ExtensionOutcome, DealError> {
-        let rules = &self.program.rules;
-        extension_outcome(
-            deal.status,
-            deal.extensions,
-            rules.max_extensions,
-            deal.registered_stage,
-            deal.stage,
-            false,
-        )
-        .map_err(DealError::BadCommand)
     }
 
     /// The managers' card asking them to decide a request, and the partner's note that it went.

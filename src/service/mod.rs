@@ -8,6 +8,7 @@ pub mod deals;
 pub mod digest;
 mod events;
 mod extensions;
+pub mod home;
 mod lifecycle;
 mod nudges;
 mod partners;
@@ -20,6 +21,7 @@ mod wins;
 
 pub use answer::{Answer, CurrencyTotals, Hint};
 pub use events::SpokenTo;
+pub use home::HomeView;
 pub use partners::Requester;
 
 use crate::chat::{ChatUser, Conversation, Platform, Via};
@@ -29,7 +31,7 @@ use crate::domain::{DealError, Partner};
 use crate::notice::{Address, MessageRef, Notice};
 use crate::store::{OutboxBody, OutboxMessage, Store};
 use std::sync::Arc;
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
 
 /// Who is asking, as their chat platform told us: the platform, the user, their workspace or
 /// tenant (a partner's people act from the partner's own) and the conversation they typed in,
@@ -102,6 +104,8 @@ pub struct Service {
     program: Arc<Program>,
     clock: Clock,
     outbox_ready: Arc<Notify>,
+    /// Counts commits that changed something people see (see [`Service::changes`]).
+    changed: Arc<watch::Sender<u64>>,
 }
 
 impl Service {
@@ -117,7 +121,14 @@ impl Service {
             program,
             clock,
             outbox_ready,
+            changed: Arc::new(watch::channel(0).0),
         }
+    }
+
+    /// Ticks after every commit that queued messages, i.e. after every change someone is told
+    /// about: what views of the state (the Home tab) watch to refresh themselves.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
     }
 
     /// The program rules.
@@ -187,6 +198,7 @@ impl Service {
 
     fn wake_delivery(&self) {
         self.outbox_ready.notify_one();
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// The partner `actor` acts for: the one linked to their channel (their team must be the

@@ -269,6 +269,17 @@ impl SlackApi {
         .map(|_| ())
     }
 
+    /// `views.publish`: shows `view` (a `home` view) as `user`'s Home tab of the app.
+    pub async fn publish_home(&self, user: &str, view: &Value) -> Result<(), ApiFailure> {
+        self.post(
+            "views.publish",
+            &json!({ "user_id": user, "view": view }),
+            CALL_TIMEOUT,
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// `conversations.info`: the raw channel object (Slack Connect fields included).
     pub async fn conversation_info(&self, channel: &str) -> Result<Value, ApiFailure> {
         let answer = self

@@ -3,6 +3,7 @@
 
 pub mod answers;
 pub mod client;
+pub mod home;
 pub mod ids;
 pub mod limits;
 pub mod notices;

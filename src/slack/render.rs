@@ -135,7 +135,7 @@ const SUGGESTED_CLOSE_DAYS: i64 = 90;
 #[derive(Debug, Clone)]
 pub struct Renderer {
     templates: Arc<Templates>,
-    program_name: String,
+    pub(super) program_name: String,
     default_currency: String,
 }
 
@@ -611,7 +611,7 @@ impl Renderer {
     }
 
     /// Renders template `name` and makes the result fit Slack's limits (views by their file name).
-    fn render_fit(&self, name: &str, context: impl Serialize) -> anyhow::Result<Value> {
+    pub(super) fn render_fit(&self, name: &str, context: impl Serialize) -> anyhow::Result<Value> {
         let mut payload = self.templates.render(name, context)?;
         let surface = if name.ends_with("view.json") {
             super::limits::Surface::View

@@ -32,7 +32,7 @@ pub struct Registration {
 }
 
 #[derive(sqlx::FromRow)]
-struct DealRow {
+pub(super) struct DealRow {
     id: i64,
     partner_id: i64,
     status: String,
@@ -58,7 +58,7 @@ struct DealRow {
     timing: String,
 }
 
-const DEAL_COLUMNS: &str = "id, partner_id, status, company, domain, contact_name, contact_email, amount_minor, currency, \
+pub(super) const DEAL_COLUMNS: &str = "id, partner_id, status, company, domain, contact_name, contact_email, amount_minor, currency, \
      close_date, stage, products, notes, registered_by, source_channel, created_at, protected_until, decided_by, decision_note, \
      extensions, extension_request, registered_stage, timing";
 

@@ -5,6 +5,7 @@ mod accounts;
 mod commissions;
 mod deals;
 mod events;
+mod home;
 mod jobs;
 mod locks;
 mod nudges;

@@ -6,7 +6,8 @@ use crate::on_both_databases;
 use partnerbot::domain::account::AccountRow;
 use partnerbot::store::CountTable;
 
-async fn import_wayne(app: &TestApp) {
+/// Imports Wayne Enterprises (wayne.com), a direct account owned by the AE `U0AE1`.
+pub(crate) async fn import_wayne(app: &TestApp) {
     let row = AccountRow {
         name: "Wayne Enterprises, Inc.".into(),
         domains: "wayne.com".into(),

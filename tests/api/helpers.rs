@@ -386,6 +386,16 @@ impl TestApp {
     ) -> Value {
         let today = chrono::Utc::now().date_naive();
         self.deal(who, &format!("register {registration}")).await;
+        self.approve(id).await;
+        self.deal(
+            who,
+            &format!("update {id} stage=won amount={amount} close={today}"),
+        )
+        .await
+    }
+
+    /// The manager approves deal `id` (`D-3`).
+    pub async fn approve(&self, id: &str) {
         self.app
             .service
             .decide(
@@ -396,11 +406,6 @@ impl TestApp {
             )
             .await
             .expect("approve");
-        self.deal(
-            who,
-            &format!("update {id} stage=won amount={amount} close={today}"),
-        )
-        .await
     }
 
     /// Every Web API call the emulator refused so far, as "method params".
