@@ -287,7 +287,10 @@ async fn import(kind: &str, n: u64) -> anyhow::Result<()> {
         })
         .collect();
     let t = Instant::now();
-    let report = app.service.import_accounts(&rows, None).await?;
+    let report = app
+        .service
+        .import_accounts(&rows, None::<&partnerbot::slack::SlackApi>)
+        .await?;
     println!(
         "import/{kind}: {} accounts imported in {:.2}s ({} refused)",
         report.created,

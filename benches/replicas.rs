@@ -148,7 +148,10 @@ async fn main() {
                 &Requester::Cli,
                 &format!("Replica Partner {i}"),
                 "reseller",
-                &user.channel,
+                &partnerbot::chat::Conversation::new(
+                    partnerbot::chat::Platform::Slack,
+                    user.channel.clone(),
+                ),
                 Some(user.team.clone()),
             )
             .await

@@ -3,6 +3,7 @@
 //! and the rate observed. Run: `cargo bench --bench survey_fanout`.
 
 use partnerbot::app::App;
+use partnerbot::chat::{Conversation, Platform};
 use partnerbot::clock::Clock;
 use partnerbot::config::{Config, Program};
 use partnerbot::delivery::DeliveryConfig;
@@ -59,7 +60,7 @@ async fn run(kind: &str) -> anyhow::Result<()> {
                 &Requester::Cli,
                 &format!("Partner {p}"),
                 "reseller",
-                &format!("C0P{p:04}"),
+                &Conversation::new(Platform::Slack, format!("C0P{p:04}")),
                 None,
             )
             .await

@@ -93,7 +93,7 @@ async fn bench_registrations(kind: &str) {
             &Requester::Cli,
             "Bench Partner",
             "reseller",
-            "C0BENCH",
+            &partnerbot::chat::Conversation::new(partnerbot::chat::Platform::Slack, "C0BENCH"),
             None,
         )
         .await

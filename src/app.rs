@@ -29,6 +29,8 @@ pub struct App {
     pub clock: Clock,
     /// Signalled when rows are queued; the worker wakes on it.
     pub outbox_ready: Arc<Notify>,
+    /// The Slack Home tabs; `home.clone().run(stop)` keeps open ones current.
+    pub home: crate::home::HomeTabs,
     /// What the router's handlers share (kept to rebuild the router with Teams on).
     state: AppState,
     /// The Teams Connector client, when Teams is on.
@@ -54,6 +56,7 @@ impl App {
         let outbox_ready = Arc::new(Notify::new());
         let metrics = Arc::new(Metrics::new());
         let service = Service::new(store.clone(), program, clock.clone(), outbox_ready.clone());
+        let home = crate::home::HomeTabs::new(service.clone(), render.clone(), slack.clone());
         let state = AppState {
             service: service.clone(),
             render: render.clone(),
@@ -63,6 +66,7 @@ impl App {
             metrics: metrics.clone(),
             home_team,
             teams: None,
+            home: home.clone(),
         };
         Ok(App {
             router: router(state.clone()),
@@ -75,6 +79,7 @@ impl App {
             metrics,
             clock,
             outbox_ready,
+            home,
         })
     }
 
@@ -188,6 +193,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         })?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker = tokio::spawn(app.worker(DeliveryConfig::default()).run(stop_rx.clone()));
+    let home = tokio::spawn(app.home.clone().run(stop_rx.clone()));
     let jobs = tokio::spawn(scheduler.run(app.clock.clone(), stop_rx));
     tracing::info!(bind = %config.bind, "partnerbot listening");
     axum::serve(listener, app.router.clone())
@@ -197,6 +203,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let _ = stop_tx.send(true);
     let _ = worker.await;
     let _ = jobs.await;
+    let _ = home.await;
     Ok(())
 }
 

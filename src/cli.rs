@@ -1,5 +1,6 @@
 //! The command line: `serve`, `demo`, `migrate`, and partner administration.
 
+use crate::chat::{Conversation, Platform};
 use crate::config::{self, Config, Program};
 use crate::service::Requester;
 use crate::store::Store;
@@ -160,19 +161,29 @@ pub enum TeamsCommand {
 /// `partnerbot partners …`
 #[derive(Debug, Subcommand)]
 pub enum PartnersCommand {
-    /// Link a shared Slack channel to a new partner.
+    /// Link a channel shared with a partner (in Slack or in Teams) to a new partner.
     Add {
         /// The partner's name, e.g. "Globex Resellers".
         name: String,
         /// referral, reseller, technology, service or strategic.
         #[arg(long = "type")]
         partner_type: String,
-        /// The id of the channel shared with the partner (C…).
-        #[arg(long)]
-        slack_channel: String,
+        /// The id of the Slack channel shared with the partner (C…).
+        #[arg(
+            long,
+            conflicts_with = "teams_channel",
+            required_unless_present = "teams_channel"
+        )]
+        slack_channel: Option<String>,
         /// The partner's own Slack team id (T…), for Slack Connect channels.
-        #[arg(long)]
+        #[arg(long, requires = "slack_channel")]
         slack_team: Option<String>,
+        /// The id of the Teams channel shared with the partner (19:…@thread.tacv2).
+        #[arg(long)]
+        teams_channel: Option<String>,
+        /// The partner's own Microsoft Entra tenant id, for a shared Teams channel.
+        #[arg(long, requires = "teams_channel")]
+        teams_tenant: Option<String>,
         /// Starting tier: registered (default), silver, gold or platinum.
         #[arg(long)]
         tier: Option<String>,
@@ -334,6 +345,43 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// A Slack partner's channel and team, refused when they are not Slack ids (a wrong team would
+/// lock every one of the partner's users out).
+pub fn slack_partner_ids(
+    channel: String,
+    team: Option<String>,
+) -> anyhow::Result<(Conversation, Option<String>)> {
+    if !crate::slack::is_slack_id(&channel, &['C', 'G']) {
+        anyhow::bail!("--slack-channel: “{channel}” is not a Slack channel id like C0123ABCD");
+    }
+    if let Some(team) = team
+        .as_deref()
+        .filter(|t| !crate::slack::is_slack_id(t, &['T', 'E']))
+    {
+        anyhow::bail!("--slack-team: “{team}” is not a Slack team id like T0123ABCD (the partner's workspace id; leave it out if unsure)");
+    }
+    Ok((Conversation::new(Platform::Slack, channel), team))
+}
+
+/// A Teams partner's channel and tenant, refused when they are not Teams ids.
+pub fn teams_partner_ids(
+    channel: String,
+    tenant: Option<String>,
+) -> anyhow::Result<(Conversation, Option<String>)> {
+    if !crate::teams::is_conversation_id(&channel) {
+        anyhow::bail!(
+            "--teams-channel: “{channel}” is not a Teams channel id like 19:…@thread.tacv2"
+        );
+    }
+    if let Some(tenant) = tenant.as_deref().filter(|t| !crate::teams::is_guid(t)) {
+        anyhow::bail!("--teams-tenant: “{tenant}” is not a tenant id like 72f988bf-86f1-41af-91ab-2d7cd011db47");
+    }
+    Ok((
+        Conversation::new(Platform::Teams, channel),
+        tenant.map(|t| t.to_ascii_lowercase()),
+    ))
+}
+
 async fn partners(command: PartnersCommand) -> anyhow::Result<()> {
     let url = config::database_url(&env)?;
     let program = Program::from_lookup(&env)?;
@@ -345,22 +393,33 @@ async fn partners(command: PartnersCommand) -> anyhow::Result<()> {
             partner_type,
             slack_channel,
             slack_team,
+            teams_channel,
+            teams_tenant,
             tier,
         } => {
+            let (conversation, workspace) = match (slack_channel, teams_channel) {
+                (Some(channel), _) => slack_partner_ids(channel, slack_team)?,
+                (None, Some(channel)) => teams_partner_ids(channel, teams_tenant)?,
+                (None, None) => anyhow::bail!("give --slack-channel or --teams-channel"),
+            };
             let partner = service
                 .add_partner_with_tier(
                     &Requester::Cli,
                     &name,
                     &partner_type,
-                    &slack_channel,
-                    slack_team,
+                    &conversation,
+                    workspace,
                     tier.as_deref(),
                 )
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
-                "added partner {} “{}” ({}) linked to {}",
-                partner.id, partner.name, partner.partner_type, partner.slack_channel
+                "added partner {} “{}” ({}) linked to {} channel {}",
+                partner.id,
+                partner.name,
+                partner.partner_type,
+                partner.conversation.platform,
+                partner.conversation
             );
             println!("a welcome message is queued for the channel; `partnerbot serve` delivers it");
         }
@@ -372,18 +431,19 @@ async fn partners(command: PartnersCommand) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
-                "{:<6} {:<32} {:<11} {:<11} {:<12} TEAM",
-                "ID", "NAME", "TYPE", "TIER", "CHANNEL"
+                "{:<6} {:<32} {:<11} {:<11} {:<6} {:<12} TEAM/TENANT",
+                "ID", "NAME", "TYPE", "TIER", "ON", "CHANNEL"
             );
             for p in &partners {
                 println!(
-                    "{:<6} {:<32} {:<11} {:<11} {:<12} {}",
+                    "{:<6} {:<32} {:<11} {:<11} {:<6} {:<12} {}",
                     p.id.to_string(),
                     p.name,
                     p.partner_type.as_str(),
                     p.tier,
-                    p.slack_channel,
-                    p.slack_team.as_deref().unwrap_or("-")
+                    p.conversation.platform,
+                    p.conversation,
+                    p.workspace.as_deref().unwrap_or("-")
                 );
             }
             println!("{} partner(s)", partners.len());

@@ -1,6 +1,13 @@
 //! Configuration, read once at start-up: the environment for infrastructure and secrets,
 //! `program.toml` for the program's rules. Every problem is one line naming the setting.
 
+use crate::chat::{ChatUser, Conversation, Platform};
+pub use crate::slack::is_slack_id;
+
+/// A Slack channel id (`C…`, `G…`) or a Teams channel id (`19:…@thread.tacv2`).
+pub fn is_channel_id(id: &str) -> bool {
+    is_slack_id(id, &['C', 'G']) || crate::teams::is_conversation_id(id)
+}
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -368,8 +375,13 @@ impl Default for ProgramSection {
 pub struct ManagersSection {
     /// Slack user ids who may approve, onboard partners and run `/partners`.
     pub slack_users: Vec<String>,
-    /// The internal channel for review cards, conflicts and digests.
+    /// The internal Slack channel for review cards, conflicts and digests.
     pub slack_channel: String,
+    /// Managers on Microsoft Teams, by their Entra object ids.
+    pub teams_users: Vec<String>,
+    /// The managers' Teams channel (`19:…@thread.tacv2`); when set, review cards, conflicts
+    /// and program notices go there instead of `slack_channel`.
+    pub teams_channel: Option<String>,
     /// Head of partnerships: their digest covers every partner (default: the first manager).
     pub head: Option<String>,
     /// IANA time zone per manager (the weekly digest arrives Monday 09:00 in it).
@@ -381,6 +393,8 @@ impl Default for ManagersSection {
         ManagersSection {
             slack_users: vec!["U0MANAGER1".into()],
             slack_channel: "C0MANAGERS".into(),
+            teams_users: Vec::new(),
+            teams_channel: None,
             head: None,
             timezones: Default::default(),
         }
@@ -451,6 +465,22 @@ impl Program {
                 ));
             }
         }
+        for user in &self.managers.teams_users {
+            if !crate::teams::is_guid(user) {
+                return Err(config_error(
+                    "managers.teams_users",
+                    format!("“{user}” is not an Entra object id like 00000000-0000-0000-0000-000000000000"),
+                ));
+            }
+        }
+        if let Some(channel) = &self.managers.teams_channel {
+            if !crate::teams::is_conversation_id(channel) {
+                return Err(config_error(
+                    "managers.teams_channel",
+                    format!("“{channel}” is not a Teams channel id like 19:…@thread.tacv2"),
+                ));
+            }
+        }
         if !(1..=3650).contains(&self.rules.protection_days) {
             return Err(config_error(
                 "rules.protection_days",
@@ -484,19 +514,50 @@ impl Program {
         Ok(())
     }
 
-    /// True when `user` is a partner manager.
+    /// True when `user` is a partner manager (on either platform: their ids never look alike).
     pub fn is_manager(&self, user: &str) -> bool {
         self.managers.slack_users.iter().any(|u| u == user)
+            || self.managers.teams_users.iter().any(|u| u == user)
     }
-}
 
-/// True for Slack ids such as `C0123ABCD`: a known prefix then upper-case letters and digits.
-pub fn is_slack_id(id: &str, prefixes: &[char]) -> bool {
-    let mut chars = id.chars();
-    matches!(chars.next(), Some(c) if prefixes.contains(&c))
-        && id.len() >= 3
-        && id.len() <= 24
-        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    /// Where the managers talk: their Teams channel when one is set, else their Slack channel.
+    pub fn managers_conversation(&self) -> Conversation {
+        match &self.managers.teams_channel {
+            Some(channel) => Conversation::new(Platform::Teams, channel.clone()),
+            None => Conversation::new(Platform::Slack, self.managers.slack_channel.clone()),
+        }
+    }
+
+    /// Where commission statements go: the finance channel when one is set (a Slack or a
+    /// Teams channel id), else the managers.
+    pub fn finance_conversation(&self) -> Conversation {
+        match &self.commissions.finance_channel {
+            Some(id) if crate::teams::is_conversation_id(id) => {
+                Conversation::new(Platform::Teams, id.clone())
+            }
+            Some(id) => Conversation::new(Platform::Slack, id.clone()),
+            None => self.managers_conversation(),
+        }
+    }
+
+    /// Every manager, with the platform they are on.
+    pub fn manager_users(&self) -> Vec<ChatUser> {
+        let on = |platform: Platform| {
+            move |id: &String| ChatUser {
+                platform,
+                id: id.clone(),
+                workspace: None,
+            }
+        };
+        let slack = self.managers.slack_users.iter().map(on(Platform::Slack));
+        let teams = self.managers.teams_users.iter().map(on(Platform::Teams));
+        slack.chain(teams).collect()
+    }
+
+    /// The manager `id`, with their platform, if they are one.
+    pub fn manager(&self, id: &str) -> Option<ChatUser> {
+        self.manager_users().into_iter().find(|m| m.id == id)
+    }
 }
 
 #[cfg(test)]
@@ -521,6 +582,40 @@ mod tests {
         ("SLACK_BOT_TOKEN", "xoxb-1"),
         ("PARTNERBOT_PROGRAM", "/nonexistent/x.toml"),
     ];
+
+    #[test]
+    fn managers_may_be_on_teams_and_then_work_in_their_teams_channel() {
+        let program = Program::parse(
+            "[managers]\nteams_users = [\"72f988bf-86f1-41af-91ab-2d7cd011db47\"]\nteams_channel = \"19:managers@thread.tacv2\"\n",
+        )
+        .expect("Teams managers");
+        assert!(program.is_manager("72f988bf-86f1-41af-91ab-2d7cd011db47"));
+        assert!(program.is_manager("U0MANAGER1"), "the Slack managers stay");
+        let at = program.managers_conversation();
+        assert_eq!(
+            (at.platform, at.id.as_str()),
+            (Platform::Teams, "19:managers@thread.tacv2")
+        );
+        let teams = program.manager("72f988bf-86f1-41af-91ab-2d7cd011db47");
+        assert_eq!(teams.map(|m| m.platform), Some(Platform::Teams));
+        assert_eq!(
+            Program::default().managers_conversation().platform,
+            Platform::Slack
+        );
+        for (text, setting) in [
+            (
+                "[managers]\nteams_users = [\"bob\"]\n",
+                "managers.teams_users",
+            ),
+            (
+                "[managers]\nteams_channel = \"C0MANAGERS\"\n",
+                "managers.teams_channel",
+            ),
+        ] {
+            let e = Program::parse(text).expect_err(text);
+            assert!(e.setting.contains(setting), "{text}: {}", e.setting);
+        }
+    }
 
     #[test]
     fn defaults_apply_when_optional_settings_are_absent() {

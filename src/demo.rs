@@ -4,6 +4,7 @@
 //! misbehaves makes it exit non-zero.
 
 use crate::app::App;
+use crate::chat::{Conversation, Platform};
 use crate::clock::Clock;
 use crate::config::{Config, Program};
 use crate::delivery::DeliveryConfig;
@@ -105,14 +106,14 @@ impl Demo {
                 &Requester::Cli,
                 "Globex Resellers",
                 "reseller",
-                "C0GLOBEX",
+                &Conversation::new(Platform::Slack, "C0GLOBEX"),
                 Some("T0GLOBEX".into()),
             )
             .await;
         let partner = partner.map_err(|e| anyhow::anyhow!("{e}"))?;
         say(&format!(
             "added partner {} “{}” linked to {}",
-            partner.id, partner.name, partner.slack_channel
+            partner.id, partner.name, partner.conversation
         ));
 
         self.emulator.set_channel("C0INITECH", json!({ "id": "C0INITECH", "is_ext_shared": true, "connected_team_ids": ["T0HOME", "T0INITECH"], "created": 0 }));
@@ -243,7 +244,11 @@ impl Demo {
             open_opportunity: "yes".into(),
             crm_id: "0015000042".into(),
         };
-        let report = self.app.service.import_accounts(&[(2, row)], None).await?;
+        let report = self
+            .app
+            .service
+            .import_accounts(&[(2, row)], None::<&crate::slack::SlackApi>)
+            .await?;
         say(&format!(
             "{} account(s) created, {} updated, {} rejected",
             report.created,

@@ -63,6 +63,10 @@ struct Inner {
     recent_posts: HashMap<String, VecDeque<std::time::Instant>>,
     /// Scopes the installed app holds; `None` until set, meaning the manifest's.
     scopes: Option<Vec<String>>,
+    /// The Home tab each user sees (the last view published for them).
+    homes: HashMap<String, Value>,
+    /// True once the app's Home tab is switched off (`manifest.yaml` enables it).
+    home_tab_disabled: bool,
 }
 
 impl Inner {
@@ -165,6 +169,17 @@ impl Emulator {
     /// method whose scope is missing is refused with `missing_scope`, like Slack.
     pub fn grant_scopes(&self, scopes: &[&str]) {
         lock(&self.state).scopes = Some(scopes.iter().map(|s| s.to_string()).collect());
+    }
+
+    /// Switches the app's Home tab off (or on again): `views.publish` then answers
+    /// `not_enabled`, like Slack for an app whose manifest does not enable the tab.
+    pub fn set_home_tab(&self, enabled: bool) {
+        lock(&self.state).home_tab_disabled = !enabled;
+    }
+
+    /// The Home tab `user` sees now: the last view published for them.
+    pub fn home_of(&self, user: &str) -> Option<Value> {
+        lock(&self.state).homes.get(user).cloned()
     }
 
     /// Drops every queued fault.
@@ -474,6 +489,7 @@ fn act(inner: &mut Inner, method: &str, params: &Value) -> Value {
             inner.seq += 1;
             json!({ "ok": true, "view": view })
         }
+        "views.publish" => publish_home(inner, params),
         "users.info" => {
             let user = params["user"].as_str().unwrap_or_default();
             let info = inner.users.get(user).cloned().unwrap_or_else(
@@ -537,6 +553,28 @@ fn act(inner: &mut Inner, method: &str, params: &Value) -> Value {
         "conversations.history" => history_page(inner, &channel, params),
         _ => json!({ "ok": false, "error": "unknown_method" }),
     }
+}
+
+/// `views.publish`: refuses what Slack refuses (a missing or malformed `user_id`, a view that
+/// is not a `home` view, an app without a Home tab), otherwise keeps the view as the user's tab.
+/// Slack documents no scope for this method, so none is checked.
+fn publish_home(inner: &mut Inner, params: &Value) -> Value {
+    let invalid = |what: &str| json!({ "ok": false, "error": "invalid_arguments", "response_metadata": { "messages": [format!("[ERROR] {what}")] } });
+    let user = params["user_id"].as_str().unwrap_or_default();
+    if !crate::config::is_slack_id(user, crate::slack::payload::USER_PREFIXES) {
+        return invalid("invalid `user_id`");
+    }
+    if params["view"]["type"] != "home" {
+        return invalid("must provide a view of type `home` [json-pointer:/view/type]");
+    }
+    if inner.home_tab_disabled {
+        return json!({ "ok": false, "error": "not_enabled" });
+    }
+    let mut view = params["view"].clone();
+    view["id"] = json!(format!("V{:08}", inner.seq));
+    inner.seq += 1;
+    inner.homes.insert(user.to_string(), view.clone());
+    json!({ "ok": true, "view": view })
 }
 
 /// Longer trigger ids than this were never issued by Slack.

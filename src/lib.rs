@@ -1,7 +1,8 @@
-//! partnerbot: a Slack bot that runs a B2B partner program.
+//! partnerbot: a chat bot that runs a B2B partner program in Slack and Microsoft Teams.
 
 pub mod app;
 pub mod chart;
+pub mod chat;
 pub mod cli;
 pub mod cli_accounts;
 pub mod cli_outbox;
@@ -12,6 +13,7 @@ pub mod demo;
 pub mod domain;
 pub mod emulator;
 pub mod export;
+pub mod home;
 pub mod http;
 pub mod intent;
 pub mod jobs;

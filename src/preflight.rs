@@ -4,6 +4,7 @@
 //! managers', finance and partners' channels). `serve` runs the same checks and refuses to start
 //! on an error.
 
+use crate::chat::Platform;
 use crate::config::{is_slack_id, Program};
 use crate::domain::Partner;
 use crate::slack::SlackApi;
@@ -248,21 +249,28 @@ pub async fn slack_problems(
             )
         })
         .collect();
-    let mut channels = vec![(
-        "managers.slack_channel".to_string(),
-        program.managers.slack_channel.clone(),
-    )];
-    if let Some(finance) = &program.commissions.finance_channel {
-        channels.push(("commissions.finance_channel".into(), finance.clone()));
-    }
+    // Only Slack's own channels: a Teams channel is not Slack's to look up.
+    let mut channels = vec![
+        (
+            "managers.slack_channel".to_string(),
+            program.managers_conversation(),
+        ),
+        (
+            "commissions.finance_channel".into(),
+            program.finance_conversation(),
+        ),
+    ];
     for partner in partners {
         channels.push((
             format!("partner “{}”", partner.name),
-            partner.slack_channel.clone(),
+            partner.conversation.clone(),
         ));
     }
+    channels.dedup_by(|a, b| a.1 == b.1);
     for (setting, channel) in channels {
-        found.extend(channel_problem(slack, &setting, &channel).await);
+        if channel.platform == Platform::Slack {
+            found.extend(channel_problem(slack, &setting, &channel.id).await);
+        }
     }
     found
 }

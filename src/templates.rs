@@ -150,6 +150,22 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../templates/digest/message.json"),
     ),
     (
+        "home_partner/view.json",
+        include_str!("../templates/home_partner/view.json"),
+    ),
+    (
+        "home_manager/view.json",
+        include_str!("../templates/home_manager/view.json"),
+    ),
+    (
+        "home_ae/view.json",
+        include_str!("../templates/home_ae/view.json"),
+    ),
+    (
+        "home_intro/view.json",
+        include_str!("../templates/home_intro/view.json"),
+    ),
+    (
         "notice/reply.json",
         include_str!("../templates/notice/reply.json"),
     ),

@@ -306,7 +306,7 @@ async fn evaluate_book(book: &[BookRecord]) -> std::collections::BTreeMap<String
     let started = std::time::Instant::now();
     let report = app
         .service
-        .import_accounts(&rows, None)
+        .import_accounts(&rows, None::<&partnerbot::slack::SlackApi>)
         .await
         .expect("import");
     println!(

@@ -1,6 +1,7 @@
 //! Direct accounts as imported from a CSV: validation of one row, with the reason a row is refused.
 
 use super::matching::registrable_domain;
+use crate::chat::ChatUser;
 
 /// One CSV row as typed (already split into columns).
 #[derive(Debug, Clone, Default)]
@@ -8,7 +9,7 @@ pub struct AccountRow {
     pub name: String,
     /// Domains separated by `;`.
     pub domains: String,
-    /// A Slack user id or an e-mail address.
+    /// A chat user id or an e-mail address.
     pub owner: String,
     pub territory: String,
     /// yes/no (also true/false, y/n, 1/0; empty means no).
@@ -16,10 +17,10 @@ pub struct AccountRow {
     pub crm_id: String,
 }
 
-/// Who owns the account, before an e-mail is resolved to a Slack user.
+/// Who owns the account, before an e-mail is resolved to a chat user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Owner {
-    SlackUser(String),
+    User(ChatUser),
     Email(String),
 }
 
@@ -55,17 +56,17 @@ impl AccountRow {
             }
         }
         let owner = self.owner.trim();
-        let owner = if crate::config::is_slack_id(owner, &['U', 'W']) {
-            Owner::SlackUser(owner.to_string())
+        let owner = if let Some(user) = ChatUser::parse_id(owner) {
+            Owner::User(user)
         } else if owner.contains('@') && owner.split('@').nth(1).is_some_and(|d| d.contains('.')) {
             Owner::Email(owner.to_lowercase())
         } else if owner.is_empty() {
             return Err(
-                "owner: missing (a Slack user id like U0123ABCD or an e-mail address)".into(),
+                "owner: missing (a user id like U0123ABCD, an Entra object id, or an e-mail address)".into(),
             );
         } else {
             return Err(format!(
-                "owner: “{owner}” is neither a Slack user id nor an e-mail address"
+                "owner: “{owner}” is neither a user id (U0123ABCD, an Entra object id) nor an e-mail address"
             ));
         };
         let open_opportunity = match self.open_opportunity.trim().to_ascii_lowercase().as_str() {
@@ -110,7 +111,7 @@ mod tests {
         .validate()
         .expect("valid");
         assert_eq!(ok.domains, ["acme.com", "acme.co.uk"]);
-        assert_eq!(ok.owner, Owner::SlackUser("U0AE1".into()));
+        assert!(matches!(ok.owner, Owner::User(ref u) if u.id == "U0AE1"));
         assert!(ok.open_opportunity);
         let ok = row("Globex", "", "Hank@Globex.com", "")
             .validate()

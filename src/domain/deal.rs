@@ -156,7 +156,7 @@ impl Stage {
     }
 }
 
-/// A field of the registration form. `block_id` is the Slack block that carries it, so
+/// A field of the registration form. `key` names its input on every platform's form, so
 /// validation errors land next to the right input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Field {
@@ -174,8 +174,8 @@ pub enum Field {
 }
 
 impl Field {
-    /// The Block Kit `block_id` of the input (also the `action_id`).
-    pub fn block_id(self) -> &'static str {
+    /// The input's name on the form (Slack's block and action id, Teams' input id).
+    pub fn key(self) -> &'static str {
         match self {
             Field::Company => "company",
             Field::Domain => "domain",
@@ -634,7 +634,7 @@ pub struct Deal {
     pub stage: Stage,
     pub products: String,
     pub notes: String,
-    /// Slack user id of the person who registered it.
+    /// The chat user id of the person who registered it.
     pub registered_by: String,
     /// Channel the registration came from.
     pub source_channel: String,

@@ -88,17 +88,17 @@ pub fn validate_partner_name(raw: &str) -> Result<String, String> {
     Ok(name.to_string())
 }
 
-/// A partner organisation linked to a shared Slack channel.
+/// A partner organisation linked to the conversation shared with it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Partner {
     pub id: PartnerId,
     pub name: String,
     pub partner_type: PartnerType,
     pub tier: String,
-    /// The Slack Connect channel shared with the partner.
-    pub slack_channel: String,
-    /// The partner's own Slack team (workspace), when known.
-    pub slack_team: Option<String>,
+    /// The channel shared with the partner (a shared channel in either platform).
+    pub conversation: crate::chat::Conversation,
+    /// The partner's own workspace or tenant, when known: its people act from there.
+    pub workspace: Option<String>,
     /// The partner manager responsible for this partner.
     pub manager_user: Option<String>,
     pub paused: bool,

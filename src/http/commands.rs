@@ -3,6 +3,7 @@
 //! and its outcome rendered: one short function per intent.
 
 use super::{record_actor, unparseable, AppError, AppState};
+use crate::chat::{Conversation, Platform};
 use crate::domain::deal::Surface;
 use crate::domain::{DealDraft, DealError};
 use crate::intent::{self, DealIntent, Family, Intent, PartnersIntent, Refusal};
@@ -67,7 +68,8 @@ fn refuse(state: &AppState, refusal: Refusal) -> Reply {
 fn actor(cmd: &SlashCommand) -> Actor {
     Actor {
         user: cmd.user_id.clone(),
-        team: cmd.team_id.clone(),
+        platform: Platform::Slack,
+        workspace: cmd.team_id.clone(),
         channel: Some(cmd.channel_id.clone()),
     }
 }
@@ -190,7 +192,7 @@ async fn partners(state: &AppState, cmd: &SlashCommand, intent: PartnersIntent) 
             tier,
         } => add_partner(state, cmd, &name, &partner_type, tier.as_deref()).await,
         PartnersIntent::List { page } => {
-            let partners = service.list_partners(&Requester::Slack(actor(cmd))).await?;
+            let partners = service.list_partners(&Requester::Chat(actor(cmd))).await?;
             reply(state.render.partner_list(&partners, page)?)
         }
         PartnersIntent::Check { name, domain } => answer(
@@ -236,10 +238,10 @@ async fn add_partner(
     let partner = state
         .service
         .add_partner_with_tier(
-            &Requester::Slack(actor(cmd)),
+            &Requester::Chat(actor(cmd)),
             name,
             partner_type,
-            &cmd.channel_id,
+            &Conversation::new(Platform::Slack, cmd.channel_id.clone()),
             team,
             tier,
         )

@@ -1,8 +1,9 @@
 //! `POST /slack/events`: URL verification and event callbacks.
 
 use super::{unparseable, AppState};
-use crate::service::ServiceError;
-use crate::slack::payload::parse_event;
+use crate::notice::{Address, MessageRef, Platform};
+use crate::service::{ServiceError, SpokenTo};
+use crate::slack::payload::{parse_event, Event};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -21,9 +22,13 @@ pub async fn handle(State(state): State<AppState>, body: Bytes) -> Response {
         ("url_verification", _) => {
             Json(json!({ "challenge": envelope.challenge.unwrap_or_default() })).into_response()
         }
+        ("event_callback", Some(event)) if event.kind == "app_home_opened" => {
+            home_opened(&state, event);
+            StatusCode::OK.into_response()
+        }
         ("event_callback", Some(event)) => match state
             .service
-            .on_event(envelope.event_id.as_deref(), event)
+            .on_event(envelope.event_id.as_deref(), spoken_to(event))
             .await
         {
             Ok(()) => StatusCode::OK.into_response(),
@@ -41,4 +46,43 @@ pub async fn handle(State(state): State<AppState>, body: Bytes) -> Response {
             StatusCode::OK.into_response()
         }
     }
+}
+
+/// A mention, or a direct message from a person (not a bot, not an edit): answered in the
+/// mention's thread (or a new one under it), or in the DM.
+fn spoken_to(event: &Event) -> Option<SpokenTo> {
+    let from_a_person = event.bot_id.is_none() && event.subtype.is_none();
+    let (Some(channel), Some(user), true) = (&event.channel, &event.user, from_a_person) else {
+        return None;
+    };
+    let mut reply_at = Address::to(Platform::Slack, channel);
+    match event.kind.as_str() {
+        "app_mention" => {
+            reply_at.thread = event
+                .thread_ts
+                .as_ref()
+                .or(event.ts.as_ref())
+                .map(|ts| MessageRef::Posted(ts.clone()));
+        }
+        "message" if event.channel_type.as_deref() == Some("im") => {}
+        _ => return None,
+    }
+    Some(SpokenTo {
+        user: user.clone(),
+        reply_at,
+    })
+}
+
+/// Someone opened the app's Home tab: it is rendered and published after the acknowledgement
+/// (Slack waits 3 s for it). A retried event publishes again, which changes nothing.
+fn home_opened(state: &AppState, event: &Event) {
+    let (Some(user), Some("home")) = (event.user.clone(), event.tab.as_deref()) else {
+        return;
+    };
+    let home = state.home.clone();
+    tokio::spawn(async move {
+        if let Err(e) = home.opened(&user).await {
+            super::error::report(&e);
+        }
+    });
 }

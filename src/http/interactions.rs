@@ -5,7 +5,7 @@ use super::{record_actor, unparseable, AppState};
 use crate::domain::deal::Surface;
 use crate::domain::engagement::Decision;
 use crate::domain::{DealDraft, DealError, Field, FieldErrors};
-use crate::notice::{Address, NoteAbout, Notice, Platform};
+use crate::notice::{Address, Conversation, NoteAbout, Notice, Platform};
 use crate::service::deals::ModalMetadata;
 use crate::service::surveys::Clicked;
 use crate::service::{Actor, Answer, ServiceError};
@@ -79,24 +79,20 @@ fn unknown_form(state: &AppState, callback_id: &str) -> Response {
 /// or an internal error is shown on the first field so the person keeps what they typed.
 async fn submit_registration(state: &AppState, v: &ViewSubmission) -> Value {
     let metadata: Option<ModalMetadata> = serde_json::from_str(&v.view.private_metadata).ok();
-    let actor = Actor {
-        user: v.user.id.clone(),
-        team: v.user.team_id.clone(),
-        channel: metadata.map(|m| m.channel),
-    };
+    let actor = submitter(v, metadata.map(|m| m.channel));
     let s = &v.view.state;
     let draft = DealDraft {
-        company: s.text(Field::Company.block_id()),
-        domain: s.text(Field::Domain.block_id()),
-        contact_name: s.text(Field::ContactName.block_id()),
-        contact_email: s.text(Field::ContactEmail.block_id()),
-        amount: s.text(Field::Amount.block_id()),
-        currency: s.text(Field::Currency.block_id()),
-        close_date: s.text(Field::CloseDate.block_id()),
-        stage: s.text(Field::Stage.block_id()),
-        timing: s.text(Field::Timing.block_id()),
-        products: s.text(Field::Products.block_id()),
-        notes: s.text(Field::Notes.block_id()),
+        company: s.text(Field::Company.key()),
+        domain: s.text(Field::Domain.key()),
+        contact_name: s.text(Field::ContactName.key()),
+        contact_email: s.text(Field::ContactEmail.key()),
+        amount: s.text(Field::Amount.key()),
+        currency: s.text(Field::Currency.key()),
+        close_date: s.text(Field::CloseDate.key()),
+        stage: s.text(Field::Stage.key()),
+        timing: s.text(Field::Timing.key()),
+        products: s.text(Field::Products.key()),
+        notes: s.text(Field::Notes.key()),
     };
     let resubmitted = serde_json::from_str::<ModalMetadata>(&v.view.private_metadata)
         .ok()
@@ -146,7 +142,7 @@ async fn review_click(
 ) -> Option<String> {
     if decision == Decision::Approve {
         return Some(
-            match state.service.decide(&b.user.id, deal, decision, "").await {
+            match state.service.decide(&clicker(b), deal, decision, "").await {
                 Ok(d) => format!(
                     "Approved {}: protected until {}.",
                     d.id,
@@ -202,11 +198,7 @@ async fn open_from_click(
 /// The "Update deal" modal submitted: the same update as `/deal update`, errors shown inline.
 async fn submit_update(state: &AppState, v: &ViewSubmission) -> Value {
     let metadata: Value = serde_json::from_str(&v.view.private_metadata).unwrap_or_default();
-    let actor = Actor {
-        user: v.user.id.clone(),
-        team: v.user.team_id.clone(),
-        channel: metadata["channel"].as_str().map(str::to_string),
-    };
+    let actor = submitter(v, metadata["channel"].as_str().map(str::to_string));
     let deal_id = metadata["deal"]
         .as_i64()
         .map(|d| d.to_string())
@@ -247,11 +239,7 @@ async fn submit_update(state: &AppState, v: &ViewSubmission) -> Value {
 /// An extension justification submitted.
 async fn submit_extension(state: &AppState, v: &ViewSubmission) -> Value {
     let metadata: Value = serde_json::from_str(&v.view.private_metadata).unwrap_or_default();
-    let actor = Actor {
-        user: v.user.id.clone(),
-        team: v.user.team_id.clone(),
-        channel: metadata["channel"].as_str().map(str::to_string),
-    };
+    let actor = submitter(v, metadata["channel"].as_str().map(str::to_string));
     let deal = metadata["deal"]
         .as_i64()
         .map(|d| d.to_string())
@@ -273,7 +261,12 @@ async fn submit_decision(state: &AppState, v: &ViewSubmission, decision: Decisio
     let note = v.view.state.text("note");
     match state
         .service
-        .decide(&v.user.id, &v.view.private_metadata, decision, &note)
+        .decide(
+            &submitter(v, None),
+            &v.view.private_metadata,
+            decision,
+            &note,
+        )
         .await
     {
         Ok(_) => json!({ "response_action": "clear" }),
@@ -287,10 +280,37 @@ async fn block_actions(state: &AppState, b: &BlockActions) -> Response {
         return StatusCode::OK.into_response();
     };
     tracing::info!(action_id = %action.action_id, "button clicked");
-    if let Some(text) = click(state, b, action).await {
+    if b.in_home_tab() {
+        home_click(state, b, action).await;
+    } else if let Some(text) = click(state, b, action).await {
         answer_privately(state, b, text).await;
     }
     StatusCode::OK.into_response()
+}
+
+/// A click in the Home tab: a page turned, or one of the tab's buttons, whose answer is shown
+/// at the top of the tab (there is no channel to answer in).
+async fn home_click(state: &AppState, b: &BlockActions, action: &Action) {
+    let user = &b.user.id;
+    let shown = if action.action_id == crate::slack::home::PAGE_ACTION {
+        let page = action
+            .value
+            .as_deref()
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(1);
+        state.home.show(user, page, None).await
+    } else {
+        match click(state, b, action).await {
+            Some(text) => {
+                let page = state.home.page_of(user);
+                state.home.show(user, page, Some(text)).await
+            }
+            None => Ok(()),
+        }
+    };
+    if let Err(e) = shown {
+        super::error::report(&e);
+    }
 }
 
 /// Acts on a click; the answer to show the person, or `None` when a modal opened instead.
@@ -328,11 +348,11 @@ async fn click(state: &AppState, b: &BlockActions, action: &Action) -> Option<St
         answered(
             state
                 .service
-                .decide_extension(&b.user.id, value, grant)
+                .decide_extension(&clicker(b), value, grant)
                 .await,
         )
     } else if id.starts_with("ae_") {
-        answered(state.service.record_ae_choice(&b.user.id, value, id).await)
+        answered(state.service.record_ae_choice(&clicker(b), value, id).await)
     } else {
         Some(
             "That button isn't something I can act on (yet). Try `/deal help` for what I can do."
@@ -342,10 +362,21 @@ async fn click(state: &AppState, b: &BlockActions, action: &Action) -> Option<St
 }
 
 /// The person who clicked, in the channel they clicked in.
+/// Who submitted a modal typed in `channel`.
+fn submitter(v: &ViewSubmission, channel: Option<String>) -> Actor {
+    Actor {
+        user: v.user.id.clone(),
+        platform: Platform::Slack,
+        workspace: v.user.team_id.clone(),
+        channel,
+    }
+}
+
 fn clicker(b: &BlockActions) -> Actor {
     Actor {
         user: b.user.id.clone(),
-        team: b.user.team_id.clone(),
+        platform: Platform::Slack,
+        workspace: b.user.team_id.clone(),
         channel: b.channel.as_ref().map(|c| c.id.clone()),
     }
 }
@@ -375,8 +406,8 @@ async fn survey_click(
 ) -> Result<String, ServiceError> {
     let clicked = b.container.as_ref().and_then(|c| {
         Some(Clicked {
-            channel: c.channel_id.clone()?,
-            ts: c.message_ts.clone()?,
+            conversation: Conversation::new(Platform::Slack, c.channel_id.clone()?),
+            message: c.message_ts.clone()?,
         })
     });
     let service = &state.service;

@@ -47,6 +47,8 @@ pub struct AppState {
     pub home_team: Option<String>,
     /// Teams authentication, when Teams is configured (`MICROSOFT_APP_ID` …).
     pub teams: Option<Arc<crate::teams::Authenticator>>,
+    /// The Slack Home tabs people opened.
+    pub home: crate::home::HomeTabs,
 }
 
 /// Builds the router over `state`.

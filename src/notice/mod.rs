@@ -8,34 +8,8 @@ mod kinds;
 
 pub use kinds::{ExtensionDetails, ExtensionStep, MatchedRecord, NoteAbout, Notice, TierDirection};
 
+pub use crate::chat::{Conversation, Platform};
 use serde::{Deserialize, Serialize};
-
-/// The chat platform a notice goes out on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Platform {
-    Slack,
-    Teams,
-}
-
-impl Platform {
-    /// The name stored in the outbox.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Platform::Slack => "slack",
-            Platform::Teams => "teams",
-        }
-    }
-
-    /// The platform named `s` in the outbox, if it is one we deliver to.
-    pub fn parse(s: &str) -> Option<Platform> {
-        match s {
-            "slack" => Some(Platform::Slack),
-            "teams" => Some(Platform::Teams),
-            _ => None,
-        }
-    }
-}
 
 /// A message a notice answers or replaces, resolved to the platform's id at delivery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +54,11 @@ impl Address {
             thread: None,
             replaces: None,
         }
+    }
+
+    /// A new message in `conversation`.
+    pub fn at(conversation: &Conversation) -> Address {
+        Address::to(conversation.platform, &conversation.id)
     }
 
     /// The same address, as a reply in `root`'s thread.

@@ -6,7 +6,6 @@ use crate::domain::matching::{
     compare_with, index_keys, lookup_keys, typo_distance, typo_probes, Candidate, Distinctiveness,
     Match, Strength,
 };
-use crate::slack::SlackApi;
 use crate::store::{IndexedRecord, NewAccount, Upserted};
 
 /// How many index candidates a check compares in full; the index orders them by the weight of
@@ -42,13 +41,25 @@ pub struct FoundMatch {
     pub found: Match,
 }
 
+/// A chat platform's people directory, for account owners given as e-mail addresses.
+pub trait Directory {
+    /// The platform's name, for the reasons a row is refused.
+    fn platform(&self) -> &'static str;
+    /// The id of the person with `email`, `None` when nobody has it, or why it could not be
+    /// looked up.
+    fn user_by_email(
+        &self,
+        email: &str,
+    ) -> impl std::future::Future<Output = Result<Option<String>, String>> + Send;
+}
+
 impl Service {
     /// Imports rows (each with its line number) idempotently: by CRM id when given. Owners given
-    /// as e-mail are resolved with `users.lookupByEmail` when `slack` is available.
-    pub async fn import_accounts(
+    /// as e-mail are resolved through `directory` when there is one.
+    pub async fn import_accounts<D: Directory>(
         &self,
         rows: &[(usize, AccountRow)],
-        slack: Option<&SlackApi>,
+        directory: Option<&D>,
     ) -> anyhow::Result<ImportReport> {
         let mut report = ImportReport::default();
         let mut batch = Vec::with_capacity(IMPORT_BATCH);
@@ -60,21 +71,23 @@ impl Service {
                     continue;
                 }
             };
-            let owner = match (&valid.owner, slack) {
-                (Owner::SlackUser(id), _) => id.clone(),
-                (Owner::Email(email), Some(api)) => match api.lookup_user_by_email(email).await {
+            let owner = match (&valid.owner, directory) {
+                (Owner::User(user), _) => user.id.clone(),
+                (Owner::Email(email), Some(dir)) => match dir.user_by_email(email).await {
                     Ok(Some(id)) => id,
                     Ok(None) => {
+                        let platform = dir.platform();
                         report.rejected.push((
                             *line,
-                            format!("owner: no Slack user has the e-mail {email}"),
+                            format!("owner: no {platform} user has the e-mail {email}"),
                         ));
                         continue;
                     }
                     Err(e) => {
+                        let platform = dir.platform();
                         report.rejected.push((
                             *line,
-                            format!("owner: could not look up {email} in Slack ({e})"),
+                            format!("owner: could not look up {email} in {platform} ({e})"),
                         ));
                         continue;
                     }
@@ -82,9 +95,7 @@ impl Service {
                 (Owner::Email(email), None) => {
                     report.rejected.push((
                         *line,
-                        format!(
-                            "owner: {email} needs SLACK_BOT_TOKEN to be resolved to a Slack user"
-                        ),
+                        format!("owner: {email} cannot be looked up without the bot's token; give the owner's user id instead"),
                     ));
                     continue;
                 }

@@ -94,10 +94,10 @@ pub fn commission_rules(section: &CommissionsSection) -> Result<CommissionRules,
             .insert(code.to_ascii_uppercase(), decimal(&setting, *value, 1e12)?);
     }
     if let Some(channel) = &section.finance_channel {
-        if !crate::config::is_slack_id(channel, &['C', 'G']) {
+        if !crate::config::is_channel_id(channel) {
             return Err(bad(
                 "commissions.finance_channel".into(),
-                format!("“{channel}” is not a channel id like C0123ABCD"),
+                format!("“{channel}” is not a channel id like C0123ABCD or 19:…@thread.tacv2"),
             ));
         }
     }

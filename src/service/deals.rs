@@ -1,6 +1,7 @@
 //! Registering, listing and showing deals.
 
 use super::{Actor, Answer, Hint, Service, ServiceError, ServiceResult};
+use crate::chat::{ChatUser, Conversation, Via};
 use crate::domain::commission::Timing;
 use crate::domain::deal::Surface;
 use crate::domain::engagement::{is_protected, Holder, Verdict};
@@ -28,7 +29,7 @@ pub struct Registered {
     pub own_duplicate: bool,
 }
 
-/// What the registration modal carries through Slack and back.
+/// What the registration form carries through the chat platform and back.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct ModalMetadata {
     /// The channel `/deal` was typed in.
@@ -45,7 +46,7 @@ impl Service {
         let channel = actor
             .channel
             .clone()
-            .unwrap_or_else(|| partner.slack_channel.clone());
+            .unwrap_or_else(|| partner.conversation.id.clone());
         let metadata = serde_json::to_string(&ModalMetadata {
             channel,
             deal: None,
@@ -61,7 +62,7 @@ impl Service {
 
     /// Validates and stores a registration with its audit row, the partner's confirmation and
     /// the managers' review card, atomically. `key` makes a repeated submission idempotent.
-    #[tracing::instrument(skip_all, fields(slack_user = %actor.user, partner_id, deal_id))]
+    #[tracing::instrument(skip_all, fields(user = %actor.user, partner_id, deal_id))]
     pub async fn register(
         &self,
         actor: &Actor,
@@ -207,7 +208,7 @@ impl Service {
             .ok_or(DealError::NotFound(existing))?;
         let audit = AuditEntry {
             actor: &p.actor.user,
-            surface: surface_name(p.surface),
+            surface: p.actor.surface(via(p.surface)),
             entity: "deal",
             action: "registration_repeated",
             detail: json!({ "company": p.deal.company, "domain": p.deal.domain, "channel": p.actor.channel }),
@@ -362,19 +363,20 @@ fn registration_of(
         decided_by: protected_until.map(|_| "auto".to_string()),
         timing: p.timing.as_str().into(),
         user: p.actor.user.clone(),
-        user_team: p.actor.team.clone(),
-        channel: channel.unwrap_or_else(|| p.partner.slack_channel.clone()),
-        surface: surface_name(p.surface).into(),
+        user_team: p.actor.workspace.clone(),
+        channel: channel.unwrap_or_else(|| p.partner.conversation.id.clone()),
+        surface: p.actor.surface(via(p.surface)).into(),
         idempotency_key: p.key,
         match_keys: p.keys,
     };
     (registration, p.partner)
 }
 
-fn surface_name(surface: Surface) -> &'static str {
+/// How a registration came in.
+fn via(surface: Surface) -> Via {
     match surface {
-        Surface::Modal => "slack_modal",
-        Surface::OneLine => "slack_command",
+        Surface::Modal => Via::Form,
+        Surface::OneLine => Via::Command,
     }
 }
 
@@ -501,16 +503,16 @@ impl Service {
         let rules = &self.program.rules;
         let rule = self.rule_for(verdict);
         let message =
-            |kind: &str, channel: &str, payload| self.deal_message(deal, kind, channel, payload);
+            |kind: &str, to: &Conversation, payload| self.deal_message(deal, kind, to, payload);
         let mut out = vec![
             message(
                 "deal_confirmation",
-                &partner.slack_channel,
+                &partner.conversation,
                 Notice::DealConfirmation { deal: deal.clone() },
             ),
             message(
                 "review_card",
-                &self.program.managers.slack_channel,
+                &self.program.managers_conversation(),
                 super::review::review_card(deal, partner, views, rule),
             ),
         ];
@@ -533,7 +535,7 @@ impl Service {
                     .collect();
                 out.push(message(
                     "ae_alert",
-                    owner,
+                    &ChatUser::from_stored_id(owner).direct(),
                     Notice::AeAlert {
                         deal: deal.clone(),
                         partner: partner.clone(),
@@ -550,10 +552,11 @@ impl Service {
     /// thread. Only the alerted AE (or a manager) may answer.
     pub async fn record_ae_choice(
         &self,
-        user: &str,
+        actor: &Actor,
         deal_id: &str,
         action_id: &str,
     ) -> ServiceResult<String> {
+        let user = actor.user.as_str();
         let id: DealId = deal_id.parse()?;
         let deal = self.store.deal(id).await?.ok_or(DealError::NotFound(id))?;
         let choice = AE_CHOICES
@@ -575,7 +578,7 @@ impl Service {
         );
         let audit = AuditEntry {
             actor: user,
-            surface: "slack_button",
+            surface: actor.surface(Via::Button),
             entity: "deal",
             action: action_id,
             detail: serde_json::json!({ "choice": choice }),
@@ -583,7 +586,7 @@ impl Service {
         let managers = self.deal_message(
             &deal,
             "ae_choice",
-            &self.program.managers.slack_channel,
+            &self.program.managers_conversation(),
             note,
         );
         self.store
@@ -614,8 +617,8 @@ mod tests {
             name: format!("P{id}"),
             partner_type: PartnerType::Reseller,
             tier: "registered".into(),
-            slack_channel: "C1".into(),
-            slack_team: None,
+            conversation: Conversation::new(crate::chat::Platform::Teams, "19:c1@thread.tacv2"),
+            workspace: None,
             manager_user: None,
             paused: false,
             created_at: chrono::DateTime::UNIX_EPOCH,

@@ -3,6 +3,7 @@
 
 use super::Service;
 use crate::chart::{weekly_chart, Series, Unconverted};
+use crate::chat::ChatUser;
 use crate::domain::commission::Total;
 use crate::domain::digest::{sections, DigestFacts};
 use crate::domain::engagement::business_days_between;
@@ -31,6 +32,28 @@ fn digest_line(d: &Deal, names: &BTreeMap<i64, &Partner>, extra: &str) -> String
     format!("{} · {} ({partner}) · {}{extra}", d.id, d.company, d.amount)
 }
 
+/// The chart's first Monday and its week labels, up to the week of `today`.
+fn chart_weeks(today: NaiveDate) -> (NaiveDate, Vec<String>) {
+    let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let first = monday - Duration::weeks(WEEKS - 1);
+    let labels = (0..WEEKS)
+        .map(|w| (first + Duration::weeks(w)).format("%b %-d").to_string())
+        .collect();
+    (first, labels)
+}
+
+/// The chart weeks a deal counts in: its pipeline week (when registered) and, once won, its win
+/// week (when it closed); `None` outside the chart.
+fn weeks_of(
+    deal: &Deal,
+    week_of: &impl Fn(NaiveDate) -> Option<usize>,
+) -> (Option<usize>, Option<usize>) {
+    let won = (deal.status == DealStatus::Won)
+        .then(|| week_of(deal.close_date))
+        .flatten();
+    (week_of(deal.created_at.date_naive()), won)
+}
+
 impl Service {
     /// The partners a manager's digest covers: all for the head of partnerships, else theirs.
     pub async fn partners_of_manager(&self, manager: &str) -> anyhow::Result<Vec<Partner>> {
@@ -39,7 +62,7 @@ impl Service {
             .managers
             .head
             .clone()
-            .or_else(|| self.program.managers.slack_users.first().cloned());
+            .or_else(|| self.program.manager_users().first().map(|m| m.id.clone()));
         let all = self.store.partners().await?;
         Ok(if head.as_deref() == Some(manager) {
             all
@@ -227,16 +250,12 @@ impl Service {
         deals: &[Deal],
         today: NaiveDate,
     ) -> anyhow::Result<(Vec<u8>, Vec<Unconverted>)> {
-        let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
-        let first = monday - Duration::weeks(WEEKS - 1);
+        let (first, weeks) = chart_weeks(today);
         let week_of = |d: NaiveDate| {
             ((d - first).num_days() >= 0)
                 .then(|| ((d - first).num_days() / 7) as usize)
                 .filter(|w| *w < WEEKS as usize)
         };
-        let weeks: Vec<String> = (0..WEEKS)
-            .map(|w| (first + Duration::weeks(w)).format("%b %-d").to_string())
-            .collect();
         let mut by_type: BTreeMap<String, Series> = BTreeMap::new();
         let mut unconverted: BTreeMap<String, Unconverted> = BTreeMap::new();
         for d in deals {
@@ -254,12 +273,9 @@ impl Service {
                         wins: 0.0,
                     });
                 let native = d.amount.decimal().to_f64().unwrap_or(0.0);
-                if week_of(d.created_at.date_naive()).is_some() {
-                    u.pipeline += native;
-                }
-                if d.status == DealStatus::Won && week_of(d.close_date).is_some() {
-                    u.wins += native;
-                }
+                let (pipeline, won) = weeks_of(d, &week_of);
+                u.pipeline += pipeline.map_or(0.0, |_| native);
+                u.wins += won.map_or(0.0, |_| native);
                 continue;
             };
             let s = by_type
@@ -269,13 +285,12 @@ impl Service {
                     pipeline: vec![0.0; WEEKS as usize],
                     wins: vec![0.0; WEEKS as usize],
                 });
-            if let Some(w) = week_of(d.created_at.date_naive()) {
+            let (pipeline, won) = weeks_of(d, &week_of);
+            if let Some(w) = pipeline {
                 s.pipeline[w] += value;
             }
-            if d.status == DealStatus::Won {
-                if let Some(w) = week_of(d.close_date) {
-                    s.wins[w] += value;
-                }
+            if let Some(w) = won {
+                s.wins[w] += value;
             }
         }
         let series: Vec<Series> = by_type.into_values().collect();
@@ -292,7 +307,7 @@ impl Service {
     /// The digest as outbox messages for the manager: the message, then the chart upload.
     pub fn digest_messages(
         &self,
-        manager: &str,
+        manager: &ChatUser,
         digest: &Digest,
     ) -> anyhow::Result<Vec<crate::store::OutboxMessage>> {
         use base64::Engine;
@@ -307,8 +322,8 @@ impl Service {
             png_base64: base64::engine::general_purpose::STANDARD.encode(&digest.png),
         };
         Ok(vec![
-            super::message_to("digest", manager, text),
-            super::message_to("digest_chart", manager, chart),
+            super::message_to("digest", &manager.direct(), text),
+            super::message_to("digest_chart", &manager.direct(), chart),
         ])
     }
 
@@ -316,7 +331,8 @@ impl Service {
     /// this week's digest, once per manager per week.
     pub async fn send_weekly_digests(&self, now: DateTime<Utc>) -> anyhow::Result<String> {
         let mut sent = 0;
-        for manager in &self.program.managers.slack_users {
+        for user in self.program.manager_users() {
+            let manager = &user.id;
             let zone = self
                 .program
                 .managers
@@ -332,7 +348,7 @@ impl Service {
                 continue;
             }
             let digest = self.compose_digest(manager, now).await?;
-            let messages = self.digest_messages(manager, &digest)?;
+            let messages = self.digest_messages(&user, &digest)?;
             if self
                 .store
                 .claim_digest(manager, &digest.facts.week, &messages, self.clock.now_ms())
@@ -347,15 +363,12 @@ impl Service {
 
     /// `/partners digest now`: the caller's digest, at once.
     pub async fn send_digest_now(&self, manager: &str) -> super::ServiceResult<String> {
-        if !self.is_manager(manager) {
+        let Some(user) = self.program.manager(manager) else {
             return Err(crate::domain::DealError::NotManager.into());
-        }
+        };
         let digest = self.compose_digest(manager, self.clock.now()).await?;
         self.store
-            .enqueue(
-                &self.digest_messages(manager, &digest)?,
-                self.clock.now_ms(),
-            )
+            .enqueue(&self.digest_messages(&user, &digest)?, self.clock.now_ms())
             .await?;
         self.wake_delivery();
         Ok(format!(

@@ -2,6 +2,7 @@
 //! stage advanced since registration, otherwise (and for the second) the managers decide.
 
 use super::{Actor, Service, ServiceResult};
+use crate::chat::Via;
 use crate::domain::engagement::{extension_outcome, ExtensionOutcome};
 use crate::domain::{Deal, DealError, DealId};
 use crate::notice::{ExtensionDetails, ExtensionStep, Notice};
@@ -45,17 +46,26 @@ impl Service {
     /// The deal a partner asks to extend, checked before the justification form opens.
     pub async fn deal_for_extension(&self, actor: &Actor, deal_id: DealId) -> ServiceResult<Deal> {
         let deal = self.own_deal(actor, deal_id).await?;
-        let rules = &self.program.rules;
+        self.extension_of(&deal, deal.extension_request.is_some())
+            .map_err(DealError::BadCommand)?;
+        Ok(deal)
+    }
+
+    /// How extending `deal` would go under the program's rules (`waiting`: a request is
+    /// already waiting), or why it cannot be asked for.
+    pub(super) fn extension_of(
+        &self,
+        deal: &Deal,
+        waiting: bool,
+    ) -> Result<ExtensionOutcome, String> {
         extension_outcome(
             deal.status,
             deal.extensions,
-            rules.max_extensions,
+            self.program.rules.max_extensions,
             deal.registered_stage,
             deal.stage,
-            deal.extension_request.is_some(),
+            waiting,
         )
-        .map_err(DealError::BadCommand)?;
-        Ok(deal)
     }
 
     /// The justification modal for an extension request.
@@ -88,28 +98,28 @@ impl Service {
             .into());
         }
         let deal = self.deal_for_extension(actor, deal_id.parse()?).await?;
-        let rules = &self.program.rules;
-        let outcome = extension_outcome(
-            deal.status,
-            deal.extensions,
-            rules.max_extensions,
-            deal.registered_stage,
-            deal.stage,
-            false,
-        )
-        .map_err(DealError::BadCommand)?;
+        let outcome = self
+            .extension_of(&deal, false)
+            .map_err(DealError::BadCommand)?;
         let partner = self.partner_of_deal(&deal).await?;
         let now = self.clock.now_ms();
         if outcome == ExtensionOutcome::Automatic {
-            let context = automatic(&deal, rules.extension_days);
+            let context = automatic(&deal, self.program.rules.extension_days);
             return self
-                .grant(&deal, &partner, &actor.user, justification, context, now)
+                .grant(
+                    &deal,
+                    &partner,
+                    (&actor.user, actor.surface(Via::Form)),
+                    justification,
+                    context,
+                    now,
+                )
                 .await;
         }
         let messages = self.request_messages(&deal, &partner, justification);
         let audit = AuditEntry {
             actor: &actor.user,
-            surface: "slack_modal",
+            surface: actor.surface(Via::Form),
             entity: "deal",
             action: "extension_requested",
             detail: json!({ "justification": justification }),
@@ -155,13 +165,13 @@ impl Service {
             "deal_confirmation",
             extension(ExtensionStep::Requested, deal, ExtensionDetails::default()),
         );
-        let managers = &self.program.managers.slack_channel;
+        let managers = &self.program.managers_conversation();
         [
             self.deal_message(deal, "extension_request", managers, to_managers),
             self.deal_message(
                 deal,
                 "extension_requested",
-                &partner.slack_channel,
+                &partner.conversation,
                 to_partner,
             ),
         ]
@@ -170,10 +180,11 @@ impl Service {
     /// A manager grants or declines the waiting extension request.
     pub async fn decide_extension(
         &self,
-        user: &str,
+        actor: &Actor,
         deal_id: &str,
         grant: bool,
     ) -> ServiceResult<String> {
+        let (user, surface) = (actor.user.as_str(), actor.surface(Via::Button));
         if !self.is_manager(user) {
             return Err(DealError::NotManager.into());
         }
@@ -194,10 +205,17 @@ impl Service {
                 ..ExtensionDetails::default()
             };
             return self
-                .grant(&deal, &partner, user, &justification, context, now)
+                .grant(
+                    &deal,
+                    &partner,
+                    (user, surface),
+                    &justification,
+                    context,
+                    now,
+                )
                 .await;
         }
-        if !self.decline(&deal, &partner, user, now).await? {
+        if !self.decline(&deal, &partner, (user, surface), now).await? {
             return Err(DealError::BadCommand(format!(
                 "The extension request for {id} was already decided."
             ))
@@ -212,7 +230,7 @@ impl Service {
         &self,
         deal: &Deal,
         partner: &crate::domain::Partner,
-        user: &str,
+        (user, surface): (&str, &str),
         now: i64,
     ) -> anyhow::Result<bool> {
         let declined = ExtensionDetails {
@@ -225,12 +243,12 @@ impl Service {
         );
         let audit = AuditEntry {
             actor: user,
-            surface: "slack_button",
+            surface,
             entity: "deal",
             action: "extension_declined",
             detail: json!({}),
         };
-        let message = self.deal_message(deal, "extension_declined", &partner.slack_channel, notice);
+        let message = self.deal_message(deal, "extension_declined", &partner.conversation, notice);
         self.store
             .decline_extension(deal.id, &audit, &[message], now)
             .await
@@ -255,12 +273,12 @@ impl Service {
             "review_card",
             extension(ExtensionStep::Granted, extended, internal),
         );
-        let managers = &self.program.managers.slack_channel;
+        let managers = &self.program.managers_conversation();
         [
             self.deal_message(
                 extended,
                 "extension_granted",
-                &partner.slack_channel,
+                &partner.conversation,
                 to_partner,
             ),
             self.deal_message(extended, "extension_granted", managers, to_managers),
@@ -271,7 +289,7 @@ impl Service {
         &self,
         deal: &Deal,
         partner: &crate::domain::Partner,
-        actor: &str,
+        (actor, surface): (&str, &str),
         justification: &str,
         context: ExtensionDetails,
         now: i64,
@@ -286,7 +304,7 @@ impl Service {
         let messages = self.granted_messages(&extended, partner, context);
         let audit = AuditEntry {
             actor,
-            surface: "slack",
+            surface,
             entity: "deal",
             action: "extended",
             detail: json!({ "until": until.to_string(), "justification": justification, "extension": deal.extensions + 1 }),

@@ -59,7 +59,7 @@ impl Service {
             let message = self.deal_message(
                 &deal,
                 "escalation",
-                &self.program.managers.slack_channel,
+                &self.program.managers_conversation(),
                 payload,
             );
             let audit = job_audit("escalated", json!({ "business_days": waited }));
@@ -127,9 +127,9 @@ impl Service {
         };
         let to_partner = self.in_thread("deal_confirmation", expired_for(None));
         let to_managers = self.in_thread("review_card", expired_for(Some(partner.name.clone())));
-        let managers = &self.program.managers.slack_channel;
+        let managers = &self.program.managers_conversation();
         let messages = [
-            self.deal_message(deal, "expiry_notice", &partner.slack_channel, to_partner),
+            self.deal_message(deal, "expiry_notice", &partner.conversation, to_partner),
             self.deal_message(deal, "expiry_notice", managers, to_managers),
         ];
         let audit = job_audit("expired", json!({ "protected_until": until.to_string() }));
@@ -172,7 +172,7 @@ impl Service {
                 extension: self.extension_offer(deal),
             },
         );
-        let message = self.deal_message(deal, "expiry_reminder", &partner.slack_channel, payload);
+        let message = self.deal_message(deal, "expiry_reminder", &partner.conversation, payload);
         let after = if sent_text.is_empty() {
             mark.to_string()
         } else {

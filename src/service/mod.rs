@@ -8,6 +8,7 @@ pub mod deals;
 pub mod digest;
 mod events;
 mod extensions;
+pub mod home;
 mod lifecycle;
 mod nudges;
 mod partners;
@@ -19,23 +20,48 @@ mod tiers;
 mod wins;
 
 pub use answer::{Answer, CurrencyTotals, Hint};
+pub use events::SpokenTo;
+pub use home::HomeView;
 pub use partners::Requester;
 
+use crate::chat::{ChatUser, Conversation, Platform, Via};
 use crate::clock::Clock;
 use crate::config::Program;
 use crate::domain::{DealError, Partner};
-use crate::notice::{Address, MessageRef, Notice, Platform};
+use crate::notice::{Address, MessageRef, Notice};
 use crate::store::{OutboxBody, OutboxMessage, Store};
 use std::sync::Arc;
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
 
-/// Who is asking, as Slack told us: the user, their team (the partner's own workspace in Slack
-/// Connect) and the channel they typed in, if any.
+/// Who is asking, as their chat platform told us: the platform, the user, their workspace or
+/// tenant (a partner's people act from the partner's own) and the conversation they typed in,
+/// if any.
 #[derive(Debug, Clone)]
 pub struct Actor {
+    pub platform: Platform,
     pub user: String,
-    pub team: Option<String>,
+    pub workspace: Option<String>,
     pub channel: Option<String>,
+}
+
+impl Actor {
+    /// The person's direct chat with the bot.
+    pub fn direct(&self) -> Conversation {
+        Conversation::new(self.platform, self.user.clone())
+    }
+
+    /// The audit trail's name for what they did `via`.
+    pub fn surface(&self, via: Via) -> &'static str {
+        self.platform.surface(via)
+    }
+
+    /// The conversation they typed in, else their direct chat.
+    pub fn conversation(&self) -> Conversation {
+        match &self.channel {
+            Some(channel) => Conversation::new(self.platform, channel.clone()),
+            None => self.direct(),
+        }
+    }
 }
 
 /// A message body and the deal message whose thread it answers, if any.
@@ -55,13 +81,8 @@ impl From<Notice> for Reply {
 }
 
 /// An outbox message of `kind` for `conversation`, about no deal in particular.
-fn message_to(kind: &str, conversation: &str, notice: Notice) -> OutboxMessage {
-    OutboxMessage::notice(
-        kind,
-        Address::to(Platform::Slack, conversation),
-        notice,
-        None,
-    )
+fn message_to(kind: &str, conversation: &Conversation, notice: Notice) -> OutboxMessage {
+    OutboxMessage::notice(kind, Address::at(conversation), notice, None)
 }
 
 /// A service failure: either a refusal to show the person, or our own fault.
@@ -83,6 +104,8 @@ pub struct Service {
     program: Arc<Program>,
     clock: Clock,
     outbox_ready: Arc<Notify>,
+    /// Counts commits that changed something people see (see [`Service::changes`]).
+    changed: Arc<watch::Sender<u64>>,
 }
 
 impl Service {
@@ -98,7 +121,14 @@ impl Service {
             program,
             clock,
             outbox_ready,
+            changed: Arc::new(watch::channel(0).0),
         }
+    }
+
+    /// Ticks after every commit that queued messages, i.e. after every change someone is told
+    /// about: what views of the state (the Home tab) watch to refresh themselves.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
     }
 
     /// The program rules.
@@ -116,17 +146,17 @@ impl Service {
         self.program.is_manager(user)
     }
 
-    /// An outbox message about `deal` for `channel`, in the thread of the deal message the
+    /// An outbox message about `deal` for `conversation`, in the thread of the deal message the
     /// `reply` names (resolved when it is delivered).
     fn deal_message(
         &self,
         deal: &crate::domain::Deal,
         kind: &str,
-        channel: &str,
+        conversation: &Conversation,
         reply: impl Into<Reply>,
     ) -> OutboxMessage {
         let reply = reply.into();
-        let mut address = Address::to(Platform::Slack, channel);
+        let mut address = Address::at(conversation);
         address.thread = reply.thread;
         OutboxMessage {
             kind: kind.into(),
@@ -154,8 +184,21 @@ impl Service {
             .ok_or_else(|| anyhow::anyhow!("deal {} has no partner", deal.id))
     }
 
+    /// The manager who looks after `partner`: the one who linked it, else the first manager.
+    fn partner_manager(&self, partner: &Partner) -> Option<ChatUser> {
+        match partner.manager_user.as_deref() {
+            Some(id) => Some(self.program.manager(id).unwrap_or_else(|| ChatUser {
+                platform: partner.conversation.platform,
+                id: id.to_string(),
+                workspace: None,
+            })),
+            None => self.program.manager_users().into_iter().next(),
+        }
+    }
+
     fn wake_delivery(&self) {
         self.outbox_ready.notify_one();
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// The partner `actor` acts for: the one linked to their channel (their team must be the
@@ -165,7 +208,7 @@ impl Service {
         if let Some(channel) = &actor.channel {
             if let Some(partner) = self.store.partner_by_channel(channel).await? {
                 let foreign =
-                    matches!((&partner.slack_team, &actor.team), (Some(p), Some(u)) if p != u);
+                    matches!((&partner.workspace, &actor.workspace), (Some(p), Some(u)) if p != u);
                 if foreign && !self.is_manager(&actor.user) {
                     tracing::warn!(
                         partner_id = partner.id.0,

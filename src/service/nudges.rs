@@ -80,16 +80,17 @@ impl Service {
             }
             let alert = action == NudgeAction::AlertManager;
             let channel = if alert {
-                partner
-                    .manager_user
-                    .clone()
-                    .unwrap_or_else(|| self.program.managers.slack_channel.clone())
+                match partner.manager_user {
+                    Some(_) => self.partner_manager(partner).map(|m| m.direct()),
+                    None => None,
+                }
+                .unwrap_or_else(|| self.program.managers_conversation())
             } else {
-                partner.slack_channel.clone()
+                partner.conversation.clone()
             };
             let notice = Notice::Nudge {
                 partner_name: partner.name.clone(),
-                partner_conversation: partner.slack_channel.clone(),
+                partner_conversation: partner.conversation.id.clone(),
                 quiet_days,
                 news: self.program.nudges.news.clone(),
                 alert,

@@ -1,6 +1,7 @@
 //! Onboarding partners: linking a shared channel to a partner organisation.
 
 use super::{Actor, Service, ServiceResult};
+use crate::chat::{Conversation, Via};
 use crate::domain::partner::validate_partner_name;
 use crate::domain::{DealError, Partner, PartnerType};
 use crate::notice::Notice;
@@ -9,11 +10,11 @@ use crate::store::{AuditEntry, NewPartner, OutboxMessage, StoreError};
 /// Partner tiers, lowest first; "registered" until tiers are computed from revenue.
 pub const TIERS: [&str; 5] = ["registered", "inactive", "silver", "gold", "platinum"];
 
-/// Who asks to link a partner: the command line (an operator) or a Slack user.
+/// Who asks to link a partner: the command line (an operator) or a person in a chat.
 #[derive(Debug, Clone)]
 pub enum Requester {
     Cli,
-    Slack(Actor),
+    Chat(Actor),
 }
 
 /// The tier a new partner starts at (`registered` unless given), if it is one.
@@ -28,64 +29,51 @@ fn starting_tier(tier: Option<&str>) -> Result<String, DealError> {
     )))
 }
 
-/// Refuses a channel or partner team that is not a Slack id (a wrong team would lock every one
-/// of the partner's users out).
-fn check_ids(channel: &str, team: Option<&str>) -> Result<(), DealError> {
-    if !crate::config::is_slack_id(channel, &['C', 'G']) {
-        return Err(DealError::BadCommand(format!(
-            "“{channel}” is not a Slack channel id like C0123ABCD"
-        )));
-    }
-    match team.filter(|t| !crate::config::is_slack_id(t, &['T', 'E'])) {
-        Some(team) => Err(DealError::BadCommand(format!(
-            "“{team}” is not a Slack team id like T0123ABCD (the partner's workspace id; leave it out if unsure)"
-        ))),
-        None => Ok(()),
-    }
-}
-
 impl Service {
-    /// Links `channel` to a new partner and posts a welcome there. Slack users must be managers.
+    /// Links `conversation` to a new partner and posts a welcome there; `workspace` is the
+    /// partner's own workspace or tenant. People in a chat must be managers. The ids were
+    /// checked by the adapter they came through.
     pub async fn add_partner(
         &self,
         requester: &Requester,
         name: &str,
         partner_type: &str,
-        channel: &str,
-        team: Option<String>,
+        conversation: &Conversation,
+        workspace: Option<String>,
     ) -> ServiceResult<Partner> {
-        self.add_partner_with_tier(requester, name, partner_type, channel, team, None)
+        self.add_partner_with_tier(requester, name, partner_type, conversation, workspace, None)
             .await
     }
 
     /// [`Service::add_partner`] with a starting tier (registered, silver, gold, platinum).
-    #[tracing::instrument(skip_all, fields(partner_name = %name, slack_channel = %channel))]
+    #[tracing::instrument(skip_all, fields(partner_name = %name, conversation = %conversation))]
     pub async fn add_partner_with_tier(
         &self,
         requester: &Requester,
         name: &str,
         partner_type: &str,
-        channel: &str,
-        team: Option<String>,
+        conversation: &Conversation,
+        workspace: Option<String>,
         tier: Option<&str>,
     ) -> ServiceResult<Partner> {
         let tier = starting_tier(tier)?;
         let (actor, surface) = match requester {
             Requester::Cli => ("cli".to_string(), "cli"),
-            Requester::Slack(a) if self.is_manager(&a.user) => (a.user.clone(), "slack_command"),
-            Requester::Slack(_) => return Err(DealError::NotManager.into()),
+            Requester::Chat(a) if self.is_manager(&a.user) => {
+                (a.user.clone(), a.surface(Via::Command))
+            }
+            Requester::Chat(_) => return Err(DealError::NotManager.into()),
         };
         let name = validate_partner_name(name).map_err(DealError::BadCommand)?;
         let partner_type: PartnerType = partner_type.parse().map_err(DealError::BadCommand)?;
-        check_ids(channel, team.as_deref())?;
         let new = NewPartner {
             name,
             partner_type,
-            slack_channel: channel.to_string(),
-            slack_team: team,
+            conversation: conversation.clone(),
+            workspace,
             tier,
             manager_user: match requester {
-                Requester::Slack(a) => Some(a.user.clone()),
+                Requester::Chat(a) => Some(a.user.clone()),
                 Requester::Cli => None,
             },
         };
@@ -94,12 +82,12 @@ impl Service {
             surface,
             entity: "partner",
             action: "partner_added",
-            detail: serde_json::json!({ "name": new.name, "type": partner_type.as_str(), "channel": channel, "team": new.slack_team }),
+            detail: serde_json::json!({ "name": new.name, "type": partner_type.as_str(), "platform": conversation.platform.as_str(), "channel": conversation.id, "team": new.workspace }),
         };
         let welcome = |partner: &Partner| -> anyhow::Result<Vec<OutboxMessage>> {
             Ok(vec![super::message_to(
                 "partner_linked",
-                &partner.slack_channel,
+                &partner.conversation,
                 Notice::PartnerLinked {
                     partner: partner.clone(),
                 },
@@ -122,7 +110,7 @@ impl Service {
 
     /// Every partner; managers only (and the command line).
     pub async fn list_partners(&self, requester: &Requester) -> ServiceResult<Vec<Partner>> {
-        if let Requester::Slack(a) = requester {
+        if let Requester::Chat(a) = requester {
             if !self.is_manager(&a.user) {
                 return Err(DealError::NotManager.into());
             }

@@ -3,6 +3,7 @@
 //! an audit row and is posted in the deal's thread.
 
 use super::{Actor, Service, ServiceResult};
+use crate::chat::Via;
 use crate::domain::money::parse_currency;
 use crate::domain::{Deal, DealError, DealId, Money, Stage};
 use crate::notice::{NoteAbout, Notice};
@@ -120,7 +121,7 @@ impl Service {
         raw: &str,
     ) -> ServiceResult<String> {
         let deal = self.own_deal(actor, id).await?;
-        self.apply_changes(actor, deal, changes, "slack_command", raw)
+        self.apply_changes(actor, deal, changes, actor.surface(Via::Command), raw)
             .await
     }
 
@@ -184,7 +185,7 @@ impl Service {
             },
             detail: json!({ "changes": what }),
         };
-        let message = self.deal_message(deal, "deal_update", &partner.slack_channel, payload);
+        let message = self.deal_message(deal, "deal_update", &partner.conversation, payload);
         let done = self
             .store
             .update_progress(

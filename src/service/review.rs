@@ -2,6 +2,7 @@
 //! return with a question. The card is updated in place and the partner is told.
 
 use super::{Service, ServiceResult};
+use crate::chat::Via;
 use crate::domain::engagement::Decision;
 use crate::domain::{Deal, DealError, DealId, DealStatus, Partner};
 use crate::notice::{MatchedRecord, MessageRef, NoteAbout, Notice};
@@ -9,8 +10,24 @@ use crate::store::{AuditEntry, OutboxMessage};
 use chrono::Duration;
 use serde_json::json;
 
-/// Longest reason or question a manager may write (Slack section text stays well within limits).
+/// Longest reason or question a manager may write (well within every platform's text limits).
 const MAX_NOTE: usize = 2000;
+
+/// The manager's words, trimmed: required to reject or return (the partner sees them), and short.
+fn checked_note(decision: Decision, note: &str) -> Result<&str, DealError> {
+    let note = note.trim();
+    if decision != Decision::Approve && note.is_empty() {
+        return Err(DealError::BadCommand(
+            "Write a few words for the partner: they will see them.".into(),
+        ));
+    }
+    if note.chars().count() > MAX_NOTE {
+        return Err(DealError::BadCommand(format!(
+            "Keep it under {MAX_NOTE} characters."
+        )));
+    }
+    Ok(note)
+}
 
 impl Service {
     /// The deal a manager is about to decide on (for the reason modal); refuses non-managers.
@@ -32,32 +49,18 @@ impl Service {
     /// Records a decision. Only managers decide; rejections and returns need the manager's words,
     /// which the partner sees. A decision on a registration already decided is refused, even when
     /// two managers click at the same moment.
-    #[tracing::instrument(skip_all, fields(slack_user = %user, deal_id = %deal_id, decision = ?decision))]
+    #[tracing::instrument(skip_all, fields(user = %actor.user, deal_id = %deal_id, decision = ?decision))]
     pub async fn decide(
         &self,
-        user: &str,
+        actor: &super::Actor,
         deal_id: &str,
         decision: Decision,
         note: &str,
     ) -> ServiceResult<Deal> {
+        let user = actor.user.as_str();
         let deal = self.deal_for_decision(user, deal_id, decision).await?;
-        let note = note.trim();
-        if decision != Decision::Approve && note.is_empty() {
-            return Err(DealError::BadCommand(
-                "Write a few words for the partner: they will see them.".into(),
-            )
-            .into());
-        }
-        if note.chars().count() > MAX_NOTE {
-            return Err(
-                DealError::BadCommand(format!("Keep it under {MAX_NOTE} characters.")).into(),
-            );
-        }
-        let partner = self
-            .store
-            .partner(deal.partner_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("deal {} has no partner", deal.id))?;
+        let note = checked_note(decision, note)?;
+        let partner = self.partner_of_deal(&deal).await?;
         let now = self.clock.now();
         let protected_until = (decision == Decision::Approve).then(|| {
             now.date_naive() + Duration::days(i64::from(self.program.rules.protection_days))
@@ -69,19 +72,12 @@ impl Service {
         let has_card = self.has_review_card(deal.id).await?;
         let audit = AuditEntry {
             actor: user,
-            surface: "slack_button",
+            surface: actor.surface(Via::Button),
             entity: "deal",
             action: decision.verb(),
             detail: json!({ "from": deal.status.as_str(), "note": note, "protected_until": protected_until.map(|d| d.to_string()) }),
         };
-        let direct = matches
-            .iter()
-            .any(|m| m.record.kind == crate::store::RecordKind::DirectAccount);
-        let rule = match (deal.status == DealStatus::Conflict, direct) {
-            (false, _) => None,
-            (true, true) => Some(self.program.rules.direct_conflict.as_str()),
-            (true, false) => Some(self.program.rules.partner_conflict.as_str()),
-        };
+        let rule = self.conflict_rule(&deal, &matches);
         let decided = self
             .store
             .decide_deal(
@@ -97,29 +93,45 @@ impl Service {
             )
             .await?;
         let Some(decided) = decided else {
-            let current = self
-                .store
-                .deal(deal.id)
-                .await?
-                .map_or(deal.status, |d| d.status);
-            return Err(decision
-                .check(current, deal.id)
-                .err()
-                .unwrap_or(DealError::BadCommand(
-                    "Someone else just decided this registration.".into(),
-                ))
-                .into());
+            return Err(self.decided_meanwhile(&deal, decision).await);
         };
         tracing::info!(status = decided.status.as_str(), "registration decided");
         self.wake_delivery();
         Ok(decided)
     }
 
+    /// Why a decision found the registration no longer waiting: what it is now.
+    async fn decided_meanwhile(&self, deal: &Deal, decision: Decision) -> super::ServiceError {
+        let current = match self.store.deal(deal.id).await {
+            Ok(found) => found.map_or(deal.status, |d| d.status),
+            Err(e) => return e.into(),
+        };
+        decision
+            .check(current, deal.id)
+            .err()
+            .unwrap_or(DealError::BadCommand(
+                "Someone else just decided this registration.".into(),
+            ))
+            .into()
+    }
+
+    /// The rule of engagement a conflicting registration falls under (none when it is clear).
+    fn conflict_rule(&self, deal: &Deal, matches: &[super::accounts::FoundMatch]) -> Option<&str> {
+        let direct = matches
+            .iter()
+            .any(|m| m.record.kind == crate::store::RecordKind::DirectAccount);
+        match (deal.status == DealStatus::Conflict, direct) {
+            (false, _) => None,
+            (true, true) => Some(self.program.rules.direct_conflict.as_str()),
+            (true, false) => Some(self.program.rules.partner_conflict.as_str()),
+        }
+    }
+
     /// True when a review card was queued for the deal (its thread keeps the deal's history).
     async fn has_review_card(&self, deal: DealId) -> anyhow::Result<bool> {
-        let managers = &self.program.managers.slack_channel;
+        let managers = &self.program.managers_conversation();
         self.store
-            .message_sent_to(deal, "review_card", managers)
+            .message_sent_to(deal, "review_card", &managers.id)
             .await
     }
 
@@ -131,7 +143,7 @@ impl Service {
         rule: Option<&str>,
         has_card: bool,
     ) -> anyhow::Result<Vec<OutboxMessage>> {
-        let managers = self.program.managers.slack_channel.clone();
+        let managers = self.program.managers_conversation();
         let card = review_card(deal, partner, views, rule);
         let notice = Notice::DecisionNotice { deal: deal.clone() };
         // The card is updated in place once it is delivered (a new card if it never was); the
@@ -139,7 +151,7 @@ impl Service {
         let mut messages = vec![
             self.deal_message(deal, "review_card_update", &managers, card)
                 .replacing(MessageRef::deal("review_card")),
-            self.deal_message(deal, "decision_notice", &partner.slack_channel, notice)
+            self.deal_message(deal, "decision_notice", &partner.conversation, notice)
                 .in_thread(MessageRef::deal("deal_confirmation")),
         ];
         // The decision also goes in the card's thread, where the deal's whole history is kept.
@@ -206,11 +218,11 @@ impl Service {
             d.status.label()
         );
         let notice = Notice::note(NoteAbout::Resubmitted, Some(by), text);
-        let managers = &self.program.managers.slack_channel;
+        let managers = &self.program.managers_conversation();
         vec![
             self.deal_message(d, "review_card_update", managers, card)
                 .replacing(MessageRef::deal("review_card")),
-            self.deal_message(d, "resubmitted", &partner.slack_channel, notice)
+            self.deal_message(d, "resubmitted", &partner.conversation, notice)
                 .in_thread(MessageRef::deal("deal_confirmation")),
         ]
     }
@@ -234,7 +246,7 @@ impl Service {
         let channel = actor
             .channel
             .clone()
-            .unwrap_or_else(|| partner.slack_channel.clone());
+            .unwrap_or_else(|| partner.conversation.id.clone());
         let metadata = serde_json::to_string(&super::deals::ModalMetadata {
             channel,
             deal: Some(deal.id.0),
@@ -278,7 +290,7 @@ impl Service {
         let rule = self.rule_for(verdict);
         let audit = AuditEntry {
             actor: &actor.user,
-            surface: "slack_modal",
+            surface: actor.surface(Via::Form),
             entity: "deal",
             action: "resubmitted",
             detail: json!({ "status": verdict.status().as_str() }),

@@ -4,10 +4,11 @@
 
 use super::message_to as message;
 use super::{Service, ServiceResult};
+use crate::chat::Conversation;
 use crate::domain::survey::{is_detractor, parse_score, results, trend, Figures, Response};
-use crate::domain::{DealError, PartnerId};
+use crate::domain::DealError;
 use crate::notice::{MessageRef, NoteAbout, Notice};
-use crate::store::{Answered, OutboxMessage};
+use crate::store::{Answered, Invitee, OutboxMessage};
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -15,8 +16,9 @@ use std::collections::BTreeMap;
 /// Where a clicked message lives, so it can be updated in place.
 #[derive(Debug, Clone)]
 pub struct Clicked {
-    pub channel: String,
-    pub ts: String,
+    pub conversation: Conversation,
+    /// The platform's id of the clicked message.
+    pub message: String,
 }
 
 /// The PSAT question of `round`, closing on `closes`.
@@ -50,9 +52,40 @@ fn line(name: &str, f: &Figures) -> String {
     )
 }
 
+/// Where a round's question goes: each invitee's direct chat on their partner's platform, or
+/// (`by_dm` false) each partner's shared channel once.
+fn survey_targets(
+    by_dm: bool,
+    partners: &BTreeMap<i64, Conversation>,
+    invitees: &[Invitee],
+) -> Vec<Conversation> {
+    let mut targets: Vec<Conversation> = invitees
+        .iter()
+        .filter_map(|i| {
+            let channel = partners.get(&i.partner_id)?;
+            Some(match by_dm {
+                true => Conversation::new(channel.platform, i.user_id.clone()),
+                false => channel.clone(),
+            })
+        })
+        .collect();
+    targets.sort();
+    targets.dedup();
+    targets
+}
+
 impl Service {
     fn by_dm(&self) -> bool {
         self.program.surveys.delivery == "dm"
+    }
+
+    /// Every partner's shared channel, by partner id.
+    async fn partner_conversations(&self) -> anyhow::Result<BTreeMap<i64, Conversation>> {
+        let partners = self.store.partners().await?;
+        Ok(partners
+            .into_iter()
+            .map(|p| (p.id.0, p.conversation))
+            .collect())
     }
 
     /// Opens a round as of `now` (managers on demand, or the scheduled job as `system`).
@@ -64,13 +97,7 @@ impl Service {
         let remind_at = now + Duration::days(i64::from(cfg.reminder_days));
         let closes_at = now + Duration::days(i64::from(cfg.close_days));
         let closes = closes_at.format("%Y-%m-%d").to_string();
-        let partners: BTreeMap<i64, String> = self
-            .store
-            .partners()
-            .await?
-            .into_iter()
-            .map(|p| (p.id.0, p.slack_channel))
-            .collect();
+        let partners = self.partner_conversations().await?;
         let opened = self
             .store
             .open_survey_round(
@@ -80,18 +107,7 @@ impl Service {
                 closes_at.timestamp_millis(),
                 |round, invitees| {
                     let payload = invite(round, &closes, None, false);
-                    let targets: Vec<String> = if self.by_dm() {
-                        invitees.iter().map(|i| i.slack_user.clone()).collect()
-                    } else {
-                        let mut channels: Vec<String> = invitees
-                            .iter()
-                            .filter_map(|i| partners.get(&i.partner_id).cloned())
-                            .collect();
-                        channels.sort();
-                        channels.dedup();
-                        channels
-                    };
-                    Ok(targets
+                    Ok(survey_targets(self.by_dm(), &partners, invitees)
                         .iter()
                         .map(|t| message("psat_invite", t, payload.clone()))
                         .collect())
@@ -146,8 +162,8 @@ impl Service {
         if let (Some(at), true) = (clicked, self.by_dm()) {
             let thanks = invite(round, &closes, Some(score), false);
             messages.push(
-                message("psat_thanks", &at.channel, thanks)
-                    .replacing(MessageRef::Posted(at.ts.clone())),
+                message("psat_thanks", &at.conversation, thanks)
+                    .replacing(MessageRef::Posted(at.message.clone())),
             );
         }
         self.store
@@ -167,11 +183,9 @@ impl Service {
         let Some(partner) = self.store.partner_of_user(user).await? else {
             return Ok(());
         };
-        let manager = partner
-            .manager_user
-            .clone()
-            .or_else(|| self.program.managers.slack_users.first().cloned())
-            .unwrap_or_default();
+        let Some(manager) = self.partner_manager(&partner) else {
+            return Ok(());
+        };
         let payload = Notice::PsatFollowup {
             round,
             user: user.to_string(),
@@ -184,8 +198,8 @@ impl Service {
             .followup_once(
                 round,
                 user,
-                &manager,
-                &[message("psat_followup", &manager, payload)],
+                &manager.id,
+                &[message("psat_followup", &manager.direct(), payload)],
                 self.clock.now_ms(),
             )
             .await?;
@@ -259,8 +273,8 @@ impl Service {
                 comment,
                 handled_by: Some(manager.to_string()),
             };
-            let message = message("psat_followup_handled", &at.channel, handled)
-                .replacing(MessageRef::Posted(at.ts));
+            let message = message("psat_followup_handled", &at.conversation, handled)
+                .replacing(MessageRef::Posted(at.message));
             self.store.enqueue(&[message], self.clock.now_ms()).await?;
             self.wake_delivery();
         }
@@ -360,7 +374,7 @@ impl Service {
                     .unwrap_or_default();
                 let summary = message(
                     "psat_results",
-                    &self.program.managers.slack_channel,
+                    &self.program.managers_conversation(),
                     Notice::note(NoteAbout::Survey, None, text),
                 );
                 if self
@@ -387,20 +401,8 @@ impl Service {
             .map_or_else(String::new, |t| t.format("%Y-%m-%d").to_string());
         let payload = invite(id, &closes, None, true);
         let unanswered = self.store.survey_unanswered(id).await?;
-        let mut targets: Vec<String> = if self.by_dm() {
-            unanswered.iter().map(|i| i.slack_user.clone()).collect()
-        } else {
-            let mut channels = Vec::new();
-            for i in &unanswered {
-                if let Some(p) = self.store.partner(PartnerId(i.partner_id)).await? {
-                    channels.push(p.slack_channel);
-                }
-            }
-            channels
-        };
-        targets.sort();
-        targets.dedup();
-        let messages: Vec<OutboxMessage> = targets
+        let partners = self.partner_conversations().await?;
+        let messages: Vec<OutboxMessage> = survey_targets(self.by_dm(), &partners, &unanswered)
             .iter()
             .map(|t| message("psat_reminder", t, payload.clone()))
             .collect();

@@ -113,7 +113,7 @@ impl Service {
     /// Queues the managers' summary of a tier review.
     async fn tell_managers(&self, text: String) -> anyhow::Result<()> {
         let notice = Notice::note(NoteAbout::Tiers, None, text);
-        let managers = &self.program.managers.slack_channel;
+        let managers = &self.program.managers_conversation();
         let message = super::message_to("tier_summary", managers, notice);
         self.store.enqueue(&[message], self.clock.now_ms()).await
     }
@@ -129,7 +129,7 @@ impl Service {
     ) -> anyhow::Result<bool> {
         let messages: Vec<_> = notice
             .into_iter()
-            .map(|n| super::message_to("tier_notice", &partner.slack_channel, n))
+            .map(|n| super::message_to("tier_notice", &partner.conversation, n))
             .collect();
         let audit = AuditEntry {
             actor: "system",

@@ -213,15 +213,10 @@ impl Service {
             partner_name,
         };
         let to_partner = self.in_thread("deal_confirmation", notice(None));
-        let finance_channel = self
-            .program
-            .commissions
-            .finance_channel
-            .clone()
-            .unwrap_or_else(|| self.program.managers.slack_channel.clone());
+        let finance_channel = self.program.finance_conversation();
         let to_finance = notice(Some(partner.name.clone()));
         [
-            self.deal_message(won, "commission_notice", &partner.slack_channel, to_partner),
+            self.deal_message(won, "commission_notice", &partner.conversation, to_partner),
             self.deal_message(won, "commission_statement", &finance_channel, to_finance),
         ]
     }
@@ -254,7 +249,7 @@ impl Service {
             action: "lost",
             detail: json!({ "from": deal.status.as_str() }),
         };
-        let messages = [self.deal_message(&deal, "deal_lost", &partner.slack_channel, note)];
+        let messages = [self.deal_message(&deal, "deal_lost", &partner.conversation, note)];
         if !self
             .store
             .close_lost(
@@ -282,7 +277,7 @@ impl Service {
         Ok(self.store.release_payable(today).await?.len())
     }
 
-    /// Finance marks payable commissions paid (managers in Slack, or the command line); each
+    /// Finance marks payable commissions paid (managers in a chat, or the command line); each
     /// partner is told. Returns a summary naming what was paid and what was not payable.
     pub async fn pay_commissions(&self, by: &str, ids: &[i64]) -> ServiceResult<String> {
         if by != "cli" && !self.is_manager(by) {
@@ -308,7 +303,7 @@ impl Service {
             messages.push(self.deal_message(
                 &deal,
                 "commission_paid",
-                &partner.slack_channel,
+                &partner.conversation,
                 payload,
             ));
         }

@@ -269,6 +269,17 @@ impl SlackApi {
         .map(|_| ())
     }
 
+    /// `views.publish`: shows `view` (a `home` view) as `user`'s Home tab of the app.
+    pub async fn publish_home(&self, user: &str, view: &Value) -> Result<(), ApiFailure> {
+        self.post(
+            "views.publish",
+            &json!({ "user_id": user, "view": view }),
+            CALL_TIMEOUT,
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// `conversations.info`: the raw channel object (Slack Connect fields included).
     pub async fn conversation_info(&self, channel: &str) -> Result<Value, ApiFailure> {
         let answer = self
@@ -403,4 +414,16 @@ pub fn external_teams(channel: &Value, home_team: Option<&str>) -> Vec<String> {
     teams.sort();
     teams.dedup();
     teams
+}
+
+impl crate::service::accounts::Directory for SlackApi {
+    fn platform(&self) -> &'static str {
+        "Slack"
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<String>, String> {
+        self.lookup_user_by_email(email)
+            .await
+            .map_err(|e| e.to_string())
+    }
 }

@@ -3,6 +3,8 @@
 
 pub mod answers;
 pub mod client;
+pub mod home;
+pub mod ids;
 pub mod limits;
 pub mod notices;
 pub mod payload;
@@ -15,4 +17,5 @@ pub mod scopes;
 pub mod verify;
 
 pub use client::{ApiFailure, SlackApi};
+pub use ids::is_slack_id;
 pub use render::Renderer;

@@ -118,6 +118,24 @@ pub struct BlockActions {
     pub trigger_id: Option<String>,
     #[serde(default)]
     pub actions: Vec<Action>,
+    /// The view clicked in, for clicks in a modal or the Home tab.
+    #[serde(default)]
+    pub view: Option<ClickedView>,
+}
+
+/// The view a click came from.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ClickedView {
+    /// `home` or `modal`.
+    #[serde(rename = "type", default)]
+    pub kind: String,
+}
+
+impl BlockActions {
+    /// True for a click in the app's Home tab (which has no channel to answer in).
+    pub fn in_home_tab(&self) -> bool {
+        self.view.as_ref().is_some_and(|v| v.kind == "home")
+    }
 }
 
 /// The message (or view) a click came from.
@@ -262,6 +280,9 @@ pub struct Event {
     pub bot_id: Option<String>,
     #[serde(default)]
     pub subtype: Option<String>,
+    /// Which tab of the app `app_home_opened` is about: `home` or `messages`.
+    #[serde(default)]
+    pub tab: Option<String>,
 }
 
 /// Parses an Events API body.

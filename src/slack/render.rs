@@ -78,7 +78,7 @@ impl From<&Partner> for PartnerView {
             name: p.name.clone(),
             partner_type: p.partner_type.as_str(),
             tier: p.tier.clone(),
-            slack_channel: p.slack_channel.clone(),
+            slack_channel: p.conversation.id.clone(),
             paused: p.paused,
         }
     }
@@ -135,7 +135,7 @@ const SUGGESTED_CLOSE_DAYS: i64 = 90;
 #[derive(Debug, Clone)]
 pub struct Renderer {
     templates: Arc<Templates>,
-    program_name: String,
+    pub(super) program_name: String,
     default_currency: String,
 }
 
@@ -611,7 +611,7 @@ impl Renderer {
     }
 
     /// Renders template `name` and makes the result fit Slack's limits (views by their file name).
-    fn render_fit(&self, name: &str, context: impl Serialize) -> anyhow::Result<Value> {
+    pub(super) fn render_fit(&self, name: &str, context: impl Serialize) -> anyhow::Result<Value> {
         let mut payload = self.templates.render(name, context)?;
         let surface = if name.ends_with("view.json") {
             super::limits::Surface::View
@@ -664,7 +664,7 @@ pub fn view_errors(errors: &FieldErrors) -> Value {
     let map: serde_json::Map<String, Value> = errors
         .0
         .iter()
-        .map(|(f, m)| (f.block_id().to_string(), json!(m)))
+        .map(|(f, m)| (f.key().to_string(), json!(m)))
         .collect();
     json!({ "response_action": "errors", "errors": map })
 }

@@ -32,7 +32,7 @@ pub struct Registration {
 }
 
 #[derive(sqlx::FromRow)]
-struct DealRow {
+pub(super) struct DealRow {
     id: i64,
     partner_id: i64,
     status: String,
@@ -58,7 +58,7 @@ struct DealRow {
     timing: String,
 }
 
-const DEAL_COLUMNS: &str = "id, partner_id, status, company, domain, contact_name, contact_email, amount_minor, currency, \
+pub(super) const DEAL_COLUMNS: &str = "id, partner_id, status, company, domain, contact_name, contact_email, amount_minor, currency, \
      close_date, stage, products, notes, registered_by, source_channel, created_at, protected_until, decided_by, decision_note, \
      extensions, extension_request, registered_stage, timing";
 
@@ -272,8 +272,8 @@ async fn remember_partner_user(
     now_ms: i64,
 ) -> anyhow::Result<()> {
     sqlx::query(
-        "INSERT INTO partner_users (partner_id, slack_user, slack_team, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $4, $4) \
-         ON CONFLICT (partner_id, slack_user) DO UPDATE SET last_seen_at = excluded.last_seen_at, slack_team = excluded.slack_team",
+        "INSERT INTO partner_users (partner_id, user_id, workspace, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $4, $4) \
+         ON CONFLICT (partner_id, user_id) DO UPDATE SET last_seen_at = excluded.last_seen_at, workspace = excluded.workspace",
     )
     .bind(reg.partner_id.0)
     .bind(&reg.user)

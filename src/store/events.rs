@@ -14,7 +14,7 @@ impl Store {
         now_ms: i64,
     ) -> anyhow::Result<bool> {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
-        let done = sqlx::query("INSERT INTO slack_events (event_id, received_at) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING")
+        let done = sqlx::query("INSERT INTO inbound_events (event_id, received_at) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING")
             .bind(event_id)
             .bind(now_ms)
             .execute(&mut *tx)

@@ -5,6 +5,7 @@ mod accounts;
 mod commissions;
 mod deals;
 mod events;
+mod home;
 mod jobs;
 mod locks;
 mod nudges;
@@ -290,7 +291,7 @@ impl Store {
             CountTable::Audit => "SELECT COUNT(*) FROM audit_log",
             CountTable::Outbox => "SELECT COUNT(*) FROM outbox",
             CountTable::Partners => "SELECT COUNT(*) FROM partners",
-            CountTable::Events => "SELECT COUNT(*) FROM slack_events",
+            CountTable::Events => "SELECT COUNT(*) FROM inbound_events",
         };
         let n: i64 = sqlx::query_scalar(sql)
             .fetch_one(&self.pool)

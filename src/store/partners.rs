@@ -1,7 +1,8 @@
-//! Partners and the Slack users seen acting for them.
+//! Partners and the people seen acting for them.
 
 use super::outbox::{insert_outbox, OutboxMessage};
 use super::{append_audit, on_unique, AuditEntry, Store, StoreError};
+use crate::chat::{Conversation, Platform};
 use crate::domain::{Partner, PartnerId, PartnerType};
 use anyhow::Context;
 use chrono::DateTime;
@@ -11,8 +12,8 @@ use chrono::DateTime;
 pub struct NewPartner {
     pub name: String,
     pub partner_type: PartnerType,
-    pub slack_channel: String,
-    pub slack_team: Option<String>,
+    pub conversation: Conversation,
+    pub workspace: Option<String>,
     pub manager_user: Option<String>,
     /// The starting tier ("registered" until tiers are computed).
     pub tier: String,
@@ -24,15 +25,16 @@ struct PartnerRow {
     name: String,
     partner_type: String,
     tier: String,
-    slack_channel: String,
-    slack_team: Option<String>,
+    platform: String,
+    conversation: String,
+    workspace: Option<String>,
     manager_user: Option<String>,
     paused: i64,
     created_at: i64,
 }
 
 const PARTNER_COLUMNS: &str =
-    "id, name, partner_type, tier, slack_channel, slack_team, manager_user, paused, created_at";
+    "id, name, partner_type, tier, platform, conversation, workspace, manager_user, paused, created_at";
 
 impl TryFrom<PartnerRow> for Partner {
     type Error = anyhow::Error;
@@ -47,8 +49,12 @@ impl TryFrom<PartnerRow> for Partner {
                 .context("stored partner type")?,
             name: row.name,
             tier: row.tier,
-            slack_channel: row.slack_channel,
-            slack_team: row.slack_team,
+            conversation: Conversation::new(
+                Platform::parse(&row.platform)
+                    .with_context(|| format!("stored partner platform “{}”", row.platform))?,
+                row.conversation,
+            ),
+            workspace: row.workspace,
             manager_user: row.manager_user,
             paused: row.paused != 0,
             created_at: DateTime::from_timestamp_millis(row.created_at)
@@ -69,20 +75,21 @@ impl Store {
     ) -> Result<Partner, StoreError> {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
         let row = sqlx::query_as::<_, PartnerRow>(&format!(
-            "INSERT INTO partners (name, partner_type, slack_channel, slack_team, manager_user, created_at, created_by, tier) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {PARTNER_COLUMNS}"
+            "INSERT INTO partners (name, partner_type, platform, conversation, workspace, manager_user, created_at, created_by, tier) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {PARTNER_COLUMNS}"
         ))
         .bind(&new.name)
         .bind(new.partner_type.as_str())
-        .bind(&new.slack_channel)
-        .bind(new.slack_team.as_deref())
+        .bind(new.conversation.platform.as_str())
+        .bind(&new.conversation.id)
+        .bind(new.workspace.as_deref())
         .bind(new.manager_user.as_deref())
         .bind(now_ms)
         .bind(audit.actor)
         .bind(&new.tier)
         .fetch_one(&mut *tx)
         .await
-        .map_err(|e| on_unique(e, || format!("A partner named “{}” or linked to channel {} already exists", new.name, new.slack_channel)))?;
+        .map_err(|e| on_unique(e, || format!("A partner named “{}” or linked to channel {} already exists", new.name, new.conversation)))?;
         append_audit(&mut tx, audit, row.id, now_ms).await?;
         let partner = Partner::try_from(row)?;
         for message in messages(&partner)? {
@@ -106,7 +113,7 @@ impl Store {
     /// The partner linked to a shared channel.
     pub async fn partner_by_channel(&self, channel: &str) -> anyhow::Result<Option<Partner>> {
         let row = sqlx::query_as::<_, PartnerRow>(&format!(
-            "SELECT {PARTNER_COLUMNS} FROM partners WHERE slack_channel = $1"
+            "SELECT {PARTNER_COLUMNS} FROM partners WHERE conversation = $1"
         ))
         .bind(channel)
         .fetch_optional(&self.pool)
@@ -119,7 +126,7 @@ impl Store {
     /// A user seen for several partners is ambiguous and gets `None`.
     pub async fn partner_of_user(&self, user: &str) -> anyhow::Result<Option<Partner>> {
         let rows = sqlx::query_as::<_, PartnerRow>(&format!(
-            "SELECT {} FROM partners p JOIN partner_users u ON u.partner_id = p.id WHERE u.slack_user = $1 LIMIT 2",
+            "SELECT {} FROM partners p JOIN partner_users u ON u.partner_id = p.id WHERE u.user_id = $1 LIMIT 2",
             PARTNER_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ")
         ))
         .bind(user)

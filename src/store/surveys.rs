@@ -4,10 +4,10 @@ use super::outbox::{insert_outbox, OutboxMessage};
 use super::Store;
 use anyhow::Context;
 
-/// Someone asked in a round: Slack user and partner.
+/// Someone asked in a round: the person and their partner.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Invitee {
-    pub slack_user: String,
+    pub user_id: String,
     pub partner_id: i64,
 }
 
@@ -67,7 +67,7 @@ impl Store {
             return Ok(None);
         };
         let invitees = sqlx::query_as::<_, Invitee>(
-            "SELECT DISTINCT u.slack_user, u.partner_id FROM partner_users u JOIN partners p ON p.id = u.partner_id WHERE p.paused = 0 ORDER BY u.slack_user",
+            "SELECT DISTINCT u.user_id, u.partner_id FROM partner_users u JOIN partners p ON p.id = u.partner_id WHERE p.paused = 0 ORDER BY u.user_id",
         )
         .fetch_all(&mut *tx)
         .await
@@ -81,10 +81,10 @@ impl Store {
             let values: Vec<String> = (0..chunk.len())
                 .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
                 .collect();
-            let sql = format!("INSERT INTO survey_invites (round_id, slack_user, partner_id) VALUES {} ON CONFLICT DO NOTHING", values.join(", "));
+            let sql = format!("INSERT INTO survey_invites (round_id, user_id, partner_id) VALUES {} ON CONFLICT DO NOTHING", values.join(", "));
             let mut query = sqlx::query(&sql).bind(round);
             for invitee in chunk {
-                query = query.bind(&invitee.slack_user).bind(invitee.partner_id);
+                query = query.bind(&invitee.user_id).bind(invitee.partner_id);
             }
             query
                 .execute(&mut *tx)
@@ -130,7 +130,7 @@ impl Store {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
         let open: Option<i64> = sqlx::query_scalar(
             "SELECT r.id FROM survey_rounds r JOIN survey_invites i ON i.round_id = r.id \
-             WHERE r.id = $1 AND i.slack_user = $2 AND r.closed_at IS NULL AND r.closes_at > $3",
+             WHERE r.id = $1 AND i.user_id = $2 AND r.closed_at IS NULL AND r.closes_at > $3",
         )
         .bind(round)
         .bind(user)
@@ -143,7 +143,7 @@ impl Store {
             return Ok(Answered::NotOpen);
         }
         let previous: Option<i64> = sqlx::query_scalar(
-            "SELECT score FROM survey_answers WHERE round_id = $1 AND slack_user = $2",
+            "SELECT score FROM survey_answers WHERE round_id = $1 AND user_id = $2",
         )
         .bind(round)
         .bind(user)
@@ -151,8 +151,8 @@ impl Store {
         .await
         .context("reading an earlier answer")?;
         sqlx::query(
-            "INSERT INTO survey_answers (round_id, slack_user, score, answered_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (round_id, slack_user) DO UPDATE SET score = excluded.score, answered_at = excluded.answered_at",
+            "INSERT INTO survey_answers (round_id, user_id, score, answered_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (round_id, user_id) DO UPDATE SET score = excluded.score, answered_at = excluded.answered_at",
         )
         .bind(round)
         .bind(user)
@@ -176,7 +176,7 @@ impl Store {
         comment: &str,
     ) -> anyhow::Result<bool> {
         let done = sqlx::query(
-            "UPDATE survey_answers SET comment = $1 WHERE round_id = $2 AND slack_user = $3",
+            "UPDATE survey_answers SET comment = $1 WHERE round_id = $2 AND user_id = $3",
         )
         .bind(comment)
         .bind(round)
@@ -194,7 +194,7 @@ impl Store {
     ) -> anyhow::Result<Vec<(String, String, Option<i64>, Option<String>)>> {
         sqlx::query_as(
             "SELECT p.name, p.partner_type, a.score, a.comment FROM survey_invites i JOIN partners p ON p.id = i.partner_id \
-             LEFT JOIN survey_answers a ON a.round_id = i.round_id AND a.slack_user = i.slack_user WHERE i.round_id = $1 ORDER BY i.slack_user",
+             LEFT JOIN survey_answers a ON a.round_id = i.round_id AND a.user_id = i.user_id WHERE i.round_id = $1 ORDER BY i.user_id",
         )
         .bind(round)
         .fetch_all(&self.pool)
@@ -205,8 +205,8 @@ impl Store {
     /// Invitees of a round who have not answered.
     pub async fn survey_unanswered(&self, round: i64) -> anyhow::Result<Vec<Invitee>> {
         sqlx::query_as::<_, Invitee>(
-            "SELECT i.slack_user, i.partner_id FROM survey_invites i LEFT JOIN survey_answers a ON a.round_id = i.round_id AND a.slack_user = i.slack_user \
-             WHERE i.round_id = $1 AND a.score IS NULL ORDER BY i.slack_user",
+            "SELECT i.user_id, i.partner_id FROM survey_invites i LEFT JOIN survey_answers a ON a.round_id = i.round_id AND a.user_id = i.user_id \
+             WHERE i.round_id = $1 AND a.score IS NULL ORDER BY i.user_id",
         )
         .bind(round)
         .fetch_all(&self.pool)
@@ -272,7 +272,7 @@ impl Store {
     ) -> anyhow::Result<bool> {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
         let done = sqlx::query(
-            "INSERT INTO survey_followups (round_id, slack_user, manager, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (round_id, slack_user) DO NOTHING",
+            "INSERT INTO survey_followups (round_id, user_id, manager, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (round_id, user_id) DO NOTHING",
         )
         .bind(round)
         .bind(user)
@@ -300,7 +300,7 @@ impl Store {
         by: &str,
         now_ms: i64,
     ) -> anyhow::Result<bool> {
-        let done = sqlx::query("UPDATE survey_followups SET handled_by = $1, handled_at = $2 WHERE round_id = $3 AND slack_user = $4 AND handled_at IS NULL")
+        let done = sqlx::query("UPDATE survey_followups SET handled_by = $1, handled_at = $2 WHERE round_id = $3 AND user_id = $4 AND handled_at IS NULL")
             .bind(by)
             .bind(now_ms)
             .bind(round)
@@ -328,7 +328,7 @@ impl Store {
         user: &str,
     ) -> anyhow::Result<Option<(u8, String)>> {
         let row: Option<(i64, String)> = sqlx::query_as(
-            "SELECT score, comment FROM survey_answers WHERE round_id = $1 AND slack_user = $2",
+            "SELECT score, comment FROM survey_answers WHERE round_id = $1 AND user_id = $2",
         )
         .bind(round)
         .bind(user)

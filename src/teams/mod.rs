@@ -17,10 +17,12 @@ pub mod cards;
 pub mod connector;
 pub mod connector_emulator;
 pub mod emulator;
+pub mod ids;
 pub mod package;
 pub mod settings;
 
 pub use activity::ActivityHead;
 pub use auth::{AuthError, Authenticator};
 pub use connector::{Connector, ConnectorError};
+pub use ids::{is_conversation_id, is_guid};
 pub use settings::TeamsSettings;

@@ -145,15 +145,7 @@ fn checked_url(name: &str, url: &str) -> Result<String, ConfigError> {
     }
 }
 
-/// 8-4-4-4-12 hexadecimal digits.
-pub fn is_guid(value: &str) -> bool {
-    let parts: Vec<&str> = value.split('-').collect();
-    parts.len() == 5
-        && parts
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
-}
+pub use super::ids::is_guid;
 
 #[cfg(test)]
 mod tests {

@@ -190,7 +190,7 @@ async fn managers_see_program_metrics_partners_do_not(db: Db) {
         app.app
             .service
             .decide(
-                MANAGER,
+                &crate::helpers::manager(),
                 id,
                 partnerbot::domain::engagement::Decision::Approve,
                 "",
@@ -253,7 +253,7 @@ async fn the_update_deal_modal_changes_a_deal_and_records_a_win(db: Db) {
     app.app
         .service
         .decide(
-            MANAGER,
+            &crate::helpers::manager(),
             "D-1",
             partnerbot::domain::engagement::Decision::Approve,
             "",

@@ -6,7 +6,8 @@ use crate::on_both_databases;
 use partnerbot::domain::account::AccountRow;
 use partnerbot::store::CountTable;
 
-async fn import_wayne(app: &TestApp) {
+/// Imports Wayne Enterprises (wayne.com), a direct account owned by the AE `U0AE1`.
+pub(crate) async fn import_wayne(app: &TestApp) {
     let row = AccountRow {
         name: "Wayne Enterprises, Inc.".into(),
         domains: "wayne.com".into(),
@@ -18,7 +19,7 @@ async fn import_wayne(app: &TestApp) {
     let report = app
         .app
         .service
-        .import_accounts(&[(2, row)], None)
+        .import_accounts(&[(2, row)], crate::helpers::NO_DIRECTORY)
         .await
         .expect("import");
     assert_eq!(report.created, 1);
@@ -288,7 +289,7 @@ async fn a_trusted_tier_is_approved_on_arrival_only_when_clear(db: Db) {
             &partnerbot::service::Requester::Cli,
             "Globex Resellers",
             "reseller",
-            "C0GLOBEX",
+            &crate::helpers::slack_channel("C0GLOBEX"),
             Some("T0GLOBEX".into()),
             Some("gold"),
         )

@@ -79,6 +79,24 @@ pub const SECRET: &str = "test-signing-secret";
 pub const MANAGER: &str = "U0MANAGER1";
 pub const MANAGERS_CHANNEL: &str = "C0MANAGERS";
 
+/// The manager, acting in Slack from their own workspace.
+pub fn manager() -> partnerbot::service::Actor {
+    partnerbot::service::Actor {
+        platform: partnerbot::chat::Platform::Slack,
+        user: MANAGER.into(),
+        workspace: Some("T0HOME".into()),
+        channel: None,
+    }
+}
+
+/// The Slack channel `id`.
+pub fn slack_channel(id: &str) -> partnerbot::chat::Conversation {
+    partnerbot::chat::Conversation::new(partnerbot::chat::Platform::Slack, id)
+}
+
+/// No people directory (account owners given as user ids).
+pub const NO_DIRECTORY: Option<&partnerbot::slack::SlackApi> = None;
+
 /// Partner A's user, in partner A's shared channel.
 pub fn alice() -> SlackUser {
     SlackUser::new("U0ALICE", "T0GLOBEX", "C0GLOBEX")
@@ -325,7 +343,7 @@ impl TestApp {
                 &Requester::Cli,
                 name,
                 partner_type,
-                channel,
+                &slack_channel(channel),
                 Some(team.into()),
             )
             .await
@@ -368,21 +386,26 @@ impl TestApp {
     ) -> Value {
         let today = chrono::Utc::now().date_naive();
         self.deal(who, &format!("register {registration}")).await;
+        self.approve(id).await;
+        self.deal(
+            who,
+            &format!("update {id} stage=won amount={amount} close={today}"),
+        )
+        .await
+    }
+
+    /// The manager approves deal `id` (`D-3`).
+    pub async fn approve(&self, id: &str) {
         self.app
             .service
             .decide(
-                MANAGER,
+                &crate::helpers::manager(),
                 id,
                 partnerbot::domain::engagement::Decision::Approve,
                 "",
             )
             .await
             .expect("approve");
-        self.deal(
-            who,
-            &format!("update {id} stage=won amount={amount} close={today}"),
-        )
-        .await
     }
 
     /// Every Web API call the emulator refused so far, as "method params".

@@ -48,7 +48,7 @@ async fn a_customer_matching_100_accounts_still_gets_its_card_and_buttons(db: Db
     let report = app
         .app
         .service
-        .import_accounts(&rows, None)
+        .import_accounts(&rows, crate::helpers::NO_DIRECTORY)
         .await
         .expect("import");
     assert_eq!(report.created, 100);
@@ -129,7 +129,7 @@ async fn deal_lists_page_and_filter(db: Db) {
     app.app
         .service
         .decide(
-            MANAGER,
+            &crate::helpers::manager(),
             "D-3",
             partnerbot::domain::engagement::Decision::Approve,
             "",
@@ -155,7 +155,7 @@ async fn the_partner_list_pages(db: Db) {
                 &partnerbot::service::Requester::Cli,
                 &format!("Partner {i:02}"),
                 "reseller",
-                &format!("C0PART{i:03}"),
+                &crate::helpers::slack_channel(&format!("C0PART{i:03}")),
                 None,
             )
             .await

@@ -12,6 +12,7 @@ mod escaping;
 mod events;
 mod exports;
 mod fixtures;
+mod home;
 mod hostile;
 mod jobs;
 mod limits;

@@ -73,20 +73,28 @@ async fn check_names_missing_scopes_and_channels_the_bot_cannot_post_in(db: Db) 
 }
 on_both_databases!(check_names_missing_scopes_and_channels_the_bot_cannot_post_in);
 
-async fn a_partner_team_that_is_not_a_team_id_is_refused(db: Db) {
-    let app = TestApp::spawn(db).await;
-    let refused = app
-        .app
-        .service
-        .add_partner(
-            &partnerbot::service::Requester::Cli,
-            "Acme",
-            "reseller",
-            "C0ACME",
-            Some("acme".into()),
-        )
-        .await
-        .expect_err("acme is not a team id");
+#[test]
+fn partner_ids_that_are_not_the_platforms_ids_are_refused_by_the_command_line() {
+    use partnerbot::cli::{slack_partner_ids, teams_partner_ids};
+    let refused =
+        slack_partner_ids("C0ACME".into(), Some("acme".into())).expect_err("acme is not a team id");
+    assert!(refused.to_string().contains("--slack-team"), "{refused}");
     assert!(refused.to_string().contains("team id"), "{refused}");
+    let refused = slack_partner_ids("#acme".into(), None).expect_err("a channel name");
+    assert!(refused.to_string().contains("--slack-channel"), "{refused}");
+    let refused = teams_partner_ids("C0ACME".into(), None).expect_err("a Slack id in Teams");
+    assert!(refused.to_string().contains("--teams-channel"), "{refused}");
+    let refused = teams_partner_ids("19:acme@thread.tacv2".into(), Some("acme".into()))
+        .expect_err("not a tenant id");
+    assert!(refused.to_string().contains("--teams-tenant"), "{refused}");
+    let (teams, tenant) = teams_partner_ids(
+        "19:acme@thread.tacv2".into(),
+        Some("72F988BF-86F1-41AF-91AB-2D7CD011DB47".into()),
+    )
+    .expect("Teams ids");
+    assert_eq!(teams.platform, partnerbot::chat::Platform::Teams);
+    assert_eq!(
+        tenant.as_deref(),
+        Some("72f988bf-86f1-41af-91ab-2d7cd011db47")
+    );
 }
-on_both_databases!(a_partner_team_that_is_not_a_team_id_is_refused);

@@ -272,7 +272,7 @@ async fn managers_link_partners_from_the_shared_channel(db: Db) {
         .expect("load")
         .expect("linked");
     assert_eq!(
-        partner.slack_team.as_deref(),
+        partner.workspace.as_deref(),
         Some("T0UMBRELLA"),
         "the partner's own team is learned from conversations.info"
     );

@@ -41,8 +41,8 @@ async fn a_channel_or_name_links_one_partner_only(db: Db) {
         let new = NewPartner {
             name: name.into(),
             partner_type: partnerbot::domain::PartnerType::Referral,
-            slack_channel: channel.into(),
-            slack_team: None,
+            conversation: crate::helpers::slack_channel(channel),
+            workspace: None,
             manager_user: None,
             tier: "registered".into(),
         };

@@ -9,6 +9,7 @@
 //! `INSTA_UPDATE=always cargo test --test api teams_cards` and review the diff.
 
 use crate::templates::{at, day};
+use partnerbot::chat::{Conversation, Platform as ChatPlatform};
 use partnerbot::domain::deal::DealFilter;
 use partnerbot::domain::digest::{NextStep, Section};
 use partnerbot::domain::matching::Strength;
@@ -38,8 +39,8 @@ fn cards() -> Cards {
 /// The Slack templates' partner, linked to a Teams channel.
 pub(crate) fn partner() -> Partner {
     Partner {
-        slack_channel: "19:globex@thread.tacv2".into(),
-        slack_team: None,
+        conversation: Conversation::new(ChatPlatform::Teams, "19:globex@thread.tacv2"),
+        workspace: None,
         manager_user: None,
         ..crate::templates::partner()
     }

@@ -50,8 +50,8 @@ pub(crate) fn partner() -> Partner {
         name: "Globex Resellers".into(),
         partner_type: PartnerType::Reseller,
         tier: "gold".into(),
-        slack_channel: "C0GLOBEX".into(),
-        slack_team: Some("T0GLOBEX".into()),
+        conversation: crate::helpers::slack_channel("C0GLOBEX"),
+        workspace: Some("T0GLOBEX".into()),
         manager_user: Some("U0MANAGER1".into()),
         paused: false,
         created_at: at(2027, 1, 4, 9),
@@ -193,7 +193,102 @@ fn cases() -> Vec<Case> {
     all.extend(replies());
     all.extend(views());
     all.extend(hostile());
+    all.extend(homes());
     all
+}
+
+/// The Home tab of each kind of person, as `service::home` composes it.
+fn homes() -> Vec<Case> {
+    use partnerbot::domain::deal::DealFilter;
+    use partnerbot::service::home::*;
+    let r = renderer();
+    let mut asked = deal(DealStatus::Approved);
+    asked.extension_request = Some("The customer's board meets in June.".into());
+    let home_deal = |status, can_extend| HomeDeal {
+        deal: deal(status),
+        can_update: status != DealStatus::Won && status != DealStatus::Returned,
+        can_extend,
+        returned: status == DealStatus::Returned,
+    };
+    let partner_home = HomeView::Partner(PartnerHome {
+        partner_name: "Globex Resellers".into(),
+        conversation: partnerbot::chat::Conversation::new(
+            partnerbot::chat::Platform::Slack,
+            "C0GLOBEX",
+        ),
+        page: 2,
+        groups: vec![
+            DealGroup {
+                filter: DealFilter::Expiring,
+                total: 9,
+                deals: vec![home_deal(DealStatus::Approved, true)],
+            },
+            DealGroup {
+                filter: DealFilter::Open,
+                total: 12,
+                deals: vec![
+                    home_deal(DealStatus::Returned, false),
+                    home_deal(DealStatus::PendingReview, false),
+                ],
+            },
+            DealGroup {
+                filter: DealFilter::Won,
+                total: 0,
+                deals: vec![],
+            },
+        ],
+        next_page: Some(3),
+    });
+    let item = |deal, reason| QueueItem {
+        deal,
+        partner_name: "Globex Resellers".into(),
+        reason,
+    };
+    let manager_home = HomeView::Manager(ManagerHome {
+        page: 1,
+        total: 4,
+        items: vec![
+            item(
+                deal(DealStatus::PendingReview),
+                QueueReason::PastSla { waited: 4 },
+            ),
+            item(deal(DealStatus::Conflict), QueueReason::Conflict),
+            item(deal(DealStatus::PendingReview), QueueReason::Pending),
+            item(asked, QueueReason::Extension),
+        ],
+        figures: stats_context(),
+        next_page: None,
+    });
+    let ae_home = HomeView::Ae(AeHome {
+        page: 1,
+        total: 2,
+        alerts: vec![
+            AeAlert {
+                deal: deal(DealStatus::Conflict),
+                partner_name: "Globex Resellers".into(),
+                answer: Some("Propose co-sell"),
+            },
+            AeAlert {
+                deal: deal(DealStatus::Approved),
+                partner_name: "Globex Resellers".into(),
+                answer: None,
+            },
+        ],
+        next_page: None,
+    });
+    vec![
+        case("home_partner/view.json", "", r.home(&partner_home, None)),
+        case(
+            "home_manager/view.json",
+            "",
+            r.home(
+                &manager_home,
+                Some("Approved D-6: protected until 2027-05-30."),
+            ),
+        ),
+        case("home_ae/view.json", "", r.home(&ae_home, None)),
+        case("home_intro/view.json", "", r.home(&HomeView::Intro, None)),
+    ]
 }
 
 fn messages() -> Vec<Case> {

@@ -19,7 +19,7 @@ async fn tiers_promote_demote_after_grace_notify_once_and_record_rates(db: Db) {
             &partnerbot::service::Requester::Cli,
             "Initech",
             "referral",
-            "C0INITECH",
+            &crate::helpers::slack_channel("C0INITECH"),
             Some("T0INITECH".into()),
             Some("gold"),
         )
@@ -40,7 +40,7 @@ async fn tiers_promote_demote_after_grace_notify_once_and_record_rates(db: Db) {
         app.deal(&who, &format!("register {registration}")).await;
         app.app
             .service
-            .decide(MANAGER, id, Decision::Approve, "")
+            .decide(&crate::helpers::manager(), id, Decision::Approve, "")
             .await
             .expect("approve");
         let won = strings(

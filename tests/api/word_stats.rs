@@ -106,7 +106,12 @@ async fn word_statistics_follow_every_change_of_the_book(db: Db) {
     .collect();
     let import = |rows: Vec<(usize, AccountRow)>| {
         let service = app.app.service.clone();
-        async move { service.import_accounts(&rows, None).await.expect("import") }
+        async move {
+            service
+                .import_accounts(&rows, crate::helpers::NO_DIRECTORY)
+                .await
+                .expect("import")
+        }
     };
     // The same CRM id twice in one file (one batch): created once, then updated.
     let report = import([rows.clone(), rows.clone()].concat()).await;
@@ -229,7 +234,7 @@ async fn an_acronym_that_several_accounts_answer_to_blocks_none_of_them(db: Db) 
     .collect();
     app.app
         .service
-        .import_accounts(&rows, None)
+        .import_accounts(&rows, crate::helpers::NO_DIRECTORY)
         .await
         .expect("import");
     let found = app
@@ -243,7 +248,10 @@ async fn an_acronym_that_several_accounts_answer_to_blocks_none_of_them(db: Db) 
     assert!(found[0].found.reasons[0].contains("acronym “UPS” of “United Parcel Service”"));
     app.app
         .service
-        .import_accounts(&[(0, row("Universal Power Solutions", "U2"))], None)
+        .import_accounts(
+            &[(0, row("Universal Power Solutions", "U2"))],
+            crate::helpers::NO_DIRECTORY,
+        )
         .await
         .expect("import");
     let found = app
