@@ -219,5 +219,5 @@ fn tenant_of(activity: &Value) -> Option<String> {
 /// A person rather than a conversation: a Teams user id (`29:…`), an `8:orgid:…` MRI, or an
 /// Entra object id (a bare GUID, as the program file names managers; no conversation id is one).
 fn is_user_id(id: &str) -> bool {
-    id.starts_with("29:") || id.starts_with("8:orgid:") || uuid::Uuid::try_parse(id).is_ok()
+    id.starts_with("29:") || id.starts_with("8:orgid:") || crate::teams::ids::is_guid(id)
 }
