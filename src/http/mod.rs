@@ -6,6 +6,8 @@ mod error;
 mod events;
 mod interactions;
 mod teams;
+mod teams_invokes;
+mod teams_messages;
 
 pub use error::AppError;
 

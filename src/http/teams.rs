@@ -2,10 +2,14 @@
 //! else (`teams::auth`), body capped, activities deduplicated by id. Every authenticated
 //! activity (message, invoke, conversationUpdate, installationUpdate, …) refreshes the
 //! conversation references proactive messages are sent with: the conversation's service URL,
-//! tenant and type, and the people it names.
+//! tenant and type, and the people it names. Then each kind of activity goes to its handler:
+//! messages (commands typed to the bot) to `teams_messages`, invokes (dialogs, card actions)
+//! to `teams_invokes`, which answers in the HTTP response.
 
 use super::{AppState, MAX_BODY_BYTES};
-use crate::store::{TeamsPerson, TeamsSighting};
+use crate::notice::{Address, Platform};
+use crate::service::Actor;
+use crate::store::{base_conversation, TeamsPerson, TeamsSighting};
 use crate::teams::ActivityHead;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -57,17 +61,66 @@ pub(super) async fn handle(State(state): State<AppState>, request: Request) -> R
             return super::AppError::from(e).into_response();
         }
     }
+    if activity.kind == "invoke" {
+        // Answered every time: Teams waits for the invoke's answer, and every card action is
+        // idempotent in the service (a second decision is refused, a second score replaces).
+        return match super::teams_invokes::handle(&state, &activity, &bytes).await {
+            Ok(answer) => (StatusCode::OK, axum::Json(answer)).into_response(),
+            Err(e) => e.into_response(),
+        };
+    }
     let key = format!("teams:{}", crate::slack::payload::event_dedupe_key(id));
     match store.record_event(&key, &[], state.clock.now_ms()).await {
-        Ok(true) => {
-            tracing::info!(kind = %activity.kind, "Teams activity accepted");
-            StatusCode::OK.into_response()
-        }
+        Ok(true) => tracing::info!(kind = %activity.kind, "Teams activity accepted"),
         Ok(false) => {
             tracing::info!(kind = %activity.kind, "Teams activity already handled");
-            StatusCode::OK.into_response()
+            return StatusCode::OK.into_response();
         }
-        Err(e) => super::AppError::from(e).into_response(),
+        Err(e) => return super::AppError::from(e).into_response(),
+    }
+    let handled = match activity.kind.as_str() {
+        "message" => super::teams_messages::handle(&state, &activity, &bytes).await,
+        _ => Ok(()),
+    };
+    match handled {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(e) => {
+            // Our own failure: forget the activity so that the Bot Framework's retry is
+            // handled again, and answer 500 so that it retries.
+            let reference = super::error::report(&e);
+            if let Err(e) = store.forget_event(&key).await {
+                super::error::report(&e);
+            }
+            (StatusCode::INTERNAL_SERVER_ERROR, format!("reference {reference}")).into_response()
+        }
+    }
+}
+
+/// Who sent `activity`, as the core knows people: their Entra object id (the id the program
+/// file names managers by; the Teams id when Teams sent none), their tenant, and the channel or
+/// group chat they wrote in (none in a personal chat with the bot).
+pub(super) fn actor(activity: &ActivityHead) -> Option<Actor> {
+    let from = activity.from.as_ref().filter(|f| !f.id.is_empty())?;
+    let (conversation, kind) = activity.conversation()?;
+    Some(Actor {
+        platform: Platform::Teams,
+        user: from
+            .aad_object_id
+            .clone()
+            .filter(|a| !a.is_empty())
+            .unwrap_or_else(|| from.id.clone()),
+        workspace: activity.tenant().map(str::to_ascii_lowercase),
+        channel: (kind != "personal").then(|| base_conversation(conversation).to_string()),
+    })
+}
+
+/// Where an answer for the sender of `activity` goes: the personal chat they wrote in, else a
+/// 1:1 with them (never the shared channel: Teams has no message only one person sees).
+pub(super) fn answer_address(activity: &ActivityHead) -> Option<Address> {
+    let from = activity.from.as_ref().filter(|f| !f.id.is_empty())?;
+    match activity.conversation()? {
+        (conversation, "personal") => Some(Address::to(Platform::Teams, conversation)),
+        _ => Some(Address::to(Platform::Teams, &from.id)),
     }
 }
 
