@@ -16,7 +16,7 @@ mod teams;
 mod tiers;
 
 pub use accounts::{IndexedRecord, NewAccount, RecordKind, Upserted};
-pub use commissions::{LedgerEntry, LedgerRow, Win};
+pub use commissions::{CommissionTotal, LedgerEntry, LedgerRow, Win};
 pub use deals::{Created, DealFilter, Registration, EXPIRING_DAYS};
 pub use locks::CustomerLock;
 pub use outbox::{
