@@ -189,7 +189,7 @@ impl Service {
             partner.partner_type,
             timing,
             attribution,
-            &partner.tier,
+            partner.tier.as_str(),
             &rules,
         )
         .map_err(|e| DealError::BadCommand(e.to_string()))?)

@@ -97,7 +97,7 @@ fn render_program(render: &Renderer, notice: &Notice) -> anyhow::Result<Value> {
             factor,
         } => render.notice(
             ":medal:",
-            &tier_words(old, new, *direction, revenue, factor),
+            &tier_words(old.as_str(), new.as_str(), *direction, revenue, factor),
         ),
         Notice::Nudge {
             partner_name,
@@ -348,8 +348,8 @@ mod tests {
                 partner_name: Some(nasty(10)),
             },
             Notice::TierChange {
-                old: "silver".into(),
-                new: "gold".into(),
+                old: crate::domain::tier::Tier::Silver,
+                new: crate::domain::tier::Tier::Gold,
                 direction: TierDirection::Up,
                 revenue: "120,000.00 USD".into(),
                 factor: "1.1".into(),

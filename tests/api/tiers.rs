@@ -76,7 +76,7 @@ async fn tiers_promote_demote_after_grace_notify_once_and_record_rates(db: Db) {
         partners
             .iter()
             .find(|p| p.name == name)
-            .map(|p| p.tier.clone())
+            .map(|p| p.tier.as_str())
             .expect("partner")
     };
     assert_eq!(tier_of("Globex Resellers"), "gold", "promoted at once");
@@ -92,7 +92,7 @@ async fn tiers_promote_demote_after_grace_notify_once_and_record_rates(db: Db) {
         .expect("runs");
     let globex = runs
         .iter()
-        .find(|r| r.new_tier == "gold" && r.previous_tier == "registered")
+        .find(|r| r.new_tier.as_str() == "gold" && r.previous_tier.as_str() == "registered")
         .expect("globex run");
     assert_eq!(
         (globex.revenue.as_str(), globex.currency.as_str()),
@@ -145,14 +145,11 @@ async fn tiers_promote_demote_after_grace_notify_once_and_record_rates(db: Db) {
         partners
             .iter()
             .find(|p| p.name == name)
-            .map(|p| p.tier.clone())
+            .map(|p| p.tier.as_str())
             .expect("partner")
     };
     assert_eq!(
-        (
-            tier_of("Globex Resellers").as_str(),
-            tier_of("Initech").as_str()
-        ),
+        (tier_of("Globex Resellers"), tier_of("Initech")),
         ("gold", "silver")
     );
     app.deliver_all().await;
