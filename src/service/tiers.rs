@@ -153,11 +153,13 @@ impl Service {
     ) -> anyhow::Result<(BTreeMap<i64, Decimal>, Vec<String>)> {
         let mut revenue: BTreeMap<i64, Decimal> = BTreeMap::new();
         let mut missing: Vec<String> = Vec::new();
-        for (partner, currency, minor) in self
+        for earned in self
             .store
             .sourced_revenue(today - Duration::days(365), today)
             .await?
         {
+            let (partner, currency, minor) =
+                (earned.partner_id, earned.currency, earned.amount_minor);
             let Some(rate) = rates.get(&currency) else {
                 missing.push(currency);
                 continue;

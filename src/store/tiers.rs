@@ -24,15 +24,23 @@ pub struct TierRun {
     pub rates: String,
 }
 
+/// A partner's sourced won revenue in one currency.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SourcedRevenue {
+    pub partner_id: i64,
+    pub currency: String,
+    pub amount_minor: i64,
+}
+
 impl Store {
     /// Partner-sourced won revenue per (partner, currency) for deals closed in `from..=to`.
     pub async fn sourced_revenue(
         &self,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> anyhow::Result<Vec<(i64, String, i64)>> {
+    ) -> anyhow::Result<Vec<SourcedRevenue>> {
         sqlx::query_as(
-            "SELECT partner_id, currency, CAST(SUM(amount_minor) AS BIGINT) FROM deals \
+            "SELECT partner_id, currency, CAST(SUM(amount_minor) AS BIGINT) AS amount_minor FROM deals \
              WHERE status = 'won' AND attribution = 'sourced' AND close_date >= $1 AND close_date <= $2 GROUP BY partner_id, currency",
         )
         .bind(from.to_string())

@@ -126,7 +126,10 @@ async fn quiet_partners_are_nudged_escalated_capped_and_reactivated(db: Db) {
             .reactivation_since(start)
             .await
             .expect("rate"),
-        (2, 1),
+        partnerbot::store::Reactivation {
+            nudged: 2,
+            came_back: 1
+        },
         "2 nudged, 1 registered within 14 days"
     );
 
