@@ -120,6 +120,10 @@ pub enum Notice {
         week: String,
         partners: usize,
         sections: Vec<Section>,
+        /// The chart (a base64 PNG) inside the digest, on platforms whose messages show images
+        /// inline; elsewhere it follows as a [`Notice::DigestChart`] of its own.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        chart_png_base64: Option<String>,
     },
     /// The digest's chart (a PNG image) for `week`.
     DigestChart { week: String, png_base64: String },

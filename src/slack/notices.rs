@@ -137,6 +137,7 @@ fn render_program(render: &Renderer, notice: &Notice) -> anyhow::Result<Value> {
             week,
             partners,
             sections,
+            ..
         } => {
             let sections: Vec<DigestSection> = sections
                 .iter()
@@ -379,6 +380,7 @@ mod tests {
                 week: "2027-W02".into(),
                 partners: 3,
                 sections: vec![],
+                chart_png_base64: None,
             },
             Notice::DigestChart {
                 week: "2027-W02".into(),
