@@ -18,6 +18,7 @@ pub mod connector;
 pub mod connector_emulator;
 pub mod emulator;
 pub mod ids;
+pub mod invoke;
 pub mod package;
 pub mod settings;
 
