@@ -10,10 +10,12 @@
 
 use crate::helpers::*;
 use crate::on_both_databases;
+use crate::teams_auth::{APP_ID, TENANT};
 use axum::body::Body;
 use axum::http::Request;
 use partnerbot::chat::{Conversation, Platform};
 use partnerbot::config::Program;
+use partnerbot::domain::account::AccountRow;
 use partnerbot::domain::{DealId, DealStatus};
 use partnerbot::service::Requester;
 use partnerbot::store::{CountTable, TeamsPerson, TeamsSighting};
@@ -26,8 +28,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceExt;
 
-const APP_ID: &str = "6f1c2b7e-8a4d-4c1e-9f3a-2b5d7e9c1a20";
-const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const PARTNER_TENANT: &str = "0d4e1f2a-3b5c-4d6e-8f7a-9b0c1d2e3f4a";
 const SECRET: &str = "actions-test-secret";
 const PARTNER_CHANNEL: &str = "19:contoso-deals@thread.tacv2";
@@ -38,6 +38,9 @@ const MANAGER_ID: &str = "29:manager";
 /// The partner's user.
 const PARTNER_AAD: &str = "c2b7d1ef-0000-4000-8000-00000000bb02";
 const PARTNER_ID: &str = "29:partner";
+/// An AE on Teams.
+const AE_AAD: &str = "d3c8e2f0-0000-4000-8000-00000000cc03";
+const AE_ID: &str = "29:ae";
 
 /// The app with Teams on, managers on Teams, a Teams partner, and the Connector emulator.
 struct Teams {
@@ -49,30 +52,47 @@ struct Teams {
 }
 
 /// Who sends an activity, from where.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct From {
     id: &'static str,
     aad: &'static str,
     tenant: &'static str,
-    conversation: &'static str,
+    conversation: String,
     kind: &'static str,
 }
 
-const PARTNER: From = From {
-    id: PARTNER_ID,
-    aad: PARTNER_AAD,
-    tenant: PARTNER_TENANT,
-    conversation: PARTNER_CHANNEL,
-    kind: "channel",
-};
+impl From {
+    /// The same person in their personal chat `conversation` with the bot.
+    fn in_chat(&self, conversation: &str) -> From {
+        From {
+            conversation: conversation.into(),
+            kind: "personal",
+            ..self.clone()
+        }
+    }
+}
 
-const MANAGER_IN_CHANNEL: From = From {
-    id: MANAGER_ID,
-    aad: MANAGER_AAD,
-    tenant: TENANT,
-    conversation: MANAGERS,
-    kind: "channel",
-};
+/// The partner's user in the partner's channel.
+fn partner() -> From {
+    From {
+        id: PARTNER_ID,
+        aad: PARTNER_AAD,
+        tenant: PARTNER_TENANT,
+        conversation: PARTNER_CHANNEL.into(),
+        kind: "channel",
+    }
+}
+
+/// The manager in the managers' channel.
+fn boss() -> From {
+    From {
+        id: MANAGER_ID,
+        aad: MANAGER_AAD,
+        tenant: TENANT,
+        conversation: MANAGERS.into(),
+        kind: "channel",
+    }
+}
 
 impl Teams {
     async fn spawn(db: Db) -> Teams {
@@ -153,7 +173,7 @@ impl Teams {
     }
 
     /// An invoke activity `name` with `value`, from `from`, answering `reply_to`.
-    fn invoke(&self, id: &str, from: From, name: &str, value: Value, reply_to: &str) -> Value {
+    fn invoke(&self, id: &str, from: &From, name: &str, value: Value, reply_to: &str) -> Value {
         json!({
             "type": "invoke", "name": name, "id": id, "channelId": "msteams",
             "serviceUrl": self.connector.service_url(),
@@ -193,7 +213,7 @@ impl Teams {
     }
 
     /// `Action.Execute` of `verb` with `data`, by `from`, on the card `reply_to`.
-    async fn click(&self, from: From, verb: &str, data: Value, reply_to: &str) -> Value {
+    async fn click(&self, from: &From, verb: &str, data: Value, reply_to: &str) -> Value {
         let value = json!({ "action": { "type": "Action.Execute", "verb": verb, "data": data }, "trigger": "manual" });
         let activity = self.invoke(&self.id(), from, "adaptiveCard/action", value, reply_to);
         self.send(&activity).await
@@ -204,7 +224,7 @@ impl Teams {
         let data = json!({ "msteams": { "type": "task/fetch" }, "flow": "register_deal", "conversation": PARTNER_CHANNEL });
         let fetch = self.invoke(
             &self.id(),
-            PARTNER,
+            &partner(),
             "task/fetch",
             json!({ "data": data }),
             "",
@@ -224,7 +244,7 @@ impl Teams {
         for (k, v) in form {
             data[*k] = (*v).into();
         }
-        self.invoke(id, PARTNER, "task/submit", json!({ "data": data }), "")
+        self.invoke(id, &partner(), "task/submit", json!({ "data": data }), "")
     }
 
     /// Registers "Acme Rockets" through the dialog; the deal's number.
@@ -283,6 +303,18 @@ impl Teams {
             .into_iter()
             .filter(|r| r.op == op && r.conversation.split(';').next() == Some(conversation))
             .collect()
+    }
+
+    /// The one card posted (anywhere) with a button of `verb`.
+    fn with_button(&self, verb: &str) -> Recorded {
+        let found: Vec<Recorded> = self
+            .connector
+            .recorded()
+            .into_iter()
+            .filter(|r| r.op == Op::Create && verbs(&r.body).iter().any(|v| v == verb))
+            .collect();
+        assert_eq!(found.len(), 1, "one card with {verb}: {found:?}");
+        found[0].clone()
     }
 
     /// The id of the card posted in `conversation` whose text says `marker`.
@@ -420,7 +452,7 @@ async fn a_manager_approves_with_action_execute_and_the_card_is_updated_for_ever
     assert!(verbs(&t.recorded(Op::Create, MANAGERS)[0].body).contains(&"approve".to_string()));
 
     let answer = t
-        .click(MANAGER_IN_CHANNEL, "approve", json!({ "deal": 1 }), &review)
+        .click(&boss(), "approve", json!({ "deal": 1 }), &review)
         .await;
     let card = answered_card(&answer);
     let text = words(&card);
@@ -455,14 +487,14 @@ async fn a_rejection_needs_a_reason_and_a_partner_cannot_decide(db: Db) {
 
     // A partner's user clicking a review button (however they got it) changes nothing.
     let why = refusal(
-        &t.click(PARTNER, "approve", json!({ "deal": 1 }), &review)
+        &t.click(&partner(), "approve", json!({ "deal": 1 }), &review)
             .await,
     );
     assert!(why.contains("manager"), "{why}");
     // Rejecting without a reason is refused, on the card as it stands.
     let answer = t
         .click(
-            MANAGER_IN_CHANNEL,
+            &boss(),
             "reject",
             json!({ "deal": 1, "reason": "  " }),
             &review,
@@ -485,14 +517,14 @@ async fn a_rejection_needs_a_reason_and_a_partner_cannot_decide(db: Db) {
 
     let reason = "A direct opportunity is already open";
     let data = json!({ "deal": 1, "reason": reason });
-    let card = answered_card(&t.click(MANAGER_IN_CHANNEL, "reject", data, &review).await);
+    let card = answered_card(&t.click(&boss(), "reject", data, &review).await);
     assert!(words(&card).contains(reason), "{}", words(&card));
     let deal = t.deal(1).await;
     assert_eq!(deal.status, DealStatus::Rejected);
     assert_eq!(deal.decision_note, reason);
     // A late approval is refused on the card as it now is.
     let late = answered_card(
-        &t.click(MANAGER_IN_CHANNEL, "approve", json!({ "deal": 1 }), &review)
+        &t.click(&boss(), "approve", json!({ "deal": 1 }), &review)
             .await,
     );
     assert_eq!(late["body"][0]["color"], "attention");
@@ -503,25 +535,61 @@ async fn a_rejection_needs_a_reason_and_a_partner_cannot_decide(db: Db) {
 }
 on_both_databases!(a_rejection_needs_a_reason_and_a_partner_cannot_decide);
 
-async fn an_ae_choice_is_recorded_and_the_managers_hear_of_it(db: Db) {
+async fn an_ae_answers_the_alert_on_their_account(db: Db) {
     let t = Teams::spawn(db).await;
+    // The AE on Teams owns Acme Rockets; the bot met them in the managers' channel.
+    t.seen(MANAGERS, "channel", TENANT, (AE_ID, AE_AAD)).await;
+    let row = AccountRow {
+        name: "Acme Rockets Inc.".into(),
+        domains: "acme-rockets.com".into(),
+        owner: AE_AAD.into(),
+        territory: "NA".into(),
+        open_opportunity: "yes".into(),
+        crm_id: "0015000077".into(),
+    };
+    let report = t
+        .app
+        .app
+        .service
+        .import_accounts(&[(2, row)], NO_DIRECTORY)
+        .await
+        .expect("import");
+    assert_eq!(report.created, 1);
     t.register().await;
+    assert_eq!(t.deal(1).await.status, DealStatus::Conflict);
     t.deliver().await;
-    // Only the alerted AE, or a manager, may answer.
+    let alert = t.with_button("ae_ack");
+    let ae = From {
+        id: AE_ID,
+        aad: AE_AAD,
+        tenant: TENANT,
+        conversation: alert.conversation.clone(),
+        kind: "personal",
+    };
+    // Only the alerted AE (or a manager) may answer; a partner learns nothing.
     let why = refusal(
-        &t.click(PARTNER, "ae_cosell", json!({ "deal": 1 }), "x")
+        &t.click(&partner(), "ae_cosell", json!({ "deal": 1 }), "x")
             .await,
     );
     assert!(why.contains("D-1"), "{why}");
+    let audit = t.app.store.count(CountTable::Audit).await.expect("count");
     let card = answered_card(
-        &t.click(MANAGER_IN_CHANNEL, "ae_cosell", json!({ "deal": 1 }), "x")
+        &t.click(&ae, "ae_cosell", json!({ "deal": 1 }), &alert.activity_id)
             .await,
     );
-    assert!(words(&card).contains("Propose co-sell"), "{}", words(&card));
+    assert!(
+        words(&card).contains("Recorded “Propose co-sell” for D-1"),
+        "{}",
+        words(&card)
+    );
+    assert_eq!(
+        t.app.store.count(CountTable::Audit).await.expect("count"),
+        audit + 1
+    );
     t.deliver().await;
     t.posted(MANAGERS, "answered **Propose co-sell**");
 }
-on_both_databases!(an_ae_choice_is_recorded_and_the_managers_hear_of_it);
+on_both_databases!(an_ae_answers_the_alert_on_their_account);
 
 async fn a_survey_score_is_recorded_and_a_detractor_follow_up_marked_handled(db: Db) {
     let t = Teams::spawn(db).await;
@@ -536,21 +604,12 @@ async fn a_survey_score_is_recorded_and_a_detractor_follow_up_marked_handled(db:
         .expect("round opens");
     t.deliver().await;
     // The question went to the partner's user in a 1:1.
-    let chat = t
-        .connector
-        .recorded()
-        .into_iter()
-        .find(|r| r.op == Op::Create && r.body.to_string().contains("survey_score"))
-        .expect("the survey question was posted");
-    let personal: &'static str = Box::leak(chat.conversation.clone().into_boxed_str());
-    let in_chat = From {
-        conversation: personal,
-        kind: "personal",
-        ..PARTNER
-    };
+    let chat = t.with_button("survey_score");
+    let personal = chat.conversation.as_str();
+    let in_chat = partner().in_chat(personal);
     let score = |n: u8| json!({ "round": 1, "score": n });
     let card = answered_card(
-        &t.click(in_chat, "survey_score", score(9), &chat.activity_id)
+        &t.click(&in_chat, "survey_score", score(9), &chat.activity_id)
             .await,
     );
     let text = words(&card);
@@ -560,13 +619,13 @@ async fn a_survey_score_is_recorded_and_a_detractor_follow_up_marked_handled(db:
     );
     // Changed to a detractor score: the partner manager gets a follow-up.
     let card = answered_card(
-        &t.click(in_chat, "survey_score", score(3), &chat.activity_id)
+        &t.click(&in_chat, "survey_score", score(3), &chat.activity_id)
             .await,
     );
     assert!(words(&card).contains("3 ✓"));
     let comment = json!({ "round": 1, "comment": "Approvals take too long" });
     let card = answered_card(
-        &t.click(in_chat, "survey_comment", comment, &chat.activity_id)
+        &t.click(&in_chat, "survey_comment", comment, &chat.activity_id)
             .await,
     );
     assert!(words(&card).contains("Thanks for the comment"));
@@ -584,32 +643,33 @@ async fn a_survey_score_is_recorded_and_a_detractor_follow_up_marked_handled(db:
         .expect("read");
     assert_eq!(answer, Some((3, "Approvals take too long".into())));
 
-    let followup = t
-        .connector
-        .recorded()
-        .into_iter()
-        .find(|r| r.op == Op::Create && r.body.to_string().contains("mark_handled"))
-        .expect("the follow-up was posted");
-    let manager_chat: &'static str = Box::leak(followup.conversation.clone().into_boxed_str());
-    let manager = From {
-        conversation: manager_chat,
-        kind: "personal",
-        ..MANAGER_IN_CHANNEL
-    };
+    let followup = t.with_button("mark_handled");
+    let manager_chat = followup.conversation.as_str();
+    let manager = boss().in_chat(manager_chat);
     let data = json!({ "round": 1, "user": PARTNER_AAD });
     let why = refusal(
-        &t.click(in_chat, "mark_handled", data.clone(), &followup.activity_id)
-            .await,
+        &t.click(
+            &in_chat,
+            "mark_handled",
+            data.clone(),
+            &followup.activity_id,
+        )
+        .await,
     );
     assert!(why.contains("manager"), "{why}");
     let card = answered_card(
-        &t.click(manager, "mark_handled", data.clone(), &followup.activity_id)
-            .await,
+        &t.click(
+            &manager,
+            "mark_handled",
+            data.clone(),
+            &followup.activity_id,
+        )
+        .await,
     );
     assert!(words(&card).contains("Handled by"), "{}", words(&card));
     assert!(verbs(&card).is_empty());
     let twice = refusal(
-        &t.click(manager, "mark_handled", data, &followup.activity_id)
+        &t.click(&manager, "mark_handled", data, &followup.activity_id)
             .await,
     );
     assert!(twice.contains("already handled"), "{twice}");
@@ -626,17 +686,17 @@ async fn an_extension_is_requested_on_the_card_and_granted(db: Db) {
     t.deliver().await;
     let review = t.posted(MANAGERS, "New deal registration D-1");
     answered_card(
-        &t.click(MANAGER_IN_CHANNEL, "approve", json!({ "deal": 1 }), &review)
+        &t.click(&boss(), "approve", json!({ "deal": 1 }), &review)
             .await,
     );
     let before = t.deal(1).await.protected_until.expect("protected");
     t.deliver().await;
 
     let ask = json!({ "deal": 1, "days": 30, "justification": "" });
-    let why = refusal(&t.click(PARTNER, "extend", ask, "x").await);
+    let why = refusal(&t.click(&partner(), "extend", ask, "x").await);
     assert!(why.contains("few words"), "{why}");
     let ask = json!({ "deal": 1, "days": 30, "justification": "Legal review slipped a month" });
-    let card = answered_card(&t.click(PARTNER, "extend", ask, "x").await);
+    let card = answered_card(&t.click(&partner(), "extend", ask, "x").await);
     assert!(
         words(&card).contains("went to the partner managers"),
         "{}",
@@ -646,18 +706,13 @@ async fn an_extension_is_requested_on_the_card_and_granted(db: Db) {
     let request = t.posted(MANAGERS, "asks to extend");
 
     let why = refusal(
-        &t.click(PARTNER, "extend_grant", json!({ "deal": 1 }), &request)
+        &t.click(&partner(), "extend_grant", json!({ "deal": 1 }), &request)
             .await,
     );
     assert!(why.contains("manager"), "{why}");
     let card = answered_card(
-        &t.click(
-            MANAGER_IN_CHANNEL,
-            "extend_grant",
-            json!({ "deal": 1 }),
-            &request,
-        )
-        .await,
+        &t.click(&boss(), "extend_grant", json!({ "deal": 1 }), &request)
+            .await,
     );
     let after = t.deal(1).await.protected_until.expect("protected");
     assert_eq!(after, before + chrono::Duration::days(30));
@@ -667,13 +722,8 @@ async fn an_extension_is_requested_on_the_card_and_granted(db: Db) {
         words(&card)
     );
     let again = refusal(
-        &t.click(
-            MANAGER_IN_CHANNEL,
-            "extend_grant",
-            json!({ "deal": 1 }),
-            &request,
-        )
-        .await,
+        &t.click(&boss(), "extend_grant", json!({ "deal": 1 }), &request)
+            .await,
     );
     assert!(again.contains("no extension request"), "{again}");
     t.deliver().await;
@@ -686,12 +736,18 @@ async fn the_update_form_opens_in_a_dialog_and_on_the_card(db: Db) {
     t.register().await;
     // From a dialog button.
     let data = json!({ "msteams": { "type": "task/fetch" }, "flow": "update_deal", "deal": 1 });
-    let fetch = t.invoke(&t.id(), PARTNER, "task/fetch", json!({ "data": data }), "");
+    let fetch = t.invoke(
+        &t.id(),
+        &partner(),
+        "task/fetch",
+        json!({ "data": data }),
+        "",
+    );
     let answer = t.send(&fetch).await;
     assert_eq!(answer["task"]["type"], "continue", "{answer}");
     // From the confirmation's Action.Execute: the form on the card, submitted with its verb.
     let card = answered_card(
-        &t.click(PARTNER, "update_deal", json!({ "deal": 1 }), "x")
+        &t.click(&partner(), "update_deal", json!({ "deal": 1 }), "x")
             .await,
     );
     let save = card["actions"][0].clone();
@@ -704,7 +760,7 @@ async fn the_update_form_opens_in_a_dialog_and_on_the_card(db: Db) {
         .and_then(|b| b.iter().find(|e| e["id"] == "close_date"))
         .map(|e| e["value"].clone())
         .unwrap_or_default();
-    let again = answered_card(&t.click(PARTNER, "update_deal", data.clone(), "x").await);
+    let again = answered_card(&t.click(&partner(), "update_deal", data.clone(), "x").await);
     assert!(again["body"]
         .as_array()
         .expect("body")
@@ -712,7 +768,7 @@ async fn the_update_form_opens_in_a_dialog_and_on_the_card(db: Db) {
         .any(|e| e["color"] == "attention"));
     assert_eq!(t.deal(1).await.stage.as_str(), "qualified");
     data["amount"] = "60000".into();
-    let done = answered_card(&t.click(PARTNER, "update_deal", data, "x").await);
+    let done = answered_card(&t.click(&partner(), "update_deal", data, "x").await);
     assert!(!words(&done).is_empty());
     assert_eq!(t.deal(1).await.stage.as_str(), "proposal");
 }
