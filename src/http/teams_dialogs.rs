@@ -219,13 +219,13 @@ async fn register(
         notes: field(Field::Notes),
     };
     let service = &state.service;
-    let done = match deal.and_then(|d| d.parse::<i64>().ok()) {
-        Some(deal) => service.resubmit(actor, deal, &draft).await?,
-        None => {
-            let key = activity.id.as_ref().map(|id| format!("teams:{id}"));
-            service.register(actor, &draft, Surface::Modal, key).await?
-        }
-    };
+    if let Some(deal) = deal.and_then(|d| d.parse::<i64>().ok()) {
+        let d = service.resubmit(actor, deal, &draft).await?.deal;
+        let (id, status) = (d.id.to_string(), d.status.label());
+        return Ok(invoke::resubmitted_text(&id, &d.company, status));
+    }
+    let key = activity.id.as_ref().map(|id| format!("teams:{id}"));
+    let done = service.register(actor, &draft, Surface::Modal, key).await?;
     let d = &done.deal;
     Ok(invoke::registered_text(
         &d.id.to_string(),

@@ -181,6 +181,11 @@ pub fn inline_form(card: &Rendered, verb: Verb) -> Rendered {
     shown
 }
 
+/// The closing text after a returned registration was corrected and sent back.
+pub fn resubmitted_text(id: &str, company: &str, status: &str) -> String {
+    format!("Resubmitted {id} · {company} ({status}): it is back with the partner managers.")
+}
+
 /// The dialog's closing text after a registration: the deal, and what happens next.
 pub fn registered_text(id: &str, company: &str, status: &str, own_duplicate: bool) -> String {
     match own_duplicate {

@@ -535,6 +535,62 @@ async fn a_rejection_needs_a_reason_and_a_partner_cannot_decide(db: Db) {
 }
 on_both_databases!(a_rejection_needs_a_reason_and_a_partner_cannot_decide);
 
+/// The inputs of a form card with their values, and its button's data, as Teams sends them.
+fn filled(card: &Value) -> Value {
+    let mut data = card["actions"][0]["data"].clone();
+    for input in card["body"].as_array().into_iter().flatten() {
+        if let (Some(id), Some(value)) = (input["id"].as_str(), input.get("value")) {
+            data[id] = value.clone();
+        }
+    }
+    data
+}
+
+async fn a_returned_registration_is_corrected_and_resubmitted_on_the_card(db: Db) {
+    let t = Teams::spawn(db).await;
+    t.register().await;
+    t.deliver().await;
+    let review = t.posted(MANAGERS, "New deal registration D-1");
+    let question = "Who is the economic buyer?";
+    let data = json!({ "deal": 1, "reason": question });
+    let card = answered_card(&t.click(&boss(), "return", data, &review).await);
+    assert!(words(&card).contains(question));
+    assert_eq!(t.deal(1).await.status, DealStatus::Returned);
+    t.deliver().await;
+    let notice = t.with_button("resubmit");
+    assert_eq!(notice.conversation.split(';').next(), Some(PARTNER_CHANNEL));
+
+    // Resubmit cannot open a dialog from Action.Execute: the form comes on the card, filled.
+    let form = answered_card(
+        &t.click(
+            &partner(),
+            "resubmit",
+            json!({ "deal": 1 }),
+            &notice.activity_id,
+        )
+        .await,
+    );
+    assert_eq!(form["actions"][0]["type"], "Action.Execute");
+    let mut data = filled(&form);
+    assert_eq!(data["company"], "Acme Rockets");
+    data["notes"] = "The CFO signs; she joined the last call.".into();
+    let done = answered_card(
+        &t.click(&partner(), "resubmit", data, &notice.activity_id)
+            .await,
+    );
+    assert!(words(&done).contains("Resubmitted D-1"), "{}", words(&done));
+    let deal = t.deal(1).await;
+    assert_eq!(deal.status, DealStatus::PendingReview);
+    assert_eq!(deal.notes, "The CFO signs; she joined the last call.");
+    t.deliver().await;
+    // The managers' card is back with its buttons, for everyone.
+    let updates = t.recorded(Op::Update, MANAGERS);
+    let last = updates.last().expect("the card was updated");
+    assert_eq!(last.activity_id, review);
+    assert!(verbs(&last.body).contains(&"approve".to_string()));
+}
+on_both_databases!(a_returned_registration_is_corrected_and_resubmitted_on_the_card);
+
 async fn an_ae_answers_the_alert_on_their_account(db: Db) {
     let t = Teams::spawn(db).await;
     // The AE on Teams owns Acme Rockets; the bot met them in the managers' channel.
