@@ -25,7 +25,6 @@ use partnerbot::teams::emulator::TokenAuthority;
 use partnerbot::teams::{Authenticator, TeamsSettings};
 use serde_json::{json, Value};
 use std::sync::Arc;
-use std::time::Duration;
 use tower::ServiceExt;
 
 const PARTNER_TENANT: &str = "0d4e1f2a-3b5c-4d6e-8f7a-9b0c1d2e3f4a";
@@ -276,16 +275,7 @@ impl Teams {
     /// Delivers the whole outbox through the Connector emulator.
     async fn deliver(&self) {
         let worker = self.teams_app.worker(fast_delivery());
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        while self.app.store.outbox_depth().await.expect("depth") > 0 {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "outbox did not drain"
-            );
-            if worker.run_once().await.expect("round") == 0 {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }
+        self.app.deliver_with(&worker).await;
         let failed = self
             .app
             .store
