@@ -9,7 +9,7 @@
 //! as it was; on a review card, whose state may have moved on, the current card with the
 //! reason at its top.
 
-use super::error::{message_for, report};
+use super::error::message_for;
 use super::teams::actor;
 use super::teams_dialogs::{cards, fetch, form_for, submit, submit_dialog, Submitted};
 use super::{AppError, AppState};
@@ -29,10 +29,13 @@ pub(super) async fn handle(
     activity: &ActivityHead,
     body: &[u8],
 ) -> Result<Value, AppError> {
-    let parsed = invoke::parse(body).map_err(|why| {
-        tracing::warn!(reason = %why, "unreadable Teams invoke");
-        AppError::from(crate::domain::DealError::BadCommand(why))
-    })?;
+    let parsed = match invoke::parse(body) {
+        Ok(p) => p,
+        Err(why) => {
+            tracing::warn!(reason = %why, "unreadable Teams invoke");
+            return Ok(refusal(&why));
+        }
+    };
     Ok(match parsed {
         Invoke::Dialog {
             submit: false,
@@ -52,7 +55,7 @@ pub(super) async fn handle(
         }
         Invoke::Action { raw_verb, .. } => {
             tracing::warn!(verb = %raw_verb, "card action with an unknown verb");
-            refusal("That button isn't something I can act on (yet). Send **deal help** for what I can do.")
+            refusal("That button isn't something I can act on (yet). Send “deal help” for what I can do.")
         }
         Invoke::Other(name) => {
             tracing::info!(name = %name, "invoke not handled");
@@ -72,7 +75,7 @@ async fn act(
     let service = &state.service;
     let deal = text(data, "deal");
     let round = text(data, "round");
-    let said = |outcome: ServiceResult<String>| outcome.map(|t| note(state, &t));
+    let said = |outcome: ServiceResult<String>| outcome.and_then(|t| note(state, &t));
     let answered = match verb {
         Verb::Approve | Verb::Reject | Verb::Return => {
             return review(state, who, verb, &deal, &text(data, INPUT_REASON)).await;
@@ -139,15 +142,11 @@ fn refused(e: &ServiceError) -> Value {
 }
 
 /// A card of one line saying what happened (`text` is escaped on the card).
-fn note(state: &AppState, text: &str) -> Rendered {
-    let notice = Notice::note(NoteAbout::Info, None, text.to_string());
-    cards(state).notice(&notice).unwrap_or_else(|e| {
-        report(&e);
-        Rendered {
-            summary: text.to_string(),
-            card: json!({ "type": "AdaptiveCard", "version": crate::teams::cards::CARD_VERSION, "body": [] }),
-        }
-    })
+fn note(state: &AppState, text: &str) -> ServiceResult<Rendered> {
+    rendered(
+        state,
+        &Notice::note(NoteAbout::Info, None, text.to_string()),
+    )
 }
 
 /// `notice` as a card, or our own failure.
@@ -234,8 +233,8 @@ async fn form_on_card(
         let card = cards(state).answer(&form)?;
         return Ok(invoke::inline_form(&card, verb));
     }
-    Ok(match submit(state, activity, data).await {
-        Submitted::Again(_, card) => invoke::inline_form(&card, verb),
+    match submit(state, activity, data).await {
+        Submitted::Again(_, card) => Ok(invoke::inline_form(&card, verb)),
         Submitted::Closed(text) => note(state, &text),
-    })
+    }
 }

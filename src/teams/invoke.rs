@@ -132,9 +132,31 @@ fn prepended(card: &Rendered, element: Value) -> Option<Rendered> {
     (card_size(&shown.card) <= CARD_BUDGET_BYTES).then_some(shown)
 }
 
-/// The form `card` again with what the person typed (`values`, by input id) and each error
-/// in red under its input (`errors`, by input id; an error for no input goes at the top).
+/// The form `card` again with what the person typed (`values`, by input id, each clipped to
+/// its input's `maxLength`) and each error in red under its input (`errors`, by input id; an
+/// error for no input goes at the top). Within Teams' budget: if the values typed would break
+/// it, the form comes back with the errors alone.
 pub fn with_errors(
+    card: &Rendered,
+    values: &Map<String, Value>,
+    errors: &[(String, String)],
+) -> Rendered {
+    let shown = errors_and_values(card, values, errors);
+    match card_size(&shown.card) <= CARD_BUDGET_BYTES {
+        true => shown,
+        false => errors_and_values(card, &Map::new(), errors),
+    }
+}
+
+/// `value` as an input of at most `max` characters takes it.
+fn clipped(value: &Value, max: Option<u64>) -> Value {
+    match (value, max.and_then(|m| usize::try_from(m).ok())) {
+        (Value::String(s), Some(max)) => s.chars().take(max).collect::<String>().into(),
+        (other, _) => other.clone(),
+    }
+}
+
+fn errors_and_values(
     card: &Rendered,
     values: &Map<String, Value>,
     errors: &[(String, String)],
@@ -146,7 +168,7 @@ pub fn with_errors(
         for mut element in body.drain(..) {
             let id = element["id"].as_str().unwrap_or_default().to_string();
             if let Some(value) = values.get(&id).filter(|v| !id.is_empty() && !v.is_null()) {
-                element["value"] = value.clone();
+                element["value"] = clipped(value, element["maxLength"].as_u64());
             }
             out.push(element);
             for (i, (field, message)) in errors.iter().enumerate() {
@@ -268,6 +290,35 @@ mod tests {
         assert_eq!(body[2]["value"], "Acme");
         assert_eq!(body[3]["value"], "acme");
         assert_eq!(body[4]["text"], "“acme” is not a \\*domain\\*", "escaped");
+    }
+
+    #[test]
+    fn hostile_values_never_break_the_budget() {
+        let card = rendered(json!({ "type": "AdaptiveCard", "body": [
+            { "type": "Input.Text", "id": "notes", "maxLength": 3000 },
+            { "type": "Input.Text", "id": "company" },
+        ] }));
+        let huge = "\u{1F600}".repeat(100_000);
+        let values = json!({ "notes": huge, "company": huge });
+        let errors = vec![("company".to_string(), "x".repeat(10_000))];
+        let shown = with_errors(&card, values.as_object().expect("map"), &errors);
+        assert!(card_size(&shown.card) <= CARD_BUDGET_BYTES);
+        assert!(
+            shown.card["body"][1].get("value").is_none(),
+            "values dropped"
+        );
+        assert_eq!(
+            shown.card["body"][2]["color"], "attention",
+            "the error stays"
+        );
+        let fits = json!({ "notes": huge });
+        let shown = with_errors(&card, fits.as_object().expect("map"), &[]);
+        let kept = shown.card["body"][0]["value"].as_str().unwrap_or_default();
+        assert_eq!(
+            kept.chars().count(),
+            3000,
+            "clipped to the input's maxLength"
+        );
     }
 
     #[test]
