@@ -3,6 +3,7 @@
 
 use crate::domain::digest::Section;
 use crate::domain::matching::Strength;
+use crate::domain::tier::Tier;
 use crate::domain::{Deal, DealStatus, Money, Partner};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -81,9 +82,9 @@ pub enum Notice {
     },
     /// A partner's tier changed (or will, unless revenue recovers).
     TierChange {
-        old: String,
+        old: Tier,
         /// The new tier (for a pending demotion, the one it leads to).
-        new: String,
+        new: Tier,
         direction: TierDirection,
         /// Partner-sourced revenue over the last 12 months, formatted with its currency.
         revenue: String,

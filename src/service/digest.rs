@@ -192,15 +192,17 @@ impl Service {
             }
         }
         let quiet_after = i64::from(self.program.nudges.after_days);
-        for (id, onboarded, last) in self.store.partner_activity().await? {
-            let Some(p) = names.get(&id) else { continue };
-            let quiet = (now.timestamp_millis() - last.unwrap_or(onboarded).max(onboarded))
-                / (24 * 3600 * 1000);
+        for activity in self.store.partner_activity().await? {
+            let Some(p) = names.get(&activity.partner_id) else {
+                continue;
+            };
+            let quiet = activity.quiet_days(now.timestamp_millis());
             if quiet >= quiet_after && !p.paused {
                 f.quiet.push(format!("{} · quiet for {quiet} days", p.name));
             }
         }
-        f.reactivation = self.reactivation_since(now - Duration::days(90)).await?;
+        let back = self.reactivation_since(now - Duration::days(90)).await?;
+        f.reactivation = (back.nudged, back.came_back);
         if let Some(round) = self.store.survey_rounds().await?.last() {
             let recent = round
                 .closed_at

@@ -295,8 +295,8 @@ fn notice_cases() -> Vec<(&'static str, Notice)> {
         (
             "tier_change",
             Notice::TierChange {
-                old: "silver".into(),
-                new: "gold".into(),
+                old: partnerbot::domain::tier::Tier::Silver,
+                new: partnerbot::domain::tier::Tier::Gold,
                 direction: TierDirection::Up,
                 revenue: "120,000.00 USD".into(),
                 factor: "1.1".into(),
