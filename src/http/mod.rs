@@ -6,6 +6,7 @@ mod error;
 mod events;
 mod interactions;
 mod teams;
+mod teams_dialogs;
 mod teams_invokes;
 mod teams_messages;
 

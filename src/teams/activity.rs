@@ -19,6 +19,8 @@ pub struct ActivityHead {
     pub from: Option<Account>,
     /// The bot itself (`28:…`).
     pub recipient: Option<Account>,
+    /// The message an activity answers: for a card action, the id of the card's message.
+    pub reply_to_id: Option<String>,
     /// `conversationUpdate`: the members added (the bot among them when it was installed).
     pub members_added: Vec<Account>,
 }

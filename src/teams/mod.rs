@@ -8,8 +8,10 @@
 //! Every notice and inline answer has its Adaptive Card (`cards`, with the `Action.Execute`
 //! verbs in `cards::verbs`). Outbound, the Connector client (`connector`) posts, threads and
 //! updates activities and opens 1:1 conversations, and its offline counterpart
-//! (`connector_emulator`) refuses what Teams refuses. The Teams flows themselves (commands,
-//! dialogs, invoke answers) come on top of the platform-neutral core.
+//! (`connector_emulator`) refuses what Teams refuses. Invokes (`invoke`) are read into what
+//! they ask for (a dialog opened or submitted, an `Action.Execute` verb) and answered with the
+//! shapes Teams expects (TaskModuleResponse, the Universal Actions card or error). The Teams
+//! flows themselves call the platform-neutral core from `http`.
 
 pub mod activity;
 pub mod auth;
@@ -18,6 +20,7 @@ pub mod connector;
 pub mod connector_emulator;
 pub mod emulator;
 pub mod ids;
+pub mod invoke;
 pub mod package;
 pub mod settings;
 

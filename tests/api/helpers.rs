@@ -362,7 +362,11 @@ impl TestApp {
 
     /// Runs delivery rounds until the outbox is empty (or panics after `within`).
     pub async fn deliver_all(&self) {
-        let worker = self.worker();
+        self.deliver_with(&self.worker()).await;
+    }
+
+    /// Runs `worker`'s delivery rounds until the outbox is empty (or panics after 30 s).
+    pub async fn deliver_with(&self, worker: &Worker) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         while self.store.outbox_depth().await.expect("depth") > 0 {
             assert!(

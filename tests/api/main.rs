@@ -27,6 +27,7 @@ mod scopes;
 mod signatures;
 mod store;
 mod surveys;
+mod teams_actions;
 mod teams_auth;
 mod teams_cards;
 mod teams_conversations;

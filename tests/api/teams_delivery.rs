@@ -122,16 +122,7 @@ impl Teams {
 
     /// Runs `worker`'s rounds until the outbox is empty.
     async fn drain(&self, worker: &Worker) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        while self.app.store.outbox_depth().await.expect("depth") > 0 {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "outbox did not drain"
-            );
-            if worker.run_once().await.expect("round") == 0 {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }
+        self.app.deliver_with(worker).await;
     }
 
     async fn failed(&self) -> Vec<OutboxRow> {

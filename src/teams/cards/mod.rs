@@ -20,6 +20,7 @@ use crate::notice::Notice;
 use crate::service::Answer;
 use serde_json::{json, Value};
 
+pub use answers::{FORM_EXTENSION, FORM_REGISTRATION, FORM_UPDATE};
 pub use digest::fit_chart;
 
 /// Largest card partnerbot sends: 28 KB of UTF-8 JSON (teams.md §2.9).
