@@ -80,6 +80,10 @@ pub async fn run() -> anyhow::Result<()> {
     let outcome = demo.play().await;
     let _ = stop.send(true);
     let _ = worker.await;
+    let outcome = match outcome {
+        Ok(()) => crate::demo_teams::run().await,
+        failed => failed,
+    };
     match outcome {
         Ok(()) => {
             println!("\n✔ demo finished: every step behaved as expected");

@@ -68,6 +68,25 @@ struct Act {
     app: App,
     shown: usize,
     seq: u32,
+    /// The welcome card in Contoso's channel (its *Register a deal* button).
+    welcome: Option<Value>,
+}
+
+/// The registration form's fields for Fabrikam, with `amount` as typed.
+fn fabrikam(amount: &str) -> Vec<(&'static str, String)> {
+    deal_fields("Fabrikam Inc.", "fabrikam.com", amount)
+}
+
+fn deal_fields(company: &str, domain: &str, amount: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("company", company.into()),
+        ("domain", domain.into()),
+        ("amount", amount.into()),
+        ("currency", "USD".into()),
+        ("contact_name", "Dana Whit".into()),
+        ("contact_email", format!("dana@{domain}")),
+        ("stage", "qualified".into()),
+    ]
 }
 
 /// Plays the Teams act end to end.
@@ -147,6 +166,7 @@ pub async fn run() -> anyhow::Result<()> {
         app,
         shown: 0,
         seq: 0,
+        welcome: None,
     };
     let outcome = act.play().await;
     let _ = stop.send(true);
@@ -157,8 +177,10 @@ pub async fn run() -> anyhow::Result<()> {
 impl Act {
     async fn play(&mut self) -> anyhow::Result<()> {
         let globex = SlackUser::new("U0ALICE", "T0GLOBEX", "C0GLOBEX");
-        self.link_partners().await?;
         self.install().await?;
+        self.link_partners().await?;
+        // The bot posts its welcome in the partner's channel.
+        self.welcome = Some(self.flush(1).await?);
 
         step(
             "Alice (Globex, in Slack)",
@@ -170,63 +192,29 @@ impl Act {
         expect_text(&answer.to_string(), "Registered")?;
         self.flush(1).await?; // the review card, in the managers' Teams channel
 
+        let welcome = self.welcome.take().context("the welcome card")?;
         step(
             CONTOSO_USER.name,
-            "@partnerbot deal register   (in Contoso's shared Teams channel)",
+            "clicks “Register a deal” on the welcome card in Contoso's channel (task/fetch)",
         );
-        self.message(
-            CONTOSO_USER,
-            CONTOSO_CHANNEL,
-            "<at>partnerbot</at> deal register",
-        )
-        .await?;
-        let with_button = self.flush(1).await?;
-        let button = find_action(&with_button, "Register a deal")
-            .context("the answer has a Register a deal button")?;
-        step(CONTOSO_USER.name, "clicks “Register a deal” (task/fetch)");
-        let fetched = self
-            .invoke(
-                CONTOSO_USER,
-                CONTOSO_CHANNEL,
-                "task/fetch",
-                json!({ "data": button["data"] }),
-            )
-            .await?;
-        let form = fetched["task"]["value"]["card"]["content"].clone();
-        ensure!(
-            form["type"] == "AdaptiveCard",
-            "task/fetch answered {fetched}"
-        );
-        say(&format!("a dialog opens: {}", card_text(&form)));
-        let fields = [
-            ("company", "Fabrikam Inc."),
-            ("domain", "fabrikam.com"),
-            ("amount", "forty thousand"),
-            ("currency", "USD"),
-        ];
+        let form = self.open_dialog(&welcome).await?;
         step(
             CONTOSO_USER.name,
             "submits the dialog with the amount in words",
         );
-        let first = self.submit(&form, &fields).await?;
+        let first = self.submit(&form, &fabrikam("forty thousand")).await?;
         let again = first["task"]["value"]["card"]["content"].clone();
         let shown = card_text(&again);
         ensure!(
             first["task"]["type"] == "continue" && shown.contains("amount"),
             "an invalid amount is shown next to its field: {first}"
         );
-        say(&format!("the dialog stays open: {shown}"));
+        say(&format!("the dialog stays open:\n{shown}"));
         step(
             CONTOSO_USER.name,
             "corrects the amount to 38000 and submits",
         );
-        let fields = [
-            ("company", "Fabrikam Inc."),
-            ("domain", "fabrikam.com"),
-            ("amount", "38000"),
-            ("currency", "USD"),
-        ];
-        let done = self.submit(&again, &fields).await?;
+        let done = self.submit(&again, &fabrikam("38000")).await?;
         say(&format!("the dialog answers: {}", readable(&done)));
         let posted = self.flush(2).await?; // Contoso's confirmation and the managers' card
         expect_text(&posted, "co-sell")?;
@@ -265,8 +253,9 @@ impl Act {
         Ok(())
     }
 
-    /// The app is installed in both Teams channels: Teams tells the bot who is there, which
-    /// gives it the conversation references it sends with.
+    /// The app is installed in both Teams channels (before a channel is linked: the bot can only
+    /// post where it was added): Teams tells the bot who is there, which gives it the
+    /// conversation references it sends with.
     async fn install(&mut self) -> anyhow::Result<()> {
         step(
             "Teams",
@@ -292,8 +281,6 @@ impl Act {
             );
             self.post_activity(&activity).await?;
         }
-        // The bot posts its welcome in the partner's channel once it can reach it.
-        self.flush(1).await?;
         Ok(())
     }
 
@@ -339,6 +326,13 @@ impl Act {
 
     /// A partner registers an account an AE owns: the AE is alerted in a 1:1 chat in Teams.
     async fn ae_alert(&mut self) -> anyhow::Result<()> {
+        let welcome = self
+            .connector
+            .recorded()
+            .into_iter()
+            .find(|r| r.conversation == CONTOSO_CHANNEL)
+            .map(|r| r.body)
+            .context("the welcome card")?;
         step(
             "operator",
             "partnerbot accounts import accounts.csv   (Northwind Traders, owner Sam's Entra id)",
@@ -355,13 +349,14 @@ impl Act {
             .service
             .import_accounts(&[(2, row)], None::<&crate::slack::SlackApi>)
             .await?;
-        step(CONTOSO_USER.name, "deal register Northwind Traders northwind.com 15000 USD   (a 1:1 chat with partnerbot)");
-        self.message(
-            CONTOSO_USER,
-            CONTOSO_CHANNEL,
-            "<at>partnerbot</at> deal register Northwind Traders northwind.com 15000 USD",
-        )
-        .await?;
+        step(
+            CONTOSO_USER.name,
+            "registers Northwind Traders through the dialog",
+        );
+        let form = self.open_dialog(&welcome).await?;
+        let fields = deal_fields("Northwind Traders", "northwind.com", "15000");
+        let done = self.submit(&form, &fields).await?;
+        say(&format!("the dialog answers: {}", readable(&done)));
         let posted = self.flush(3).await?;
         expect_text(&posted, "Northwind")?;
         ensure!(
@@ -376,17 +371,15 @@ impl Act {
 
     /// A survey round: Carol answers 9 from the card.
     async fn survey(&mut self) -> anyhow::Result<()> {
-        step(
-            MANAGER.name,
-            "partners survey now   (in the managers' channel)",
-        );
-        self.message(
-            MANAGER,
-            MANAGERS_CHANNEL,
-            "<at>partnerbot</at> partners survey now",
+        step("scheduler", "the quarterly survey job runs (survey_rounds)");
+        let opened = crate::jobs::run_job(
+            &self.app.service,
+            crate::jobs::JobKind::SurveyRounds,
+            chrono::Utc::now(),
         )
         .await?;
-        let posted = self.flush(2).await?;
+        say(&opened);
+        let posted = self.flush(1).await?;
         let nine = find_action(&posted, "9").context("a 9 button on the survey")?;
         let invite = self
             .connector
@@ -459,11 +452,37 @@ impl Act {
         }
     }
 
+    /// Clicks the *Register a deal* button of `card` and returns the dialog's form.
+    async fn open_dialog(&mut self, card: &Value) -> anyhow::Result<Value> {
+        let button = find_action(card, "Register a deal").context("a Register a deal button")?;
+        let fetched = self
+            .invoke(
+                CONTOSO_USER,
+                CONTOSO_CHANNEL,
+                "task/fetch",
+                json!({ "data": button["data"] }),
+            )
+            .await?;
+        let form = fetched["task"]["value"]["card"]["content"].clone();
+        ensure!(
+            form["type"] == "AdaptiveCard",
+            "task/fetch answered {fetched}"
+        );
+        say(&format!("a dialog opens:\n{}", card_text(&form)));
+        Ok(form)
+    }
+
     /// Submits a dialog `form` with `fields` filled in (`task/submit`).
-    async fn submit(&mut self, form: &Value, fields: &[(&str, &str)]) -> anyhow::Result<Value> {
+    async fn submit(&mut self, form: &Value, fields: &[(&str, String)]) -> anyhow::Result<Value> {
         let submit = find_in(form, &|a| a["type"] == "Action.Submit")
             .context("the dialog has a submit button")?;
         let mut data = submit["data"].clone();
+        // Teams sends every input's current value with the submit.
+        let mut inputs = Vec::new();
+        collect_inputs(form, &mut inputs);
+        for (id, value) in inputs {
+            data[id] = value;
+        }
         for (id, value) in fields {
             data[*id] = json!(value);
         }
@@ -603,6 +622,28 @@ fn find_in(value: &Value, wanted: &dyn Fn(&Value) -> bool) -> Option<Value> {
         Value::Array(items) => items.iter().find_map(|v| find_in(v, wanted)),
         Value::Object(map) => map.values().find_map(|v| find_in(v, wanted)),
         _ => None,
+    }
+}
+
+/// Every input of a card with a value: (id, value).
+fn collect_inputs(value: &Value, found: &mut Vec<(String, Value)>) {
+    match value {
+        Value::Array(items) => items.iter().for_each(|v| collect_inputs(v, found)),
+        Value::Object(map) => {
+            let input = map
+                .get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.starts_with("Input."));
+            if let (true, Some(id), Some(v)) = (
+                input,
+                map.get("id").and_then(Value::as_str),
+                map.get("value"),
+            ) {
+                found.push((id.to_string(), v.clone()));
+            }
+            map.values().for_each(|v| collect_inputs(v, found));
+        }
+        _ => {}
     }
 }
 

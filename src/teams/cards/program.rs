@@ -123,6 +123,10 @@ pub(super) fn build(cards: &Cards, notice: &Notice, room: Room) -> anyhow::Resul
                 partner.partner_type.as_str()
             )));
             card.push(block("Register a deal with **deal register** (a form) or in one line: **deal register Acme Corp acme.com 50000**. **deal help** shows everything."));
+            card.actions.push(register_deal(
+                "Register a deal",
+                json!({ "conversation": partner.conversation.id }),
+            ));
             card
         }
         Notice::Note { about: _, by, text } => {
