@@ -91,7 +91,11 @@ pub(super) async fn handle(State(state): State<AppState>, request: Request) -> R
             if let Err(e) = store.forget_event(&key).await {
                 super::error::report(&e);
             }
-            (StatusCode::INTERNAL_SERVER_ERROR, format!("reference {reference}")).into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("reference {reference}"),
+            )
+                .into_response()
         }
     }
 }

@@ -14,6 +14,7 @@
 pub mod activity;
 pub mod auth;
 pub mod cards;
+pub mod command;
 pub mod connector;
 pub mod connector_emulator;
 pub mod emulator;
