@@ -165,14 +165,14 @@ impl Service {
         })
     }
 
-    /// The deal an earlier submission of the same modal created. A modal can be submitted twice
-    /// (a double click, the platform's retry); a slash command's trigger id never comes back,
-    /// and the insert refuses a repeated key anyway.
+    /// The deal an earlier submission with the same key created. A modal can be submitted twice
+    /// (a double click, the platform's retry), and a Teams message activity is delivered again
+    /// when its first delivery was not acknowledged; the insert refuses a repeated key anyway.
     async fn repeated_submission(
         &self,
         p: &PendingRegistration<'_>,
     ) -> anyhow::Result<Option<Deal>> {
-        let Some(key) = p.key.as_ref().filter(|_| p.surface == Surface::Modal) else {
+        let Some(key) = p.key.as_ref() else {
             return Ok(None);
         };
         let deal = self.store.deal_by_idempotency_key(key).await?;

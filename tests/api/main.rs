@@ -29,6 +29,7 @@ mod store;
 mod surveys;
 mod teams_auth;
 mod teams_cards;
+mod teams_commands;
 mod teams_conversations;
 mod teams_delivery;
 mod templates;
