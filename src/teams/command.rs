@@ -317,4 +317,67 @@ mod tests {
         let submit = json!({ "type": "message", "value": { "deal": 3 } });
         assert_eq!(split(&typed(submit)), Typed::Nothing);
     }
+
+    #[test]
+    fn refusals_are_worded_for_commands_typed_to_the_bot() {
+        use crate::intent::wording::{refusal_text, unknown_intro};
+        use crate::intent::{parse, Unknown};
+        let refused = |family, text: &str| match parse(family, text) {
+            Err(refusal) => (
+                refusal_text(&refusal, &TEAMS),
+                refusal_text(&refusal, &TEAMS_PLAIN),
+            ),
+            Ok(intent) => panic!("{text} parsed as {intent:?}"),
+        };
+        assert_eq!(
+            refused(Family::Deal, "show"),
+            (
+                "Which deal? Use **deal show D\\-42**.".into(),
+                "Which deal? Use deal show D-42.".into()
+            )
+        );
+        let (card, plain) = refused(Family::Deal, "list page *x*");
+        assert_eq!(
+            card,
+            "“\\*x\\*” is not a page number: try **deal list page 2**"
+        );
+        assert_eq!(plain, "“*x*” is not a page number: try deal list page 2");
+        let (card, _) = refused(Family::Partners, "add Globex");
+        assert_eq!(card, "Usage: **partners add \\<partner name\\> type=\\<referral\\|reseller\\|technology\\|service\\|strategic\\>**, inside the channel shared with the partner.");
+        assert_eq!(
+            unknown_intro(&Unknown::Deal("[x](y)".into()), &TEAMS),
+            "I don't know “deal \\[x\\]\\(y\\)”. Here is what I can do:"
+        );
+    }
+
+    /// The manifest's command menus list commands the bot knows, one list per scope, within
+    /// the schema's 12 commands a list.
+    #[test]
+    fn every_command_in_the_manifest_is_one_the_bot_knows() {
+        use crate::intent::{parse, Intent};
+        let manifest: Value =
+            serde_json::from_str(include_str!("../../teams/manifest.json")).expect("manifest");
+        let lists = manifest["bots"][0]["commandLists"]
+            .as_array()
+            .expect("command lists");
+        let mut scopes = Vec::new();
+        for list in lists {
+            for scope in list["scopes"].as_array().expect("scopes") {
+                assert!(!scopes.contains(scope), "one list per scope: {scope}");
+                scopes.push(scope.clone());
+            }
+            let commands = list["commands"].as_array().expect("commands");
+            assert!(commands.len() <= 12, "{} commands", commands.len());
+            for command in commands {
+                let title = command["title"].as_str().expect("title");
+                let Typed::Command { family, rest } = split(title) else {
+                    panic!("{title} is not a deal or partners command");
+                };
+                if let Ok(Intent::Help { unknown: Some(u) }) = parse(family, &rest) {
+                    panic!("the manifest lists {title}, which the bot does not know ({u:?})");
+                }
+            }
+        }
+        assert_eq!(scopes.len(), 3, "personal, team and groupChat");
+    }
 }
