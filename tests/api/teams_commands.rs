@@ -7,8 +7,8 @@
 
 use crate::helpers::*;
 use crate::on_both_databases;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use crate::teams_auth::{bearer, post_activity};
+use axum::http::StatusCode;
 use partnerbot::config::Program;
 use partnerbot::delivery::Worker;
 use partnerbot::store::{CountTable, OutboxFilter, TeamsPerson, TeamsSighting};
@@ -19,7 +19,6 @@ use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tower::ServiceExt;
 
 const APP_ID: &str = "6f1c2b7e-8a4d-4c1e-9f3a-2b5d7e9c1a20";
 const HOME_TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
@@ -30,6 +29,8 @@ const SECRET: &str = "connector-test-secret";
 const MANAGERS: &str = "19:managers@thread.tacv2";
 const GLOBEX: &str = "19:globex@thread.tacv2";
 const INITECH: &str = "19:initech@thread.tacv2";
+/// A one-line registration.
+const REGISTER_ACME: &str = "deal register Acme acme.com 5000 USD";
 
 /// A Teams user: their Teams id, Entra object id and tenant.
 #[derive(Clone, Copy)]
@@ -39,26 +40,20 @@ struct Person {
     tenant: &'static str,
 }
 
-const MANAGER: Person = Person {
-    id: "29:manager",
-    aad: "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
-    tenant: HOME_TENANT,
-};
-const ALICE: Person = Person {
-    id: "29:alice",
-    aad: "a1a1a1a1-0000-4000-8000-000000000001",
-    tenant: GLOBEX_TENANT,
-};
-const BOB: Person = Person {
-    id: "29:bob",
-    aad: "b2b2b2b2-0000-4000-8000-000000000002",
-    tenant: INITECH_TENANT,
-};
-const MALLORY: Person = Person {
-    id: "29:mallory",
-    aad: "c3c3c3c3-0000-4000-8000-000000000003",
-    tenant: THIRD_TENANT,
-};
+impl Person {
+    const fn new(id: &'static str, aad: &'static str, tenant: &'static str) -> Person {
+        Person { id, aad, tenant }
+    }
+}
+
+const MANAGER: Person = Person::new(
+    "29:manager",
+    "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+    HOME_TENANT,
+);
+const ALICE: Person = Person::new("29:alice", "aad-alice", GLOBEX_TENANT);
+const BOB: Person = Person::new("29:bob", "aad-bob", INITECH_TENANT);
+const MALLORY: Person = Person::new("29:mallory", "aad-mallory", THIRD_TENANT);
 
 /// Where a message was typed.
 #[derive(Clone, Copy)]
@@ -189,17 +184,7 @@ impl Bot {
                 self.app.app.clock.now().timestamp(),
             )
             .expect("token");
-        let request = Request::post("/teams/messages")
-            .header("content-type", "application/json")
-            .header("authorization", format!("Bearer {token}"))
-            .body(Body::from(activity.to_string()))
-            .expect("request");
-        self.router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("router answers")
-            .status()
+        post_activity(&self.router, bearer(&token), activity).await
     }
 
     /// `who` types `text` at `place`; everything queued is delivered. The activity sent.
@@ -208,6 +193,12 @@ impl Bot {
         assert_eq!(self.post(&activity).await, StatusCode::OK, "{text}");
         self.deliver().await;
         activity
+    }
+
+    /// `who` types `text` at `place`: the texts of what they were answered.
+    async fn asks(&self, who: Person, place: Place, text: &str) -> Vec<String> {
+        self.say(who, place, text).await;
+        self.last_answer(who)
     }
 
     async fn deliver(&self) {
@@ -310,13 +301,7 @@ async fn a_one_line_registration_in_a_partner_channel(db: Db) {
         "This channel is now linked to"
     ));
 
-    let activity = bot
-        .say(
-            ALICE,
-            Place::Channel(GLOBEX),
-            "deal register Acme acme.com 5000 USD",
-        )
-        .await;
+    let activity = bot.say(ALICE, Place::Channel(GLOBEX), REGISTER_ACME).await;
     assert_eq!(bot.count(CountTable::Deals).await, 1);
     let channel = bot.posted_in(GLOBEX);
     assert_eq!(channel.len(), 2, "welcome and confirmation");
@@ -347,12 +332,7 @@ async fn a_one_line_registration_in_a_partner_channel(db: Db) {
     assert_eq!(bot.answers_to(ALICE).len(), 1);
 
     // Typed again (a new activity): the team already holds the customer.
-    bot.say(
-        ALICE,
-        Place::Channel(GLOBEX),
-        "deal register Acme acme.com 5000 USD",
-    )
-    .await;
+    bot.say(ALICE, Place::Channel(GLOBEX), REGISTER_ACME).await;
     assert_eq!(bot.count(CountTable::Deals).await, 1);
     assert!(says(
         &bot.last_answer(ALICE),
@@ -366,13 +346,7 @@ on_both_databases!(a_one_line_registration_in_a_partner_channel);
 async fn a_registration_is_keyed_by_its_activity(db: Db) {
     let bot = Bot::spawn(db).await;
     bot.link("Globex", GLOBEX, GLOBEX_TENANT).await;
-    let activity = bot
-        .say(
-            ALICE,
-            Place::Channel(GLOBEX),
-            "deal register Acme acme.com 5000 USD",
-        )
-        .await;
+    let activity = bot.say(ALICE, Place::Channel(GLOBEX), REGISTER_ACME).await;
     let id = activity["id"].as_str().expect("id");
     // What `POST /teams/messages` does when handling fails after the registration committed.
     bot.app
@@ -399,12 +373,7 @@ async fn list_and_show_keep_partners_apart(db: Db) {
     let bot = Bot::spawn(db).await;
     bot.link("Globex", GLOBEX, GLOBEX_TENANT).await;
     bot.link("Initech", INITECH, INITECH_TENANT).await;
-    bot.say(
-        ALICE,
-        Place::Channel(GLOBEX),
-        "deal register Acme acme.com 5000 USD",
-    )
-    .await;
+    bot.say(ALICE, Place::Channel(GLOBEX), REGISTER_ACME).await;
     bot.say(
         BOB,
         Place::Channel(INITECH),
@@ -412,23 +381,23 @@ async fn list_and_show_keep_partners_apart(db: Db) {
     )
     .await;
 
-    bot.say(ALICE, Place::Channel(GLOBEX), "deal list").await;
-    let list = bot.last_answer(ALICE);
+    let list = bot.asks(ALICE, Place::Channel(GLOBEX), "deal list").await;
     assert!(says(&list, "Acme"), "{list:?}");
     assert!(!says(&list, "Umbrella"), "{list:?}");
-    bot.say(ALICE, Place::Personal, "deal show D-2").await;
-    let shown = bot.last_answer(ALICE);
+    let shown = bot.asks(ALICE, Place::Personal, "deal show D-2").await;
     assert!(
         says(&shown, "There is no deal D\\-2 that you can see."),
         "{shown:?}"
     );
     assert!(!says(&shown, "Umbrella"));
-    bot.say(BOB, Place::Channel(INITECH), "deal show D-2").await;
-    assert!(says(&bot.last_answer(BOB), "Umbrella"));
+    assert!(says(
+        &bot.asks(BOB, Place::Channel(INITECH), "deal show D-2")
+            .await,
+        "Umbrella"
+    ));
 
     let before = bot.posted_in(GLOBEX).len();
-    bot.say(MALLORY, Place::Channel(GLOBEX), "deal list").await;
-    let refused = bot.last_answer(MALLORY);
+    let refused = bot.asks(MALLORY, Place::Channel(GLOBEX), "deal list").await;
     assert!(
         says(&refused, "This channel is not linked to a partner yet"),
         "{refused:?}"
@@ -484,14 +453,12 @@ async fn only_a_manager_links_a_channel(db: Db) {
 
     bot.link("Globex", GLOBEX, GLOBEX_TENANT).await;
     assert_eq!(bot.count(CountTable::Partners).await, 1);
-    bot.say(MANAGER, Place::Personal, "partners list").await;
-    let list = bot.last_answer(MANAGER);
+    let list = bot.asks(MANAGER, Place::Personal, "partners list").await;
     assert!(says(&list, "1 partner"), "{list:?}");
     assert!(says(&list, "**Globex** · reseller"), "{list:?}");
-    bot.say(ALICE, Place::Channel(GLOBEX), "partners list")
-        .await;
     assert!(says(
-        &bot.last_answer(ALICE),
+        &bot.asks(ALICE, Place::Channel(GLOBEX), "partners list")
+            .await,
         "Only partner managers can do that."
     ));
 }
@@ -511,8 +478,7 @@ async fn mentions_html_and_help(db: Db) {
     let answer = bot.last_answer(ALICE);
     assert!(says(&answer, "Registered D-1: Smith & Sons"), "{answer:?}");
 
-    bot.say(ALICE, Place::Channel(GLOBEX), "deal help").await;
-    let help = bot.last_answer(ALICE);
+    let help = bot.asks(ALICE, Place::Channel(GLOBEX), "deal help").await;
     assert!(says(&help, "**deal register**"), "{help:?}");
     assert!(
         !says(&help, "partners add"),
@@ -522,8 +488,7 @@ async fn mentions_html_and_help(db: Db) {
         !help.iter().any(|t| t.contains("/deal")),
         "no slash commands in Teams"
     );
-    bot.say(MANAGER, Place::Personal, "hello").await;
-    let greeting = bot.last_answer(MANAGER);
+    let greeting = bot.asks(MANAGER, Place::Personal, "hello").await;
     assert!(says(&greeting, "Hi! I run the partner program here."));
     assert!(says(&greeting, "**partners add**"), "managers see theirs");
 
@@ -552,9 +517,9 @@ async fn refusals_and_form_buttons(db: Db) {
         bot.answers_to(ALICE).pop().expect("answer").body["summary"],
         "“x” is not a page number: try deal list page 2"
     );
-    bot.say(ALICE, Place::Channel(GLOBEX), "deal frobnicate")
+    let help = bot
+        .asks(ALICE, Place::Channel(GLOBEX), "deal frobnicate")
         .await;
-    let help = bot.last_answer(ALICE);
     assert!(
         says(
             &help,
@@ -562,9 +527,9 @@ async fn refusals_and_form_buttons(db: Db) {
         ),
         "{help:?}"
     );
-    bot.say(ALICE, Place::Channel(GLOBEX), "deal register Acme")
+    let errors = bot
+        .asks(ALICE, Place::Channel(GLOBEX), "deal register Acme")
         .await;
-    let errors = bot.last_answer(ALICE);
     assert!(
         says(&errors, "Nothing was registered. Please fix:"),
         "{errors:?}"

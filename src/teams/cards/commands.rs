@@ -3,11 +3,13 @@
 //! cards whose button opens a form (Teams opens a dialog only from a card button, never
 //! straight from a message).
 
-use super::notices::{deal_data, deal_facts, deal_line};
+use super::answers::protection_and_extension;
+use super::notices::{deal_data, deal_facts, deal_line, next_step};
+use super::protection::extend_button;
 use super::text::{block, bold, context, escape, title, warning};
-use super::verbs::{ask, execute, register_deal, Verb, INPUT_JUSTIFICATION};
+use super::verbs::{execute, register_deal, Verb};
 use super::{fit, Card, Cards, Rendered};
-use crate::domain::{Deal, DealStatus, FieldErrors, Partner};
+use crate::domain::{Deal, FieldErrors, Partner};
 
 /// Partners a page of the list shows (as on Slack).
 pub const PARTNERS_PER_PAGE: usize = 20;
@@ -63,14 +65,7 @@ impl Cards {
             ));
             card.push(block(format!("✅ {done} {}", deal_line(deal))));
             card.push(deal_facts(deal, false));
-            let next = match deal.status {
-                DealStatus::Conflict => "This customer is already registered by another party, so this registration is now a co-sell candidate; a partner manager will follow up.".to_string(),
-                DealStatus::Approved => format!(
-                    "It is approved and protected until {}.",
-                    deal.protected_until.map(|d| d.to_string()).unwrap_or_default()
-                ),
-                _ => "Add the customer contact with **deal register** (the form) next time; a partner manager will review this one.".into(),
-            };
+            let next = next_step(deal, "Add the customer contact with **deal register** (the form) next time; a partner manager will review this one.");
             card.push(context(next));
             Ok(card)
         })
@@ -93,12 +88,10 @@ impl Cards {
                 super::notices::created(deal),
                 deal.status.label()
             )));
-            card.push(context(format!(
+            update_hint(&mut card, deal, &format!(
                 "Nothing new was registered. To change the amount, stage or close date, send **deal update {} stage=… amount=…** or use the button.",
                 deal.id
-            )));
-            card.actions
-                .push(execute(Verb::UpdateDeal, "Update deal", deal_data(deal)));
+            ));
             Ok(card)
         })
     }
@@ -192,27 +185,8 @@ impl Cards {
     pub fn extend_prompt(&self, deal: &Deal, days: u32) -> anyhow::Result<Rendered> {
         fit(|_| {
             let mut card = Card::new(format!("Extend the protection of {}", deal.id));
-            let until = deal
-                .protected_until
-                .map(|d| d.to_string())
-                .unwrap_or_default();
-            card.push(block(format!(
-                "{} is protected until **{until}**. An extension adds {days} days.",
-                deal_line(deal)
-            )));
-            let mut data = deal_data(deal);
-            data["days"] = days.into();
-            card.actions.push(ask(
-                &format!("Extend {days} days"),
-                (
-                    INPUT_JUSTIFICATION,
-                    "Why does the deal need more time?",
-                    1000,
-                ),
-                Verb::Extend,
-                "Request",
-                data,
-            ));
+            card.push(block(protection_and_extension(deal, days)));
+            card.actions.push(extend_button(deal, days));
             Ok(card)
         })
     }
@@ -226,13 +200,18 @@ impl Cards {
                 deal_line(deal),
                 deal.status.label()
             )));
-            card.push(context(format!(
+            update_hint(&mut card, deal, &format!(
                 "Use the button, or send the changes in one line: **deal update {} stage=proposal amount=60000 close=2027-03-31**.",
                 deal.id
-            )));
-            card.actions
-                .push(execute(Verb::UpdateDeal, "Update deal", deal_data(deal)));
+            ));
             Ok(card)
         })
     }
+}
+
+/// `how` (markdown) under the card, and the button opening `deal`'s update form.
+fn update_hint(card: &mut Card, deal: &Deal, how: &str) {
+    card.push(context(how));
+    card.actions
+        .push(execute(Verb::UpdateDeal, "Update deal", deal_data(deal)));
 }
