@@ -8,8 +8,10 @@
 //! Every notice and inline answer has its Adaptive Card (`cards`, with the `Action.Execute`
 //! verbs in `cards::verbs`). Outbound, the Connector client (`connector`) posts, threads and
 //! updates activities and opens 1:1 conversations, and its offline counterpart
-//! (`connector_emulator`) refuses what Teams refuses. The Teams flows themselves (commands,
-//! dialogs, invoke answers) come on top of the platform-neutral core.
+//! (`connector_emulator`) refuses what Teams refuses. Commands typed to the bot (`command`:
+//! the text without the bot's mention and HTML, and Teams' wording of refusals) are parsed into
+//! the shared intents and answered with cards for the person only. Dialogs and invoke answers
+//! come on top of the platform-neutral core.
 
 pub mod activity;
 pub mod auth;
