@@ -117,7 +117,7 @@ impl App {
             config,
             self.outbox_ready.clone(),
             Some(AlertTarget {
-                managers_channel: self.service.program().managers.slack_channel.clone(),
+                managers: self.service.program().managers_conversation(),
             }),
         )
     }

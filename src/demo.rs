@@ -378,7 +378,12 @@ impl Demo {
                 later.format("%Y-%m-%dT%H:%M:%SZ")
             ),
         );
-        say(&crate::jobs::run_job(&self.app.service, "nudge_partners", later).await?);
+        say(&crate::jobs::run_job(
+            &self.app.service,
+            crate::jobs::JobKind::NudgePartners,
+            later,
+        )
+        .await?);
         self.flush(2).await?;
 
         let answer = self.slash(&manager, "/partners", "digest now").await?;

@@ -16,39 +16,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 pub(super) async fn handle(State(state): State<AppState>, request: Request) -> Response {
-    let Some(auth) = state.teams.clone() else {
-        return (StatusCode::NOT_FOUND, "Teams is not configured").into_response();
+    let (activity, bytes) = match authenticated(&state, request).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
     };
-    let (parts, body) = request.into_parts();
-    let authorization = parts
-        .headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let verified = match auth.verify_token(authorization).await {
-        Ok(v) => v,
-        Err(e) => return refuse(&e),
-    };
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
-        tracing::warn!(
-            limit = MAX_BODY_BYTES,
-            "refused a Teams activity: body too large"
-        );
-        return (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("activity larger than {MAX_BODY_BYTES} bytes"),
-        )
-            .into_response();
-    };
-    let activity = match ActivityHead::parse(&bytes) {
-        Ok(a) => a,
-        Err(why) => {
-            tracing::warn!(reason = %why, "refused a Teams activity");
-            return (StatusCode::BAD_REQUEST, why).into_response();
-        }
-    };
-    if let Err(e) = auth.check_activity(verified, &activity) {
-        return refuse(&e);
-    }
     let Some(id) = activity.id.as_deref().filter(|id| !id.is_empty()) else {
         return (StatusCode::BAD_REQUEST, "the activity has no “id”").into_response();
     };
@@ -126,6 +97,44 @@ pub(super) fn answer_address(activity: &ActivityHead) -> Option<Address> {
         (conversation, "personal") => Some(Address::to(Platform::Teams, conversation)),
         _ => Some(Address::to(Platform::Teams, &from.id)),
     }
+}
+
+/// The activity and its body once the request proved to come from the Bot Framework for our
+/// app, or the refusal to answer.
+async fn authenticated(
+    state: &AppState,
+    request: Request,
+) -> Result<(ActivityHead, axum::body::Bytes), Response> {
+    let Some(auth) = state.teams.clone() else {
+        return Err((StatusCode::NOT_FOUND, "Teams is not configured").into_response());
+    };
+    let (parts, body) = request.into_parts();
+    let authorization = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let verified = auth
+        .verify_token(authorization)
+        .await
+        .map_err(|e| refuse(&e))?;
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        tracing::warn!(
+            limit = MAX_BODY_BYTES,
+            "refused a Teams activity: body too large"
+        );
+        return Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("activity larger than {MAX_BODY_BYTES} bytes"),
+        )
+            .into_response());
+    };
+    let activity = ActivityHead::parse(&bytes).map_err(|why| {
+        tracing::warn!(reason = %why, "refused a Teams activity");
+        (StatusCode::BAD_REQUEST, why).into_response()
+    })?;
+    auth.check_activity(verified, &activity)
+        .map_err(|e| refuse(&e))?;
+    Ok((activity, bytes))
 }
 
 /// The references an authenticated activity gives: its conversation and the people in it.

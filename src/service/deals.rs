@@ -193,7 +193,7 @@ impl Service {
         verdict == Verdict::Clear
             && trusted
                 .iter()
-                .any(|t| t.eq_ignore_ascii_case(&partner.tier))
+                .any(|t| t.eq_ignore_ascii_case(partner.tier.as_str()))
     }
 
     /// A customer the partner already holds: nothing new is stored but an audit row on the
@@ -632,7 +632,7 @@ mod tests {
             id: PartnerId(id),
             name: format!("P{id}"),
             partner_type: PartnerType::Reseller,
-            tier: "registered".into(),
+            tier: crate::domain::tier::Tier::Registered,
             conversation: Conversation::new(crate::chat::Platform::Teams, "19:c1@thread.tacv2"),
             workspace: None,
             manager_user: None,

@@ -298,10 +298,10 @@ impl Service {
             let rows = self.store.survey_responses(id).await?;
             anyhow::Ok(
                 rows.into_iter()
-                    .map(|(partner, partner_type, score, _)| Response {
-                        partner,
-                        partner_type,
-                        score: score.and_then(|s| u8::try_from(s).ok()),
+                    .map(|r| Response {
+                        partner: r.partner_name,
+                        partner_type: r.partner_type,
+                        score: r.score.and_then(|s| u8::try_from(s).ok()),
                     })
                     .collect::<Vec<_>>(),
             )

@@ -295,8 +295,8 @@ fn notice_cases() -> Vec<(&'static str, Notice)> {
         (
             "tier_change",
             Notice::TierChange {
-                old: "silver".into(),
-                new: "gold".into(),
+                old: partnerbot::domain::tier::Tier::Silver,
+                new: partnerbot::domain::tier::Tier::Gold,
                 direction: TierDirection::Up,
                 revenue: "120,000.00 USD".into(),
                 factor: "1.1".into(),
@@ -368,6 +368,7 @@ fn notice_cases() -> Vec<(&'static str, Notice)> {
                 week: "2027-W02".into(),
                 partners: 3,
                 sections: sections(),
+                chart_png_base64: None,
             },
         ),
         (
@@ -376,6 +377,7 @@ fn notice_cases() -> Vec<(&'static str, Notice)> {
                 week: "2027-W02".into(),
                 partners: 1,
                 sections: vec![],
+                chart_png_base64: None,
             },
         ),
         (
@@ -782,6 +784,7 @@ fn the_largest_realistic_notices_fit_the_budget() {
                     action: NextStep::DecideOnCards,
                 })
                 .collect(),
+            chart_png_base64: Some(real_chart()),
         },
     ];
     for notice in notices {
@@ -842,7 +845,12 @@ fn real_chart() -> String {
 fn the_digest_chart_is_embedded_within_the_budget() {
     let chart = real_chart();
     let rendered = cards()
-        .digest_with_chart("2027-W12", 3, &sections(), &chart)
+        .notice(&Notice::Digest {
+            week: "2027-W12".into(),
+            partners: 3,
+            sections: sections(),
+            chart_png_base64: Some(chart.clone()),
+        })
         .expect("fits");
     check("digest_with_chart", &rendered);
     let image = rendered.card["body"]
@@ -883,7 +891,12 @@ fn a_chart_too_large_to_fit_is_left_out_and_said() {
         .expect("png");
     let b64 = base64::engine::general_purpose::STANDARD.encode(png.into_inner());
     let rendered = cards()
-        .digest_with_chart("2027-W12", 3, &sections(), &b64)
+        .notice(&Notice::Digest {
+            week: "2027-W12".into(),
+            partners: 3,
+            sections: sections(),
+            chart_png_base64: Some(b64.clone()),
+        })
         .expect("fits");
     check("digest_without_chart", &rendered);
     let json = rendered.card.to_string();

@@ -49,7 +49,7 @@ pub(crate) fn partner() -> Partner {
         id: PartnerId(3),
         name: "Globex Resellers".into(),
         partner_type: PartnerType::Reseller,
-        tier: "gold".into(),
+        tier: partnerbot::domain::tier::Tier::Gold,
         conversation: crate::helpers::slack_channel("C0GLOBEX"),
         workspace: Some("T0GLOBEX".into()),
         manager_user: Some("U0MANAGER1".into()),

@@ -190,17 +190,6 @@ impl Cards {
         fit(|room| answers::build(self, answer, room))
     }
 
-    /// The digest with its chart in one card (the chart shrunk, or left out, to fit).
-    pub fn digest_with_chart(
-        &self,
-        week: &str,
-        partners: usize,
-        sections: &[crate::domain::digest::Section],
-        png_base64: &str,
-    ) -> anyhow::Result<Rendered> {
-        fit(|room| digest::digest_card(week, partners, sections, Some(png_base64), room))
-    }
-
     fn build_notice(&self, notice: &Notice, room: Room) -> anyhow::Result<Card> {
         Ok(match notice {
             Notice::DigestChart { week, png_base64 } => digest::chart_card(week, png_base64, room)?,
@@ -208,7 +197,8 @@ impl Cards {
                 week,
                 partners,
                 sections,
-            } => digest::digest_card(week, *partners, sections, None, room)?,
+                chart_png_base64,
+            } => digest::digest_card(week, *partners, sections, chart_png_base64.as_deref(), room)?,
             other => match notices::build(other, room) {
                 Some(card) => card,
                 None => program::build(self, other, room)?,

@@ -50,7 +50,13 @@ pub(super) fn build(cards: &Cards, notice: &Notice, room: Room) -> anyhow::Resul
             factor,
         } => {
             let mut card = Card::new(format!("Your partner tier: {new}"));
-            card.push(block(tier_words(old, new, *direction, revenue, factor)));
+            card.push(block(tier_words(
+                old.as_str(),
+                new.as_str(),
+                *direction,
+                revenue,
+                factor,
+            )));
             card
         }
         Notice::Nudge {
