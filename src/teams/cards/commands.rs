@@ -146,7 +146,7 @@ impl Cards {
                     "{} · {} · tier {} · {} {}{paused}",
                     bold(&p.name),
                     p.partner_type.as_str(),
-                    escape(&p.tier),
+                    p.tier.as_str(),
                     p.conversation.platform,
                     escape(&p.conversation.id)
                 )));
