@@ -5,6 +5,7 @@
 //! carry only the facts, never markup or command syntax.
 
 mod parse;
+pub mod wording;
 
 pub use parse::parse;
 

@@ -158,6 +158,11 @@ impl TestApp {
         TestApp::spawn_full(db, Clock::system(), program).await
     }
 
+    /// An app running `program` on `clock`.
+    pub async fn spawn_with_clock_and_program(db: Db, clock: Clock, program: Program) -> TestApp {
+        TestApp::spawn_full(db, clock, program).await
+    }
+
     async fn spawn_full(db: Db, clock: Clock, program: Program) -> TestApp {
         // PARTNERBOT_TEST_LOG=debug shows the app's logs for a failing test.
         if let Ok(filter) = std::env::var("PARTNERBOT_TEST_LOG") {

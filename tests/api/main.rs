@@ -30,6 +30,7 @@ mod surveys;
 mod teams_actions;
 mod teams_auth;
 mod teams_cards;
+mod teams_commands;
 mod teams_conversations;
 mod teams_delivery;
 mod templates;

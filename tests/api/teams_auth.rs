@@ -69,20 +69,7 @@ impl Teams {
         authorization: Option<String>,
         activity: &serde_json::Value,
     ) -> StatusCode {
-        let mut request =
-            Request::post("/teams/messages").header("content-type", "application/json");
-        if let Some(value) = authorization {
-            request = request.header("authorization", value);
-        }
-        let request = request
-            .body(Body::from(activity.to_string()))
-            .expect("request");
-        self.router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("router answers")
-            .status()
+        post_activity(&self.router, authorization, activity).await
     }
 
     async fn events(&self) -> i64 {
@@ -103,6 +90,27 @@ fn activity(id: &str, tenant: &str, channel: &str) -> serde_json::Value {
     a["channelId"] = channel.into();
     a["channelData"]["tenant"]["id"] = tenant.into();
     a
+}
+
+/// Posts `activity` to `router`'s `POST /teams/messages` with `authorization`, if any.
+pub(crate) async fn post_activity(
+    router: &axum::Router,
+    authorization: Option<String>,
+    activity: &serde_json::Value,
+) -> StatusCode {
+    let mut request = Request::post("/teams/messages").header("content-type", "application/json");
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    let request = request
+        .body(Body::from(activity.to_string()))
+        .expect("request");
+    router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("router answers")
+        .status()
 }
 
 pub(crate) fn bearer(token: &str) -> Option<String> {

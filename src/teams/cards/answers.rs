@@ -369,18 +369,23 @@ fn registration_form(
     card
 }
 
-fn extension_form(deal: &Deal, metadata: &str, days: u32) -> Card {
-    let mut card = Card::new("Extend protection");
-    card.push(title("Extend protection"));
+/// "**D-7** · Initech is protected until **2027-03-31**. An extension adds 30 days."
+pub(super) fn protection_and_extension(deal: &Deal, days: u32) -> String {
     let until = deal
         .protected_until
         .map(|d| d.to_string())
         .unwrap_or_default();
-    card.push(block(format!(
+    format!(
         "**{}** · {} is protected until **{until}**. An extension adds {days} days.",
         deal.id,
         escape(&deal.company)
-    )));
+    )
+}
+
+fn extension_form(deal: &Deal, metadata: &str, days: u32) -> Card {
+    let mut card = Card::new("Extend protection");
+    card.push(title("Extend protection"));
+    card.push(block(protection_and_extension(deal, days)));
     let mut why = input(
         "justification",
         "Why does the deal need more time?",

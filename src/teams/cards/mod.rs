@@ -9,6 +9,7 @@
 //! does not fit is an error, never a message Teams refuses.
 
 mod answers;
+mod commands;
 mod digest;
 mod notices;
 mod program;
@@ -21,6 +22,7 @@ use crate::service::Answer;
 use serde_json::{json, Value};
 
 pub use answers::{FORM_EXTENSION, FORM_REGISTRATION, FORM_UPDATE};
+pub use commands::PARTNERS_PER_PAGE;
 pub use digest::fit_chart;
 
 /// Largest card partnerbot sends: 28 KB of UTF-8 JSON (teams.md §2.9).

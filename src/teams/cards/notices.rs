@@ -191,14 +191,7 @@ fn confirmation(deal: &Deal) -> Card {
         deal_line(deal)
     )));
     card.push(deal_facts(deal, false));
-    let next = match deal.status {
-        DealStatus::Conflict => "This customer is already registered by another party, so this registration is now a co-sell candidate: a partner manager will follow up with you.".to_string(),
-        DealStatus::Approved => format!(
-            "It is approved and protected until {}.",
-            deal.protected_until.map(|d| d.to_string()).unwrap_or_default()
-        ),
-        _ => "A partner manager will review it.".into(),
-    };
+    let next = next_step(deal, "A partner manager will review it.");
     card.push(context(format!(
         "{next} Updates to this deal are posted in this thread. Send **deal show {}** for details.",
         deal.id
@@ -206,6 +199,19 @@ fn confirmation(deal: &Deal) -> Card {
     card.actions
         .push(execute(Verb::UpdateDeal, "Update deal", deal_data(deal)));
     card
+}
+
+/// What happens next to a new registration, as its partner reads it; `pending` for one
+/// waiting for review.
+pub(super) fn next_step(deal: &Deal, pending: &str) -> String {
+    match deal.status {
+        DealStatus::Conflict => "This customer is already registered by another party, so this registration is now a co-sell candidate: a partner manager will follow up with you.".to_string(),
+        DealStatus::Approved => format!(
+            "It is approved and protected until {}.",
+            deal.protected_until.map(|d| d.to_string()).unwrap_or_default()
+        ),
+        _ => pending.into(),
+    }
 }
 
 /// One matched record, as managers read it.

@@ -142,7 +142,7 @@ pub(super) fn build(cards: &Cards, notice: &Notice, room: Room) -> anyhow::Resul
     })
 }
 
-fn help(manager: bool, greeting: bool) -> Card {
+pub(super) fn help(manager: bool, greeting: bool) -> Card {
     let mut card = Card::new("How to use partnerbot");
     if greeting {
         card.push(block(GREETING));

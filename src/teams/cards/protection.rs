@@ -8,6 +8,7 @@ use super::verbs::{ask, execute, Verb, INPUT_JUSTIFICATION};
 use super::{Card, Room};
 use crate::domain::Deal;
 use crate::notice::{ExtensionDetails, ExtensionStep};
+use serde_json::Value;
 
 pub(super) fn protection(
     deal: &Deal,
@@ -46,21 +47,26 @@ pub(super) fn protection(
         escape(&deal.company)
     )));
     if let Some(days) = extension {
-        let mut data = deal_data(deal);
-        data["days"] = days.into();
-        card.actions.push(ask(
-            &format!("Extend {days} days"),
-            (
-                INPUT_JUSTIFICATION,
-                "Why does the deal need more time?",
-                1000,
-            ),
-            Verb::Extend,
-            "Request",
-            data,
-        ));
+        card.actions.push(extend_button(deal, days));
     }
     card
+}
+
+/// The button asking for `days` more protection on `deal`, with the justification it needs.
+pub(super) fn extend_button(deal: &Deal, days: u32) -> Value {
+    let mut data = deal_data(deal);
+    data["days"] = days.into();
+    ask(
+        &format!("Extend {days} days"),
+        (
+            INPUT_JUSTIFICATION,
+            "Why does the deal need more time?",
+            1000,
+        ),
+        Verb::Extend,
+        "Request",
+        data,
+    )
 }
 
 pub(super) fn extension(
