@@ -220,6 +220,14 @@ impl Act {
         expect_text(&posted, "co-sell")?;
 
         self.approve_first_card().await?;
+        step(
+            MANAGER.name,
+            "@partnerbot deal list   (in the managers' channel)",
+        );
+        self.message(MANAGER, MANAGERS_CHANNEL, "<at>partnerbot</at> deal list")
+            .await?;
+        let list = self.flush(1).await?; // a 1:1 with Mia, never the channel
+        expect_text(&list, "D-2")?;
         self.ae_alert().await?;
         self.survey().await?;
         Ok(())
@@ -655,46 +663,59 @@ pub fn card_text(card: &Value) -> String {
 }
 
 fn collect_text(value: &Value, lines: &mut Vec<String>) {
+    let text = |v: Option<&Value>| unescape(v.and_then(Value::as_str).unwrap_or_default());
     match value {
         Value::Array(items) => items.iter().for_each(|v| collect_text(v, lines)),
         Value::Object(map) => {
             match map.get("type").and_then(Value::as_str) {
-                Some("TextBlock") => lines.push(
-                    map.get("text")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                ),
+                Some("TextBlock") => lines.push(text(map.get("text"))),
                 Some("Fact") | None if map.contains_key("title") && map.contains_key("value") => {
                     lines.push(format!(
                         "{}: {}",
-                        map["title"].as_str().unwrap_or_default(),
-                        map["value"].as_str().unwrap_or_default()
+                        text(map.get("title")),
+                        text(map.get("value"))
                     ));
                 }
-                Some(t) if t.starts_with("Input.") => lines.push(format!(
-                    "[{}{}]",
-                    map.get("label").and_then(Value::as_str).unwrap_or_default(),
-                    map.get("errorMessage")
-                        .filter(|_| map.contains_key("value"))
-                        .and_then(Value::as_str)
-                        .map(|e| format!(" — {e}"))
-                        .unwrap_or_default()
-                )),
-                Some(t) if t.starts_with("Action.") => lines.push(format!(
-                    "[{}]",
-                    map.get("title").and_then(Value::as_str).unwrap_or_default()
-                )),
+                Some(t) if t.starts_with("Input.") => {
+                    let typed = match text(map.get("value")) {
+                        v if v.is_empty() => String::new(),
+                        v => format!(": {v}"),
+                    };
+                    lines.push(format!("[{}{typed}]", text(map.get("label"))));
+                }
+                Some(t) if t.starts_with("Action.") && map.contains_key("title") => {
+                    lines.push(format!("[{}]", text(map.get("title"))));
+                }
                 _ => {}
             }
+            // The card's body before its buttons, as Teams shows it.
+            let order = ["body", "facts", "items", "columns", "card", "actions"];
+            for key in order {
+                if let Some(v) = map.get(key) {
+                    collect_text(v, lines);
+                }
+            }
             for (k, v) in map {
-                if k != "text" && k != "title" {
+                if !order.contains(&k.as_str()) && k != "text" && k != "title" && k != "refresh" {
                     collect_text(v, lines);
                 }
             }
         }
         _ => {}
     }
+}
+
+/// Teams markdown as it reads: the escapes that keep user text literal removed.
+fn unescape(md: &str) -> String {
+    let mut out = String::with_capacity(md.len());
+    let mut chars = md.chars().peekable();
+    while let Some(c) = chars.next() {
+        match chars.peek() {
+            Some(next) if c == '\\' && next.is_ascii_punctuation() => {}
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 fn readable(answer: &Value) -> String {
