@@ -348,6 +348,11 @@ fn typo_with(a: &str, b: &str, stats: &Distinctiveness, vowels: bool) -> Option<
     if a.as_bytes().first() != b.as_bytes().first() {
         return None;
     }
+    // Nor is a last letter changed a slip, unless another word backs the name up: it is how
+    // brands are coined apart ("Pycon" / "Pycom", "Digitrol" / "Digitron").
+    if !vowels && a.len() == b.len() && a[..a.len() - 1] == b[..b.len() - 1] {
+        return None;
+    }
     if table_weight(a) < 1.0 || table_weight(b) < 1.0 {
         return None;
     }
@@ -413,8 +418,9 @@ fn keyboard_distance(a: &[u8], b: &[u8], limit: usize, vowels: bool) -> usize {
     d[n][m]
 }
 
-/// True when two keys are next to each other on a QWERTY keyboard (same row or the row above
-/// or below, same position).
+/// True when two keys touch on a QWERTY keyboard: side by side, or on the rows above and below,
+/// which are staggered (a key touches the key above it and the one above to its right: "s"
+/// touches "w" and "e", not "q").
 fn neighbours(x: u8, y: u8) -> bool {
     const ROWS: [&[u8]; 4] = [b"1234567890", b"qwertyuiop", b"asdfghjkl", b"zxcvbnm"];
     let at = |c: u8| {
@@ -424,7 +430,12 @@ fn neighbours(x: u8, y: u8) -> bool {
     };
     match (at(x), at(y)) {
         (Some((r1, p1)), Some((r2, p2))) => {
-            (r1 == r2 && p1.abs_diff(p2) == 1) || (r1.abs_diff(r2) == 1 && p1.abs_diff(p2) <= 1)
+            let below = |(ru, pu): (usize, usize), (rl, pl): (usize, usize)| {
+                rl == ru + 1 && (pl == pu || pl + 1 == pu)
+            };
+            (r1 == r2 && p1.abs_diff(p2) == 1)
+                || below((r1, p1), (r2, p2))
+                || below((r2, p2), (r1, p1))
         }
         _ => false,
     }
