@@ -348,9 +348,16 @@ fn typo_with(a: &str, b: &str, stats: &Distinctiveness, vowels: bool) -> Option<
     if a.as_bytes().first() != b.as_bytes().first() {
         return None;
     }
-    // Nor is a last letter changed a slip, unless another word backs the name up: it is how
-    // brands are coined apart ("Pycon" / "Pycom", "Digitrol" / "Digitron").
-    if !vowels && a.len() == b.len() && a[..a.len() - 1] == b[..b.len() - 1] {
+    // Nor is a last consonant changed a slip, unless another word backs the name up: it is
+    // how brands are coined apart ("Pycon" / "Pycom", "Digitrol" / "Digitron"); a last vowel
+    // slips ("Vivendu").
+    let consonant = |c: u8| !matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y');
+    if !vowels
+        && a.len() == b.len()
+        && a[..a.len() - 1] == b[..b.len() - 1]
+        && consonant(a.as_bytes()[a.len() - 1])
+        && consonant(b.as_bytes()[b.len() - 1])
+    {
         return None;
     }
     if table_weight(a) < 1.0 || table_weight(b) < 1.0 {
