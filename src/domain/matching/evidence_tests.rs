@@ -382,18 +382,18 @@ fn a_changed_last_consonant_is_a_typo_only_when_another_word_agrees() {
     // "Pycon" / "Pycom": brands coined apart by their last letter.
     assert!(!blocks(strength("Pycon, Inc.", "Pycom Ltd", &stats)));
     // "Lyand" agrees: "Acoustix" is a slip on "Acoustic".
-    assert!(blocks(strength(
-        "Lyand Acoustix",
-        "LYAND ACOUSTIC",
-        &stats
-    )));
+    assert!(blocks(strength("Lyand Acoustix", "LYAND ACOUSTIC", &stats)));
 }
 
 #[test]
 fn an_incoming_word_running_a_generic_word_into_a_book_name_is_another_name() {
     let stats = book(&[("reco", 1), ("ifak", 1), ("systems", 2000), ("vision", 200)]);
     // The book's "ifak system" typed run together still is it.
-    assert!(blocks(strength("ifaksystem GmbH", "ifak system GmbH", &stats)));
+    assert!(blocks(strength(
+        "ifaksystem GmbH",
+        "ifak system GmbH",
+        &stats
+    )));
     // "Recovision" builds a name on "Reco": not that company.
     assert!(!blocks(strength(
         "Recovision Technology Co., Ltd.",
