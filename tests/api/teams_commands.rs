@@ -600,3 +600,103 @@ async fn managers_run_the_program_from_teams(db: Db) {
     assert!(!says(&refused, "Globex"));
 }
 on_both_databases!(managers_run_the_program_from_teams);
+
+/// A Slack partner and a Teams partner register one customer: the first is clear, the second a
+/// conflict that names the first, and the managers (in Teams) get both cards.
+async fn a_slack_partner_and_a_teams_partner_on_one_customer(db: Db) {
+    let bot = Bot::spawn(db).await;
+    bot.app
+        .link("Globex", "reseller", "C0GLOBEX", "T0GLOBEX")
+        .await;
+    bot.link("Initech", INITECH, INITECH_TENANT).await;
+    let first = bot.app.deal(&alice(), "register Acme acme.com 5000").await;
+    assert!(first.to_string().contains("pending review"), "{first}");
+    bot.deliver().await;
+    let answer = bot.asks(BOB, Place::Channel(INITECH), REGISTER_ACME).await;
+    assert!(says(&answer, "co-sell"), "{answer:?}");
+    let cards: Vec<Vec<String>> = bot
+        .posted_in(MANAGERS)
+        .iter()
+        .map(|r| strings(&r.body))
+        .filter(|t| says(t, "registered"))
+        .collect();
+    assert_eq!(cards.len(), 2, "{cards:?}");
+    assert!(says(&cards[1], "Conflict"), "{:?}", cards[1]);
+    assert!(
+        says(&cards[1], "Globex"),
+        "the conflict names the Slack partner"
+    );
+    // The Slack partner's confirmation went to Slack, the Teams partner's to its channel.
+    assert_eq!(
+        bot.app.posted_to("C0GLOBEX").len(),
+        2,
+        "welcome and confirmation"
+    );
+    assert!(bot
+        .posted_in(INITECH)
+        .iter()
+        .any(|r| says(&strings(&r.body), "conflict")));
+}
+on_both_databases!(a_slack_partner_and_a_teams_partner_on_one_customer);
+
+/// A quiet Teams partner is nudged in its channel, with the button that opens the form.
+async fn a_quiet_teams_partner_is_nudged_in_its_channel(db: Db) {
+    use chrono::{Datelike, Timelike};
+    let bot = Bot::spawn(db).await;
+    bot.link("Initech", INITECH, INITECH_TENANT).await;
+    let clock = bot.app.app.clock.clone();
+    let mut at = (clock.now() + chrono::Duration::days(65))
+        .with_hour(10)
+        .and_then(|t| t.with_minute(0))
+        .expect("time");
+    while at.weekday() != chrono::Weekday::Tue {
+        at += chrono::Duration::days(1);
+    }
+    clock.advance(at - clock.now());
+    let ran = partnerbot::jobs::run_job(
+        &bot.app.app.service,
+        partnerbot::jobs::JobKind::NudgePartners,
+        at,
+    )
+    .await
+    .expect("nudges");
+    assert!(ran.starts_with("1 nudged"), "{ran}");
+    bot.deliver().await;
+    let nudge = bot.posted_in(INITECH).into_iter().last().expect("a nudge");
+    let texts = strings(&nudge.body);
+    assert!(says(&texts, "It's been a while"), "{texts:?}");
+    assert!(
+        nudge.body.to_string().contains("task/fetch"),
+        "a Register a deal button"
+    );
+}
+on_both_databases!(a_quiet_teams_partner_is_nudged_in_its_channel);
+
+/// A manager in Teams gets the weekly digest in a 1:1 chat: one card, its chart inside.
+async fn a_teams_manager_gets_the_digest_as_one_card_with_its_chart(db: Db) {
+    let bot = Bot::spawn(db).await;
+    bot.link("Globex", GLOBEX, GLOBEX_TENANT).await;
+    bot.say(ALICE, Place::Channel(GLOBEX), REGISTER_ACME).await;
+    let before = bot.answers_to(MANAGER).len();
+    let sent = bot
+        .app
+        .app
+        .service
+        .send_digest_now(MANAGER.aad)
+        .await
+        .expect("digest");
+    assert!(sent.contains("on its way"), "{sent}");
+    bot.deliver().await;
+    let digest: Vec<Recorded> = bot.answers_to(MANAGER).split_off(before);
+    assert_eq!(digest.len(), 1, "one card, not a message and a chart");
+    let card = digest[0].body.to_string();
+    assert!(
+        card.contains("data:image/png;base64,"),
+        "the chart is inside the card"
+    );
+    assert!(
+        card.len() <= partnerbot::teams::cards::CARD_BUDGET_BYTES + 2_000,
+        "within the card budget"
+    );
+}
+on_both_databases!(a_teams_manager_gets_the_digest_as_one_card_with_its_chart);
