@@ -155,7 +155,7 @@ fn choose<'a>(all: &'a [Partner], wanted: &str) -> Result<Vec<&'a Partner>, Deal
         .collect();
     if found.is_empty() {
         return Err(DealError::BadCommand(format!(
-            "No partner is called “{wanted}”. `/partners list` shows them all."
+            "No partner is called “{wanted}”: the list of partners shows every name."
         )));
     }
     Ok(found)
