@@ -53,6 +53,29 @@ pub trait Directory {
     ) -> impl std::future::Future<Output = Result<Option<String>, String>> + Send;
 }
 
+/// The user id of an account's owner: as given, or looked up by e-mail in `directory`; the
+/// error is the row's refusal.
+async fn resolve_owner<D: Directory>(
+    owner: &Owner,
+    directory: Option<&D>,
+) -> Result<String, String> {
+    let (email, dir) = match (owner, directory) {
+        (Owner::User(user), _) => return Ok(user.id.clone()),
+        (Owner::Email(email), Some(dir)) => (email, dir),
+        (Owner::Email(email), None) => {
+            return Err(format!("owner: {email} cannot be looked up without the bot's token; give the owner's user id instead"));
+        }
+    };
+    let platform = dir.platform();
+    match dir.user_by_email(email).await {
+        Ok(Some(id)) => Ok(id),
+        Ok(None) => Err(format!("owner: no {platform} user has the e-mail {email}")),
+        Err(e) => Err(format!(
+            "owner: could not look up {email} in {platform} ({e})"
+        )),
+    }
+}
+
 impl Service {
     /// Imports rows (each with its line number) idempotently: by CRM id when given. Owners given
     /// as e-mail are resolved through `directory` when there is one.
@@ -71,32 +94,10 @@ impl Service {
                     continue;
                 }
             };
-            let owner = match (&valid.owner, directory) {
-                (Owner::User(user), _) => user.id.clone(),
-                (Owner::Email(email), Some(dir)) => match dir.user_by_email(email).await {
-                    Ok(Some(id)) => id,
-                    Ok(None) => {
-                        let platform = dir.platform();
-                        report.rejected.push((
-                            *line,
-                            format!("owner: no {platform} user has the e-mail {email}"),
-                        ));
-                        continue;
-                    }
-                    Err(e) => {
-                        let platform = dir.platform();
-                        report.rejected.push((
-                            *line,
-                            format!("owner: could not look up {email} in {platform} ({e})"),
-                        ));
-                        continue;
-                    }
-                },
-                (Owner::Email(email), None) => {
-                    report.rejected.push((
-                        *line,
-                        format!("owner: {email} cannot be looked up without the bot's token; give the owner's user id instead"),
-                    ));
+            let owner = match resolve_owner(&valid.owner, directory).await {
+                Ok(owner) => owner,
+                Err(reason) => {
+                    report.rejected.push((*line, reason));
                     continue;
                 }
             };
