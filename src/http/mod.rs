@@ -5,6 +5,7 @@ mod commands;
 mod error;
 mod events;
 mod interactions;
+pub mod shortcuts;
 mod teams;
 
 pub use error::AppError;

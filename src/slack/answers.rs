@@ -16,7 +16,14 @@ pub fn render(render: &Renderer, answer: &Answer) -> anyhow::Result<Value> {
             metadata,
             today,
             prefill,
-        } => render.registration_modal(partner_name, metadata, *today, prefill.as_ref()),
+            suggested,
+        } => render.registration_modal(
+            partner_name,
+            metadata,
+            *today,
+            prefill.as_ref(),
+            suggested.as_ref(),
+        ),
         Answer::DealList {
             title,
             deals,

@@ -510,6 +510,26 @@ impl Store {
         })
     }
 
+    /// The deal whose delivered message `message_id` (a thread root) is in `conversation`.
+    pub async fn deal_of_message(
+        &self,
+        platform: Platform,
+        conversation: &str,
+        message_id: &str,
+    ) -> anyhow::Result<Option<i64>> {
+        sqlx::query_scalar(
+            "SELECT deal_id FROM outbox WHERE platform_message_id = $1 AND channel = $2 \
+             AND platform = $3 AND deal_id IS NOT NULL AND delivered_at IS NOT NULL \
+             ORDER BY id LIMIT 1",
+        )
+        .bind(message_id)
+        .bind(conversation)
+        .bind(platform.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .context("looking up the deal of a message")
+    }
+
     /// Messages not yet delivered nor given up on.
     pub async fn outbox_depth(&self) -> anyhow::Result<i64> {
         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM outbox WHERE {PENDING}"))

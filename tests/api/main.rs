@@ -24,6 +24,7 @@ mod races;
 mod registration;
 mod review;
 mod scopes;
+mod shortcuts;
 mod signatures;
 mod store;
 mod surveys;

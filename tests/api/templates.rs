@@ -453,7 +453,21 @@ fn views() -> Vec<Case> {
         case(
             "registration_modal/view.json",
             "",
-            r.registration_modal("Globex Resellers", metadata, day(2027, 3, 1), None),
+            r.registration_modal("Globex Resellers", metadata, day(2027, 3, 1), None, None),
+        ),
+        case(
+            "registration_modal/view.json",
+            "from_message",
+            r.registration_modal(
+                "Globex Resellers",
+                metadata,
+                day(2027, 3, 1),
+                None,
+                Some(&partnerbot::intent::message::hints(
+                    "Talking to Wayne Enterprises (wayne.com) about €120k, closing Q3",
+                    day(2027, 3, 1),
+                )),
+            ),
         ),
         case(
             "registration_modal/view.json",
@@ -463,6 +477,7 @@ fn views() -> Vec<Case> {
                 metadata,
                 day(2027, 3, 1),
                 Some(&deal(DealStatus::Returned)),
+                None,
             ),
         ),
         case("unknown_form/view.json", "", r.unknown_form("old_callback")),
@@ -500,6 +515,7 @@ fn hostile() -> Vec<Case> {
                 r#"{"channel":"C0GLOBEX"}"#,
                 day(2027, 3, 1),
                 Some(&d),
+                None,
             ),
         ),
     ]
