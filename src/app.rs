@@ -51,7 +51,8 @@ impl App {
             templates,
             &program.program.name,
             &program.program.default_currency,
-        );
+        )
+        .with_crm(program.crm.clone());
         let slack = SlackApi::new(&config.slack_api_url, &config.bot_token)?;
         let outbox_ready = Arc::new(Notify::new());
         let metrics = Arc::new(Metrics::new());
@@ -98,7 +99,8 @@ impl App {
 
     /// A delivery worker for this app (each call makes a worker with its own lease id).
     pub fn worker(&self, config: DeliveryConfig) -> Worker {
-        let slack = SlackClient::new(self.slack.clone(), self.render.clone());
+        let slack = SlackClient::new(self.slack.clone(), self.render.clone())
+            .linking_deals(self.store.clone());
         let mut clients = vec![Client::Slack(slack)];
         if let Some(connector) = &self.teams_connector {
             clients.push(Client::Teams(crate::delivery::teams::TeamsClient::new(

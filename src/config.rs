@@ -179,6 +179,54 @@ pub struct Program {
     pub nudges: NudgesSection,
     /// `[teams]`: Microsoft Teams tenants besides our own.
     pub teams: TeamsSection,
+    /// `[crm]`: where the CRM shows a record, so CRM ids become links.
+    pub crm: CrmSection,
+}
+
+/// `[crm]`
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct CrmSection {
+    /// The address of a CRM record, with `{id}` where the record's id goes, e.g.
+    /// `https://crm.example.com/accounts/{id}`. Unset: CRM ids are shown as text.
+    pub record_url: Option<String>,
+}
+
+impl CrmSection {
+    /// The link to CRM record `id` (percent-encoded into the pattern), when a pattern is set.
+    pub fn record_link(&self, id: &str) -> Option<String> {
+        let encoded: String = id
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                other => format!("%{other:02X}"),
+            })
+            .collect();
+        self.record_url
+            .as_ref()
+            .map(|pattern| pattern.replace("{id}", &encoded))
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let Some(url) = &self.record_url else {
+            return Ok(());
+        };
+        let problem = if !(url.starts_with("https://") || url.starts_with("http://")) {
+            Some("must start with https:// (or http://)")
+        } else if !url.contains("{id}") {
+            Some("must contain {id} where the record's id goes")
+        } else if url.contains(|c: char| c.is_whitespace() || matches!(c, '|' | '<' | '>')) {
+            Some("must not contain spaces, |, < or >")
+        } else {
+            None
+        };
+        match problem {
+            Some(p) => Err(config_error("crm.record_url", format!("“{url}” {p}"))),
+            None => Ok(()),
+        }
+    }
 }
 
 /// `[teams]`
@@ -445,6 +493,7 @@ impl Program {
     }
 
     fn check(&self) -> Result<(), ConfigError> {
+        self.crm.check()?;
         let code = self.program.default_currency.trim();
         if code.len() != 3
             || iso_currency::Currency::from_code(&code.to_ascii_uppercase()).is_none()
@@ -678,6 +727,18 @@ mod tests {
                 "managers.slack_users",
             ),
             ("[program]\nnmae = \"x\"\n", "line 2: unknown field `nmae`"),
+            (
+                "[crm]\nrecord_url = \"crm.example.com/{id}\"\n",
+                "crm.record_url",
+            ),
+            (
+                "[crm]\nrecord_url = \"https://crm.example.com/\"\n",
+                "crm.record_url",
+            ),
+            (
+                "[crm]\nrecord_url = \"https://x/{id}|evil\"\n",
+                "crm.record_url",
+            ),
             ("[program\n", "line 1"),
         ];
         for (text, want) in cases {
@@ -685,6 +746,18 @@ mod tests {
             assert!(err.contains(want), "{err}");
             assert!(!err.contains('\n'), "{err}");
         }
+    }
+
+    #[test]
+    fn crm_ids_are_percent_encoded_into_the_record_url() {
+        let crm = Program::parse("[crm]\nrecord_url = \"https://crm.example.com/a/{id}/view\"\n")
+            .expect("parses")
+            .crm;
+        assert_eq!(
+            crm.record_link("0061 x&y>").as_deref(),
+            Some("https://crm.example.com/a/0061%20x%26y%3E/view")
+        );
+        assert_eq!(CrmSection::default().record_link("1"), None);
     }
 
     #[test]

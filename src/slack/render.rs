@@ -94,6 +94,8 @@ pub struct MatchView {
     pub name: String,
     pub domains: String,
     pub crm_id: Option<String>,
+    /// The CRM record's address, when the program file gives the pattern (`[crm] record_url`).
+    pub crm_url: Option<String>,
     /// The owning AE of a direct account.
     pub owner: Option<String>,
     /// The partner holding a registration.
@@ -120,6 +122,7 @@ impl From<&MatchedRecord> for MatchView {
                 m.domains.join(", ")
             },
             crm_id: m.crm_id.clone(),
+            crm_url: None,
             owner: m.owner.clone(),
             partner: m.partner.clone(),
             status: m.status.map(|s| s.label().to_string()),
@@ -155,6 +158,8 @@ pub struct Renderer {
     templates: Arc<Templates>,
     pub(super) program_name: String,
     default_currency: String,
+    /// Where CRM records are shown, for linking CRM ids.
+    crm: Arc<crate::config::CrmSection>,
 }
 
 impl Renderer {
@@ -164,6 +169,21 @@ impl Renderer {
             templates,
             program_name: program_name.into(),
             default_currency: default_currency.to_ascii_uppercase(),
+            crm: Arc::default(),
+        }
+    }
+
+    /// The same renderer, linking CRM ids to their records as `crm` says.
+    pub fn with_crm(mut self, crm: crate::config::CrmSection) -> Renderer {
+        self.crm = Arc::new(crm);
+        self
+    }
+
+    /// A matched record as cards and lists show it, its CRM id linked when a pattern is set.
+    pub fn match_view(&self, m: &MatchedRecord) -> MatchView {
+        MatchView {
+            crm_url: m.crm_id.as_deref().and_then(|id| self.crm.record_link(id)),
+            ..MatchView::from(m)
         }
     }
 

@@ -74,6 +74,10 @@ fn matches(n: usize) -> Vec<MatchView> {
                 .collect::<Vec<_>>()
                 .join(", "),
             crm_id: Some(nasty(100)),
+            crm_url: crate::config::CrmSection {
+                record_url: Some("https://crm.example.com/accounts/{id}/view".into()),
+            }
+            .record_link(&nasty(100)),
             owner: Some("U0123456789".into()),
             partner: Some(nasty(120)),
             status: Some("approved".into()),

@@ -20,6 +20,7 @@ pub use deals::{Created, DealFilter, Registration, EXPIRING_DAYS};
 pub use locks::CustomerLock;
 pub use outbox::{
     ClaimLimits, ClaimedMessage, OutboxBody, OutboxFilter, OutboxMessage, OutboxRow, Target,
+    ThreadRoot,
 };
 pub use partners::NewPartner;
 pub use surveys::{Answered, Invitee, SurveyRound};

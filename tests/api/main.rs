@@ -16,6 +16,7 @@ mod home;
 mod hostile;
 mod jobs;
 mod limits;
+mod links;
 mod nudges;
 mod outage;
 mod preflight;
