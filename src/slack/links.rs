@@ -43,7 +43,8 @@ fn is_safe_url(url: &str) -> bool {
         && !url.contains(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '|'))
 }
 
-/// `(start, end, number)` of each `D-<digits>` outside `<…>`, standing as a word of its own.
+/// `(start, end, number)` of each `D-<digits>` outside `<…>` and code, standing as a word of
+/// its own.
 fn mentions(text: &str) -> Vec<(usize, usize, i64)> {
     let bytes = text.as_bytes();
     let mut found = Vec::new();
@@ -53,6 +54,19 @@ fn mentions(text: &str) -> Vec<(usize, usize, i64)> {
             b'<' => {
                 i = text[i..].find('>').map_or(bytes.len(), |n| i + n + 1);
                 continue;
+            }
+            // Slack shows a link inside `code` as its raw text: leave code spans alone.
+            b'`' => {
+                let fence = if text[i..].starts_with("```") {
+                    "```"
+                } else {
+                    "`"
+                };
+                let from = i + fence.len();
+                if let Some(n) = text[from..].find(fence) {
+                    i = from + n + fence.len();
+                    continue;
+                }
             }
             b'D' if bytes.get(i + 1) == Some(&b'-') && starts_word(bytes, i) => {
                 let digits = bytes[i + 2..]
@@ -133,6 +147,8 @@ mod tests {
     fn deal_ids_are_found_in_mrkdwn_only_and_as_words_of_their_own() {
         let payload = section("*D-42* and D-7, not XD-3, D-4x, D-, <https://x|D-5> or <@D-6>");
         assert_eq!(deal_ids(&payload), BTreeSet::from([7, 42]));
+        let code = section("`/deal show D-1` and ```D-2``` but D-3, and a lone ` D-4");
+        assert_eq!(deal_ids(&code), BTreeSet::from([3, 4]));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //!   are further away and stay as they are); a date inside a timestamp (`…T10:00:00Z`) as `<date>`, since the demo
 //!   picks the first Wednesday at least 61 days ahead and that offset depends on the weekday;
 //! - the current ISO week `YYYY-Www` as `<this week>`;
+//! - a Slack permalink's message id (`/archives/C0GLOBEX/p1796017706000004`) as `/p<ts>`;
 //! - the chart's size in KB (`of 62 KB`) as `of <n> KB`: the PNG's bytes depend on the dates
 //!   on its axis.
 
@@ -62,6 +63,10 @@ fn placeholder(rest: &str, today: NaiveDate) -> Option<(String, usize)> {
     if let Some(port) = rest.strip_prefix("127.0.0.1:") {
         let digits = leading_digits(port);
         return (digits > 0).then(|| ("127.0.0.1:<port>".to_string(), 10 + digits));
+    }
+    if let Some(ts) = rest.strip_prefix("/p") {
+        let digits = leading_digits(ts);
+        return (digits >= 10).then(|| ("/p<ts>".to_string(), 2 + digits));
     }
     if rest.starts_with("sqlite://") {
         let end = rest.find("/demo.db")?;
