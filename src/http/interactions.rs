@@ -444,12 +444,20 @@ async fn survey_click(
 
 /// Queues `text` for the person who clicked, visible only to them in that channel.
 async fn answer_privately(state: &AppState, b: &BlockActions, text: String) {
-    let Some(channel) = &b.channel else {
-        return;
+    if let Some(channel) = &b.channel {
+        tell(state, Some(&channel.id), &b.user.id, text).await;
+    }
+}
+
+/// Queues `text` for `user`: visible only to them in `channel`, or in their DM with the bot
+/// when they acted from no channel (a global shortcut).
+pub(super) async fn tell(state: &AppState, channel: Option<&str>, user: &str, text: String) {
+    let note = Notice::note(NoteAbout::Info, None, text);
+    let address = match channel {
+        Some(channel) => Address::to(Platform::Slack, channel).private_to(user),
+        None => Address::to(Platform::Slack, user),
     };
-    let answer = Notice::note(NoteAbout::Info, None, text);
-    let address = Address::to(Platform::Slack, &channel.id).private_to(&b.user.id);
-    let message = OutboxMessage::notice("notice", address, answer, None);
+    let message = OutboxMessage::notice("notice", address, note, None);
     let queued = state
         .service
         .store()

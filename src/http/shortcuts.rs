@@ -3,13 +3,12 @@
 //! thread, where Slack allows no slash command. Each opens a modal with the shortcut's trigger
 //! id; what cannot be opened is explained to the person privately.
 
-use super::interactions::{form_view, open_form};
+use super::interactions::{form_view, open_form, tell};
 use super::{record_actor, AppState};
 use crate::chat::SourceMessage;
-use crate::notice::{Address, NoteAbout, Notice, Platform};
+use crate::notice::Platform;
 use crate::service::Actor;
 use crate::slack::payload::{plain_text, MessageAction, Shortcut};
-use crate::store::OutboxMessage;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
@@ -82,25 +81,6 @@ pub async fn global(state: &AppState, s: &Shortcut) -> Response {
         tell(state, None, &s.user.id, text).await;
     }
     StatusCode::OK.into_response()
-}
-
-/// Queues `text` for `user`: visible only to them in `channel`, or in their DM with the bot
-/// when a shortcut came from no channel.
-async fn tell(state: &AppState, channel: Option<&str>, user: &str, text: String) {
-    let note = Notice::note(NoteAbout::Info, None, text);
-    let address = match channel {
-        Some(channel) => Address::to(Platform::Slack, channel).private_to(user),
-        None => Address::to(Platform::Slack, user),
-    };
-    let message = OutboxMessage::notice("notice", address, note, None);
-    let queued = state
-        .service
-        .store()
-        .enqueue(&[message], state.clock.now_ms())
-        .await;
-    if let Err(e) = queued {
-        super::error::report(&e);
-    }
 }
 
 /// The source message of a registration form with its permalink, when Slack gives one in

@@ -4,7 +4,6 @@
 
 use crate::helpers::*;
 use crate::on_both_databases;
-use axum::http::StatusCode;
 use partnerbot::http::shortcuts::{REGISTER_DEAL, REGISTER_FROM_MESSAGE, UPDATE_DEAL};
 use serde_json::Value;
 use std::time::Duration;
@@ -13,14 +12,7 @@ const OPPORTUNITY: &str = "New opp: talking to Wayne Enterprises (<https://www.w
 
 /// Sends an interaction body; the interaction is acknowledged with an empty 200.
 async fn interact(app: &TestApp, body: Vec<u8>) {
-    let (status, text) = app
-        .post_signed(
-            "/slack/interactions",
-            "application/x-www-form-urlencoded",
-            body,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{text}");
+    let text = app.interact(body).await;
     assert_eq!(text, "", "shortcuts are acknowledged with an empty body");
 }
 
