@@ -97,6 +97,12 @@ impl App {
         self
     }
 
+    /// A Socket Mode client for this app's Slack handlers, connecting with the app-level
+    /// `token`; run it until a stop signal.
+    pub fn socket_mode(&self, token: secrecy::SecretString) -> crate::http::socket::SocketMode {
+        crate::http::socket::SocketMode::new(self.state.clone(), token)
+    }
+
     /// A delivery worker for this app (each call makes a worker with its own lease id).
     pub fn worker(&self, config: DeliveryConfig) -> Worker {
         let slack = SlackClient::new(self.slack.clone(), self.render.clone())
@@ -192,6 +198,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker = tokio::spawn(app.worker(DeliveryConfig::default()).run(stop_rx.clone()));
     let home = tokio::spawn(app.home.clone().run(stop_rx.clone()));
+    let socket = config.app_token.clone().map(|token| {
+        tracing::info!("Socket Mode is on: Slack's requests also arrive over a WebSocket");
+        tokio::spawn(app.socket_mode(token).run(stop_rx.clone()))
+    });
     let jobs = tokio::spawn(scheduler.run(app.clock.clone(), stop_rx));
     tracing::info!(bind = %config.bind, "partnerbot listening");
     axum::serve(listener, app.router.clone())
@@ -202,6 +212,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let _ = worker.await;
     let _ = jobs.await;
     let _ = home.await;
+    if let Some(socket) = socket {
+        let _ = socket.await;
+    }
     Ok(())
 }
 

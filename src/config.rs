@@ -29,6 +29,9 @@ pub struct Config {
     pub signing_secret: SecretString,
     /// `SLACK_BOT_TOKEN`: the `xoxb-` token the bot posts with.
     pub bot_token: SecretString,
+    /// `SLACK_APP_TOKEN`: an app-level `xapp-` token with `connections:write`. When set,
+    /// `serve` also takes Slack's requests over Socket Mode (no public endpoint needed).
+    pub app_token: Option<SecretString>,
     /// `SLACK_API_URL`: base URL of the Slack Web API.
     pub slack_api_url: String,
     /// `PARTNERBOT_BIND`: address `serve` listens on.
@@ -93,6 +96,16 @@ impl Config {
                 "is not a bot token: it must start with xoxb-",
             ));
         }
+        let app_token = lookup("SLACK_APP_TOKEN").filter(|t| !t.trim().is_empty());
+        if app_token
+            .as_ref()
+            .is_some_and(|t| !t.trim().starts_with("xapp-"))
+        {
+            return Err(config_error(
+                "SLACK_APP_TOKEN",
+                "is not an app-level token: it must start with xapp- (Basic Information → App-Level Tokens, scope connections:write)",
+            ));
+        }
         let slack_api_url = lookup("SLACK_API_URL").unwrap_or_else(|| DEFAULT_SLACK_API_URL.into());
         if !(slack_api_url.starts_with("https://") || slack_api_url.starts_with("http://")) {
             return Err(config_error(
@@ -111,6 +124,7 @@ impl Config {
             database_url: database_url(lookup)?,
             signing_secret: SecretString::from(signing_secret),
             bot_token: SecretString::from(bot_token.trim_end_matches('/').to_string()),
+            app_token: app_token.map(|t| SecretString::from(t.trim().to_string())),
             slack_api_url: slack_api_url.trim_end_matches('/').to_string(),
             bind,
             program: Program::from_lookup(lookup)?,
@@ -677,7 +691,7 @@ mod tests {
 
     #[test]
     fn each_missing_or_malformed_setting_is_named_in_one_line() {
-        let cases: [(&[(&str, &str)], &str); 5] = [
+        let cases: [(&[(&str, &str)], &str); 6] = [
             (
                 &[("SLACK_BOT_TOKEN", "xoxb-1")],
                 "SLACK_SIGNING_SECRET: is not set",
@@ -689,6 +703,10 @@ mod tests {
             (
                 &[BASE[0], ("SLACK_BOT_TOKEN", "xoxp-1")],
                 "SLACK_BOT_TOKEN: is not a bot token",
+            ),
+            (
+                &[BASE[0], BASE[1], ("SLACK_APP_TOKEN", "xoxb-2")],
+                "SLACK_APP_TOKEN: is not an app-level token",
             ),
             (
                 &[BASE[0], BASE[1], ("PARTNERBOT_BIND", "nowhere")],

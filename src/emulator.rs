@@ -1,7 +1,9 @@
 //! A local Slack Web API emulator on 127.0.0.1 for tests and the demo. It implements the
 //! methods partnerbot calls, keeps channel history (with message metadata), records every call
 //! for assertions, and injects faults: 429 with `Retry-After`, 500 (before or after acting),
-//! Slack error codes and slow answers.
+//! Slack error codes and slow answers. Socket Mode is served by [`socket`].
+
+pub mod socket;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -67,6 +69,8 @@ struct Inner {
     homes: HashMap<String, Value>,
     /// True once the app's Home tab is switched off (`manifest.yaml` enables it).
     home_tab_disabled: bool,
+    /// Where Socket Mode connections go (`ws://127.0.0.1:…/link/`).
+    socket_url: String,
     /// Trigger ids this emulator handed out, with when, and whether a view used them.
     triggers: HashMap<String, (std::time::Instant, bool)>,
 }
@@ -95,6 +99,8 @@ fn lock(state: &Shared) -> MutexGuard<'_, Inner> {
 pub struct Emulator {
     /// Base URL to use as `SLACK_API_URL` (`http://127.0.0.1:PORT/api`).
     pub base_url: String,
+    /// The Socket Mode endpoint `apps.connections.open` points at.
+    pub socket: socket::SocketHub,
     state: Shared,
     server: tokio::task::JoinHandle<()>,
 }
@@ -129,10 +135,16 @@ impl Emulator {
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        lock(&state).base = format!("http://{addr}");
+        let socket = socket::SocketHub::start().await?;
+        {
+            let mut inner = lock(&state);
+            inner.base = format!("http://{addr}");
+            inner.socket_url = format!("ws://{}/link/", socket.addr);
+        }
         let server = serve_local(listener, app, "Slack emulator");
         Ok(Emulator {
             base_url: format!("http://{addr}/api"),
+            socket,
             state,
             server,
         })
@@ -366,10 +378,16 @@ async fn handle(
     let arrived = std::time::Instant::now();
     let auth_test = method == "auth.test";
     let mut params = parse_params(query, &headers, &body);
-    let authed = headers
+    let bearer = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("Bearer xoxb-"));
+        .unwrap_or_default();
+    // Socket Mode connections are opened with the app-level token, everything else with the
+    // bot token.
+    let authed = match method.as_str() {
+        "apps.connections.open" => bearer.starts_with("Bearer xapp-"),
+        _ => bearer.starts_with("Bearer xoxb-"),
+    };
     let (fault, latency) = {
         let mut inner = lock(&state);
         (take_fault(&mut inner, &method, &params), inner.latency)
@@ -594,6 +612,10 @@ fn act(inner: &mut Inner, method: &str, params: &Value) -> Value {
         },
         "conversations.history" => history_page(inner, &channel, params),
         "chat.getPermalink" => permalink(inner, &channel, params),
+        "apps.connections.open" => {
+            inner.seq += 1;
+            json!({ "ok": true, "url": format!("{}?ticket={}", inner.socket_url, inner.seq) })
+        }
         _ => json!({ "ok": false, "error": "unknown_method" }),
     }
 }

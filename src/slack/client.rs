@@ -436,6 +436,40 @@ impl SlackApi {
         }
     }
 
+    /// `apps.connections.open` with the app-level token (`xapp-`, `connections:write`): the
+    /// WebSocket URL of a new Socket Mode connection.
+    pub async fn open_connection(&self, app_token: &SecretString) -> Result<String, ApiFailure> {
+        let transient = |reason: String| ApiFailure::Transient {
+            reason,
+            maybe_sent: false,
+        };
+        let answer = self
+            .http
+            .post(format!("{}/apps.connections.open", self.base_url))
+            .bearer_auth(app_token.expose_secret())
+            .send()
+            .await
+            .map_err(|e| transient(format!("apps.connections.open: {e}")))?;
+        if answer.status() == reqwest::StatusCode::TOO_MANY_REQUESTS
+            || answer.status().is_server_error()
+        {
+            return Err(transient(format!(
+                "apps.connections.open answered {}",
+                answer.status()
+            )));
+        }
+        let body: Value = answer
+            .json()
+            .await
+            .map_err(|e| transient(format!("apps.connections.open: {e}")))?;
+        match body["url"].as_str() {
+            Some(url) if body["ok"] == true => Ok(url.to_string()),
+            _ => Err(ApiFailure::Permanent {
+                reason: body["error"].as_str().unwrap_or("no url").to_string(),
+            }),
+        }
+    }
+
     /// `auth.test`: who the token belongs to (bot user and team).
     pub async fn auth_test(&self) -> Result<Value, ApiFailure> {
         self.post("auth.test", &json!({}), CALL_TIMEOUT).await

@@ -130,6 +130,7 @@ pub fn config(slack_api_url: &str, database_url: &str) -> Config {
         database_url: database_url.into(),
         signing_secret: SecretString::from(SECRET),
         bot_token: SecretString::from("xoxb-test-token"),
+        app_token: None,
         slack_api_url: slack_api_url.into(),
         bind: "127.0.0.1:0".parse().expect("addr"),
         program: Program::default(),

@@ -27,6 +27,7 @@ mod review;
 mod scopes;
 mod shortcuts;
 mod signatures;
+mod socket;
 mod store;
 mod surveys;
 mod teams_auth;
