@@ -20,7 +20,11 @@ pub enum Command {
     /// Serve Slack's HTTP requests and deliver messages (config from the environment).
     Serve,
     /// Play the whole registration story against a local Slack emulator and print it.
-    Demo,
+    Demo {
+        /// Send Slack's requests over Socket Mode (the emulator's WebSocket) instead of HTTP.
+        #[arg(long)]
+        socket: bool,
+    },
     /// Check everything `serve` would use (settings, program file, database, Slack scopes and
     /// channels); print each problem with its fix and exit non-zero on any error.
     Check,
@@ -248,7 +252,7 @@ fn env(name: &str) -> Option<String> {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => crate::app::run(Config::from_env()?).await,
-        Command::Demo => crate::demo::run().await,
+        Command::Demo { socket } => crate::demo::run(socket).await,
         Command::Check => check().await,
         Command::Backup { file } => {
             let url = config::database_url(&env)?;

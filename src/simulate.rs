@@ -129,6 +129,33 @@ impl SlackUser {
     }
 }
 
+/// The Socket Mode envelope `envelope_id` carrying what Slack would have posted over HTTP to
+/// `path` (`/slack/commands`, `/slack/interactions` or `/slack/events`) as `body`.
+pub fn envelope(envelope_id: &str, path: &str, body: &[u8]) -> Value {
+    let form =
+        || -> Vec<(String, String)> { serde_urlencoded::from_bytes(body).unwrap_or_default() };
+    let (kind, payload) = match path {
+        "/slack/commands" => (
+            "slash_commands",
+            Value::Object(form().into_iter().map(|(k, v)| (k, json!(v))).collect()),
+        ),
+        "/slack/interactions" => {
+            let payload = form()
+                .into_iter()
+                .find(|(k, _)| k == "payload")
+                .and_then(|(_, v)| serde_json::from_str(&v).ok())
+                .unwrap_or(Value::Null);
+            ("interactive", payload)
+        }
+        _ => (
+            "events_api",
+            serde_json::from_slice(body).unwrap_or(Value::Null),
+        ),
+    };
+    json!({ "envelope_id": envelope_id, "type": kind, "payload": payload,
+            "accepts_response_payload": kind != "events_api", "retry_attempt": 0, "retry_reason": "" })
+}
+
 /// `payload=<json>` as Slack posts interactions.
 pub fn form_payload(payload: &Value) -> Vec<u8> {
     serde_urlencoded::to_string([("payload", payload.to_string())])

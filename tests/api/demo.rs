@@ -35,6 +35,22 @@ fn the_demo_prints_the_checked_in_transcript() {
     settings.bind(|| insta::assert_snapshot!("demo_transcript", normalise(&stdout, today)));
 }
 
+#[test]
+fn the_demo_runs_over_socket_mode_too() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_partnerbot"))
+        .args(["demo", "--socket"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("the demo starts");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the demo over Socket Mode failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("✔ demo finished"), "{stdout}");
+}
+
 /// Dates the demo computes are at most about 90 days from today; literal ones are years away.
 const MAX_RELATIVE_DAYS: i64 = 366;
 

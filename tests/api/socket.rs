@@ -9,27 +9,20 @@ use partnerbot::emulator::socket::SocketHub;
 use partnerbot::simulate::SlackUser;
 use partnerbot::store::CountTable;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::time::Duration;
 
 /// Long enough for any envelope or reconnection on a loaded machine; tests wait for events,
 /// never for a time.
 const PATIENCE: Duration = Duration::from_secs(20);
 
-/// The JSON inside a form body Slack would post (`payload=…`, or a command's fields).
-fn as_json(form: &[u8]) -> Value {
-    let fields: HashMap<String, String> = serde_urlencoded::from_bytes(form).expect("form");
-    match fields.get("payload") {
-        Some(payload) => serde_json::from_str(payload).expect("payload JSON"),
-        None => json!(fields),
+/// Sends what Slack would have posted to `path` as envelope `id` (its `retry`-th retry) and
+/// waits for the acknowledgement.
+async fn envelope(hub: &SocketHub, id: &str, path: &str, body: Vec<u8>, retry: u32) -> Value {
+    let mut frame = partnerbot::simulate::envelope(id, path, &body);
+    frame["retry_attempt"] = json!(retry);
+    if retry > 0 {
+        frame["retry_reason"] = json!("timeout");
     }
-}
-
-/// Sends an envelope and waits for its acknowledgement.
-async fn envelope(hub: &SocketHub, id: &str, kind: &str, payload: Value, retry: u32) -> Value {
-    let frame = json!({ "envelope_id": id, "type": kind, "payload": payload,
-        "accepts_response_payload": kind != "events_api", "retry_attempt": retry,
-        "retry_reason": if retry > 0 { "timeout" } else { "" } });
     let before = acks_of(hub, id).len();
     assert!(hub.send(&frame), "a connection is open");
     assert!(
@@ -51,8 +44,10 @@ async fn deals(app: &TestApp) -> i64 {
     app.store.count(CountTable::Deals).await.expect("count")
 }
 
-fn command(who: &SlackUser, text: &str, trigger: &str) -> Value {
-    as_json(&who.command("/deal", text, trigger))
+const COMMANDS: &str = "/slack/commands";
+
+fn command(who: &SlackUser, text: &str, trigger: &str) -> Vec<u8> {
+    who.command("/deal", text, trigger)
 }
 
 async fn socket_mode_registers_survives_reconnects_and_handles_a_retry_once(db: Db) {
@@ -70,7 +65,7 @@ async fn socket_mode_registers_survives_reconnects_and_handles_a_retry_once(db: 
     let ack = envelope(
         &hub,
         "E1",
-        "slash_commands",
+        COMMANDS,
         command(&alice(), "", &trigger),
         0,
     )
@@ -81,8 +76,8 @@ async fn socket_mode_registers_survives_reconnects_and_handles_a_retry_once(db: 
     assert_eq!(opened[0].params["_ok"], true, "{:?}", app.refused_calls());
     let view = opened[0].params["view"].clone();
     let form = valid_form("Acme Rockets");
-    let submission = as_json(&alice().submit_view("V0SOCKET", &view, &as_refs(&form)));
-    let ack = envelope(&hub, "E2", "interactive", submission, 0).await;
+    let submission = alice().submit_view("V0SOCKET", &view, &as_refs(&form));
+    let ack = envelope(&hub, "E2", "/slack/interactions", submission, 0).await;
     assert_eq!(ack["payload"]["response_action"], "update", "{ack}");
     assert_eq!(deals(&app).await, 1);
 
@@ -94,7 +89,7 @@ async fn socket_mode_registers_survives_reconnects_and_handles_a_retry_once(db: 
         "register Umbrella umbrella.com 9000",
         "2.1000.socket",
     );
-    let first = envelope(&hub, "E3", "slash_commands", one_line.clone(), 0).await;
+    let first = envelope(&hub, "E3", COMMANDS, one_line.clone(), 0).await;
     let text = first["payload"].to_string();
     assert!(text.contains("D-2"), "{text}");
     assert_eq!(deals(&app).await, 2);
@@ -102,7 +97,7 @@ async fn socket_mode_registers_survives_reconnects_and_handles_a_retry_once(db: 
     // The acknowledgement was lost, Slack sends the envelope again: same answer, and nothing
     // handled twice (handled again, it would add an "already yours" audit row).
     let audit = app.store.count(CountTable::Audit).await.expect("count");
-    let again = envelope(&hub, "E3", "slash_commands", one_line, 1).await;
+    let again = envelope(&hub, "E3", COMMANDS, one_line, 1).await;
     assert_eq!(again, first);
     assert_eq!(deals(&app).await, 2);
     assert_eq!(
@@ -116,7 +111,7 @@ async fn socket_mode_registers_survives_reconnects_and_handles_a_retry_once(db: 
     let ack = envelope(
         &hub,
         "E4",
-        "slash_commands",
+        COMMANDS,
         command(
             &bob(),
             "register Initrode initrode.com 5000",
