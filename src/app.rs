@@ -153,6 +153,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     // the bot from starting, and hundreds of conversations.info calls would slow every start.
     if home_team.is_some() {
         problems.extend(crate::preflight::slack_problems(&config.program, &slack, &[]).await);
+        problems.extend(
+            crate::preflight::socket_mode_problems(&slack, config.app_token.as_ref()).await,
+        );
     }
     for problem in &problems {
         match problem.severity {

@@ -229,6 +229,8 @@ async fn check() -> anyhow::Result<()> {
     let partners = store.partners().await?;
     let slack = crate::slack::SlackApi::new(&config.slack_api_url, &config.bot_token)?;
     problems.extend(crate::preflight::slack_problems(&config.program, &slack, &partners).await);
+    problems
+        .extend(crate::preflight::socket_mode_problems(&slack, config.app_token.as_ref()).await);
     let errors = problems
         .iter()
         .filter(|p| p.severity == crate::preflight::Severity::Error)

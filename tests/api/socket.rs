@@ -62,14 +62,7 @@ async fn socket_mode_registers_survives_reconnects_and_handles_a_retry_once(db: 
     // `/deal` opens the modal (an empty acknowledgement), the submission registers the deal
     // and the acknowledgement carries the modal's next view.
     let trigger = app.emulator.issue_trigger(Duration::ZERO);
-    let ack = envelope(
-        &hub,
-        "E1",
-        COMMANDS,
-        command(&alice(), "", &trigger),
-        0,
-    )
-    .await;
+    let ack = envelope(&hub, "E1", COMMANDS, command(&alice(), "", &trigger), 0).await;
     assert!(ack.get("payload").is_none(), "{ack}");
     let opened = app.emulator.calls_to("views.open");
     assert_eq!(opened.len(), 1);
@@ -152,3 +145,59 @@ async fn apps_connections_open_wants_the_app_level_token(db: Db) {
     );
 }
 on_both_databases!(apps_connections_open_wants_the_app_level_token);
+
+#[tokio::test]
+async fn partnerbot_check_names_an_app_token_slack_refuses() {
+    let emulator = partnerbot::emulator::Emulator::start()
+        .await
+        .expect("emulator");
+    let slack = partnerbot::slack::SlackApi::new(
+        &emulator.base_url,
+        &secrecy::SecretString::from("xoxb-test"),
+    )
+    .expect("client");
+    let check = |token: &'static str| {
+        let slack = slack.clone();
+        async move {
+            let token = secrecy::SecretString::from(token);
+            partnerbot::preflight::socket_mode_problems(&slack, Some(&token)).await
+        }
+    };
+    assert!(check("xapp-1-good").await.is_empty());
+    assert!(partnerbot::preflight::socket_mode_problems(&slack, None)
+        .await
+        .is_empty());
+    emulator.inject(
+        Some("apps.connections.open"),
+        partnerbot::emulator::Fault::SlackError("invalid_auth".into()),
+        1,
+    );
+    let problems = check("xapp-1-good").await;
+    assert_eq!(problems.len(), 1);
+    let line = problems[0].to_string();
+    assert!(
+        line.contains("SLACK_APP_TOKEN")
+            && line.contains("invalid_auth")
+            && line.contains("connections:write"),
+        "{line}"
+    );
+}
+
+#[test]
+fn the_socket_mode_manifest_is_the_http_one_in_socket_mode() {
+    /// The manifest's settings, without comments, request URLs and the mode switch.
+    fn settings(file: &str) -> Vec<String> {
+        std::fs::read_to_string(file)
+            .unwrap_or_else(|e| panic!("{file}: {e}"))
+            .lines()
+            .map(str::trim_end)
+            .filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
+            .filter(|l| !l.contains("url: https://") && !l.contains("socket_mode_enabled"))
+            .map(str::to_string)
+            .collect()
+    }
+    assert_eq!(settings("manifest.yaml"), settings("manifest.socket.yaml"));
+    let socket = std::fs::read_to_string("manifest.socket.yaml").expect("manifest");
+    assert!(socket.contains("socket_mode_enabled: true"));
+    assert!(!socket.contains("bot.example.com"));
+}
