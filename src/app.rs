@@ -109,8 +109,12 @@ impl App {
             .linking_deals(self.store.clone());
         let mut clients = vec![Client::Slack(slack)];
         if let Some(connector) = &self.teams_connector {
+            let program = &self.service.program().program;
+            let cards = crate::teams::cards::Cards::new(&program.name, &program.default_currency);
             clients.push(Client::Teams(crate::delivery::teams::TeamsClient::new(
                 connector.clone(),
+                self.store.clone(),
+                cards,
             )));
         }
         Worker::new(
@@ -121,7 +125,7 @@ impl App {
             config,
             self.outbox_ready.clone(),
             Some(AlertTarget {
-                managers_channel: self.service.program().managers.slack_channel.clone(),
+                managers: self.service.program().managers_conversation(),
             }),
         )
     }

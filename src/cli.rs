@@ -509,11 +509,14 @@ async fn jobs(command: JobsCommand) -> anyhow::Result<()> {
                 let next = next.map_or("never".to_string(), |n| n.to_rfc3339());
                 println!(
                     "{:<22} {:<16} next {next}  — {}",
-                    job.name, schedule, job.about
+                    job.name(),
+                    schedule,
+                    job.about
                 );
             }
         }
         JobsCommand::Run { name, at } => {
+            let job = crate::jobs::JobKind::parse(&name).map_err(anyhow::Error::msg)?;
             let now = match at {
                 Some(text) => chrono::DateTime::parse_from_rfc3339(&text)
                     .map_err(|e| anyhow::anyhow!("--at: “{text}” is not an RFC 3339 time such as 2027-03-01T06:00:00Z ({e})"))?
@@ -522,7 +525,7 @@ async fn jobs(command: JobsCommand) -> anyhow::Result<()> {
             };
             println!(
                 "{name} as of {now}: {}",
-                crate::jobs::run_job(&service, &name, now).await?
+                crate::jobs::run_job(&service, job, now).await?
             );
         }
     }

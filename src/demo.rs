@@ -30,7 +30,6 @@ struct Demo {
     trigger: u32,
 }
 
-/// Runs the demo end to end.
 /// Runs the demo end to end; with `socket`, Slack's requests arrive over Socket Mode.
 pub async fn run(socket: bool) -> anyhow::Result<()> {
     let dir = tempfile::tempdir().context("creating a temporary directory")?;
@@ -102,6 +101,10 @@ pub async fn run(socket: bool) -> anyhow::Result<()> {
     if let Some(client) = client {
         let _ = client.await;
     }
+    let outcome = match outcome {
+        Ok(()) => crate::demo_teams::run().await,
+        failed => failed,
+    };
     match outcome {
         Ok(()) => {
             println!("\n✔ demo finished: every step behaved as expected");
@@ -400,7 +403,12 @@ impl Demo {
                 later.format("%Y-%m-%dT%H:%M:%SZ")
             ),
         );
-        say(&crate::jobs::run_job(&self.app.service, "nudge_partners", later).await?);
+        say(&crate::jobs::run_job(
+            &self.app.service,
+            crate::jobs::JobKind::NudgePartners,
+            later,
+        )
+        .await?);
         self.flush(2).await?;
 
         let answer = self.slash(&manager, "/partners", "digest now").await?;

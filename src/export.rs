@@ -102,11 +102,7 @@ pub async fn export(
             // One row per partner per currency; currencies are never summed together.
             let mut sums: BTreeMap<(i64, String), [i64; 4]> = BTreeMap::new();
             for row in store.ledger(partner).await? {
-                let slot = match row.status.as_str() {
-                    "pending" => 0,
-                    "payable" => 1,
-                    _ => 2,
-                };
+                let slot = row.status.index();
                 let entry = sums
                     .entry((row.partner_id, row.currency.clone()))
                     .or_default();

@@ -13,10 +13,51 @@ use std::str::FromStr;
 use std::time::Duration;
 use tokio::sync::watch;
 
+/// What a scheduled job does: one variant per job, so that running one is a `match` the
+/// compiler checks against this list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobKind {
+    EscalateApprovals,
+    ExpireRegistrations,
+    ReleaseCommissions,
+    RecomputeTiers,
+    NudgePartners,
+    WeeklyDigest,
+    SurveyRounds,
+    SurveyFollowthrough,
+}
+
+impl JobKind {
+    /// The job's name in the program file, the database and the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            JobKind::EscalateApprovals => "escalate_approvals",
+            JobKind::ExpireRegistrations => "expire_registrations",
+            JobKind::ReleaseCommissions => "release_commissions",
+            JobKind::RecomputeTiers => "recompute_tiers",
+            JobKind::NudgePartners => "nudge_partners",
+            JobKind::WeeklyDigest => "weekly_digest",
+            JobKind::SurveyRounds => "survey_rounds",
+            JobKind::SurveyFollowthrough => "survey_followthrough",
+        }
+    }
+
+    /// The job named `name`; the error lists the jobs there are.
+    pub fn parse(name: &str) -> Result<JobKind, String> {
+        JOBS.iter()
+            .map(|j| j.kind)
+            .find(|k| k.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = JOBS.iter().map(Job::name).collect();
+                format!("there is no job “{name}” (jobs: {})", names.join(", "))
+            })
+    }
+}
+
 /// A scheduled job.
 #[derive(Debug, Clone, Copy)]
 pub struct Job {
-    pub name: &'static str,
+    pub kind: JobKind,
     /// Cron expression: seconds minutes hours day-of-month month day-of-week.
     pub default_schedule: &'static str,
     pub about: &'static str,
@@ -28,57 +69,64 @@ pub const JOBS: &[Job] = &[
     // Every hour on the hour: registrations waiting longer than the SLA for a decision are
     // escalated to the managers' channel, once each.
     Job {
-        name: "escalate_approvals",
+        kind: JobKind::EscalateApprovals,
         default_schedule: "0 0 * * * *",
         about: "escalate registrations waiting past the approval SLA",
     },
     // Every day at 06:00: remind partners 14 and 3 days before protection ends, and expire
     // registrations whose protection ended without a win or loss.
     Job {
-        name: "expire_registrations",
+        kind: JobKind::ExpireRegistrations,
         default_schedule: "0 0 6 * * *",
         about: "protection reminders and expiry",
     },
     // Every day at 05:00: commissions whose hold period ended become payable.
     Job {
-        name: "release_commissions",
+        kind: JobKind::ReleaseCommissions,
         default_schedule: "0 0 5 * * *",
         about: "commissions past their hold become payable",
     },
     // Quarterly, on the first day of each quarter at 07:00: every partner's tier from
     // trailing-12-month partner-sourced revenue (promotions now, demotions after a grace period).
     Job {
-        name: "recompute_tiers",
+        kind: JobKind::RecomputeTiers,
         default_schedule: "0 0 7 1 1,4,7,10 *",
         about: "partner tiers from trailing-12-month sourced revenue",
     },
     // Every hour on the hour (a partner is only nudged in its own working hours on weekdays, at
     // most once per cap period): quiet partners are nudged, longer-quiet ones reported.
     Job {
-        name: "nudge_partners",
+        kind: JobKind::NudgePartners,
         default_schedule: "0 0 * * * *",
         about: "nudge quiet partners; alert their managers when they stay quiet",
     },
     // Every hour at five past: managers whose local time is Monday 09:xx get their weekly digest
     // (once per manager per week).
     Job {
-        name: "weekly_digest",
+        kind: JobKind::WeeklyDigest,
         default_schedule: "0 5 * * * *",
         about: "weekly digest for each partner manager",
     },
     // Quarterly, on the first day of the quarter's second month at 09:00: a PSAT survey round.
     Job {
-        name: "survey_rounds",
+        kind: JobKind::SurveyRounds,
         default_schedule: "0 0 9 1 2,5,8,11 *",
         about: "open a partner-satisfaction survey round",
     },
     // Every hour at half past: one reminder to non-responders, and closing rounds that are due.
     Job {
-        name: "survey_followthrough",
+        kind: JobKind::SurveyFollowthrough,
         default_schedule: "0 30 * * * *",
         about: "survey reminders and closing",
     },
 ];
+
+impl Job {
+    /// The job's name (see [`JobKind::name`]).
+    pub fn name(&self) -> &'static str {
+        self.kind.name()
+    }
+}
 
 /// How often the scheduler looks for due occurrences; a job runs at most this late.
 const TICK: Duration = Duration::from_secs(20);
@@ -112,9 +160,9 @@ impl Scheduler {
             .schedules
             .jobs
             .keys()
-            .find(|k| !JOBS.iter().any(|j| j.name == k.as_str()))
+            .find(|k| !JOBS.iter().any(|j| j.name() == k.as_str()))
         {
-            let names: Vec<&str> = JOBS.iter().map(|j| j.name).collect();
+            let names: Vec<&str> = JOBS.iter().map(Job::name).collect();
             return Err(bad(
                 format!("schedules.jobs.{unknown}"),
                 format!("there is no such job (jobs: {})", names.join(", ")),
@@ -125,10 +173,10 @@ impl Scheduler {
             let expr = program
                 .schedules
                 .jobs
-                .get(job.name)
+                .get(job.name())
                 .map_or(job.default_schedule, String::as_str);
             let schedule = cron::Schedule::from_str(expr)
-                .map_err(|e| bad(format!("schedules.jobs.{}", job.name), format!("“{expr}” is not a cron expression (seconds minutes hours day month weekday): {}", one_line(&e.to_string()))))?;
+                .map_err(|e| bad(format!("schedules.jobs.{}", job.name()), format!("“{expr}” is not a cron expression (seconds minutes hours day month weekday): {}", one_line(&e.to_string()))))?;
             jobs.push((*job, schedule));
         }
         Ok(Scheduler {
@@ -190,7 +238,7 @@ impl Scheduler {
                 .service
                 .store()
                 .claim_job_run(
-                    job.name,
+                    job.name(),
                     due.timestamp_millis(),
                     &self.owner,
                     now.timestamp_millis(),
@@ -199,24 +247,24 @@ impl Scheduler {
             {
                 continue;
             }
-            let outcome = match run_job(&self.service, job.name, now).await {
+            let outcome = match run_job(&self.service, job.kind, now).await {
                 Ok(summary) => summary,
                 Err(e) => {
-                    tracing::error!(job = job.name, error = format!("{e:#}"), "job failed");
+                    tracing::error!(job = job.name(), error = format!("{e:#}"), "job failed");
                     format!("failed: {e:#}")
                 }
             };
-            tracing::info!(job = job.name, scheduled_for = %due, outcome = %outcome, "job ran");
+            tracing::info!(job = job.name(), scheduled_for = %due, outcome = %outcome, "job ran");
             self.service
                 .store()
                 .finish_job_run(
-                    job.name,
+                    job.name(),
                     due.timestamp_millis(),
                     &outcome,
                     now.timestamp_millis(),
                 )
                 .await?;
-            ran.push((job.name, due));
+            ran.push((job.name(), due));
         }
         Ok(ran)
     }
@@ -247,32 +295,32 @@ fn one_line(text: &str) -> String {
 }
 
 /// Runs one job as of `now` (the scheduler, `partnerbot jobs run`, and tests). Returns a summary.
-pub async fn run_job(service: &Service, name: &str, now: DateTime<Utc>) -> anyhow::Result<String> {
-    match name {
-        "escalate_approvals" => Ok(format!(
+pub async fn run_job(
+    service: &Service,
+    job: JobKind,
+    now: DateTime<Utc>,
+) -> anyhow::Result<String> {
+    match job {
+        JobKind::EscalateApprovals => Ok(format!(
             "{} escalated",
             service.escalate_overdue(now).await?
         )),
-        "recompute_tiers" => service.recompute_tiers(now).await,
-        "nudge_partners" => service.nudge_quiet_partners(now).await,
-        "weekly_digest" => service.send_weekly_digests(now).await,
-        "survey_rounds" => match service.open_survey("system", now).await {
+        JobKind::RecomputeTiers => service.recompute_tiers(now).await,
+        JobKind::NudgePartners => service.nudge_quiet_partners(now).await,
+        JobKind::WeeklyDigest => service.send_weekly_digests(now).await,
+        JobKind::SurveyRounds => match service.open_survey("system", now).await {
             Ok(text) => Ok(text),
             Err(crate::service::ServiceError::Rejected(e)) => Ok(e.to_string()),
             Err(crate::service::ServiceError::Internal(e)) => Err(e),
         },
-        "survey_followthrough" => service.survey_followthrough(now).await,
-        "release_commissions" => Ok(format!(
+        JobKind::SurveyFollowthrough => service.survey_followthrough(now).await,
+        JobKind::ReleaseCommissions => Ok(format!(
             "{} became payable",
             service.release_commissions(now.date_naive()).await?
         )),
-        "expire_registrations" => {
+        JobKind::ExpireRegistrations => {
             let (expired, reminded) = service.expire_and_remind(now).await?;
             Ok(format!("{expired} expired, {reminded} reminded"))
-        }
-        other => {
-            let names: Vec<&str> = JOBS.iter().map(|j| j.name).collect();
-            anyhow::bail!("there is no job “{other}” (jobs: {})", names.join(", "))
         }
     }
 }
@@ -285,11 +333,16 @@ mod tests {
     fn every_default_schedule_parses_and_names_are_unique() {
         for job in JOBS {
             cron::Schedule::from_str(job.default_schedule)
-                .unwrap_or_else(|e| panic!("{}: {e}", job.name));
+                .unwrap_or_else(|e| panic!("{}: {e}", job.name()));
         }
-        let mut names: Vec<&str> = JOBS.iter().map(|j| j.name).collect();
+        let mut names: Vec<&str> = JOBS.iter().map(Job::name).collect();
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), JOBS.len());
+        for job in JOBS {
+            assert_eq!(JobKind::parse(job.name()), Ok(job.kind));
+        }
+        let unknown = JobKind::parse("tidy_up").expect_err("no such job");
+        assert!(unknown.contains("weekly_digest"), "{unknown}");
     }
 }

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod delivery;
 pub mod demo;
+pub mod demo_teams;
 pub mod domain;
 pub mod emulator;
 pub mod export;

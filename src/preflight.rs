@@ -77,9 +77,6 @@ pub fn teams_problems(program: &Program) -> Vec<Problem> {
     found
 }
 
-/// The tiers a partner can hold.
-pub const TIERS: &[&str] = &["registered", "silver", "gold", "platinum", "inactive"];
-
 /// Parses "09:00-17:00" into minutes since midnight; `None` when it is not that shape.
 pub fn working_hours(text: &str) -> Option<(u32, u32)> {
     let minutes = |hm: &str| {
@@ -128,7 +125,7 @@ pub fn program_problems(program: &Program, from_file: bool) -> Vec<Problem> {
         ));
     }
     for tier in &program.rules.auto_approve_tiers {
-        if !TIERS.contains(&tier.to_ascii_lowercase().as_str()) {
+        if crate::domain::tier::Tier::parse(tier).is_none() {
             found.push(problem(
                 Error,
                 "rules.auto_approve_tiers",

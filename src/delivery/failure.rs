@@ -8,13 +8,13 @@
 //! that it may or may not have arrived, so someone can look in the conversation.
 
 use super::Worker;
-use crate::notice::{Address, Notice, Platform};
+use crate::notice::{Address, Conversation, Notice};
 use crate::store::{ClaimedMessage, OutboxMessage};
 
 /// Where permanent failures are reported: the managers' channel.
 #[derive(Debug, Clone)]
 pub struct AlertTarget {
-    pub managers_channel: String,
+    pub managers: Conversation,
 }
 
 /// The outbox kind of the managers' notice (never itself reported, to avoid a loop).
@@ -85,10 +85,11 @@ impl Worker {
             tracing::error!(reason = %reason, "the platform refused the message for good; no managers' channel to tell");
             return None;
         };
-        if row.channel == target.managers_channel || row.kind == ALERT_KIND {
+        let managers = &target.managers;
+        if row.channel == managers.id || row.kind == ALERT_KIND {
             self.metrics.observe_delivery("failed_unreported");
-            tracing::error!(reason = %reason, managers_channel = %target.managers_channel,
-                "Slack refuses messages to the managers' channel itself: nobody in Slack hears of delivery failures until this is fixed");
+            tracing::error!(reason = %reason, managers_channel = %managers.id, platform = %managers.platform,
+                "the platform refuses messages to the managers' channel itself: nobody hears of delivery failures until this is fixed");
             return None;
         }
         let notice = Notice::DeliveryFailure {
@@ -98,8 +99,7 @@ impl Worker {
             reason: reason.to_string(),
             outbox_id: row.id,
         };
-        // The managers' channel is a Slack channel today; the notice goes out on Slack.
-        let address = Address::to(Platform::Slack, &target.managers_channel);
+        let address = Address::at(managers);
         Some(OutboxMessage::notice(
             ALERT_KIND,
             address,

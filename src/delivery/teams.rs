@@ -2,12 +2,16 @@
 //! client, as a new post, a reply in a channel's reply chain, an update in place, or a proactive
 //! 1:1 message.
 //!
-//! A Teams row's body is, for now, a ready activity (`OutboxBody::Payload`) that names its
-//! `serviceUrl` (from the conversation reference captured on an inbound activity); notices are
-//! refused until their Adaptive Cards exist. The row's conversation is a conversation id
-//! (`19:…`, `a:…`) or a user id (`29:…`): a user, or a row private to one person, gets a 1:1
-//! conversation first (never the shared channel). A resolved thread root posts in
-//! `{conversation};messageid={root}`; a resolved target is updated with `PUT`.
+//! A notice row is rendered at delivery as one Adaptive Card (`teams::cards`). Where it goes
+//! comes from the conversation references `POST /teams/messages` records: the row's
+//! conversation (`19:…`, `a:…`) gives the `serviceUrl` and tenant; a row for a user (`29:…` or
+//! an Entra object id), or private to one person, goes to that person's 1:1 conversation
+//! (created with `POST /v3/conversations`, never the shared channel), reached through their
+//! own reference, else the reference of the conversation they were seen in. A row with no known
+//! reference fails for good as `no_conversation_reference` (the managers are told): Teams
+//! cannot be reached without one. A ready activity stored by an earlier release
+//! (`OutboxBody::Payload`) keeps its own `serviceUrl` when it names one. A resolved thread
+//! root posts in `{conversation};messageid={root}`; a resolved target is updated with `PUT`.
 //!
 //! **At most once.** The Connector takes no idempotency key and cannot list what was posted,
 //! so an earlier attempt at a create cannot be looked for: a create whose outcome is unknown (a
@@ -18,7 +22,8 @@
 //! retried; 429 and 412 mean nothing was done and are retried after the wait.
 
 use super::platform::{Failure, Outgoing};
-use crate::store::{ClaimedMessage, OutboxBody};
+use crate::store::{ClaimedMessage, OutboxBody, Store};
+use crate::teams::cards::Cards;
 use crate::teams::{Connector, ConnectorError};
 use serde_json::Value;
 use std::time::Duration;
@@ -27,11 +32,17 @@ use std::time::Duration;
 /// the low end of the 2–20 s backoff of Microsoft's rate-limit sample.
 pub const DEFAULT_THROTTLE_PAUSE: Duration = Duration::from_secs(2);
 
-/// The Connector client, as the worker uses it.
+/// The Connector client, as the worker uses it, with the cards it renders and the store its
+/// conversation references come from.
 #[derive(Debug, Clone)]
 pub struct TeamsClient {
     connector: Connector,
+    store: Store,
+    cards: Cards,
 }
+
+/// The reason code of a row whose conversation the bot has never been told about.
+pub const NO_REFERENCE: &str = "no_conversation_reference";
 
 impl From<ConnectorError> for Failure {
     fn from(e: ConnectorError) -> Failure {
@@ -51,17 +62,30 @@ impl From<ConnectorError> for Failure {
 }
 
 /// Where a row goes in Teams.
-struct Route<'a> {
+struct Route {
     service_url: String,
     activity: Value,
     /// A user to open a 1:1 with, and the tenant to open it in.
-    personal: Option<(&'a str, String)>,
+    personal: Option<(String, String)>,
+}
+
+/// Where a reference says a conversation or person is reached.
+struct Reach {
+    service_url: String,
+    tenant: String,
+    /// The person's Teams id (`29:…`), when the reference is a person's.
+    user: Option<String>,
 }
 
 impl TeamsClient {
-    /// Delivers through `connector`.
-    pub fn new(connector: Connector) -> TeamsClient {
-        TeamsClient { connector }
+    /// Delivers through `connector`, rendering notices with `cards` and reading conversation
+    /// references from `store`.
+    pub fn new(connector: Connector, store: Store, cards: Cards) -> TeamsClient {
+        TeamsClient {
+            connector,
+            store,
+            cards,
+        }
     }
 
     /// Every create can land twice; only updates cannot.
@@ -82,7 +106,7 @@ impl TeamsClient {
 
     /// Sends `out`; the activity's id.
     pub async fn send(&self, out: &Outgoing<'_>) -> Result<Option<String>, Failure> {
-        let route = self.route(out)?;
+        let route = self.route(out).await?;
         let mut conversation = out.row.channel.clone();
         if let Some(id) = &out.replaces {
             self.connector
@@ -106,21 +130,14 @@ impl TeamsClient {
     }
 
     /// The activity, its service URL and whether it needs a 1:1 first.
-    fn route<'a>(&self, out: &'a Outgoing<'_>) -> Result<Route<'a>, Failure> {
-        let permanent = |reason: &str| Failure::Permanent {
-            reason: reason.to_string(),
-        };
+    async fn route(&self, out: &Outgoing<'_>) -> Result<Route, Failure> {
         let mut activity = match &out.body {
             OutboxBody::Payload(activity) if activity.is_object() => activity.clone(),
             OutboxBody::Payload(_) => return Err(permanent("bad_activity: not a JSON object")),
-            OutboxBody::Notice(_) => {
-                return Err(permanent(
-                    "unsupported_notice: notices are not rendered for Teams yet",
-                ))
-            }
-        };
-        let Some(service_url) = activity["serviceUrl"].as_str().map(str::to_string) else {
-            return Err(permanent("bad_activity: no serviceUrl"));
+            OutboxBody::Notice(notice) => match self.cards.notice(notice) {
+                Ok(card) => card.activity(),
+                Err(e) => return Err(permanent(&format!("render_failed: {e:#}"))),
+            },
         };
         if activity.get("type").is_none() {
             activity["type"] = "message".into();
@@ -130,25 +147,77 @@ impl TeamsClient {
             .ephemeral_user
             .as_deref()
             .or(Some(row.channel.as_str()).filter(|c| is_user_id(c)));
-        let personal = user.map(|u| (u, self.tenant_of(&activity)));
+        // A stored activity naming its service URL is sent there even without a reference.
+        let named = activity["serviceUrl"].as_str().map(str::to_string);
+        let reach = match (self.reach(&row.channel, user).await, &named) {
+            (Ok(reach), _) => reach,
+            (Err(_), Some(url)) => Reach {
+                service_url: url.clone(),
+                tenant: self.connector.tenant_id().to_string(),
+                user: None,
+            },
+            (Err(failure), None) => return Err(failure),
+        };
+        let tenant = tenant_of(&activity).unwrap_or(reach.tenant);
+        let personal = user.map(|u| (reach.user.unwrap_or_else(|| u.to_string()), tenant));
         Ok(Route {
-            service_url,
+            service_url: named.unwrap_or(reach.service_url),
             activity,
             personal,
         })
     }
 
-    /// The tenant the activity names, else our own.
-    fn tenant_of(&self, activity: &Value) -> String {
-        activity["channelData"]["tenant"]["id"]
-            .as_str()
-            .or(activity["conversation"]["tenantId"].as_str())
-            .unwrap_or(self.connector.tenant_id())
-            .to_string()
+    /// How `conversation` (or `user`'s 1:1) is reached, from the stored references.
+    async fn reach(&self, conversation: &str, user: Option<&str>) -> Result<Reach, Failure> {
+        let unreadable = |e: anyhow::Error| Failure::Transient {
+            reason: format!("reading a Teams conversation reference: {e:#}"),
+            maybe_sent: false,
+        };
+        if let Some(user) = user {
+            if let Some(u) = self.store.teams_user(user).await.map_err(unreadable)? {
+                return Ok(Reach {
+                    service_url: u.service_url,
+                    tenant: u.tenant_id,
+                    user: Some(u.user_id),
+                });
+            }
+        }
+        match self
+            .store
+            .teams_conversation(conversation)
+            .await
+            .map_err(unreadable)?
+        {
+            Some(c) => Ok(Reach {
+                service_url: c.service_url,
+                tenant: c.tenant_id,
+                user: None,
+            }),
+            None => Err(permanent(&format!(
+                "{NO_REFERENCE}: partnerbot has never received an activity from {} in Teams, so it does not know where to reach it",
+                user.unwrap_or(conversation)
+            ))),
+        }
     }
 }
 
-/// A Teams user id (`29:…`, or an `8:orgid:…` MRI) rather than a conversation.
+fn permanent(reason: &str) -> Failure {
+    Failure::Permanent {
+        reason: reason.to_string(),
+    }
+}
+
+/// The tenant a stored activity names, if any.
+fn tenant_of(activity: &Value) -> Option<String> {
+    activity["channelData"]["tenant"]["id"]
+        .as_str()
+        .or(activity["conversation"]["tenantId"].as_str())
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+}
+
+/// A person rather than a conversation: a Teams user id (`29:…`), an `8:orgid:…` MRI, or an
+/// Entra object id (a bare GUID, as the program file names managers; no conversation id is one).
 fn is_user_id(id: &str) -> bool {
-    id.starts_with("29:") || id.starts_with("8:orgid:")
+    id.starts_with("29:") || id.starts_with("8:orgid:") || crate::teams::ids::is_guid(id)
 }

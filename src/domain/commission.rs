@@ -109,6 +109,51 @@ impl Attribution {
     }
 }
 
+/// Where a commission ledger entry stands: owed once its hold ends, then payable, then paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LedgerStatus {
+    /// Held until its payable date.
+    Pending,
+    /// Due to the partner.
+    Payable,
+    /// Paid out by finance.
+    Paid,
+}
+
+impl LedgerStatus {
+    /// Every status, in the order an entry goes through them.
+    pub const ALL: [LedgerStatus; 3] = [
+        LedgerStatus::Pending,
+        LedgerStatus::Payable,
+        LedgerStatus::Paid,
+    ];
+
+    /// The name stored in the ledger.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LedgerStatus::Pending => "pending",
+            LedgerStatus::Payable => "payable",
+            LedgerStatus::Paid => "paid",
+        }
+    }
+
+    /// Position in [`LedgerStatus::ALL`] (a column of per-status sums).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl TryFrom<String> for LedgerStatus {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<LedgerStatus, String> {
+        LedgerStatus::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| format!("“{s}” is not a ledger status"))
+    }
+}
+
 /// The program's commission rules (from `program.toml`, with the defaults below).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommissionRules {

@@ -94,7 +94,7 @@ pub struct Partner {
     pub id: PartnerId,
     pub name: String,
     pub partner_type: PartnerType,
-    pub tier: String,
+    pub tier: super::tier::Tier,
     /// The channel shared with the partner (a shared channel in either platform).
     pub conversation: crate::chat::Conversation,
     /// The partner's own workspace or tenant, when known: its people act from there.

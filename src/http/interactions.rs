@@ -224,24 +224,7 @@ async fn submit_update(state: &AppState, v: &ViewSubmission) -> Value {
         .as_i64()
         .map(|d| d.to_string())
         .unwrap_or_default();
-    let s = &v.view.state;
-    let mut raw = format!(
-        "{deal_id} stage={} amount={} close={}",
-        s.text("stage"),
-        s.text("amount"),
-        s.text("close_date")
-    );
-    let attribution = s.text("attribution");
-    if !attribution.is_empty() {
-        raw.push_str(&format!(" attribution={attribution}"));
-    }
-    let changes = crate::service::progress::DealChanges {
-        stage: Some(s.text("stage")).filter(|t| !t.is_empty()),
-        amount: Some(s.text("amount")).filter(|t| !t.is_empty()),
-        currency: None,
-        close: Some(s.text("close_date")).filter(|t| !t.is_empty()),
-        products: Some(s.text("products")),
-    };
+    let (raw, changes) = deal_changes(&deal_id, |k| v.view.state.text(k));
     let outcome = match state.service.update_form_deal(&actor, &deal_id).await {
         Ok(deal) => {
             state
@@ -255,6 +238,34 @@ async fn submit_update(state: &AppState, v: &ViewSubmission) -> Value {
         Ok(_) => json!({ "response_action": "clear" }),
         Err(e) => json!({ "response_action": "errors", "errors": { "stage": message_for(&e) } }),
     }
+}
+
+/// The changes an "Update deal" form of `deal_id` asks for (`input` reads a field by its id),
+/// and the same change as the update command would write it (for the audit trail and a win's
+/// record).
+pub(super) fn deal_changes(
+    deal_id: &str,
+    input: impl Fn(&str) -> String,
+) -> (String, crate::service::progress::DealChanges) {
+    let mut raw = format!(
+        "{deal_id} stage={} amount={} close={}",
+        input("stage"),
+        input("amount"),
+        input("close_date")
+    );
+    let attribution = input("attribution");
+    if !attribution.is_empty() {
+        raw.push_str(&format!(" attribution={attribution}"));
+    }
+    let given = |k: &str| Some(input(k)).filter(|t| !t.is_empty());
+    let changes = crate::service::progress::DealChanges {
+        stage: given("stage"),
+        amount: given("amount"),
+        currency: None,
+        close: given("close_date"),
+        products: Some(input("products")),
+    };
+    (raw, changes)
 }
 
 /// An extension justification submitted.

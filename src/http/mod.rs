@@ -8,6 +8,9 @@ mod interactions;
 pub mod shortcuts;
 pub mod socket;
 mod teams;
+mod teams_dialogs;
+mod teams_invokes;
+mod teams_messages;
 
 pub use error::AppError;
 

@@ -6,6 +6,7 @@
 
 pub mod message;
 mod parse;
+pub mod wording;
 
 pub use parse::parse;
 

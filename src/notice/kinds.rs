@@ -3,6 +3,7 @@
 
 use crate::domain::digest::Section;
 use crate::domain::matching::Strength;
+use crate::domain::tier::Tier;
 use crate::domain::{Deal, DealStatus, Money, Partner};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -81,9 +82,9 @@ pub enum Notice {
     },
     /// A partner's tier changed (or will, unless revenue recovers).
     TierChange {
-        old: String,
+        old: Tier,
         /// The new tier (for a pending demotion, the one it leads to).
-        new: String,
+        new: Tier,
         direction: TierDirection,
         /// Partner-sourced revenue over the last 12 months, formatted with its currency.
         revenue: String,
@@ -119,6 +120,10 @@ pub enum Notice {
         week: String,
         partners: usize,
         sections: Vec<Section>,
+        /// The chart (a base64 PNG) inside the digest, on platforms whose messages show images
+        /// inline; elsewhere it follows as a [`Notice::DigestChart`] of its own.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        chart_png_base64: Option<String>,
     },
     /// The digest's chart (a PNG image) for `week`.
     DigestChart { week: String, png_base64: String },

@@ -211,8 +211,10 @@ impl Service {
     }
 
     /// The deal an earlier submission of the same modal created. A modal can be submitted twice
-    /// (a double click, the platform's retry); a slash command's trigger id never comes back,
-    /// and the insert refuses a repeated key anyway.
+    /// (a double click, the platform's retry). A one-line command's key (a Slack trigger id, a
+    /// Teams activity id, which comes back when Teams delivers the activity again) is looked up
+    /// only when the customer is already the partner's ([`Service::own_duplicate`]), and the
+    /// insert refuses a repeated key anyway.
     async fn repeated_submission(
         &self,
         p: &PendingRegistration<'_>,
@@ -236,16 +238,30 @@ impl Service {
         verdict == Verdict::Clear
             && trusted
                 .iter()
-                .any(|t| t.eq_ignore_ascii_case(&partner.tier))
+                .any(|t| t.eq_ignore_ascii_case(partner.tier.as_str()))
     }
 
     /// A customer the partner already holds: nothing new is stored but an audit row on the
-    /// existing deal, and the managers hear nothing.
+    /// existing deal, and the managers hear nothing. When `p.key` created that deal, this is
+    /// the same submission again: the deal is returned as repeated, with no audit row.
     async fn own_duplicate(
         &self,
         p: &PendingRegistration<'_>,
         existing: DealId,
     ) -> ServiceResult<Registered> {
+        if let Some(key) = &p.key {
+            // The same submission again (a redelivered activity): its own deal, nothing recorded.
+            if let Some(deal) = self.store.deal_by_idempotency_key(key).await? {
+                if deal.id == existing {
+                    return Ok(Registered {
+                        deal,
+                        partner: p.partner.clone(),
+                        repeated: true,
+                        own_duplicate: false,
+                    });
+                }
+            }
+        }
         let deal = self
             .store
             .deal(existing)
@@ -663,7 +679,7 @@ mod tests {
             id: PartnerId(id),
             name: format!("P{id}"),
             partner_type: PartnerType::Reseller,
-            tier: "registered".into(),
+            tier: crate::domain::tier::Tier::Registered,
             conversation: Conversation::new(crate::chat::Platform::Teams, "19:c1@thread.tacv2"),
             workspace: None,
             manager_user: None,

@@ -192,15 +192,17 @@ impl Service {
             }
         }
         let quiet_after = i64::from(self.program.nudges.after_days);
-        for (id, onboarded, last) in self.store.partner_activity().await? {
-            let Some(p) = names.get(&id) else { continue };
-            let quiet = (now.timestamp_millis() - last.unwrap_or(onboarded).max(onboarded))
-                / (24 * 3600 * 1000);
+        for activity in self.store.partner_activity().await? {
+            let Some(p) = names.get(&activity.partner_id) else {
+                continue;
+            };
+            let quiet = activity.quiet_days(now.timestamp_millis());
             if quiet >= quiet_after && !p.paused {
                 f.quiet.push(format!("{} · quiet for {quiet} days", p.name));
             }
         }
-        f.reactivation = self.reactivation_since(now - Duration::days(90)).await?;
+        let back = self.reactivation_since(now - Duration::days(90)).await?;
+        f.reactivation = (back.nudged, back.came_back);
         if let Some(round) = self.store.survey_rounds().await?.last() {
             let recent = round
                 .closed_at
@@ -304,7 +306,8 @@ impl Service {
         Ok((png, unconverted))
     }
 
-    /// The digest as outbox messages for the manager: the message, then the chart upload.
+    /// The digest as outbox messages for the manager: one message with its chart where the
+    /// manager's platform shows images inline, else the message and then the chart.
     pub fn digest_messages(
         &self,
         manager: &ChatUser,
@@ -312,15 +315,18 @@ impl Service {
     ) -> anyhow::Result<Vec<crate::store::OutboxMessage>> {
         use base64::Engine;
         let week = digest.facts.week.clone();
+        let png_base64 = base64::engine::general_purpose::STANDARD.encode(&digest.png);
+        let inline = manager.platform.shows_images_in_messages();
         let text = Notice::Digest {
             week: week.clone(),
             partners: digest.facts.partners,
             sections: sections(&digest.facts),
+            chart_png_base64: inline.then(|| png_base64.clone()),
         };
-        let chart = Notice::DigestChart {
-            week,
-            png_base64: base64::engine::general_purpose::STANDARD.encode(&digest.png),
-        };
+        if inline {
+            return Ok(vec![super::message_to("digest", &manager.direct(), text)]);
+        }
+        let chart = Notice::DigestChart { week, png_base64 };
         Ok(vec![
             super::message_to("digest", &manager.direct(), text),
             super::message_to("digest_chart", &manager.direct(), chart),

@@ -1,4 +1,5 @@
-//! People speaking to the bot (a mention, a direct message): a helpful answer, once per event.
+//! People speaking to the bot (a mention, a direct message): a helpful answer, once per event;
+//! and the answers an adapter words itself, queued for the person who asked.
 
 use super::{Service, ServiceResult};
 use crate::notice::{Address, Notice};
@@ -53,6 +54,16 @@ impl Service {
         } else {
             tracing::info!("duplicate event delivery ignored");
         }
+        Ok(())
+    }
+
+    /// Queues `answer` (already worded by the adapter, for the person who asked) and wakes the
+    /// delivery worker: for platforms that cannot answer inside the request itself.
+    pub async fn send_answer(&self, answer: OutboxMessage) -> ServiceResult<()> {
+        self.store
+            .enqueue(std::slice::from_ref(&answer), self.clock.now_ms())
+            .await?;
+        self.wake_delivery();
         Ok(())
     }
 }

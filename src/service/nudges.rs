@@ -62,11 +62,12 @@ impl Service {
         let partners = self.store.partners().await?;
         let now_ms = now.timestamp_millis();
         let (mut nudged, mut alerted) = (0, 0);
-        for (id, onboarded, last_deal) in self.store.partner_activity().await? {
+        for activity in self.store.partner_activity().await? {
+            let id = activity.partner_id;
             let Some(partner) = partners.iter().find(|p| p.id.0 == id) else {
                 continue;
             };
-            let quiet_days = (now_ms - last_deal.unwrap_or(onboarded).max(onboarded)) / MS_PER_DAY;
+            let quiet_days = activity.quiet_days(now_ms);
             let last_sent = self
                 .store
                 .last_nudge(id)
@@ -117,8 +118,11 @@ impl Service {
         Ok(format!("{nudged} nudged, {alerted} manager alert(s)"))
     }
 
-    /// Share of partners nudged since `since` who registered again within 14 days: (nudged, back).
-    pub async fn reactivation_since(&self, since: DateTime<Utc>) -> anyhow::Result<(i64, i64)> {
+    /// How many partners were nudged since `since`, and how many registered again within 14 days.
+    pub async fn reactivation_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> anyhow::Result<crate::store::Reactivation> {
         self.store.reactivation(since.timestamp_millis()).await
     }
 }

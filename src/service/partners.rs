@@ -3,12 +3,10 @@
 use super::{Actor, Service, ServiceResult};
 use crate::chat::{Conversation, Via};
 use crate::domain::partner::validate_partner_name;
+use crate::domain::tier::Tier;
 use crate::domain::{DealError, Partner, PartnerType};
 use crate::notice::Notice;
 use crate::store::{AuditEntry, NewPartner, OutboxMessage, StoreError};
-
-/// Partner tiers, lowest first; "registered" until tiers are computed from revenue.
-pub const TIERS: [&str; 5] = ["registered", "inactive", "silver", "gold", "platinum"];
 
 /// Who asks to link a partner: the command line (an operator) or a person in a chat.
 #[derive(Debug, Clone)]
@@ -18,15 +16,17 @@ pub enum Requester {
 }
 
 /// The tier a new partner starts at (`registered` unless given), if it is one.
-fn starting_tier(tier: Option<&str>) -> Result<String, DealError> {
-    let tier = tier.unwrap_or("registered").trim().to_ascii_lowercase();
-    if TIERS.contains(&tier.as_str()) {
-        return Ok(tier);
-    }
-    Err(DealError::BadCommand(format!(
-        "“{tier}” is not a tier: use one of {}",
-        TIERS.join(", ")
-    )))
+fn starting_tier(tier: Option<&str>) -> Result<Tier, DealError> {
+    let Some(name) = tier else {
+        return Ok(Tier::Registered);
+    };
+    Tier::parse(name).ok_or_else(|| {
+        DealError::BadCommand(format!(
+            "“{}” is not a tier: use one of {}",
+            name.trim(),
+            Tier::names()
+        ))
+    })
 }
 
 impl Service {

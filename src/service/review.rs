@@ -46,6 +46,23 @@ impl Service {
         Ok(deal)
     }
 
+    /// The managers' review card of a registration as it stands now (after a decision, who
+    /// decided what; while it waits, the buttons). Managers only.
+    pub async fn review_notice(&self, user: &str, deal_id: &str) -> ServiceResult<Notice> {
+        if !self.is_manager(user) {
+            return Err(DealError::NotManager.into());
+        }
+        let id: DealId = deal_id.parse()?;
+        let deal = self.store.deal(id).await?.ok_or(DealError::NotFound(id))?;
+        let partner = self.partner_of_deal(&deal).await?;
+        let matches = self
+            .conflicting_records(&partner, &deal.company, deal.domain.as_deref())
+            .await?;
+        let views = self.match_views(&matches).await?;
+        let rule = self.conflict_rule(&deal, &matches);
+        Ok(review_card(&deal, &partner, &views, rule))
+    }
+
     /// Records a decision. Only managers decide; rejections and returns need the manager's words,
     /// which the partner sees. A decision on a registration already decided is refused, even when
     /// two managers click at the same moment.

@@ -152,12 +152,7 @@ impl Service {
             )
             .into());
         }
-        let closes = self
-            .store
-            .survey_round(round)
-            .await?
-            .and_then(|r| DateTime::from_timestamp_millis(r.closes_at))
-            .map_or_else(String::new, |t| t.format("%Y-%m-%d").to_string());
+        let closes = self.closes(round).await?;
         let mut messages = Vec::new();
         if let (Some(at), true) = (clicked, self.by_dm()) {
             let thanks = invite(round, &closes, Some(score), false);
@@ -254,31 +249,63 @@ impl Service {
             return Err(DealError::BadCommand("That follow-up was already handled.".into()).into());
         }
         if let Some(at) = clicked {
-            let partner = self
-                .store
-                .partner_of_user(&user)
-                .await?
-                .map(|p| p.name)
-                .unwrap_or_default();
-            let (score, comment) = self
-                .store
-                .survey_answer_of(round, &user)
-                .await?
-                .unwrap_or((0, String::new()));
-            let handled = Notice::PsatFollowup {
-                round,
-                user,
-                partner_name: partner,
-                score,
-                comment,
-                handled_by: Some(manager.to_string()),
-            };
+            let handled = self.followup_notice(round, &user, Some(manager)).await?;
             let message = message("psat_followup_handled", &at.conversation, handled)
                 .replacing(MessageRef::Posted(at.message));
             self.store.enqueue(&[message], self.clock.now_ms()).await?;
             self.wake_delivery();
         }
         Ok("Marked handled.".into())
+    }
+
+    /// The day round `round` closes (`YYYY-MM-DD`; empty for a round we do not know).
+    async fn closes(&self, round: i64) -> anyhow::Result<String> {
+        Ok(self
+            .store
+            .survey_round(round)
+            .await?
+            .and_then(|r| DateTime::from_timestamp_millis(r.closes_at))
+            .map_or_else(String::new, |t| t.format("%Y-%m-%d").to_string()))
+    }
+
+    /// The survey question of `round` as `user` now sees it: with their answer, if any.
+    pub async fn survey_invite(&self, user: &str, round: i64) -> anyhow::Result<Notice> {
+        let answered = self.store.survey_answer_of(round, user).await?;
+        let closes = self.closes(round).await?;
+        Ok(invite(
+            round,
+            &closes,
+            answered.map(|(score, _)| score),
+            false,
+        ))
+    }
+
+    /// The managers' follow-up of `user`'s detractor answer to `round`, `handled_by` someone.
+    pub async fn followup_notice(
+        &self,
+        round: i64,
+        user: &str,
+        handled_by: Option<&str>,
+    ) -> anyhow::Result<Notice> {
+        let partner = self
+            .store
+            .partner_of_user(user)
+            .await?
+            .map(|p| p.name)
+            .unwrap_or_default();
+        let (score, comment) = self
+            .store
+            .survey_answer_of(round, user)
+            .await?
+            .unwrap_or((0, String::new()));
+        Ok(Notice::PsatFollowup {
+            round,
+            user: user.to_string(),
+            partner_name: partner,
+            score,
+            comment,
+            handled_by: handled_by.map(str::to_string),
+        })
     }
 
     /// A round's results with the trend against earlier rounds (the latest round by default).
@@ -298,10 +325,10 @@ impl Service {
             let rows = self.store.survey_responses(id).await?;
             anyhow::Ok(
                 rows.into_iter()
-                    .map(|(partner, partner_type, score, _)| Response {
-                        partner,
-                        partner_type,
-                        score: score.and_then(|s| u8::try_from(s).ok()),
+                    .map(|r| Response {
+                        partner: r.partner_name,
+                        partner_type: r.partner_type,
+                        score: r.score.and_then(|s| u8::try_from(s).ok()),
                     })
                     .collect::<Vec<_>>(),
             )

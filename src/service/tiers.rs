@@ -4,7 +4,7 @@
 
 use super::Service;
 use crate::domain::money::parse_currency;
-use crate::domain::tier::{decide, period_of, rank, tier_for, TierChange};
+use crate::domain::tier::{decide, period_of, tier_for, Tier, TierChange};
 use crate::domain::Money;
 use crate::notice::{NoteAbout, Notice, TierDirection};
 use crate::store::{AuditEntry, TierRun};
@@ -56,9 +56,9 @@ impl Service {
         let reporting = cfg.reporting_currency.to_ascii_uppercase();
         let rates = self.reporting_rates();
         let thresholds = [
-            ("platinum", cfg.platinum),
-            ("gold", cfg.gold),
-            ("silver", cfg.silver),
+            (Tier::Platinum, cfg.platinum),
+            (Tier::Gold, cfg.gold),
+            (Tier::Silver, cfg.silver),
         ]
         .map(|(tier, min)| (tier, dec(min)));
         let (revenue, missing) = self.trailing_revenue(today, &rates).await?;
@@ -72,22 +72,22 @@ impl Service {
             let earned = revenue.get(&partner.id.0).copied().unwrap_or_default();
             let computed = tier_for(earned, &thresholds);
             let pending = self.store.pending_tier(partner.id).await?;
-            let change = decide(&partner.tier, computed, pending.as_deref());
+            let change = decide(partner.tier, computed, pending);
             if !reviewable(&change, partner.created_at.date_naive(), today) {
                 continue;
             }
-            let (new_tier, new_pending, line) = outcome(&partner.tier, &change);
+            let (new_tier, new_pending, line) = outcome(partner.tier, &change);
             let run = TierRun {
                 period: period.clone(),
                 partner_id: partner.id.0,
                 revenue: earned.round_dp(2).to_string(),
                 currency: reporting.clone(),
-                previous_tier: partner.tier.clone(),
-                computed_tier: computed.to_string(),
-                new_tier: new_tier.clone(),
+                previous_tier: partner.tier,
+                computed_tier: computed,
+                new_tier,
                 rates: rates_json.clone(),
             };
-            let notice = self.tier_message(&partner.tier, &new_tier, new_pending, &show(earned))?;
+            let notice = self.tier_message(partner.tier, new_tier, new_pending, &show(earned))?;
             if !self
                 .apply_review(&partner, &run, new_pending, notice)
                 .await?
@@ -124,7 +124,7 @@ impl Service {
         &self,
         partner: &crate::domain::Partner,
         run: &TierRun,
-        new_pending: Option<&str>,
+        new_pending: Option<Tier>,
         notice: Option<Notice>,
     ) -> anyhow::Result<bool> {
         let messages: Vec<_> = notice
@@ -153,11 +153,13 @@ impl Service {
     ) -> anyhow::Result<(BTreeMap<i64, Decimal>, Vec<String>)> {
         let mut revenue: BTreeMap<i64, Decimal> = BTreeMap::new();
         let mut missing: Vec<String> = Vec::new();
-        for (partner, currency, minor) in self
+        for earned in self
             .store
             .sourced_revenue(today - Duration::days(365), today)
             .await?
         {
+            let (partner, currency, minor) =
+                (earned.partner_id, earned.currency, earned.amount_minor);
             let Some(rate) = rates.get(&currency) else {
                 missing.push(currency);
                 continue;
@@ -175,22 +177,22 @@ impl Service {
     /// What the partner is told: a new tier and what it means, or a heads-up about a demotion.
     fn tier_message(
         &self,
-        old: &str,
-        new: &str,
-        pending: Option<&str>,
+        old: Tier,
+        new: Tier,
+        pending: Option<Tier>,
         revenue: &str,
     ) -> anyhow::Result<Option<Notice>> {
         let rules = super::commission_rules::commission_rules(&self.program.commissions)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let factor = |tier: &str| {
+        let factor = |tier: Tier| {
             rules
                 .tiers
-                .get(tier)
+                .get(tier.as_str())
                 .map_or_else(|| "1".to_string(), |f| f.normalize().to_string())
         };
         let (new, direction) = if let Some(to) = pending {
             (to, TierDirection::DownNextPeriod)
-        } else if old != new && rank(new) >= rank(old) {
+        } else if old != new && new.rank() >= old.rank() {
             (new, TierDirection::Up)
         } else if old != new {
             (new, TierDirection::Down)
@@ -198,8 +200,8 @@ impl Service {
             return Ok(None);
         };
         Ok(Some(Notice::TierChange {
-            old: old.to_string(),
-            new: new.to_string(),
+            old,
+            new,
             direction,
             revenue: revenue.to_string(),
             factor: factor(new),
@@ -217,7 +219,7 @@ fn shown(amount: Decimal, currency: iso_currency::Currency) -> String {
 /// A new partner earns a higher tier at once, but is not reviewed downwards (nor told
 /// "inactive") before a full period in the program.
 fn reviewable(change: &TierChange, joined: NaiveDate, today: NaiveDate) -> bool {
-    let promoted = matches!(change, TierChange::Promoted { to } if *to != "inactive");
+    let promoted = matches!(change, TierChange::Promoted { to } if *to != Tier::Inactive);
     promoted || in_program_for_a_period(joined, today)
 }
 
@@ -232,17 +234,17 @@ fn rates_used(reporting: &str, rates: &BTreeMap<String, Decimal>, missing: &[Str
 
 /// A tier review's outcome for a partner now at `old`: the tier it keeps, a demotion left
 /// pending, and the line for the managers' summary when something changed.
-fn outcome(old: &str, change: &TierChange) -> (String, Option<&'static str>, Option<String>) {
+fn outcome(old: Tier, change: &TierChange) -> (Tier, Option<Tier>, Option<String>) {
     match change {
-        TierChange::Unchanged => (old.to_string(), None, None),
-        TierChange::Promoted { to } => (to.to_string(), None, Some(format!("{} → {to}", old))),
+        TierChange::Unchanged => (old, None, None),
+        TierChange::Promoted { to } => (*to, None, Some(format!("{old} → {to}"))),
         TierChange::Demoted { to } => (
-            to.to_string(),
+            *to,
             None,
-            Some(format!("{} → {to} (after a period of grace)", old)),
+            Some(format!("{old} → {to} (after a period of grace)")),
         ),
         TierChange::DemotionPending { to } => (
-            old.to_string(),
+            old,
             Some(*to),
             Some(format!(
                 "stays {} this period; {to} next period unless revenue recovers",

@@ -189,7 +189,7 @@ impl Service {
             partner.partner_type,
             timing,
             attribution,
-            &partner.tier,
+            partner.tier.as_str(),
             &rules,
         )
         .map_err(|e| DealError::BadCommand(e.to_string()))?)
@@ -342,13 +342,9 @@ impl Service {
             Err(e) => return Err(e),
         };
         let mut by_currency: BTreeMap<String, [i64; 3]> = BTreeMap::new();
-        for (currency, status, sum) in self.store.commission_totals(partner).await? {
-            let slot = match status.as_str() {
-                "pending" => 0,
-                "payable" => 1,
-                _ => 2,
-            };
-            by_currency.entry(currency).or_default()[slot] += sum;
+        for total in self.store.commission_totals(partner).await? {
+            by_currency.entry(total.currency).or_default()[total.status.index()] +=
+                total.amount_minor;
         }
         let show = |minor: i64, code: &str| {
             Money::from_minor(minor, code).map_or_else(|| minor.to_string(), |m| m.to_string())

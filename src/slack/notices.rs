@@ -97,7 +97,7 @@ fn render_program(render: &Renderer, notice: &Notice) -> anyhow::Result<Value> {
             factor,
         } => render.notice(
             ":medal:",
-            &tier_words(old, new, *direction, revenue, factor),
+            &tier_words(old.as_str(), new.as_str(), *direction, revenue, factor),
         ),
         Notice::Nudge {
             partner_name,
@@ -137,6 +137,7 @@ fn render_program(render: &Renderer, notice: &Notice) -> anyhow::Result<Value> {
             week,
             partners,
             sections,
+            ..
         } => {
             let sections: Vec<DigestSection> = sections
                 .iter()
@@ -233,7 +234,7 @@ fn tier_words(
 
 /// What a person can do about a Slack error code.
 fn advice(reason: &str, channel: &str) -> String {
-    match reason {
+    match reason.split(':').next().unwrap_or_default().trim() {
         "not_in_channel" | "channel_not_found" | "is_archived" => format!(
             "make sure <#{channel}> still exists and invite the bot to it (`/invite @partnerbot` in the channel); if the partner moved channels, link the new one with `/partners add` there."
         ),
@@ -249,6 +250,9 @@ fn advice(reason: &str, channel: &str) -> String {
         "user_not_found" | "cannot_dm_bot" | "user_disabled" => {
             "the person is no longer reachable in Slack: update the program file or the partner's users.".into()
         }
+        // Failures of Teams messages are reported here too when the managers work in Slack.
+        "no_conversation_reference" => "the bot has never heard from that Teams conversation, so it cannot be reached: install partnerbot in that team or chat (or have the person message the bot once), then `partnerbot outbox retry` the id below.".into(),
+        "unknown_outcome" => "Teams may or may not have posted the message and cannot be asked: look in the conversation, and retry the id below only if it is missing.".into(),
         _ => "see the bot's log for this outbox id.".into(),
     }
 }
@@ -345,8 +349,8 @@ mod tests {
                 partner_name: Some(nasty(10)),
             },
             Notice::TierChange {
-                old: "silver".into(),
-                new: "gold".into(),
+                old: crate::domain::tier::Tier::Silver,
+                new: crate::domain::tier::Tier::Gold,
                 direction: TierDirection::Up,
                 revenue: "120,000.00 USD".into(),
                 factor: "1.1".into(),
@@ -376,6 +380,7 @@ mod tests {
                 week: "2027-W02".into(),
                 partners: 3,
                 sections: vec![],
+                chart_png_base64: None,
             },
             Notice::DigestChart {
                 week: "2027-W02".into(),
@@ -426,5 +431,6 @@ mod tests {
         assert!(advice("not_in_channel", "C1").contains("/invite"));
         assert!(advice("missing_scope", "C1").contains("manifest.yaml"));
         assert!(advice("invalid_blocks", "C1").contains("bug"));
+        assert!(advice("no_conversation_reference: 19:x@thread.tacv2", "C1").contains("install"));
     }
 }

@@ -1,54 +1,26 @@
-//! How a refused command reads in Slack: each [`Refusal`] worded with the slash commands that
-//! fix it, and the help intro for a sub-command the bot does not know. The texts are what
-//! users saw before commands were parsed into intents; the tests pin each one.
+//! How a refused command reads in Slack: the shared wording (`intent::wording`) with slash
+//! commands in backticks. The texts are what users saw before commands were parsed into
+//! intents; the tests pin each one.
 
-use crate::domain::DealError;
-use crate::intent::{DealCommand, Listing, Refusal, Unknown};
+use crate::intent::wording::{self, Syntax};
+use crate::intent::{Refusal, Unknown};
+
+/// Slack's way of writing commands: slash commands in backticks. User text is kept as typed
+/// here: the whole reply is escaped for mrkdwn when it is shown.
+pub const SLACK: Syntax = Syntax {
+    prefix: "/",
+    code: |text| format!("`{text}`"),
+    user: str::to_string,
+};
 
 /// The sentence shown (as an ephemeral warning) for a refusal.
 pub fn refusal_text(refusal: &Refusal) -> String {
-    match refusal {
-        // Commands show these with the `validation_errors` template; this is the plain form.
-        Refusal::Invalid(errors) => DealError::Invalid(errors.clone()).to_string(),
-        Refusal::MissingDeal(DealCommand::Show) => "Which deal? Use `/deal show D-42`.".into(),
-        Refusal::MissingDeal(DealCommand::Extend) => "Which deal? Use `/deal extend D-42`.".into(),
-        Refusal::BadDealId(given) => DealError::BadDealId(given.clone()).to_string(),
-        Refusal::BadPage { listing, given } => {
-            let command = match listing {
-                Listing::Deals => "/deal",
-                Listing::Partners => "/partners",
-            };
-            format!("“{given}” is not a page number: try `{command} list page 2`")
-        }
-        Refusal::UnknownListWord(word) => format!(
-            "I can list `open`, `expiring` or `won` deals, by `page N`; “{word}” is none of those."
-        ),
-        Refusal::PartnerListUsage => "Usage: `/partners list [page N]`".into(),
-        Refusal::UpdateUsage => {
-            "Usage: `/deal update D-42 stage=proposal amount=60000 close=2027-03-31`".into()
-        }
-        Refusal::NotKeyValue(word) => format!(
-            "I don't understand “{word}”: use key=value, e.g. stage=proposal amount=60000"
-        ),
-        Refusal::UnknownDealField(key) => format!(
-            "“{key}” is not something a deal has: use stage, amount, currency, close or products"
-        ),
-        Refusal::PartnerAddUsage => "Usage: `/partners add <partner name> type=<referral|reseller|technology|service|strategic>`, inside the channel shared with the partner.".into(),
-        Refusal::CheckUsage => "Usage: `/partners check <company> [domain]`".into(),
-        Refusal::SurveyUsage => {
-            "Usage: `/partners survey now` or `/partners survey results [round]`".into()
-        }
-        Refusal::PayUsage => "Usage: `/partners commissions pay C-12 C-13`".into(),
-    }
+    wording::refusal_text(refusal, &SLACK)
 }
 
 /// The line above the help for a sub-command nobody defined.
 pub fn unknown_intro(unknown: &Unknown) -> String {
-    let (command, word) = match unknown {
-        Unknown::Deal(word) => ("/deal", word),
-        Unknown::Partners(word) => ("/partners", word),
-    };
-    format!("I don't know “{command} {word}”. Here is what I can do:")
+    wording::unknown_intro(unknown, &SLACK)
 }
 
 #[cfg(test)]

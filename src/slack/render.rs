@@ -78,7 +78,7 @@ impl From<&Partner> for PartnerView {
         PartnerView {
             name: p.name.clone(),
             partner_type: p.partner_type.as_str(),
-            tier: p.tier.clone(),
+            tier: p.tier.to_string(),
             slack_channel: p.conversation.id.clone(),
             paused: p.paused,
         }

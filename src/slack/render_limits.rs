@@ -26,7 +26,7 @@ pub(super) fn partner(i: i64) -> Partner {
         id: PartnerId(i),
         name: nasty(120),
         partner_type: PartnerType::Strategic,
-        tier: "platinum".into(),
+        tier: crate::domain::tier::Tier::Platinum,
         conversation: crate::chat::Conversation::new(crate::chat::Platform::Slack, "C0123456789"),
         workspace: Some("T0123456789".into()),
         manager_user: Some("U0123456789".into()),

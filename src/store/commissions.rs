@@ -3,6 +3,7 @@
 
 use super::outbox::{insert_outbox, OutboxMessage};
 use super::{append_audit, AuditEntry, Store};
+use crate::domain::commission::LedgerStatus;
 use crate::domain::{Deal, DealId, DealStatus, Money, PartnerId};
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -24,12 +25,22 @@ pub struct LedgerRow {
     pub instalment: i64,
     pub amount_minor: i64,
     pub currency: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: LedgerStatus,
     pub payable_from: String,
     pub calculation: String,
 }
 
 const LEDGER_COLUMNS: &str = "id, deal_id, partner_id, instalment, amount_minor, currency, status, payable_from, calculation";
+
+/// The sum of one currency's ledger entries in one status.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CommissionTotal {
+    pub currency: String,
+    #[sqlx(try_from = "String")]
+    pub status: LedgerStatus,
+    pub amount_minor: i64,
+}
 
 /// What a win records.
 #[derive(Debug, Clone)]
@@ -119,13 +130,13 @@ impl Store {
     pub async fn commission_totals(
         &self,
         partner: Option<PartnerId>,
-    ) -> anyhow::Result<Vec<(String, String, i64)>> {
+    ) -> anyhow::Result<Vec<CommissionTotal>> {
         let (filter, id) = match partner {
             Some(p) => ("WHERE partner_id = $1", p.0),
             None => ("WHERE partner_id > $1", 0),
         };
         sqlx::query_as(&format!(
-            "SELECT currency, status, CAST(SUM(amount_minor) AS BIGINT) FROM commissions {filter} GROUP BY currency, status ORDER BY currency, status"
+            "SELECT currency, status, CAST(SUM(amount_minor) AS BIGINT) AS amount_minor FROM commissions {filter} GROUP BY currency, status ORDER BY currency, status"
         ))
         .bind(id)
         .fetch_all(&self.pool)

@@ -1,4 +1,5 @@
-//! Slack event ids already processed: Slack retries deliveries, we act once.
+//! Inbound event ids already processed (Slack events, Teams activities): platforms retry
+//! deliveries, we act once.
 
 use super::outbox::{insert_outbox, OutboxMessage};
 use super::Store;
@@ -19,7 +20,7 @@ impl Store {
             .bind(now_ms)
             .execute(&mut *tx)
             .await
-            .context("recording a Slack event id")?;
+            .context("recording an inbound event id")?;
         if done.rows_affected() == 0 {
             tx.rollback()
                 .await
@@ -31,5 +32,16 @@ impl Store {
         }
         tx.commit().await.context("committing an event")?;
         Ok(true)
+    }
+
+    /// Forgets `event_id`, so that the platform's retry of an event whose handling failed is
+    /// handled again (what it did commit is idempotent by its own keys).
+    pub async fn forget_event(&self, event_id: &str) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM inbound_events WHERE event_id = $1")
+            .bind(event_id)
+            .execute(&self.pool)
+            .await
+            .context("forgetting an inbound event id")?;
+        Ok(())
     }
 }

@@ -12,19 +12,22 @@ mod nudges;
 mod outbox;
 mod partners;
 mod surveys;
+mod teams;
 mod tiers;
 
 pub use accounts::{IndexedRecord, NewAccount, RecordKind, Upserted};
-pub use commissions::{LedgerEntry, LedgerRow, Win};
+pub use commissions::{CommissionTotal, LedgerEntry, LedgerRow, Win};
 pub use deals::{Created, DealFilter, Registration, EXPIRING_DAYS};
 pub use locks::CustomerLock;
+pub use nudges::{PartnerActivity, Reactivation};
 pub use outbox::{
     ClaimLimits, ClaimedMessage, OutboxBody, OutboxFilter, OutboxMessage, OutboxRow, Target,
     ThreadRoot,
 };
 pub use partners::NewPartner;
-pub use surveys::{Answered, Invitee, SurveyRound};
-pub use tiers::TierRun;
+pub use surveys::{Answered, Invitee, SurveyResponse, SurveyRound};
+pub use teams::{base_conversation, TeamsConversation, TeamsPerson, TeamsSighting, TeamsUser};
+pub use tiers::{SourcedRevenue, TierRun};
 
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -7,11 +7,39 @@ use anyhow::Context;
 /// Days a nudged partner has to register again to count as re-activated.
 pub const REACTIVATION_WINDOW_MS: i64 = 14 * 24 * 3600 * 1000;
 
+/// When a partner joined and when it last did anything.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PartnerActivity {
+    pub partner_id: i64,
+    /// When it was onboarded (ms).
+    pub onboarded_at: i64,
+    /// Its latest registration or deal update (ms), if any.
+    pub last_deal_at: Option<i64>,
+}
+
+impl PartnerActivity {
+    /// Whole days since its last activity (or since it joined) as of `now_ms`.
+    pub fn quiet_days(&self, now_ms: i64) -> i64 {
+        let last = self
+            .last_deal_at
+            .unwrap_or(self.onboarded_at)
+            .max(self.onboarded_at);
+        (now_ms - last) / (24 * 3600 * 1000)
+    }
+}
+
+/// How many partners were nudged, and how many of those registered within 14 days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reactivation {
+    pub nudged: i64,
+    pub came_back: i64,
+}
+
 impl Store {
-    /// Per partner: id, onboarded at, and the latest registration or deal update (if any).
-    pub async fn partner_activity(&self) -> anyhow::Result<Vec<(i64, i64, Option<i64>)>> {
+    /// Every partner's activity, by partner id.
+    pub async fn partner_activity(&self) -> anyhow::Result<Vec<PartnerActivity>> {
         sqlx::query_as(
-            "SELECT p.id, p.created_at, MAX(d.updated_at) FROM partners p LEFT JOIN deals d ON d.partner_id = p.id GROUP BY p.id, p.created_at ORDER BY p.id",
+            "SELECT p.id AS partner_id, p.created_at AS onboarded_at, MAX(d.updated_at) AS last_deal_at FROM partners p LEFT JOIN deals d ON d.partner_id = p.id GROUP BY p.id, p.created_at ORDER BY p.id",
         )
         .fetch_all(&self.pool)
         .await
@@ -58,7 +86,7 @@ impl Store {
     }
 
     /// Nudges sent since `since_ms`, and how many of those partners registered within 14 days.
-    pub async fn reactivation(&self, since_ms: i64) -> anyhow::Result<(i64, i64)> {
+    pub async fn reactivation(&self, since_ms: i64) -> anyhow::Result<Reactivation> {
         let nudged: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM nudges WHERE kind = 'nudge' AND sent_at >= $1",
         )
@@ -75,7 +103,10 @@ impl Store {
         .fetch_one(&self.pool)
         .await
         .context("counting re-activated partners")?;
-        Ok((nudged, back))
+        Ok(Reactivation {
+            nudged,
+            came_back: back,
+        })
     }
 
     /// Pauses or resumes a partner (paused partners are never nudged or surveyed), with its

@@ -3,6 +3,7 @@
 use super::outbox::{insert_outbox, OutboxMessage};
 use super::{append_audit, on_unique, AuditEntry, Store, StoreError};
 use crate::chat::{Conversation, Platform};
+use crate::domain::tier::Tier;
 use crate::domain::{Partner, PartnerId, PartnerType};
 use anyhow::Context;
 use chrono::DateTime;
@@ -15,8 +16,8 @@ pub struct NewPartner {
     pub conversation: Conversation,
     pub workspace: Option<String>,
     pub manager_user: Option<String>,
-    /// The starting tier ("registered" until tiers are computed).
-    pub tier: String,
+    /// The starting tier (registered until tiers are computed).
+    pub tier: Tier,
 }
 
 #[derive(sqlx::FromRow)]
@@ -48,7 +49,9 @@ impl TryFrom<PartnerRow> for Partner {
                 .map_err(anyhow::Error::msg)
                 .context("stored partner type")?,
             name: row.name,
-            tier: row.tier,
+            tier: Tier::try_from(row.tier)
+                .map_err(anyhow::Error::msg)
+                .context("stored partner tier")?,
             conversation: Conversation::new(
                 Platform::parse(&row.platform)
                     .with_context(|| format!("stored partner platform “{}”", row.platform))?,
@@ -86,7 +89,7 @@ impl Store {
         .bind(new.manager_user.as_deref())
         .bind(now_ms)
         .bind(audit.actor)
-        .bind(&new.tier)
+        .bind(new.tier.as_str())
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| on_unique(e, || format!("A partner named “{}” or linked to channel {} already exists", new.name, new.conversation)))?;

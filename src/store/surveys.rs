@@ -11,6 +11,15 @@ pub struct Invitee {
     pub partner_id: i64,
 }
 
+/// An invitee's partner and answer in a round (no score while unanswered).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SurveyResponse {
+    pub partner_name: String,
+    pub partner_type: String,
+    pub score: Option<i64>,
+    pub comment: Option<String>,
+}
+
 /// A round as stored.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct SurveyRound {
@@ -187,13 +196,10 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// (partner name, partner type, score or none, comment) per invitee of a round.
-    pub async fn survey_responses(
-        &self,
-        round: i64,
-    ) -> anyhow::Result<Vec<(String, String, Option<i64>, Option<String>)>> {
+    /// Each invitee's partner and answer in a round.
+    pub async fn survey_responses(&self, round: i64) -> anyhow::Result<Vec<SurveyResponse>> {
         sqlx::query_as(
-            "SELECT p.name, p.partner_type, a.score, a.comment FROM survey_invites i JOIN partners p ON p.id = i.partner_id \
+            "SELECT p.name AS partner_name, p.partner_type, a.score, a.comment FROM survey_invites i JOIN partners p ON p.id = i.partner_id \
              LEFT JOIN survey_answers a ON a.round_id = i.round_id AND a.user_id = i.user_id WHERE i.round_id = $1 ORDER BY i.user_id",
         )
         .bind(round)

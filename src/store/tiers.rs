@@ -2,6 +2,7 @@
 
 use super::outbox::{insert_outbox, OutboxMessage};
 use super::{append_audit, AuditEntry, Store};
+use crate::domain::tier::Tier;
 use crate::domain::PartnerId;
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -13,11 +14,22 @@ pub struct TierRun {
     pub partner_id: i64,
     pub revenue: String,
     pub currency: String,
-    pub previous_tier: String,
-    pub computed_tier: String,
-    pub new_tier: String,
+    #[sqlx(try_from = "String")]
+    pub previous_tier: Tier,
+    #[sqlx(try_from = "String")]
+    pub computed_tier: Tier,
+    #[sqlx(try_from = "String")]
+    pub new_tier: Tier,
     /// The conversion rates used, as JSON.
     pub rates: String,
+}
+
+/// A partner's sourced won revenue in one currency.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct SourcedRevenue {
+    pub partner_id: i64,
+    pub currency: String,
+    pub amount_minor: i64,
 }
 
 impl Store {
@@ -26,9 +38,9 @@ impl Store {
         &self,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> anyhow::Result<Vec<(i64, String, i64)>> {
+    ) -> anyhow::Result<Vec<SourcedRevenue>> {
         sqlx::query_as(
-            "SELECT partner_id, currency, CAST(SUM(amount_minor) AS BIGINT) FROM deals \
+            "SELECT partner_id, currency, CAST(SUM(amount_minor) AS BIGINT) AS amount_minor FROM deals \
              WHERE status = 'won' AND attribution = 'sourced' AND close_date >= $1 AND close_date <= $2 GROUP BY partner_id, currency",
         )
         .bind(from.to_string())
@@ -39,14 +51,18 @@ impl Store {
     }
 
     /// A partner's demotion waiting out its grace period.
-    pub async fn pending_tier(&self, partner: PartnerId) -> anyhow::Result<Option<String>> {
+    pub async fn pending_tier(&self, partner: PartnerId) -> anyhow::Result<Option<Tier>> {
         let pending: Option<Option<String>> =
             sqlx::query_scalar("SELECT pending_tier FROM partners WHERE id = $1")
                 .bind(partner.0)
                 .fetch_optional(&self.pool)
                 .await
                 .context("reading a pending demotion")?;
-        Ok(pending.flatten())
+        pending
+            .flatten()
+            .map(|t| Tier::try_from(t).map_err(anyhow::Error::msg))
+            .transpose()
+            .context("stored pending tier")
     }
 
     /// Records one partner's review for a period and applies it (tier, pending demotion), with an
@@ -54,7 +70,7 @@ impl Store {
     pub async fn apply_tier_run(
         &self,
         run: &TierRun,
-        pending: Option<&str>,
+        pending: Option<Tier>,
         audit: &AuditEntry<'_>,
         messages: &[OutboxMessage],
         now_ms: i64,
@@ -68,9 +84,9 @@ impl Store {
         .bind(run.partner_id)
         .bind(&run.revenue)
         .bind(&run.currency)
-        .bind(&run.previous_tier)
-        .bind(&run.computed_tier)
-        .bind(&run.new_tier)
+        .bind(run.previous_tier.as_str())
+        .bind(run.computed_tier.as_str())
+        .bind(run.new_tier.as_str())
         .bind(&run.rates)
         .bind(now_ms)
         .execute(&mut *tx)
@@ -83,8 +99,8 @@ impl Store {
             return Ok(false);
         }
         sqlx::query("UPDATE partners SET tier = $1, pending_tier = $2 WHERE id = $3")
-            .bind(&run.new_tier)
-            .bind(pending)
+            .bind(run.new_tier.as_str())
+            .bind(pending.map(Tier::as_str))
             .bind(run.partner_id)
             .execute(&mut *tx)
             .await

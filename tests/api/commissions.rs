@@ -116,7 +116,7 @@ async fn a_won_deal_earns_a_commission_that_becomes_payable_then_paid(db: Db) {
     assert_eq!(
         run_job(
             &app.app.service,
-            "release_commissions",
+            partnerbot::jobs::JobKind::ReleaseCommissions,
             at(payable_from - Duration::days(1))
         )
         .await
@@ -124,9 +124,13 @@ async fn a_won_deal_earns_a_commission_that_becomes_payable_then_paid(db: Db) {
         "0 became payable"
     );
     assert_eq!(
-        run_job(&app.app.service, "release_commissions", at(payable_from))
-            .await
-            .expect("run"),
+        run_job(
+            &app.app.service,
+            partnerbot::jobs::JobKind::ReleaseCommissions,
+            at(payable_from)
+        )
+        .await
+        .expect("run"),
         "1 became payable"
     );
     let refused = strings(
@@ -155,7 +159,7 @@ async fn a_won_deal_earns_a_commission_that_becomes_payable_then_paid(db: Db) {
             .await
             .expect("ledger")[0]
             .status,
-        "paid"
+        partnerbot::domain::commission::LedgerStatus::Paid
     );
     app.deliver_all().await;
     let told = strings(&app.posted_to("C0GLOBEX").last().expect("paid").params).join(" ");

@@ -52,9 +52,13 @@ async fn the_digest_has_the_right_figures_omits_empty_sections_and_uploads_its_c
         .expect("approve");
     app.deal(&bob(), "register Wayne Enterprises Inc www.wayne.com 30000")
         .await; // D-4: conflict
-    run_job(&app.app.service, "recompute_tiers", clock.now())
-        .await
-        .expect("tiers");
+    run_job(
+        &app.app.service,
+        partnerbot::jobs::JobKind::RecomputeTiers,
+        clock.now(),
+    )
+    .await
+    .expect("tiers");
     app.app
         .service
         .open_survey(MANAGER, clock.now())
@@ -134,22 +138,30 @@ async fn the_digest_has_the_right_figures_omits_empty_sections_and_uploads_its_c
         .expect("09:05");
     clock.advance(at - clock.now());
     assert_eq!(
-        run_job(&app.app.service, "weekly_digest", clock.now())
-            .await
-            .expect("run"),
+        run_job(
+            &app.app.service,
+            partnerbot::jobs::JobKind::WeeklyDigest,
+            clock.now()
+        )
+        .await
+        .expect("run"),
         "2 digest(s) sent"
     );
     assert_eq!(
-        run_job(&app.app.service, "weekly_digest", clock.now())
-            .await
-            .expect("again"),
+        run_job(
+            &app.app.service,
+            partnerbot::jobs::JobKind::WeeklyDigest,
+            clock.now()
+        )
+        .await
+        .expect("again"),
         "0 digest(s) sent",
         "nothing twice"
     );
     assert_eq!(
         run_job(
             &app.app.service,
-            "weekly_digest",
+            partnerbot::jobs::JobKind::WeeklyDigest,
             clock.now() + Duration::hours(1)
         )
         .await

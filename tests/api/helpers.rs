@@ -159,6 +159,11 @@ impl TestApp {
         TestApp::spawn_full(db, Clock::system(), program).await
     }
 
+    /// An app running `program` on `clock`.
+    pub async fn spawn_with_clock_and_program(db: Db, clock: Clock, program: Program) -> TestApp {
+        TestApp::spawn_full(db, clock, program).await
+    }
+
     async fn spawn_full(db: Db, clock: Clock, program: Program) -> TestApp {
         // PARTNERBOT_TEST_LOG=debug shows the app's logs for a failing test.
         if let Ok(filter) = std::env::var("PARTNERBOT_TEST_LOG") {
@@ -369,7 +374,11 @@ impl TestApp {
 
     /// Runs delivery rounds until the outbox is empty (or panics after `within`).
     pub async fn deliver_all(&self) {
-        let worker = self.worker();
+        self.deliver_with(&self.worker()).await;
+    }
+
+    /// Runs `worker`'s delivery rounds until the outbox is empty (or panics after 30 s).
+    pub async fn deliver_with(&self, worker: &Worker) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         while self.store.outbox_depth().await.expect("depth") > 0 {
             assert!(

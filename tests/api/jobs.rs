@@ -93,9 +93,13 @@ async fn a_registration_waiting_past_the_sla_is_escalated_once(db: Db) {
         at += Duration::days(1);
     }
     assert_eq!(
-        run_job(&app.app.service, "escalate_approvals", at)
-            .await
-            .expect("run"),
+        run_job(
+            &app.app.service,
+            partnerbot::jobs::JobKind::EscalateApprovals,
+            at
+        )
+        .await
+        .expect("run"),
         "0 escalated",
         "within the SLA"
     );
@@ -105,15 +109,19 @@ async fn a_registration_waiting_past_the_sla_is_escalated_once(db: Db) {
         1
     });
     assert_eq!(
-        run_job(&app.app.service, "escalate_approvals", at)
-            .await
-            .expect("run"),
+        run_job(
+            &app.app.service,
+            partnerbot::jobs::JobKind::EscalateApprovals,
+            at
+        )
+        .await
+        .expect("run"),
         "1 escalated"
     );
     assert_eq!(
         run_job(
             &app.app.service,
-            "escalate_approvals",
+            partnerbot::jobs::JobKind::EscalateApprovals,
             at + Duration::days(2)
         )
         .await
@@ -158,7 +166,13 @@ async fn approved_registrations_are_reminded_then_expire(db: Db) {
             .expect("time")
             .and_utc()
     };
-    let run = |when| run_job(&app.app.service, "expire_registrations", when);
+    let run = |when| {
+        run_job(
+            &app.app.service,
+            partnerbot::jobs::JobKind::ExpireRegistrations,
+            when,
+        )
+    };
     assert_eq!(run(at(20)).await.expect("run"), "0 expired, 0 reminded");
     assert_eq!(run(at(14)).await.expect("run"), "0 expired, 1 reminded");
     assert_eq!(
@@ -293,7 +307,7 @@ async fn one_automatic_and_one_manager_approved_extension_then_no_more(db: Db) {
     assert!(moved.contains("D-1 is now at stage proposal"), "{moved}");
     run_job(
         &app.app.service,
-        "expire_registrations",
+        partnerbot::jobs::JobKind::ExpireRegistrations,
         (until - Duration::days(14))
             .and_hms_opt(6, 0, 0)
             .expect("t")
@@ -449,7 +463,7 @@ async fn one_automatic_and_one_manager_approved_extension_then_no_more(db: Db) {
     assert_eq!(
         run_job(
             &app.app.service,
-            "expire_registrations",
+            partnerbot::jobs::JobKind::ExpireRegistrations,
             at(end - Duration::days(14))
         )
         .await
@@ -459,7 +473,7 @@ async fn one_automatic_and_one_manager_approved_extension_then_no_more(db: Db) {
     assert_eq!(
         run_job(
             &app.app.service,
-            "expire_registrations",
+            partnerbot::jobs::JobKind::ExpireRegistrations,
             at(end + Duration::days(1))
         )
         .await
@@ -484,7 +498,7 @@ async fn two_running_schedulers_on_one_database_claim_each_occurrence_once(db: D
     loop {
         let mut runs = 0;
         for job in partnerbot::jobs::JOBS {
-            runs += app.store.job_runs(job.name).await.expect("runs").len();
+            runs += app.store.job_runs(job.name()).await.expect("runs").len();
         }
         if runs >= partnerbot::jobs::JOBS.len() || tokio::time::Instant::now() > deadline {
             break;
@@ -493,7 +507,7 @@ async fn two_running_schedulers_on_one_database_claim_each_occurrence_once(db: D
     }
     let _ = stop.send(true);
     let _ = tokio::join!(ta, tb);
-    for job in partnerbot::jobs::JOBS.iter().map(|j| j.name) {
+    for job in partnerbot::jobs::JOBS.iter().map(|j| j.name()) {
         let runs = app.store.job_runs(job).await.expect("runs");
         assert_eq!(
             runs.len(),
@@ -512,12 +526,20 @@ async fn the_engagement_jobs_run_twice_send_nothing_twice(db: Db) {
     app.deliver_all().await;
     let before = app.emulator.delivered().len();
     let now = chrono::Utc::now();
-    let first = run_job(&app.app.service, "survey_rounds", now)
-        .await
-        .expect("open");
-    let second = run_job(&app.app.service, "survey_rounds", now)
-        .await
-        .expect("again");
+    let first = run_job(
+        &app.app.service,
+        partnerbot::jobs::JobKind::SurveyRounds,
+        now,
+    )
+    .await
+    .expect("open");
+    let second = run_job(
+        &app.app.service,
+        partnerbot::jobs::JobKind::SurveyRounds,
+        now,
+    )
+    .await
+    .expect("again");
     assert!(
         first.contains("Survey round 1 is open") && second.contains("already open"),
         "{first} / {second}"
@@ -526,14 +548,14 @@ async fn the_engagement_jobs_run_twice_send_nothing_twice(db: Db) {
     for _ in 0..2 {
         run_job(
             &app.app.service,
-            "survey_followthrough",
+            partnerbot::jobs::JobKind::SurveyFollowthrough,
             now + Duration::days(4),
         )
         .await
         .expect("remind");
         run_job(
             &app.app.service,
-            "survey_followthrough",
+            partnerbot::jobs::JobKind::SurveyFollowthrough,
             now + Duration::days(15),
         )
         .await

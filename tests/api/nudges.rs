@@ -51,7 +51,13 @@ async fn quiet_partners_are_nudged_escalated_capped_and_reactivated(db: Db) {
     let clock = app.app.clock.clone();
     let start = clock.now();
     let go = |to: DateTime<Utc>| clock.advance(to - clock.now());
-    let run = || run_job(&app.app.service, "nudge_partners", app.app.clock.now());
+    let run = || {
+        run_job(
+            &app.app.service,
+            partnerbot::jobs::JobKind::NudgePartners,
+            app.app.clock.now(),
+        )
+    };
 
     go(next(start, 61, Weekday::Sat, 10));
     assert_eq!(
@@ -120,7 +126,10 @@ async fn quiet_partners_are_nudged_escalated_capped_and_reactivated(db: Db) {
             .reactivation_since(start)
             .await
             .expect("rate"),
-        (2, 1),
+        partnerbot::store::Reactivation {
+            nudged: 2,
+            came_back: 1
+        },
         "2 nudged, 1 registered within 14 days"
     );
 

@@ -44,7 +44,7 @@ async fn a_channel_or_name_links_one_partner_only(db: Db) {
             conversation: crate::helpers::slack_channel(channel),
             workspace: None,
             manager_user: None,
-            tier: "registered".into(),
+            tier: partnerbot::domain::tier::Tier::Registered,
         };
         let err = app
             .store

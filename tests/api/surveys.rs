@@ -80,7 +80,13 @@ async fn a_survey_round_records_changes_reminds_closes_and_follows_up(db: Db) {
     post(comment).await;
 
     let start = chrono::Utc::now();
-    let run = |when| run_job(&app.app.service, "survey_followthrough", when);
+    let run = |when| {
+        run_job(
+            &app.app.service,
+            partnerbot::jobs::JobKind::SurveyFollowthrough,
+            when,
+        )
+    };
     assert_eq!(
         run(start + Duration::days(1)).await.expect("run"),
         "0 reminder(s), 0 round(s) closed"

@@ -14,19 +14,20 @@ use partnerbot::teams::{Authenticator, TeamsSettings};
 use std::sync::Arc;
 use tower::ServiceExt;
 
-const APP_ID: &str = "6f1c2b7e-8a4d-4c1e-9f3a-2b5d7e9c1a20";
-const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+pub(crate) const APP_ID: &str = "6f1c2b7e-8a4d-4c1e-9f3a-2b5d7e9c1a20";
+pub(crate) const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const PARTNER_TENANT: &str = "0d4e1f2a-3b5c-4d6e-8f7a-9b0c1d2e3f4a";
 const SERVICE_URL: &str = "https://smba.trafficmanager.net/amer/";
 
-struct Teams {
-    app: TestApp,
-    authority: TokenAuthority,
+/// The app with Teams on, and the token authority it trusts (shared with other Teams tests).
+pub(crate) struct Teams {
+    pub(crate) app: TestApp,
+    pub(crate) authority: TokenAuthority,
     router: axum::Router,
 }
 
 impl Teams {
-    async fn spawn(db: Db) -> Teams {
+    pub(crate) async fn spawn(db: Db) -> Teams {
         let app =
             TestApp::spawn_with_clock(db, partnerbot::clock::Clock::fixed(chrono::Utc::now()))
                 .await;
@@ -53,7 +54,7 @@ impl Teams {
         }
     }
 
-    fn now(&self) -> i64 {
+    pub(crate) fn now(&self) -> i64 {
         self.app.app.clock.now().timestamp()
     }
 
@@ -63,25 +64,12 @@ impl Teams {
             .expect("token")
     }
 
-    async fn post(
+    pub(crate) async fn post(
         &self,
         authorization: Option<String>,
         activity: &serde_json::Value,
     ) -> StatusCode {
-        let mut request =
-            Request::post("/teams/messages").header("content-type", "application/json");
-        if let Some(value) = authorization {
-            request = request.header("authorization", value);
-        }
-        let request = request
-            .body(Body::from(activity.to_string()))
-            .expect("request");
-        self.router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("router answers")
-            .status()
+        post_activity(&self.router, authorization, activity).await
     }
 
     async fn events(&self) -> i64 {
@@ -104,7 +92,28 @@ fn activity(id: &str, tenant: &str, channel: &str) -> serde_json::Value {
     a
 }
 
-fn bearer(token: &str) -> Option<String> {
+/// Posts `activity` to `router`'s `POST /teams/messages` with `authorization`, if any.
+pub(crate) async fn post_activity(
+    router: &axum::Router,
+    authorization: Option<String>,
+    activity: &serde_json::Value,
+) -> StatusCode {
+    let mut request = Request::post("/teams/messages").header("content-type", "application/json");
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    let request = request
+        .body(Body::from(activity.to_string()))
+        .expect("request");
+    router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("router answers")
+        .status()
+}
+
+pub(crate) fn bearer(token: &str) -> Option<String> {
     Some(format!("Bearer {token}"))
 }
 

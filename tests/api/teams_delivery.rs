@@ -3,13 +3,22 @@
 //! a create whose answer was lost or whose worker died is never posted twice and ends as
 //! `unknown_outcome` (managers told), 412 is retried, 403 and 413 are permanent, the token is
 //! refreshed once on 401, and no token goes to a service URL outside the allow-list.
+//!
+//! Typed notices are rendered as Adaptive Cards at delivery and sent where the conversation
+//! references recorded from inbound activities say: a card in a channel, a reply in the deal's
+//! reply chain, an update with PUT, a 1:1 for a person or a private notice; a conversation the
+//! bot was never told about fails for good (`no_conversation_reference`, managers told).
 
 use crate::helpers::*;
 use crate::on_both_databases;
 use partnerbot::delivery::teams::DEFAULT_THROTTLE_PAUSE;
 use partnerbot::delivery::{DeliveryConfig, Worker};
-use partnerbot::notice::{Address, MessageRef, Platform};
-use partnerbot::store::{OutboxBody, OutboxFilter, OutboxMessage, OutboxRow};
+use partnerbot::domain::DealStatus;
+use partnerbot::notice::{Address, MessageRef, NoteAbout, Notice, Platform};
+use partnerbot::store::{
+    OutboxBody, OutboxFilter, OutboxMessage, OutboxRow, TeamsPerson, TeamsSighting,
+};
+use partnerbot::teams::cards::{CARD_BUDGET_BYTES, CARD_CONTENT_TYPE};
 use partnerbot::teams::connector_emulator::{ConnectorEmulator, Fault, Logged, Op};
 use partnerbot::teams::{Connector, TeamsSettings};
 use serde_json::{json, Value};
@@ -75,6 +84,34 @@ impl Teams {
         }
     }
 
+    /// A typed notice for `conversation`, about deal 7.
+    fn notice(&self, kind: &str, address: Address, notice: Notice) -> OutboxMessage {
+        OutboxMessage::notice(kind, address, notice, Some(7))
+    }
+
+    /// The bot received an activity in `conversation` (of `kind`) from `people`.
+    async fn seen(&self, conversation: &str, kind: &str, people: &[(&str, Option<&str>)]) {
+        let seen = TeamsSighting {
+            conversation_id: conversation.into(),
+            conversation_type: kind.into(),
+            tenant_id: TENANT.into(),
+            service_url: self.connector.service_url(),
+            users: people
+                .iter()
+                .map(|(id, aad)| TeamsPerson {
+                    id: id.to_string(),
+                    aad_object_id: aad.map(str::to_string),
+                })
+                .collect(),
+        };
+        let now = self.app.app.clock.now_ms();
+        self.app
+            .store
+            .record_teams_sighting(&seen, now)
+            .await
+            .expect("recorded");
+    }
+
     async fn queue(&self, messages: &[OutboxMessage]) {
         self.app
             .store
@@ -85,16 +122,7 @@ impl Teams {
 
     /// Runs `worker`'s rounds until the outbox is empty.
     async fn drain(&self, worker: &Worker) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        while self.app.store.outbox_depth().await.expect("depth") > 0 {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "outbox did not drain"
-            );
-            if worker.run_once().await.expect("round") == 0 {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }
+        self.app.deliver_with(worker).await;
     }
 
     async fn failed(&self) -> Vec<OutboxRow> {
@@ -421,3 +449,216 @@ async fn replies_thread_and_people_get_personal_chats(db: Db) {
     assert!(t.failed().await.is_empty());
 }
 on_both_databases!(replies_thread_and_people_get_personal_chats);
+
+fn teams(conversation: &str) -> Address {
+    Address::to(Platform::Teams, conversation)
+}
+
+/// The Adaptive Card of a recorded activity.
+fn card_of(body: &Value) -> Value {
+    assert_eq!(body["type"], "message");
+    assert_eq!(body["attachments"][0]["contentType"], CARD_CONTENT_TYPE);
+    body["attachments"][0]["content"].clone()
+}
+
+/// A typed notice queued for a Teams channel is rendered at delivery as an Adaptive Card and
+/// posted with the channel's recorded service URL; a note about the deal replies in the
+/// confirmation's reply chain; the review card is posted once and then updated with PUT.
+async fn typed_notices_go_out_as_adaptive_cards_in_threads_and_updates(db: Db) {
+    let t = Teams::spawn(db).await;
+    let worker = t.worker(fast_delivery());
+    let managers = "19:managers@thread.tacv2";
+    t.seen(CHANNEL, "channel", &[]).await;
+    t.seen(managers, "channel", &[]).await;
+    let pending = crate::teams_cards::deal(DealStatus::PendingReview);
+    let confirmation = Notice::DealConfirmation {
+        deal: pending.clone(),
+    };
+    let review = |deal| Notice::ReviewCard {
+        deal,
+        partner: crate::teams_cards::partner(),
+        matches: vec![],
+        rule: None,
+    };
+    t.queue(&[
+        t.notice("deal_confirmation", teams(CHANNEL), confirmation),
+        t.notice("review_card", teams(managers), review(pending)),
+    ])
+    .await;
+    t.drain(&worker).await;
+    let recorded = t.connector.recorded();
+    let root = recorded
+        .iter()
+        .find(|r| r.conversation == CHANNEL)
+        .expect("confirmation posted");
+    let card = card_of(&root.body);
+    assert_eq!(card["version"], "1.5");
+    assert_eq!(card["actions"][0]["verb"], "update_deal");
+    assert_eq!(card["actions"][0]["data"], json!({ "deal": 7 }));
+    let posted = recorded
+        .iter()
+        .find(|r| r.conversation == managers)
+        .expect("review card posted");
+    assert_eq!(card_of(&posted.body)["actions"][0]["verb"], "approve");
+
+    let note = Notice::note(
+        NoteAbout::DealUpdated,
+        Some("29:1alice"),
+        "updated D-7: stage evaluation → proposal.".into(),
+    );
+    let decided = review(crate::teams_cards::deal(DealStatus::Approved));
+    t.queue(&[
+        t.notice(
+            "note",
+            teams(CHANNEL).in_thread(MessageRef::deal("deal_confirmation")),
+            note,
+        ),
+        t.notice(
+            "review_card",
+            teams(managers).replacing(MessageRef::deal("review_card")),
+            decided,
+        ),
+    ])
+    .await;
+    t.drain(&worker).await;
+    let recorded = t.connector.recorded();
+    let reply = recorded
+        .iter()
+        .find(|r| r.body.to_string().contains("updated D"))
+        .expect("note posted");
+    assert_eq!(reply.op, Op::Create);
+    assert_eq!(
+        reply.conversation,
+        format!("{CHANNEL};messageid={}", root.activity_id)
+    );
+    let update = recorded
+        .iter()
+        .find(|r| r.op == Op::Update)
+        .expect("card updated");
+    assert_eq!(update.activity_id, posted.activity_id);
+    let card = card_of(&update.body);
+    assert!(card.get("actions").is_none(), "decided: no buttons");
+    assert!(card.to_string().contains("**Approved** by"));
+    assert_eq!(
+        t.calls(Op::Create).len(),
+        3,
+        "the update posted nothing new"
+    );
+    assert!(t.failed().await.is_empty());
+}
+on_both_databases!(typed_notices_go_out_as_adaptive_cards_in_threads_and_updates);
+
+/// A notice for a person (named by their Entra object id) and a notice private to one person
+/// in a channel each open a 1:1 (`POST /v3/conversations`) in the tenant the reference names,
+/// and are never posted in the shared channel.
+async fn people_get_their_notices_in_a_personal_chat(db: Db) {
+    let t = Teams::spawn(db).await;
+    let worker = t.worker(fast_delivery());
+    let aad = "7faf8ab2-3d56-4244-b585-20c8a42ed2b8";
+    t.seen("a:megan-chat", "personal", &[("29:1megan", Some(aad))])
+        .await;
+    t.seen(CHANNEL, "channel", &[]).await;
+    let alert = Notice::AeAlert {
+        deal: crate::teams_cards::deal(DealStatus::PendingReview),
+        partner: crate::teams_cards::partner(),
+        matches: vec![],
+        rule: "Direct-owned account: a partner manager decides.".into(),
+    };
+    let private = Notice::note(NoteAbout::Info, None, "Only you can see this.".into());
+    t.queue(&[
+        t.notice("ae_alert", teams(aad), alert),
+        t.notice("note", teams(CHANNEL).private_to("29:2alex"), private),
+    ])
+    .await;
+    t.drain(&worker).await;
+    let recorded = t.connector.recorded();
+    // Two conversations, delivered in parallel: in either order.
+    let mut opened: Vec<String> = recorded
+        .iter()
+        .filter(|r| r.op == Op::CreateConversation)
+        .map(|r| format!("{} in {}", r.body["members"][0]["id"], r.body["tenantId"]))
+        .collect();
+    opened.sort();
+    assert_eq!(
+        opened,
+        [
+            format!("\"29:1megan\" in \"{TENANT}\""),
+            format!("\"29:2alex\" in \"{TENANT}\"")
+        ]
+    );
+    let at = |verb_or_text: &str| {
+        recorded
+            .iter()
+            .find(|r| r.op == Op::Create && r.body.to_string().contains(verb_or_text))
+            .map(|r| r.conversation.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(at("ae_cosell"), "a:1:1-29:1megan");
+    assert_eq!(at("Only you can see this"), "a:1:1-29:2alex");
+    assert!(!recorded.iter().any(|r| r.conversation == CHANNEL));
+    assert!(t.failed().await.is_empty());
+}
+on_both_databases!(people_get_their_notices_in_a_personal_chat);
+
+/// A notice for a conversation (or person) the bot never received an activity from cannot be
+/// sent: it fails for good after one attempt, nothing reaches the Connector, and the managers
+/// are told why.
+async fn a_conversation_without_a_reference_fails_for_good(db: Db) {
+    let t = Teams::spawn(db).await;
+    let worker = t.worker(fast_delivery());
+    let deal = crate::teams_cards::deal(DealStatus::PendingReview);
+    t.queue(&[
+        t.notice(
+            "deal_confirmation",
+            teams("19:unknown@thread.tacv2"),
+            Notice::DealConfirmation { deal },
+        ),
+        t.notice(
+            "note",
+            teams("29:stranger"),
+            Notice::note(NoteAbout::Info, None, "hello".into()),
+        ),
+    ])
+    .await;
+    t.drain(&worker).await;
+    let failed = t.failed().await;
+    assert_eq!(failed.len(), 2);
+    for row in &failed {
+        let error = row.last_error.as_deref().unwrap_or_default();
+        assert!(error.starts_with("no_conversation_reference: "), "{error}");
+        assert_eq!(row.attempts, 1);
+    }
+    assert!(
+        t.connector.log().is_empty(),
+        "nothing sent, no token fetched"
+    );
+    assert_eq!(t.connector.token_requests(), 0);
+    let alerts = t.app.posted_to(MANAGERS_CHANNEL);
+    assert_eq!(alerts.len(), 1, "one report per failure kind and hour");
+    assert!(alerts[0]
+        .params
+        .to_string()
+        .contains("no_conversation_reference"));
+}
+on_both_databases!(a_conversation_without_a_reference_fails_for_good);
+
+/// A card over the budget is refused by the Connector with 413, like Teams: a permanent
+/// failure after one attempt.
+async fn a_card_over_the_budget_is_refused_for_good(db: Db) {
+    let t = Teams::spawn(db).await;
+    let worker = t.worker(fast_delivery());
+    let text = "a".repeat(CARD_BUDGET_BYTES);
+    let content = json!({ "type": "AdaptiveCard", "version": "1.5", "body": [{ "type": "TextBlock", "text": text }] });
+    let activity = json!({ "type": "message", "attachments": [{ "contentType": CARD_CONTENT_TYPE, "content": content }] });
+    t.queue(&[t.activity(CHANNEL, activity)]).await;
+    t.drain(&worker).await;
+    assert_eq!(statuses(&t.calls(Op::Create)), [413]);
+    let failed = t.failed().await;
+    assert_eq!(failed.len(), 1);
+    assert_eq!(
+        failed[0].last_error.as_deref(),
+        Some("message_too_large: HTTP 413 MessageSizeTooBig")
+    );
+    assert!(t.connector.recorded().is_empty());
+}
+on_both_databases!(a_card_over_the_budget_is_refused_for_good);

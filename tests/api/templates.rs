@@ -34,22 +34,22 @@ fn renderer() -> Renderer {
     Renderer::new(templates, "Northwind Partner Program", "usd")
 }
 
-fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+pub(crate) fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, 0, 0)
         .single()
         .expect("valid time")
 }
 
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+pub(crate) fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
 }
 
-fn partner() -> Partner {
+pub(crate) fn partner() -> Partner {
     Partner {
         id: PartnerId(3),
         name: "Globex Resellers".into(),
         partner_type: PartnerType::Reseller,
-        tier: "gold".into(),
+        tier: partnerbot::domain::tier::Tier::Gold,
         conversation: crate::helpers::slack_channel("C0GLOBEX"),
         workspace: Some("T0GLOBEX".into()),
         manager_user: Some("U0MANAGER1".into()),
@@ -59,7 +59,7 @@ fn partner() -> Partner {
 }
 
 /// D-7, Initech, as a partner registers it through the modal.
-fn deal(status: DealStatus) -> Deal {
+pub(crate) fn deal(status: DealStatus) -> Deal {
     let decided = matches!(
         status,
         DealStatus::Approved | DealStatus::Rejected | DealStatus::Returned

@@ -59,9 +59,13 @@ async fn tiers_promote_demote_after_grace_notify_once_and_record_rates(db: Db) {
     // A quarter on: both partners have been in the program for a full period.
     let now = chrono::Utc::now() + Duration::days(95);
     assert_eq!(
-        run_job(&app.app.service, "recompute_tiers", now)
-            .await
-            .expect("run"),
+        run_job(
+            &app.app.service,
+            partnerbot::jobs::JobKind::RecomputeTiers,
+            now
+        )
+        .await
+        .expect("run"),
         format!(
             "2 tier change(s) in {}",
             partnerbot::domain::tier::period_of(now.date_naive())
@@ -72,7 +76,7 @@ async fn tiers_promote_demote_after_grace_notify_once_and_record_rates(db: Db) {
         partners
             .iter()
             .find(|p| p.name == name)
-            .map(|p| p.tier.clone())
+            .map(|p| p.tier.as_str())
             .expect("partner")
     };
     assert_eq!(tier_of("Globex Resellers"), "gold", "promoted at once");
@@ -88,7 +92,7 @@ async fn tiers_promote_demote_after_grace_notify_once_and_record_rates(db: Db) {
         .expect("runs");
     let globex = runs
         .iter()
-        .find(|r| r.new_tier == "gold" && r.previous_tier == "registered")
+        .find(|r| r.new_tier.as_str() == "gold" && r.previous_tier.as_str() == "registered")
         .expect("globex run");
     assert_eq!(
         (globex.revenue.as_str(), globex.currency.as_str()),
@@ -102,9 +106,13 @@ async fn tiers_promote_demote_after_grace_notify_once_and_record_rates(db: Db) {
     );
 
     assert_eq!(
-        run_job(&app.app.service, "recompute_tiers", now)
-            .await
-            .expect("again"),
+        run_job(
+            &app.app.service,
+            partnerbot::jobs::JobKind::RecomputeTiers,
+            now
+        )
+        .await
+        .expect("again"),
         format!(
             "0 tier change(s) in {}",
             partnerbot::domain::tier::period_of(now.date_naive())
@@ -125,22 +133,23 @@ async fn tiers_promote_demote_after_grace_notify_once_and_record_rates(db: Db) {
 
     // Next quarter: the demotion takes effect; Globex keeps gold.
     let next = now + Duration::days(92);
-    run_job(&app.app.service, "recompute_tiers", next)
-        .await
-        .expect("next period");
+    run_job(
+        &app.app.service,
+        partnerbot::jobs::JobKind::RecomputeTiers,
+        next,
+    )
+    .await
+    .expect("next period");
     let partners = app.store.partners().await.expect("partners");
     let tier_of = |name: &str| {
         partners
             .iter()
             .find(|p| p.name == name)
-            .map(|p| p.tier.clone())
+            .map(|p| p.tier.as_str())
             .expect("partner")
     };
     assert_eq!(
-        (
-            tier_of("Globex Resellers").as_str(),
-            tier_of("Initech").as_str()
-        ),
+        (tier_of("Globex Resellers"), tier_of("Initech")),
         ("gold", "silver")
     );
     app.deliver_all().await;
@@ -168,9 +177,13 @@ async fn a_new_partner_is_promoted_at_once_but_never_told_inactive(db: Db) {
     .await;
     app.deliver_all().await;
     let before = app.emulator.delivered().len();
-    let summary = run_job(&app.app.service, "recompute_tiers", chrono::Utc::now())
-        .await
-        .expect("run");
+    let summary = run_job(
+        &app.app.service,
+        partnerbot::jobs::JobKind::RecomputeTiers,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("run");
     assert!(summary.starts_with("1 tier change(s)"), "{summary}");
     app.deliver_all().await;
     let said: Vec<String> = app.emulator.delivered()[before..]

@@ -1,7 +1,7 @@
 //! Name evidence: how distinctive each token is in the book the bot holds, and how two names'
 //! tokens line up (the same word, a typo, words joined or split, a run-together "The").
 
-use super::words::{common_words, corporate, generic, noise, regions};
+use super::words::{canonical, common_words, corporate, generic, noise, regions};
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
@@ -187,7 +187,7 @@ pub(super) fn align(a: &[String], b: &[String], stats: &Distinctiveness) -> Alig
             }
             if leading_the(ta, tb, stats) || leading_the(tb, ta, stats) {
                 al.link(i, j, Link::LeadingThe);
-            } else if with_tld(ta, tb) || with_tld(tb, ta) {
+            } else if with_tld(ta, tb, false) || with_tld(tb, ta, true) {
                 al.link(i, j, Link::Joined);
             } else if let Some(d) = typo_with(ta, tb, stats, vowels) {
                 al.link(i, j, Link::Typo(d));
@@ -226,12 +226,11 @@ fn link_joined(al: &mut Alignment, x: &[String], y: &[String], swapped: bool) {
                     !al.b_linked[k]
                 }
             };
-            if y_free(j)
-                && y_free(j + 1)
-                && word.len() == y[j].len() + y[j + 1].len()
-                && word.starts_with(y[j].as_str())
-                && word.ends_with(y[j + 1].as_str())
-            {
+            // The second word may be written short or long ("ifaksystem" / "ifak systems").
+            let joined = word
+                .strip_prefix(y[j].as_str())
+                .is_some_and(|rest| rest == y[j + 1] || canonical(rest) == y[j + 1]);
+            if y_free(j) && y_free(j + 1) && joined {
                 for k in [j, j + 1] {
                     if swapped {
                         al.link(k, i, Link::Joined);
@@ -315,13 +314,16 @@ fn leading_the(x: &str, y: &str, stats: &Distinctiveness) -> bool {
     x.len() > 4 && x.starts_with("the") && &x[3..] == y && stats.holding(x) == 0
 }
 
-/// True when `x` is `y` with the dot of its web address dropped ("carscom" / "cars") or a
-/// generic word run into it ("xingtuxinkeelectronic" / "xingtuxinke").
-fn with_tld(x: &str, y: &str) -> bool {
+/// True when `x` is `y` with the dot of its web address dropped ("carscom" / "cars") or, when
+/// `x` is the book's word (`generic_tail`), a generic word run into it ("xingtuxinkeelectronic"
+/// / "xingtuxinke": the partner typed the head of the book's name). An incoming word that runs
+/// a generic word into a book name is another name built on it ("Recovision" is not "Reco",
+/// "Clovertech" not "Clover"), as a longer incoming name is (see `grade::head_contained`).
+fn with_tld(x: &str, y: &str, generic_tail: bool) -> bool {
     x.strip_prefix(y).is_some_and(|tail| {
         y.len() >= 3
             && (matches!(tail, "com" | "net" | "org" | "io" | "ai")
-                || super::normalise::joined_head(x) == Some(y))
+                || (generic_tail && super::normalise::joined_head(x) == Some(y)))
     })
 }
 
@@ -346,6 +348,18 @@ fn typo_with(a: &str, b: &str, stats: &Distinctiveness, vowels: bool) -> Option<
     if a.as_bytes().first() != b.as_bytes().first() {
         return None;
     }
+    // Nor is a last consonant changed a slip, unless another word backs the name up: it is
+    // how brands are coined apart ("Pycon" / "Pycom", "Digitrol" / "Digitron"); a last vowel
+    // slips ("Vivendu").
+    let consonant = |c: u8| !matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y');
+    if !vowels
+        && a.len() == b.len()
+        && a[..a.len() - 1] == b[..b.len() - 1]
+        && consonant(a.as_bytes()[a.len() - 1])
+        && consonant(b.as_bytes()[b.len() - 1])
+    {
+        return None;
+    }
     if table_weight(a) < 1.0 || table_weight(b) < 1.0 {
         return None;
     }
@@ -357,11 +371,22 @@ fn typo_with(a: &str, b: &str, stats: &Distinctiveness, vowels: bool) -> Option<
     (d <= allowed).then_some(d)
 }
 
-/// Optimal-string-alignment distance where a substitution costs 1 between neighbouring keys of
-/// a QWERTY keyboard or, with `vowels`, between two vowels ("Proctor" / "Procter"), and 2
-/// otherwise (a slip of the finger, not another name: "Vivendu" is a
-/// typo of "Vivendi", "Seartech" is not one of "Geartech"). Stops counting above `limit`.
+/// Cost of an edit that is no slip of the finger: above any edit budget.
+const NOT_A_SLIP: usize = 3;
+
+/// Optimal-string-alignment distance from the typed `a` to the word `b` counting only slips of
+/// the finger: a substitution costs 1 between neighbouring keys of a QWERTY keyboard or, with
+/// `vowels`, between two vowels ("Proctor" / "Procter"); a letter typed in excess costs 1 when
+/// it doubles or neighbours a letter next to it ("Vivendii", "Vivrendi"); a dropped letter or
+/// two letters swapped cost 1. Anything else is another name, not a typo ("Seartech" is not
+/// "Geartech", "Sigpro" not "Sipro", "Airware" not "Aiware"), and costs [`NOT_A_SLIP`]. Stops
+/// counting above `limit`.
 fn keyboard_distance(a: &[u8], b: &[u8], limit: usize, vowels: bool) -> usize {
+    // A letter typed in excess at `k` of `a`: the same key twice, or a neighbouring key.
+    let slipped = |k: usize| {
+        let near = |c: u8| c == a[k] || neighbours(c, a[k]);
+        (k > 0 && near(a[k - 1])) || a.get(k + 1).is_some_and(|c| near(*c))
+    };
     let (n, m) = (a.len(), b.len());
     let mut d = vec![vec![0usize; m + 1]; n + 1];
     for (i, row) in d.iter_mut().enumerate() {
@@ -381,9 +406,10 @@ fn keyboard_distance(a: &[u8], b: &[u8], limit: usize, vowels: bool) -> usize {
             {
                 1
             } else {
-                2
+                NOT_A_SLIP
             };
-            let mut v = (d[i - 1][j] + 1)
+            let extra = if slipped(i - 1) { 1 } else { NOT_A_SLIP };
+            let mut v = (d[i - 1][j] + extra)
                 .min(d[i][j - 1] + 1)
                 .min(d[i - 1][j - 1] + sub);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
@@ -399,8 +425,9 @@ fn keyboard_distance(a: &[u8], b: &[u8], limit: usize, vowels: bool) -> usize {
     d[n][m]
 }
 
-/// True when two keys are next to each other on a QWERTY keyboard (same row or the row above
-/// or below, same position).
+/// True when two keys touch on a QWERTY keyboard: side by side, or on the rows above and below,
+/// which are staggered (a key touches the key above it and the one above to its right: "s"
+/// touches "w" and "e", not "q").
 fn neighbours(x: u8, y: u8) -> bool {
     const ROWS: [&[u8]; 4] = [b"1234567890", b"qwertyuiop", b"asdfghjkl", b"zxcvbnm"];
     let at = |c: u8| {
@@ -410,7 +437,12 @@ fn neighbours(x: u8, y: u8) -> bool {
     };
     match (at(x), at(y)) {
         (Some((r1, p1)), Some((r2, p2))) => {
-            (r1 == r2 && p1.abs_diff(p2) == 1) || (r1.abs_diff(r2) == 1 && p1.abs_diff(p2) <= 1)
+            let below = |(ru, pu): (usize, usize), (rl, pl): (usize, usize)| {
+                rl == ru + 1 && (pl == pu || pl + 1 == pu)
+            };
+            (r1 == r2 && p1.abs_diff(p2) == 1)
+                || below((r1, p1), (r2, p2))
+                || below((r2, p2), (r1, p1))
         }
         _ => false,
     }

@@ -355,3 +355,49 @@ fn a_typo_and_a_legal_form_of_another_country_together_do_not_block() {
         &stats
     )));
 }
+
+#[test]
+fn a_letter_typed_in_excess_is_a_typo_only_when_it_doubles_or_neighbours_a_letter_next_to_it() {
+    let stats = book(&[("victron", 1), ("netrix", 1), ("sipro", 1), ("aiware", 1)]);
+    // "t" typed twice, "e" next to the "r" it slipped off: slips of the finger.
+    assert!(blocks(strength("Victtron", "VICTRON BV", &stats)));
+    assert!(blocks(strength("Neterix", "NETRIX", &stats)));
+    // A "g" among "i" and "p", an "r" among "i" and "w": letters of another name.
+    assert!(!blocks(strength("Sigpro", "SIPRO s.r.l.", &stats)));
+    assert!(!blocks(strength("Airware", "Aiware Inc.", &stats)));
+}
+
+#[test]
+fn keys_touch_as_on_a_staggered_keyboard() {
+    let stats = book(&[("naztec", 1), ("istor", 1)]);
+    // "s" and "z" touch: "Nastec" may be "Naztec" typed in a hurry.
+    assert!(blocks(strength("NASTEC", "Naztec, Inc.", &stats)));
+    // "q" does not touch "s" ("a" is between them): "iQstor" is not a slip on "iStor".
+    assert!(!blocks(strength("iQstor", "iStor", &stats)));
+}
+
+#[test]
+fn a_changed_last_consonant_is_a_typo_only_when_another_word_agrees() {
+    let stats = book(&[("pycom", 1), ("acoustic", 1), ("lyand", 1)]);
+    // "Pycon" / "Pycom": brands coined apart by their last letter.
+    assert!(!blocks(strength("Pycon, Inc.", "Pycom Ltd", &stats)));
+    // "Lyand" agrees: "Acoustix" is a slip on "Acoustic".
+    assert!(blocks(strength("Lyand Acoustix", "LYAND ACOUSTIC", &stats)));
+}
+
+#[test]
+fn an_incoming_word_running_a_generic_word_into_a_book_name_is_another_name() {
+    let stats = book(&[("reco", 1), ("ifak", 1), ("systems", 2000), ("vision", 200)]);
+    // The book's "ifak system" typed run together still is it.
+    assert!(blocks(strength(
+        "ifaksystem GmbH",
+        "ifak system GmbH",
+        &stats
+    )));
+    // "Recovision" builds a name on "Reco": not that company.
+    assert!(!blocks(strength(
+        "Recovision Technology Co., Ltd.",
+        "Reco S.p.A.",
+        &stats
+    )));
+}

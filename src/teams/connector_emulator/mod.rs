@@ -8,7 +8,9 @@
 //! - `POST /v3/conversations/{id}/activities`, `PUT /v3/conversations/{id}/activities/{activity}`
 //!   and `POST /v3/conversations` need a live bearer token (401), a message activity or a
 //!   well-formed 1:1 request (400), a message within Teams' 100 KB budget counted as UTF-16
-//!   without data-URI images (413 `MessageSizeTooBig`, teams.md §2.9), a conversation that has
+//!   without data-URI images, and every Adaptive Card within partnerbot's 28 KB card budget
+//!   (`cards::CARD_BUDGET_BYTES`, the low end of the limits reported for Teams; 413
+//!   `MessageSizeTooBig`, teams.md §2.9), a conversation that has
 //!   not blocked the bot (403 `MessageWritesBlocked`), and stay within the per-conversation
 //!   limits of rate-limit.md (7/1 s, 8/2 s, 60/30 s, 1800/h; 429 without `Retry-After`).
 //!
@@ -31,7 +33,7 @@ use std::time::{Duration, Instant};
 mod rules;
 
 use rules::decide;
-pub use rules::message_size;
+pub use rules::{largest_card, message_size};
 
 /// Teams' bot message budget: 100 KB of UTF-16, base64 images not counted (teams.md §2.9).
 pub const MESSAGE_BUDGET_BYTES: usize = 100 * 1024;

@@ -2,6 +2,7 @@
 //! (token, injected fault, shape and size, blocked conversation, rate limits), and the commit.
 
 use super::{Fault, Op, Recorded, World, MESSAGE_BUDGET_BYTES};
+use crate::teams::cards::{card_size, CARD_BUDGET_BYTES, CARD_CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -139,11 +140,27 @@ fn refuse_shape(op: Op, conversation: &str, body: &[u8]) -> Result<Value, Refusa
     if parsed["type"] != "message" {
         return Err(bad("activity type must be message"));
     }
-    if message_size(&parsed) > MESSAGE_BUDGET_BYTES {
-        let big = "Message size too big";
-        return Err((StatusCode::PAYLOAD_TOO_LARGE, "MessageSizeTooBig", big));
+    let big = (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "MessageSizeTooBig",
+        "Message size too big",
+    );
+    if message_size(&parsed) > MESSAGE_BUDGET_BYTES || largest_card(&parsed) > CARD_BUDGET_BYTES {
+        return Err(big);
     }
     Ok(parsed)
+}
+
+/// UTF-8 bytes of the largest Adaptive Card attached to the activity (0 when none).
+pub fn largest_card(activity: &Value) -> usize {
+    activity["attachments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["contentType"] == CARD_CONTENT_TYPE)
+        .map(|a| card_size(&a["content"]))
+        .max()
+        .unwrap_or(0)
 }
 
 /// Bytes of the activity as UTF-16, data-URI images not counted.
@@ -249,6 +266,22 @@ mod tests {
         assert!(
             message_size(&text) > MESSAGE_BUDGET_BYTES,
             "UTF-16: two bytes a character"
+        );
+    }
+
+    #[test]
+    fn a_card_over_the_card_budget_is_refused_with_413() {
+        let card = |text: String| {
+            let content = json!({ "type": "AdaptiveCard", "version": "1.5", "body": [{ "type": "TextBlock", "text": text }] });
+            json!({ "type": "message", "attachments": [{ "contentType": CARD_CONTENT_TYPE, "content": content }] })
+        };
+        let fits = card("a".repeat(CARD_BUDGET_BYTES - 200)).to_string();
+        assert!(refuse_shape(Op::Create, "19:c@thread.tacv2", fits.as_bytes()).is_ok());
+        let over = card("a".repeat(CARD_BUDGET_BYTES)).to_string();
+        let refused = refuse_shape(Op::Create, "19:c@thread.tacv2", over.as_bytes());
+        assert_eq!(
+            refused.err().map(|r| (r.0, r.1)),
+            Some((StatusCode::PAYLOAD_TOO_LARGE, "MessageSizeTooBig"))
         );
     }
 }

@@ -202,6 +202,10 @@ class Gen:
             if c:
                 self.first[c[0]] += 1
 
+    def rare_head(self, w):
+        """A first word at most two companies of the list start with."""
+        return self.first[w] <= 2 and w not in GENERIC and len(w) >= 3
+
     def rare(self, w):
         return self.df[w] <= 2 and w not in GENERIC and len(w) >= 3
 
@@ -398,6 +402,7 @@ def main():
             w.writerow([i, name, domain, split_of(key(name))])
     ids = {name: i for i, (name, _) in enumerate(book, 1)}
     book_heads = {core(n)[0] for n, _ in book if core(n)}
+    heads = {core(n)[0] for n, _ in companies if core(n)}
     pairs = []
     for split in ("dev", "test"):
         mine = [(n, c) for n, c in book if split_of(key(n)) == split]
@@ -433,7 +438,12 @@ def main():
                 kind = rng.choice(POSITIVE_KINDS)
                 v = positive(gen, kind, name, country, rng)
                 if v and not (kind == "acronym" and domains[name]):
-                    w.writerow([split, kind, v[0], v[1], ids[name]])
+                    # An acronym that is itself how a company of the list is named ("WIZ" with
+                    # wiz.com beside the book's "WiZ") is that company as much as the one it
+                    # abbreviates: the label would be a guess. The row is left out, the count
+                    # kept, so that the other rows stay as they were.
+                    if not (kind == "acronym" and v[0].lower() in heads):
+                        w.writerow([split, kind, v[0], v[1], ids[name]])
                     made += 1
             # A company outside the book whose distinctive first word (held by at most two
             # companies of the whole list) a book company also starts with is that company's
@@ -441,7 +451,7 @@ def main():
             # "TKH Security Solutions USA"): neither clearly the same customer nor clearly
             # another, so it is not used as a company the book does not hold.
             new = [(n, c) for n, c in outside if split_of(key(n)) == split
-                   and not (core(n) and gen.rare(core(n)[0]) and core(n)[0] in book_heads)]
+                   and not (core(n) and gen.rare_head(core(n)[0]) and core(n)[0] in book_heads)]
             for name, _ in new[: QUERIES_PER_SPLIT // 2]:
                 w.writerow([split, "not_in_book", name, "", ""])
 

@@ -1,0 +1,101 @@
+//! How a refused command reads, on any platform: each [`Refusal`] worded with the command that
+//! fixes it, and the help intro for a sub-command the bot does not know. The sentences are the
+//! same everywhere; a [`Syntax`] says how the platform writes a command (Slack: `` `/deal
+//! show D-42` ``; Teams, where commands are typed to the bot: **deal show D-42**) and how text
+//! the person typed is made safe in the platform's markup.
+
+use super::{DealCommand, Listing, Refusal, Unknown};
+use crate::domain::DealError;
+
+/// How one platform writes commands and quotes what people typed.
+#[derive(Debug, Clone, Copy)]
+pub struct Syntax {
+    /// What comes before a command family's name (`/` for slash commands, nothing when the
+    /// command is typed to the bot).
+    pub prefix: &'static str,
+    /// A literal command or keyword as the platform shows code (markup included).
+    pub code: fn(&str) -> String,
+    /// Text the person typed, made to show as typed in the platform's markup.
+    pub user: fn(&str) -> String,
+}
+
+impl Syntax {
+    /// `words` of a command (`"deal show D-42"`), written as this platform's command.
+    fn command(&self, words: &str) -> String {
+        (self.code)(&format!("{}{words}", self.prefix))
+    }
+}
+
+/// The sentence shown for a refusal, in the platform's markup.
+pub fn refusal_text(refusal: &Refusal, s: &Syntax) -> String {
+    let user = s.user;
+    match refusal {
+        // Adapters show these as a list of fields; this is the plain form.
+        Refusal::Invalid(errors) => user(&DealError::Invalid(errors.clone()).to_string()),
+        Refusal::MissingDeal(DealCommand::Show) => {
+            format!("Which deal? Use {}.", s.command("deal show D-42"))
+        }
+        Refusal::MissingDeal(DealCommand::Extend) => {
+            format!("Which deal? Use {}.", s.command("deal extend D-42"))
+        }
+        Refusal::BadDealId(given) => DealError::BadDealId(user(given)).to_string(),
+        Refusal::BadPage { listing, given } => {
+            let family = match listing {
+                Listing::Deals => "deal",
+                Listing::Partners => "partners",
+            };
+            format!(
+                "“{}” is not a page number: try {}",
+                user(given),
+                s.command(&format!("{family} list page 2"))
+            )
+        }
+        Refusal::UnknownListWord(word) => format!(
+            "I can list {}, {} or {} deals, by {}; “{}” is none of those.",
+            (s.code)("open"),
+            (s.code)("expiring"),
+            (s.code)("won"),
+            (s.code)("page N"),
+            user(word)
+        ),
+        Refusal::PartnerListUsage => format!("Usage: {}", s.command("partners list [page N]")),
+        Refusal::UpdateUsage => format!(
+            "Usage: {}",
+            s.command("deal update D-42 stage=proposal amount=60000 close=2027-03-31")
+        ),
+        Refusal::NotKeyValue(word) => format!(
+            "I don't understand “{}”: use key=value, e.g. stage=proposal amount=60000",
+            user(word)
+        ),
+        Refusal::UnknownDealField(key) => format!(
+            "“{}” is not something a deal has: use stage, amount, currency, close or products",
+            user(key)
+        ),
+        Refusal::PartnerAddUsage => format!(
+            "Usage: {}, inside the channel shared with the partner.",
+            s.command(
+                "partners add <partner name> type=<referral|reseller|technology|service|strategic>"
+            )
+        ),
+        Refusal::CheckUsage => format!("Usage: {}", s.command("partners check <company> [domain]")),
+        Refusal::SurveyUsage => format!(
+            "Usage: {} or {}",
+            s.command("partners survey now"),
+            s.command("partners survey results [round]")
+        ),
+        Refusal::PayUsage => format!("Usage: {}", s.command("partners commissions pay C-12 C-13")),
+    }
+}
+
+/// The line above the help for a sub-command nobody defined.
+pub fn unknown_intro(unknown: &Unknown, s: &Syntax) -> String {
+    let (family, word) = match unknown {
+        Unknown::Deal(word) => ("deal", word),
+        Unknown::Partners(word) => ("partners", word),
+    };
+    format!(
+        "I don't know “{}{family} {}”. Here is what I can do:",
+        s.prefix,
+        (s.user)(word)
+    )
+}
