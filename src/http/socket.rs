@@ -6,7 +6,8 @@
 //! its payload, within the handlers' budget of Slack's 3 s.
 //!
 //! Slack retires connections with a `disconnect` envelope: the client opens a new one at once.
-//! A dropped connection or a failed open is retried with exponential backoff (1 s doubling to
+//! A connection that closes, or goes silent (the client pings every 30 s and gives up after
+//! 90 s without a frame or pong), or fails to open is retried with exponential backoff (1 s doubling to
 //! 30 s, back to 1 s after a `hello`). An envelope Slack sends again (`retry_attempt` > 0, after
 //! a lost acknowledgement) is recognised by its `envelope_id`: it is acknowledged again with the
 //! first answer and never handled twice.
@@ -33,6 +34,10 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// Envelope ids remembered for recognising retries: Slack retries within minutes, and this
 /// many covers several minutes of a busy workspace.
 const REMEMBERED_ENVELOPES: usize = 10_000;
+/// How often the client pings Slack, so a connection that died without a word is noticed.
+const PING_EVERY: Duration = Duration::from_secs(30);
+/// Nothing heard (no frame, no pong) for this long: the connection is dead, reconnect.
+const SILENCE_LIMIT: Duration = Duration::from_secs(90);
 /// Largest handler answer read back for an acknowledgement (Block Kit stays far below).
 const MAX_ANSWER_BYTES: usize = 1 << 20;
 
@@ -100,8 +105,18 @@ impl SocketMode {
         };
         let (mut sink, mut source) = ws.split();
         let (acks, mut to_send) = mpsc::unbounded_channel::<String>();
+        let mut ping = tokio::time::interval(PING_EVERY);
+        let mut heard = tokio::time::Instant::now();
         loop {
             tokio::select! {
+                _ = ping.tick() => {
+                    if heard.elapsed() > SILENCE_LIMIT {
+                        return Ended::Failed(format!("nothing heard for {SILENCE_LIMIT:?}"));
+                    }
+                    if let Err(e) = sink.send(Message::Ping(Vec::new().into())).await {
+                        return Ended::Failed(format!("pinging: {e}"));
+                    }
+                }
                 _ = stop.changed() => {
                     let _ = sink.send(Message::Close(None)).await;
                     return Ended::Stop;
@@ -113,14 +128,15 @@ impl SocketMode {
                 }
                 frame = source.next() => match frame {
                     Some(Ok(Message::Text(text))) => {
+                        heard = tokio::time::Instant::now();
                         if let Some(ended) = self.on_frame(&text, &acks, backoff) {
                             let _ = sink.send(Message::Close(None)).await;
                             return ended;
                         }
                     }
                     Some(Ok(Message::Close(_))) | None => return Ended::Failed("closed".into()),
-                    // Pings are answered by tungstenite itself.
-                    Some(Ok(_)) => {}
+                    // Pings are answered by tungstenite itself; pongs answer ours.
+                    Some(Ok(_)) => heard = tokio::time::Instant::now(),
                     Some(Err(e)) => return Ended::Failed(e.to_string()),
                 },
             }
