@@ -258,6 +258,7 @@ fn app_on(url: &str, store: Store, emulator: &Emulator) -> anyhow::Result<App> {
         database_url: url.to_string(),
         signing_secret: SecretString::from("bench"),
         bot_token: SecretString::from("xoxb-bench"),
+        app_token: None,
         slack_api_url: emulator.base_url.clone(),
         bind: "127.0.0.1:0".parse()?,
         program: Program::default(),

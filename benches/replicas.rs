@@ -123,6 +123,7 @@ async fn main() {
             database_url: db.clone(),
             signing_secret: SecretString::from(SECRET),
             bot_token: SecretString::from("xoxb-bench"),
+            app_token: None,
             slack_api_url: emulator.base_url.clone(),
             bind: "127.0.0.1:0".parse().expect("addr"),
             program: Program::default(),

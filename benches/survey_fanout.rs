@@ -49,6 +49,7 @@ async fn run(kind: &str) -> anyhow::Result<()> {
         database_url: url.clone(),
         signing_secret: SecretString::from("bench"),
         bot_token: SecretString::from("xoxb-bench"),
+        app_token: None,
         slack_api_url: emulator.base_url.clone(),
         bind: "127.0.0.1:0".parse()?,
         program: Program::default(),

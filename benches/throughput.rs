@@ -37,6 +37,7 @@ async fn build(kind: &str, dir: &tempfile::TempDir, emulator: &Emulator) -> App 
         database_url: url.clone(),
         signing_secret: SecretString::from(SECRET),
         bot_token: SecretString::from("xoxb-bench"),
+        app_token: None,
         slack_api_url: emulator.base_url.clone(),
         bind: "127.0.0.1:0".parse().expect("addr"),
         program: Program::default(),

@@ -51,7 +51,8 @@ impl App {
             templates,
             &program.program.name,
             &program.program.default_currency,
-        );
+        )
+        .with_crm(program.crm.clone());
         let slack = SlackApi::new(&config.slack_api_url, &config.bot_token)?;
         let outbox_ready = Arc::new(Notify::new());
         let metrics = Arc::new(Metrics::new());
@@ -96,9 +97,16 @@ impl App {
         self
     }
 
+    /// A Socket Mode client for this app's Slack handlers, connecting with the app-level
+    /// `token`; run it until a stop signal.
+    pub fn socket_mode(&self, token: secrecy::SecretString) -> crate::http::socket::SocketMode {
+        crate::http::socket::SocketMode::new(self.state.clone(), token)
+    }
+
     /// A delivery worker for this app (each call makes a worker with its own lease id).
     pub fn worker(&self, config: DeliveryConfig) -> Worker {
-        let slack = SlackClient::new(self.slack.clone(), self.render.clone());
+        let slack = SlackClient::new(self.slack.clone(), self.render.clone())
+            .linking_deals(self.store.clone());
         let mut clients = vec![Client::Slack(slack)];
         if let Some(connector) = &self.teams_connector {
             let program = &self.service.program().program;
@@ -149,6 +157,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     // the bot from starting, and hundreds of conversations.info calls would slow every start.
     if home_team.is_some() {
         problems.extend(crate::preflight::slack_problems(&config.program, &slack, &[]).await);
+        problems.extend(
+            crate::preflight::socket_mode_problems(&slack, config.app_token.as_ref()).await,
+        );
     }
     for problem in &problems {
         match problem.severity {
@@ -194,6 +205,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker = tokio::spawn(app.worker(DeliveryConfig::default()).run(stop_rx.clone()));
     let home = tokio::spawn(app.home.clone().run(stop_rx.clone()));
+    let socket = config.app_token.clone().map(|token| {
+        tracing::info!("Socket Mode is on: Slack's requests also arrive over a WebSocket");
+        tokio::spawn(app.socket_mode(token).run(stop_rx.clone()))
+    });
     let jobs = tokio::spawn(scheduler.run(app.clock.clone(), stop_rx));
     tracing::info!(bind = %config.bind, "partnerbot listening");
     axum::serve(listener, app.router.clone())
@@ -204,6 +219,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let _ = worker.await;
     let _ = jobs.await;
     let _ = home.await;
+    if let Some(socket) = socket {
+        let _ = socket.await;
+    }
     Ok(())
 }
 

@@ -143,3 +143,17 @@ impl ChatUser {
         })
     }
 }
+
+/// A message on a chat platform that something was made from (a registration from a message
+/// describing the opportunity): where it is, its platform id, and a link to it when the
+/// platform gave one. Recorded in the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceMessage {
+    /// The conversation the message is in.
+    pub conversation: String,
+    /// The message's platform id (a Slack `ts`).
+    pub id: String,
+    /// A link that opens the message, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}

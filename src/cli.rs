@@ -20,7 +20,11 @@ pub enum Command {
     /// Serve Slack's HTTP requests and deliver messages (config from the environment).
     Serve,
     /// Play the whole registration story against a local Slack emulator and print it.
-    Demo,
+    Demo {
+        /// Send Slack's requests over Socket Mode (the emulator's WebSocket) instead of HTTP.
+        #[arg(long)]
+        socket: bool,
+    },
     /// Check everything `serve` would use (settings, program file, database, Slack scopes and
     /// channels); print each problem with its fix and exit non-zero on any error.
     Check,
@@ -225,6 +229,8 @@ async fn check() -> anyhow::Result<()> {
     let partners = store.partners().await?;
     let slack = crate::slack::SlackApi::new(&config.slack_api_url, &config.bot_token)?;
     problems.extend(crate::preflight::slack_problems(&config.program, &slack, &partners).await);
+    problems
+        .extend(crate::preflight::socket_mode_problems(&slack, config.app_token.as_ref()).await);
     let errors = problems
         .iter()
         .filter(|p| p.severity == crate::preflight::Severity::Error)
@@ -248,7 +254,7 @@ fn env(name: &str) -> Option<String> {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => crate::app::run(Config::from_env()?).await,
-        Command::Demo => crate::demo::run().await,
+        Command::Demo { socket } => crate::demo::run(socket).await,
         Command::Check => check().await,
         Command::Backup { file } => {
             let url = config::database_url(&env)?;

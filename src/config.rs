@@ -29,6 +29,9 @@ pub struct Config {
     pub signing_secret: SecretString,
     /// `SLACK_BOT_TOKEN`: the `xoxb-` token the bot posts with.
     pub bot_token: SecretString,
+    /// `SLACK_APP_TOKEN`: an app-level `xapp-` token with `connections:write`. When set,
+    /// `serve` also takes Slack's requests over Socket Mode (no public endpoint needed).
+    pub app_token: Option<SecretString>,
     /// `SLACK_API_URL`: base URL of the Slack Web API.
     pub slack_api_url: String,
     /// `PARTNERBOT_BIND`: address `serve` listens on.
@@ -93,6 +96,16 @@ impl Config {
                 "is not a bot token: it must start with xoxb-",
             ));
         }
+        let app_token = lookup("SLACK_APP_TOKEN").filter(|t| !t.trim().is_empty());
+        if app_token
+            .as_ref()
+            .is_some_and(|t| !t.trim().starts_with("xapp-"))
+        {
+            return Err(config_error(
+                "SLACK_APP_TOKEN",
+                "is not an app-level token: it must start with xapp- (Basic Information → App-Level Tokens, scope connections:write)",
+            ));
+        }
         let slack_api_url = lookup("SLACK_API_URL").unwrap_or_else(|| DEFAULT_SLACK_API_URL.into());
         if !(slack_api_url.starts_with("https://") || slack_api_url.starts_with("http://")) {
             return Err(config_error(
@@ -111,6 +124,7 @@ impl Config {
             database_url: database_url(lookup)?,
             signing_secret: SecretString::from(signing_secret),
             bot_token: SecretString::from(bot_token.trim_end_matches('/').to_string()),
+            app_token: app_token.map(|t| SecretString::from(t.trim().to_string())),
             slack_api_url: slack_api_url.trim_end_matches('/').to_string(),
             bind,
             program: Program::from_lookup(lookup)?,
@@ -179,6 +193,54 @@ pub struct Program {
     pub nudges: NudgesSection,
     /// `[teams]`: Microsoft Teams tenants besides our own.
     pub teams: TeamsSection,
+    /// `[crm]`: where the CRM shows a record, so CRM ids become links.
+    pub crm: CrmSection,
+}
+
+/// `[crm]`
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct CrmSection {
+    /// The address of a CRM record, with `{id}` where the record's id goes, e.g.
+    /// `https://crm.example.com/accounts/{id}`. Unset: CRM ids are shown as text.
+    pub record_url: Option<String>,
+}
+
+impl CrmSection {
+    /// The link to CRM record `id` (percent-encoded into the pattern), when a pattern is set.
+    pub fn record_link(&self, id: &str) -> Option<String> {
+        let encoded: String = id
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                other => format!("%{other:02X}"),
+            })
+            .collect();
+        self.record_url
+            .as_ref()
+            .map(|pattern| pattern.replace("{id}", &encoded))
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let Some(url) = &self.record_url else {
+            return Ok(());
+        };
+        let problem = if !(url.starts_with("https://") || url.starts_with("http://")) {
+            Some("must start with https:// (or http://)")
+        } else if !url.contains("{id}") {
+            Some("must contain {id} where the record's id goes")
+        } else if url.contains(|c: char| c.is_whitespace() || matches!(c, '|' | '<' | '>')) {
+            Some("must not contain spaces, |, < or >")
+        } else {
+            None
+        };
+        match problem {
+            Some(p) => Err(config_error("crm.record_url", format!("“{url}” {p}"))),
+            None => Ok(()),
+        }
+    }
 }
 
 /// `[teams]`
@@ -445,6 +507,7 @@ impl Program {
     }
 
     fn check(&self) -> Result<(), ConfigError> {
+        self.crm.check()?;
         let code = self.program.default_currency.trim();
         if code.len() != 3
             || iso_currency::Currency::from_code(&code.to_ascii_uppercase()).is_none()
@@ -628,7 +691,7 @@ mod tests {
 
     #[test]
     fn each_missing_or_malformed_setting_is_named_in_one_line() {
-        let cases: [(&[(&str, &str)], &str); 5] = [
+        let cases: [(&[(&str, &str)], &str); 6] = [
             (
                 &[("SLACK_BOT_TOKEN", "xoxb-1")],
                 "SLACK_SIGNING_SECRET: is not set",
@@ -640,6 +703,10 @@ mod tests {
             (
                 &[BASE[0], ("SLACK_BOT_TOKEN", "xoxp-1")],
                 "SLACK_BOT_TOKEN: is not a bot token",
+            ),
+            (
+                &[BASE[0], BASE[1], ("SLACK_APP_TOKEN", "xoxb-2")],
+                "SLACK_APP_TOKEN: is not an app-level token",
             ),
             (
                 &[BASE[0], BASE[1], ("PARTNERBOT_BIND", "nowhere")],
@@ -678,6 +745,18 @@ mod tests {
                 "managers.slack_users",
             ),
             ("[program]\nnmae = \"x\"\n", "line 2: unknown field `nmae`"),
+            (
+                "[crm]\nrecord_url = \"crm.example.com/{id}\"\n",
+                "crm.record_url",
+            ),
+            (
+                "[crm]\nrecord_url = \"https://crm.example.com/\"\n",
+                "crm.record_url",
+            ),
+            (
+                "[crm]\nrecord_url = \"https://x/{id}|evil\"\n",
+                "crm.record_url",
+            ),
             ("[program\n", "line 1"),
         ];
         for (text, want) in cases {
@@ -685,6 +764,18 @@ mod tests {
             assert!(err.contains(want), "{err}");
             assert!(!err.contains('\n'), "{err}");
         }
+    }
+
+    #[test]
+    fn crm_ids_are_percent_encoded_into_the_record_url() {
+        let crm = Program::parse("[crm]\nrecord_url = \"https://crm.example.com/a/{id}/view\"\n")
+            .expect("parses")
+            .crm;
+        assert_eq!(
+            crm.record_link("0061 x&y>").as_deref(),
+            Some("https://crm.example.com/a/0061%20x%26y%3E/view")
+        );
+        assert_eq!(CrmSection::default().record_link("1"), None);
     }
 
     #[test]

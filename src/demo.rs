@@ -18,6 +18,9 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 struct Demo {
+    /// Requests go over Socket Mode (the emulator's WebSocket) rather than signed HTTP.
+    socket: bool,
+    envelopes: u32,
     http: reqwest::Client,
     base: String,
     secret: String,
@@ -27,8 +30,8 @@ struct Demo {
     trigger: u32,
 }
 
-/// Runs the demo end to end.
-pub async fn run() -> anyhow::Result<()> {
+/// Runs the demo end to end; with `socket`, Slack's requests arrive over Socket Mode.
+pub async fn run(socket: bool) -> anyhow::Result<()> {
     let dir = tempfile::tempdir().context("creating a temporary directory")?;
     let database_url = format!("sqlite://{}?mode=rwc", dir.path().join("demo.db").display());
     let emulator = Emulator::start().await?;
@@ -37,6 +40,7 @@ pub async fn run() -> anyhow::Result<()> {
         database_url: database_url.clone(),
         signing_secret: SecretString::from(secret.clone()),
         bot_token: SecretString::from("xoxb-demo-token"),
+        app_token: socket.then(|| SecretString::from("xapp-1-A0DEMO-demo")),
         slack_api_url: emulator.base_url.clone(),
         bind: "127.0.0.1:0".parse()?,
         program: Program::default(),
@@ -52,6 +56,18 @@ pub async fn run() -> anyhow::Result<()> {
     let router = app.router.clone();
     tokio::spawn(async move { axum::serve(listener, router).await });
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let client = config
+        .app_token
+        .clone()
+        .map(|token| tokio::spawn(app.socket_mode(token).run(stop_rx.clone())));
+    if socket
+        && !emulator
+            .socket
+            .wait_until(Duration::from_secs(15), |h| h.connections() > 0)
+            .await
+    {
+        bail!("the bot did not connect over Socket Mode");
+    }
     let worker = tokio::spawn(
         app.worker(DeliveryConfig {
             poll: Duration::from_millis(100),
@@ -69,6 +85,8 @@ pub async fn run() -> anyhow::Result<()> {
         crate::config::redact_url(&database_url)
     );
     let mut demo = Demo {
+        socket,
+        envelopes: 0,
         http: reqwest::Client::new(),
         base,
         secret,
@@ -80,6 +98,9 @@ pub async fn run() -> anyhow::Result<()> {
     let outcome = demo.play().await;
     let _ = stop.send(true);
     let _ = worker.await;
+    if let Some(client) = client {
+        let _ = client.await;
+    }
     let outcome = match outcome {
         Ok(()) => crate::demo_teams::run().await,
         failed => failed,
@@ -413,7 +434,15 @@ impl Demo {
         Ok(())
     }
 
-    async fn send(&self, path: &str, content_type: &str, body: Vec<u8>) -> anyhow::Result<Value> {
+    async fn send(
+        &mut self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> anyhow::Result<Value> {
+        if self.socket {
+            return self.send_envelope(path, &body).await;
+        }
         let mut request = self
             .http
             .post(format!("{}{path}", self.base))
@@ -438,6 +467,23 @@ impl Demo {
         })
     }
 
+    /// Sends what would have been posted to `path` as a Socket Mode envelope; the payload of
+    /// its acknowledgement.
+    async fn send_envelope(&mut self, path: &str, body: &[u8]) -> anyhow::Result<Value> {
+        self.envelopes += 1;
+        let id = format!("demo-envelope-{}", self.envelopes);
+        let hub = &self.emulator.socket;
+        ensure!(
+            hub.send(&crate::simulate::envelope(&id, path, body)),
+            "no Socket Mode connection is open"
+        );
+        let ack = hub
+            .ack_of(&id, Duration::from_secs(15))
+            .await
+            .with_context(|| format!("envelope for {path} was not acknowledged"))?;
+        Ok(ack.get("payload").cloned().unwrap_or(Value::Null))
+    }
+
     async fn slash(&mut self, who: &SlackUser, command: &str, text: &str) -> anyhow::Result<Value> {
         step(
             &format!("{} in {}", who.user, who.channel),
@@ -458,7 +504,7 @@ impl Demo {
     }
 
     async fn submit(
-        &self,
+        &mut self,
         who: &SlackUser,
         view_id: &str,
         view: &Value,

@@ -108,6 +108,7 @@ pub async fn run() -> anyhow::Result<()> {
         database_url: database_url.clone(),
         signing_secret: SecretString::from(slack_secret.clone()),
         bot_token: SecretString::from("xoxb-demo-token"),
+        app_token: None,
         slack_api_url: slack.base_url.clone(),
         bind: "127.0.0.1:0".parse()?,
         program,

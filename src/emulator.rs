@@ -1,7 +1,9 @@
 //! A local Slack Web API emulator on 127.0.0.1 for tests and the demo. It implements the
 //! methods partnerbot calls, keeps channel history (with message metadata), records every call
 //! for assertions, and injects faults: 429 with `Retry-After`, 500 (before or after acting),
-//! Slack error codes and slow answers.
+//! Slack error codes and slow answers. Socket Mode is served by [`socket`].
+
+pub mod socket;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -67,6 +69,10 @@ struct Inner {
     homes: HashMap<String, Value>,
     /// True once the app's Home tab is switched off (`manifest.yaml` enables it).
     home_tab_disabled: bool,
+    /// Where Socket Mode connections go (`ws://127.0.0.1:…/link/`).
+    socket_url: String,
+    /// Trigger ids this emulator handed out, with when, and whether a view used them.
+    triggers: HashMap<String, (std::time::Instant, bool)>,
 }
 
 impl Inner {
@@ -93,6 +99,8 @@ fn lock(state: &Shared) -> MutexGuard<'_, Inner> {
 pub struct Emulator {
     /// Base URL to use as `SLACK_API_URL` (`http://127.0.0.1:PORT/api`).
     pub base_url: String,
+    /// The Socket Mode endpoint `apps.connections.open` points at.
+    pub socket: socket::SocketHub,
     state: Shared,
     server: tokio::task::JoinHandle<()>,
 }
@@ -127,10 +135,16 @@ impl Emulator {
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        lock(&state).base = format!("http://{addr}");
+        let socket = socket::SocketHub::start().await?;
+        {
+            let mut inner = lock(&state);
+            inner.base = format!("http://{addr}");
+            inner.socket_url = format!("ws://{}/link/", socket.addr);
+        }
         let server = serve_local(listener, app, "Slack emulator");
         Ok(Emulator {
             base_url: format!("http://{addr}/api"),
+            socket,
             state,
             server,
         })
@@ -169,6 +183,37 @@ impl Emulator {
     /// method whose scope is missing is refused with `missing_scope`, like Slack.
     pub fn grant_scopes(&self, scopes: &[&str]) {
         lock(&self.state).scopes = Some(scopes.iter().map(|s| s.to_string()).collect());
+    }
+
+    /// A trigger id as Slack hands one out with a click or shortcut, issued `age` ago. Like
+    /// Slack, `views.open` refuses it once it is older than 3 s (`expired_trigger_id`) or
+    /// after a view used it (`exchanged_trigger_id`). Ids the emulator did not issue are only
+    /// checked for their shape.
+    pub fn issue_trigger(&self, age: Duration) -> String {
+        let mut inner = lock(&self.state);
+        inner.seq += 1;
+        let id = format!("{}.{}.e0ac", inner.seq, 98_765);
+        let issued = std::time::Instant::now()
+            .checked_sub(age)
+            .unwrap_or_else(std::time::Instant::now);
+        inner.triggers.insert(id.clone(), (issued, false));
+        id
+    }
+
+    /// A message a person posts in `channel` (in `thread`'s thread, if given); its `ts`.
+    pub fn add_message(&self, channel: &str, text: &str, thread: Option<&str>) -> String {
+        let mut inner = lock(&self.state);
+        let ts = next_ts(&mut inner);
+        let mut message = json!({ "type": "message", "ts": ts, "text": text, "user": "U0SOMEONE" });
+        if let Some(thread) = thread {
+            message["thread_ts"] = json!(thread);
+        }
+        inner
+            .history
+            .entry(channel.to_string())
+            .or_default()
+            .push(message);
+        ts
     }
 
     /// Switches the app's Home tab off (or on again): `views.publish` then answers
@@ -333,10 +378,16 @@ async fn handle(
     let arrived = std::time::Instant::now();
     let auth_test = method == "auth.test";
     let mut params = parse_params(query, &headers, &body);
-    let authed = headers
+    let bearer = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("Bearer xoxb-"));
+        .unwrap_or_default();
+    // Socket Mode connections are opened with the app-level token, everything else with the
+    // bot token.
+    let authed = match method.as_str() {
+        "apps.connections.open" => bearer.starts_with("Bearer xapp-"),
+        _ => bearer.starts_with("Bearer xoxb-"),
+    };
     let (fault, latency) = {
         let mut inner = lock(&state);
         (take_fault(&mut inner, &method, &params), inner.latency)
@@ -483,7 +534,16 @@ fn act(inner: &mut Inner, method: &str, params: &Value) -> Value {
         {
             json!({ "ok": false, "error": "invalid_trigger_id" })
         }
+        "views.open" | "views.push" if trigger_refusal(inner, params).is_some() => {
+            json!({ "ok": false, "error": trigger_refusal(inner, params) })
+        }
         "views.open" | "views.update" | "views.push" => {
+            if let Some(used) = params["trigger_id"]
+                .as_str()
+                .and_then(|t| inner.triggers.get_mut(t))
+            {
+                used.1 = true;
+            }
             let mut view = params["view"].clone();
             view["id"] = json!(format!("V{:08}", inner.seq));
             inner.seq += 1;
@@ -551,6 +611,11 @@ fn act(inner: &mut Inner, method: &str, params: &Value) -> Value {
             }
         },
         "conversations.history" => history_page(inner, &channel, params),
+        "chat.getPermalink" => permalink(inner, &channel, params),
+        "apps.connections.open" => {
+            inner.seq += 1;
+            json!({ "ok": true, "url": format!("{}?ticket={}", inner.socket_url, inner.seq) })
+        }
         _ => json!({ "ok": false, "error": "unknown_method" }),
     }
 }
@@ -575,6 +640,41 @@ fn publish_home(inner: &mut Inner, params: &Value) -> Value {
     inner.seq += 1;
     inner.homes.insert(user.to_string(), view.clone());
     json!({ "ok": true, "view": view })
+}
+
+/// `chat.getPermalink`: a link to a message that is in the channel's history (a root or a
+/// reply), refusing unknown channels (`channel_not_found`) and messages (`message_not_found`).
+fn permalink(inner: &Inner, channel: &str, params: &Value) -> Value {
+    let Some(history) = inner.history.get(channel) else {
+        return json!({ "ok": false, "error": "channel_not_found" });
+    };
+    let ts = params["message_ts"].as_str().unwrap_or_default();
+    let Some(message) = history.iter().find(|m| m["ts"] == ts) else {
+        return json!({ "ok": false, "error": "message_not_found" });
+    };
+    let mut link = format!(
+        "https://emulated.slack.com/archives/{channel}/p{}",
+        ts.replace('.', "")
+    );
+    if let Some(thread) = message["thread_ts"].as_str().filter(|t| *t != ts) {
+        link.push_str(&format!("?thread_ts={thread}&cid={channel}"));
+    }
+    json!({ "ok": true, "channel": channel, "permalink": link })
+}
+
+/// Slack voids a trigger id this long after the click.
+const TRIGGER_LIFETIME: Duration = Duration::from_secs(3);
+
+/// Why Slack would refuse the trigger id of a `views.open`, for ids this emulator issued.
+fn trigger_refusal(inner: &Inner, params: &Value) -> Option<&'static str> {
+    let (issued, used) = inner.triggers.get(params["trigger_id"].as_str()?)?;
+    if *used {
+        Some("exchanged_trigger_id")
+    } else if issued.elapsed() > TRIGGER_LIFETIME {
+        Some("expired_trigger_id")
+    } else {
+        None
+    }
 }
 
 /// Longer trigger ids than this were never issued by Slack.

@@ -31,7 +31,7 @@ async fn main() -> std::process::ExitCode {
 /// The demo prints a conversation on stdout; its logs would only get in the way.
 fn default_filter(cli: &Cli) -> &'static str {
     match cli.command {
-        cli::Command::Demo => "error",
+        cli::Command::Demo { .. } => "error",
         _ => "info,sqlx=warn",
     }
 }

@@ -8,6 +8,7 @@ use crate::chat::Platform;
 use crate::config::{is_slack_id, Program};
 use crate::domain::Partner;
 use crate::slack::SlackApi;
+use secrecy::SecretString;
 use std::fmt;
 use std::str::FromStr;
 
@@ -225,6 +226,26 @@ async fn channel_problem(slack: &SlackApi, setting: &str, channel: &str) -> Opti
             format!("<#{channel}> could not be checked: {e}"),
             "run `partnerbot check` again in a minute",
         )),
+    }
+}
+
+/// Socket Mode (`SLACK_APP_TOKEN` set): Slack must hand out a connection for the app-level
+/// token, which takes `connections:write` and an app with Socket Mode enabled.
+pub async fn socket_mode_problems(
+    slack: &SlackApi,
+    app_token: Option<&SecretString>,
+) -> Vec<Problem> {
+    let Some(token) = app_token else {
+        return Vec::new();
+    };
+    match slack.open_connection(token).await {
+        Ok(_) => Vec::new(),
+        Err(e) => vec![problem(
+            Severity::Error,
+            "SLACK_APP_TOKEN",
+            format!("Slack opens no Socket Mode connection for it ({e})"),
+            "enable Socket Mode for the app (manifest.socket.yaml does), and create the app-level token with the connections:write scope (Basic Information → App-Level Tokens)",
+        )],
     }
 }
 

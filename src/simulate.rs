@@ -89,6 +89,73 @@ impl SlackUser {
     }
 }
 
+impl SlackUser {
+    /// The interaction body of this user choosing message shortcut `callback_id` on the
+    /// message `ts` (in the thread of `thread_ts`, if given) of their channel.
+    pub fn message_shortcut(
+        &self,
+        callback_id: &str,
+        trigger: &str,
+        message: (&str, Option<&str>),
+        text: &str,
+    ) -> Vec<u8> {
+        let (ts, thread_ts) = message;
+        let mut shown = json!({ "type": "message", "user": "U0SOMEONE", "ts": ts, "text": text });
+        if let Some(thread) = thread_ts {
+            shown["thread_ts"] = json!(thread);
+        }
+        form_payload(&json!({
+            "type": "message_action",
+            "callback_id": callback_id,
+            "trigger_id": trigger,
+            "user": { "id": self.user, "team_id": self.team, "name": self.user.to_lowercase() },
+            "team": { "id": self.team },
+            "channel": { "id": self.channel, "name": self.channel.to_lowercase() },
+            "message_ts": ts,
+            "message": shown,
+            "response_url": "https://hooks.slack.com/app/T0/1/x"
+        }))
+    }
+
+    /// The interaction body of this user choosing global shortcut `callback_id`.
+    pub fn global_shortcut(&self, callback_id: &str, trigger: &str) -> Vec<u8> {
+        form_payload(&json!({
+            "type": "shortcut",
+            "callback_id": callback_id,
+            "trigger_id": trigger,
+            "user": { "id": self.user, "team_id": self.team, "username": self.user.to_lowercase() },
+            "team": { "id": self.team }
+        }))
+    }
+}
+
+/// The Socket Mode envelope `envelope_id` carrying what Slack would have posted over HTTP to
+/// `path` (`/slack/commands`, `/slack/interactions` or `/slack/events`) as `body`.
+pub fn envelope(envelope_id: &str, path: &str, body: &[u8]) -> Value {
+    let form =
+        || -> Vec<(String, String)> { serde_urlencoded::from_bytes(body).unwrap_or_default() };
+    let (kind, payload) = match path {
+        "/slack/commands" => (
+            "slash_commands",
+            Value::Object(form().into_iter().map(|(k, v)| (k, json!(v))).collect()),
+        ),
+        "/slack/interactions" => {
+            let payload = form()
+                .into_iter()
+                .find(|(k, _)| k == "payload")
+                .and_then(|(_, v)| serde_json::from_str(&v).ok())
+                .unwrap_or(Value::Null);
+            ("interactive", payload)
+        }
+        _ => (
+            "events_api",
+            serde_json::from_slice(body).unwrap_or(Value::Null),
+        ),
+    };
+    json!({ "envelope_id": envelope_id, "type": kind, "payload": payload,
+            "accepts_response_payload": kind != "events_api", "retry_attempt": 0, "retry_reason": "" })
+}
+
 /// `payload=<json>` as Slack posts interactions.
 pub fn form_payload(payload: &Value) -> Vec<u8> {
     serde_urlencoded::to_string([("payload", payload.to_string())])

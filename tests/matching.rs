@@ -281,6 +281,7 @@ async fn evaluate_book(book: &[BookRecord]) -> std::collections::BTreeMap<String
         database_url: url,
         signing_secret: secrecy::SecretString::from("eval"),
         bot_token: secrecy::SecretString::from("xoxb-eval"),
+        app_token: None,
         slack_api_url: emulator.base_url.clone(),
         bind: "127.0.0.1:0".parse().expect("addr"),
         program: partnerbot::config::Program::default(),

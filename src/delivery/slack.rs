@@ -4,16 +4,27 @@
 //! history by the outbox id in the message metadata.
 
 use super::platform::{Failure, Outgoing};
-use crate::slack::{ApiFailure, Renderer, SlackApi};
-use crate::store::{ClaimedMessage, OutboxBody};
+use crate::notice::Platform;
+use crate::slack::{limits, links, ApiFailure, Renderer, SlackApi};
+use crate::store::{ClaimedMessage, OutboxBody, Store};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 /// The Slack Web API client and the renderer for notices.
 #[derive(Debug, Clone)]
 pub struct SlackClient {
     api: SlackApi,
     render: Renderer,
+    /// Where deals' thread roots are looked up to link deal ids; `None`: ids stay text.
+    store: Option<Store>,
 }
+
+/// Outbox kinds whose message starts a deal's thread: the partner's confirmation in their
+/// channel, the managers' review card.
+const PARTNER_ROOTS: &[&str] = &["deal_confirmation"];
+const INTERNAL_ROOTS: &[&str] = &["review_card", "deal_confirmation"];
+/// Most deal ids linked in one message (each new one costs a `chat.getPermalink`).
+const MAX_LINKED_DEALS: usize = 60;
 
 /// What one row becomes in Slack.
 enum SlackMessage {
@@ -42,7 +53,90 @@ impl From<ApiFailure> for Failure {
 impl SlackClient {
     /// Delivers through `api`, rendering notices with `render`.
     pub fn new(api: SlackApi, render: Renderer) -> SlackClient {
-        SlackClient { api, render }
+        SlackClient {
+            api,
+            render,
+            store: None,
+        }
+    }
+
+    /// The same client, linking every deal id in a message to the deal's thread.
+    pub fn linking_deals(mut self, store: Store) -> SlackClient {
+        self.store = Some(store);
+        self
+    }
+
+    /// `payload` with its deal ids linked to their threads, for the people `row` goes to:
+    /// partners only ever get links into their own channel's threads, internal readers to the
+    /// managers' card (or the partner's thread). A message a link would push past Slack's
+    /// limits, or whose links cannot be looked up, goes out as it was.
+    async fn with_deal_links(&self, row: &ClaimedMessage, payload: Value) -> Value {
+        let Some(store) = &self.store else {
+            return payload;
+        };
+        let ids: Vec<i64> = links::deal_ids(&payload)
+            .into_iter()
+            .take(MAX_LINKED_DEALS)
+            .collect();
+        if ids.is_empty() {
+            return payload;
+        }
+        match self.deal_links(store, &row.channel, &ids).await {
+            Ok(found) if !found.is_empty() => {
+                let linked = links::link_deal_ids(&payload, &found);
+                match limits::check(limits::Surface::Message, &linked) {
+                    Ok(()) => linked,
+                    Err(_) => payload,
+                }
+            }
+            Ok(_) => payload,
+            Err(e) => {
+                tracing::warn!(outbox_id = row.id, error = %format!("{e:#}"), "deal ids left unlinked");
+                payload
+            }
+        }
+    }
+
+    /// Permalinks of the thread roots of `ids` that readers of `channel` may open.
+    async fn deal_links(
+        &self,
+        store: &Store,
+        channel: &str,
+        ids: &[i64],
+    ) -> anyhow::Result<HashMap<i64, String>> {
+        let partner_facing = store.partner_by_channel(channel).await?.is_some()
+            || store.partner_of_user(channel).await?.is_some();
+        let kinds = if partner_facing {
+            PARTNER_ROOTS
+        } else {
+            INTERNAL_ROOTS
+        };
+        let roots = store.deal_thread_roots(ids, kinds).await?;
+        let mut found = HashMap::new();
+        for id in ids {
+            // A thread in this very conversation first, then by the kinds' order.
+            let root = roots
+                .iter()
+                .filter(|r| r.deal_id == *id && r.platform == Platform::Slack.as_str())
+                .min_by_key(|r| {
+                    let rank = kinds.iter().position(|k| *k == r.kind);
+                    (r.channel != channel, rank)
+                });
+            let Some(root) = root else { continue };
+            match self
+                .api
+                .permalink(&root.channel, &root.platform_message_id)
+                .await
+            {
+                Ok(link) => {
+                    found.insert(*id, link);
+                }
+                Err(e) => {
+                    tracing::warn!(deal_id = id, error = %e, "no permalink for a deal's thread")
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// What `out` becomes in Slack; a permanent failure when it cannot be rendered.
@@ -98,15 +192,18 @@ impl SlackClient {
     pub async fn send(&self, out: &Outgoing<'_>) -> Result<Option<String>, Failure> {
         let row = out.row;
         match self.prepare(out)? {
-            SlackMessage::Message(payload) => Ok(self
-                .api
-                .post_message(
-                    &row.channel,
-                    row.ephemeral_user.as_deref(),
-                    &payload,
-                    row.id,
-                )
-                .await?),
+            SlackMessage::Message(payload) => {
+                let payload = self.with_deal_links(row, payload).await;
+                Ok(self
+                    .api
+                    .post_message(
+                        &row.channel,
+                        row.ephemeral_user.as_deref(),
+                        &payload,
+                        row.id,
+                    )
+                    .await?)
+            }
             SlackMessage::File { name, title, bytes } => {
                 self.api
                     .upload_file(&row.channel, &name, &title, bytes)

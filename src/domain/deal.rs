@@ -293,6 +293,8 @@ pub enum DealError {
     NotLinked,
     #[error("Only partner managers can do that.")]
     NotManager,
+    #[error("This isn't a deal's thread: use it in the thread under a deal's confirmation or review card.")]
+    NotADealThread,
     #[error("{0}")]
     BadCommand(String),
 }

@@ -57,6 +57,8 @@ pub async fn handle(State(state): State<AppState>, body: Bytes) -> Response {
                 unknown_form(&state, &v.view.callback_id)
             }
         }
+        Ok(Interaction::MessageAction(m)) => super::shortcuts::on_message(&state, &m).await,
+        Ok(Interaction::Shortcut(s)) => super::shortcuts::global(&state, &s).await,
         Ok(Interaction::BlockActions(b)) => {
             record_actor(&b.user.id, b.user.team_id.as_deref());
             block_actions(&state, &b).await
@@ -79,7 +81,7 @@ fn unknown_form(state: &AppState, callback_id: &str) -> Response {
 /// or an internal error is shown on the first field so the person keeps what they typed.
 async fn submit_registration(state: &AppState, v: &ViewSubmission) -> Value {
     let metadata: Option<ModalMetadata> = serde_json::from_str(&v.view.private_metadata).ok();
-    let actor = submitter(v, metadata.map(|m| m.channel));
+    let actor = submitter(v, metadata.as_ref().map(|m| m.channel.clone()));
     let s = &v.view.state;
     let draft = DealDraft {
         company: s.text(Field::Company.key()),
@@ -94,19 +96,25 @@ async fn submit_registration(state: &AppState, v: &ViewSubmission) -> Value {
         products: s.text(Field::Products.key()),
         notes: s.text(Field::Notes.key()),
     };
-    let resubmitted = serde_json::from_str::<ModalMetadata>(&v.view.private_metadata)
-        .ok()
-        .and_then(|m| m.deal);
+    let (resubmitted, source) = match metadata {
+        Some(m) => (m.deal, m.source),
+        None => (None, None),
+    };
     let outcome = match resubmitted {
         Some(deal) => state.service.resubmit(&actor, deal, &draft).await,
         None => {
+            let source = match source {
+                Some(s) => Some(super::shortcuts::with_link(state, s).await),
+                None => None,
+            };
             state
                 .service
-                .register(
+                .register_from(
                     &actor,
                     &draft,
                     Surface::Modal,
                     Some(format!("view:{}", v.view.id)),
+                    source,
                 )
                 .await
         }
@@ -167,7 +175,10 @@ async fn review_click(
 }
 
 /// The form the service answered, rendered as a Slack modal view.
-fn form_view(state: &AppState, form: Result<Answer, ServiceError>) -> Result<Value, ServiceError> {
+pub(super) fn form_view(
+    state: &AppState,
+    form: Result<Answer, ServiceError>,
+) -> Result<Value, ServiceError> {
     crate::slack::answers::render(&state.render, &form?).map_err(ServiceError::Internal)
 }
 
@@ -177,7 +188,17 @@ async fn open_from_click(
     b: &BlockActions,
     view: Result<Value, ServiceError>,
 ) -> Option<String> {
-    match (view, b.trigger_id.as_deref()) {
+    open_form(state, b.trigger_id.as_deref(), view).await
+}
+
+/// Opens `view` with the `trigger` of a click or shortcut; the text to show the person
+/// instead, if it could not.
+pub(super) async fn open_form(
+    state: &AppState,
+    trigger: Option<&str>,
+    view: Result<Value, ServiceError>,
+) -> Option<String> {
+    match (view, trigger) {
         (Ok(view), Some(trigger)) => match state
             .slack
             .open_view(trigger, &view, VIEWS_OPEN_TIMEOUT)
@@ -434,12 +455,20 @@ async fn survey_click(
 
 /// Queues `text` for the person who clicked, visible only to them in that channel.
 async fn answer_privately(state: &AppState, b: &BlockActions, text: String) {
-    let Some(channel) = &b.channel else {
-        return;
+    if let Some(channel) = &b.channel {
+        tell(state, Some(&channel.id), &b.user.id, text).await;
+    }
+}
+
+/// Queues `text` for `user`: visible only to them in `channel`, or in their DM with the bot
+/// when they acted from no channel (a global shortcut).
+pub(super) async fn tell(state: &AppState, channel: Option<&str>, user: &str, text: String) {
+    let note = Notice::note(NoteAbout::Info, None, text);
+    let address = match channel {
+        Some(channel) => Address::to(Platform::Slack, channel).private_to(user),
+        None => Address::to(Platform::Slack, user),
     };
-    let answer = Notice::note(NoteAbout::Info, None, text);
-    let address = Address::to(Platform::Slack, &channel.id).private_to(&b.user.id);
-    let message = OutboxMessage::notice("notice", address, answer, None);
+    let message = OutboxMessage::notice("notice", address, note, None);
     let queued = state
         .service
         .store()

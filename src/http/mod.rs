@@ -5,6 +5,8 @@ mod commands;
 mod error;
 mod events;
 mod interactions;
+pub mod shortcuts;
+pub mod socket;
 mod teams;
 mod teams_dialogs;
 mod teams_invokes;
@@ -56,19 +58,31 @@ pub struct AppState {
 
 /// Builds the router over `state`.
 pub fn router(state: AppState) -> Router {
-    let slack = Router::new()
+    let slack = slack_routes().layer(middleware::from_fn_with_state(state.clone(), verify_slack));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/teams/messages", post(teams::handle))
+        .merge(slack)
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+/// Slack's three request kinds and their handlers, shared by HTTP and Socket Mode.
+fn slack_routes() -> Router<AppState> {
+    Router::new()
         .route(
             "/slack/commands",
             post(commands::handle).layer(middleware::from_fn(within_slacks_budget)),
         )
         .route("/slack/interactions", post(interactions::handle))
         .route("/slack/events", post(events::handle))
-        .layer(middleware::from_fn_with_state(state.clone(), verify_slack));
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .route("/teams/messages", post(teams::handle))
-        .merge(slack)
+}
+
+/// The same Slack handlers for requests that arrive over Socket Mode: no signature (the
+/// connection was opened with the app token), the same budget and observation.
+pub fn socket_router(state: AppState) -> Router {
+    slack_routes()
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }

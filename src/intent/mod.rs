@@ -4,6 +4,7 @@
 //! it is pure (no I/O, no clock). How a refusal reads is the adapter's business: the enums here
 //! carry only the facts, never markup or command syntax.
 
+pub mod message;
 mod parse;
 pub mod wording;
 

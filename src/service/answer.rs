@@ -17,6 +17,8 @@ pub enum Answer {
         metadata: String,
         today: NaiveDate,
         prefill: Option<Deal>,
+        /// What the message the form was opened from suggests (a new registration).
+        suggested: Option<crate::intent::message::MessageHints>,
     },
     /// A page of deals (newest first), how many more exist, and how to see the next page.
     DealList {

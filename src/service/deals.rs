@@ -1,7 +1,7 @@
 //! Registering, listing and showing deals.
 
 use super::{Actor, Answer, Hint, Service, ServiceError, ServiceResult};
-use crate::chat::{ChatUser, Conversation, Via};
+use crate::chat::{ChatUser, Conversation, SourceMessage, Via};
 use crate::domain::commission::Timing;
 use crate::domain::deal::Surface;
 use crate::domain::engagement::{is_protected, Holder, Verdict};
@@ -37,6 +37,9 @@ pub struct ModalMetadata {
     /// The returned registration being corrected, when this is a resubmission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deal: Option<i64>,
+    /// The message the form was opened from, when it was (a message shortcut).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceMessage>,
 }
 
 impl Service {
@@ -50,6 +53,7 @@ impl Service {
         let metadata = serde_json::to_string(&ModalMetadata {
             channel,
             deal: None,
+            source: None,
         })
         .map_err(anyhow::Error::from)?;
         Ok(Answer::RegistrationForm {
@@ -57,18 +61,58 @@ impl Service {
             metadata,
             today: self.clock.now().date_naive(),
             prefill: None,
+            suggested: None,
+        })
+    }
+
+    /// The registration modal opened from a message describing an opportunity: filled with
+    /// what the message `text` suggests, and carrying `source` so the registration's audit row
+    /// links the message.
+    pub async fn registration_form_from(
+        &self,
+        actor: &Actor,
+        text: &str,
+        source: SourceMessage,
+    ) -> ServiceResult<Answer> {
+        let partner = self.partner_of(actor).await?;
+        let today = self.clock.now().date_naive();
+        let metadata = serde_json::to_string(&ModalMetadata {
+            channel: source.conversation.clone(),
+            deal: None,
+            source: Some(source),
+        })
+        .map_err(anyhow::Error::from)?;
+        Ok(Answer::RegistrationForm {
+            partner_name: partner.name,
+            metadata,
+            today,
+            prefill: None,
+            suggested: Some(crate::intent::message::hints(text, today)),
         })
     }
 
     /// Validates and stores a registration with its audit row, the partner's confirmation and
     /// the managers' review card, atomically. `key` makes a repeated submission idempotent.
-    #[tracing::instrument(skip_all, fields(user = %actor.user, partner_id, deal_id))]
     pub async fn register(
         &self,
         actor: &Actor,
         draft: &DealDraft,
         surface: Surface,
         key: Option<String>,
+    ) -> ServiceResult<Registered> {
+        self.register_from(actor, draft, surface, key, None).await
+    }
+
+    /// [`Service::register`] of a form opened from the chat message `source`, which the audit
+    /// row records.
+    #[tracing::instrument(skip_all, fields(user = %actor.user, partner_id, deal_id))]
+    pub async fn register_from(
+        &self,
+        actor: &Actor,
+        draft: &DealDraft,
+        surface: Surface,
+        key: Option<String>,
+        source: Option<SourceMessage>,
     ) -> ServiceResult<Registered> {
         let partner = self.partner_of(actor).await?;
         tracing::Span::current().record("partner_id", partner.id.0);
@@ -101,6 +145,7 @@ impl Service {
             surface,
             key,
             keys,
+            source,
         };
         let result = self.register_locked(pending).await;
         lock.release().await;
@@ -362,6 +407,7 @@ struct PendingRegistration<'a> {
     surface: Surface,
     key: Option<String>,
     keys: Vec<String>,
+    source: Option<SourceMessage>,
 }
 
 /// What the store records for a pending registration with `status`, and its partner.
@@ -384,6 +430,7 @@ fn registration_of(
         surface: p.actor.surface(via(p.surface)).into(),
         idempotency_key: p.key,
         match_keys: p.keys,
+        source: p.source,
     };
     (registration, p.partner)
 }

@@ -223,6 +223,22 @@ impl Service {
     }
 
     /// The "Update deal" modal for a deal the actor may update.
+    /// The "Update deal" form for the deal whose thread starts at `root` (a message id) in
+    /// the actor's conversation; a refusal when that message is not one of a deal's.
+    pub async fn update_form_in_thread(
+        &self,
+        actor: &Actor,
+        root: &str,
+    ) -> ServiceResult<super::Answer> {
+        let conversation = actor.conversation();
+        let deal = self
+            .store
+            .deal_of_message(conversation.platform, &conversation.id, root)
+            .await?
+            .ok_or(DealError::NotADealThread)?;
+        self.update_form(actor, &deal.to_string()).await
+    }
+
     pub async fn update_form(&self, actor: &Actor, deal_id: &str) -> ServiceResult<super::Answer> {
         let deal = self.own_deal(actor, deal_id.parse()?).await?;
         let metadata = json!({ "deal": deal.id.0, "channel": actor.channel }).to_string();

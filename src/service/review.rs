@@ -267,6 +267,7 @@ impl Service {
         let metadata = serde_json::to_string(&super::deals::ModalMetadata {
             channel,
             deal: Some(deal.id.0),
+            source: None,
         })
         .map_err(anyhow::Error::from)?;
         Ok(super::Answer::RegistrationForm {
@@ -274,6 +275,7 @@ impl Service {
             metadata,
             today: self.clock.now().date_naive(),
             prefill: Some(deal),
+            suggested: None,
         })
     }
 

@@ -16,7 +16,14 @@ pub fn render(render: &Renderer, answer: &Answer) -> anyhow::Result<Value> {
             metadata,
             today,
             prefill,
-        } => render.registration_modal(partner_name, metadata, *today, prefill.as_ref()),
+            suggested,
+        } => render.registration_modal(
+            partner_name,
+            metadata,
+            *today,
+            prefill.as_ref(),
+            suggested.as_ref(),
+        ),
         Answer::DealList {
             title,
             deals,
@@ -55,7 +62,7 @@ pub fn render(render: &Renderer, answer: &Answer) -> anyhow::Result<Value> {
             domain,
             matches,
         } => {
-            let views: Vec<MatchView> = matches.iter().map(MatchView::from).collect();
+            let views: Vec<MatchView> = matches.iter().map(|m| render.match_view(m)).collect();
             render.match_list(name, domain.as_deref(), &views)
         }
         Answer::AccountsSummary {

@@ -21,6 +21,8 @@ const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 /// `metadata.event_type` on every message we post; its payload carries the outbox id.
 pub const OUTBOX_EVENT_TYPE: &str = "partnerbot_outbox";
+/// Permalinks kept in memory (about 100 bytes each); the cache starts over when full.
+const MAX_CACHED_PERMALINKS: usize = 50_000;
 /// Messages per `conversations.history` page (Slack recommends no more than 200).
 const HISTORY_PAGE: u32 = 200;
 /// Pages read when looking for an earlier attempt: 200,000 messages since the first attempt.
@@ -89,6 +91,8 @@ pub struct SlackApi {
     /// hands out) and reading `x-oauth-scopes`.
     http: reqwest::Client,
     base_url: Arc<str>,
+    /// Permalinks already asked for, by (channel, ts): a message's link never changes.
+    permalinks: Arc<std::sync::Mutex<std::collections::HashMap<(String, String), String>>>,
 }
 
 impl std::fmt::Debug for SlackApi {
@@ -119,6 +123,7 @@ impl SlackApi {
             token: Arc::new(SlackApiToken::new(SlackApiTokenValue(
                 token.expose_secret().to_string(),
             ))),
+            permalinks: Arc::default(),
         })
     }
 
@@ -269,6 +274,42 @@ impl SlackApi {
         .map(|_| ())
     }
 
+    /// `chat.getPermalink`: a link that opens message `ts` of `channel` (in its thread for a
+    /// reply), remembered for the life of the process.
+    pub async fn permalink(&self, channel: &str, ts: &str) -> Result<String, ApiFailure> {
+        let key = (channel.to_string(), ts.to_string());
+        if let Some(link) = self.cached_permalink(&key) {
+            return Ok(link);
+        }
+        let answer = self
+            .get(
+                "chat.getPermalink",
+                &[
+                    ("channel", Some(channel.to_string())),
+                    ("message_ts", Some(ts.to_string())),
+                ],
+            )
+            .await?;
+        let link = answer["permalink"]
+            .as_str()
+            .filter(|l| l.starts_with("https://") || l.starts_with("http://"))
+            .ok_or_else(|| ApiFailure::Permanent {
+                reason: "chat.getPermalink answered without a link".into(),
+            })?
+            .to_string();
+        let mut cache = self.permalinks.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= MAX_CACHED_PERMALINKS {
+            cache.clear();
+        }
+        cache.insert(key, link.clone());
+        Ok(link)
+    }
+
+    fn cached_permalink(&self, key: &(String, String)) -> Option<String> {
+        let cache = self.permalinks.lock().unwrap_or_else(|p| p.into_inner());
+        cache.get(key).cloned()
+    }
+
     /// `views.publish`: shows `view` (a `home` view) as `user`'s Home tab of the app.
     pub async fn publish_home(&self, user: &str, view: &Value) -> Result<(), ApiFailure> {
         self.post(
@@ -391,6 +432,40 @@ impl SlackApi {
                     "auth.test answered {} without x-oauth-scopes",
                     answer.status()
                 ),
+            }),
+        }
+    }
+
+    /// `apps.connections.open` with the app-level token (`xapp-`, `connections:write`): the
+    /// WebSocket URL of a new Socket Mode connection.
+    pub async fn open_connection(&self, app_token: &SecretString) -> Result<String, ApiFailure> {
+        let transient = |reason: String| ApiFailure::Transient {
+            reason,
+            maybe_sent: false,
+        };
+        let answer = self
+            .http
+            .post(format!("{}/apps.connections.open", self.base_url))
+            .bearer_auth(app_token.expose_secret())
+            .send()
+            .await
+            .map_err(|e| transient(format!("apps.connections.open: {e}")))?;
+        if answer.status() == reqwest::StatusCode::TOO_MANY_REQUESTS
+            || answer.status().is_server_error()
+        {
+            return Err(transient(format!(
+                "apps.connections.open answered {}",
+                answer.status()
+            )));
+        }
+        let body: Value = answer
+            .json()
+            .await
+            .map_err(|e| transient(format!("apps.connections.open: {e}")))?;
+        match body["url"].as_str() {
+            Some(url) if body["ok"] == true => Ok(url.to_string()),
+            _ => Err(ApiFailure::Permanent {
+                reason: body["error"].as_str().unwrap_or("no url").to_string(),
             }),
         }
     }

@@ -6,6 +6,7 @@ pub mod client;
 pub mod home;
 pub mod ids;
 pub mod limits;
+pub mod links;
 pub mod notices;
 pub mod payload;
 pub mod refusals;

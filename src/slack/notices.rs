@@ -34,14 +34,14 @@ pub fn render(render: &Renderer, notice: &Notice) -> anyhow::Result<Value> {
             partner,
             matches,
             rule,
-        } => render.review_card(deal, partner, &views(matches), rule.as_deref()),
+        } => render.review_card(deal, partner, &views(render, matches), rule.as_deref()),
         Notice::DecisionNotice { deal } => render.decision_notice(deal),
         Notice::AeAlert {
             deal,
             partner,
             matches,
             rule,
-        } => render.ae_alert(deal, partner, &views(matches), rule),
+        } => render.ae_alert(deal, partner, &views(render, matches), rule),
         Notice::AeChoice { deal, user, choice } => render.ae_choice(deal, user, choice),
         Notice::Escalation {
             deal,
@@ -168,8 +168,8 @@ pub fn is_file(notice: &Notice) -> bool {
     matches!(notice, Notice::DigestChart { .. })
 }
 
-fn views(matches: &[MatchedRecord]) -> Vec<MatchView> {
-    matches.iter().map(MatchView::from).collect()
+fn views(render: &Renderer, matches: &[MatchedRecord]) -> Vec<MatchView> {
+    matches.iter().map(|m| render.match_view(m)).collect()
 }
 
 /// The extension template's name for each step.

@@ -100,9 +100,77 @@ pub enum Interaction {
     BlockActions(BlockActions),
     #[serde(rename = "view_submission")]
     ViewSubmission(ViewSubmission),
-    /// Shortcuts, `view_closed`, message actions, …: acknowledged and ignored.
+    /// A message shortcut chosen on a message.
+    #[serde(rename = "message_action")]
+    MessageAction(MessageAction),
+    /// A global shortcut chosen from the composer or the shortcuts menu.
+    #[serde(rename = "shortcut")]
+    Shortcut(Shortcut),
+    /// `view_closed`, block suggestions, …: acknowledged and ignored.
     #[serde(other)]
     Other,
+}
+
+/// A message shortcut: which one, who chose it, on which message in which channel.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MessageAction {
+    pub callback_id: String,
+    pub trigger_id: String,
+    pub user: User,
+    pub channel: Id,
+    pub message: ShortcutMessage,
+}
+
+/// The message a message shortcut was chosen on.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ShortcutMessage {
+    pub ts: String,
+    #[serde(default)]
+    pub text: String,
+    /// The thread's root, when the message is in a thread (equal to `ts` on the root itself).
+    #[serde(default)]
+    pub thread_ts: Option<String>,
+}
+
+impl ShortcutMessage {
+    /// The `ts` of the thread's root: the message itself when it is not a reply.
+    pub fn root(&self) -> &str {
+        self.thread_ts.as_deref().unwrap_or(&self.ts)
+    }
+}
+
+/// A global shortcut: which one and who chose it (there is no channel).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Shortcut {
+    pub callback_id: String,
+    pub trigger_id: String,
+    pub user: User,
+}
+
+/// Slack message text as people read it: links become their label (or address), user and
+/// channel mentions their name or nothing, special mentions disappear, entities are decoded.
+pub fn plain_text(mrkdwn: &str) -> String {
+    let mut out = String::with_capacity(mrkdwn.len());
+    let mut rest = mrkdwn;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let Some(len) = rest[start..].find('>') else {
+            out.push_str(&rest[start..]);
+            rest = "";
+            break;
+        };
+        let inner = &rest[start + 1..start + len];
+        let (target, label) = inner.split_once('|').unwrap_or((inner, ""));
+        if !target.starts_with(['@', '#', '!']) || !label.is_empty() {
+            let shown = if label.is_empty() { target } else { label };
+            out.push_str(shown.strip_prefix("mailto:").unwrap_or(shown));
+        }
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 /// A button or select clicked in a message or modal.
@@ -243,6 +311,15 @@ pub fn parse_interaction(body: &[u8]) -> Result<Interaction, String> {
             }
         }
         Interaction::ViewSubmission(v) => check_id("user.id", &v.user.id, USER_PREFIXES)?,
+        Interaction::MessageAction(m) => {
+            check_id("user.id", &m.user.id, USER_PREFIXES)?;
+            check_id("channel.id", &m.channel.id, CHANNEL_PREFIXES)?;
+            let stamps = std::iter::once(&m.message.ts).chain(m.message.thread_ts.iter());
+            if stamps.into_iter().any(|ts| !looks_like_ts(ts)) {
+                return Err("message.ts: not a Slack message timestamp".into());
+            }
+        }
+        Interaction::Shortcut(s) => check_id("user.id", &s.user.id, USER_PREFIXES)?,
         Interaction::Other => {}
     }
     Ok(interaction)
@@ -319,6 +396,34 @@ pub fn looks_like_ts(ts: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_text_unwraps_links_mentions_and_entities() {
+        assert_eq!(
+            plain_text("ping <@U1> about <https://acme.com|acme.com> &amp; <mailto:j@acme.com|j@acme.com> <!here>"),
+            "ping  about acme.com & j@acme.com "
+        );
+        assert_eq!(
+            plain_text("<https://initech.com> in <#C1|deals>"),
+            "https://initech.com in deals"
+        );
+        assert_eq!(plain_text("a < b"), "a < b");
+        assert_eq!(plain_text("&lt;script&gt;"), "<script>");
+    }
+
+    #[test]
+    fn shortcuts_parse_with_the_message_and_its_thread() {
+        let body = as_form(br#"{"type":"message_action","callback_id":"update_deal","trigger_id":"1.2.3","user":{"id":"U0ALICE","team_id":"T0GLOBEX"},"channel":{"id":"C0GLOBEX"},"message":{"ts":"1700000002.000200","thread_ts":"1700000001.000100","text":"hi"}}"#);
+        let Ok(Interaction::MessageAction(m)) = parse_interaction(&body) else {
+            panic!("a message action");
+        };
+        assert_eq!(m.message.root(), "1700000001.000100");
+        let body = as_form(br#"{"type":"shortcut","callback_id":"register_deal","trigger_id":"1.2.3","user":{"id":"U0ALICE"}}"#);
+        assert!(matches!(
+            parse_interaction(&body),
+            Ok(Interaction::Shortcut(_))
+        ));
+    }
 
     fn fixture(name: &str) -> Vec<u8> {
         std::fs::read(format!(

@@ -2,6 +2,7 @@
 //! has one function here; user text is escaped by the template layer.
 
 use crate::domain::{Deal, FieldErrors, Partner, Stage};
+use crate::intent::message::MessageHints;
 use crate::notice::MatchedRecord;
 use crate::templates::Templates;
 use chrono::{Duration, NaiveDate};
@@ -93,6 +94,8 @@ pub struct MatchView {
     pub name: String,
     pub domains: String,
     pub crm_id: Option<String>,
+    /// The CRM record's address, when the program file gives the pattern (`[crm] record_url`).
+    pub crm_url: Option<String>,
     /// The owning AE of a direct account.
     pub owner: Option<String>,
     /// The partner holding a registration.
@@ -119,6 +122,7 @@ impl From<&MatchedRecord> for MatchView {
                 m.domains.join(", ")
             },
             crm_id: m.crm_id.clone(),
+            crm_url: None,
             owner: m.owner.clone(),
             partner: m.partner.clone(),
             status: m.status.map(|s| s.label().to_string()),
@@ -127,6 +131,23 @@ impl From<&MatchedRecord> for MatchView {
         }
     }
 }
+
+/// The registration form's fields as a message suggests them; every field present (null when
+/// the message says nothing about it), the company cut to the form's 200 characters.
+fn suggested_fill(h: &MessageHints) -> Value {
+    let company = h
+        .company
+        .as_ref()
+        .map(|c| c.chars().take(MAX_COMPANY_CHARS).collect::<String>());
+    json!({
+        "company": company, "domain": h.domain, "contact_name": null, "contact_email": null,
+        "amount": h.amount, "currency": h.currency, "close_date": h.close_date.map(|d| d.to_string()),
+        "stage": null, "stage_label": null, "products": null, "notes": null,
+    })
+}
+
+/// The registration form's limit on the company name (`max_length` of its input).
+const MAX_COMPANY_CHARS: usize = 200;
 
 /// Days ahead the form suggests as the expected close date.
 const SUGGESTED_CLOSE_DAYS: i64 = 90;
@@ -137,6 +158,8 @@ pub struct Renderer {
     templates: Arc<Templates>,
     pub(super) program_name: String,
     default_currency: String,
+    /// Where CRM records are shown, for linking CRM ids.
+    crm: Arc<crate::config::CrmSection>,
 }
 
 impl Renderer {
@@ -146,29 +169,48 @@ impl Renderer {
             templates,
             program_name: program_name.into(),
             default_currency: default_currency.to_ascii_uppercase(),
+            crm: Arc::default(),
+        }
+    }
+
+    /// The same renderer, linking CRM ids to their records as `crm` says.
+    pub fn with_crm(mut self, crm: crate::config::CrmSection) -> Renderer {
+        self.crm = Arc::new(crm);
+        self
+    }
+
+    /// A matched record as cards and lists show it, its CRM id linked when a pattern is set.
+    pub fn match_view(&self, m: &MatchedRecord) -> MatchView {
+        MatchView {
+            crm_url: m.crm_id.as_deref().and_then(|id| self.crm.record_link(id)),
+            ..MatchView::from(m)
         }
     }
 
     /// The registration modal for `partner_name`; `metadata` comes back on submission.
-    /// `prefill` fills it with a returned registration the partner is correcting.
+    /// `prefill` fills it with a returned registration the partner is correcting; `suggested`
+    /// with what the message it was opened from says.
     pub fn registration_modal(
         &self,
         partner_name: &str,
         metadata: &str,
         today: NaiveDate,
         prefill: Option<&Deal>,
+        suggested: Option<&MessageHints>,
     ) -> anyhow::Result<Value> {
         let stages: Vec<Value> = Stage::ALL
             .iter()
             .map(|s| json!({ "value": s.as_str(), "label": s.label() }))
             .collect();
-        let prefill = prefill.map(|d| {
-            json!({
+        let fill = match (prefill, suggested) {
+            (Some(d), _) => Some(json!({
                 "company": d.company, "domain": d.domain, "contact_name": d.contact_name, "contact_email": d.contact_email,
                 "amount": d.amount.decimal().to_string(), "currency": d.amount.currency().code(), "close_date": d.close_date.to_string(),
                 "stage": d.stage.as_str(), "stage_label": d.stage.label(), "products": d.products, "notes": d.notes,
-            })
-        });
+            })),
+            (None, Some(h)) => Some(suggested_fill(h)),
+            (None, None) => None,
+        };
         self.render_fit(
             "registration_modal/view.json",
             json!({
@@ -178,7 +220,9 @@ impl Renderer {
                 "default_currency": self.default_currency,
                 "initial_close_date": (today + Duration::days(SUGGESTED_CLOSE_DAYS)).to_string(),
                 "stages": stages,
-                "prefill": prefill,
+                "prefill": fill,
+                "resubmit": prefill.is_some(),
+                "from_message": suggested.is_some(),
             }),
         )
     }

@@ -74,6 +74,10 @@ fn matches(n: usize) -> Vec<MatchView> {
                 .collect::<Vec<_>>()
                 .join(", "),
             crm_id: Some(nasty(100)),
+            crm_url: crate::config::CrmSection {
+                record_url: Some("https://crm.example.com/accounts/{id}/view".into()),
+            }
+            .record_link(&nasty(100)),
             owner: Some("U0123456789".into()),
             partner: Some(nasty(120)),
             status: Some("approved".into()),
@@ -139,7 +143,8 @@ fn every_message_and_view_stays_within_slacks_limits_with_extreme_data() {
     };
     let metadata = nasty(1_000);
     let rendered: Vec<(&str, Surface, anyhow::Result<Value>)> = vec![
-        ("registration_modal", Surface::View, r.registration_modal(&nasty(120), &metadata, today, Some(&open))),
+        ("registration_modal", Surface::View, r.registration_modal(&nasty(120), &metadata, today, Some(&open), None)),
+        ("registration_modal", Surface::View, r.registration_modal(&nasty(120), &metadata, today, None, Some(&crate::intent::message::hints(&nasty(3000), today)))),
         ("registration_done", Surface::View, r.registration_done(&open)),
         ("unknown_form", Surface::View, r.unknown_form(&nasty(255))),
         ("deal_confirmation", Surface::Message, r.deal_confirmation(&open)),

@@ -29,6 +29,8 @@ pub struct Registration {
     /// Set when the registration is approved on arrival (auto-approval by tier).
     pub protected_until: Option<NaiveDate>,
     pub decided_by: Option<String>,
+    /// The chat message the registration was made from, recorded in its audit row.
+    pub source: Option<crate::chat::SourceMessage>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -149,7 +151,7 @@ impl Store {
             surface: &reg.surface,
             entity: "deal",
             action: "registered",
-            detail: serde_json::json!({ "status": reg.status.as_str(), "channel": reg.channel, "team": reg.user_team }),
+            detail: registered_detail(reg),
         };
         append_audit(&mut tx, &audit, deal.id.0, now_ms).await?;
         let word_stats = super::accounts::write_new_record_keys(
@@ -493,4 +495,14 @@ impl Store {
         .context("reading deals for export")?;
         rows.into_iter().map(Deal::try_from).collect()
     }
+}
+
+/// The audit detail of a registration: its status, where and by whose team it came, and the
+/// message it was made from, if any.
+fn registered_detail(reg: &Registration) -> serde_json::Value {
+    let mut detail = serde_json::json!({ "status": reg.status.as_str(), "channel": reg.channel, "team": reg.user_team });
+    if let Some(source) = &reg.source {
+        detail["message"] = serde_json::json!(source);
+    }
+    detail
 }

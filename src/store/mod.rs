@@ -22,6 +22,7 @@ pub use locks::CustomerLock;
 pub use nudges::{PartnerActivity, Reactivation};
 pub use outbox::{
     ClaimLimits, ClaimedMessage, OutboxBody, OutboxFilter, OutboxMessage, OutboxRow, Target,
+    ThreadRoot,
 };
 pub use partners::NewPartner;
 pub use surveys::{Answered, Invitee, SurveyResponse, SurveyRound};

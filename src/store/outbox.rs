@@ -115,6 +115,16 @@ pub struct ClaimedMessage {
     pub lease_version: i64,
 }
 
+/// A deal's delivered message that starts its thread.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ThreadRoot {
+    pub deal_id: i64,
+    pub kind: String,
+    pub platform: String,
+    pub channel: String,
+    pub platform_message_id: String,
+}
+
 /// Where the message an outbox row answers or replaces stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -508,6 +518,65 @@ impl Store {
             Some((_, None, due_ms)) => Target::Waiting { due_ms },
             _ => Target::Absent,
         })
+    }
+
+    /// The deal whose delivered message `message_id` (a thread root) is in `conversation`.
+    pub async fn deal_of_message(
+        &self,
+        platform: Platform,
+        conversation: &str,
+        message_id: &str,
+    ) -> anyhow::Result<Option<i64>> {
+        sqlx::query_scalar(
+            "SELECT deal_id FROM outbox WHERE platform_message_id = $1 AND channel = $2 \
+             AND platform = $3 AND deal_id IS NOT NULL AND delivered_at IS NOT NULL \
+             ORDER BY id LIMIT 1",
+        )
+        .bind(message_id)
+        .bind(conversation)
+        .bind(platform.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .context("looking up the deal of a message")
+    }
+
+    /// The delivered thread roots of `deals` (their messages of the `kinds` given, such as the
+    /// partner's confirmation and the managers' card): one per deal and kind, the first sent.
+    pub async fn deal_thread_roots(
+        &self,
+        deals: &[i64],
+        kinds: &[&str],
+    ) -> anyhow::Result<Vec<ThreadRoot>> {
+        if deals.is_empty() || kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders = |from: usize, n: usize| {
+            (from..from + n)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let sql = format!(
+            "SELECT deal_id, kind, platform, channel, platform_message_id FROM outbox \
+             WHERE deal_id IN ({}) AND kind IN ({}) AND delivered_at IS NOT NULL \
+             AND platform_message_id IS NOT NULL AND ephemeral_user IS NULL ORDER BY id",
+            placeholders(1, deals.len()),
+            placeholders(deals.len() + 1, kinds.len())
+        );
+        let mut query = sqlx::query_as::<_, ThreadRoot>(&sql);
+        for deal in deals {
+            query = query.bind(*deal);
+        }
+        for kind in kinds {
+            query = query.bind(*kind);
+        }
+        let mut roots = query
+            .fetch_all(&self.pool)
+            .await
+            .context("looking up deals' thread roots")?;
+        let mut seen = std::collections::HashSet::new();
+        roots.retain(|r| seen.insert((r.deal_id, r.kind.clone())));
+        Ok(roots)
     }
 
     /// Messages not yet delivered nor given up on.

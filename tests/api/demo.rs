@@ -10,6 +10,7 @@
 //!   are further away and stay as they are); a date inside a timestamp (`…T10:00:00Z`) as `<date>`, since the demo
 //!   picks the first Wednesday at least 61 days ahead and that offset depends on the weekday;
 //! - the current ISO week `YYYY-Www` as `<this week>`;
+//! - a Slack permalink's message id (`/archives/C0GLOBEX/p1796017706000004`) as `/p<ts>`;
 //! - the chart's size in KB (`of 62 KB`) as `of <n> KB`: the PNG's bytes depend on the dates
 //!   on its axis.
 
@@ -32,6 +33,22 @@ fn the_demo_prints_the_checked_in_transcript() {
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| insta::assert_snapshot!("demo_transcript", normalise(&stdout, today)));
+}
+
+#[test]
+fn the_demo_runs_over_socket_mode_too() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_partnerbot"))
+        .args(["demo", "--socket"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("the demo starts");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the demo over Socket Mode failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("✔ demo finished"), "{stdout}");
 }
 
 /// Dates the demo computes are at most about 90 days from today; literal ones are years away.
@@ -62,6 +79,10 @@ fn placeholder(rest: &str, today: NaiveDate) -> Option<(String, usize)> {
     if let Some(port) = rest.strip_prefix("127.0.0.1:") {
         let digits = leading_digits(port);
         return (digits > 0).then(|| ("127.0.0.1:<port>".to_string(), 10 + digits));
+    }
+    if let Some(ts) = rest.strip_prefix("/p") {
+        let digits = leading_digits(ts);
+        return (digits >= 10).then(|| ("/p<ts>".to_string(), 2 + digits));
     }
     if rest.starts_with("sqlite://") {
         let end = rest.find("/demo.db")?;

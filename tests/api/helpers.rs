@@ -130,6 +130,7 @@ pub fn config(slack_api_url: &str, database_url: &str) -> Config {
         database_url: database_url.into(),
         signing_secret: SecretString::from(SECRET),
         bot_token: SecretString::from("xoxb-test-token"),
+        app_token: None,
         slack_api_url: slack_api_url.into(),
         bind: "127.0.0.1:0".parse().expect("addr"),
         program: Program::default(),
@@ -325,7 +326,17 @@ impl TestApp {
         view: &Value,
         values: &[(&str, &str)],
     ) -> Value {
-        let body = who.submit_view(view_id, view, values);
+        let text = self.interact(who.submit_view(view_id, view, values)).await;
+        if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).expect("JSON answer")
+        }
+    }
+
+    /// Sends an interaction payload (a submission, a click, a shortcut); returns the body of
+    /// the 200 it is answered with.
+    pub async fn interact(&self, body: Vec<u8>) -> String {
         let (status, text) = self
             .post_signed(
                 "/slack/interactions",
@@ -334,11 +345,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{text}");
-        if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).expect("JSON answer")
-        }
+        text
     }
 
     pub async fn link(&self, name: &str, partner_type: &str, channel: &str, team: &str) -> Partner {

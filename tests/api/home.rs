@@ -316,6 +316,7 @@ async fn store_deals(
             timing: "early".into(),
             protected_until: protected_days.map(|d| today + chrono::Duration::days(d)),
             decided_by: protected_days.map(|_| MANAGER.to_string()),
+            source: None,
         };
         app.store
             .register_deal(&registration, chrono::Utc::now().timestamp_millis(), |_| {

@@ -129,7 +129,7 @@ async fn only_managers_approve_and_the_card_is_updated_in_place(db: Db) {
     let history = app
         .posted_to(MANAGERS_CHANNEL)
         .into_iter()
-        .find(|c| strings(&c.params).join(" ").contains("decided D-1"))
+        .find(|c| strings(&c.params).join(" ").contains("|D-1>: approved"))
         .expect("thread note");
     assert_eq!(
         history.params["thread_ts"].as_str(),
@@ -139,8 +139,11 @@ async fn only_managers_approve_and_the_card_is_updated_in_place(db: Db) {
     assert!(
         strings(&history.params)
             .join(" ")
-            .contains("<@U0MANAGER1> decided D-1: approved"),
-        "a real mention, not escaped text"
+            .contains(&format!(
+                "<@U0MANAGER1> decided <https://emulated.slack.com/archives/{MANAGERS_CHANNEL}/p{}|D-1>: approved",
+                card_ts.replace('.', "")
+            )),
+        "a real mention, not escaped text, and the deal's id links to the card's thread"
     );
     let notice = app
         .posted_to("C0GLOBEX")
@@ -150,7 +153,7 @@ async fn only_managers_approve_and_the_card_is_updated_in_place(db: Db) {
         .clone();
     let text = strings(&notice).join(" ");
     assert!(
-        text.contains("*D-1*") && text.contains("*approved*") && text.contains("protected until"),
+        text.contains("|D-1>*") && text.contains("*approved*") && text.contains("protected until"),
         "{text}"
     );
     let thread = app

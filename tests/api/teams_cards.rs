@@ -443,6 +443,7 @@ fn answer_cases() -> Vec<(&'static str, Answer)> {
                 metadata: r#"{"conversation":"19:globex@thread.tacv2"}"#.into(),
                 today: day(2027, 3, 1),
                 prefill: None,
+                suggested: None,
             },
         ),
         (
@@ -452,6 +453,7 @@ fn answer_cases() -> Vec<(&'static str, Answer)> {
                 metadata: "{}".into(),
                 today: day(2027, 3, 1),
                 prefill: Some(deal(DealStatus::Returned)),
+                suggested: None,
             },
         ),
         (

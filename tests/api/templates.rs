@@ -104,6 +104,16 @@ fn hostile_deal() -> Deal {
     d
 }
 
+/// The matches with the direct account's CRM id linked, as with `[crm] record_url` set.
+fn crm_linked() -> Vec<MatchView> {
+    let crm = partnerbot::config::CrmSection {
+        record_url: Some("https://crm.example.com/accounts/{id}?tab=a&b=c".into()),
+    };
+    let mut m = matches();
+    m[0].crm_url = crm.record_link(m[0].crm_id.as_deref().unwrap_or_default());
+    m
+}
+
 fn matches() -> Vec<MatchView> {
     vec![
         MatchView {
@@ -112,6 +122,7 @@ fn matches() -> Vec<MatchView> {
             name: "Initech Inc.".into(),
             domains: "initech.com, initech.co.uk".into(),
             crm_id: Some("0015g00000XyZ12".into()),
+            crm_url: None,
             owner: Some("U0AE00001".into()),
             partner: None,
             status: None,
@@ -124,6 +135,7 @@ fn matches() -> Vec<MatchView> {
             name: "Initech Holdings".into(),
             domains: "no domain".into(),
             crm_id: None,
+            crm_url: None,
             owner: None,
             partner: Some("Umbrella Consulting".into()),
             status: Some("approved".into()),
@@ -325,6 +337,7 @@ fn messages() -> Vec<Case> {
         case("psat_invite/message.json", "", r.psat_invite(2, "2027-04-15", None, false)),
         case("review_card/message.json", "", r.review_card(&pending, &p, &m, Some(RULE))),
         case("review_card/message.json", "approved", r.review_card(&approved, &p, &m, Some(RULE))),
+        case("review_card/message.json", "crm_linked", r.review_card(&pending, &p, &crm_linked(), Some(RULE))),
     ]
 }
 
@@ -453,7 +466,21 @@ fn views() -> Vec<Case> {
         case(
             "registration_modal/view.json",
             "",
-            r.registration_modal("Globex Resellers", metadata, day(2027, 3, 1), None),
+            r.registration_modal("Globex Resellers", metadata, day(2027, 3, 1), None, None),
+        ),
+        case(
+            "registration_modal/view.json",
+            "from_message",
+            r.registration_modal(
+                "Globex Resellers",
+                metadata,
+                day(2027, 3, 1),
+                None,
+                Some(&partnerbot::intent::message::hints(
+                    "Talking to Wayne Enterprises (wayne.com) about €120k, closing Q3",
+                    day(2027, 3, 1),
+                )),
+            ),
         ),
         case(
             "registration_modal/view.json",
@@ -463,6 +490,7 @@ fn views() -> Vec<Case> {
                 metadata,
                 day(2027, 3, 1),
                 Some(&deal(DealStatus::Returned)),
+                None,
             ),
         ),
         case("unknown_form/view.json", "", r.unknown_form("old_callback")),
@@ -500,6 +528,7 @@ fn hostile() -> Vec<Case> {
                 r#"{"channel":"C0GLOBEX"}"#,
                 day(2027, 3, 1),
                 Some(&d),
+                None,
             ),
         ),
     ]

@@ -33,6 +33,8 @@ pub(super) fn build(cards: &Cards, answer: &Answer, room: Room) -> anyhow::Resul
             metadata,
             today,
             prefill,
+            // Message shortcuts are Slack's: Teams forms never carry suggestions.
+            suggested: _,
         } => registration_form(cards, partner_name, metadata, *today, prefill.as_ref()),
         Answer::DealList {
             title: heading,
