@@ -68,13 +68,7 @@ pub async fn run(socket: bool) -> anyhow::Result<()> {
     {
         bail!("the bot did not connect over Socket Mode");
     }
-    let worker = tokio::spawn(
-        app.worker(DeliveryConfig {
-            poll: Duration::from_millis(100),
-            ..DeliveryConfig::default()
-        })
-        .run(stop_rx),
-    );
+    let worker = spawn_worker(&app, stop_rx);
 
     println!(
         "partnerbot demo · {} · bot at {base} · Slack emulated at {}",
@@ -550,6 +544,20 @@ impl Demo {
         }
         Ok(())
     }
+}
+
+/// The demo's delivery worker: it looks for new messages every 100 ms until `stop`.
+pub(crate) fn spawn_worker(
+    app: &App,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let worker = app.worker(DeliveryConfig {
+        poll: Duration::from_millis(100),
+        ..DeliveryConfig::default()
+    });
+    tokio::spawn(async move {
+        worker.run(stop).await;
+    })
 }
 
 fn print_call(call: &crate::emulator::Call) {

@@ -8,7 +8,6 @@ use crate::app::App;
 use crate::chat::{Conversation, Platform};
 use crate::clock::Clock;
 use crate::config::{Config, Program};
-use crate::delivery::DeliveryConfig;
 use crate::emulator::Emulator;
 use crate::service::Requester;
 use crate::simulate::{signing_headers, SlackUser};
@@ -146,13 +145,7 @@ pub async fn run() -> anyhow::Result<()> {
     let router = app.router.clone();
     tokio::spawn(async move { axum::serve(listener, router).await });
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(
-        app.worker(DeliveryConfig {
-            poll: Duration::from_millis(100),
-            ..DeliveryConfig::default()
-        })
-        .run(stop_rx),
-    );
+    let worker = crate::demo::spawn_worker(&app, stop_rx);
     println!(
         "\n\n══ Act 2 · Microsoft Teams · bot at {base} · Bot Framework emulated at {} ══",
         connector.base_url
