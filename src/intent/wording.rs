@@ -17,6 +17,34 @@ pub struct Syntax {
     pub code: fn(&str) -> String,
     /// Text the person typed, made to show as typed in the platform's markup.
     pub user: fn(&str) -> String,
+    /// A word in bold, in the platform's markup (escaped like `user`).
+    pub strong: fn(&str) -> String,
+}
+
+/// What a partner is told about their tier, `new` in bold: a promotion, a demotion, or a
+/// heads-up that one is coming; the same sentences on every platform.
+pub fn tier_words(
+    change: (&str, &str),
+    direction: crate::notice::TierDirection,
+    revenue: &str,
+    factor: &str,
+    syntax: &Syntax,
+) -> String {
+    use crate::notice::TierDirection;
+    let (old, new) = change;
+    let esc = syntax.user;
+    let (old, newb, new, revenue, factor) = (
+        esc(old),
+        (syntax.strong)(new),
+        esc(new),
+        esc(revenue),
+        esc(factor),
+    );
+    match direction {
+        TierDirection::DownNextPeriod => format!("Heads-up: your partner-sourced revenue over the last 12 months ({revenue}) is below the {old} threshold. If it stays there next quarter, your tier becomes {new}."),
+        TierDirection::Up => format!("Your partner tier is now {newb} (was {old}), from {revenue} of partner-sourced revenue over the last 12 months. Commissions on your wins now carry a {new} factor of {factor}."),
+        TierDirection::Down => format!("Your partner tier is now {newb} (was {old}): partner-sourced revenue over the last 12 months was {revenue}. Commissions carry a {new} factor of {factor}."),
+    }
 }
 
 impl Syntax {

@@ -4,7 +4,7 @@
 use super::render::{DeliveryFailure, DigestSection, MatchView};
 use super::Renderer;
 use crate::domain::digest::NextStep;
-use crate::notice::{ExtensionStep, MatchedRecord, NoteAbout, Notice, TierDirection};
+use crate::notice::{ExtensionStep, MatchedRecord, NoteAbout, Notice};
 use serde_json::{json, Value};
 
 /// How the bot introduces itself when spoken to.
@@ -97,7 +97,13 @@ fn render_program(render: &Renderer, notice: &Notice) -> anyhow::Result<Value> {
             factor,
         } => render.notice(
             ":medal:",
-            &tier_words(old.as_str(), new.as_str(), *direction, revenue, factor),
+            &crate::intent::wording::tier_words(
+                (old.as_str(), new.as_str()),
+                *direction,
+                revenue,
+                factor,
+                &super::refusals::SLACK,
+            ),
         ),
         Notice::Nudge {
             partner_name,
@@ -214,21 +220,6 @@ fn note_icon(about: NoteAbout) -> &'static str {
         NoteAbout::Tiers => ":medal:",
         NoteAbout::Survey => ":bar_chart:",
         NoteAbout::Info => ":information_source:",
-    }
-}
-
-/// What a partner is told about their tier (the new tier in bold).
-fn tier_words(
-    old: &str,
-    new: &str,
-    direction: TierDirection,
-    revenue: &str,
-    factor: &str,
-) -> String {
-    match direction {
-        TierDirection::DownNextPeriod => format!("Heads-up: your partner-sourced revenue over the last 12 months ({revenue}) is below the {old} threshold. If it stays there next quarter, your tier becomes {new}."),
-        TierDirection::Up => format!("Your partner tier is now *{new}* (was {old}), from {revenue} of partner-sourced revenue over the last 12 months. Commissions on your wins now carry a {new} factor of {factor}."),
-        TierDirection::Down => format!("Your partner tier is now *{new}* (was {old}): partner-sourced revenue over the last 12 months was {revenue}. Commissions carry a {new} factor of {factor}."),
     }
 }
 
@@ -351,7 +342,7 @@ mod tests {
             Notice::TierChange {
                 old: crate::domain::tier::Tier::Silver,
                 new: crate::domain::tier::Tier::Gold,
-                direction: TierDirection::Up,
+                direction: crate::notice::TierDirection::Up,
                 revenue: "120,000.00 USD".into(),
                 factor: "1.1".into(),
             },

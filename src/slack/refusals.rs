@@ -11,6 +11,7 @@ pub const SLACK: Syntax = Syntax {
     prefix: "/",
     code: |text| format!("`{text}`"),
     user: str::to_string,
+    strong: |text| format!("*{text}*"),
 };
 
 /// The sentence shown (as an ephemeral warning) for a refusal.

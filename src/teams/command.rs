@@ -18,6 +18,7 @@ pub const TEAMS: Syntax = Syntax {
     prefix: "",
     code: |text| format!("**{}**", crate::teams::cards::text::escape(text)),
     user: crate::teams::cards::text::escape,
+    strong: crate::teams::cards::text::bold,
 };
 
 /// The same wording as plain text (a card's summary, shown in notifications).
@@ -25,6 +26,7 @@ pub const TEAMS_PLAIN: Syntax = Syntax {
     prefix: "",
     code: str::to_string,
     user: str::to_string,
+    strong: str::to_string,
 };
 
 /// The parts of a message activity a command is read from.

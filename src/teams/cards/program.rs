@@ -4,7 +4,7 @@
 use super::text::{block, bold, context, escape, person, quote, user};
 use super::verbs::{action_set, ask, execute, register_deal, Verb, INPUT_COMMENT};
 use super::{Card, Cards, Room};
-use crate::notice::{Notice, TierDirection};
+use crate::notice::Notice;
 use serde_json::json;
 
 /// How the bot introduces itself when spoken to.
@@ -50,12 +50,12 @@ pub(super) fn build(cards: &Cards, notice: &Notice, room: Room) -> anyhow::Resul
             factor,
         } => {
             let mut card = Card::new(format!("Your partner tier: {new}"));
-            card.push(block(tier_words(
-                old.as_str(),
-                new.as_str(),
+            card.push(block(crate::intent::wording::tier_words(
+                (old.as_str(), new.as_str()),
                 *direction,
                 revenue,
                 factor,
+                &crate::teams::command::TEAMS,
             )));
             card
         }
@@ -193,28 +193,6 @@ fn advice(reason: &str) -> &'static str {
         "unauthorized" | "invalid_auth" | "token_revoked" => "the bot's credentials no longer work: check MICROSOFT\\_APP\\_ID, MICROSOFT\\_APP\\_PASSWORD and MICROSOFT\\_APP\\_TENANT\\_ID (or the Slack token) and restart partnerbot.",
         "unknown_outcome" => "the message may or may not have arrived and cannot be checked: look in the conversation, and retry only if it is missing.",
         _ => "see the bot's log for this outbox id.",
-    }
-}
-
-/// What a partner is told about their tier (the new tier in bold).
-fn tier_words(
-    old: &str,
-    new: &str,
-    direction: TierDirection,
-    revenue: &str,
-    factor: &str,
-) -> String {
-    let (old, newb, new, revenue, factor) = (
-        escape(old),
-        bold(new),
-        escape(new),
-        escape(revenue),
-        escape(factor),
-    );
-    match direction {
-        TierDirection::DownNextPeriod => format!("Heads-up: your partner-sourced revenue over the last 12 months ({revenue}) is below the {old} threshold. If it stays there next quarter, your tier becomes {new}."),
-        TierDirection::Up => format!("Your partner tier is now {newb} (was {old}), from {revenue} of partner-sourced revenue over the last 12 months. Commissions on your wins now carry a {new} factor of {factor}."),
-        TierDirection::Down => format!("Your partner tier is now {newb} (was {old}): partner-sourced revenue over the last 12 months was {revenue}. Commissions carry a {new} factor of {factor}."),
     }
 }
 
