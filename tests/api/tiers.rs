@@ -10,6 +10,7 @@ use partnerbot::jobs::run_job;
 async fn tiers_promote_demote_after_grace_notify_once_and_record_rates(db: Db) {
     let mut program = partnerbot::config::Program::default();
     program.tiers.rates.insert("EUR".into(), 1.1);
+    program.tiers.notify = "channel".into();
     let app = TestApp::spawn_with_program(db, program).await;
     app.link("Globex Resellers", "reseller", "C0GLOBEX", "T0GLOBEX")
         .await;
@@ -166,7 +167,9 @@ async fn tiers_promote_demote_after_grace_notify_once_and_record_rates(db: Db) {
 on_both_databases!(tiers_promote_demote_after_grace_notify_once_and_record_rates);
 
 async fn a_new_partner_is_promoted_at_once_but_never_told_inactive(db: Db) {
-    let app = TestApp::spawn(db).await;
+    let mut program = partnerbot::config::Program::default();
+    program.tiers.notify = "channel".into();
+    let app = TestApp::spawn_with_program(db, program).await;
     app.link_both().await;
     app.register_and_win(
         &alice(),
@@ -194,3 +197,48 @@ async fn a_new_partner_is_promoted_at_once_but_never_told_inactive(db: Db) {
     assert!(!said.iter().any(|t| t.contains("inactive")), "{said:#?}");
 }
 on_both_databases!(a_new_partner_is_promoted_at_once_but_never_told_inactive);
+
+/// By default (`[tiers] notify = "managers"`) a tier change, which reveals the partner's
+/// commission factor, is not posted in the channel shared with the partner: the managers'
+/// summary carries the new factor for them to pass on to the partner's admins.
+async fn tier_changes_reach_only_the_managers_unless_the_program_says_channel(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.link_both().await;
+    app.register_and_win(
+        &alice(),
+        "Acme Rockets acme-rockets.com 1 USD",
+        "D-1",
+        "150000",
+    )
+    .await;
+    app.deliver_all().await;
+    let before = app.emulator.delivered().len();
+    run_job(
+        &app.app.service,
+        partnerbot::jobs::JobKind::RecomputeTiers,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("run");
+    app.deliver_all().await;
+    let sent = app.emulator.delivered()[before..].to_vec();
+    let channels: Vec<String> = sent
+        .iter()
+        .map(|c| c.params["channel"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(channels, [MANAGERS_CHANNEL], "only the managers' summary");
+    let summary = strings(&sent[0].params).join(" ");
+    assert!(
+        summary.contains("Globex Resellers: registered → gold")
+            && summary.contains("gold factor 1.1")
+            && summary.contains("pass each change on to the partner's admins"),
+        "{summary}"
+    );
+    assert!(
+        !strings(&sent[0].params)
+            .join(" ")
+            .contains("Your partner tier"),
+        "{summary}"
+    );
+}
+on_both_databases!(tier_changes_reach_only_the_managers_unless_the_program_says_channel);
