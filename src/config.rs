@@ -320,6 +320,10 @@ pub struct TiersSection {
     pub silver: f64,
     /// Conversion rates for this period: 1 unit of the currency = this many reporting units.
     pub rates: std::collections::BTreeMap<String, f64>,
+    /// Who hears of a partner's tier change, which reveals its commission factor: "managers"
+    /// (only the managers' summary, to pass on to the partner's admins) or "channel" (also a
+    /// notice in the channel shared with the partner, seen by everyone in it).
+    pub notify: String,
 }
 
 impl Default for TiersSection {
@@ -330,6 +334,7 @@ impl Default for TiersSection {
             gold: 100_000.0,
             silver: 25_000.0,
             rates: Default::default(),
+            notify: "managers".into(),
         }
     }
 }
@@ -559,6 +564,12 @@ impl Program {
                 format!("“{}” is neither dm nor channel", self.surveys.delivery),
             ));
         }
+        if !["managers", "channel"].contains(&self.tiers.notify.as_str()) {
+            return Err(config_error(
+                "tiers.notify",
+                format!("“{}” is neither managers nor channel", self.tiers.notify),
+            ));
+        }
         if self.surveys.reminder_days >= self.surveys.close_days {
             return Err(config_error(
                 "surveys.reminder_days",
@@ -758,6 +769,10 @@ mod tests {
                 "crm.record_url",
             ),
             ("[program\n", "line 1"),
+            (
+                "[tiers]\nnotify = \"everyone\"\n",
+                "tiers.notify: “everyone” is neither managers nor channel",
+            ),
         ];
         for (text, want) in cases {
             let err = Program::parse(text).expect_err(want).to_string();

@@ -1,6 +1,7 @@
 //! Tier recomputation: trailing-12-month partner-sourced revenue in the reporting currency (fixed
 //! conversion rates from the program, recorded with each run), promotions at once, demotions after
-//! one period of grace, each partner told of a change and the managers of all of them at once.
+//! one period of grace, the managers told of all changes at once with each new commission factor,
+//! and each partner in its shared channel only when `[tiers] notify = "channel"`.
 
 use super::Service;
 use crate::domain::money::parse_currency;
@@ -88,22 +89,30 @@ impl Service {
                 rates: rates_json.clone(),
             };
             let notice = self.tier_message(partner.tier, new_tier, new_pending, &show(earned))?;
+            let factor = match &notice {
+                Some(Notice::TierChange { new, factor, .. }) => format!("; {new} factor {factor}"),
+                _ => String::new(),
+            };
+            let in_channel = notice.filter(|_| self.program.tiers.notify == "channel");
             if !self
-                .apply_review(&partner, &run, new_pending, notice)
+                .apply_review(&partner, &run, new_pending, in_channel)
                 .await?
             {
                 continue; // already reviewed this period
             }
             if let Some(line) = line {
                 summary.push(format!(
-                    "{}: {line} ({} partner-sourced, last 12 months)",
+                    "{}: {line} ({} partner-sourced, last 12 months{factor})",
                     partner.name,
                     show(earned)
                 ));
             }
         }
         if !summary.is_empty() {
-            let text = summary_text(&period, &summary, &rates, &reporting, &missing);
+            let mut text = summary_text(&period, &summary, &rates, &reporting, &missing);
+            if self.program.tiers.notify != "channel" {
+                text.push_str("\nPartners are not told in their shared channels ([tiers] notify = \"managers\"): pass each change on to the partner's admins.");
+            }
             self.tell_managers(text).await?;
         }
         self.wake_delivery();
@@ -118,8 +127,8 @@ impl Service {
         self.store.enqueue(&[message], self.clock.now_ms()).await
     }
 
-    /// Stores a partner's review with its audit row and `notice` for the partner; false when
-    /// the period was already reviewed.
+    /// Stores a partner's review with its audit row and `notice` for the partner's channel (none
+    /// unless `[tiers] notify` is "channel"); false when the period was already reviewed.
     async fn apply_review(
         &self,
         partner: &crate::domain::Partner,

@@ -25,6 +25,10 @@ pub const BUTTON_VALUE: usize = 2_000;
 /// Elements of an actions block, and of a context block.
 pub const ACTIONS_ELEMENTS: usize = 25;
 pub const CONTEXT_ELEMENTS: usize = 10;
+/// Characters of a confirmation dialog's title, its text, and its confirm and deny buttons.
+pub const CONFIRM_TITLE: usize = 100;
+pub const CONFIRM_TEXT: usize = 300;
+pub const CONFIRM_BUTTON: usize = 30;
 /// Characters of a modal's title, submit and close texts.
 pub const VIEW_TITLE: usize = 24;
 /// Characters of a view's `private_metadata`.
@@ -139,7 +143,41 @@ fn check_element(element: &Value) -> Result<(), String> {
         over("button text", &element["text"]["text"], BUTTON_TEXT)?;
         over("button value", &element["value"], BUTTON_VALUE)?;
     }
+    if let Some(confirm) = element.get("confirm") {
+        check_confirm(confirm).map_err(|e| format!("confirm: {e}"))?;
+    }
     Ok(())
+}
+
+/// A confirmation dialog: a plain-text title, confirm and deny, a plain-text or mrkdwn text,
+/// all required and within their lengths, and an optional `primary` or `danger` style.
+fn check_confirm(confirm: &Value) -> Result<(), String> {
+    if !confirm.is_object() {
+        return Err("must be an object".into());
+    }
+    for (key, max, kinds) in [
+        ("title", CONFIRM_TITLE, &["plain_text"][..]),
+        ("text", CONFIRM_TEXT, &["plain_text", "mrkdwn"][..]),
+        ("confirm", CONFIRM_BUTTON, &["plain_text"][..]),
+        ("deny", CONFIRM_BUTTON, &["plain_text"][..]),
+    ] {
+        let object = &confirm[key];
+        let kind = object["type"].as_str().unwrap_or_default();
+        if !kinds.contains(&kind) {
+            return Err(format!(
+                "{key} must be a {} text object",
+                kinds.join(" or ")
+            ));
+        }
+        if object["text"].as_str().is_none_or(str::is_empty) {
+            return Err(format!("{key} has no text"));
+        }
+        over(key, &object["text"], max)?;
+    }
+    match confirm.get("style").map(|s| s.as_str()) {
+        None | Some(Some("primary" | "danger")) => Ok(()),
+        Some(_) => Err("style must be primary or danger".into()),
+    }
 }
 
 /// Clips mrkdwn `text` to at most `max` characters with an ellipsis, never cutting inside an
@@ -243,6 +281,74 @@ mod tests {
         assert_eq!(clip_mrkdwn("ab&amp;cd", 5), "ab…");
         assert_eq!(clip_mrkdwn("ab <@U123> cd", 7), "ab …");
         assert_eq!(clip_mrkdwn("ab&amp;cd", 8), "ab&amp;…");
+    }
+
+    fn button_confirming(confirm: Value) -> Value {
+        json!({ "text": "t", "blocks": [{ "type": "actions", "elements": [{
+            "type": "button", "action_id": "a", "text": { "type": "plain_text", "text": "Approve" },
+            "confirm": confirm }] }] })
+    }
+
+    fn plain(text: &str) -> Value {
+        json!({ "type": "plain_text", "text": text })
+    }
+
+    #[test]
+    fn a_confirmation_dialog_within_the_limits_is_accepted() {
+        let confirm = json!({ "title": plain("Approve D-1?"), "text": section("Sure?")["text"],
+            "confirm": plain("Approve"), "deny": plain("Cancel"), "style": "primary" });
+        assert_eq!(check(Surface::Message, &button_confirming(confirm)), Ok(()));
+    }
+
+    #[test]
+    fn a_malformed_confirmation_dialog_is_refused_naming_what_is_wrong() {
+        let good = json!({ "title": plain("Approve?"), "text": plain("Sure?"),
+            "confirm": plain("Approve"), "deny": plain("Cancel") });
+        let cases = [
+            (
+                "title",
+                json!(null),
+                "title must be a plain_text text object",
+            ),
+            (
+                "title",
+                plain(&"t".repeat(101)),
+                "title has 101 characters, more than 100",
+            ),
+            (
+                "text",
+                plain(&"t".repeat(301)),
+                "text has 301 characters, more than 300",
+            ),
+            (
+                "text",
+                json!({ "type": "markdown", "text": "x" }),
+                "text must be a plain_text or mrkdwn",
+            ),
+            (
+                "confirm",
+                plain(&"c".repeat(31)),
+                "confirm has 31 characters, more than 30",
+            ),
+            ("deny", plain(""), "deny has no text"),
+            ("deny", json!(null), "deny must be a plain_text"),
+            ("style", json!("loud"), "style must be primary or danger"),
+        ];
+        for (key, value, error) in cases {
+            let mut confirm = good.clone();
+            confirm[key] = value;
+            if confirm[key].is_null() {
+                confirm.as_object_mut().map(|o| o.remove(key));
+            }
+            let refused = check(Surface::Message, &button_confirming(confirm));
+            assert!(
+                refused
+                    .as_ref()
+                    .is_err_and(|e| e.contains(error) && e.contains("confirm")),
+                "{key}: {refused:?}"
+            );
+        }
+        assert!(check(Surface::Message, &button_confirming(json!("yes"))).is_err());
     }
 
     #[test]

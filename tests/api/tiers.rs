@@ -10,6 +10,7 @@ use partnerbot::jobs::run_job;
 async fn tiers_promote_demote_after_grace_notify_once_and_record_rates(db: Db) {
     let mut program = partnerbot::config::Program::default();
     program.tiers.rates.insert("EUR".into(), 1.1);
+    program.tiers.notify = "channel".into();
     let app = TestApp::spawn_with_program(db, program).await;
     app.link("Globex Resellers", "reseller", "C0GLOBEX", "T0GLOBEX")
         .await;
@@ -165,8 +166,12 @@ async fn tiers_promote_demote_after_grace_notify_once_and_record_rates(db: Db) {
 }
 on_both_databases!(tiers_promote_demote_after_grace_notify_once_and_record_rates);
 
-async fn a_new_partner_is_promoted_at_once_but_never_told_inactive(db: Db) {
-    let app = TestApp::spawn(db).await;
+/// A fresh Globex (and Initech) under `notify`, Globex with one 150,000 USD win, reviewed now:
+/// the run's summary and every call delivered after it.
+async fn review_a_new_winner(db: Db, notify: &str) -> (String, Vec<partnerbot::emulator::Call>) {
+    let mut program = partnerbot::config::Program::default();
+    program.tiers.notify = notify.into();
+    let app = TestApp::spawn_with_program(db, program).await;
     app.link_both().await;
     app.register_and_win(
         &alice(),
@@ -184,13 +189,37 @@ async fn a_new_partner_is_promoted_at_once_but_never_told_inactive(db: Db) {
     )
     .await
     .expect("run");
-    assert!(summary.starts_with("1 tier change(s)"), "{summary}");
     app.deliver_all().await;
-    let said: Vec<String> = app.emulator.delivered()[before..]
-        .iter()
-        .map(|c| strings(&c.params).join(" "))
-        .collect();
+    (summary, app.emulator.delivered()[before..].to_vec())
+}
+
+async fn a_new_partner_is_promoted_at_once_but_never_told_inactive(db: Db) {
+    let (summary, sent) = review_a_new_winner(db, "channel").await;
+    assert!(summary.starts_with("1 tier change(s)"), "{summary}");
+    let said: Vec<String> = sent.iter().map(|c| strings(&c.params).join(" ")).collect();
     assert!(said.iter().any(|t| t.contains("now *gold*")), "{said:#?}");
     assert!(!said.iter().any(|t| t.contains("inactive")), "{said:#?}");
 }
 on_both_databases!(a_new_partner_is_promoted_at_once_but_never_told_inactive);
+
+/// By default (`[tiers] notify = "managers"`) a tier change, which reveals the partner's
+/// commission factor, is not posted in the channel shared with the partner: the managers'
+/// summary carries the new factor for them to pass on to the partner's admins.
+async fn tier_changes_reach_only_the_managers_unless_the_program_says_channel(db: Db) {
+    let default = partnerbot::config::Program::default().tiers.notify;
+    let (_, sent) = review_a_new_winner(db, &default).await;
+    let channels: Vec<&str> = sent
+        .iter()
+        .map(|c| c.params["channel"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(channels, [MANAGERS_CHANNEL], "only the managers' summary");
+    let summary = strings(&sent[0].params).join(" ");
+    assert!(
+        summary.contains("Globex Resellers: registered → gold")
+            && summary.contains("gold factor 1.1")
+            && summary.contains("pass each change on to the partner's admins")
+            && !summary.contains("Your partner tier"),
+        "{summary}"
+    );
+}
+on_both_databases!(tier_changes_reach_only_the_managers_unless_the_program_says_channel);
