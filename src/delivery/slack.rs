@@ -74,8 +74,12 @@ impl SlackClient {
         let Some(store) = &self.store else {
             return payload;
         };
+        // A thread root does not link its own deal: its thread is the one it starts, whether or
+        // not the deal's other root (in another conversation) was delivered first.
+        let starts_thread = INTERNAL_ROOTS.contains(&row.kind.as_str());
         let ids: Vec<i64> = links::deal_ids(&payload)
             .into_iter()
+            .filter(|id| !(starts_thread && row.deal_id == Some(*id)))
             .take(MAX_LINKED_DEALS)
             .collect();
         if ids.is_empty() {
