@@ -56,12 +56,7 @@ impl Service {
         let period = period_of(today);
         let reporting = cfg.reporting_currency.to_ascii_uppercase();
         let rates = self.reporting_rates();
-        let thresholds = [
-            (Tier::Platinum, cfg.platinum),
-            (Tier::Gold, cfg.gold),
-            (Tier::Silver, cfg.silver),
-        ]
-        .map(|(tier, min)| (tier, dec(min)));
+        let thresholds = self.tier_thresholds();
         let (revenue, missing) = self.trailing_revenue(today, &rates).await?;
         let rates_json = rates_used(&reporting, &rates, &missing);
         let currency = parse_currency(&reporting).ok_or_else(|| {
@@ -109,18 +104,30 @@ impl Service {
             }
         }
         if !summary.is_empty() {
-            let mut text = summary_text(&period, &summary, &rates, &reporting, &missing);
-            if self.program.tiers.notify != "channel" {
-                text.push_str("\nPartners are not told in their shared channels ([tiers] notify = \"managers\"): pass each change on to the partner's admins.");
-            }
+            let text = summary_text(&period, &summary, &rates, &reporting, &missing);
             self.tell_managers(text).await?;
         }
         self.wake_delivery();
         Ok(format!("{} tier change(s) in {period}", summary.len()))
     }
 
-    /// Queues the managers' summary of a tier review.
-    async fn tell_managers(&self, text: String) -> anyhow::Result<()> {
+    /// The revenue each tier needs, in the reporting currency, highest first.
+    fn tier_thresholds(&self) -> [(Tier, Decimal); 3] {
+        let cfg = &self.program.tiers;
+        [
+            (Tier::Platinum, cfg.platinum),
+            (Tier::Gold, cfg.gold),
+            (Tier::Silver, cfg.silver),
+        ]
+        .map(|(tier, min)| (tier, dec(min)))
+    }
+
+    /// Queues the managers' summary of a tier review (with a reminder to pass the changes on
+    /// when partners are not told in their channels).
+    async fn tell_managers(&self, mut text: String) -> anyhow::Result<()> {
+        if self.program.tiers.notify != "channel" {
+            text.push_str("\nPartners are not told in their shared channels ([tiers] notify = \"managers\"): pass each change on to the partner's admins.");
+        }
         let notice = Notice::note(NoteAbout::Tiers, None, text);
         let managers = &self.program.managers_conversation();
         let message = super::message_to("tier_summary", managers, notice);
