@@ -382,7 +382,8 @@ impl Service {
             .await?
             .ok_or_else(|| {
                 DealError::BadCommand(
-                    "No survey round yet: a manager can open one now with the survey command.".into(),
+                    "No survey round yet: a manager can open one now with the survey command."
+                        .into(),
                 )
             })?;
         Ok(super::Answer::SurveyResults { text })

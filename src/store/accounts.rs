@@ -3,6 +3,9 @@
 
 mod import;
 mod match_stats;
+mod one_trip;
+
+pub use one_trip::{OneTrip, PlannedKey, Weighing};
 
 use super::Store;
 use anyhow::Context;

@@ -15,7 +15,9 @@ mod surveys;
 mod teams;
 mod tiers;
 
-pub use accounts::{IndexedRecord, NewAccount, RecordKind, Upserted};
+pub use accounts::{
+    IndexedRecord, NewAccount, OneTrip, PlannedKey, RecordKind, Upserted, Weighing,
+};
 pub use commissions::{CommissionTotal, LedgerEntry, LedgerRow, Win};
 pub use deals::{Created, DealFilter, Registration, EXPIRING_DAYS};
 pub use locks::CustomerLock;
