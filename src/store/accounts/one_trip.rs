@@ -3,7 +3,7 @@
 //! in SQL from the statistics the same statement reads (see `Service::check_customer`, which
 //! keeps the result only when those weights are the ones it computes itself).
 
-use super::{CandidateRow, IndexedRecord, WordStats, PER_KEY_LIMIT};
+use super::{CandidateRow, IndexedRecord, WordStats, PER_KEY_LIMIT, RECORDS_OF_HITS};
 use crate::store::{Backend, Store};
 use anyhow::Context;
 use std::collections::HashMap;
@@ -174,11 +174,7 @@ fn one_trip_sql() -> String {
          hits AS MATERIALIZED (SELECT m.kind, m.record_id, CAST(SUM(k.weight) AS BIGINT) AS score FROM keyed k \
          CROSS JOIN LATERAL (SELECT kind, record_id FROM match_keys WHERE key = k.key LIMIT {PER_KEY_LIMIT}) AS m \
          GROUP BY m.kind, m.record_id ORDER BY score DESC, m.record_id LIMIT $8) \
-         SELECT h.kind, a.id, a.name, a.domains, a.owner, a.crm_id, NULL AS partner_id, NULL AS status, h.score \
-         FROM hits h JOIN direct_accounts a ON h.kind = 'account' AND a.id = h.record_id \
-         UNION ALL \
-         SELECT h.kind, d.id, d.company, COALESCE(d.domain, ''), NULL, NULL, d.partner_id, d.status, h.score \
-         FROM hits h JOIN deals d ON h.kind = 'deal' AND d.id = h.record_id \
+         {RECORDS_OF_HITS} \
          UNION ALL \
          SELECT 'w', s.records, s.token, '', NULL, NULL, NULL, NULL, 0 \
          FROM hits h JOIN match_keys k ON k.kind = h.kind AND k.record_id = h.record_id \
