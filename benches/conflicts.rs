@@ -79,7 +79,7 @@ fn company(i: u64) -> (String, Option<String>) {
 const BATCH: usize = 400;
 
 async fn load(conn: &mut sqlx::AnyConnection, records: u64) -> anyhow::Result<()> {
-    sqlx::query("INSERT INTO partners (id, name, partner_type, slack_channel, created_at, created_by) VALUES (1, 'Bench Partner', 'reseller', 'C0BENCH', 0, 'bench')")
+    sqlx::query("INSERT INTO partners (id, name, partner_type, conversation, created_at, created_by) VALUES (1, 'Bench Partner', 'reseller', 'C0BENCH', 0, 'bench')")
         .execute(&mut *conn)
         .await?;
     let accounts = records * 7 / 10;

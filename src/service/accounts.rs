@@ -4,9 +4,10 @@ use super::Service;
 use crate::domain::account::{AccountRow, Owner};
 use crate::domain::matching::{
     compare_with, index_keys, lookup_keys, typo_distance, typo_probes, Candidate, Distinctiveness,
-    Match, Strength,
+    Match, Strength, MIN_BOOK,
 };
-use crate::store::{IndexedRecord, NewAccount, Upserted};
+use crate::store::{IndexedRecord, NewAccount, PlannedKey, Upserted, Weighing};
+use std::collections::HashMap;
 
 /// How many index candidates a check compares in full; the index orders them by the weight of
 /// the keys they share.
@@ -24,6 +25,12 @@ const LABEL_WEIGHT: u32 = 100;
 /// Words below this distinctiveness are not looked up when the name has a rarer word: they
 /// would only bring rows that cannot match on their own.
 const LOOKUP_MIN_WEIGHT: f64 = 0.3;
+/// The constants above, for the lookup weighed in the database.
+const WEIGHING: Weighing = Weighing {
+    per_word: WORD_WEIGHT,
+    min_word: LOOKUP_MIN_WEIGHT,
+    min_book: MIN_BOOK,
+};
 
 /// What an import did, with every refused row and why.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -168,6 +175,8 @@ impl Service {
     }
 
     /// Every registration and direct account that refers to the same customer, strongest first.
+    /// On Postgres the common case is one round trip: the statistics, typo candidates and
+    /// weighted lookup in one statement, kept when its weights are the ones computed here.
     pub async fn check_customer(
         &self,
         name: &str,
@@ -184,32 +193,50 @@ impl Service {
             .iter()
             .flat_map(|t| typo_probes(t))
             .collect();
-        let (records_total, mut holding, found) =
-            self.store.word_stats_and_typos(&wanted, &probes).await?;
-        // A word the book does not hold may be a typo of one it does ("Vivendu").
-        let mut corrections = Vec::new();
-        let with = Distinctiveness::new(records_total, found.clone());
-        for token in incoming.tokens.iter().filter(|t| !holding.contains_key(*t)) {
-            let near: Vec<(&String, &u64)> = found
-                .iter()
-                .filter(|(word, _)| typo_distance(token, word, &with).is_some())
-                .collect();
-            // A spelling one slip away from two words of the book says neither.
-            if let [(word, n)] = near.as_slice() {
-                lookup.push(format!("t:{word}"));
-                corrections.push(((*word).clone(), **n));
-            }
-        }
-        holding.extend(corrections);
-        let stats = Distinctiveness::new(records_total, holding.clone());
-        let (records, words) = self
+        let planned = planned_keys(&lookup, &wanted);
+        let one = self
             .store
-            .weighted_candidates_with_words(&weighted_keys(&lookup, &stats), CANDIDATE_LIMIT)
+            .check_lookup(&wanted, &probes, &planned, WEIGHING, CANDIDATE_LIMIT)
             .await?;
+        let (word_stats, speculated) = match one {
+            Some(one) => (one.stats, Some((one.weights, one.records, one.words))),
+            None => (
+                self.store.word_stats_and_typos(&wanted, &probes).await?,
+                None,
+            ),
+        };
+        let (records_total, mut holding, near) = word_stats;
+        correct_typos(&incoming, records_total, near, &mut holding, &mut lookup);
+        let weighted = weighted_keys(
+            &lookup,
+            &Distinctiveness::new(records_total, holding.clone()),
+        );
+        let (records, words) = match speculated {
+            Some((weights, records, words)) if same_weights(&weights, &weighted) => {
+                (records, words)
+            }
+            _ => {
+                self.store
+                    .weighted_candidates_with_words(&weighted, CANDIDATE_LIMIT)
+                    .await?
+            }
+        };
         for (word, n) in words {
             holding.entry(word).or_insert(n);
         }
         let existing: Vec<Vec<Candidate>> = records.iter().map(candidates_of).collect();
+        self.count_unknown_words(&existing, &mut holding).await?;
+        let stats = Distinctiveness::new(records_total, holding);
+        Ok(ranked(&incoming, records, existing, &stats))
+    }
+
+    /// Adds the counts of words of the records found that the lookup did not count: only
+    /// records indexed under another normalisation have them.
+    async fn count_unknown_words(
+        &self,
+        existing: &[Vec<Candidate>],
+        holding: &mut HashMap<String, u64>,
+    ) -> anyhow::Result<()> {
         let unknown: Vec<String> = existing
             .iter()
             .flatten()
@@ -217,31 +244,73 @@ impl Service {
             .filter(|t| !holding.contains_key(*t))
             .cloned()
             .collect();
-        // Only records indexed under another normalisation have words the lookup did not count.
         if !unknown.is_empty() {
             holding.extend(self.store.token_stats(&unknown).await?.1);
         }
-        let stats = Distinctiveness::new(records_total, holding);
-        let mut found: Vec<FoundMatch> = records
-            .into_iter()
-            .zip(existing)
-            .filter_map(|(record, existing)| {
-                let best = best_match(&incoming, &existing, &stats)?;
-                Some(FoundMatch {
-                    record,
-                    found: best,
-                })
-            })
-            .collect();
-        demote_shared_acronyms(&mut found);
-        found.sort_by(|a, b| {
-            b.found
-                .strength
-                .cmp(&a.found.strength)
-                .then(b.found.score.total_cmp(&a.found.score))
-        });
-        Ok(found)
+        Ok(())
     }
+}
+
+/// A word the book does not hold may be a typo of one it does ("Vivendu"): its correction is
+/// looked up (and counted) instead, when the spelling is one slip away from exactly one word
+/// of the book (`near`: the words the typo probes found).
+fn correct_typos(
+    incoming: &Candidate,
+    records_total: u64,
+    near: HashMap<String, u64>,
+    holding: &mut HashMap<String, u64>,
+    lookup: &mut Vec<String>,
+) {
+    let mut corrections = Vec::new();
+    let with = Distinctiveness::new(records_total, near.clone());
+    for token in incoming.tokens.iter().filter(|t| !holding.contains_key(*t)) {
+        let close: Vec<(&String, &u64)> = near
+            .iter()
+            .filter(|(word, _)| typo_distance(token, word, &with).is_some())
+            .collect();
+        // A spelling one slip away from two words of the book says neither.
+        if let [(word, n)] = close.as_slice() {
+            lookup.push(format!("t:{word}"));
+            corrections.push(((*word).clone(), **n));
+        }
+    }
+    holding.extend(corrections);
+}
+
+/// The records that match `incoming`, strongest first.
+fn ranked(
+    incoming: &Candidate,
+    records: Vec<IndexedRecord>,
+    existing: Vec<Vec<Candidate>>,
+    stats: &Distinctiveness,
+) -> Vec<FoundMatch> {
+    let mut found: Vec<FoundMatch> = records
+        .into_iter()
+        .zip(existing)
+        .filter_map(|(record, existing)| {
+            let best = best_match(incoming, &existing, stats)?;
+            Some(FoundMatch {
+                record,
+                found: best,
+            })
+        })
+        .collect();
+    demote_shared_acronyms(&mut found);
+    found.sort_by(|a, b| {
+        b.found
+            .strength
+            .cmp(&a.found.strength)
+            .then(b.found.score.total_cmp(&a.found.score))
+    });
+    found
+}
+
+/// Whether the weights the database used are the ones computed here (in any order).
+fn same_weights(used: &[(String, u32)], computed: &[(String, u32)]) -> bool {
+    let (mut used, mut computed) = (used.to_vec(), computed.to_vec());
+    used.sort();
+    computed.sort();
+    used == computed
 }
 
 /// Index keys of an account: its name with each of its domains (or none).
@@ -287,12 +356,43 @@ fn weighted_keys(keys: &[String], stats: &Distinctiveness) -> Vec<(String, u32)>
                     return None
                 }
                 (Some(w), _) => 1 + (w * WORD_WEIGHT).round() as u32,
-                (None, Some("d")) => DOMAIN_WEIGHT,
-                (None, Some("c")) => COMPACT_WEIGHT,
-                (None, Some("a")) => ACRONYM_WEIGHT,
-                _ => LABEL_WEIGHT,
+                (None, prefix) => fixed_weight(prefix),
             };
             Some((k.clone(), w))
+        })
+        .collect()
+}
+
+/// The weight of a key that is not a word, by its prefix.
+fn fixed_weight(prefix: Option<&str>) -> u32 {
+    match prefix {
+        Some("d") => DOMAIN_WEIGHT,
+        Some("c") => COMPACT_WEIGHT,
+        Some("a") => ACRONYM_WEIGHT,
+        _ => LABEL_WEIGHT,
+    }
+}
+
+/// The lookup keys as the one-trip lookup weighs them in the database (see [`weighted_keys`]):
+/// a word by its count when the check counts it (`wanted`), else as a word no record holds.
+fn planned_keys(keys: &[String], wanted: &[String]) -> Vec<PlannedKey> {
+    let no_book = Distinctiveness::default();
+    keys.iter()
+        .map(|k| {
+            let word = k.strip_prefix("t:");
+            let once = word.map(|w| Distinctiveness::new(0, HashMap::from([(w.to_string(), 1)])));
+            PlannedKey {
+                key: k.clone(),
+                counted: word
+                    .filter(|w| wanted.iter().any(|t| t == w))
+                    .map(str::to_string),
+                fixed: fixed_weight(k.split_once(':').map(|(p, _)| p)),
+                cap_unheld: word.map_or(0.0, |w| no_book.weight(w)),
+                cap_held: match (word, once) {
+                    (Some(w), Some(once)) => once.weight(w),
+                    _ => 0.0,
+                },
+            }
         })
         .collect()
 }

@@ -3,6 +3,9 @@
 
 mod import;
 mod match_stats;
+mod one_trip;
+
+pub use one_trip::{OneTrip, PlannedKey, Weighing};
 
 use super::Store;
 use anyhow::Context;
@@ -111,6 +114,15 @@ pub(super) fn placeholders(n: usize) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// The records a lookup's `hits` (kind, record_id, score) point at, as [`CandidateRow`]s with
+/// their score.
+const RECORDS_OF_HITS: &str =
+    "SELECT h.kind, a.id, a.name, a.domains, a.owner, a.crm_id, NULL AS partner_id, NULL AS status, h.score \
+     FROM hits h JOIN direct_accounts a ON h.kind = 'account' AND a.id = h.record_id \
+     UNION ALL \
+     SELECT h.kind, d.id, d.company, COALESCE(d.domain, ''), NULL, NULL, d.partner_id, d.status, h.score \
+     FROM hits h JOIN deals d ON h.kind = 'deal' AND d.id = h.record_id";
 
 /// Most index rows one key contributes to a candidate lookup.
 const PER_KEY_LIMIT: i64 = 500;
@@ -349,11 +361,7 @@ impl Store {
         let sql = format!(
             "WITH hits AS MATERIALIZED (SELECT kind, record_id, CAST(SUM(w) AS BIGINT) AS score FROM ({}) AS k GROUP BY kind, record_id \
              ORDER BY score DESC, record_id LIMIT ${}) \
-             SELECT h.kind, a.id, a.name, a.domains, a.owner, a.crm_id, NULL AS partner_id, NULL AS status, h.score \
-             FROM hits h JOIN direct_accounts a ON h.kind = 'account' AND a.id = h.record_id \
-             UNION ALL \
-             SELECT h.kind, d.id, d.company, COALESCE(d.domain, ''), NULL, NULL, d.partner_id, d.status, h.score \
-             FROM hits h JOIN deals d ON h.kind = 'deal' AND d.id = h.record_id \
+             {RECORDS_OF_HITS} \
              UNION ALL \
              SELECT 'w', s.records, s.token, '', NULL, NULL, NULL, NULL, 0 \
              FROM hits h CROSS JOIN match_keys k CROSS JOIN match_token_stats s \

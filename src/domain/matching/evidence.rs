@@ -12,7 +12,7 @@ const COMMON_WEIGHT: f64 = 0.25;
 /// Weight of a one- or two-letter token ("AT&T" is "at t"): identical ones agree, but weakly.
 const SHORT_WEIGHT: f64 = 0.5;
 /// Fewer records than this and the book says little about words: the tables alone decide.
-const MIN_BOOK: u64 = 50;
+pub const MIN_BOOK: u64 = 50;
 /// Shortest token a typo is tolerated on (edit distance 1), and from which 2 edits are.
 const TYPO_MIN_LEN: usize = 5;
 const TYPO2_MIN_LEN: usize = 8;

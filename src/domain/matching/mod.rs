@@ -26,7 +26,7 @@ mod grade;
 mod normalise;
 mod words;
 
-pub use evidence::{typo as typo_distance, typo_probes, typo_variants, Distinctiveness};
+pub use evidence::{typo as typo_distance, typo_probes, typo_variants, Distinctiveness, MIN_BOOK};
 
 use super::deal::normalise_domain;
 use grade::{initials, jurisdictions_differ, name_evidence};
