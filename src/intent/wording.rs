@@ -21,6 +21,23 @@ pub struct Syntax {
     pub strong: fn(&str) -> String,
 }
 
+/// The words of the command that does what `hint` suggests (`deal list open page 3`), for
+/// each platform to write as its command.
+pub fn hint_words(hint: crate::service::Hint) -> String {
+    use crate::domain::deal::DealFilter;
+    match hint {
+        crate::service::Hint::ListDeals { filter, page } => {
+            let kind = match filter {
+                DealFilter::All => "",
+                DealFilter::Open => "open ",
+                DealFilter::Expiring => "expiring ",
+                DealFilter::Won => "won ",
+            };
+            format!("deal list {kind}page {page}")
+        }
+    }
+}
+
 /// What a partner is told about their tier, `new` in bold: a promotion, a demotion, or a
 /// heads-up that one is coming; the same sentences on every platform.
 pub fn tier_words(

@@ -3,7 +3,6 @@
 
 use super::render::MatchView;
 use super::Renderer;
-use crate::domain::deal::DealFilter;
 use crate::domain::Deal;
 use crate::service::{Answer, Hint};
 use serde_json::{json, Value};
@@ -89,22 +88,13 @@ pub fn registration_done(
 
 /// The slash command that does what `hint` suggests.
 pub fn command(hint: Hint) -> String {
-    match hint {
-        Hint::ListDeals { filter, page } => {
-            let kind = match filter {
-                DealFilter::All => "",
-                DealFilter::Open => "open ",
-                DealFilter::Expiring => "expiring ",
-                DealFilter::Won => "won ",
-            };
-            format!("/deal list {kind}page {page}")
-        }
-    }
+    format!("/{}", crate::intent::wording::hint_words(hint))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::deal::DealFilter;
 
     #[test]
     fn hints_are_worded_as_the_commands_that_do_them() {

@@ -6,7 +6,6 @@
 use super::notices::{created, deal_facts, deal_line, products_and_notes, push_matches};
 use super::text::{block, bold, context, escape, facts, person, title, user};
 use super::{Card, Cards, Room};
-use crate::domain::deal::DealFilter;
 use crate::domain::{Deal, Stage};
 use crate::service::{Answer, Hint};
 use serde_json::{json, Value};
@@ -174,17 +173,7 @@ pub(super) fn build(cards: &Cards, answer: &Answer, room: Room) -> anyhow::Resul
 
 /// The command that does what `hint` suggests, in Teams (typed to the bot).
 pub fn command(hint: Hint) -> String {
-    match hint {
-        Hint::ListDeals { filter, page } => {
-            let kind = match filter {
-                DealFilter::All => "",
-                DealFilter::Open => "open ",
-                DealFilter::Expiring => "expiring ",
-                DealFilter::Won => "won ",
-            };
-            format!("deal list {kind}page {page}")
-        }
-    }
+    crate::intent::wording::hint_words(hint)
 }
 
 fn deal_list(heading: &str, deals: &[Deal], more: i64, next: Option<Hint>, room: Room) -> Card {
@@ -452,6 +441,7 @@ fn update_form(deal: &Deal, metadata: &str, internal: bool) -> Card {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::deal::DealFilter;
 
     #[test]
     fn hints_are_worded_as_the_commands_that_do_them() {
