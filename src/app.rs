@@ -105,8 +105,13 @@ impl App {
 
     /// A delivery worker for this app (each call makes a worker with its own lease id).
     pub fn worker(&self, config: DeliveryConfig) -> Worker {
-        let slack = SlackClient::new(self.slack.clone(), self.render.clone())
-            .linking_deals(self.store.clone());
+        let slack = SlackClient::new(
+            self.slack.clone(),
+            self.render.clone(),
+            self.store.clone(),
+            self.clock.clone(),
+        )
+        .linking_deals();
         let mut clients = vec![Client::Slack(slack)];
         if let Some(connector) = &self.teams_connector {
             let program = &self.service.program().program;

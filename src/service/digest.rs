@@ -306,31 +306,21 @@ impl Service {
         Ok((png, unconverted))
     }
 
-    /// The digest as outbox messages for the manager: one message with its chart where the
-    /// manager's platform shows images inline, else the message and then the chart.
-    pub fn digest_messages(
+    /// The digest as one outbox message for the manager, its chart inside (a Slack `image`
+    /// block of an uploaded file, a Teams card's image).
+    pub fn digest_message(
         &self,
         manager: &ChatUser,
         digest: &Digest,
-    ) -> anyhow::Result<Vec<crate::store::OutboxMessage>> {
+    ) -> crate::store::OutboxMessage {
         use base64::Engine;
-        let week = digest.facts.week.clone();
-        let png_base64 = base64::engine::general_purpose::STANDARD.encode(&digest.png);
-        let inline = manager.platform.shows_images_in_messages();
-        let text = Notice::Digest {
-            week: week.clone(),
+        let notice = Notice::Digest {
+            week: digest.facts.week.clone(),
             partners: digest.facts.partners,
             sections: sections(&digest.facts),
-            chart_png_base64: inline.then(|| png_base64.clone()),
+            chart_png_base64: Some(base64::engine::general_purpose::STANDARD.encode(&digest.png)),
         };
-        if inline {
-            return Ok(vec![super::message_to("digest", &manager.direct(), text)]);
-        }
-        let chart = Notice::DigestChart { week, png_base64 };
-        Ok(vec![
-            super::message_to("digest", &manager.direct(), text),
-            super::message_to("digest_chart", &manager.direct(), chart),
-        ])
+        super::message_to("digest", &manager.direct(), notice)
     }
 
     /// The weekly digest job as of `now`: every manager whose local time is Monday 09:xx gets
@@ -354,10 +344,15 @@ impl Service {
                 continue;
             }
             let digest = self.compose_digest(manager, now).await?;
-            let messages = self.digest_messages(&user, &digest)?;
+            let message = self.digest_message(&user, &digest);
             if self
                 .store
-                .claim_digest(manager, &digest.facts.week, &messages, self.clock.now_ms())
+                .claim_digest(
+                    manager,
+                    &digest.facts.week,
+                    std::slice::from_ref(&message),
+                    self.clock.now_ms(),
+                )
                 .await?
             {
                 sent += 1;
@@ -374,7 +369,10 @@ impl Service {
         };
         let digest = self.compose_digest(manager, self.clock.now()).await?;
         self.store
-            .enqueue(&self.digest_messages(&user, &digest)?, self.clock.now_ms())
+            .enqueue(
+                std::slice::from_ref(&self.digest_message(&user, &digest)),
+                self.clock.now_ms(),
+            )
             .await?;
         self.wake_delivery();
         Ok(format!(

@@ -11,8 +11,7 @@ pub const NEEDED: &[(&str, &str)] = &[
     ("chat:write", "nothing can be posted: no confirmations, review cards or notices"),
     ("commands", "`/deal` and `/partners` do not reach the bot"),
     ("im:history", "direct messages to the bot are not answered"),
-    ("im:write", "the digest's chart cannot be sent to a manager's DM"),
-    ("files:write", "the digest's chart cannot be uploaded"),
+    ("files:write", "the digest's chart cannot be uploaded, so digests go out without it"),
     ("users:read", "required by Slack alongside users:read.email"),
     ("users:read.email", "`partnerbot accounts import` cannot resolve owners given by e-mail"),
 ];

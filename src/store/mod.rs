@@ -14,6 +14,7 @@ mod partners;
 mod surveys;
 mod teams;
 mod tiers;
+mod uploads;
 
 pub use accounts::{
     IndexedRecord, NewAccount, OneTrip, PlannedKey, RecordKind, Upserted, Weighing,

@@ -1,11 +1,54 @@
 //! The weekly digest for a seeded program: the right figures in each section, empty sections
-//! left out, the chart uploaded as a PNG of the expected size, and sent once per week.
+//! left out, sent once per week as one Slack message whose image block shows the chart (a PNG
+//! of the expected size uploaded once as a private file, however often the post is retried).
 
 use crate::helpers::*;
 use crate::on_both_databases;
 use chrono::{Datelike, Duration, Timelike, Weekday};
 use partnerbot::domain::engagement::Decision;
+use partnerbot::emulator::{Call, Fault};
 use partnerbot::jobs::run_job;
+
+/// The Slack file the image block of `message` shows.
+fn chart_file_of(message: &Call) -> Option<String> {
+    message.params["blocks"]
+        .as_array()?
+        .iter()
+        .find(|b| b["type"] == "image")
+        .and_then(|b| b["slack_file"]["id"].as_str())
+        .map(str::to_string)
+}
+
+/// The digest posts (`chat.postMessage` calls, landed or not) to `channel`.
+fn digest_posts(app: &TestApp, channel: &str) -> Vec<Call> {
+    app.emulator
+        .calls_to("chat.postMessage")
+        .into_iter()
+        .filter(|c| {
+            c.params["channel"] == channel
+                && c.params["text"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("Weekly partner digest"))
+        })
+        .collect()
+}
+
+/// An app with two partners, a won deal and another registration, everything delivered so far.
+async fn program_with_a_week(db: Db) -> TestApp {
+    let app = TestApp::spawn(db).await;
+    app.link_both().await;
+    app.register_and_win(
+        &alice(),
+        "Acme Rockets acme-rockets.com 50000 USD",
+        "D-1",
+        "80000",
+    )
+    .await;
+    app.deal(&bob(), "register Initrode initrode.com 20000")
+        .await;
+    app.deliver_all().await;
+    app
+}
 
 async fn the_digest_has_the_right_figures_omits_empty_sections_and_uploads_its_chart(db: Db) {
     let mut program = partnerbot::config::Program::default();
@@ -169,27 +212,56 @@ async fn the_digest_has_the_right_figures_omits_empty_sections_and_uploads_its_c
         "0 digest(s) sent"
     );
     app.deliver_all().await;
-    let message = app
-        .posted_to(MANAGER)
-        .into_iter()
-        .find(|c| {
+    let posts = app.posted_to(MANAGER);
+    let digests: Vec<&Call> = posts
+        .iter()
+        .filter(|c| {
             c.params["text"]
                 .as_str()
                 .is_some_and(|t| t.starts_with("Weekly partner digest"))
         })
-        .expect("digest DM");
+        .collect();
+    assert_eq!(digests.len(), 1, "one message per digest");
+    let message = digests[0];
     serde_json::from_value::<Vec<slack_morphism::prelude::SlackBlock>>(
         message.params["blocks"].clone(),
     )
     .expect("valid Block Kit");
-    let files = app.emulator.shared_files();
+    // The fallback text (notifications, screen readers) carries the headline figures (of the
+    // Monday it was sent: the registrations are more than a week old by then).
+    let fallback = message.params["text"].as_str().unwrap_or_default();
+    for figure in [
+        "3 partners",
+        "Open conflicts: 1",
+        "Waiting past the approval SLA: 2",
+        "Protection ending in the next 14 days: 1",
+        "Wins: 1",
+        "Quiet partners: 1",
+    ] {
+        assert!(
+            fallback.contains(figure),
+            "{figure:?} missing from {fallback:?}"
+        );
+    }
+    // The chart is in the message: an image block naming a private file the bot uploaded.
+    let files = app.emulator.files();
     assert_eq!(files.len(), 2, "one chart per manager");
-    let (channel, title, png) = &files[0];
-    assert!(
-        channel.starts_with('D') && title.starts_with("Partner pipeline and wins"),
-        "{channel} {title}"
+    let shown = chart_file_of(message).expect("an image block with a Slack file");
+    let chart = files
+        .iter()
+        .find(|f| f.id == shown)
+        .expect("the image names an uploaded file");
+    assert_eq!(
+        chart.channel, None,
+        "the chart is not shared to a channel on its own"
     );
-    let decoded = image::load_from_memory(png).expect("a PNG that decodes");
+    assert!(
+        chart.title.starts_with("Partner pipeline and wins"),
+        "{}",
+        chart.title
+    );
+    assert!(chart.alt_text.contains("Bar chart"), "{}", chart.alt_text);
+    let decoded = image::load_from_memory(&chart.bytes).expect("a PNG that decodes");
     assert_eq!(
         (decoded.width(), decoded.height()),
         (partnerbot::chart::WIDTH, partnerbot::chart::HEIGHT)
@@ -197,6 +269,21 @@ async fn the_digest_has_the_right_figures_omits_empty_sections_and_uploads_its_c
     for method in ["files.getUploadURLExternal", "files.completeUploadExternal"] {
         assert_eq!(app.emulator.calls_to(method).len(), 2, "{method}");
     }
+    assert!(
+        app.emulator.calls_to("conversations.open").is_empty(),
+        "no DM is opened to share a file"
+    );
+    // Deal ids link to the deals' threads (the review cards in the managers' channel).
+    let readable = partnerbot::emulator::readable(&message.params);
+    for id in ["D-1", "D-2", "D-3", "D-4"] {
+        assert!(
+            readable.contains(&format!("/archives/{MANAGERS_CHANNEL}/p"))
+                && readable.contains(&format!("|{id}>")),
+            "{id} is not a permalink in\n{readable}"
+        );
+    }
+    let refused = app.refused_calls();
+    assert!(refused.is_empty(), "refused calls: {refused:?}");
 }
 on_both_databases!(the_digest_has_the_right_figures_omits_empty_sections_and_uploads_its_chart);
 
@@ -232,3 +319,147 @@ async fn the_chart_names_a_currency_it_cannot_convert(db: Db) {
     app.deliver_all().await;
 }
 on_both_databases!(the_chart_names_a_currency_it_cannot_convert);
+
+async fn a_failed_post_reuses_the_uploaded_chart(db: Db) {
+    let app = program_with_a_week(db).await;
+    // Slack fails the first post outright, and acts on the second but answers 500: the third
+    // attempt finds the second in the channel instead of posting again.
+    app.emulator
+        .inject(Some("chat.postMessage"), Fault::ServerError, 1);
+    app.emulator
+        .inject(Some("chat.postMessage"), Fault::ServerErrorAfterActing, 1);
+    app.slash(&manager_in(MANAGERS_CHANNEL), "/partners", "digest now")
+        .await;
+    app.deliver_all().await;
+    assert_eq!(app.emulator.pending_faults(), 0, "every fault was hit");
+    let posts = digest_posts(&app, MANAGER);
+    assert_eq!(posts.len(), 2, "posted twice, never a third time");
+    let landed: Vec<&Call> = posts.iter().filter(|c| c.params["_ok"] == true).collect();
+    assert_eq!(landed.len(), 1, "the digest landed once");
+    assert_eq!(
+        app.emulator.calls_to("files.getUploadURLExternal").len(),
+        1,
+        "the chart was uploaded once"
+    );
+    let fallback = landed[0].params["text"].as_str().unwrap_or_default();
+    assert!(
+        fallback.contains("2 partners")
+            && fallback.contains("New registrations: 2, worth 100,000.00 USD")
+            && fallback.contains("Wins: 1"),
+        "{fallback}"
+    );
+    let files = app.emulator.files();
+    assert_eq!(files.len(), 1);
+    for post in &posts {
+        assert_eq!(
+            chart_file_of(post),
+            Some(files[0].id.clone()),
+            "each attempt shows the same file"
+        );
+    }
+    assert_eq!(
+        app.emulator
+            .calls_to("conversations.history")
+            .iter()
+            .filter(|c| c.params["channel"] == MANAGER)
+            .count(),
+        2,
+        "both retries first looked for an earlier attempt"
+    );
+}
+on_both_databases!(a_failed_post_reuses_the_uploaded_chart);
+
+async fn a_chart_slack_is_still_processing_is_retried_and_then_left_out(db: Db) {
+    let app = program_with_a_week(db).await;
+    // Slack refuses the fresh file twice (still processing), then shows it.
+    app.emulator.process_files_after(2);
+    app.slash(&manager_in(MANAGERS_CHANNEL), "/partners", "digest now")
+        .await;
+    app.deliver_all().await;
+    let posts = digest_posts(&app, MANAGER);
+    let answers: Vec<String> = posts
+        .iter()
+        .map(|c| format!("{} {}", c.status, c.params["_ok"]))
+        .collect();
+    assert_eq!(
+        answers,
+        ["200 false", "200 false", "200 true"],
+        "refused twice, then shown"
+    );
+    assert_eq!(
+        app.emulator.files().len(),
+        1,
+        "one upload for all three attempts"
+    );
+    assert!(chart_file_of(&posts[2]).is_some());
+
+    // A file Slack never accepts: after a few tries the digest goes without its chart.
+    app.emulator.process_files_after(usize::MAX);
+    app.slash(&manager_in(MANAGERS_CHANNEL), "/partners", "digest now")
+        .await;
+    app.deliver_all().await;
+    let posts = digest_posts(&app, MANAGER);
+    let last = posts.last().expect("a post");
+    assert_eq!(last.params["_ok"], true, "the digest arrived");
+    assert_eq!(chart_file_of(last), None, "without the chart");
+    assert!(partnerbot::emulator::readable(&last.params).contains("would not show the chart"));
+    assert_eq!(
+        app.emulator.files().len(),
+        2,
+        "the second digest uploaded its chart once"
+    );
+    let failed = app
+        .store
+        .list_outbox(partnerbot::store::OutboxFilter::Failed, 10)
+        .await
+        .expect("failed rows");
+    assert!(failed.is_empty(), "nothing was given up: {failed:?}");
+}
+on_both_databases!(a_chart_slack_is_still_processing_is_retried_and_then_left_out);
+
+async fn the_emulator_refuses_an_image_of_an_unknown_file_or_without_alt_text(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let slack = app.app.slack.clone();
+    let post = |block: serde_json::Value| {
+        let slack = slack.clone();
+        async move {
+            let payload = serde_json::json!({ "text": "chart", "blocks": [block] });
+            slack
+                .post_message(MANAGERS_CHANNEL, None, &payload, 1)
+                .await
+        }
+    };
+    let unknown = post(serde_json::json!({ "type": "image", "alt_text": "A chart", "slack_file": { "id": "F0NOSUCHFILE" } })).await;
+    assert_eq!(
+        unknown,
+        Err(partnerbot::slack::ApiFailure::Permanent {
+            reason: "invalid_blocks".into()
+        })
+    );
+    let file = app
+        .app
+        .slack
+        .upload_private_file("c.png", "Chart", "A chart", vec![0x89, b'P', b'N', b'G'])
+        .await
+        .expect("uploaded");
+    let without_alt =
+        post(serde_json::json!({ "type": "image", "slack_file": { "id": file } })).await;
+    assert!(without_alt.is_err(), "{without_alt:?}");
+    let shown = post(
+        serde_json::json!({ "type": "image", "alt_text": "A chart", "slack_file": { "id": file } }),
+    )
+    .await;
+    assert!(shown.is_ok(), "{shown:?}");
+    let refusals: Vec<String> = app
+        .emulator
+        .calls_to("chat.postMessage")
+        .iter()
+        .map(|c| c.params["_ok"].to_string())
+        .collect();
+    assert_eq!(
+        refusals,
+        ["false", "false", "true"],
+        "every call is recorded"
+    );
+}
+on_both_databases!(the_emulator_refuses_an_image_of_an_unknown_file_or_without_alt_text);
