@@ -33,8 +33,9 @@ fn digest_posts(app: &TestApp, channel: &str) -> Vec<Call> {
         .collect()
 }
 
-/// An app with two partners, a won deal and another registration, everything delivered so far.
-async fn program_with_a_week(db: Db) -> TestApp {
+/// An app with two partners, a deal won for 80,000 USD and `registration` (a `/deal` line)
+/// by another partner, everything delivered so far.
+async fn program_with_a_week(db: Db, registration: &str) -> TestApp {
     let app = TestApp::spawn(db).await;
     app.link_both().await;
     app.register_and_win(
@@ -44,8 +45,7 @@ async fn program_with_a_week(db: Db) -> TestApp {
         "80000",
     )
     .await;
-    app.deal(&bob(), "register Initrode initrode.com 20000")
-        .await;
+    app.deal(&bob(), registration).await;
     app.deliver_all().await;
     app
 }
@@ -289,17 +289,7 @@ on_both_databases!(the_digest_has_the_right_figures_omits_empty_sections_and_upl
 
 async fn the_chart_names_a_currency_it_cannot_convert(db: Db) {
     // USD deals and an EUR deal, with no EUR rate configured.
-    let app = TestApp::spawn(db).await;
-    app.link_both().await;
-    app.register_and_win(
-        &alice(),
-        "Acme Rockets acme-rockets.com 50000 USD",
-        "D-1",
-        "80000",
-    )
-    .await;
-    app.deal(&bob(), "register Initrode Europe initrode.eu 20000 EUR")
-        .await;
+    let app = program_with_a_week(db, "register Initrode Europe initrode.eu 20000 EUR").await;
     let digest = app
         .app
         .service
@@ -321,7 +311,7 @@ async fn the_chart_names_a_currency_it_cannot_convert(db: Db) {
 on_both_databases!(the_chart_names_a_currency_it_cannot_convert);
 
 async fn a_failed_post_reuses_the_uploaded_chart(db: Db) {
-    let app = program_with_a_week(db).await;
+    let app = program_with_a_week(db, "register Initrode initrode.com 20000").await;
     // Slack fails the first post outright, and acts on the second but answers 500: the third
     // attempt finds the second in the channel instead of posting again.
     app.emulator
@@ -370,7 +360,7 @@ async fn a_failed_post_reuses_the_uploaded_chart(db: Db) {
 on_both_databases!(a_failed_post_reuses_the_uploaded_chart);
 
 async fn a_chart_slack_is_still_processing_is_retried_and_then_left_out(db: Db) {
-    let app = program_with_a_week(db).await;
+    let app = program_with_a_week(db, "register Initrode initrode.com 20000").await;
     // Slack refuses the fresh file twice (still processing), then shows it.
     app.emulator.process_files_after(2);
     app.slash(&manager_in(MANAGERS_CHANNEL), "/partners", "digest now")
