@@ -453,3 +453,68 @@ async fn the_emulator_refuses_an_image_of_an_unknown_file_or_without_alt_text(db
     );
 }
 on_both_databases!(the_emulator_refuses_an_image_of_an_unknown_file_or_without_alt_text);
+
+async fn a_chart_queued_apart_by_an_earlier_release_is_still_shown_in_a_message(db: Db) {
+    use base64::Engine;
+    use partnerbot::notice::{Address, Notice};
+    use partnerbot::store::OutboxMessage;
+    let app = TestApp::spawn(db).await;
+    let png = base64::engine::general_purpose::STANDARD.encode(
+        app.app
+            .service
+            .compose_digest(MANAGER, chrono::Utc::now())
+            .await
+            .expect("digest")
+            .png,
+    );
+    let to_manager = || Address::to(partnerbot::chat::Platform::Slack, MANAGER);
+    // What the previous release queued: the digest saying its chart follows, then the chart
+    // as a notice of its own, and (older still) a chart stored as a finished `file` payload.
+    let rows = [
+        OutboxMessage::notice(
+            "digest",
+            to_manager(),
+            Notice::Digest {
+                week: "2027-W02".into(),
+                partners: 0,
+                sections: vec![],
+                chart_png_base64: None,
+            },
+            None,
+        ),
+        OutboxMessage::notice(
+            "digest_chart",
+            to_manager(),
+            Notice::DigestChart {
+                week: "2027-W02".into(),
+                png_base64: png.clone(),
+            },
+            None,
+        ),
+        OutboxMessage::slack_payload(
+            "digest_chart",
+            MANAGER,
+            serde_json::json!({ "file": { "filename": "partner-digest-2027-W01.png",
+                "title": "Partner pipeline and wins, 12 weeks to 2027-W01", "png_base64": png } }),
+        ),
+    ];
+    app.store
+        .enqueue(&rows, app.app.clock.now_ms())
+        .await
+        .expect("queued");
+    app.deliver_all().await;
+    let posts = app.posted_to(MANAGER);
+    assert_eq!(posts.len(), 3, "three messages, as queued");
+    assert!(partnerbot::emulator::readable(&posts[0].params)
+        .contains("the chart of pipeline and wins follows"));
+    let files = app.emulator.files();
+    assert_eq!(files.len(), 2, "each chart uploaded once");
+    for (post, file) in posts[1..].iter().zip(&files) {
+        assert_eq!(chart_file_of(post), Some(file.id.clone()));
+        assert_eq!(file.channel, None);
+    }
+    assert!(files[1].title.ends_with("2027-W01"), "{}", files[1].title);
+    let refused = app.refused_calls();
+    assert!(refused.is_empty(), "refused calls: {refused:?}");
+}
+on_both_databases!(a_chart_queued_apart_by_an_earlier_release_is_still_shown_in_a_message);
