@@ -56,7 +56,8 @@ impl App {
         let slack = SlackApi::new(&config.slack_api_url, &config.bot_token)?;
         let outbox_ready = Arc::new(Notify::new());
         let metrics = Arc::new(Metrics::new());
-        let service = Service::new(store.clone(), program, clock.clone(), outbox_ready.clone());
+        let service = Service::new(store.clone(), program, clock.clone(), outbox_ready.clone())
+            .with_time_zones(Arc::new(slack.clone()));
         let home = crate::home::HomeTabs::new(service.clone(), render.clone(), slack.clone());
         let state = AppState {
             service: service.clone(),

@@ -13,7 +13,6 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 /// A composed digest: its facts and the chart PNG.
 #[derive(Debug, Clone)]
@@ -324,18 +323,21 @@ impl Service {
     }
 
     /// The weekly digest job as of `now`: every manager whose local time is Monday 09:xx gets
-    /// this week's digest, once per manager per week.
+    /// this week's digest, once per manager per week. A manager's time zone is the program
+    /// file's (`[managers.timezones]`), else the one they set in Slack, else `[schedules]`'s.
     pub async fn send_weekly_digests(&self, now: DateTime<Utc>) -> anyhow::Result<String> {
         let mut sent = 0;
         for user in self.program.manager_users() {
             let manager = &user.id;
-            let zone = self
-                .program
-                .managers
-                .timezones
-                .get(manager)
-                .unwrap_or(&self.program.schedules.timezone);
-            let tz = chrono_tz::Tz::from_str(zone).unwrap_or(chrono_tz::Tz::UTC);
+            let configured = self.program.managers.timezones.get(manager);
+            let tz = self
+                .zone_of(
+                    &user,
+                    configured.map(String::as_str),
+                    &self.program.schedules.timezone,
+                    now,
+                )
+                .await;
             let local = now.with_timezone(&tz);
             if local.weekday() != chrono::Weekday::Mon || chrono::Timelike::hour(&local) != 9 {
                 continue;

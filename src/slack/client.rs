@@ -332,6 +332,17 @@ impl SlackApi {
         Ok(answer["channel"].clone())
     }
 
+    /// `users.info`: the IANA time zone `user` set in Slack (`tz`), `None` when there is none.
+    pub async fn user_time_zone(&self, user: &str) -> Result<Option<String>, ApiFailure> {
+        let answer = self
+            .get("users.info", &[("user", Some(user.to_string()))])
+            .await?;
+        Ok(answer["user"]["tz"]
+            .as_str()
+            .filter(|tz| !tz.is_empty())
+            .map(str::to_string))
+    }
+
     /// `users.lookupByEmail`: the Slack user id for an e-mail, `None` when nobody has it.
     pub async fn lookup_user_by_email(&self, email: &str) -> Result<Option<String>, ApiFailure> {
         match self
@@ -475,5 +486,15 @@ impl crate::service::accounts::Directory for SlackApi {
         self.lookup_user_by_email(email)
             .await
             .map_err(|e| e.to_string())
+    }
+}
+
+impl crate::service::zones::TimeZones for SlackApi {
+    fn platform(&self) -> crate::chat::Platform {
+        crate::chat::Platform::Slack
+    }
+
+    fn time_zone<'a>(&'a self, user: &'a str) -> crate::service::zones::ZoneAnswer<'a> {
+        Box::pin(async move { self.user_time_zone(user).await.map_err(|e| e.to_string()) })
     }
 }

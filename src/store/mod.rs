@@ -15,6 +15,7 @@ mod surveys;
 mod teams;
 mod tiers;
 mod uploads;
+mod zones;
 
 pub use accounts::{
     IndexedRecord, NewAccount, OneTrip, PlannedKey, RecordKind, Upserted, Weighing,

@@ -518,3 +518,126 @@ async fn a_chart_queued_apart_by_an_earlier_release_is_still_shown_in_a_message(
     assert!(refused.is_empty(), "refused calls: {refused:?}");
 }
 on_both_databases!(a_chart_queued_apart_by_an_earlier_release_is_still_shown_in_a_message);
+
+async fn a_manager_without_a_configured_zone_gets_the_digest_at_nine_in_their_slack_zone(db: Db) {
+    let mut program = partnerbot::config::Program::default();
+    program.managers.slack_users = vec![MANAGER.into(), "U0MANAGER2".into()];
+    // The second manager's zone is in the program file: it wins over the one set in Slack.
+    program
+        .managers
+        .timezones
+        .insert("U0MANAGER2".into(), "UTC".into());
+    let app = TestApp::spawn_with_program(db, program).await;
+    app.link_both().await;
+    app.slash(
+        &partnerbot::simulate::SlackUser::new("U0MANAGER2", "T0HOME", "C0HOOLI"),
+        "/partners",
+        "add Hooli type=technology",
+    )
+    .await;
+    app.emulator.set_user(
+        MANAGER,
+        serde_json::json!({ "id": MANAGER, "tz": "Asia/Tokyo", "tz_offset": 32_400 }),
+    );
+    app.emulator.set_user(
+        "U0MANAGER2",
+        serde_json::json!({ "id": "U0MANAGER2", "tz": "America/New_York", "tz_offset": -18_000 }),
+    );
+    app.deliver_all().await;
+    let mut monday = chrono::Utc::now() + Duration::days(1);
+    while monday.weekday() != Weekday::Mon {
+        monday += Duration::days(1);
+    }
+    let at = |day: chrono::DateTime<chrono::Utc>, hour: u32| {
+        day.with_hour(hour)
+            .and_then(|d| d.with_minute(5))
+            .expect("a time")
+    };
+    let digests_at = |now| {
+        run_job(
+            &app.app.service,
+            partnerbot::jobs::JobKind::WeeklyDigest,
+            now,
+        )
+    };
+    // Monday 09:05 UTC: the second manager's 09:05; 18:05 in Tokyo.
+    assert_eq!(
+        digests_at(at(monday, 9)).await.expect("run"),
+        "1 digest(s) sent"
+    );
+    // The next Monday 00:05 UTC is 09:05 in Tokyo.
+    let next = monday + Duration::days(7);
+    assert_eq!(
+        digests_at(at(next, 0)).await.expect("run"),
+        "1 digest(s) sent"
+    );
+    assert_eq!(
+        digests_at(at(next, 1)).await.expect("run"),
+        "0 digest(s) sent"
+    );
+    app.deliver_all().await;
+    for manager in [MANAGER, "U0MANAGER2"] {
+        assert_eq!(digest_posts(&app, manager).len(), 1, "{manager}'s digest");
+    }
+    let asked = |user: &str| {
+        app.emulator
+            .calls_to("users.info")
+            .iter()
+            .filter(|c| c.params["user"] == user)
+            .count()
+    };
+    assert_eq!(
+        asked(MANAGER),
+        2,
+        "asked a week apart, cached within the day"
+    );
+    assert_eq!(
+        asked("U0MANAGER2"),
+        0,
+        "the program file's zone needs no lookup"
+    );
+}
+on_both_databases!(a_manager_without_a_configured_zone_gets_the_digest_at_nine_in_their_slack_zone);
+
+async fn without_users_read_the_digest_keeps_the_programs_zone(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.link_both().await;
+    app.deliver_all().await;
+    app.emulator.set_user(
+        MANAGER,
+        serde_json::json!({ "id": MANAGER, "tz": "Asia/Tokyo", "tz_offset": 32_400 }),
+    );
+    let granted: Vec<&str> = partnerbot::slack::scopes::NEEDED
+        .iter()
+        .map(|(s, _)| *s)
+        .filter(|s| *s != "users:read")
+        .collect();
+    app.emulator.grant_scopes(&granted);
+    let mut monday = chrono::Utc::now() + Duration::days(1);
+    while monday.weekday() != Weekday::Mon {
+        monday += Duration::days(1);
+    }
+    let nine = monday
+        .with_hour(9)
+        .and_then(|m| m.with_minute(5))
+        .expect("09:05");
+    assert_eq!(
+        run_job(
+            &app.app.service,
+            partnerbot::jobs::JobKind::WeeklyDigest,
+            nine
+        )
+        .await
+        .expect("run"),
+        "1 digest(s) sent",
+        "09:05 in the program's zone (UTC)"
+    );
+    let refused = app.emulator.calls_to("users.info");
+    assert_eq!(refused.len(), 1);
+    assert_eq!(
+        refused[0].params["_ok"], false,
+        "Slack refused users.info without users:read"
+    );
+    app.deliver_all().await;
+}
+on_both_databases!(without_users_read_the_digest_keeps_the_programs_zone);
