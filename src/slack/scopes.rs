@@ -12,7 +12,7 @@ pub const NEEDED: &[(&str, &str)] = &[
     ("commands", "`/deal` and `/partners` do not reach the bot"),
     ("im:history", "direct messages to the bot are not answered"),
     ("files:write", "the digest's chart cannot be uploaded, so digests go out without it"),
-    ("users:read", "required by Slack alongside users:read.email"),
+    ("users:read", "digests and nudges cannot follow the time zones people set in Slack (the program file's or its default apply)"),
     ("users:read.email", "`partnerbot accounts import` cannot resolve owners given by e-mail"),
 ];
 

@@ -1,4 +1,5 @@
-//! Chat users' time zones as their platform reports them, cached with when they were read.
+//! Chat users' time zones as their platform reports them, cached with when they were read, and
+//! whose zone stands for a partner's.
 
 use super::Store;
 use anyhow::Context;
@@ -40,5 +41,16 @@ impl Store {
         .await
         .context("caching a time zone")?;
         Ok(())
+    }
+
+    /// The partner user seen most recently (whose working hours a nudge to the partner keeps).
+    pub async fn latest_partner_user(&self, partner_id: i64) -> anyhow::Result<Option<String>> {
+        sqlx::query_scalar::<_, String>(
+            "SELECT user_id FROM partner_users WHERE partner_id = $1 ORDER BY last_seen_at DESC, user_id LIMIT 1",
+        )
+        .bind(partner_id)
+        .fetch_optional(&self.pool)
+        .await
+        .context("finding a partner's latest user")
     }
 }
