@@ -413,6 +413,12 @@ mod tests {
                 sections: vec![],
                 chart_png_base64: None,
             },
+            Notice::Digest {
+                week: "2027-W02".into(),
+                partners: 3,
+                sections: vec![],
+                chart_png_base64: Some("iVBORw0KGgo=".into()),
+            },
             Notice::DigestChart {
                 week: "2027-W02".into(),
                 png_base64: "iVBORw0KGgo=".into(),
@@ -455,6 +461,29 @@ mod tests {
             render(&r, &note).expect("note"),
             r.notice(":moneybag:", "paid").expect("direct")
         );
+    }
+
+    #[test]
+    fn a_notice_that_shows_an_image_names_the_pending_upload_in_its_image_block() {
+        let r = renderer();
+        for notice in every_kind() {
+            let rendered = render(&r, &notice).expect("renders");
+            let images: Vec<&Value> = rendered["blocks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|b| b["type"] == "image")
+                .collect();
+            match upload_of(&notice) {
+                Some(upload) => {
+                    assert_eq!(images.len(), 1, "{notice:?}");
+                    assert_eq!(images[0]["slack_file"]["id"], PENDING_FILE);
+                    assert_eq!(images[0]["alt_text"], upload.alt_text.as_str());
+                    assert_eq!(upload.png_base64, "iVBORw0KGgo=");
+                }
+                None => assert!(images.is_empty(), "{notice:?}"),
+            }
+        }
     }
 
     #[test]
