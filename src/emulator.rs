@@ -1,5 +1,6 @@
 //! A local Slack Web API emulator on 127.0.0.1 for tests and the demo. It implements the
-//! methods partnerbot calls, keeps channel history (with message metadata), records every call
+//! methods partnerbot calls, keeps channel history (with message metadata) and uploaded files
+//! (an image block may only name a completed one, like Slack), records every call
 //! for assertions, and injects faults: 429 with `Retry-After`, 500 (before or after acting),
 //! Slack error codes and slow answers. Socket Mode is served by [`socket`].
 
