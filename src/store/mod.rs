@@ -14,6 +14,8 @@ mod partners;
 mod surveys;
 mod teams;
 mod tiers;
+mod uploads;
+mod zones;
 
 pub use accounts::{
     IndexedRecord, NewAccount, OneTrip, PlannedKey, RecordKind, Upserted, Weighing,
