@@ -300,6 +300,23 @@ pub enum DealError {
 }
 
 impl DealDraft {
+    /// A draft of what a form holds, `field` reading each input (empty when left blank).
+    pub fn from_fields(field: impl Fn(Field) -> String) -> DealDraft {
+        DealDraft {
+            company: field(Field::Company),
+            domain: field(Field::Domain),
+            contact_name: field(Field::ContactName),
+            contact_email: field(Field::ContactEmail),
+            amount: field(Field::Amount),
+            currency: field(Field::Currency),
+            close_date: field(Field::CloseDate),
+            stage: field(Field::Stage),
+            timing: field(Field::Timing),
+            products: field(Field::Products),
+            notes: field(Field::Notes),
+        }
+    }
+
     /// Validates every field against `today` (the UTC date now) and returns either the clean
     /// deal or every problem found, each keyed by its field.
     pub fn validate(

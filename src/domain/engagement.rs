@@ -167,6 +167,42 @@ impl Decision {
     }
 }
 
+/// An account executive's answer to an alert that a partner registered a customer they hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AeChoice {
+    Acknowledge,
+    CoSell,
+    Dispute,
+}
+
+impl AeChoice {
+    /// Every answer, in the order they are offered.
+    pub const ALL: [AeChoice; 3] = [AeChoice::Acknowledge, AeChoice::CoSell, AeChoice::Dispute];
+
+    /// The action recorded in the audit trail (stored: never rename).
+    pub fn action(self) -> &'static str {
+        match self {
+            AeChoice::Acknowledge => "ae_acknowledge",
+            AeChoice::CoSell => "ae_cosell",
+            AeChoice::Dispute => "ae_dispute",
+        }
+    }
+
+    /// The answer recorded as `action`, if it is one.
+    pub fn from_action(action: &str) -> Option<AeChoice> {
+        AeChoice::ALL.into_iter().find(|c| c.action() == action)
+    }
+
+    /// The answer in words, as the buttons name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            AeChoice::Acknowledge => "Acknowledge",
+            AeChoice::CoSell => "Propose co-sell",
+            AeChoice::Dispute => "Dispute",
+        }
+    }
+}
+
 #[cfg(test)]
 mod decision_tests {
     use super::*;

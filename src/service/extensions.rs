@@ -87,7 +87,7 @@ impl Service {
     pub async fn request_extension(
         &self,
         actor: &Actor,
-        deal_id: &str,
+        deal_id: DealId,
         justification: &str,
     ) -> ServiceResult<String> {
         let justification = justification.trim();
@@ -97,7 +97,7 @@ impl Service {
             )
             .into());
         }
-        let deal = self.deal_for_extension(actor, deal_id.parse()?).await?;
+        let deal = self.deal_for_extension(actor, deal_id).await?;
         let outcome = self
             .extension_of(&deal, false)
             .map_err(DealError::BadCommand)?;
@@ -181,14 +181,13 @@ impl Service {
     pub async fn decide_extension(
         &self,
         actor: &Actor,
-        deal_id: &str,
+        id: DealId,
         grant: bool,
     ) -> ServiceResult<String> {
         let (user, surface) = (actor.user.as_str(), actor.surface(Via::Button));
         if !self.is_manager(user) {
             return Err(DealError::NotManager.into());
         }
-        let id: DealId = deal_id.parse()?;
         let deal = self.store.deal(id).await?.ok_or(DealError::NotFound(id))?;
         let Some(justification) = deal.extension_request.clone() else {
             return Err(DealError::BadCommand(format!(

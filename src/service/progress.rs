@@ -218,11 +218,10 @@ impl Service {
 
 impl Service {
     /// The deal an "Update deal" submission is about (the same permission as the form).
-    pub async fn update_form_deal(&self, actor: &Actor, deal_id: &str) -> ServiceResult<Deal> {
-        self.own_deal(actor, deal_id.parse()?).await
+    pub async fn update_form_deal(&self, actor: &Actor, deal_id: DealId) -> ServiceResult<Deal> {
+        self.own_deal(actor, deal_id).await
     }
 
-    /// The "Update deal" modal for a deal the actor may update.
     /// The "Update deal" form for the deal whose thread starts at `root` (a message id) in
     /// the actor's conversation; a refusal when that message is not one of a deal's.
     pub async fn update_form_in_thread(
@@ -236,11 +235,17 @@ impl Service {
             .deal_of_message(conversation.platform, &conversation.id, root)
             .await?
             .ok_or(DealError::NotADealThread)?;
-        self.update_form(actor, &deal.to_string()).await
+        self.update_form(actor, DealId(deal)).await
     }
 
-    pub async fn update_form(&self, actor: &Actor, deal_id: &str) -> ServiceResult<super::Answer> {
-        let deal = self.own_deal(actor, deal_id.parse()?).await?;
+    /// The "Update deal" form for a deal the actor may update.
+
+    pub async fn update_form(
+        &self,
+        actor: &Actor,
+        deal_id: DealId,
+    ) -> ServiceResult<super::Answer> {
+        let deal = self.own_deal(actor, deal_id).await?;
         let metadata = json!({ "deal": deal.id.0, "channel": actor.channel }).to_string();
         Ok(super::Answer::UpdateForm {
             internal: self.is_manager(&actor.user),

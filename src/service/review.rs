@@ -34,13 +34,12 @@ impl Service {
     pub async fn deal_for_decision(
         &self,
         user: &str,
-        deal_id: &str,
+        id: DealId,
         decision: Decision,
     ) -> ServiceResult<Deal> {
         if !self.is_manager(user) {
             return Err(DealError::NotManager.into());
         }
-        let id: DealId = deal_id.parse()?;
         let deal = self.store.deal(id).await?.ok_or(DealError::NotFound(id))?;
         decision.check(deal.status, id)?;
         Ok(deal)
@@ -48,11 +47,10 @@ impl Service {
 
     /// The managers' review card of a registration as it stands now (after a decision, who
     /// decided what; while it waits, the buttons). Managers only.
-    pub async fn review_notice(&self, user: &str, deal_id: &str) -> ServiceResult<Notice> {
+    pub async fn review_notice(&self, user: &str, id: DealId) -> ServiceResult<Notice> {
         if !self.is_manager(user) {
             return Err(DealError::NotManager.into());
         }
-        let id: DealId = deal_id.parse()?;
         let deal = self.store.deal(id).await?.ok_or(DealError::NotFound(id))?;
         let partner = self.partner_of_deal(&deal).await?;
         let matches = self
@@ -70,7 +68,7 @@ impl Service {
     pub async fn decide(
         &self,
         actor: &super::Actor,
-        deal_id: &str,
+        deal_id: DealId,
         decision: Decision,
         note: &str,
     ) -> ServiceResult<Deal> {
@@ -248,9 +246,9 @@ impl Service {
     pub async fn resubmission_form(
         &self,
         actor: &super::Actor,
-        deal_id: &str,
+        deal_id: DealId,
     ) -> ServiceResult<super::Answer> {
-        let deal = self.own_deal(actor, deal_id.parse()?).await?;
+        let deal = self.own_deal(actor, deal_id).await?;
         if deal.status != DealStatus::Returned {
             return Err(DealError::BadCommand(format!(
                 "Only a registration returned for information can be resubmitted; {} is {}.",
@@ -284,12 +282,12 @@ impl Service {
     pub async fn resubmit(
         &self,
         actor: &super::Actor,
-        deal_id: i64,
+        deal_id: DealId,
         draft: &crate::domain::DealDraft,
     ) -> ServiceResult<super::deals::Registered> {
         use crate::domain::deal::Surface;
         use crate::domain::matching::{index_keys, Candidate};
-        let deal = self.own_deal(actor, crate::domain::DealId(deal_id)).await?;
+        let deal = self.own_deal(actor, deal_id).await?;
         still_returned(&deal)?;
         let partner = self.partner_of_deal(&deal).await?;
         let today = self.clock.now().date_naive();

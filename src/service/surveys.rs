@@ -5,7 +5,7 @@
 use super::message_to as message;
 use super::{Service, ServiceResult};
 use crate::chat::Conversation;
-use crate::domain::survey::{is_detractor, parse_score, results, trend, Figures, Response};
+use crate::domain::survey::{is_detractor, results, trend, Figures, Response};
 use crate::domain::DealError;
 use crate::notice::{MessageRef, NoteAbout, Notice};
 use crate::store::{Answered, Invitee, OutboxMessage};
@@ -134,13 +134,10 @@ impl Service {
     pub async fn answer_survey(
         &self,
         user: &str,
-        value: &str,
+        round: i64,
+        score: u8,
         clicked: Option<Clicked>,
     ) -> ServiceResult<String> {
-        let (round, score) = value
-            .split_once(':')
-            .and_then(|(r, s)| Some((r.parse::<i64>().ok()?, parse_score(s)?)))
-            .ok_or_else(|| DealError::BadCommand("That answer could not be read.".into()))?;
         let now = self.clock.now();
         let answered = self
             .store
@@ -231,25 +228,22 @@ impl Service {
     pub async fn handle_survey_followup(
         &self,
         manager: &str,
-        value: &str,
+        round: i64,
+        user: &str,
         clicked: Option<Clicked>,
     ) -> ServiceResult<String> {
         if !self.is_manager(manager) {
             return Err(DealError::NotManager.into());
         }
-        let (round, user) = value
-            .split_once(':')
-            .and_then(|(r, u)| Some((r.parse::<i64>().ok()?, u.to_string())))
-            .ok_or_else(|| DealError::BadCommand("That follow-up could not be read.".into()))?;
         if !self
             .store
-            .handle_followup(round, &user, manager, self.clock.now_ms())
+            .handle_followup(round, user, manager, self.clock.now_ms())
             .await?
         {
             return Err(DealError::BadCommand("That follow-up was already handled.".into()).into());
         }
         if let Some(at) = clicked {
-            let handled = self.followup_notice(round, &user, Some(manager)).await?;
+            let handled = self.followup_notice(round, user, Some(manager)).await?;
             let message = message("psat_followup_handled", &at.conversation, handled)
                 .replacing(MessageRef::Posted(at.message));
             self.store.enqueue(&[message], self.clock.now_ms()).await?;
