@@ -299,51 +299,59 @@ async fn click(state: &AppState, b: &BlockActions, intent: Clicked) -> Option<St
         Ok(intent) => intent,
         Err(why) => return Some(button_refusal_text(&why)),
     };
-    let (actor, service) = (clicker(b), &state.service);
-    let user = b.user.id.as_str();
-    let answered = |outcome: ServiceResult<String>| Some(outcome.unwrap_or_else(|e| message_for(&e)));
-    let view = match intent {
+    let (actor, service, user) = (clicker(b), &state.service, b.user.id.as_str());
+    let answered =
+        |outcome: ServiceResult<String>| Some(outcome.unwrap_or_else(|e| message_for(&e)));
+    let open = |view| open_form(state, b.trigger_id.as_deref(), view);
+    match intent {
         ButtonIntent::Review {
             decision: Decision::Approve,
             deal,
-        } => return answered(approve(state, &actor, deal).await),
+        } => answered(approve(state, &actor, deal).await),
         ButtonIntent::Review { decision, deal } => {
-            decision_form(state, user, deal, decision).await
+            open(decision_form(state, user, deal, decision).await).await
         }
         ButtonIntent::OpenForm { form, deal } => {
-            form_view(state, deal_form(state, &actor, form, deal).await)
+            open(form_view(state, deal_form(state, &actor, form, deal).await)).await
         }
         ButtonIntent::Register { channel } => {
             let channel = channel.or(actor.channel.clone());
             let asked = service.registration_form(&Actor { channel, ..actor }).await;
-            form_view(state, asked)
+            open(form_view(state, asked)).await
         }
         ButtonIntent::SurveyComment { round } => {
-            let view = state.render.psat_comment(round);
-            view.map_err(ServiceError::Internal)
+            open(
+                state
+                    .render
+                    .psat_comment(round)
+                    .map_err(ServiceError::Internal),
+            )
+            .await
         }
         ButtonIntent::SurveyScore { round, score } => {
             let at = clicked_message(b);
-            return answered(service.answer_survey(user, round, score, at).await);
+            answered(service.answer_survey(user, round, score, at).await)
         }
         ButtonIntent::SurveyHandled { round, user: whose } => {
             let at = clicked_message(b);
-            let handled = service.handle_survey_followup(user, round, &whose, at);
-            return answered(handled.await);
+            answered(
+                service
+                    .handle_survey_followup(user, round, &whose, at)
+                    .await,
+            )
         }
         ButtonIntent::Extension { deal, grant } => {
-            return answered(service.decide_extension(&actor, deal, grant).await);
+            answered(service.decide_extension(&actor, deal, grant).await)
         }
         ButtonIntent::AeAnswer { deal, choice } => {
-            return answered(service.record_ae_choice(&actor, deal, choice).await);
+            answered(service.record_ae_choice(&actor, deal, choice).await)
         }
         // Only the Home tab has pages to turn.
         ButtonIntent::HomePage(_) => {
             let why = ButtonRefusal::UnknownButton(PAGE_ACTION.to_string());
-            return Some(button_refusal_text(&why));
+            Some(button_refusal_text(&why))
         }
-    };
-    open_form(state, b.trigger_id.as_deref(), view).await
+    }
 }
 
 /// Who submitted a modal typed in `channel`.

@@ -20,8 +20,8 @@ use crate::notice::{Conversation, NoteAbout, Notice, Platform};
 use crate::service::surveys::Clicked;
 use crate::service::{Actor, ServiceError, ServiceResult};
 use crate::teams::cards::verbs::Verb;
-use crate::teams::command::TEAMS_PLAIN;
 use crate::teams::cards::Rendered;
+use crate::teams::command::TEAMS_PLAIN;
 use crate::teams::invoke::{self, card_answer, refusal, Click, Invoke};
 use crate::teams::ActivityHead;
 use serde_json::{json, Map, Value};
@@ -93,15 +93,14 @@ async fn act(
             deal,
             justification,
         } => said(service.request_extension(who, deal, &justification).await),
-        Click::Extension { deal, grant } => {
-            said(service.decide_extension(who, deal, grant).await)
-        }
-        Click::AeAnswer { deal, choice } => {
-            said(service.record_ae_choice(who, deal, choice).await)
-        }
+        Click::Extension { deal, grant } => said(service.decide_extension(who, deal, grant).await),
+        Click::AeAnswer { deal, choice } => said(service.record_ae_choice(who, deal, choice).await),
         Click::SurveyScore { round, score } => {
             let clicked = clicked(activity);
-            match service.answer_survey(&who.user, round, score, clicked).await {
+            match service
+                .answer_survey(&who.user, round, score, clicked)
+                .await
+            {
                 Ok(_) => survey_card(state, who, round, None).await,
                 Err(e) => Err(e),
             }
@@ -112,7 +111,9 @@ async fn act(
                 Err(e) => Err(e),
             }
         }
-        Click::MarkHandled { round, user } => mark_handled(state, activity, who, round, &user).await,
+        Click::MarkHandled { round, user } => {
+            mark_handled(state, activity, who, round, &user).await
+        }
     };
     answered.map_or_else(|e| refused(&e), |card| card_answer(&card))
 }

@@ -6,8 +6,8 @@
 use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::chat::Conversation;
 use crate::domain::deal::DealFilter;
-use crate::domain::engagement::AeChoice;
 use crate::domain::engagement::business_days_between;
+use crate::domain::engagement::AeChoice;
 use crate::domain::{Deal, DealError, DealStatus, PartnerId};
 use crate::intent::StatsPeriod;
 use std::collections::HashMap;
@@ -280,9 +280,7 @@ impl Service {
             .ae_answers_of(user, &actions)
             .await?
             .into_iter()
-            .filter_map(|(deal, action)| {
-                Some((deal, AeChoice::from_action(&action)?.label()))
-            })
+            .filter_map(|(deal, action)| Some((deal, AeChoice::from_action(&action)?.label())))
             .collect();
         let names = self.partner_names().await?;
         let alerts = deals

@@ -239,7 +239,6 @@ impl Service {
     }
 
     /// The "Update deal" form for a deal the actor may update.
-
     pub async fn update_form(
         &self,
         actor: &Actor,

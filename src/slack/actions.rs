@@ -116,7 +116,7 @@ pub fn parse_button(action_id: &str, sent: Option<&str>) -> Result<ButtonIntent,
             channel: sent.map(str::to_string),
         },
         _ if action_id.starts_with("psat_score_") => {
-            let (round, score) = pair(value, |s| parse_score(s)).ok_or(ButtonRefusal::BadSurveyAnswer)?;
+            let (round, score) = pair(value, parse_score).ok_or(ButtonRefusal::BadSurveyAnswer)?;
             ButtonIntent::SurveyScore { round, score }
         }
         "psat_comment" => ButtonIntent::SurveyComment {
@@ -210,7 +210,10 @@ fn pair<T>(value: &str, second: impl Fn(&str) -> Option<T>) -> Option<(i64, T)> 
 /// The deal and channel an update or extension form carries (`{"deal": 4, "channel": …}`).
 fn deal_and_channel(metadata: &str) -> Result<(DealId, Option<String>), ButtonRefusal> {
     let m: Value = serde_json::from_str(metadata).unwrap_or_default();
-    let given = m["deal"].as_i64().map(|d| d.to_string()).unwrap_or_default();
+    let given = m["deal"]
+        .as_i64()
+        .map(|d| d.to_string())
+        .unwrap_or_default();
     let channel = m["channel"].as_str().map(str::to_string);
     Ok((deal(&given)?, channel))
 }

@@ -40,28 +40,74 @@ fn every_rendered_button_reads_as_what_it_asks_for() {
         // protection_notice, home_partner
         ("extend_open", Some("4"), form(DealForm::Extend)),
         // extension, home_manager
-        ("extend_grant", Some("4"), B::Extension { deal: d(4), grant: true }),
-        ("extend_decline", Some("4"), B::Extension { deal: d(4), grant: false }),
+        (
+            "extend_grant",
+            Some("4"),
+            B::Extension {
+                deal: d(4),
+                grant: true,
+            },
+        ),
+        (
+            "extend_decline",
+            Some("4"),
+            B::Extension {
+                deal: d(4),
+                grant: false,
+            },
+        ),
         // ae_alert, home_ae
         ("ae_acknowledge", Some("4"), ae(AeChoice::Acknowledge)),
         ("ae_cosell", Some("4"), ae(AeChoice::CoSell)),
         ("ae_dispute", Some("4"), ae(AeChoice::Dispute)),
         // nudge, home_partner
-        ("register_open", Some("C0GLOBEX"), B::Register { channel: Some("C0GLOBEX".into()) }),
+        (
+            "register_open",
+            Some("C0GLOBEX"),
+            B::Register {
+                channel: Some("C0GLOBEX".into()),
+            },
+        ),
         ("register_open", None, B::Register { channel: None }),
         // psat_invite
-        ("psat_score_0", Some("3:0"), B::SurveyScore { round: 3, score: 0 }),
-        ("psat_score_7", Some("3:7"), B::SurveyScore { round: 3, score: 7 }),
-        ("psat_score_10", Some("3:10"), B::SurveyScore { round: 3, score: 10 }),
+        (
+            "psat_score_0",
+            Some("3:0"),
+            B::SurveyScore { round: 3, score: 0 },
+        ),
+        (
+            "psat_score_7",
+            Some("3:7"),
+            B::SurveyScore { round: 3, score: 7 },
+        ),
+        (
+            "psat_score_10",
+            Some("3:10"),
+            B::SurveyScore {
+                round: 3,
+                score: 10,
+            },
+        ),
         ("psat_comment", Some("3"), B::SurveyComment { round: 3 }),
         // psat_followup
-        ("psat_handled", Some("3:U0ALICE"), B::SurveyHandled { round: 3, user: "U0ALICE".into() }),
+        (
+            "psat_handled",
+            Some("3:U0ALICE"),
+            B::SurveyHandled {
+                round: 3,
+                user: "U0ALICE".into(),
+            },
+        ),
         // home_partner, home_manager, home_ae
         ("home_page", Some("1"), B::HomePage(1)),
         ("home_page", Some("3"), B::HomePage(3)),
     ];
     for (action_id, value, expected) in cases {
-        assert_eq!(clicked(action_id, value), Ok(expected), "{action_id} {value:?}");
+        assert_eq!(
+            clicked(action_id, value),
+            Ok(expected),
+            "{action_id} {value:?}"
+        );
     }
 }
 
@@ -70,7 +116,10 @@ fn deal_buttons_accept_every_way_a_deal_is_written() {
     for value in ["4", "D-4", "d4", "#4", " 4 "] {
         assert_eq!(
             clicked("update_open", Some(value)),
-            Ok(B::OpenForm { form: DealForm::Update, deal: d(4) }),
+            Ok(B::OpenForm {
+                form: DealForm::Update,
+                deal: d(4)
+            }),
             "{value}"
         );
     }
@@ -78,7 +127,8 @@ fn deal_buttons_accept_every_way_a_deal_is_written() {
 
 #[test]
 fn malformed_buttons_are_refused_with_the_words_shown() {
-    let unknown = "That button isn't something I can act on (yet). Try `/deal help` for what I can do.";
+    let unknown =
+        "That button isn't something I can act on (yet). Try `/deal help` for what I can do.";
     let answer = "That answer could not be read.";
     let cases: [(&str, Option<&str>, Result<ButtonIntent, String>); 24] = [
         ("review_approve", None, bad_deal("")),
@@ -86,7 +136,11 @@ fn malformed_buttons_are_refused_with_the_words_shown() {
         ("review_reject", Some("0"), bad_deal("0")),
         ("review_return", Some("-4"), bad_deal("-4")),
         ("resubmit_open", Some(""), bad_deal("")),
-        ("update_open", Some("D-99999999999999999999999"), bad_deal("D-99999999999999999999999")),
+        (
+            "update_open",
+            Some("D-99999999999999999999999"),
+            bad_deal("D-99999999999999999999999"),
+        ),
         ("extend_open", Some("four"), bad_deal("four")),
         ("extend_grant", Some("4:1"), bad_deal("4:1")),
         ("extend_decline", Some("D-1\u{0}"), bad_deal("D-1\u{0}")),
@@ -97,8 +151,16 @@ fn malformed_buttons_are_refused_with_the_words_shown() {
         ("psat_score_7", Some("3:-1"), Err(answer.into())),
         ("psat_score_7", None, Err(answer.into())),
         ("psat_comment", Some("three"), Err(answer.into())),
-        ("psat_handled", Some("U0ALICE"), Err("That follow-up could not be read.".into())),
-        ("psat_handled", Some("x:U0ALICE"), Err("That follow-up could not be read.".into())),
+        (
+            "psat_handled",
+            Some("U0ALICE"),
+            Err("That follow-up could not be read.".into()),
+        ),
+        (
+            "psat_handled",
+            Some("x:U0ALICE"),
+            Err("That follow-up could not be read.".into()),
+        ),
         ("ae_shrug", Some("4"), Err(unknown.into())),
         ("approve", Some("D-1"), Err(unknown.into())),
         ("psat_score", Some("1:1"), Err(unknown.into())),
@@ -162,40 +224,84 @@ fn every_form_the_bot_opens_reads_as_what_it_submits() {
         (
             REGISTRATION_CALLBACK,
             r#"{"channel":"C0GLOBEX"}"#.to_string(),
-            FormIntent::Register { channel: Some("C0GLOBEX".into()), correcting: None, source: None },
+            FormIntent::Register {
+                channel: Some("C0GLOBEX".into()),
+                correcting: None,
+                source: None,
+            },
         ),
         (
             REGISTRATION_CALLBACK,
             r#"{"channel":"C0GLOBEX","deal":4}"#.to_string(),
-            FormIntent::Register { channel: Some("C0GLOBEX".into()), correcting: Some(d(4)), source: None },
+            FormIntent::Register {
+                channel: Some("C0GLOBEX".into()),
+                correcting: Some(d(4)),
+                source: None,
+            },
         ),
         (
             REGISTRATION_CALLBACK,
             with_source,
-            FormIntent::Register { channel: Some("C0GLOBEX".into()), correcting: None, source: Some(source.clone()) },
+            FormIntent::Register {
+                channel: Some("C0GLOBEX".into()),
+                correcting: None,
+                source: Some(source.clone()),
+            },
         ),
         // Unreadable metadata: a new registration from no channel, as before.
         (
             REGISTRATION_CALLBACK,
             "junk".to_string(),
-            FormIntent::Register { channel: None, correcting: None, source: None },
+            FormIntent::Register {
+                channel: None,
+                correcting: None,
+                source: None,
+            },
         ),
-        ("psat_comment", "3".to_string(), FormIntent::SurveyComment { round: 3 }),
+        (
+            "psat_comment",
+            "3".to_string(),
+            FormIntent::SurveyComment { round: 3 },
+        ),
         (
             "deal_update",
             r#"{"deal":4,"channel":"C0GLOBEX"}"#.to_string(),
-            FormIntent::Update { deal: d(4), channel: Some("C0GLOBEX".into()) },
+            FormIntent::Update {
+                deal: d(4),
+                channel: Some("C0GLOBEX".into()),
+            },
         ),
         (
             "extend_request",
             r#"{"deal":4,"channel":null}"#.to_string(),
-            FormIntent::Extension { deal: d(4), channel: None },
+            FormIntent::Extension {
+                deal: d(4),
+                channel: None,
+            },
         ),
-        ("review_reject", "4".to_string(), FormIntent::Decision { decision: Decision::Reject, deal: d(4) }),
-        ("review_return", "4".to_string(), FormIntent::Decision { decision: Decision::Return, deal: d(4) }),
+        (
+            "review_reject",
+            "4".to_string(),
+            FormIntent::Decision {
+                decision: Decision::Reject,
+                deal: d(4),
+            },
+        ),
+        (
+            "review_return",
+            "4".to_string(),
+            FormIntent::Decision {
+                decision: Decision::Return,
+                deal: d(4),
+            },
+        ),
     ];
     for (callback_id, metadata, expected) in cases {
-        assert_eq!(submitted(callback_id, &metadata), Ok(expected), "{callback_id} {metadata}");
+        assert_eq!(
+            submitted(callback_id, &metadata),
+            Ok(expected),
+            "{callback_id} {metadata}"
+        );
     }
 }
 
@@ -206,14 +312,30 @@ fn malformed_forms_are_refused_under_the_field_shown() {
         ("deal_update", "", ("stage", bad(""))),
         ("deal_update", r#"{"deal":"4"}"#, ("stage", bad(""))),
         ("deal_update", r#"{"deal":0}"#, ("stage", bad("0"))),
-        ("extend_request", r#"{"channel":"C1"}"#, ("justification", bad(""))),
+        (
+            "extend_request",
+            r#"{"channel":"C1"}"#,
+            ("justification", bad("")),
+        ),
         ("review_reject", "D-x", ("note", bad("D-x"))),
         ("review_return", "", ("note", bad(""))),
-        ("psat_comment", "x", ("comment", "That answer could not be read.".to_string())),
-        ("old_callback", "{}", ("unknown", "old_callback".to_string())),
+        (
+            "psat_comment",
+            "x",
+            ("comment", "That answer could not be read.".to_string()),
+        ),
+        (
+            "old_callback",
+            "{}",
+            ("unknown", "old_callback".to_string()),
+        ),
         ("", "", ("unknown", String::new())),
     ];
     for (callback_id, metadata, expected) in cases {
-        assert_eq!(submitted(callback_id, metadata), Err(expected), "{callback_id} {metadata}");
+        assert_eq!(
+            submitted(callback_id, metadata),
+            Err(expected),
+            "{callback_id} {metadata}"
+        );
     }
 }

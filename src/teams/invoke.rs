@@ -10,11 +10,11 @@
 
 use super::cards::text::user;
 use super::cards::verbs::{Verb, INPUT_COMMENT, INPUT_JUSTIFICATION, INPUT_REASON};
+use super::cards::{card_size, Rendered, CARD_BUDGET_BYTES, CARD_CONTENT_TYPE};
 use crate::domain::engagement::{AeChoice, Decision};
 use crate::domain::survey::parse_score;
 use crate::domain::DealId;
 use crate::intent::ButtonRefusal;
-use super::cards::{card_size, Rendered, CARD_BUDGET_BYTES, CARD_CONTENT_TYPE};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -123,7 +123,12 @@ pub fn click(verb: Verb, data: &Map<String, Value>) -> Result<Click, ButtonRefus
             reason,
         })
     };
-    let ae = |choice| Ok(Click::AeAnswer { deal: deal()?, choice });
+    let ae = |choice| {
+        Ok(Click::AeAnswer {
+            deal: deal()?,
+            choice,
+        })
+    };
     match verb {
         Verb::Approve => review(Decision::Approve),
         Verb::Reject => review(Decision::Reject),
@@ -368,33 +373,84 @@ mod tests {
         };
         let ae = |choice| Click::AeAnswer { deal: d4, choice };
         let cases = [
-            (Verb::Approve, json!({ "deal": 4 }), review(Decision::Approve, "")),
-            (Verb::Reject, json!({ "deal": "4", "reason": "no" }), review(Decision::Reject, "no")),
-            (Verb::Return, json!({ "deal": "D-4", "reason": "why?" }), review(Decision::Return, "why?")),
+            (
+                Verb::Approve,
+                json!({ "deal": 4 }),
+                review(Decision::Approve, ""),
+            ),
+            (
+                Verb::Reject,
+                json!({ "deal": "4", "reason": "no" }),
+                review(Decision::Reject, "no"),
+            ),
+            (
+                Verb::Return,
+                json!({ "deal": "D-4", "reason": "why?" }),
+                review(Decision::Return, "why?"),
+            ),
             (Verb::Refresh, json!({ "deal": 4 }), Click::Refresh(d4)),
-            (Verb::UpdateDeal, json!({ "deal": 4 }), Click::Form(Verb::UpdateDeal)),
-            (Verb::Resubmit, json!({ "deal": 4 }), Click::Form(Verb::Resubmit)),
-            (Verb::Extend, json!({ "deal": 4, "form": "x" }), Click::Form(Verb::Extend)),
+            (
+                Verb::UpdateDeal,
+                json!({ "deal": 4 }),
+                Click::Form(Verb::UpdateDeal),
+            ),
+            (
+                Verb::Resubmit,
+                json!({ "deal": 4 }),
+                Click::Form(Verb::Resubmit),
+            ),
+            (
+                Verb::Extend,
+                json!({ "deal": 4, "form": "x" }),
+                Click::Form(Verb::Extend),
+            ),
             (
                 Verb::Extend,
                 json!({ "deal": 4, "justification": "big" }),
-                Click::Extend { deal: d4, justification: "big".into() },
+                Click::Extend {
+                    deal: d4,
+                    justification: "big".into(),
+                },
             ),
-            (Verb::ExtendGrant, json!({ "deal": 4 }), Click::Extension { deal: d4, grant: true }),
-            (Verb::ExtendDecline, json!({ "deal": 4 }), Click::Extension { deal: d4, grant: false }),
+            (
+                Verb::ExtendGrant,
+                json!({ "deal": 4 }),
+                Click::Extension {
+                    deal: d4,
+                    grant: true,
+                },
+            ),
+            (
+                Verb::ExtendDecline,
+                json!({ "deal": 4 }),
+                Click::Extension {
+                    deal: d4,
+                    grant: false,
+                },
+            ),
             (Verb::AeAck, json!({ "deal": 4 }), ae(AeChoice::Acknowledge)),
             (Verb::AeCosell, json!({ "deal": 4 }), ae(AeChoice::CoSell)),
             (Verb::AeDispute, json!({ "deal": 4 }), ae(AeChoice::Dispute)),
-            (Verb::SurveyScore, json!({ "round": 3, "score": 9 }), Click::SurveyScore { round: 3, score: 9 }),
+            (
+                Verb::SurveyScore,
+                json!({ "round": 3, "score": 9 }),
+                Click::SurveyScore { round: 3, score: 9 },
+            ),
             (
                 Verb::SurveyComment,
                 json!({ "round": "3", "comment": "ok" }),
-                Click::SurveyComment { round: 3, comment: "ok".into() },
+                Click::SurveyComment {
+                    round: 3,
+                    comment: "ok".into(),
+                },
             ),
             (
                 Verb::MarkHandled,
                 json!({ "round": 3, "user": "29:1alice" }),
-                Click::MarkHandled { round: 3, user: "29:1alice".into() },
+                Click::MarkHandled {
+                    round: 3,
+                    user: "29:1alice".into(),
+                },
             ),
         ];
         for (verb, data, expected) in cases {
@@ -412,13 +468,25 @@ mod tests {
         let answer = Err("That answer could not be read.".to_string());
         let cases = [
             (Verb::Approve, json!({}), bad("")),
-            (Verb::Reject, json!({ "deal": "x", "reason": "no" }), bad("x")),
+            (
+                Verb::Reject,
+                json!({ "deal": "x", "reason": "no" }),
+                bad("x"),
+            ),
             (Verb::Refresh, json!({ "deal": 0 }), bad("0")),
             (Verb::Extend, json!({ "deal": true }), bad("true")),
             (Verb::ExtendGrant, json!({ "deal": [4] }), bad("")),
             (Verb::AeCosell, json!({ "deal": "D-x" }), bad("D-x")),
-            (Verb::SurveyScore, json!({ "round": 3, "score": 11 }), answer.clone()),
-            (Verb::SurveyScore, json!({ "round": "x", "score": 1 }), answer.clone()),
+            (
+                Verb::SurveyScore,
+                json!({ "round": 3, "score": 11 }),
+                answer.clone(),
+            ),
+            (
+                Verb::SurveyScore,
+                json!({ "round": "x", "score": 1 }),
+                answer.clone(),
+            ),
             (Verb::SurveyScore, json!({ "round": 3 }), answer.clone()),
             (Verb::SurveyComment, json!({ "comment": "hi" }), answer),
             (
