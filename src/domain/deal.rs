@@ -295,6 +295,18 @@ pub enum DealError {
     NotManager,
     #[error("This isn't a deal's thread: use it in the thread under a deal's confirmation or review card.")]
     NotADealThread,
+    /// The deal changed between reading it and saving the change.
+    #[error("{0} changed meanwhile; look at it again.")]
+    ChangedMeanwhile(DealId),
+    /// Not an ISO-4217 code (as typed).
+    #[error("“{0}” is not an ISO-4217 currency code")]
+    NotACurrency(String),
+    #[error(transparent)]
+    Review(#[from] super::engagement::ReviewRefusal),
+    #[error(transparent)]
+    Extension(#[from] super::engagement::ExtensionRefusal),
+    #[error(transparent)]
+    Survey(#[from] super::survey::SurveyRefusal),
     #[error("{0}")]
     BadCommand(String),
 }

@@ -38,9 +38,9 @@ fn new_values(
         None => deal.stage,
     };
     let currency = match &changes.currency {
-        Some(code) => parse_currency(code).ok_or_else(|| {
-            DealError::BadCommand(format!("“{code}” is not an ISO-4217 currency code"))
-        })?,
+        Some(code) => {
+            parse_currency(code).ok_or_else(|| DealError::NotACurrency(code.to_string()))?
+        }
         None => deal.amount.currency(),
     };
     let amount = match &changes.amount {

@@ -3,7 +3,7 @@
 
 use super::{Service, ServiceResult};
 use crate::chat::Via;
-use crate::domain::engagement::Decision;
+use crate::domain::engagement::{Decision, ReviewRefusal};
 use crate::domain::{Deal, DealError, DealId, DealStatus, Partner};
 use crate::notice::{MatchedRecord, MessageRef, NoteAbout, Notice};
 use crate::store::{AuditEntry, OutboxMessage};
@@ -17,14 +17,10 @@ const MAX_NOTE: usize = 2000;
 fn checked_note(decision: Decision, note: &str) -> Result<&str, DealError> {
     let note = note.trim();
     if decision != Decision::Approve && note.is_empty() {
-        return Err(DealError::BadCommand(
-            "Write a few words for the partner: they will see them.".into(),
-        ));
+        return Err(ReviewRefusal::NoteMissing.into());
     }
     if note.chars().count() > MAX_NOTE {
-        return Err(DealError::BadCommand(format!(
-            "Keep it under {MAX_NOTE} characters."
-        )));
+        return Err(ReviewRefusal::NoteTooLong(MAX_NOTE).into());
     }
     Ok(note)
 }
@@ -124,9 +120,7 @@ impl Service {
         decision
             .check(current, deal.id)
             .err()
-            .unwrap_or(DealError::BadCommand(
-                "Someone else just decided this registration.".into(),
-            ))
+            .unwrap_or(ReviewRefusal::DecidedMeanwhile.into())
             .into()
     }
 
@@ -194,11 +188,7 @@ fn still_returned(deal: &Deal) -> Result<(), DealError> {
     if deal.status == DealStatus::Returned {
         return Ok(());
     }
-    Err(DealError::BadCommand(format!(
-        "{} is {}, so it cannot be resubmitted.",
-        deal.id,
-        deal.status.label()
-    )))
+    Err(ReviewRefusal::CannotResubmit(deal.id, deal.status).into())
 }
 
 /// The managers' card for `deal` as it stands.
@@ -250,12 +240,8 @@ impl Service {
     ) -> ServiceResult<super::Answer> {
         let deal = self.own_deal(actor, deal_id).await?;
         if deal.status != DealStatus::Returned {
-            return Err(DealError::BadCommand(format!(
-                "Only a registration returned for information can be resubmitted; {} is {}.",
-                deal.id,
-                deal.status.label()
-            ))
-            .into());
+            let refusal = ReviewRefusal::NotReturned(deal.id, deal.status);
+            return Err(DealError::from(refusal).into());
         }
         let partner = self.partner_of_deal(&deal).await?;
         let channel = actor
@@ -324,9 +310,8 @@ impl Service {
                 |d| Ok(self.resubmitted_messages(d, &partner, &views, rule, &actor.user)),
             )
             .await?
-            .ok_or_else(|| {
-                DealError::BadCommand(format!("{} is no longer waiting for corrections.", deal.id))
-            })?;
+            .ok_or(ReviewRefusal::NoLongerReturned(deal.id))
+            .map_err(DealError::from)?;
         self.wake_delivery();
         Ok(super::deals::Registered {
             deal: updated,
