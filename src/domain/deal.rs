@@ -298,6 +298,9 @@ pub enum DealError {
     /// The deal changed between reading it and saving the change.
     #[error("{0} changed meanwhile; look at it again.")]
     ChangedMeanwhile(DealId),
+    /// Not a `YYYY-MM-DD` date (as typed).
+    #[error("“{0}” is not a date: use YYYY-MM-DD")]
+    NotADate(String),
     /// Not an ISO-4217 code (as typed).
     #[error("“{0}” is not an ISO-4217 currency code")]
     NotACurrency(String),

@@ -443,6 +443,7 @@ mod extension_tests {
         let cases: Vec<(DealError, &str)> = vec![
             (DealError::ChangedMeanwhile(d4), "D-4 changed meanwhile; look at it again."),
             (DealError::NotACurrency("EURO".into()), "“EURO” is not an ISO-4217 currency code"),
+            (DealError::NotADate("31/12".into()), "“31/12” is not a date: use YYYY-MM-DD"),
             (ExtensionRefusal::NotApproved(DealStatus::Expired).into(), "Only approved registrations can be extended; this one is expired."),
             (ExtensionRefusal::MostGranted(2).into(), "This registration already had 2 extensions, the most the program allows."),
             (ExtensionRefusal::AlreadyWaiting.into(), "An extension request for this registration is already waiting for the partner managers."),

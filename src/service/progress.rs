@@ -54,9 +54,8 @@ fn new_values(
     };
     let close = match &changes.close {
         Some(text) => {
-            let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-                DealError::BadCommand(format!("“{text}” is not a date: use YYYY-MM-DD"))
-            })?;
+            let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map_err(|_| DealError::NotADate(text.to_string()))?;
             if date < today {
                 return Err(DealError::BadCommand(format!(
                     "The expected close {date} is in the past; to record a win use stage=won"
