@@ -105,6 +105,7 @@ pub fn parse_button(action_id: &str, sent: Option<&str>) -> Result<ButtonIntent,
             deal: deal(value)?,
         });
     }
+    // The AE buttons were named after the audit action they record.
     if let Some(choice) = AeChoice::from_action(action_id) {
         return Ok(ButtonIntent::AeAnswer {
             deal: deal(value)?,
