@@ -78,7 +78,12 @@ async fn the_digest_has_the_right_figures_omits_empty_sections_and_uploads_its_c
         .await; // D-2: won this week
     app.app
         .service
-        .decide(&crate::helpers::manager(), "D-2", Decision::Approve, "")
+        .decide(
+            &crate::helpers::manager(),
+            partnerbot::domain::DealId(2),
+            Decision::Approve,
+            "",
+        )
         .await
         .expect("approve");
     app.deal(
@@ -90,7 +95,12 @@ async fn the_digest_has_the_right_figures_omits_empty_sections_and_uploads_its_c
         .await; // D-3: protection ends in 10 days
     app.app
         .service
-        .decide(&crate::helpers::manager(), "D-3", Decision::Approve, "")
+        .decide(
+            &crate::helpers::manager(),
+            partnerbot::domain::DealId(3),
+            Decision::Approve,
+            "",
+        )
         .await
         .expect("approve");
     app.deal(&bob(), "register Wayne Enterprises Inc www.wayne.com 30000")
