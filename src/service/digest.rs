@@ -305,8 +305,8 @@ impl Service {
         Ok((png, unconverted))
     }
 
-    /// The digest as one outbox message for the manager, its chart inside (a Slack `image`
-    /// block of an uploaded file, a Teams card's image).
+    /// The digest as one outbox message for the manager, its chart inside (each platform's
+    /// adapter decides how an image travels in a message).
     pub fn digest_message(
         &self,
         manager: &ChatUser,
@@ -324,7 +324,8 @@ impl Service {
 
     /// The weekly digest job as of `now`: every manager whose local time is Monday 09:xx gets
     /// this week's digest, once per manager per week. A manager's time zone is the program
-    /// file's (`[managers.timezones]`), else the one they set in Slack, else `[schedules]`'s.
+    /// file's (`[managers.timezones]`), else the one they set in their chat platform, else
+    /// `[schedules]`'s.
     pub async fn send_weekly_digests(&self, now: DateTime<Utc>) -> anyhow::Result<String> {
         let mut sent = 0;
         for user in self.program.manager_users() {

@@ -1,5 +1,5 @@
 //! People's time zones for scheduled messages: the program file's when it sets one, else what
-//! their chat platform reports (Slack's `users.info` `tz`, cached for a day), else the program's
+//! their chat platform reports (through [`TimeZones`], cached for a day), else the program's
 //! default.
 
 use super::Service;
