@@ -297,6 +297,9 @@ pub enum DealError {
     NotADealThread,
     #[error("{0}")]
     BadCommand(String),
+    /// Someone else changed the deal between reading it and writing the change.
+    #[error("{0} changed meanwhile; look at it again.")]
+    ChangedMeanwhile(DealId),
 }
 
 impl DealDraft {

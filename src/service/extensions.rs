@@ -6,7 +6,7 @@ use crate::chat::Via;
 use crate::domain::engagement::{extension_outcome, ExtensionOutcome};
 use crate::domain::{Deal, DealError, DealId};
 use crate::notice::{ExtensionDetails, ExtensionStep, Notice};
-use crate::store::AuditEntry;
+use crate::store::{AuditEntry, DealChange};
 use chrono::Duration;
 use serde_json::json;
 
@@ -126,7 +126,13 @@ impl Service {
         };
         if !self
             .store
-            .request_extension(deal.id, justification, &audit, &messages, now)
+            .change_deal_once(
+                deal.id,
+                DealChange::RequestExtension { justification },
+                &audit,
+                &messages,
+                now,
+            )
             .await?
         {
             return Err(DealError::BadCommand(
@@ -250,7 +256,13 @@ impl Service {
         };
         let message = self.deal_message(deal, "extension_declined", &partner.conversation, notice);
         self.store
-            .decline_extension(deal.id, &audit, &[message], now)
+            .change_deal_once(
+                deal.id,
+                DealChange::DeclineExtension,
+                &audit,
+                &[message],
+                now,
+            )
             .await
     }
 
@@ -311,21 +323,19 @@ impl Service {
         };
         if !self
             .store
-            .extend_protection(
+            .change_deal_once(
                 deal.id,
-                &until.to_string(),
-                deal.extensions,
+                DealChange::Extend {
+                    until: &until.to_string(),
+                    seen_extensions: deal.extensions,
+                },
                 &audit,
                 &messages,
                 now,
             )
             .await?
         {
-            return Err(DealError::BadCommand(format!(
-                "{} changed meanwhile; look at it again.",
-                deal.id
-            ))
-            .into());
+            return Err(DealError::ChangedMeanwhile(deal.id).into());
         }
         self.wake_delivery();
         Ok(format!("{} is protected until {until}.", deal.id))

@@ -6,7 +6,7 @@ use crate::domain::commission::{compute, Attribution, Commission, Timing};
 use crate::domain::money::parse_currency;
 use crate::domain::{Deal, DealError, DealStatus, Money};
 use crate::notice::{NoteAbout, Notice};
-use crate::store::{AuditEntry, LedgerEntry, OutboxMessage, Win};
+use crate::store::{AuditEntry, DealChange, LedgerEntry, OutboxMessage, Win};
 use chrono::{Months, NaiveDate};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -161,9 +161,7 @@ impl Service {
         self.store
             .win_deal(deal.id, allowed, &win, &audit, &messages, now)
             .await?
-            .ok_or_else(|| {
-                DealError::BadCommand(format!("{} changed meanwhile; look at it again.", deal.id))
-            })?;
+            .ok_or_else(|| DealError::ChangedMeanwhile(deal.id))?;
         self.wake_delivery();
         Ok(format!(
             "{} is won. Commission: {calc}, payable from {first_payable}.",
@@ -252,21 +250,19 @@ impl Service {
         let messages = [self.deal_message(&deal, "deal_lost", &partner.conversation, note)];
         if !self
             .store
-            .close_lost(
+            .change_deal_once(
                 deal.id,
-                deal.status,
-                &self.clock.now().date_naive().to_string(),
+                DealChange::CloseLost {
+                    from: deal.status,
+                    closed: &self.clock.now().date_naive().to_string(),
+                },
                 &audit,
                 &messages,
                 self.clock.now_ms(),
             )
             .await?
         {
-            return Err(DealError::BadCommand(format!(
-                "{} changed meanwhile; look at it again.",
-                deal.id
-            ))
-            .into());
+            return Err(DealError::ChangedMeanwhile(deal.id).into());
         }
         self.wake_delivery();
         Ok(format!("{} is closed as lost.", deal.id))

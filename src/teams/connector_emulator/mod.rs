@@ -240,36 +240,41 @@ async fn issue_token(
     let mut world = inner.world();
     world.token_requests += 1;
     let field = |k: &str| form.get(k).map(String::as_str).unwrap_or_default();
-    if tenant != inner.tenant {
-        return oauth_error(
+    // What Entra ID checks, in its order, and how it refuses each.
+    let refusals = [
+        (
+            tenant == inner.tenant,
             StatusCode::BAD_REQUEST,
             "invalid_request",
             "AADSTS90002: tenant not found",
-        );
-    }
-    if field("grant_type") != "client_credentials" {
-        return oauth_error(
+        ),
+        (
+            field("grant_type") == "client_credentials",
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
             "AADSTS70003",
-        );
-    }
-    if field("scope") != super::connector::CONNECTOR_SCOPE {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", "AADSTS70011");
-    }
-    if field("client_id") != inner.client_id {
-        return oauth_error(
+        ),
+        (
+            field("scope") == super::connector::CONNECTOR_SCOPE,
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            "AADSTS70011",
+        ),
+        (
+            field("client_id") == inner.client_id,
             StatusCode::BAD_REQUEST,
             "unauthorized_client",
             "AADSTS700016",
-        );
-    }
-    if field("client_secret") != inner.secret {
-        return oauth_error(
+        ),
+        (
+            field("client_secret") == inner.secret,
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             "AADSTS7000215: invalid client secret",
-        );
+        ),
+    ];
+    if let Some((_, status, error, description)) = refusals.iter().find(|r| !r.0) {
+        return oauth_error(*status, error, description);
     }
     let lifetime = world.token_lifetime.unwrap_or(Duration::from_secs(3600));
     let token = format!("emu-{}", uuid::Uuid::new_v4().simple());
