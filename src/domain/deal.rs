@@ -297,6 +297,10 @@ pub enum DealError {
     NotADealThread,
     #[error("{0}")]
     BadCommand(String),
+    /// The deal's status rules the step out; the text says what follows ("cannot be closed as
+    /// lost").
+    #[error("{0} is {label}, so it {2}.", label = .1.label())]
+    StatusRulesOut(DealId, DealStatus, &'static str),
     /// Someone else changed the deal between reading it and writing the change.
     #[error("{0} changed meanwhile; look at it again.")]
     ChangedMeanwhile(DealId),

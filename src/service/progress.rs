@@ -202,12 +202,8 @@ impl Service {
             )
             .await?;
         if !done {
-            return Err(DealError::BadCommand(format!(
-                "{} is {}, so it can no longer change.",
-                deal.id,
-                deal.status.label()
-            ))
-            .into());
+            let no_more = "can no longer change";
+            return Err(DealError::StatusRulesOut(deal.id, deal.status, no_more).into());
         }
         self.wake_delivery();
         Ok(if only_stage {

@@ -196,11 +196,11 @@ fn still_returned(deal: &Deal) -> Result<(), DealError> {
     if deal.status == DealStatus::Returned {
         return Ok(());
     }
-    Err(DealError::BadCommand(format!(
-        "{} is {}, so it cannot be resubmitted.",
+    Err(DealError::StatusRulesOut(
         deal.id,
-        deal.status.label()
-    )))
+        deal.status,
+        "cannot be resubmitted",
+    ))
 }
 
 /// The managers' card for `deal` as it stands.

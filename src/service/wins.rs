@@ -227,12 +227,8 @@ impl Service {
         surface: &str,
     ) -> ServiceResult<String> {
         if !MANAGER_WINNABLE.contains(&deal.status) {
-            return Err(DealError::BadCommand(format!(
-                "{} is {}, so it cannot be closed as lost.",
-                deal.id,
-                deal.status.label()
-            ))
-            .into());
+            let lost = "cannot be closed as lost";
+            return Err(DealError::StatusRulesOut(deal.id, deal.status, lost).into());
         }
         let partner = self.partner_of_deal(&deal).await?;
         let text = format!("closed {} as lost.", deal.id);

@@ -8,7 +8,7 @@ mod one_trip;
 pub use one_trip::{OneTrip, PlannedKey, Weighing};
 
 use super::Store;
-use crate::store::write::run_on;
+use crate::store::statements::run_on;
 use anyhow::Context;
 use sqlx::AnyConnection;
 use std::collections::{BTreeMap, HashMap};

@@ -2,12 +2,11 @@
 //! payable (after the hold) → paid (when finance marks it). Sums are per currency.
 
 use super::outbox::OutboxMessage;
-use super::write::finish;
+use super::statements::finish;
 use super::{AuditEntry, Store};
 use crate::domain::commission::LedgerStatus;
 use crate::domain::{Deal, DealId, DealStatus, Money, PartnerId};
-use crate::store::write::run_on;
-use anyhow::Context;
+use crate::store::statements::run_on;
 use chrono::NaiveDate;
 
 /// One ledger row to write: instalment number, amount, and when it becomes payable.

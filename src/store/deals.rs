@@ -1,12 +1,12 @@
 //! Deal registrations: stored with their audit row and outbox messages in one transaction.
 
 use super::outbox::OutboxMessage;
-use super::write::finish;
+use super::statements::finish;
 use super::{append_audit, AuditEntry, Store};
 pub use crate::domain::deal::DealFilter;
 use crate::domain::{Deal, DealId, DealStatus, Money, NewDeal, PartnerId, Stage};
-use crate::store::write::run_on;
-use crate::store::write::Rows;
+use crate::store::statements::run_on;
+use crate::store::statements::Rows;
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate};
 use sqlx::AnyConnection;
@@ -319,15 +319,15 @@ impl Store {
 
     /// The platform's id of the delivered message of `kind` about a deal (its thread root).
     pub async fn message_ts(&self, deal: DealId, kind: &str) -> anyhow::Result<Option<String>> {
-        let query = sqlx::query_scalar(
+        let query = sqlx::query_as(
             "SELECT platform_message_id FROM outbox WHERE deal_id = $1 AND kind = $2 AND delivered_at IS NOT NULL ORDER BY id LIMIT 1",
         )
         .bind(deal.0)
         .bind(kind);
-        let ts: Option<Option<String>> = self
-            .maybe_value(query, "looking up a message timestamp")
+        let ts: Option<(Option<String>,)> = self
+            .optional(query, "looking up a message timestamp")
             .await?;
-        Ok(ts.flatten())
+        Ok(ts.and_then(|(ts,)| ts))
     }
 
     /// True when a message of `kind` about the deal was queued for `channel` (e.g. an AE alert).

@@ -2,7 +2,7 @@
 //! run twice (or on two replicas) changes and announces each thing once.
 
 use super::outbox::OutboxMessage;
-use super::write::Statement;
+use super::statements::Statement;
 use super::{AuditEntry, Store};
 use crate::domain::{DealId, DealStatus, Money};
 use anyhow::Context;

@@ -17,7 +17,7 @@
 //!   the locks) only after the registration's own transaction has committed.
 
 use super::{Backend, Store};
-use crate::store::write::run_on;
+use crate::store::statements::run_on;
 use anyhow::Context;
 use sha2::Digest;
 use std::collections::HashMap;

@@ -11,12 +11,12 @@ mod locks;
 mod nudges;
 mod outbox;
 mod partners;
+mod statements;
 mod surveys;
 mod teams;
 mod tiers;
-mod write;
 
-use write::run_on;
+use statements::run_on;
 
 pub use accounts::{
     IndexedRecord, NewAccount, OneTrip, PlannedKey, RecordKind, Upserted, Weighing,

@@ -8,8 +8,8 @@
 
 use super::{Backend, Store};
 use crate::notice::{Address, MessageRef, Notice, Platform};
-use crate::store::write::run_on;
-use crate::store::write::Statement;
+use crate::store::statements::run_on;
+use crate::store::statements::Statement;
 use anyhow::Context;
 use sqlx::AnyConnection;
 
@@ -281,7 +281,7 @@ impl Store {
     /// Queues messages that announce no state change of their own (help, replies), atomically.
     pub async fn enqueue(&self, messages: &[OutboxMessage], now_ms: i64) -> anyhow::Result<()> {
         let tx = self.pool.begin().await.context("starting a transaction")?;
-        super::write::finish(tx, None, messages, now_ms, "queued messages").await
+        super::statements::finish(tx, None, messages, now_ms, "queued messages").await
     }
 
     /// Claims due messages for `owner` until `now + lease_ms`, each channel's oldest first.

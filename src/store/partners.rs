@@ -1,7 +1,7 @@
 //! Partners and the people seen acting for them.
 
 use super::outbox::OutboxMessage;
-use super::write::finish;
+use super::statements::finish;
 use super::{on_unique, AuditEntry, Store, StoreError};
 use crate::chat::{Conversation, Platform};
 use crate::domain::tier::Tier;

@@ -2,7 +2,7 @@
 
 use super::outbox::{insert_outbox, OutboxMessage};
 use super::Store;
-use crate::store::write::run_on;
+use crate::store::statements::run_on;
 use anyhow::Context;
 
 /// Someone asked in a round: the person and their partner.

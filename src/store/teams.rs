@@ -3,7 +3,7 @@
 //! current from every authenticated inbound activity. Proactive messages read them.
 
 use super::Store;
-use crate::store::write::run_on;
+use crate::store::statements::run_on;
 use anyhow::Context;
 
 /// What an inbound activity tells about where the bot can be reached.

@@ -1,11 +1,11 @@
 //! Tier recomputation records and the revenue they are computed from.
 
 use super::outbox::OutboxMessage;
-use super::write::finish;
+use super::statements::finish;
 use super::{AuditEntry, Store};
 use crate::domain::tier::Tier;
 use crate::domain::PartnerId;
-use crate::store::write::run_on;
+use crate::store::statements::run_on;
 use anyhow::Context;
 use chrono::NaiveDate;
 
@@ -53,12 +53,11 @@ impl Store {
     /// A partner's demotion waiting out its grace period.
     pub async fn pending_tier(&self, partner: PartnerId) -> anyhow::Result<Option<Tier>> {
         let query =
-            sqlx::query_scalar("SELECT pending_tier FROM partners WHERE id = $1").bind(partner.0);
-        let pending: Option<Option<String>> = self
-            .maybe_value(query, "reading a pending demotion")
-            .await?;
+            sqlx::query_as("SELECT pending_tier FROM partners WHERE id = $1").bind(partner.0);
+        let pending: Option<(Option<String>,)> =
+            self.optional(query, "reading a pending demotion").await?;
         pending
-            .flatten()
+            .and_then(|(tier,)| tier)
             .map(|t| Tier::try_from(t).map_err(anyhow::Error::msg))
             .transpose()
             .context("stored pending tier")

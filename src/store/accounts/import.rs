@@ -3,7 +3,7 @@
 
 use super::{write_record_keys, NewAccount, RecordKind, Upserted};
 use crate::store::placeholders;
-use crate::store::write::run_on;
+use crate::store::statements::run_on;
 use anyhow::Context;
 use sqlx::AnyConnection;
 use std::collections::{BTreeMap, HashMap};

@@ -7,7 +7,7 @@
 //! commit (a global lock); with sixteen, unrelated writers rarely meet.
 
 use crate::domain::matching::{key_token, typo_variants};
-use crate::store::write::run_on;
+use crate::store::statements::run_on;
 use anyhow::Context;
 use sqlx::AnyConnection;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -19,6 +19,7 @@
 //! with or without `Retry-After`, 412, a 5xx before committing (nothing recorded) or after it
 //! (recorded, but the answer is an error: the lost response), and 401.
 
+use crate::teams::emulator::Served;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -117,13 +118,8 @@ pub struct ConnectorEmulator {
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
     inner: Arc<Inner>,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for ConnectorEmulator {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
+    /// Held so that the server stops when this is dropped.
+    _server: Served,
 }
 
 impl ConnectorEmulator {
@@ -133,31 +129,32 @@ impl ConnectorEmulator {
         client_id: &str,
         secret: &str,
     ) -> anyhow::Result<ConnectorEmulator> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let base = format!("http://{}", listener.local_addr()?);
-        let inner = Arc::new(Inner {
-            tenant: tenant.into(),
-            client_id: client_id.into(),
-            secret: secret.into(),
-            world: Mutex::new(World {
-                next_id: 1_700_000_000_000,
-                ..World::default()
-            }),
-        });
-        let app = Router::new()
-            .route("/{tenant}/oauth2/v2.0/token", post(issue_token))
-            .route("/v3/conversations", post(create_conversation))
-            .route("/v3/conversations/{conversation}/activities", post(create))
-            .route(
-                "/v3/conversations/{conversation}/activities/{activity}",
-                put(update),
-            )
-            .with_state(inner.clone());
-        let server = crate::emulator::serve_local(listener, app, "Teams Connector emulator");
+        let (base, server, inner) = Served::start("Teams Connector emulator", |_| {
+            let inner = Arc::new(Inner {
+                tenant: tenant.into(),
+                client_id: client_id.into(),
+                secret: secret.into(),
+                world: Mutex::new(World {
+                    next_id: 1_700_000_000_000,
+                    ..World::default()
+                }),
+            });
+            let app = Router::new()
+                .route("/{tenant}/oauth2/v2.0/token", post(issue_token))
+                .route("/v3/conversations", post(create_conversation))
+                .route("/v3/conversations/{conversation}/activities", post(create))
+                .route(
+                    "/v3/conversations/{conversation}/activities/{activity}",
+                    put(update),
+                )
+                .with_state(inner.clone());
+            (app, inner)
+        })
+        .await?;
         Ok(ConnectorEmulator {
             base_url: base,
             inner,
-            server,
+            _server: server,
         })
     }
 

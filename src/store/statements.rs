@@ -1,5 +1,6 @@
-//! What every guarded write shares: a change, the audit row about it and the messages it
-//! announces are stored in one transaction, or nothing is.
+//! How the facade's statements run. A guarded write, the audit row about it and the messages
+//! it announces are stored in one transaction, or nothing is; reads and single statements run
+//! on the pool through a few helpers that name what they were doing when they fail.
 
 use super::outbox::{insert_outbox_all, OutboxMessage};
 use super::{append_audit, AuditEntry, Store};
@@ -38,9 +39,7 @@ impl Store {
         finish(tx, audit, messages, now_ms, what).await?;
         Ok(true)
     }
-}
 
-impl Store {
     /// Begins a transaction with `write`, a guarded write that returns the row it changed: the
     /// transaction and that row, or `None` (rolled back, nothing stored) when the guard refused.
     /// `what` names the write in errors.
