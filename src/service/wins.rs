@@ -161,7 +161,7 @@ impl Service {
         self.store
             .win_deal(deal.id, allowed, &win, &audit, &messages, now)
             .await?
-            .ok_or_else(|| DealError::ChangedMeanwhile(deal.id))?;
+            .ok_or(DealError::ChangedMeanwhile(deal.id))?;
         self.wake_delivery();
         Ok(format!(
             "{} is won. Commission: {calc}, payable from {first_payable}.",

@@ -7,8 +7,8 @@ mod one_trip;
 
 pub use one_trip::{OneTrip, PlannedKey, Weighing};
 
+use super::statements::run_on;
 use super::Store;
-use crate::store::statements::run_on;
 use anyhow::Context;
 use sqlx::AnyConnection;
 use std::collections::{BTreeMap, HashMap};
@@ -255,7 +255,7 @@ impl Store {
         match_stats::lock(&mut tx).await?;
         write_keys(&mut tx, RecordKind::DirectAccount, id, &[]).await?;
         let statement = sqlx::query("DELETE FROM direct_accounts WHERE id = $1").bind(id);
-        let deleted = run_on(&mut *tx, statement, "deleting an account").await?;
+        let deleted = run_on(&mut tx, statement, "deleting an account").await?;
         tx.commit().await.context("committing a deletion")?;
         Ok(deleted > 0)
     }

@@ -3,10 +3,10 @@
 
 use super::outbox::OutboxMessage;
 use super::statements::finish;
+use super::statements::run_on;
 use super::{AuditEntry, Store};
 use crate::domain::commission::LedgerStatus;
 use crate::domain::{Deal, DealId, DealStatus, Money, PartnerId};
-use crate::store::statements::run_on;
 use chrono::NaiveDate;
 
 /// One ledger row to write: instalment number, amount, and when it becomes payable.
@@ -97,7 +97,7 @@ impl Store {
             .bind(entry.payable_from.to_string())
             .bind(win.calculation)
             .bind(now_ms);
-            run_on(&mut *tx, statement, "writing the commission ledger").await?;
+            run_on(&mut tx, statement, "writing the commission ledger").await?;
         }
         finish(tx, Some((audit, id.0)), messages, now_ms, "the win").await?;
         self.deal(id).await

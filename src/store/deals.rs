@@ -1,12 +1,10 @@
 //! Deal registrations: stored with their audit row and outbox messages in one transaction.
 
 use super::outbox::OutboxMessage;
-use super::statements::finish;
+use super::statements::{finish, run_on, Rows};
 use super::{append_audit, AuditEntry, Store};
 pub use crate::domain::deal::DealFilter;
 use crate::domain::{Deal, DealId, DealStatus, Money, NewDeal, PartnerId, Stage};
-use crate::store::statements::run_on;
-use crate::store::statements::Rows;
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate};
 use sqlx::AnyConnection;

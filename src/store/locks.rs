@@ -16,8 +16,8 @@
 //!   lock connection, so a busy pool cannot deadlock; the lock transaction commits (releasing
 //!   the locks) only after the registration's own transaction has committed.
 
+use super::statements::run_on;
 use super::{Backend, Store};
-use crate::store::statements::run_on;
 use anyhow::Context;
 use sha2::Digest;
 use std::collections::HashMap;
@@ -110,7 +110,7 @@ impl Store {
                      (SELECT k FROM unnest(string_to_array($1, ',')::bigint[]) AS k ORDER BY k) AS sorted",
                 )
                 .bind(list);
-                run_on(&mut *tx, statement, "locking the customer").await?;
+                run_on(&mut tx, statement, "locking the customer").await?;
                 Some(tx)
             }
             _ => None,

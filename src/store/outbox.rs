@@ -6,10 +6,9 @@
 //! outcome only under that version: once a lease has moved to another worker, the old holder can
 //! neither send nor record the row.
 
+use super::statements::{run_on, Statement};
 use super::{Backend, Store};
 use crate::notice::{Address, MessageRef, Notice, Platform};
-use crate::store::statements::run_on;
-use crate::store::statements::Statement;
 use anyhow::Context;
 use sqlx::AnyConnection;
 
@@ -390,7 +389,7 @@ impl Store {
              WHERE lease_owner = $2 AND lease_until >= $3 AND {PENDING}"
         );
         let statement = sqlx::query(&sql).bind(until_ms).bind(owner).bind(now_ms);
-        Ok(self.run(statement, "renewing leases").await?)
+        self.run(statement, "renewing leases").await
     }
 
     /// Gives back every lease `owner` holds (a worker stopping), so another worker can take the
@@ -400,7 +399,7 @@ impl Store {
             "UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 AND {PENDING}"
         );
         let statement = sqlx::query(&sql).bind(owner);
-        Ok(self.run(statement, "releasing leases").await?)
+        self.run(statement, "releasing leases").await
     }
 
     /// Records that Slack accepted the message (`ts` is Slack's message timestamp), if the
@@ -450,7 +449,7 @@ impl Store {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
         let sql = settling("failed_at = $3, last_error = $4");
         let statement = settle(&sql, id, version).bind(now_ms).bind(error);
-        let done = run_on(&mut *tx, statement, "marking a message failed").await?;
+        let done = run_on(&mut tx, statement, "marking a message failed").await?;
         if done == 0 {
             return Ok((false, false));
         }
@@ -462,7 +461,7 @@ impl Store {
             .bind(failure_kind)
             .bind(now_ms.div_euclid(3_600_000))
             .bind(id);
-            let first = run_on(&mut *tx, statement, "recording a delivery alert").await?;
+            let first = run_on(&mut tx, statement, "recording a delivery alert").await?;
             if first == 1 {
                 insert_outbox(&mut tx, message, now_ms).await?;
                 queued = true;
@@ -593,7 +592,7 @@ impl Store {
             )
             .bind(now_ms)
             .bind(id);
-            let done = run_on(&mut *tx, statement, "re-queueing a failed message").await?;
+            let done = run_on(&mut tx, statement, "re-queueing a failed message").await?;
             if done == 1 {
                 requeued.push(*id);
             }

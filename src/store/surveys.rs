@@ -1,8 +1,8 @@
 //! PSAT survey rounds, invitations, answers and detractor follow-ups.
 
 use super::outbox::{insert_outbox, OutboxMessage};
+use super::statements::run_on;
 use super::Store;
-use crate::store::statements::run_on;
 use anyhow::Context;
 
 /// Someone asked in a round: the person and their partner.
@@ -98,7 +98,7 @@ impl Store {
             for invitee in chunk {
                 query = query.bind(&invitee.user_id).bind(invitee.partner_id);
             }
-            run_on(&mut *tx, query, "inviting partner users").await?;
+            run_on(&mut tx, query, "inviting partner users").await?;
         }
         for message in messages(round, &invitees)? {
             insert_outbox(&mut tx, &message, now_ms).await?;
@@ -174,7 +174,7 @@ impl Store {
         .bind(user)
         .bind(i64::from(score))
         .bind(now_ms);
-        run_on(&mut *tx, statement, "recording an answer").await?;
+        run_on(&mut tx, statement, "recording an answer").await?;
         tx.commit().await.context("committing an answer")?;
         Ok(match previous {
             Some(old) => Answered::Changed(u8::try_from(old).unwrap_or(0)),

@@ -2,8 +2,8 @@
 //! (service URL, tenant, type) and a person (their Teams id, Entra object id and 1:1), kept
 //! current from every authenticated inbound activity. Proactive messages read them.
 
+use super::statements::run_on;
 use super::Store;
-use crate::store::statements::run_on;
 use anyhow::Context;
 
 /// What an inbound activity tells about where the bot can be reached.
@@ -76,7 +76,7 @@ impl Store {
         .bind(&seen.conversation_type)
         .bind(now_ms);
         run_on(
-            &mut *tx,
+            &mut tx,
             statement,
             "recording a Teams conversation reference",
         )
@@ -97,7 +97,7 @@ impl Store {
             .bind(&seen.tenant_id)
             .bind(personal)
             .bind(now_ms);
-            run_on(&mut *tx, statement, "recording a Teams user reference").await?;
+            run_on(&mut tx, statement, "recording a Teams user reference").await?;
         }
         tx.commit().await.context("committing Teams references")
     }

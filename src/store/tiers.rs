@@ -2,10 +2,10 @@
 
 use super::outbox::OutboxMessage;
 use super::statements::finish;
+use super::statements::run_on;
 use super::{AuditEntry, Store};
 use crate::domain::tier::Tier;
 use crate::domain::PartnerId;
-use crate::store::statements::run_on;
 use anyhow::Context;
 use chrono::NaiveDate;
 
@@ -87,7 +87,7 @@ impl Store {
         .bind(run.new_tier.as_str())
         .bind(&run.rates)
         .bind(now_ms);
-        let inserted = run_on(&mut *tx, statement, "recording a tier review").await?;
+        let inserted = run_on(&mut tx, statement, "recording a tier review").await?;
         if inserted == 0 {
             tx.rollback()
                 .await
@@ -99,7 +99,7 @@ impl Store {
                 .bind(run.new_tier.as_str())
                 .bind(pending.map(Tier::as_str))
                 .bind(run.partner_id);
-        run_on(&mut *tx, statement, "applying a tier").await?;
+        run_on(&mut tx, statement, "applying a tier").await?;
         let audit = Some((audit, run.partner_id));
         finish(tx, audit, messages, now_ms, "a tier review").await?;
         Ok(true)
