@@ -56,7 +56,8 @@ impl App {
         let slack = SlackApi::new(&config.slack_api_url, &config.bot_token)?;
         let outbox_ready = Arc::new(Notify::new());
         let metrics = Arc::new(Metrics::new());
-        let service = Service::new(store.clone(), program, clock.clone(), outbox_ready.clone());
+        let service = Service::new(store.clone(), program, clock.clone(), outbox_ready.clone())
+            .with_time_zones(Arc::new(slack.clone()));
         let home = crate::home::HomeTabs::new(service.clone(), render.clone(), slack.clone());
         let state = AppState {
             service: service.clone(),
@@ -105,8 +106,13 @@ impl App {
 
     /// A delivery worker for this app (each call makes a worker with its own lease id).
     pub fn worker(&self, config: DeliveryConfig) -> Worker {
-        let slack = SlackClient::new(self.slack.clone(), self.render.clone())
-            .linking_deals(self.store.clone());
+        let slack = SlackClient::new(
+            self.slack.clone(),
+            self.render.clone(),
+            self.store.clone(),
+            self.clock.clone(),
+        )
+        .linking_deals();
         let mut clients = vec![Client::Slack(slack)];
         if let Some(connector) = &self.teams_connector {
             let program = &self.service.program().program;

@@ -93,12 +93,6 @@ pub enum Via {
 }
 
 impl Platform {
-    /// True when a message can carry an image inline (a Teams card's data-URI image); Slack
-    /// messages get an uploaded file of their own instead.
-    pub fn shows_images_in_messages(self) -> bool {
-        matches!(self, Platform::Teams)
-    }
-
     /// The audit trail's name for a change made on this platform `via` a surface (the Slack
     /// names are the ones stored before Teams existed).
     pub fn surface(self, via: Via) -> &'static str {

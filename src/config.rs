@@ -264,11 +264,11 @@ pub struct NudgesSection {
     pub cap_days: u32,
     /// Working hours in the partner's time zone, "09:00-17:00".
     pub working_hours: String,
-    /// Time zone for partners without one below.
+    /// Time zone for partners without one below whose people set none in Slack.
     pub timezone: String,
     /// A line of program news added to each nudge.
     pub news: String,
-    /// IANA time zone per partner name.
+    /// IANA time zone per partner name (over the one the partner's people set in Slack).
     pub partner_timezones: std::collections::BTreeMap<String, String>,
 }
 
@@ -451,7 +451,8 @@ pub struct ManagersSection {
     pub teams_channel: Option<String>,
     /// Head of partnerships: their digest covers every partner (default: the first manager).
     pub head: Option<String>,
-    /// IANA time zone per manager (the weekly digest arrives Monday 09:00 in it).
+    /// IANA time zone per manager (the weekly digest arrives Monday 09:00 in it); a manager
+    /// without one gets the zone they set in Slack, else `[schedules].timezone`.
     pub timezones: std::collections::BTreeMap<String, String>,
 }
 

@@ -394,23 +394,35 @@ impl Demo {
         let answer = self.slash(&manager, "/partners", "digest now").await?;
         expect(&answer, "is on its way")?;
         self.flush(1).await?;
-        if !self
+        let digest = self
             .emulator
-            .wait_until(Duration::from_secs(15), |e| !e.shared_files().is_empty())
-            .await
-        {
-            bail!("the digest's chart was not uploaded");
-        }
-        for (channel, title, png) in self.emulator.shared_files() {
-            let size = image::load_from_memory(&png)
-                .map(|i| format!("{}×{}", i.width(), i.height()))
-                .unwrap_or_else(|e| format!("not a PNG: {e}"));
-            ensure!(
-                size == format!("{}×{}", crate::chart::WIDTH, crate::chart::HEIGHT),
-                "the chart is {size}"
-            );
-            println!("  📎 bot uploaded “{title}” to {channel}: a {size} PNG of {} KB (files.getUploadURLExternal → upload → files.completeUploadExternal)", png.len() / 1024);
-        }
+            .delivered()
+            .pop()
+            .context("the digest was not posted")?;
+        let shown = digest.params["blocks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find_map(|b| b["slack_file"]["id"].as_str())
+            .context("the digest has no image block")?
+            .to_string();
+        let files = self.emulator.files();
+        ensure!(files.len() == 1, "{} files uploaded", files.len());
+        let chart = &files[0];
+        ensure!(
+            chart.id == shown && chart.channel.is_none(),
+            "the digest shows {shown}, the upload is {} shared to {:?}",
+            chart.id,
+            chart.channel
+        );
+        let size = image::load_from_memory(&chart.bytes)
+            .map(|i| format!("{}×{}", i.width(), i.height()))
+            .unwrap_or_else(|e| format!("not a PNG: {e}"));
+        ensure!(
+            size == format!("{}×{}", crate::chart::WIDTH, crate::chart::HEIGHT),
+            "the chart is {size}"
+        );
+        println!("  📎 the chart, a {size} PNG of {} KB, went up first as a private file (files.getUploadURLExternal → upload → files.completeUploadExternal, no channel): one message shows it in an image block", chart.bytes.len() / 1024);
         Ok(())
     }
 

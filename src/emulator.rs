@@ -1,5 +1,6 @@
 //! A local Slack Web API emulator on 127.0.0.1 for tests and the demo. It implements the
-//! methods partnerbot calls, keeps channel history (with message metadata), records every call
+//! methods partnerbot calls, keeps channel history (with message metadata) and uploaded files
+//! (an image block may only name a completed one, like Slack), records every call
 //! for assertions, and injects faults: 429 with `Retry-After`, 500 (before or after acting),
 //! Slack error codes and slow answers. Socket Mode is served by [`socket`].
 
@@ -28,6 +29,32 @@ pub struct Call {
     pub at: std::time::Instant,
 }
 
+/// A file uploaded to the emulated workspace.
+#[derive(Debug, Clone, Default)]
+struct StoredFile {
+    bytes: Vec<u8>,
+    /// Set by `files.completeUploadExternal`; until then the file does not exist for messages.
+    completed: bool,
+    title: String,
+    alt_text: String,
+    /// The channel it was shared to, if any (without one the file is private to the bot).
+    channel: Option<String>,
+    /// Posts naming it still to be refused because Slack is processing it.
+    refusals_left: usize,
+}
+
+/// A file the bot uploaded and completed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadedFile {
+    pub id: String,
+    pub title: String,
+    /// The screen-reader description given at upload (`alt_txt`).
+    pub alt_text: String,
+    /// Where it was shared; `None` for a private file (shown only where a message names it).
+    pub channel: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
 /// A fault to inject on the next matching calls.
 #[derive(Debug, Clone)]
 pub enum Fault {
@@ -51,9 +78,10 @@ struct Inner {
     channels: HashMap<String, Value>,
     users: HashMap<String, Value>,
     seq: u64,
-    /// Uploaded file bytes by file id, and (file id, channel, title) once shared.
-    uploads: HashMap<String, Vec<u8>>,
-    shared: Vec<(String, String, String)>,
+    /// Files by id (ids grow with each upload, so this is upload order).
+    files: std::collections::BTreeMap<String, StoredFile>,
+    /// How many posts naming a newly completed file are refused before Slack has processed it.
+    processing_refusals: usize,
     base: String,
     /// Added to every answer (a slow Slack), on top of any `Fault::Slow`.
     latency: Duration,
@@ -275,20 +303,27 @@ impl Emulator {
             .collect()
     }
 
-    /// Files shared in channels: (channel, title, bytes), in order.
-    pub fn shared_files(&self) -> Vec<(String, String, Vec<u8>)> {
-        let inner = lock(&self.state);
-        inner
-            .shared
+    /// Files the bot uploaded and completed, in upload order.
+    pub fn files(&self) -> Vec<UploadedFile> {
+        lock(&self.state)
+            .files
             .iter()
-            .map(|(id, channel, title)| {
-                (
-                    channel.clone(),
-                    title.clone(),
-                    inner.uploads.get(id).cloned().unwrap_or_default(),
-                )
+            .filter(|(_, f)| f.completed)
+            .map(|(id, f)| UploadedFile {
+                id: id.clone(),
+                title: f.title.clone(),
+                alt_text: f.alt_text.clone(),
+                channel: f.channel.clone(),
+                bytes: f.bytes.clone(),
             })
             .collect()
+    }
+
+    /// Makes Slack slow to process uploads: each file completed from now on is refused in the
+    /// first `posts` messages naming it (`invalid_blocks`, "invalid slack file"), as Slack
+    /// refuses a fresh file it has not finished processing.
+    pub fn process_files_after(&self, posts: usize) {
+        lock(&self.state).processing_refusals = posts;
     }
 
     /// Waits (polling) until `check` holds or `within` passes; returns whether it held.
@@ -452,11 +487,13 @@ async fn upload(
     body: axum::body::Bytes,
 ) -> Response {
     let mut inner = lock(&state);
-    if !inner.uploads.contains_key(&file) {
-        return (StatusCode::NOT_FOUND, "unknown upload").into_response();
+    match inner.files.get_mut(&file) {
+        Some(stored) if !stored.completed => {
+            stored.bytes = body.to_vec();
+            (StatusCode::OK, "OK").into_response()
+        }
+        _ => (StatusCode::NOT_FOUND, "unknown upload").into_response(),
     }
-    inner.uploads.insert(file, body.to_vec());
-    (StatusCode::OK, "OK").into_response()
 }
 
 fn next_ts(inner: &mut Inner) -> String {
@@ -492,6 +529,14 @@ fn act(inner: &mut Inner, method: &str, params: &Value) -> Value {
     };
     if let Err((code, detail)) = limits {
         return json!({ "ok": false, "error": code, "response_metadata": { "messages": [format!("[ERROR] {detail}")] } });
+    }
+    if matches!(
+        method,
+        "chat.postMessage" | "chat.postEphemeral" | "chat.update"
+    ) {
+        if let Some(refusal) = refuse_files(inner, params) {
+            return refusal;
+        }
     }
     match method {
         "auth.test" => {
@@ -572,38 +617,8 @@ fn act(inner: &mut Inner, method: &str, params: &Value) -> Value {
             let user = params["users"].as_str().unwrap_or_default();
             json!({ "ok": true, "channel": { "id": format!("D{}", user.trim_start_matches(['U', 'W'])) } })
         }
-        "files.getUploadURLExternal" => {
-            inner.seq += 1;
-            let id = format!("F{:08}", inner.seq);
-            inner.uploads.insert(id.clone(), Vec::new());
-            json!({ "ok": true, "upload_url": format!("{}/upload/{id}", inner.base), "file_id": id })
-        }
-        "files.completeUploadExternal" => {
-            let files = params["files"].as_array().cloned().unwrap_or_default();
-            let uploaded = files.iter().all(|f| {
-                f["id"]
-                    .as_str()
-                    .is_some_and(|id| inner.uploads.get(id).is_some_and(|b| !b.is_empty()))
-            });
-            if files.is_empty() || !uploaded {
-                return json!({ "ok": false, "error": "invalid_arguments" });
-            }
-            for f in files {
-                let (id, title) = (
-                    f["id"].as_str().unwrap_or_default().to_string(),
-                    f["title"].as_str().unwrap_or_default().to_string(),
-                );
-                inner.shared.push((
-                    id,
-                    params["channel_id"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string(),
-                    title,
-                ));
-            }
-            json!({ "ok": true })
-        }
+        "files.getUploadURLExternal" => upload_url(inner, params),
+        "files.completeUploadExternal" => complete_upload(inner, params),
         "conversations.info" => match inner.channels.get(&channel) {
             Some(info) => json!({ "ok": true, "channel": info }),
             None => {
@@ -618,6 +633,98 @@ fn act(inner: &mut Inner, method: &str, params: &Value) -> Value {
         }
         _ => json!({ "ok": false, "error": "unknown_method" }),
     }
+}
+
+/// Slack's limit on an upload's `alt_txt`.
+const MAX_ALT_TXT: usize = 1_000;
+
+/// `files.getUploadURLExternal`: a file id and where to send the bytes; refuses a missing
+/// name or length (`missing_argument`, Slack's answer to a length of 0) and an `alt_txt` over
+/// Slack's limit.
+fn upload_url(inner: &mut Inner, params: &Value) -> Value {
+    let length = params["length"]
+        .as_str()
+        .and_then(|l| l.parse::<u64>().ok())
+        .or_else(|| params["length"].as_u64())
+        .unwrap_or(0);
+    if length == 0 || params["filename"].as_str().is_none_or(str::is_empty) {
+        return json!({ "ok": false, "error": "missing_argument" });
+    }
+    let alt_text = params["alt_txt"].as_str().unwrap_or_default().to_string();
+    if alt_text.chars().count() > MAX_ALT_TXT {
+        return json!({ "ok": false, "error": "alt_txt_too_large" });
+    }
+    inner.seq += 1;
+    let id = format!("F{:08}", inner.seq);
+    inner.files.insert(
+        id.clone(),
+        StoredFile {
+            alt_text,
+            ..StoredFile::default()
+        },
+    );
+    json!({ "ok": true, "upload_url": format!("{}/upload/{id}", inner.base), "file_id": id })
+}
+
+/// `files.completeUploadExternal`: completes uploaded files, sharing them to `channel_id` when
+/// given and otherwise leaving them private. Refuses files never uploaded, already completed or
+/// still empty.
+fn complete_upload(inner: &mut Inner, params: &Value) -> Value {
+    let files = params["files"].as_array().cloned().unwrap_or_default();
+    let ready = files.iter().all(|f| {
+        f["id"]
+            .as_str()
+            .and_then(|id| inner.files.get(id))
+            .is_some_and(|stored| !stored.completed && !stored.bytes.is_empty())
+    });
+    if files.is_empty() || !ready {
+        return json!({ "ok": false, "error": "invalid_arguments" });
+    }
+    let channel = params["channel_id"]
+        .as_str()
+        .filter(|c| !c.is_empty())
+        .map(str::to_string);
+    let refusals = inner.processing_refusals;
+    let mut completed = Vec::new();
+    for f in files {
+        let id = f["id"].as_str().unwrap_or_default();
+        if let Some(stored) = inner.files.get_mut(id) {
+            stored.completed = true;
+            stored.title = f["title"].as_str().unwrap_or_default().to_string();
+            stored.channel = channel.clone();
+            stored.refusals_left = refusals;
+            completed.push(json!({ "id": id, "title": stored.title }));
+        }
+    }
+    json!({ "ok": true, "files": completed })
+}
+
+/// Slack's refusal of a message whose image block names a file that does not exist (never
+/// uploaded or not completed in this workspace) or that Slack is still processing; `None` when
+/// every file it names can be shown.
+fn refuse_files(inner: &mut Inner, params: &Value) -> Option<Value> {
+    let blocks = params["blocks"].as_array()?;
+    for (i, block) in blocks.iter().enumerate() {
+        let Some(id) = block["slack_file"]["id"].as_str() else {
+            continue;
+        };
+        let usable = match inner.files.get_mut(id) {
+            Some(stored) if stored.completed && stored.refusals_left == 0 => true,
+            Some(stored) if stored.completed => {
+                stored.refusals_left -= 1;
+                false
+            }
+            _ => false,
+        };
+        if !usable {
+            let error = format!("invalid slack file [json-pointer:/blocks/{i}/slack_file]");
+            return Some(
+                json!({ "ok": false, "error": "invalid_blocks", "errors": [error.clone()],
+                                "response_metadata": { "messages": [format!("[ERROR] {error}")] } }),
+            );
+        }
+    }
+    None
 }
 
 /// `views.publish`: refuses what Slack refuses (a missing or malformed `user_id`, a view that
@@ -747,6 +854,14 @@ pub fn readable(params: &Value) -> String {
     for block in params["blocks"].as_array().into_iter().flatten() {
         if let Some(t) = block["text"]["text"].as_str() {
             lines.push(t.to_string());
+        }
+        if block["type"] == "image" {
+            let title = block["title"]["text"].as_str();
+            lines.push(format!(
+                "[image: {}]",
+                title.or(block["alt_text"].as_str()).unwrap_or_default()
+            ));
+            continue;
         }
         if block["type"] == "actions" {
             let buttons: Vec<&str> = block["elements"]

@@ -150,6 +150,10 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../templates/digest/message.json"),
     ),
     (
+        "digest/chart.json",
+        include_str!("../templates/digest/chart.json"),
+    ),
+    (
         "home_partner/view.json",
         include_str!("../templates/home_partner/view.json"),
     ),

@@ -295,18 +295,47 @@ pub enum DealError {
     NotManager,
     #[error("This isn't a deal's thread: use it in the thread under a deal's confirmation or review card.")]
     NotADealThread,
+    /// The deal changed between reading it and saving the change.
+    #[error("{0} changed meanwhile; look at it again.")]
+    ChangedMeanwhile(DealId),
+    /// Not a `YYYY-MM-DD` date (as typed).
+    #[error("“{0}” is not a date: use YYYY-MM-DD")]
+    NotADate(String),
+    /// Not an ISO-4217 code (as typed).
+    #[error("“{0}” is not an ISO-4217 currency code")]
+    NotACurrency(String),
+    #[error(transparent)]
+    Review(#[from] super::engagement::ReviewRefusal),
+    #[error(transparent)]
+    Extension(#[from] super::engagement::ExtensionRefusal),
+    #[error(transparent)]
+    Survey(#[from] super::survey::SurveyRefusal),
     #[error("{0}")]
     BadCommand(String),
     /// The deal's status rules the step out; the text says what follows ("cannot be closed as
     /// lost").
     #[error("{0} is {label}, so it {2}.", label = .1.label())]
     StatusRulesOut(DealId, DealStatus, &'static str),
-    /// Someone else changed the deal between reading it and writing the change.
-    #[error("{0} changed meanwhile; look at it again.")]
-    ChangedMeanwhile(DealId),
 }
 
 impl DealDraft {
+    /// A draft of what a form holds, `field` reading each input (empty when left blank).
+    pub fn from_fields(field: impl Fn(Field) -> String) -> DealDraft {
+        DealDraft {
+            company: field(Field::Company),
+            domain: field(Field::Domain),
+            contact_name: field(Field::ContactName),
+            contact_email: field(Field::ContactEmail),
+            amount: field(Field::Amount),
+            currency: field(Field::Currency),
+            close_date: field(Field::CloseDate),
+            stage: field(Field::Stage),
+            timing: field(Field::Timing),
+            products: field(Field::Products),
+            notes: field(Field::Notes),
+        }
+    }
+
     /// Validates every field against `today` (the UTC date now) and returns either the clean
     /// deal or every problem found, each keyed by its field.
     pub fn validate(

@@ -114,6 +114,33 @@ mod tests {
     }
 }
 
+/// Why a manager's decision, or a partner's correction, was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReviewRefusal {
+    /// A reject or return without words for the partner.
+    #[error("Write a few words for the partner: they will see them.")]
+    NoteMissing,
+    #[error("Keep it under {0} characters.")]
+    NoteTooLong(usize),
+    /// The registration is no longer waiting for `decision`.
+    #[error("{} is already {}, so it cannot be {} now.", .deal, .status.label(), .decision.verb())]
+    AlreadyDecided {
+        deal: super::DealId,
+        status: DealStatus,
+        decision: Decision,
+    },
+    #[error("Someone else just decided this registration.")]
+    DecidedMeanwhile,
+    /// The correction form of a registration that was not returned for information.
+    #[error("Only a registration returned for information can be resubmitted; {} is {}.", .0, .1.label())]
+    NotReturned(super::DealId, DealStatus),
+    /// A correction of a registration that is no longer returned.
+    #[error("{} is {}, so it cannot be resubmitted.", .0, .1.label())]
+    CannotResubmit(super::DealId, DealStatus),
+    #[error("{0} is no longer waiting for corrections.")]
+    NoLongerReturned(super::DealId),
+}
+
 /// A manager's decision on a registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -158,11 +185,48 @@ impl Decision {
         if self.allowed_from().contains(&current) {
             Ok(())
         } else {
-            Err(super::DealError::BadCommand(format!(
-                "{deal} is already {}, so it cannot be {} now.",
-                current.label(),
-                self.verb()
-            )))
+            Err(ReviewRefusal::AlreadyDecided {
+                deal,
+                status: current,
+                decision: self,
+            }
+            .into())
+        }
+    }
+}
+
+/// An account executive's answer to an alert that a partner registered a customer they hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AeChoice {
+    Acknowledge,
+    CoSell,
+    Dispute,
+}
+
+impl AeChoice {
+    /// Every answer, in the order they are offered.
+    pub const ALL: [AeChoice; 3] = [AeChoice::Acknowledge, AeChoice::CoSell, AeChoice::Dispute];
+
+    /// The action recorded in the audit trail (stored: never rename).
+    pub fn action(self) -> &'static str {
+        match self {
+            AeChoice::Acknowledge => "ae_acknowledge",
+            AeChoice::CoSell => "ae_cosell",
+            AeChoice::Dispute => "ae_dispute",
+        }
+    }
+
+    /// The answer recorded as `action`, if it is one.
+    pub fn from_action(action: &str) -> Option<AeChoice> {
+        AeChoice::ALL.into_iter().find(|c| c.action() == action)
+    }
+
+    /// The answer in words, as the buttons name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            AeChoice::Acknowledge => "Acknowledge",
+            AeChoice::CoSell => "Propose co-sell",
+            AeChoice::Dispute => "Dispute",
         }
     }
 }
@@ -281,6 +345,29 @@ pub enum ExtensionOutcome {
     ToManagers,
 }
 
+/// Why an extension was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExtensionRefusal {
+    #[error("Only approved registrations can be extended; this one is {}.", .0.label())]
+    NotApproved(DealStatus),
+    /// The program's most extensions (`0`) were granted already.
+    #[error("This registration already had {0} extensions, the most the program allows.")]
+    MostGranted(u32),
+    #[error(
+        "An extension request for this registration is already waiting for the partner managers."
+    )]
+    AlreadyWaiting,
+    /// A second request stored at the same moment as another.
+    #[error("An extension request for this registration is already waiting.")]
+    RequestedMeanwhile,
+    #[error("Say in a few words why the deal needs more time.")]
+    NoJustification,
+    #[error("There is no extension request waiting for {0}.")]
+    NoneWaiting(super::DealId),
+    #[error("The extension request for {0} was already decided.")]
+    AlreadyDecided(super::DealId),
+}
+
 /// Decides an extension request, or says why it cannot be made.
 pub fn extension_outcome(
     status: DealStatus,
@@ -289,18 +376,15 @@ pub fn extension_outcome(
     registered_stage: Option<super::Stage>,
     stage: super::Stage,
     pending_request: bool,
-) -> Result<ExtensionOutcome, String> {
+) -> Result<ExtensionOutcome, ExtensionRefusal> {
     if status != DealStatus::Approved {
-        return Err(format!(
-            "Only approved registrations can be extended; this one is {}.",
-            status.label()
-        ));
+        return Err(ExtensionRefusal::NotApproved(status));
     }
     if extensions_so_far >= max_extensions {
-        return Err(format!("This registration already had {max_extensions} extensions, the most the program allows."));
+        return Err(ExtensionRefusal::MostGranted(max_extensions));
     }
     if pending_request {
-        return Err("An extension request for this registration is already waiting for the partner managers.".into());
+        return Err(ExtensionRefusal::AlreadyWaiting);
     }
     let advanced = registered_stage.is_some_and(|r| stage_rank(stage) > stage_rank(r));
     Ok(if extensions_so_far == 0 && advanced {
@@ -349,5 +433,39 @@ mod extension_tests {
             extension_outcome(DealStatus::Approved, 0, 2, None, Stage::Qualified, true).is_err(),
             "one request at a time"
         );
+    }
+
+    #[test]
+    fn every_refusal_reads_as_it_always_has() {
+        use crate::domain::survey::SurveyRefusal;
+        use crate::domain::{DealError, DealId};
+        let d4 = DealId(4);
+        let cases: Vec<(DealError, &str)> = vec![
+            (DealError::ChangedMeanwhile(d4), "D-4 changed meanwhile; look at it again."),
+            (DealError::NotACurrency("EURO".into()), "“EURO” is not an ISO-4217 currency code"),
+            (DealError::NotADate("31/12".into()), "“31/12” is not a date: use YYYY-MM-DD"),
+            (ExtensionRefusal::NotApproved(DealStatus::Expired).into(), "Only approved registrations can be extended; this one is expired."),
+            (ExtensionRefusal::MostGranted(2).into(), "This registration already had 2 extensions, the most the program allows."),
+            (ExtensionRefusal::AlreadyWaiting.into(), "An extension request for this registration is already waiting for the partner managers."),
+            (ExtensionRefusal::RequestedMeanwhile.into(), "An extension request for this registration is already waiting."),
+            (ExtensionRefusal::NoJustification.into(), "Say in a few words why the deal needs more time."),
+            (ExtensionRefusal::NoneWaiting(d4).into(), "There is no extension request waiting for D-4."),
+            (ExtensionRefusal::AlreadyDecided(d4).into(), "The extension request for D-4 was already decided."),
+            (ReviewRefusal::NoteMissing.into(), "Write a few words for the partner: they will see them."),
+            (ReviewRefusal::NoteTooLong(2000).into(), "Keep it under 2000 characters."),
+            (ReviewRefusal::DecidedMeanwhile.into(), "Someone else just decided this registration."),
+            (ReviewRefusal::NotReturned(d4, DealStatus::Approved).into(), "Only a registration returned for information can be resubmitted; D-4 is approved."),
+            (ReviewRefusal::CannotResubmit(d4, DealStatus::Rejected).into(), "D-4 is rejected, so it cannot be resubmitted."),
+            (ReviewRefusal::NoLongerReturned(d4).into(), "D-4 is no longer waiting for corrections."),
+            (SurveyRefusal::RoundOpen.into(), "A survey round is already open; it must close before the next one."),
+            (SurveyRefusal::NoRound.into(), "No survey round yet: a manager can open one now with the survey command."),
+            (SurveyRefusal::Closed.into(), "This survey round is closed (or was not sent to you). Thanks all the same!"),
+            (SurveyRefusal::CommentLength(2000).into(), "Write a comment of up to 2000 characters."),
+            (SurveyRefusal::ScoreFirst.into(), "Choose a score first; then add your comment."),
+            (SurveyRefusal::FollowupHandled.into(), "That follow-up was already handled."),
+        ];
+        for (refusal, expected) in cases {
+            assert_eq!(refusal.to_string(), expected, "{refusal:?}");
+        }
     }
 }

@@ -8,6 +8,24 @@ use std::collections::BTreeMap;
 /// The question every round asks.
 pub const QUESTION: &str = "How likely are you to recommend our partner program to a peer?";
 
+/// Why a survey action was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SurveyRefusal {
+    #[error("A survey round is already open; it must close before the next one.")]
+    RoundOpen,
+    #[error("No survey round yet: a manager can open one now with the survey command.")]
+    NoRound,
+    /// An answer to a round that is closed, or that the person was not asked.
+    #[error("This survey round is closed (or was not sent to you). Thanks all the same!")]
+    Closed,
+    #[error("Write a comment of up to {0} characters.")]
+    CommentLength(usize),
+    #[error("Choose a score first; then add your comment.")]
+    ScoreFirst,
+    #[error("That follow-up was already handled.")]
+    FollowupHandled,
+}
+
 /// A valid score, 0 to 10.
 pub fn parse_score(text: &str) -> Option<u8> {
     text.trim().parse::<u8>().ok().filter(|s| *s <= 10)

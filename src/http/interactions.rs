@@ -2,14 +2,19 @@
 
 use super::error::message_for;
 use super::{record_actor, unparseable, AppState};
+use crate::chat::SourceMessage;
 use crate::domain::deal::Surface;
 use crate::domain::engagement::Decision;
-use crate::domain::{DealDraft, DealError, Field, FieldErrors};
+use crate::domain::{DealDraft, DealError, DealId, Field, FieldErrors};
+use crate::intent::ButtonRefusal;
 use crate::notice::{Address, Conversation, NoteAbout, Notice, Platform};
-use crate::service::deals::ModalMetadata;
-use crate::service::surveys::Clicked;
-use crate::service::{Actor, Answer, ServiceError};
-use crate::slack::payload::{parse_interaction, Action, BlockActions, Interaction, ViewSubmission};
+use crate::service::surveys::Clicked as ClickedAt;
+use crate::service::{Actor, Answer, ServiceError, ServiceResult};
+use crate::slack::actions::{parse_button, parse_submission, ButtonIntent, DealForm};
+use crate::slack::actions::{FormIntent, FormRefusal};
+use crate::slack::home::PAGE_ACTION;
+use crate::slack::payload::{parse_interaction, BlockActions, Interaction, ViewSubmission};
+use crate::slack::refusals::button_refusal_text;
 use crate::slack::render::view_errors;
 use crate::store::OutboxMessage;
 use axum::body::Bytes;
@@ -22,40 +27,13 @@ use serde_json::{json, Value};
 /// Slack voids a `trigger_id` 3 s after the click; `views.open` must finish before that.
 const VIEWS_OPEN_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(2500);
 
-/// `callback_id` of the registration modal.
-pub const REGISTRATION_CALLBACK: &str = "deal_registration";
-
 /// Parses the payload and dispatches on its type.
 pub async fn handle(State(state): State<AppState>, body: Bytes) -> Response {
     match parse_interaction(&body) {
         Err(e) => unparseable("/slack/interactions", &e, &body),
         Ok(Interaction::ViewSubmission(v)) => {
             record_actor(&v.user.id, v.user.team_id.as_deref());
-            if v.view.callback_id == REGISTRATION_CALLBACK {
-                Json(submit_registration(&state, &v).await).into_response()
-            } else if v.view.callback_id == "psat_comment" {
-                let round = v.view.private_metadata.parse::<i64>().unwrap_or_default();
-                let answer = match state
-                    .service
-                    .comment_survey(&v.user.id, round, &v.view.state.text("comment"))
-                    .await
-                {
-                    Ok(_) => json!({ "response_action": "clear" }),
-                    Err(e) => {
-                        json!({ "response_action": "errors", "errors": { "comment": message_for(&e) } })
-                    }
-                };
-                Json(answer).into_response()
-            } else if v.view.callback_id == "deal_update" {
-                Json(submit_update(&state, &v).await).into_response()
-            } else if v.view.callback_id == "extend_request" {
-                Json(submit_extension(&state, &v).await).into_response()
-            } else if let Some(decision) = decision_of(&v.view.callback_id) {
-                Json(submit_decision(&state, &v, decision).await).into_response()
-            } else {
-                tracing::warn!(callback_id = %v.view.callback_id, "submission of an unknown form");
-                unknown_form(&state, &v.view.callback_id)
-            }
+            submission(&state, &v).await
         }
         Ok(Interaction::MessageAction(m)) => super::shortcuts::on_message(&state, &m).await,
         Ok(Interaction::Shortcut(s)) => super::shortcuts::global(&state, &s).await,
@@ -65,6 +43,66 @@ pub async fn handle(State(state): State<AppState>, body: Bytes) -> Response {
         }
         Ok(Interaction::Other) => StatusCode::OK.into_response(),
     }
+}
+
+/// A modal submitted: read, handed to the service, answered with the modal closed or what is
+/// wrong shown under a field.
+async fn submission(state: &AppState, v: &ViewSubmission) -> Response {
+    let form = match parse_submission(&v.view.callback_id, &v.view.private_metadata) {
+        Ok(form) => form,
+        Err(FormRefusal::Unknown(callback_id)) => {
+            tracing::warn!(callback_id = %callback_id, "submission of an unknown form");
+            return unknown_form(state, &callback_id);
+        }
+        Err(FormRefusal::Unreadable { field, why }) => {
+            return Json(field_error(field, &button_refusal_text(&why))).into_response();
+        }
+    };
+    let text = |field: &str| v.view.state.text(field);
+    let service = &state.service;
+    let answer = match form {
+        FormIntent::Register {
+            channel,
+            correcting,
+            source,
+        } => {
+            let actor = submitter(v, channel);
+            submit_registration(state, v, &actor, correcting, source).await
+        }
+        FormIntent::SurveyComment { round } => {
+            let comment = text("comment");
+            let done = service.comment_survey(&v.user.id, round, &comment).await;
+            closed_or(done, "comment")
+        }
+        FormIntent::Update { deal, channel } => {
+            let actor = submitter(v, channel);
+            closed_or(submit_update(state, v, &actor, deal).await, "stage")
+        }
+        FormIntent::Extension { deal, channel } => {
+            let (actor, why) = (submitter(v, channel), text("justification"));
+            let asked = service.request_extension(&actor, deal, &why).await;
+            closed_or(asked, "justification")
+        }
+        FormIntent::Decision { decision, deal } => {
+            let (actor, note) = (submitter(v, None), text("note"));
+            let decided = service.decide(&actor, deal, decision, &note).await;
+            closed_or(decided, "note")
+        }
+    };
+    Json(answer).into_response()
+}
+
+/// The modal closes when `outcome` is done; a refusal is shown under `field`.
+fn closed_or<T>(outcome: Result<T, ServiceError>, field: &str) -> Value {
+    match outcome {
+        Ok(_) => json!({ "response_action": "clear" }),
+        Err(e) => field_error(field, &message_for(&e)),
+    }
+}
+
+/// The modal stays open with `text` under `field`.
+fn field_error(field: &str, text: &str) -> Value {
+    json!({ "response_action": "errors", "errors": { field: text } })
 }
 
 fn unknown_form(state: &AppState, callback_id: &str) -> Response {
@@ -77,45 +115,28 @@ fn unknown_form(state: &AppState, callback_id: &str) -> Response {
     }
 }
 
-/// Validates and stores a submitted registration. Invalid fields go back inline; a refusal
-/// or an internal error is shown on the first field so the person keeps what they typed.
-async fn submit_registration(state: &AppState, v: &ViewSubmission) -> Value {
-    let metadata: Option<ModalMetadata> = serde_json::from_str(&v.view.private_metadata).ok();
-    let actor = submitter(v, metadata.as_ref().map(|m| m.channel.clone()));
-    let s = &v.view.state;
-    let draft = DealDraft {
-        company: s.text(Field::Company.key()),
-        domain: s.text(Field::Domain.key()),
-        contact_name: s.text(Field::ContactName.key()),
-        contact_email: s.text(Field::ContactEmail.key()),
-        amount: s.text(Field::Amount.key()),
-        currency: s.text(Field::Currency.key()),
-        close_date: s.text(Field::CloseDate.key()),
-        stage: s.text(Field::Stage.key()),
-        timing: s.text(Field::Timing.key()),
-        products: s.text(Field::Products.key()),
-        notes: s.text(Field::Notes.key()),
-    };
-    let (resubmitted, source) = match metadata {
-        Some(m) => (m.deal, m.source),
-        None => (None, None),
-    };
-    let outcome = match resubmitted {
-        Some(deal) => state.service.resubmit(&actor, deal, &draft).await,
+/// Validates and stores a submitted registration (or the correction of the returned
+/// registration `correcting`). Invalid fields go back inline; a refusal or an internal error is
+/// shown on the first field so the person keeps what they typed.
+async fn submit_registration(
+    state: &AppState,
+    v: &ViewSubmission,
+    actor: &Actor,
+    correcting: Option<DealId>,
+    source: Option<SourceMessage>,
+) -> Value {
+    let draft = DealDraft::from_fields(|f| v.view.state.text(f.key()));
+    let outcome = match correcting {
+        Some(deal) => state.service.resubmit(actor, deal, &draft).await,
         None => {
             let source = match source {
                 Some(s) => Some(super::shortcuts::with_link(state, s).await),
                 None => None,
             };
-            state
-                .service
-                .register_from(
-                    &actor,
-                    &draft,
-                    Surface::Modal,
-                    Some(format!("view:{}", v.view.id)),
-                    source,
-                )
+            let key = Some(format!("view:{}", v.view.id));
+            let service = &state.service;
+            service
+                .register_from(actor, &draft, Surface::Modal, key, source)
                 .await
         }
     };
@@ -130,48 +151,30 @@ async fn submit_registration(state: &AppState, v: &ViewSubmission) -> Value {
     }
 }
 
-/// The decision a review button or modal stands for.
-fn decision_of(id: &str) -> Option<Decision> {
-    match id {
-        "review_approve" => Some(Decision::Approve),
-        "review_reject" => Some(Decision::Reject),
-        "review_return" => Some(Decision::Return),
-        _ => None,
-    }
+/// Approves at once; the ephemeral text to show.
+async fn approve(state: &AppState, actor: &Actor, deal: DealId) -> ServiceResult<String> {
+    let d = state
+        .service
+        .decide(actor, deal, Decision::Approve, "")
+        .await?;
+    let until = d.protected_until.map(|p| p.to_string()).unwrap_or_default();
+    Ok(format!("Approved {}: protected until {until}.", d.id))
 }
 
-/// Approve decides at once; Reject and Return open a modal for the manager's words. Returns the
-/// ephemeral text to show, or `None` when the modal opened.
-async fn review_click(
+/// The modal asking a manager for the reason of a rejection or the question of a return.
+async fn decision_form(
     state: &AppState,
-    b: &BlockActions,
+    user: &str,
+    deal: DealId,
     decision: Decision,
-    deal: &str,
-) -> Option<String> {
-    if decision == Decision::Approve {
-        return Some(
-            match state.service.decide(&clicker(b), deal, decision, "").await {
-                Ok(d) => format!(
-                    "Approved {}: protected until {}.",
-                    d.id,
-                    d.protected_until.map(|p| p.to_string()).unwrap_or_default()
-                ),
-                Err(e) => message_for(&e),
-            },
-        );
-    }
-    let view = match state
+) -> Result<Value, ServiceError> {
+    let d = state
         .service
-        .deal_for_decision(&b.user.id, deal, decision)
-        .await
-    {
-        Ok(d) => state
-            .render
-            .decision_modal(&d, decision == Decision::Reject)
-            .map_err(ServiceError::Internal),
-        Err(e) => Err(e),
-    };
-    open_from_click(state, b, view).await
+        .deal_for_decision(user, deal, decision)
+        .await?;
+    let reject = decision == Decision::Reject;
+    let view = state.render.decision_modal(&d, reject);
+    view.map_err(ServiceError::Internal)
 }
 
 /// The form the service answered, rendered as a Slack modal view.
@@ -180,15 +183,6 @@ pub(super) fn form_view(
     form: Result<Answer, ServiceError>,
 ) -> Result<Value, ServiceError> {
     crate::slack::answers::render(&state.render, &form?).map_err(ServiceError::Internal)
-}
-
-/// Opens the modal a button asked for; the ephemeral text to show instead, if it could not.
-async fn open_from_click(
-    state: &AppState,
-    b: &BlockActions,
-    view: Result<Value, ServiceError>,
-) -> Option<String> {
-    open_form(state, b.trigger_id.as_deref(), view).await
 }
 
 /// Opens `view` with the `trigger` of a click or shortcut; the text to show the person
@@ -216,39 +210,32 @@ pub(super) async fn open_form(
     }
 }
 
-/// The "Update deal" modal submitted: the same update as `/deal update`, errors shown inline.
-async fn submit_update(state: &AppState, v: &ViewSubmission) -> Value {
-    let metadata: Value = serde_json::from_str(&v.view.private_metadata).unwrap_or_default();
-    let actor = submitter(v, metadata["channel"].as_str().map(str::to_string));
-    let deal_id = metadata["deal"]
-        .as_i64()
-        .map(|d| d.to_string())
-        .unwrap_or_default();
-    let (raw, changes) = deal_changes(&deal_id, |k| v.view.state.text(k));
-    let outcome = match state.service.update_form_deal(&actor, &deal_id).await {
-        Ok(deal) => {
-            state
-                .service
-                .apply_changes(&actor, deal, &changes, "slack_modal", &raw)
-                .await
-        }
-        Err(e) => Err(e),
-    };
-    match outcome {
-        Ok(_) => json!({ "response_action": "clear" }),
-        Err(e) => json!({ "response_action": "errors", "errors": { "stage": message_for(&e) } }),
-    }
+/// The "Update deal" modal submitted: the same update as `/deal update`.
+async fn submit_update(
+    state: &AppState,
+    v: &ViewSubmission,
+    actor: &Actor,
+    deal: DealId,
+) -> ServiceResult<String> {
+    let (raw, changes) = deal_changes(deal, |k| v.view.state.text(k));
+    let found = state.service.update_form_deal(actor, deal).await?;
+    let service = &state.service;
+    service
+        .apply_changes(actor, found, &changes, "slack_modal", &raw)
+        .await
 }
 
 /// The changes an "Update deal" form of `deal_id` asks for (`input` reads a field by its id),
 /// and the same change as the update command would write it (for the audit trail and a win's
 /// record).
 pub(super) fn deal_changes(
-    deal_id: &str,
+    deal: DealId,
     input: impl Fn(&str) -> String,
 ) -> (String, crate::service::progress::DealChanges) {
+    // The deal as its number alone, as the form has always written it.
     let mut raw = format!(
-        "{deal_id} stage={} amount={} close={}",
+        "{} stage={} amount={} close={}",
+        deal.0,
         input("stage"),
         input("amount"),
         input("close_date")
@@ -268,53 +255,17 @@ pub(super) fn deal_changes(
     (raw, changes)
 }
 
-/// An extension justification submitted.
-async fn submit_extension(state: &AppState, v: &ViewSubmission) -> Value {
-    let metadata: Value = serde_json::from_str(&v.view.private_metadata).unwrap_or_default();
-    let actor = submitter(v, metadata["channel"].as_str().map(str::to_string));
-    let deal = metadata["deal"]
-        .as_i64()
-        .map(|d| d.to_string())
-        .unwrap_or_default();
-    match state
-        .service
-        .request_extension(&actor, &deal, &v.view.state.text("justification"))
-        .await
-    {
-        Ok(_) => json!({ "response_action": "clear" }),
-        Err(e) => {
-            json!({ "response_action": "errors", "errors": { "justification": message_for(&e) } })
-        }
-    }
-}
-
-/// A reason or question submitted: decides, closes the modal, or shows what is wrong inline.
-async fn submit_decision(state: &AppState, v: &ViewSubmission, decision: Decision) -> Value {
-    let note = v.view.state.text("note");
-    match state
-        .service
-        .decide(
-            &submitter(v, None),
-            &v.view.private_metadata,
-            decision,
-            &note,
-        )
-        .await
-    {
-        Ok(_) => json!({ "response_action": "clear" }),
-        Err(e) => json!({ "response_action": "errors", "errors": { "note": message_for(&e) } }),
-    }
-}
-
-/// Buttons: an AE's answer to a partner-vs-direct alert; anything else gets a friendly note.
+/// Buttons: read into what they ask for, acted on, answered privately (in the Home tab, at
+/// its top).
 async fn block_actions(state: &AppState, b: &BlockActions) -> Response {
     let Some(action) = b.actions.first() else {
         return StatusCode::OK.into_response();
     };
     tracing::info!(action_id = %action.action_id, "button clicked");
+    let intent = parse_button(&action.action_id, action.value.as_deref());
     if b.in_home_tab() {
-        home_click(state, b, action).await;
-    } else if let Some(text) = click(state, b, action).await {
+        home_click(state, b, intent).await;
+    } else if let Some(text) = click(state, b, intent).await {
         answer_privately(state, b, text).await;
     }
     StatusCode::OK.into_response()
@@ -322,78 +273,87 @@ async fn block_actions(state: &AppState, b: &BlockActions) -> Response {
 
 /// A click in the Home tab: a page turned, or one of the tab's buttons, whose answer is shown
 /// at the top of the tab (there is no channel to answer in).
-async fn home_click(state: &AppState, b: &BlockActions, action: &Action) {
+async fn home_click(state: &AppState, b: &BlockActions, intent: Clicked) {
     let user = &b.user.id;
-    let shown = if action.action_id == crate::slack::home::PAGE_ACTION {
-        let page = action
-            .value
-            .as_deref()
-            .and_then(|v| v.parse::<u32>().ok())
-            .unwrap_or(1);
-        state.home.show(user, page, None).await
-    } else {
-        match click(state, b, action).await {
+    let shown = match intent {
+        Ok(ButtonIntent::HomePage(page)) => state.home.show(user, page, None).await,
+        other => match click(state, b, other).await {
             Some(text) => {
                 let page = state.home.page_of(user);
                 state.home.show(user, page, Some(text)).await
             }
             None => Ok(()),
-        }
+        },
     };
     if let Err(e) = shown {
         super::error::report(&e);
     }
 }
 
+/// A button read, or why it could not be.
+type Clicked = Result<ButtonIntent, ButtonRefusal>;
+
 /// Acts on a click; the answer to show the person, or `None` when a modal opened instead.
-async fn click(state: &AppState, b: &BlockActions, action: &Action) -> Option<String> {
-    let id = action.action_id.as_str();
-    let value = action.value.as_deref().unwrap_or_default();
+async fn click(state: &AppState, b: &BlockActions, intent: Clicked) -> Option<String> {
+    let intent = match intent {
+        Ok(intent) => intent,
+        Err(why) => return Some(button_refusal_text(&why)),
+    };
+    let (actor, service, user) = (clicker(b), &state.service, b.user.id.as_str());
     let answered =
-        |outcome: Result<String, ServiceError>| Some(outcome.unwrap_or_else(|e| message_for(&e)));
-    if let Some(decision) = decision_of(id) {
-        review_click(state, b, decision, value).await
-    } else if matches!(id, "resubmit_open" | "extend_open" | "update_open") {
-        open_deal_form(state, b, id, value).await
-    } else if id.starts_with("psat_score_") || id == "psat_handled" {
-        answered(survey_click(state, b, id == "psat_handled", value).await)
-    } else if id == "register_open" {
-        let channel = action
-            .value
-            .clone()
-            .or_else(|| b.channel.as_ref().map(|c| c.id.clone()));
-        let actor = Actor {
-            channel,
-            ..clicker(b)
-        };
-        let view = form_view(state, state.service.registration_form(&actor).await);
-        open_from_click(state, b, view).await
-    } else if id == "psat_comment" {
-        let round = value.parse::<i64>().unwrap_or_default();
-        let view = state
-            .render
-            .psat_comment(round)
-            .map_err(ServiceError::Internal);
-        open_from_click(state, b, view).await
-    } else if id == "extend_grant" || id == "extend_decline" {
-        let grant = id == "extend_grant";
-        answered(
-            state
-                .service
-                .decide_extension(&clicker(b), value, grant)
-                .await,
-        )
-    } else if id.starts_with("ae_") {
-        answered(state.service.record_ae_choice(&clicker(b), value, id).await)
-    } else {
-        Some(
-            "That button isn't something I can act on (yet). Try `/deal help` for what I can do."
-                .to_string(),
-        )
+        |outcome: ServiceResult<String>| Some(outcome.unwrap_or_else(|e| message_for(&e)));
+    let open = |view| open_form(state, b.trigger_id.as_deref(), view);
+    match intent {
+        ButtonIntent::Review {
+            decision: Decision::Approve,
+            deal,
+        } => answered(approve(state, &actor, deal).await),
+        ButtonIntent::Review { decision, deal } => {
+            open(decision_form(state, user, deal, decision).await).await
+        }
+        ButtonIntent::OpenForm { form, deal } => {
+            open(form_view(state, deal_form(state, &actor, form, deal).await)).await
+        }
+        ButtonIntent::Register { channel } => {
+            let channel = channel.or(actor.channel.clone());
+            let asked = service.registration_form(&Actor { channel, ..actor }).await;
+            open(form_view(state, asked)).await
+        }
+        ButtonIntent::SurveyComment { round } => {
+            open(
+                state
+                    .render
+                    .psat_comment(round)
+                    .map_err(ServiceError::Internal),
+            )
+            .await
+        }
+        ButtonIntent::SurveyScore { round, score } => {
+            let at = clicked_message(b);
+            answered(service.answer_survey(user, round, score, at).await)
+        }
+        ButtonIntent::SurveyHandled { round, user: whose } => {
+            let at = clicked_message(b);
+            answered(
+                service
+                    .handle_survey_followup(user, round, &whose, at)
+                    .await,
+            )
+        }
+        ButtonIntent::Extension { deal, grant } => {
+            answered(service.decide_extension(&actor, deal, grant).await)
+        }
+        ButtonIntent::AeAnswer { deal, choice } => {
+            answered(service.record_ae_choice(&actor, deal, choice).await)
+        }
+        // Only the Home tab has pages to turn.
+        ButtonIntent::HomePage(_) => {
+            let why = ButtonRefusal::UnknownButton(PAGE_ACTION.to_string());
+            Some(button_refusal_text(&why))
+        }
     }
 }
 
-/// The person who clicked, in the channel they clicked in.
 /// Who submitted a modal typed in `channel`.
 fn submitter(v: &ViewSubmission, channel: Option<String>) -> Actor {
     Actor {
@@ -404,6 +364,7 @@ fn submitter(v: &ViewSubmission, channel: Option<String>) -> Actor {
     }
 }
 
+/// The person who clicked, in the channel they clicked in.
 fn clicker(b: &BlockActions) -> Actor {
     Actor {
         user: b.user.id.clone(),
@@ -413,44 +374,28 @@ fn clicker(b: &BlockActions) -> Actor {
     }
 }
 
-/// Opens the resubmission, update or extension form for the deal a button names.
-async fn open_deal_form(
+/// The resubmission, update or extension form of `deal`.
+async fn deal_form(
     state: &AppState,
-    b: &BlockActions,
-    id: &str,
-    deal: &str,
-) -> Option<String> {
-    let actor = clicker(b);
-    let form = match id {
-        "resubmit_open" => state.service.resubmission_form(&actor, deal).await,
-        "update_open" => state.service.update_form(&actor, deal).await,
-        _ => extension_form(state, &actor, deal).await,
-    };
-    open_from_click(state, b, form_view(state, form)).await
+    actor: &Actor,
+    form: DealForm,
+    deal: DealId,
+) -> ServiceResult<Answer> {
+    let service = &state.service;
+    match form {
+        DealForm::Resubmit => service.resubmission_form(actor, deal).await,
+        DealForm::Update => service.update_form(actor, deal).await,
+        DealForm::Extend => service.extension_form(actor, deal).await,
+    }
 }
 
-/// A survey score, or a manager marking a detractor's follow-up handled.
-async fn survey_click(
-    state: &AppState,
-    b: &BlockActions,
-    handled: bool,
-    value: &str,
-) -> Result<String, ServiceError> {
-    let clicked = b.container.as_ref().and_then(|c| {
-        Some(Clicked {
-            conversation: Conversation::new(Platform::Slack, c.channel_id.clone()?),
-            message: c.message_ts.clone()?,
-        })
-    });
-    let service = &state.service;
-    match handled {
-        true => {
-            service
-                .handle_survey_followup(&b.user.id, value, clicked)
-                .await
-        }
-        false => service.answer_survey(&b.user.id, value, clicked).await,
-    }
+/// The message a click came from, for the service to update it in place.
+fn clicked_message(b: &BlockActions) -> Option<ClickedAt> {
+    let c = b.container.as_ref()?;
+    Some(ClickedAt {
+        conversation: Conversation::new(Platform::Slack, c.channel_id.clone()?),
+        message: c.message_ts.clone()?,
+    })
 }
 
 /// Queues `text` for the person who clicked, visible only to them in that channel.
@@ -477,13 +422,4 @@ pub(super) async fn tell(state: &AppState, channel: Option<&str>, user: &str, te
     if let Err(e) = queued {
         super::error::report(&e);
     }
-}
-
-/// The extension form for the deal a button names.
-async fn extension_form(
-    state: &AppState,
-    actor: &Actor,
-    deal: &str,
-) -> crate::service::ServiceResult<Answer> {
-    state.service.extension_form(actor, deal.parse()?).await
 }

@@ -7,7 +7,7 @@ use super::error::{message_for, report};
 use super::teams::actor;
 use super::AppState;
 use crate::domain::deal::Surface;
-use crate::domain::{DealDraft, DealError, Field};
+use crate::domain::{DealDraft, DealError, DealId, Field};
 use crate::service::{Actor, Answer, ServiceError, ServiceResult};
 use crate::teams::cards::verbs::{Verb, REGISTER_FLOW};
 use crate::teams::cards::{Cards, Rendered, FORM_EXTENSION, FORM_REGISTRATION, FORM_UPDATE};
@@ -59,8 +59,8 @@ pub(super) async fn form_for(
     }
     let actor = acting(activity, None)?;
     match Verb::parse(flow) {
-        Some(Verb::UpdateDeal) => service.update_form(&actor, &deal).await,
-        Some(Verb::Resubmit) => service.resubmission_form(&actor, &deal).await,
+        Some(Verb::UpdateDeal) => service.update_form(&actor, deal.parse()?).await,
+        Some(Verb::Resubmit) => service.resubmission_form(&actor, deal.parse()?).await,
         Some(Verb::Extend) => service.extension_form(&actor, deal.parse()?).await,
         _ => Err(DealError::BadCommand(format!("There is no form “{flow}”.")).into()),
     }
@@ -124,8 +124,10 @@ pub(super) async fn submit(
         ),
         FORM_EXTENSION => {
             let why = text(data, "justification");
-            let deal = deal.clone().unwrap_or_default();
-            let asked = state.service.request_extension(&actor, &deal, &why).await;
+            let asked = match deal_id(deal.as_deref()) {
+                Ok(deal) => state.service.request_extension(&actor, deal, &why).await,
+                Err(e) => Err(e),
+            };
             (asked, "justification")
         }
         FORM_UPDATE => (update(state, &actor, deal.as_deref(), data).await, "stage"),
@@ -204,23 +206,10 @@ async fn register(
     deal: Option<String>,
     data: &Map<String, Value>,
 ) -> ServiceResult<String> {
-    let field = |f: Field| text(data, f.key());
-    let draft = DealDraft {
-        company: field(Field::Company),
-        domain: field(Field::Domain),
-        contact_name: field(Field::ContactName),
-        contact_email: field(Field::ContactEmail),
-        amount: field(Field::Amount),
-        currency: field(Field::Currency),
-        close_date: field(Field::CloseDate),
-        stage: field(Field::Stage),
-        timing: field(Field::Timing),
-        products: field(Field::Products),
-        notes: field(Field::Notes),
-    };
+    let draft = DealDraft::from_fields(|f: Field| text(data, f.key()));
     let service = &state.service;
     if let Some(deal) = deal.and_then(|d| d.parse::<i64>().ok()) {
-        let d = service.resubmit(actor, deal, &draft).await?.deal;
+        let d = service.resubmit(actor, DealId(deal), &draft).await?.deal;
         let (id, status) = (d.id.to_string(), d.status.label());
         return Ok(invoke::resubmitted_text(&id, &d.company, status));
     }
@@ -242,7 +231,7 @@ async fn update(
     deal: Option<&str>,
     data: &Map<String, Value>,
 ) -> ServiceResult<String> {
-    let deal_id = deal.unwrap_or_default();
+    let deal_id = deal_id(deal)?;
     let (raw, changes) = super::interactions::deal_changes(deal_id, |k| text(data, k));
     let deal = state.service.update_form_deal(actor, deal_id).await?;
     let surface = actor.surface(crate::chat::Via::Form);
@@ -250,4 +239,9 @@ async fn update(
         .service
         .apply_changes(actor, deal, &changes, surface, &raw)
         .await
+}
+
+/// The deal a submitted form carries (written out as a number in its metadata).
+fn deal_id(given: Option<&str>) -> ServiceResult<DealId> {
+    Ok(given.unwrap_or_default().parse()?)
 }

@@ -14,12 +14,15 @@ use super::teams::actor;
 use super::teams_dialogs::{cards, fetch, form_for, submit, submit_dialog, Submitted};
 use super::{AppError, AppState};
 use crate::domain::engagement::Decision;
+use crate::domain::DealId;
+use crate::intent::wording::button_refusal_text;
 use crate::notice::{Conversation, NoteAbout, Notice, Platform};
 use crate::service::surveys::Clicked;
 use crate::service::{Actor, ServiceError, ServiceResult};
-use crate::teams::cards::verbs::{Verb, INPUT_COMMENT, INPUT_JUSTIFICATION, INPUT_REASON};
+use crate::teams::cards::verbs::Verb;
 use crate::teams::cards::Rendered;
-use crate::teams::invoke::{self, card_answer, refusal, text, Invoke};
+use crate::teams::command::TEAMS_PLAIN;
+use crate::teams::invoke::{self, card_answer, refusal, Click, Invoke};
 use crate::teams::ActivityHead;
 use serde_json::{json, Map, Value};
 
@@ -72,58 +75,47 @@ async fn act(
     verb: Verb,
     data: &Map<String, Value>,
 ) -> Value {
+    let click = match invoke::click(verb, data) {
+        Ok(click) => click,
+        Err(why) => return refusal(&button_refusal_text(&why, &TEAMS_PLAIN)),
+    };
     let service = &state.service;
-    let deal = text(data, "deal");
-    let round = text(data, "round");
     let said = |outcome: ServiceResult<String>| outcome.and_then(|t| note(state, &t));
-    let answered = match verb {
-        Verb::Approve | Verb::Reject | Verb::Return => {
-            return review(state, who, verb, &deal, &text(data, INPUT_REASON)).await;
-        }
-        Verb::Refresh => review_card(state, who, &deal).await,
-        Verb::UpdateDeal | Verb::Resubmit => form_on_card(state, activity, verb, data).await,
-        Verb::Extend if data.contains_key("form") => {
-            form_on_card(state, activity, verb, data).await
-        }
-        Verb::Extend => {
-            let why = text(data, INPUT_JUSTIFICATION);
-            said(service.request_extension(who, &deal, &why).await)
-        }
-        Verb::ExtendGrant | Verb::ExtendDecline => {
-            let grant = verb == Verb::ExtendGrant;
-            said(service.decide_extension(who, &deal, grant).await)
-        }
-        Verb::AeAck | Verb::AeCosell | Verb::AeDispute => {
-            said(service.record_ae_choice(who, &deal, ae_choice(verb)).await)
-        }
-        Verb::SurveyScore => {
-            let value = format!("{round}:{}", text(data, "score"));
+    let answered = match click {
+        Click::Review {
+            decision,
+            deal,
+            reason,
+        } => return review(state, who, decision, deal, &reason).await,
+        Click::Refresh(deal) => review_card(state, who, deal).await,
+        Click::Form(verb) => form_on_card(state, activity, verb, data).await,
+        Click::Extend {
+            deal,
+            justification,
+        } => said(service.request_extension(who, deal, &justification).await),
+        Click::Extension { deal, grant } => said(service.decide_extension(who, deal, grant).await),
+        Click::AeAnswer { deal, choice } => said(service.record_ae_choice(who, deal, choice).await),
+        Click::SurveyScore { round, score } => {
             let clicked = clicked(activity);
-            match service.answer_survey(&who.user, &value, clicked).await {
-                Ok(_) => survey_card(state, who, &round, None).await,
+            match service
+                .answer_survey(&who.user, round, score, clicked)
+                .await
+            {
+                Ok(_) => survey_card(state, who, round, None).await,
                 Err(e) => Err(e),
             }
         }
-        Verb::SurveyComment => {
-            let number = round.parse::<i64>().unwrap_or_default();
-            let comment = text(data, INPUT_COMMENT);
-            match service.comment_survey(&who.user, number, &comment).await {
-                Ok(thanks) => survey_card(state, who, &round, Some(thanks)).await,
+        Click::SurveyComment { round, comment } => {
+            match service.comment_survey(&who.user, round, &comment).await {
+                Ok(thanks) => survey_card(state, who, round, Some(thanks)).await,
                 Err(e) => Err(e),
             }
         }
-        Verb::MarkHandled => mark_handled(state, activity, who, data).await,
+        Click::MarkHandled { round, user } => {
+            mark_handled(state, activity, who, round, &user).await
+        }
     };
     answered.map_or_else(|e| refused(&e), |card| card_answer(&card))
-}
-
-/// The service's action id of an AE's answer.
-fn ae_choice(verb: Verb) -> &'static str {
-    match verb {
-        Verb::AeCosell => "ae_cosell",
-        Verb::AeDispute => "ae_dispute",
-        _ => "ae_acknowledge",
-    }
 }
 
 /// The clicked card's message, so that the service can update it in place.
@@ -157,12 +149,13 @@ fn rendered(state: &AppState, notice: &Notice) -> ServiceResult<Rendered> {
 /// Approve, Reject or Return, answered with the review card as it now is. A refused decision
 /// (already decided, no reason given) shows the current card with the reason at its top; a
 /// person who may not decide gets the reason alone.
-async fn review(state: &AppState, who: &Actor, verb: Verb, deal: &str, reason: &str) -> Value {
-    let decision = match verb {
-        Verb::Reject => Decision::Reject,
-        Verb::Return => Decision::Return,
-        _ => Decision::Approve,
-    };
+async fn review(
+    state: &AppState,
+    who: &Actor,
+    decision: Decision,
+    deal: DealId,
+    reason: &str,
+) -> Value {
     let decided = state.service.decide(who, deal, decision, reason).await;
     let current = review_card(state, who, deal).await;
     match (decided, current) {
@@ -179,7 +172,7 @@ async fn review(state: &AppState, who: &Actor, verb: Verb, deal: &str, reason: &
 }
 
 /// The review card of `deal` as it stands (managers only).
-async fn review_card(state: &AppState, who: &Actor, deal: &str) -> ServiceResult<Rendered> {
+async fn review_card(state: &AppState, who: &Actor, deal: DealId) -> ServiceResult<Rendered> {
     let notice = state.service.review_notice(&who.user, deal).await?;
     rendered(state, &notice)
 }
@@ -188,10 +181,9 @@ async fn review_card(state: &AppState, who: &Actor, deal: &str) -> ServiceResult
 async fn survey_card(
     state: &AppState,
     who: &Actor,
-    round: &str,
+    round: i64,
     thanks: Option<String>,
 ) -> ServiceResult<Rendered> {
-    let round = round.parse::<i64>().unwrap_or_default();
     let notice = state.service.survey_invite(&who.user, round).await?;
     let card = rendered(state, &notice)?;
     Ok(thanks
@@ -199,22 +191,20 @@ async fn survey_card(
         .unwrap_or(card))
 }
 
-/// A manager marks a detractor follow-up handled; the follow-up as it now is.
+/// A manager marks `user`'s detractor follow-up of `round` handled; the follow-up as it now is.
 async fn mark_handled(
     state: &AppState,
     activity: &ActivityHead,
     who: &Actor,
-    data: &Map<String, Value>,
+    round: i64,
+    user: &str,
 ) -> ServiceResult<Rendered> {
-    let (round, user) = (text(data, "round"), text(data, "user"));
-    let value = format!("{round}:{user}");
     let service = &state.service;
     service
-        .handle_survey_followup(&who.user, &value, clicked(activity))
+        .handle_survey_followup(&who.user, round, user, clicked(activity))
         .await?;
-    let round = round.parse::<i64>().unwrap_or_default();
     let notice = service
-        .followup_notice(round, &user, Some(&who.user))
+        .followup_notice(round, user, Some(&who.user))
         .await?;
     rendered(state, &notice)
 }

@@ -161,7 +161,7 @@ impl Asked<'_> {
             }
             DealIntent::Show(id) => self.answer(&service.show_deal(actor, id).await?),
             DealIntent::Update { deal, changes, .. } if changes == Default::default() => {
-                let deal = service.update_form_deal(actor, &deal.to_string()).await?;
+                let deal = service.update_form_deal(actor, deal).await?;
                 Ok(self.cards.update_prompt(&deal)?)
             }
             DealIntent::Update { deal, changes, raw } => {

@@ -164,3 +164,18 @@ pub enum Refusal {
     /// A commission command other than `pay` with at least one id.
     PayUsage,
 }
+
+/// Why a button (or a submitted form) could not be read: it carries a value no button or
+/// form the bot renders carries, so it is stale or forged. One variant per reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ButtonRefusal {
+    /// A button the bot does not act on (its id, as sent).
+    UnknownButton(String),
+    /// Not a deal id (as sent, trimmed).
+    BadDealId(String),
+    /// A survey answer that is not a round and a score from 0 to 10 (or a comment whose
+    /// round is not a number).
+    BadSurveyAnswer,
+    /// A detractor follow-up that does not name its round and its user.
+    BadFollowup,
+}

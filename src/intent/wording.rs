@@ -4,7 +4,7 @@
 //! show D-42` ``; Teams, where commands are typed to the bot: **deal show D-42**) and how text
 //! the person typed is made safe in the platform's markup.
 
-use super::{DealCommand, Listing, Refusal, Unknown};
+use super::{ButtonRefusal, DealCommand, Listing, Refusal, Unknown};
 use crate::domain::DealError;
 
 /// How one platform writes commands and quotes what people typed.
@@ -129,6 +129,19 @@ pub fn refusal_text(refusal: &Refusal, s: &Syntax) -> String {
             s.command("partners survey results [round]")
         ),
         Refusal::PayUsage => format!("Usage: {}", s.command("partners commissions pay C-12 C-13")),
+    }
+}
+
+/// The sentence shown for a button or form that could not be read, in the platform's markup.
+pub fn button_refusal_text(refusal: &ButtonRefusal, s: &Syntax) -> String {
+    match refusal {
+        ButtonRefusal::UnknownButton(_) => format!(
+            "That button isn't something I can act on (yet). Try {} for what I can do.",
+            s.command("deal help")
+        ),
+        ButtonRefusal::BadDealId(given) => DealError::BadDealId((s.user)(given)).to_string(),
+        ButtonRefusal::BadSurveyAnswer => "That answer could not be read.".into(),
+        ButtonRefusal::BadFollowup => "That follow-up could not be read.".into(),
     }
 }
 

@@ -120,12 +120,13 @@ pub enum Notice {
         week: String,
         partners: usize,
         sections: Vec<Section>,
-        /// The chart (a base64 PNG) inside the digest, on platforms whose messages show images
-        /// inline; elsewhere it follows as a [`Notice::DigestChart`] of its own.
+        /// The chart (a base64 PNG) shown inside the digest; `None` in digests queued by
+        /// earlier releases, whose chart follows as a [`Notice::DigestChart`] of its own.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         chart_png_base64: Option<String>,
     },
-    /// The digest's chart (a PNG image) for `week`.
+    /// The digest's chart (a PNG image) for `week`, as a message of its own (only queued by
+    /// earlier releases: the digest now shows its chart itself).
     DigestChart { week: String, png_base64: String },
     /// The welcome in a channel just linked to a partner.
     PartnerLinked { partner: Partner },

@@ -4,7 +4,7 @@ use super::{Actor, Answer, Hint, Service, ServiceError, ServiceResult};
 use crate::chat::{ChatUser, Conversation, SourceMessage, Via};
 use crate::domain::commission::Timing;
 use crate::domain::deal::Surface;
-use crate::domain::engagement::{is_protected, Holder, Verdict};
+use crate::domain::engagement::{is_protected, AeChoice, Holder, Verdict};
 use crate::domain::matching::{exact_keys, index_keys, Candidate, Strength};
 use crate::domain::{Deal, DealDraft, DealError, DealId, DealStatus, Partner};
 use crate::notice::{MatchedRecord, Notice};
@@ -501,13 +501,6 @@ fn holder(record: &IndexedRecord) -> Holder {
     }
 }
 
-/// The AE choices offered on a partner-vs-direct alert, by button action id.
-pub const AE_CHOICES: [(&str, &str); 3] = [
-    ("ae_acknowledge", "Acknowledge"),
-    ("ae_cosell", "Propose co-sell"),
-    ("ae_dispute", "Dispute"),
-];
-
 impl Service {
     /// Records that match the customer and hold it against `partner`: direct accounts, and other
     /// partners' protected registrations. The partner's own registrations never conflict.
@@ -616,17 +609,12 @@ impl Service {
     pub async fn record_ae_choice(
         &self,
         actor: &Actor,
-        deal_id: &str,
-        action_id: &str,
+        id: DealId,
+        answer: AeChoice,
     ) -> ServiceResult<String> {
         let user = actor.user.as_str();
-        let id: DealId = deal_id.parse()?;
         let deal = self.store.deal(id).await?.ok_or(DealError::NotFound(id))?;
-        let choice = AE_CHOICES
-            .iter()
-            .find(|(a, _)| *a == action_id)
-            .map(|(_, label)| *label)
-            .ok_or_else(|| DealError::BadCommand("Unknown choice.".into()))?;
+        let choice = answer.label();
         let alerted = self.store.message_sent_to(id, "ae_alert", user).await?;
         if !alerted && !self.is_manager(user) {
             return Err(DealError::NotFound(id).into());
@@ -643,7 +631,7 @@ impl Service {
             actor: user,
             surface: actor.surface(Via::Button),
             entity: "deal",
-            action: action_id,
+            action: answer.action(),
             detail: serde_json::json!({ "choice": choice }),
         };
         let managers = self.deal_message(

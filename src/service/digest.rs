@@ -13,7 +13,6 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 /// A composed digest: its facts and the chart PNG.
 #[derive(Debug, Clone)]
@@ -306,46 +305,40 @@ impl Service {
         Ok((png, unconverted))
     }
 
-    /// The digest as outbox messages for the manager: one message with its chart where the
-    /// manager's platform shows images inline, else the message and then the chart.
-    pub fn digest_messages(
+    /// The digest as one outbox message for the manager, its chart inside (each platform's
+    /// adapter decides how an image travels in a message).
+    pub fn digest_message(
         &self,
         manager: &ChatUser,
         digest: &Digest,
-    ) -> anyhow::Result<Vec<crate::store::OutboxMessage>> {
+    ) -> crate::store::OutboxMessage {
         use base64::Engine;
-        let week = digest.facts.week.clone();
-        let png_base64 = base64::engine::general_purpose::STANDARD.encode(&digest.png);
-        let inline = manager.platform.shows_images_in_messages();
-        let text = Notice::Digest {
-            week: week.clone(),
+        let notice = Notice::Digest {
+            week: digest.facts.week.clone(),
             partners: digest.facts.partners,
             sections: sections(&digest.facts),
-            chart_png_base64: inline.then(|| png_base64.clone()),
+            chart_png_base64: Some(base64::engine::general_purpose::STANDARD.encode(&digest.png)),
         };
-        if inline {
-            return Ok(vec![super::message_to("digest", &manager.direct(), text)]);
-        }
-        let chart = Notice::DigestChart { week, png_base64 };
-        Ok(vec![
-            super::message_to("digest", &manager.direct(), text),
-            super::message_to("digest_chart", &manager.direct(), chart),
-        ])
+        super::message_to("digest", &manager.direct(), notice)
     }
 
     /// The weekly digest job as of `now`: every manager whose local time is Monday 09:xx gets
-    /// this week's digest, once per manager per week.
+    /// this week's digest, once per manager per week. A manager's time zone is the program
+    /// file's (`[managers.timezones]`), else the one they set in their chat platform, else
+    /// `[schedules]`'s.
     pub async fn send_weekly_digests(&self, now: DateTime<Utc>) -> anyhow::Result<String> {
         let mut sent = 0;
         for user in self.program.manager_users() {
             let manager = &user.id;
-            let zone = self
-                .program
-                .managers
-                .timezones
-                .get(manager)
-                .unwrap_or(&self.program.schedules.timezone);
-            let tz = chrono_tz::Tz::from_str(zone).unwrap_or(chrono_tz::Tz::UTC);
+            let configured = self.program.managers.timezones.get(manager);
+            let tz = self
+                .zone_of(
+                    &user,
+                    configured.map(String::as_str),
+                    &self.program.schedules.timezone,
+                    now,
+                )
+                .await;
             let local = now.with_timezone(&tz);
             if local.weekday() != chrono::Weekday::Mon || chrono::Timelike::hour(&local) != 9 {
                 continue;
@@ -354,10 +347,15 @@ impl Service {
                 continue;
             }
             let digest = self.compose_digest(manager, now).await?;
-            let messages = self.digest_messages(&user, &digest)?;
+            let message = self.digest_message(&user, &digest);
             if self
                 .store
-                .claim_digest(manager, &digest.facts.week, &messages, self.clock.now_ms())
+                .claim_digest(
+                    manager,
+                    &digest.facts.week,
+                    std::slice::from_ref(&message),
+                    self.clock.now_ms(),
+                )
                 .await?
             {
                 sent += 1;
@@ -374,7 +372,10 @@ impl Service {
         };
         let digest = self.compose_digest(manager, self.clock.now()).await?;
         self.store
-            .enqueue(&self.digest_messages(&user, &digest)?, self.clock.now_ms())
+            .enqueue(
+                std::slice::from_ref(&self.digest_message(&user, &digest)),
+                self.clock.now_ms(),
+            )
             .await?;
         self.wake_delivery();
         Ok(format!(

@@ -3,7 +3,7 @@
 
 use super::{Actor, Service, ServiceResult};
 use crate::chat::Via;
-use crate::domain::engagement::{extension_outcome, ExtensionOutcome};
+use crate::domain::engagement::{extension_outcome, ExtensionOutcome, ExtensionRefusal};
 use crate::domain::{Deal, DealError, DealId};
 use crate::notice::{ExtensionDetails, ExtensionStep, Notice};
 use crate::store::{AuditEntry, DealChange};
@@ -46,8 +46,8 @@ impl Service {
     /// The deal a partner asks to extend, checked before the justification form opens.
     pub async fn deal_for_extension(&self, actor: &Actor, deal_id: DealId) -> ServiceResult<Deal> {
         let deal = self.own_deal(actor, deal_id).await?;
-        self.extension_of(&deal, deal.extension_request.is_some())
-            .map_err(DealError::BadCommand)?;
+        let asked = self.extension_of(&deal, deal.extension_request.is_some());
+        asked.map_err(DealError::from)?;
         Ok(deal)
     }
 
@@ -57,7 +57,7 @@ impl Service {
         &self,
         deal: &Deal,
         waiting: bool,
-    ) -> Result<ExtensionOutcome, String> {
+    ) -> Result<ExtensionOutcome, ExtensionRefusal> {
         extension_outcome(
             deal.status,
             deal.extensions,
@@ -87,20 +87,15 @@ impl Service {
     pub async fn request_extension(
         &self,
         actor: &Actor,
-        deal_id: &str,
+        deal_id: DealId,
         justification: &str,
     ) -> ServiceResult<String> {
         let justification = justification.trim();
         if justification.chars().count() < 3 {
-            return Err(DealError::BadCommand(
-                "Say in a few words why the deal needs more time.".into(),
-            )
-            .into());
+            return Err(DealError::from(ExtensionRefusal::NoJustification).into());
         }
-        let deal = self.deal_for_extension(actor, deal_id.parse()?).await?;
-        let outcome = self
-            .extension_of(&deal, false)
-            .map_err(DealError::BadCommand)?;
+        let deal = self.deal_for_extension(actor, deal_id).await?;
+        let outcome = self.extension_of(&deal, false).map_err(DealError::from)?;
         let partner = self.partner_of_deal(&deal).await?;
         let now = self.clock.now_ms();
         if outcome == ExtensionOutcome::Automatic {
@@ -135,10 +130,7 @@ impl Service {
             )
             .await?
         {
-            return Err(DealError::BadCommand(
-                "An extension request for this registration is already waiting.".into(),
-            )
-            .into());
+            return Err(DealError::from(ExtensionRefusal::RequestedMeanwhile).into());
         }
         self.wake_delivery();
         Ok(format!(
@@ -187,20 +179,16 @@ impl Service {
     pub async fn decide_extension(
         &self,
         actor: &Actor,
-        deal_id: &str,
+        id: DealId,
         grant: bool,
     ) -> ServiceResult<String> {
         let (user, surface) = (actor.user.as_str(), actor.surface(Via::Button));
         if !self.is_manager(user) {
             return Err(DealError::NotManager.into());
         }
-        let id: DealId = deal_id.parse()?;
         let deal = self.store.deal(id).await?.ok_or(DealError::NotFound(id))?;
         let Some(justification) = deal.extension_request.clone() else {
-            return Err(DealError::BadCommand(format!(
-                "There is no extension request waiting for {id}."
-            ))
-            .into());
+            return Err(DealError::from(ExtensionRefusal::NoneWaiting(id)).into());
         };
         let partner = self.partner_of_deal(&deal).await?;
         let now = self.clock.now_ms();
@@ -222,10 +210,7 @@ impl Service {
                 .await;
         }
         if !self.decline(&deal, &partner, (user, surface), now).await? {
-            return Err(DealError::BadCommand(format!(
-                "The extension request for {id} was already decided."
-            ))
-            .into());
+            return Err(DealError::from(ExtensionRefusal::AlreadyDecided(id)).into());
         }
         self.wake_delivery();
         Ok(format!("Declined the extension of {id}."))

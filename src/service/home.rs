@@ -3,11 +3,11 @@
 //! Who sees what follows `/deal list` and `/deal show`: a partner's users see their partner's
 //! deals only, managers see every partner's, an AE only the alerts that were sent to them.
 
-use super::deals::AE_CHOICES;
 use super::{Actor, Service, ServiceError, ServiceResult};
 use crate::chat::Conversation;
 use crate::domain::deal::DealFilter;
 use crate::domain::engagement::business_days_between;
+use crate::domain::engagement::AeChoice;
 use crate::domain::{Deal, DealError, DealStatus, PartnerId};
 use crate::intent::StatsPeriod;
 use std::collections::HashMap;
@@ -273,17 +273,14 @@ impl Service {
             });
         }
         let next = next_page(page, offset, deals.len(), total);
-        let actions: Vec<&str> = AE_CHOICES.iter().map(|(a, _)| *a).collect();
+        let actions: Vec<&str> = AeChoice::ALL.iter().map(|c| c.action()).collect();
         // Oldest first, so the latest answer to a deal wins.
         let answers: HashMap<i64, &'static str> = self
             .store
             .ae_answers_of(user, &actions)
             .await?
             .into_iter()
-            .filter_map(|(deal, action)| {
-                let label = AE_CHOICES.iter().find(|(a, _)| *a == action)?.1;
-                Some((deal, label))
-            })
+            .filter_map(|(deal, action)| Some((deal, AeChoice::from_action(&action)?.label())))
             .collect();
         let names = self.partner_names().await?;
         let alerts = deals

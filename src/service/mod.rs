@@ -18,6 +18,7 @@ mod stats;
 pub mod surveys;
 mod tiers;
 mod wins;
+pub mod zones;
 
 pub use answer::{Answer, CurrencyTotals, Hint};
 pub use events::SpokenTo;
@@ -106,6 +107,8 @@ pub struct Service {
     outbox_ready: Arc<Notify>,
     /// Counts commits that changed something people see (see [`Service::changes`]).
     changed: Arc<watch::Sender<u64>>,
+    /// Where people's time zones are read when the program file sets none (see `zones`).
+    zones: Option<Arc<dyn zones::TimeZones>>,
 }
 
 impl Service {
@@ -122,6 +125,7 @@ impl Service {
             clock,
             outbox_ready,
             changed: Arc::new(watch::channel(0).0),
+            zones: None,
         }
     }
 

@@ -1,7 +1,9 @@
 //! Nudging quiet partners before they are lost, and telling their manager when they stay quiet.
 
 use super::Service;
+use crate::chat::ChatUser;
 use crate::domain::nudge::{decide, sendable, NudgeAction, NudgeRules};
+use crate::domain::Partner;
 use crate::notice::Notice;
 use chrono::{DateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
@@ -45,13 +47,33 @@ impl Service {
         })
     }
 
-    fn partner_tz(&self, name: &str) -> Tz {
+    /// A partner's time zone: the program file's (`[nudges.partner_timezones]`), else the one
+    /// their most recently seen user set on their platform, else `[nudges].timezone`.
+    async fn partner_tz(&self, partner: &Partner, now: DateTime<Utc>) -> Tz {
         let cfg = &self.program.nudges;
-        cfg.partner_timezones
-            .get(name)
-            .and_then(|t| Tz::from_str(t).ok())
-            .or_else(|| Tz::from_str(&cfg.timezone).ok())
-            .unwrap_or(Tz::UTC)
+        let configured = cfg.partner_timezones.get(&partner.name);
+        if let Some(tz) = configured.and_then(|z| Tz::from_str(z).ok()) {
+            return tz;
+        }
+        let person = self
+            .store
+            .latest_partner_user(partner.id.0)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(partner = %partner.name, error = format!("{e:#}"), "could not find the partner's users");
+                None
+            });
+        match person {
+            Some(id) => {
+                let user = ChatUser {
+                    platform: partner.conversation.platform,
+                    id,
+                    workspace: partner.workspace.clone(),
+                };
+                self.zone_of(&user, None, &cfg.timezone, now).await
+            }
+            None => Tz::from_str(&cfg.timezone).unwrap_or(Tz::UTC),
+        }
     }
 
     /// The nudge job as of `now`: quiet partners in their working hours get a nudge; those quiet
@@ -75,7 +97,7 @@ impl Service {
                 .map(|at| (now_ms - at) / MS_PER_DAY);
             let action = decide(quiet_days, last_sent, partner.paused, &rules);
             if action == NudgeAction::Nothing
-                || !sendable(now, self.partner_tz(&partner.name), &rules)
+                || !sendable(now, self.partner_tz(partner, now).await, &rules)
             {
                 continue;
             }

@@ -38,9 +38,9 @@ fn new_values(
         None => deal.stage,
     };
     let currency = match &changes.currency {
-        Some(code) => parse_currency(code).ok_or_else(|| {
-            DealError::BadCommand(format!("“{code}” is not an ISO-4217 currency code"))
-        })?,
+        Some(code) => {
+            parse_currency(code).ok_or_else(|| DealError::NotACurrency(code.to_string()))?
+        }
         None => deal.amount.currency(),
     };
     let amount = match &changes.amount {
@@ -54,9 +54,8 @@ fn new_values(
     };
     let close = match &changes.close {
         Some(text) => {
-            let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-                DealError::BadCommand(format!("“{text}” is not a date: use YYYY-MM-DD"))
-            })?;
+            let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map_err(|_| DealError::NotADate(text.to_string()))?;
             if date < today {
                 return Err(DealError::BadCommand(format!(
                     "The expected close {date} is in the past; to record a win use stage=won"
@@ -216,11 +215,10 @@ impl Service {
 
 impl Service {
     /// The deal an "Update deal" submission is about (the same permission as the form).
-    pub async fn update_form_deal(&self, actor: &Actor, deal_id: &str) -> ServiceResult<Deal> {
-        self.own_deal(actor, deal_id.parse()?).await
+    pub async fn update_form_deal(&self, actor: &Actor, deal_id: DealId) -> ServiceResult<Deal> {
+        self.own_deal(actor, deal_id).await
     }
 
-    /// The "Update deal" modal for a deal the actor may update.
     /// The "Update deal" form for the deal whose thread starts at `root` (a message id) in
     /// the actor's conversation; a refusal when that message is not one of a deal's.
     pub async fn update_form_in_thread(
@@ -234,11 +232,16 @@ impl Service {
             .deal_of_message(conversation.platform, &conversation.id, root)
             .await?
             .ok_or(DealError::NotADealThread)?;
-        self.update_form(actor, &deal.to_string()).await
+        self.update_form(actor, DealId(deal)).await
     }
 
-    pub async fn update_form(&self, actor: &Actor, deal_id: &str) -> ServiceResult<super::Answer> {
-        let deal = self.own_deal(actor, deal_id.parse()?).await?;
+    /// The "Update deal" form for a deal the actor may update.
+    pub async fn update_form(
+        &self,
+        actor: &Actor,
+        deal_id: DealId,
+    ) -> ServiceResult<super::Answer> {
+        let deal = self.own_deal(actor, deal_id).await?;
         let metadata = json!({ "deal": deal.id.0, "channel": actor.channel }).to_string();
         Ok(super::Answer::UpdateForm {
             internal: self.is_manager(&actor.user),

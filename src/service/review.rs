@@ -3,7 +3,7 @@
 
 use super::{Service, ServiceResult};
 use crate::chat::Via;
-use crate::domain::engagement::Decision;
+use crate::domain::engagement::{Decision, ReviewRefusal};
 use crate::domain::{Deal, DealError, DealId, DealStatus, Partner};
 use crate::notice::{MatchedRecord, MessageRef, NoteAbout, Notice};
 use crate::store::{AuditEntry, OutboxMessage};
@@ -17,14 +17,10 @@ const MAX_NOTE: usize = 2000;
 fn checked_note(decision: Decision, note: &str) -> Result<&str, DealError> {
     let note = note.trim();
     if decision != Decision::Approve && note.is_empty() {
-        return Err(DealError::BadCommand(
-            "Write a few words for the partner: they will see them.".into(),
-        ));
+        return Err(ReviewRefusal::NoteMissing.into());
     }
     if note.chars().count() > MAX_NOTE {
-        return Err(DealError::BadCommand(format!(
-            "Keep it under {MAX_NOTE} characters."
-        )));
+        return Err(ReviewRefusal::NoteTooLong(MAX_NOTE).into());
     }
     Ok(note)
 }
@@ -34,13 +30,12 @@ impl Service {
     pub async fn deal_for_decision(
         &self,
         user: &str,
-        deal_id: &str,
+        id: DealId,
         decision: Decision,
     ) -> ServiceResult<Deal> {
         if !self.is_manager(user) {
             return Err(DealError::NotManager.into());
         }
-        let id: DealId = deal_id.parse()?;
         let deal = self.store.deal(id).await?.ok_or(DealError::NotFound(id))?;
         decision.check(deal.status, id)?;
         Ok(deal)
@@ -48,11 +43,10 @@ impl Service {
 
     /// The managers' review card of a registration as it stands now (after a decision, who
     /// decided what; while it waits, the buttons). Managers only.
-    pub async fn review_notice(&self, user: &str, deal_id: &str) -> ServiceResult<Notice> {
+    pub async fn review_notice(&self, user: &str, id: DealId) -> ServiceResult<Notice> {
         if !self.is_manager(user) {
             return Err(DealError::NotManager.into());
         }
-        let id: DealId = deal_id.parse()?;
         let deal = self.store.deal(id).await?.ok_or(DealError::NotFound(id))?;
         let partner = self.partner_of_deal(&deal).await?;
         let matches = self
@@ -70,7 +64,7 @@ impl Service {
     pub async fn decide(
         &self,
         actor: &super::Actor,
-        deal_id: &str,
+        deal_id: DealId,
         decision: Decision,
         note: &str,
     ) -> ServiceResult<Deal> {
@@ -126,9 +120,7 @@ impl Service {
         decision
             .check(current, deal.id)
             .err()
-            .unwrap_or(DealError::BadCommand(
-                "Someone else just decided this registration.".into(),
-            ))
+            .unwrap_or(ReviewRefusal::DecidedMeanwhile.into())
             .into()
     }
 
@@ -196,11 +188,7 @@ fn still_returned(deal: &Deal) -> Result<(), DealError> {
     if deal.status == DealStatus::Returned {
         return Ok(());
     }
-    Err(DealError::StatusRulesOut(
-        deal.id,
-        deal.status,
-        "cannot be resubmitted",
-    ))
+    Err(ReviewRefusal::CannotResubmit(deal.id, deal.status).into())
 }
 
 /// The managers' card for `deal` as it stands.
@@ -248,16 +236,12 @@ impl Service {
     pub async fn resubmission_form(
         &self,
         actor: &super::Actor,
-        deal_id: &str,
+        deal_id: DealId,
     ) -> ServiceResult<super::Answer> {
-        let deal = self.own_deal(actor, deal_id.parse()?).await?;
+        let deal = self.own_deal(actor, deal_id).await?;
         if deal.status != DealStatus::Returned {
-            return Err(DealError::BadCommand(format!(
-                "Only a registration returned for information can be resubmitted; {} is {}.",
-                deal.id,
-                deal.status.label()
-            ))
-            .into());
+            let refusal = ReviewRefusal::NotReturned(deal.id, deal.status);
+            return Err(DealError::from(refusal).into());
         }
         let partner = self.partner_of_deal(&deal).await?;
         let channel = actor
@@ -284,12 +268,12 @@ impl Service {
     pub async fn resubmit(
         &self,
         actor: &super::Actor,
-        deal_id: i64,
+        deal_id: DealId,
         draft: &crate::domain::DealDraft,
     ) -> ServiceResult<super::deals::Registered> {
         use crate::domain::deal::Surface;
         use crate::domain::matching::{index_keys, Candidate};
-        let deal = self.own_deal(actor, crate::domain::DealId(deal_id)).await?;
+        let deal = self.own_deal(actor, deal_id).await?;
         still_returned(&deal)?;
         let partner = self.partner_of_deal(&deal).await?;
         let today = self.clock.now().date_naive();
@@ -326,9 +310,8 @@ impl Service {
                 |d| Ok(self.resubmitted_messages(d, &partner, &views, rule, &actor.user)),
             )
             .await?
-            .ok_or_else(|| {
-                DealError::BadCommand(format!("{} is no longer waiting for corrections.", deal.id))
-            })?;
+            .ok_or(ReviewRefusal::NoLongerReturned(deal.id))
+            .map_err(DealError::from)?;
         self.wake_delivery();
         Ok(super::deals::Registered {
             deal: updated,

@@ -5,13 +5,16 @@
 use super::message_to as message;
 use super::{Service, ServiceResult};
 use crate::chat::Conversation;
-use crate::domain::survey::{is_detractor, parse_score, results, trend, Figures, Response};
+use crate::domain::survey::{is_detractor, results, trend, Figures, Response, SurveyRefusal};
 use crate::domain::DealError;
 use crate::notice::{MessageRef, NoteAbout, Notice};
 use crate::store::{Answered, Invitee, OutboxMessage, RoundStep};
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
+
+/// Longest survey comment (the comment form's `max_length`).
+const MAX_COMMENT: usize = 2000;
 
 /// Where a clicked message lives, so it can be updated in place.
 #[derive(Debug, Clone)]
@@ -115,10 +118,7 @@ impl Service {
             )
             .await?;
         let Some((round, invited)) = opened else {
-            return Err(DealError::BadCommand(
-                "A survey round is already open; it must close before the next one.".into(),
-            )
-            .into());
+            return Err(DealError::from(SurveyRefusal::RoundOpen).into());
         };
         if invited == 0 {
             return Ok("No survey round opened: no partner user has used the bot yet, so there is nobody to ask.".into());
@@ -134,23 +134,17 @@ impl Service {
     pub async fn answer_survey(
         &self,
         user: &str,
-        value: &str,
+        round: i64,
+        score: u8,
         clicked: Option<Clicked>,
     ) -> ServiceResult<String> {
-        let (round, score) = value
-            .split_once(':')
-            .and_then(|(r, s)| Some((r.parse::<i64>().ok()?, parse_score(s)?)))
-            .ok_or_else(|| DealError::BadCommand("That answer could not be read.".into()))?;
         let now = self.clock.now();
         let answered = self
             .store
             .record_survey_answer(round, user, score, now.timestamp_millis())
             .await?;
         if answered == Answered::NotOpen {
-            return Err(DealError::BadCommand(
-                "This survey round is closed (or was not sent to you). Thanks all the same!".into(),
-            )
-            .into());
+            return Err(DealError::from(SurveyRefusal::Closed).into());
         }
         let closes = self.closes(round).await?;
         let mut messages = Vec::new();
@@ -209,20 +203,15 @@ impl Service {
         comment: &str,
     ) -> ServiceResult<String> {
         let comment = comment.trim();
-        if comment.is_empty() || comment.chars().count() > 2000 {
-            return Err(
-                DealError::BadCommand("Write a comment of up to 2000 characters.".into()).into(),
-            );
+        if comment.is_empty() || comment.chars().count() > MAX_COMMENT {
+            return Err(DealError::from(SurveyRefusal::CommentLength(MAX_COMMENT)).into());
         }
         if !self
             .store
             .record_survey_comment(round, user, comment)
             .await?
         {
-            return Err(DealError::BadCommand(
-                "Choose a score first; then add your comment.".into(),
-            )
-            .into());
+            return Err(DealError::from(SurveyRefusal::ScoreFirst).into());
         }
         Ok("Thanks for the comment.".into())
     }
@@ -231,25 +220,22 @@ impl Service {
     pub async fn handle_survey_followup(
         &self,
         manager: &str,
-        value: &str,
+        round: i64,
+        user: &str,
         clicked: Option<Clicked>,
     ) -> ServiceResult<String> {
         if !self.is_manager(manager) {
             return Err(DealError::NotManager.into());
         }
-        let (round, user) = value
-            .split_once(':')
-            .and_then(|(r, u)| Some((r.parse::<i64>().ok()?, u.to_string())))
-            .ok_or_else(|| DealError::BadCommand("That follow-up could not be read.".into()))?;
         if !self
             .store
-            .handle_followup(round, &user, manager, self.clock.now_ms())
+            .handle_followup(round, user, manager, self.clock.now_ms())
             .await?
         {
-            return Err(DealError::BadCommand("That follow-up was already handled.".into()).into());
+            return Err(DealError::from(SurveyRefusal::FollowupHandled).into());
         }
         if let Some(at) = clicked {
-            let handled = self.followup_notice(round, &user, Some(manager)).await?;
+            let handled = self.followup_notice(round, user, Some(manager)).await?;
             let message = message("psat_followup_handled", &at.conversation, handled)
                 .replacing(MessageRef::Posted(at.message));
             self.store.enqueue(&[message], self.clock.now_ms()).await?;
@@ -380,12 +366,7 @@ impl Service {
         let text = self
             .survey_results_text(round, false)
             .await?
-            .ok_or_else(|| {
-                DealError::BadCommand(
-                    "No survey round yet: a manager can open one now with the survey command."
-                        .into(),
-                )
-            })?;
+            .ok_or(DealError::from(SurveyRefusal::NoRound))?;
         Ok(super::Answer::SurveyResults { text })
     }
 

@@ -39,9 +39,9 @@ fn win_terms(
     today: NaiveDate,
 ) -> Result<(Money, NaiveDate, Attribution), DealError> {
     let currency = match kv.get("currency") {
-        Some(code) => parse_currency(code).ok_or_else(|| {
-            DealError::BadCommand(format!("“{code}” is not an ISO-4217 currency code"))
-        })?,
+        Some(code) => {
+            parse_currency(code).ok_or_else(|| DealError::NotACurrency(code.to_string()))?
+        }
         None => deal.amount.currency(),
     };
     let amount_text = kv.get("amount").ok_or_else(|| {
@@ -53,9 +53,8 @@ fn win_terms(
             "A won deal needs its close date: add close={today}"
         ))
     })?;
-    let close = NaiveDate::parse_from_str(close_text, "%Y-%m-%d").map_err(|_| {
-        DealError::BadCommand(format!("“{close_text}” is not a date: use YYYY-MM-DD"))
-    })?;
+    let close = NaiveDate::parse_from_str(close_text, "%Y-%m-%d")
+        .map_err(|_| DealError::NotADate(close_text.to_string()))?;
     if close > today {
         return Err(DealError::BadCommand(format!(
             "The close date {close} is in the future: a won deal has closed."

@@ -332,6 +332,17 @@ impl SlackApi {
         Ok(answer["channel"].clone())
     }
 
+    /// `users.info`: the IANA time zone `user` set in Slack (`tz`), `None` when there is none.
+    pub async fn user_time_zone(&self, user: &str) -> Result<Option<String>, ApiFailure> {
+        let answer = self
+            .get("users.info", &[("user", Some(user.to_string()))])
+            .await?;
+        Ok(answer["user"]["tz"]
+            .as_str()
+            .filter(|tz| !tz.is_empty())
+            .map(str::to_string))
+    }
+
     /// `users.lookupByEmail`: the Slack user id for an e-mail, `None` when nobody has it.
     pub async fn lookup_user_by_email(&self, email: &str) -> Result<Option<String>, ApiFailure> {
         match self
@@ -344,35 +355,21 @@ impl SlackApi {
         }
     }
 
-    /// Shares a file in `channel` (a user id opens their DM first) with Slack's current upload
-    /// flow: `files.getUploadURLExternal`, the upload itself, then `files.completeUploadExternal`.
-    pub async fn upload_file(
+    /// Uploads a file without sharing it anywhere (a private file of the bot's, which the bot's
+    /// messages can show in an `image` block) with Slack's upload flow:
+    /// `files.getUploadURLExternal`, the upload itself, then `files.completeUploadExternal`
+    /// without a channel. Returns the file's id.
+    pub async fn upload_private_file(
         &self,
-        channel: &str,
         filename: &str,
         title: &str,
+        alt_text: &str,
         bytes: Vec<u8>,
-    ) -> Result<(), ApiFailure> {
-        let channel = if channel.starts_with('U') || channel.starts_with('W') {
-            let opened = self
-                .post(
-                    "conversations.open",
-                    &json!({ "users": channel }),
-                    CALL_TIMEOUT,
-                )
-                .await?;
-            opened["channel"]["id"]
-                .as_str()
-                .map(str::to_string)
-                .ok_or_else(|| ApiFailure::Permanent {
-                    reason: "conversations.open gave no channel".into(),
-                })?
-        } else {
-            channel.to_string()
-        };
+    ) -> Result<String, ApiFailure> {
         let params = [
             ("filename", Some(filename.to_string())),
             ("length", Some(bytes.len().to_string())),
+            ("alt_txt", Some(alt_text.to_string())),
         ];
         let target = self.get("files.getUploadURLExternal", &params).await?;
         let (Some(url), Some(file_id)) =
@@ -382,34 +379,23 @@ impl SlackApi {
                 reason: "files.getUploadURLExternal gave no upload_url".into(),
             });
         };
+        let transient = |reason: String| ApiFailure::Transient {
+            reason,
+            maybe_sent: false,
+        };
         let upload =
             tokio::time::timeout(CALL_TIMEOUT, self.http.post(url).body(bytes).send()).await;
         match upload {
             Ok(Ok(r)) if r.status().is_success() => {}
-            Ok(Ok(r)) => {
-                return Err(ApiFailure::Transient {
-                    reason: format!("file upload answered {}", r.status()),
-                    maybe_sent: false,
-                })
-            }
-            Ok(Err(e)) => {
-                return Err(ApiFailure::Transient {
-                    reason: format!("file upload failed: {e}"),
-                    maybe_sent: false,
-                })
-            }
-            Err(_) => {
-                return Err(ApiFailure::Transient {
-                    reason: "file upload timed out".into(),
-                    maybe_sent: false,
-                })
-            }
+            Ok(Ok(r)) => return Err(transient(format!("file upload answered {}", r.status()))),
+            Ok(Err(e)) => return Err(transient(format!("file upload failed: {e}"))),
+            Err(_) => return Err(transient("file upload timed out".into())),
         }
-        let complete =
-            json!({ "files": [{ "id": file_id, "title": title }], "channel_id": channel });
+        // No `channel_id`: the file stays private, shown only where a message names it.
+        let complete = json!({ "files": [{ "id": file_id, "title": title }] });
         self.post("files.completeUploadExternal", &complete, CALL_TIMEOUT)
-            .await
-            .map(|_| ())
+            .await?;
+        Ok(file_id.to_string())
     }
 
     /// The scopes the installed app was granted (`x-oauth-scopes` on `auth.test`), as Slack
@@ -500,5 +486,15 @@ impl crate::service::accounts::Directory for SlackApi {
         self.lookup_user_by_email(email)
             .await
             .map_err(|e| e.to_string())
+    }
+}
+
+impl crate::service::zones::TimeZones for SlackApi {
+    fn platform(&self) -> crate::chat::Platform {
+        crate::chat::Platform::Slack
+    }
+
+    fn time_zone<'a>(&'a self, user: &'a str) -> crate::service::zones::ZoneAnswer<'a> {
+        Box::pin(async move { self.user_time_zone(user).await.map_err(|e| e.to_string()) })
     }
 }

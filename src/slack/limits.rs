@@ -37,6 +37,10 @@ pub const PRIVATE_METADATA: usize = 3_000;
 pub const ID: usize = 255;
 /// Characters of a message's top-level `text`.
 pub const MESSAGE_TEXT: usize = 40_000;
+/// Characters of an image block's `alt_text` and title, and of its `image_url`.
+pub const IMAGE_ALT_TEXT: usize = 2_000;
+pub const IMAGE_TITLE: usize = 2_000;
+pub const IMAGE_URL: usize = 3_000;
 
 /// Where a payload is shown: a message, or a view (modal, Home tab).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,7 +123,36 @@ fn check_block(block: &Value) -> Result<(), String> {
             over("label", &block["label"]["text"], 2_000)?;
             check_element(&block["element"])?;
         }
+        "image" => check_image(block)?,
         _ => {}
+    }
+    Ok(())
+}
+
+/// An image block: a plain-text `alt_text` (required), exactly one of `image_url` and
+/// `slack_file`, a Slack file named by exactly one of `id` and `url`, an optional plain-text
+/// title. Whether the named file exists is for Slack (the emulator) to say.
+fn check_image(block: &Value) -> Result<(), String> {
+    if block["alt_text"].as_str().is_none_or(str::is_empty) {
+        return Err("missing required field: alt_text".into());
+    }
+    over("alt_text", &block["alt_text"], IMAGE_ALT_TEXT)?;
+    match (block.get("image_url"), block.get("slack_file")) {
+        (Some(url), None) => over("image_url", url, IMAGE_URL)?,
+        (None, Some(file)) => {
+            let by_id = file["id"].as_str().is_some_and(|id| !id.is_empty());
+            let by_url = file["url"].as_str().is_some_and(|u| !u.is_empty());
+            if by_id == by_url {
+                return Err("slack_file must have exactly one of id and url".into());
+            }
+        }
+        _ => return Err("must provide exactly one of image_url and slack_file".into()),
+    }
+    if let Some(title) = block.get("title") {
+        if title["type"] != "plain_text" {
+            return Err("title must be a plain_text text object".into());
+        }
+        over("title", &title["text"], IMAGE_TITLE)?;
     }
     Ok(())
 }
@@ -221,6 +254,12 @@ pub fn fit(surface: Surface, payload: &mut Value) {
                 }
             }
             "header" => fit_text(&mut block["text"]["text"], HEADER_TEXT),
+            "image" => {
+                fit_text(&mut block["alt_text"], IMAGE_ALT_TEXT);
+                if block.get("title").is_some() {
+                    fit_text(&mut block["title"]["text"], IMAGE_TITLE);
+                }
+            }
             "context" => {
                 if let Some(elements) = block.get_mut("elements").and_then(Value::as_array_mut) {
                     elements.truncate(CONTEXT_ELEMENTS);
@@ -233,16 +272,14 @@ pub fn fit(surface: Surface, payload: &mut Value) {
         }
     }
     if blocks.len() > max_blocks {
-        let actions: Vec<Value> = blocks
-            .iter()
-            .filter(|b| b["type"] == "actions")
-            .cloned()
-            .collect();
+        // Images (the digest's chart) and buttons are kept; text gives way.
+        let always = |b: &Value| b["type"] == "actions" || b["type"] == "image";
+        let actions: Vec<Value> = blocks.iter().filter(|b| always(b)).cloned().collect();
         let keep = max_blocks.saturating_sub(1 + actions.len());
         let left_out = blocks.len() - keep - actions.len();
         let mut kept: Vec<Value> = blocks
             .iter()
-            .filter(|b| b["type"] != "actions")
+            .filter(|b| !always(b))
             .take(keep)
             .cloned()
             .collect();
@@ -351,6 +388,71 @@ mod tests {
         assert!(kept[48]["elements"][0]["text"]
             .as_str()
             .is_some_and(|t| t.contains("32 more")));
+    }
+
+    #[test]
+    fn an_image_block_needs_alt_text_and_exactly_one_source() {
+        let image = |extra: Value| {
+            let mut block = json!({ "type": "image", "alt_text": "A chart" });
+            if let (Some(b), Some(e)) = (block.as_object_mut(), extra.as_object()) {
+                b.extend(e.clone());
+            }
+            check(Surface::Message, &json!({ "text": "t", "blocks": [block] }))
+        };
+        assert_eq!(
+            image(json!({ "slack_file": { "id": "F0123ABCD" } })),
+            Ok(())
+        );
+        assert_eq!(
+            image(json!({ "image_url": "https://example.com/c.png" })),
+            Ok(())
+        );
+        let refused = [
+            (json!({}), "exactly one of image_url and slack_file"),
+            (
+                json!({ "image_url": "https://e.com/c.png", "slack_file": { "id": "F0123ABCD" } }),
+                "exactly one of image_url and slack_file",
+            ),
+            (json!({ "slack_file": {} }), "exactly one of id and url"),
+            (
+                json!({ "slack_file": { "id": "F0123ABCD", "url": "https://e.com" } }),
+                "exactly one of id and url",
+            ),
+            (
+                json!({ "slack_file": { "id": "F0123ABCD" }, "alt_text": "" }),
+                "missing required field: alt_text",
+            ),
+            (
+                json!({ "slack_file": { "id": "F0123ABCD" }, "alt_text": "a".repeat(2_001) }),
+                "alt_text has 2001 characters",
+            ),
+            (
+                json!({ "slack_file": { "id": "F0123ABCD" }, "title": { "type": "mrkdwn", "text": "t" } }),
+                "title must be a plain_text",
+            ),
+        ];
+        for (extra, error) in refused {
+            let answer = image(extra.clone());
+            assert!(
+                answer.as_ref().is_err_and(|e| e.contains(error)),
+                "{extra}: {answer:?}"
+            );
+        }
+        let mut no_alt =
+            json!({ "blocks": [{ "type": "image", "slack_file": { "id": "F0123ABCD" } }] });
+        assert!(check(Surface::Message, &no_alt).is_err());
+        no_alt["blocks"][0]["alt_text"] = json!("A chart");
+        assert_eq!(check(Surface::Message, &no_alt), Ok(()));
+    }
+
+    #[test]
+    fn fit_keeps_the_image_of_an_overlong_message() {
+        let mut blocks: Vec<Value> = (0..60).map(|_| section("a")).collect();
+        blocks.push(json!({ "type": "image", "alt_text": "x".repeat(2_500), "slack_file": { "id": "F0123ABCD" } }));
+        let mut payload = json!({ "text": "t", "blocks": blocks });
+        fit(Surface::Message, &mut payload);
+        assert_eq!(check(Surface::Message, &payload), Ok(()));
+        assert_eq!(payload["blocks"][49]["type"], "image");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The Slack adapter: request verification, payload parsing, Block Kit rendering and the Web
 //! API client. No business rules live here.
 
+pub mod actions;
 pub mod answers;
 pub mod client;
 pub mod home;

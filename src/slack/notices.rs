@@ -1,11 +1,11 @@
 //! Notices in Slack's words: each [`Notice`] rendered to Block Kit with the templates, at the
 //! moment it is delivered.
 
-use super::render::{DeliveryFailure, DigestSection, MatchView};
+use super::render::{ChartImage, DeliveryFailure, DigestSection, MatchView};
 use super::Renderer;
 use crate::domain::digest::NextStep;
 use crate::notice::{ExtensionStep, MatchedRecord, NoteAbout, Notice};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// How the bot introduces itself when spoken to.
 const GREETING: &str = "Hi! I run the partner program here. This is what I can do:";
@@ -143,7 +143,7 @@ fn render_program(render: &Renderer, notice: &Notice) -> anyhow::Result<Value> {
             week,
             partners,
             sections,
-            ..
+            chart_png_base64,
         } => {
             let sections: Vec<DigestSection> = sections
                 .iter()
@@ -153,13 +153,10 @@ fn render_program(render: &Renderer, notice: &Notice) -> anyhow::Result<Value> {
                     action: next_step(s.action).to_string(),
                 })
                 .collect();
-            render.digest(week, *partners, &sections)
+            let chart = chart_png_base64.as_ref().map(|_| chart_image(week));
+            render.digest(week, *partners, &sections, chart.as_ref())
         }
-        Notice::DigestChart { week, png_base64 } => Ok(json!({ "file": {
-            "filename": format!("partner-digest-{week}.png"),
-            "title": format!("Partner pipeline and wins, 12 weeks to {week}"),
-            "png_base64": png_base64,
-        } })),
+        Notice::DigestChart { week, .. } => render.digest_chart(&chart_image(week)),
         Notice::PartnerLinked { partner } => render.partner_linked(partner),
         Notice::Note { about, by, text } => match by {
             Some(by) => render.notice_by(note_icon(*about), by, text),
@@ -169,9 +166,52 @@ fn render_program(render: &Renderer, notice: &Notice) -> anyhow::Result<Value> {
     }
 }
 
-/// True when `notice` becomes a file upload rather than a message.
-pub fn is_file(notice: &Notice) -> bool {
-    matches!(notice, Notice::DigestChart { .. })
+/// The file id a rendered message's `image` block names until the upload it shows is done;
+/// the delivery puts the uploaded file's id in its place (Slack refuses it as it is).
+pub const PENDING_FILE: &str = "F0PENDINGUPLOAD";
+
+/// An image a message shows, uploaded (privately) before the message is posted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upload {
+    pub filename: String,
+    pub title: String,
+    /// What the image shows, for screen readers.
+    pub alt_text: String,
+    pub png_base64: String,
+}
+
+/// The image `notice` shows in its message, when it shows one.
+pub fn upload_of(notice: &Notice) -> Option<Upload> {
+    let (week, png_base64) = match notice {
+        Notice::Digest {
+            week,
+            chart_png_base64: Some(png),
+            ..
+        }
+        | Notice::DigestChart {
+            week,
+            png_base64: png,
+        } => (week, png),
+        _ => return None,
+    };
+    let chart = chart_image(week);
+    Some(Upload {
+        filename: format!("partner-digest-{week}.png"),
+        title: chart.title,
+        alt_text: chart.alt_text,
+        png_base64: png_base64.clone(),
+    })
+}
+
+/// The digest chart of `week` as its `image` block shows it, naming the pending upload.
+pub fn chart_image(week: &str) -> ChartImage {
+    ChartImage {
+        file: PENDING_FILE.into(),
+        alt_text: format!(
+            "Bar chart: value of the deals partners registered (pipeline) and won each week, by partner type, over the 12 weeks to {week}"
+        ),
+        title: format!("Partner pipeline and wins, 12 weeks to {week}"),
+    }
 }
 
 fn views(render: &Renderer, matches: &[MatchedRecord]) -> Vec<MatchView> {
@@ -373,6 +413,12 @@ mod tests {
                 sections: vec![],
                 chart_png_base64: None,
             },
+            Notice::Digest {
+                week: "2027-W02".into(),
+                partners: 3,
+                sections: vec![],
+                chart_png_base64: Some("iVBORw0KGgo=".into()),
+            },
             Notice::DigestChart {
                 week: "2027-W02".into(),
                 png_base64: "iVBORw0KGgo=".into(),
@@ -415,6 +461,29 @@ mod tests {
             render(&r, &note).expect("note"),
             r.notice(":moneybag:", "paid").expect("direct")
         );
+    }
+
+    #[test]
+    fn a_notice_that_shows_an_image_names_the_pending_upload_in_its_image_block() {
+        let r = renderer();
+        for notice in every_kind() {
+            let rendered = render(&r, &notice).expect("renders");
+            let images: Vec<&Value> = rendered["blocks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|b| b["type"] == "image")
+                .collect();
+            match upload_of(&notice) {
+                Some(upload) => {
+                    assert_eq!(images.len(), 1, "{notice:?}");
+                    assert_eq!(images[0]["slack_file"]["id"], PENDING_FILE);
+                    assert_eq!(images[0]["alt_text"], upload.alt_text.as_str());
+                    assert_eq!(upload.png_base64, "iVBORw0KGgo=");
+                }
+                None => assert!(images.is_empty(), "{notice:?}"),
+            }
+        }
     }
 
     #[test]

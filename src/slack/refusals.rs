@@ -3,7 +3,7 @@
 //! intents; the tests pin each one.
 
 use crate::intent::wording::{self, Syntax};
-use crate::intent::{Refusal, Unknown};
+use crate::intent::{ButtonRefusal, Refusal, Unknown};
 
 /// Slack's way of writing commands: slash commands in backticks. User text is kept as typed
 /// here: the whole reply is escaped for mrkdwn when it is shown.
@@ -17,6 +17,12 @@ pub const SLACK: Syntax = Syntax {
 /// The sentence shown (as an ephemeral warning) for a refusal.
 pub fn refusal_text(refusal: &Refusal) -> String {
     wording::refusal_text(refusal, &SLACK)
+}
+
+/// The sentence shown (privately, to the person who clicked) for a button or form that could
+/// not be read.
+pub fn button_refusal_text(refusal: &ButtonRefusal) -> String {
+    wording::button_refusal_text(refusal, &SLACK)
 }
 
 /// The line above the help for a sub-command nobody defined.

@@ -581,12 +581,15 @@ impl Renderer {
         )
     }
 
-    /// The weekly digest message (its sections already composed and worded).
+    /// The weekly digest message (its sections already composed and worded), with the chart in
+    /// an `image` block when given (else the message says the chart follows). The top-level
+    /// text, which notifications and screen readers show, carries each section's headline.
     pub fn digest(
         &self,
         week: &str,
         partners: usize,
         sections: &[DigestSection],
+        chart: Option<&ChartImage>,
     ) -> anyhow::Result<Value> {
         let sections: Vec<Value> = sections
             .iter()
@@ -594,8 +597,14 @@ impl Renderer {
             .collect();
         self.render_fit(
             "digest/message.json",
-            json!({ "week": week, "partners": partners, "sections": sections }),
+            json!({ "week": week, "partners": partners, "sections": sections, "chart": chart }),
         )
+    }
+
+    /// The digest's chart as a message of its own (a chart queued apart from its digest by an
+    /// earlier release).
+    pub fn digest_chart(&self, chart: &ChartImage) -> anyhow::Result<Value> {
+        self.render_fit("digest/chart.json", json!({ "chart": chart }))
     }
 
     /// All partners (managers only).
@@ -686,6 +695,15 @@ pub struct DigestSection {
     pub title: String,
     pub lines: Vec<String>,
     pub action: String,
+}
+
+/// An uploaded image as an `image` block shows it: the Slack file's id, a plain-text
+/// description for screen readers (required) and a title.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChartImage {
+    pub file: String,
+    pub alt_text: String,
+    pub title: String,
 }
 
 /// A message Slack refused for good, as the managers' notice describes it.

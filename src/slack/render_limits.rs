@@ -174,7 +174,7 @@ fn every_message_and_view_stays_within_slacks_limits_with_extreme_data() {
         ("psat_followup", Surface::Message, r.psat_followup(i64::MAX, "U0123456789", &nasty(120), 0, &nasty(2_000), Some("U0123456789"))),
         ("psat_comment", Surface::View, r.psat_comment(i64::MAX)),
         ("nudge", Surface::Message, r.nudge(&nasty(120), "C0123456789", 9_999, &nasty(2_000), true)),
-        ("digest", Surface::Message, r.digest(&nasty(20), 300, &sections)),
+        ("digest", Surface::Message, r.digest(&nasty(20), 300, &sections, Some(&super::notices::chart_image(&nasty(2_000))))),
         ("partner_list", Surface::Message, r.partner_list(&partners, 2)),
         ("match_list", Surface::Message, r.match_list(&nasty(200), Some("a.com"), &many)),
         ("accounts_summary", Surface::Message, r.accounts_summary(i64::MAX, i64::MAX, &owners)),

@@ -11,9 +11,8 @@ pub const NEEDED: &[(&str, &str)] = &[
     ("chat:write", "nothing can be posted: no confirmations, review cards or notices"),
     ("commands", "`/deal` and `/partners` do not reach the bot"),
     ("im:history", "direct messages to the bot are not answered"),
-    ("im:write", "the digest's chart cannot be sent to a manager's DM"),
-    ("files:write", "the digest's chart cannot be uploaded"),
-    ("users:read", "required by Slack alongside users:read.email"),
+    ("files:write", "the digest's chart cannot be uploaded, so digests go out without it"),
+    ("users:read", "digests and nudges cannot follow the time zones people set in Slack (the program file's or its default apply)"),
     ("users:read.email", "`partnerbot accounts import` cannot resolve owners given by e-mail"),
 ];
 

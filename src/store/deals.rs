@@ -322,10 +322,10 @@ impl Store {
         )
         .bind(deal.0)
         .bind(kind);
-        let ts: Option<(Option<String>,)> = self
-            .optional(query, "looking up a message timestamp")
+        let ts = self
+            .maybe_value(query, "looking up a message timestamp")
             .await?;
-        Ok(ts.and_then(|(ts,)| ts))
+        Ok(ts.flatten())
     }
 
     /// True when a message of `kind` about the deal was queued for `channel` (e.g. an AE alert).

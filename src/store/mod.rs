@@ -15,6 +15,8 @@ mod statements;
 mod surveys;
 mod teams;
 mod tiers;
+mod uploads;
+mod zones;
 
 use statements::run_on;
 
@@ -79,6 +81,21 @@ const PG_LOCK_POOL_SIZE: u32 = 16;
 /// SQLite allows one writer: a small pool with a busy timeout avoids "database is locked".
 const SQLITE_POOL_SIZE: u32 = 1;
 
+/// SQLite's page cache per connection, in KiB: `PARTNERBOT_SQLITE_CACHE_KIB`, or 2 MiB. Reads
+/// come through `mmap`; a larger cache also costs time at every commit, when SQLite walks it.
+fn sqlite_cache_kib() -> anyhow::Result<u32> {
+    const VAR: &str = "PARTNERBOT_SQLITE_CACHE_KIB";
+    match std::env::var(VAR) {
+        Err(_) => Ok(2_048),
+        Ok(v) => v
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|kib| *kib >= 64)
+            .with_context(|| format!("{VAR} is “{v}”: give the cache size in KiB, 64 or more")),
+    }
+}
+
 static MIGRATE_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static MIGRATE_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -93,15 +110,16 @@ impl Store {
         };
         let options = AnyConnectOptions::from_str(url).context("parsing DATABASE_URL")?;
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let cache_kib = sqlite_cache_kib()?;
         let pool = match backend {
             Backend::Sqlite => AnyPoolOptions::new()
                 // An in-memory database exists per connection: keep exactly one.
                 .max_connections(if in_memory { 1 } else { SQLITE_POOL_SIZE })
                 .idle_timeout(None)
                 .max_lifetime(None)
-                .after_connect(|conn, _| {
+                .after_connect(move |conn, _| {
                     Box::pin(async move {
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16384;")
+                        conn.execute(format!("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA mmap_size = 268435456; PRAGMA cache_size = -{cache_kib};").as_str())
                             .await?;
                         Ok(())
                     })

@@ -507,10 +507,8 @@ impl Store {
         .bind(message_id)
         .bind(conversation)
         .bind(platform.as_str());
-        let found: Option<(i64,)> = self
-            .optional(query, "looking up the deal of a message")
-            .await?;
-        Ok(found.map(|(deal,)| deal))
+        self.maybe_value(query, "looking up the deal of a message")
+            .await
     }
 
     /// The delivered thread roots of `deals` (their messages of the `kinds` given, such as the

@@ -124,6 +124,18 @@ impl Store {
         Ok(self.all(query, doing).await?.into_iter().next())
     }
 
+    /// The single value of the row `query` returns, if any (one row at most).
+    pub(crate) async fn maybe_value<T>(
+        &self,
+        query: Rows<'_, (T,)>,
+        doing: &'static str,
+    ) -> anyhow::Result<Option<T>>
+    where
+        (T,): Row,
+    {
+        Ok(self.optional(query, doing).await?.map(|(value,)| value))
+    }
+
     /// The one value `query` returns.
     pub(crate) async fn value<T: Send + Unpin>(
         &self,

@@ -54,10 +54,11 @@ impl Store {
     pub async fn pending_tier(&self, partner: PartnerId) -> anyhow::Result<Option<Tier>> {
         let query =
             sqlx::query_as("SELECT pending_tier FROM partners WHERE id = $1").bind(partner.0);
-        let pending: Option<(Option<String>,)> =
-            self.optional(query, "reading a pending demotion").await?;
+        let pending: Option<Option<String>> = self
+            .maybe_value(query, "reading a pending demotion")
+            .await?;
         pending
-            .and_then(|(tier,)| tier)
+            .flatten()
             .map(|t| Tier::try_from(t).map_err(anyhow::Error::msg))
             .transpose()
             .context("stored pending tier")

@@ -9,8 +9,12 @@
 //!   `application/vnd.microsoft.error` with a message the client shows next to the card.
 
 use super::cards::text::user;
-use super::cards::verbs::Verb;
+use super::cards::verbs::{Verb, INPUT_COMMENT, INPUT_JUSTIFICATION, INPUT_REASON};
 use super::cards::{card_size, Rendered, CARD_BUDGET_BYTES, CARD_CONTENT_TYPE};
+use crate::domain::engagement::{AeChoice, Decision};
+use crate::domain::survey::parse_score;
+use crate::domain::DealId;
+use crate::intent::ButtonRefusal;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -72,6 +76,93 @@ pub fn parse(body: &[u8]) -> Result<Invoke, String> {
         }
         other => Invoke::Other(other.to_string()),
     })
+}
+
+/// What an `Action.Execute` click asks for, its arguments read once from the button's data
+/// (and the inputs Teams merged into it).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Click {
+    /// A manager decides `deal`, with the reason or question typed next to the buttons.
+    Review {
+        decision: Decision,
+        deal: DealId,
+        reason: String,
+    },
+    /// The review card of `deal` as it stands (Teams refreshing it).
+    Refresh(DealId),
+    /// The form of `verb` shown on the card, or submitted from it (the data says which).
+    Form(Verb),
+    /// A partner asks for more protection on `deal`.
+    Extend { deal: DealId, justification: String },
+    /// A manager grants or declines the waiting extension request of `deal`.
+    Extension { deal: DealId, grant: bool },
+    /// An AE's answer to an alert about `deal`.
+    AeAnswer { deal: DealId, choice: AeChoice },
+    /// A partner's 0–10 answer to survey `round`.
+    SurveyScore { round: i64, score: u8 },
+    /// A partner's comment on their answer to survey `round`.
+    SurveyComment { round: i64, comment: String },
+    /// A manager marks `user`'s detractor follow-up of `round` handled.
+    MarkHandled { round: i64, user: String },
+}
+
+/// The click of the button `verb` carrying `data`, or why it cannot be read.
+pub fn click(verb: Verb, data: &Map<String, Value>) -> Result<Click, ButtonRefusal> {
+    let deal = || {
+        let given = text(data, "deal");
+        given
+            .parse::<DealId>()
+            .map_err(|_| ButtonRefusal::BadDealId(given.trim().to_string()))
+    };
+    let round = |why: ButtonRefusal| text(data, "round").parse::<i64>().map_err(|_| why);
+    let review = |decision| -> Result<Click, ButtonRefusal> {
+        let reason = text(data, INPUT_REASON);
+        Ok(Click::Review {
+            decision,
+            deal: deal()?,
+            reason,
+        })
+    };
+    let ae = |choice| {
+        Ok(Click::AeAnswer {
+            deal: deal()?,
+            choice,
+        })
+    };
+    match verb {
+        Verb::Approve => review(Decision::Approve),
+        Verb::Reject => review(Decision::Reject),
+        Verb::Return => review(Decision::Return),
+        Verb::Refresh => Ok(Click::Refresh(deal()?)),
+        Verb::UpdateDeal | Verb::Resubmit => Ok(Click::Form(verb)),
+        Verb::Extend if data.contains_key("form") => Ok(Click::Form(verb)),
+        Verb::Extend => Ok(Click::Extend {
+            deal: deal()?,
+            justification: text(data, INPUT_JUSTIFICATION),
+        }),
+        Verb::ExtendGrant | Verb::ExtendDecline => Ok(Click::Extension {
+            deal: deal()?,
+            grant: verb == Verb::ExtendGrant,
+        }),
+        Verb::AeAck => ae(AeChoice::Acknowledge),
+        Verb::AeCosell => ae(AeChoice::CoSell),
+        Verb::AeDispute => ae(AeChoice::Dispute),
+        Verb::SurveyScore => {
+            let score = parse_score(&text(data, "score")).ok_or(ButtonRefusal::BadSurveyAnswer);
+            Ok(Click::SurveyScore {
+                round: round(ButtonRefusal::BadSurveyAnswer)?,
+                score: score?,
+            })
+        }
+        Verb::SurveyComment => Ok(Click::SurveyComment {
+            round: round(ButtonRefusal::BadSurveyAnswer)?,
+            comment: text(data, INPUT_COMMENT),
+        }),
+        Verb::MarkHandled => Ok(Click::MarkHandled {
+            round: round(ButtonRefusal::BadFollowup)?,
+            user: text(data, "user"),
+        }),
+    }
 }
 
 /// The text of `key` in invoke data: strings as sent, numbers written out, else empty.
@@ -262,6 +353,151 @@ mod tests {
             Ok(Invoke::Other("signin/verifyState".into()))
         );
         assert!(parse(b"[").is_err());
+    }
+
+    /// What a click on `verb` with `data` reads as, or the words of its refusal.
+    fn clicked(verb: Verb, data: Value) -> Result<Click, String> {
+        let data = data.as_object().cloned().unwrap_or_default();
+        click(verb, &data).map_err(|r| {
+            crate::intent::wording::button_refusal_text(&r, &crate::teams::command::TEAMS_PLAIN)
+        })
+    }
+
+    #[test]
+    fn every_card_button_reads_with_typed_arguments() {
+        let d4 = DealId(4);
+        let review = |decision, reason: &str| Click::Review {
+            decision,
+            deal: d4,
+            reason: reason.into(),
+        };
+        let ae = |choice| Click::AeAnswer { deal: d4, choice };
+        let cases = [
+            (
+                Verb::Approve,
+                json!({ "deal": 4 }),
+                review(Decision::Approve, ""),
+            ),
+            (
+                Verb::Reject,
+                json!({ "deal": "4", "reason": "no" }),
+                review(Decision::Reject, "no"),
+            ),
+            (
+                Verb::Return,
+                json!({ "deal": "D-4", "reason": "why?" }),
+                review(Decision::Return, "why?"),
+            ),
+            (Verb::Refresh, json!({ "deal": 4 }), Click::Refresh(d4)),
+            (
+                Verb::UpdateDeal,
+                json!({ "deal": 4 }),
+                Click::Form(Verb::UpdateDeal),
+            ),
+            (
+                Verb::Resubmit,
+                json!({ "deal": 4 }),
+                Click::Form(Verb::Resubmit),
+            ),
+            (
+                Verb::Extend,
+                json!({ "deal": 4, "form": "x" }),
+                Click::Form(Verb::Extend),
+            ),
+            (
+                Verb::Extend,
+                json!({ "deal": 4, "justification": "big" }),
+                Click::Extend {
+                    deal: d4,
+                    justification: "big".into(),
+                },
+            ),
+            (
+                Verb::ExtendGrant,
+                json!({ "deal": 4 }),
+                Click::Extension {
+                    deal: d4,
+                    grant: true,
+                },
+            ),
+            (
+                Verb::ExtendDecline,
+                json!({ "deal": 4 }),
+                Click::Extension {
+                    deal: d4,
+                    grant: false,
+                },
+            ),
+            (Verb::AeAck, json!({ "deal": 4 }), ae(AeChoice::Acknowledge)),
+            (Verb::AeCosell, json!({ "deal": 4 }), ae(AeChoice::CoSell)),
+            (Verb::AeDispute, json!({ "deal": 4 }), ae(AeChoice::Dispute)),
+            (
+                Verb::SurveyScore,
+                json!({ "round": 3, "score": 9 }),
+                Click::SurveyScore { round: 3, score: 9 },
+            ),
+            (
+                Verb::SurveyComment,
+                json!({ "round": "3", "comment": "ok" }),
+                Click::SurveyComment {
+                    round: 3,
+                    comment: "ok".into(),
+                },
+            ),
+            (
+                Verb::MarkHandled,
+                json!({ "round": 3, "user": "29:1alice" }),
+                Click::MarkHandled {
+                    round: 3,
+                    user: "29:1alice".into(),
+                },
+            ),
+        ];
+        for (verb, data, expected) in cases {
+            assert_eq!(clicked(verb, data.clone()), Ok(expected), "{verb:?} {data}");
+        }
+    }
+
+    #[test]
+    fn malformed_card_buttons_are_refused_with_the_words_shown() {
+        let bad = |given: &str| {
+            Err(format!(
+                "“{given}” is not a deal id: use the number shown on the deal, e.g. D-42"
+            ))
+        };
+        let answer = Err("That answer could not be read.".to_string());
+        let cases = [
+            (Verb::Approve, json!({}), bad("")),
+            (
+                Verb::Reject,
+                json!({ "deal": "x", "reason": "no" }),
+                bad("x"),
+            ),
+            (Verb::Refresh, json!({ "deal": 0 }), bad("0")),
+            (Verb::Extend, json!({ "deal": true }), bad("true")),
+            (Verb::ExtendGrant, json!({ "deal": [4] }), bad("")),
+            (Verb::AeCosell, json!({ "deal": "D-x" }), bad("D-x")),
+            (
+                Verb::SurveyScore,
+                json!({ "round": 3, "score": 11 }),
+                answer.clone(),
+            ),
+            (
+                Verb::SurveyScore,
+                json!({ "round": "x", "score": 1 }),
+                answer.clone(),
+            ),
+            (Verb::SurveyScore, json!({ "round": 3 }), answer.clone()),
+            (Verb::SurveyComment, json!({ "comment": "hi" }), answer),
+            (
+                Verb::MarkHandled,
+                json!({ "round": "x", "user": "29:1a" }),
+                Err("That follow-up could not be read.".to_string()),
+            ),
+        ];
+        for (verb, data, expected) in cases {
+            assert_eq!(clicked(verb, data.clone()), expected, "{verb:?} {data}");
+        }
     }
 
     #[test]

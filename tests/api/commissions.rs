@@ -195,7 +195,7 @@ async fn managers_see_program_metrics_partners_do_not(db: Db) {
             .service
             .decide(
                 &crate::helpers::manager(),
-                id,
+                id.parse().expect("deal id"),
                 partnerbot::domain::engagement::Decision::Approve,
                 "",
             )
@@ -258,7 +258,7 @@ async fn the_update_deal_modal_changes_a_deal_and_records_a_win(db: Db) {
         .service
         .decide(
             &crate::helpers::manager(),
-            "D-1",
+            partnerbot::domain::DealId(1),
             partnerbot::domain::engagement::Decision::Approve,
             "",
         )

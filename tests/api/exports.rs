@@ -52,7 +52,12 @@ async fn exports_round_trip_and_commission_sums_match_the_ledger(db: Db) {
     ] {
         app.app
             .service
-            .decide(&crate::helpers::manager(), deal, Decision::Approve, "")
+            .decide(
+                &crate::helpers::manager(),
+                deal.parse().expect("deal id"),
+                Decision::Approve,
+                "",
+            )
             .await
             .expect("approve");
         let reply = strings(

@@ -416,7 +416,7 @@ impl TestApp {
             .service
             .decide(
                 &crate::helpers::manager(),
-                id,
+                id.parse().expect("deal id"),
                 partnerbot::domain::engagement::Decision::Approve,
                 "",
             )

@@ -186,7 +186,7 @@ async fn managers_see_the_queue_with_the_cards_buttons_and_the_figures(db: Db) {
         .service
         .request_extension(
             &alice_actor,
-            "D-1",
+            partnerbot::domain::DealId(1),
             "The customer's board meets next month.",
         )
         .await

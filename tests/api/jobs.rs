@@ -155,7 +155,12 @@ async fn approved_registrations_are_reminded_then_expire(db: Db) {
     let deal = app
         .app
         .service
-        .decide(&crate::helpers::manager(), "D-1", Decision::Approve, "")
+        .decide(
+            &crate::helpers::manager(),
+            partnerbot::domain::DealId(1),
+            Decision::Approve,
+            "",
+        )
         .await
         .expect("approve");
     app.deliver_all().await;
@@ -299,7 +304,12 @@ async fn one_automatic_and_one_manager_approved_extension_then_no_more(db: Db) {
     let deal = app
         .app
         .service
-        .decide(&crate::helpers::manager(), "D-1", Decision::Approve, "")
+        .decide(
+            &crate::helpers::manager(),
+            partnerbot::domain::DealId(1),
+            Decision::Approve,
+            "",
+        )
         .await
         .expect("approve");
     let until = deal.protected_until.expect("protected");

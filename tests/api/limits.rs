@@ -130,7 +130,7 @@ async fn deal_lists_page_and_filter(db: Db) {
         .service
         .decide(
             &crate::helpers::manager(),
-            "D-3",
+            partnerbot::domain::DealId(3),
             partnerbot::domain::engagement::Decision::Approve,
             "",
         )

@@ -14,6 +14,7 @@ mod exports;
 mod fixtures;
 mod home;
 mod hostile;
+mod interactions;
 mod jobs;
 mod limits;
 mod links;

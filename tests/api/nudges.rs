@@ -155,3 +155,53 @@ async fn quiet_partners_are_nudged_escalated_capped_and_reactivated(db: Db) {
     );
 }
 on_both_databases!(quiet_partners_are_nudged_escalated_capped_and_reactivated);
+
+async fn a_partner_is_nudged_in_the_working_hours_its_people_set_in_slack(db: Db) {
+    let app = TestApp::spawn(db).await;
+    app.link_both().await;
+    // Globex's person registers once, then goes quiet; Slack says they are in Los Angeles.
+    app.deal(&alice(), "register Acme Rockets acme-rockets.com 50000")
+        .await;
+    app.emulator.set_user(
+        "U0ALICE",
+        serde_json::json!({ "id": "U0ALICE", "tz": "America/Los_Angeles", "tz_offset": -28_800 }),
+    );
+    app.deliver_all().await;
+    let clock = app.app.clock.clone();
+    let start = clock.now();
+    let run = |at: DateTime<Utc>| {
+        clock.advance(at - clock.now());
+        run_job(
+            &app.app.service,
+            partnerbot::jobs::JobKind::NudgePartners,
+            at,
+        )
+    };
+    assert_eq!(
+        run(next(start, 61, Weekday::Wed, 10)).await.expect("run"),
+        "1 nudged, 0 manager alert(s)",
+        "Initech (nobody seen: the program's UTC) now; 02:00 or 03:00 in Los Angeles"
+    );
+    let before = app.posted_to("C0GLOBEX").len();
+    assert_eq!(
+        run(next(start, 61, Weekday::Wed, 18)).await.expect("run"),
+        "1 nudged, 0 manager alert(s)",
+        "Globex at 10:00 or 11:00 in Los Angeles"
+    );
+    app.deliver_all().await;
+    assert_eq!(
+        app.posted_to("C0GLOBEX").len(),
+        before + 1,
+        "Globex's nudge"
+    );
+    assert_eq!(
+        app.emulator
+            .calls_to("users.info")
+            .iter()
+            .filter(|c| c.params["user"] == "U0ALICE")
+            .count(),
+        1,
+        "asked once, cached for the second run"
+    );
+}
+on_both_databases!(a_partner_is_nudged_in_the_working_hours_its_people_set_in_slack);

@@ -69,11 +69,7 @@ async fn the_manifests_scopes_are_enough_and_a_missing_one_is_named(db: Db) {
         .await;
     app.deliver_all().await;
     assert_eq!(app.posted_to("D0ALICE").len(), 1, "the DM was answered");
-    assert_eq!(
-        app.emulator.shared_files().len(),
-        1,
-        "the chart was uploaded"
-    );
+    assert_eq!(app.emulator.files().len(), 1, "the chart was uploaded");
     let refused = app.refused_calls();
     assert!(refused.is_empty(), "refused calls: {refused:?}");
 

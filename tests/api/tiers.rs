@@ -41,7 +41,12 @@ async fn tiers_promote_demote_after_grace_notify_once_and_record_rates(db: Db) {
         app.deal(&who, &format!("register {registration}")).await;
         app.app
             .service
-            .decide(&crate::helpers::manager(), id, Decision::Approve, "")
+            .decide(
+                &crate::helpers::manager(),
+                id.parse().expect("deal id"),
+                Decision::Approve,
+                "",
+            )
             .await
             .expect("approve");
         let won = strings(
