@@ -78,28 +78,24 @@ pub fn weekly_chart(
         let (top, bottom) = charts.split_vertically((HEIGHT - footer) / 2);
         let total =
             |f: fn(&Series) -> &Vec<f64>| series.iter().flat_map(|s| f(s).iter()).sum::<f64>();
-        panel(
-            &top,
-            &format!(
-                "Partner-sourced pipeline registered per week ({currency}) · total {}",
-                amount(total(|s| &s.pipeline))
+        let pipeline: fn(&Series) -> &Vec<f64> = |s| &s.pipeline;
+        let wins: fn(&Series) -> &Vec<f64> = |s| &s.wins;
+        for (area, what, values, empty) in [
+            (
+                &top,
+                "Partner-sourced pipeline registered",
+                pipeline,
+                "No registrations",
             ),
-            weeks,
-            series,
-            |s| &s.pipeline,
-            "No registrations in the last 12 weeks",
-        )?;
-        panel(
-            &bottom,
-            &format!(
-                "Partner wins per week ({currency}) · total {}",
-                amount(total(|s| &s.wins))
-            ),
-            weeks,
-            series,
-            |s| &s.wins,
-            "No wins in the last 12 weeks",
-        )?;
+            (&bottom, "Partner wins", wins, "No wins"),
+        ] {
+            let title = format!(
+                "{what} per week ({currency}) · total {}",
+                amount(total(values))
+            );
+            let empty = format!("{empty} in the last 12 weeks");
+            panel(area, &title, weeks, series, values, &empty)?;
+        }
         for (i, u) in unconverted.iter().enumerate() {
             let text = format!(
                 "{} not converted, left out above: {} pipeline, {} won. Add {} to [tiers.rates] in the program file.",

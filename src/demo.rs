@@ -304,12 +304,7 @@ impl Demo {
             "clicks “Propose co-sell” in the alert",
         );
         let ae = SlackUser::new("U0AE1", "T0HOME", "D0AE1");
-        self.send(
-            "/slack/interactions",
-            "application/x-www-form-urlencoded",
-            ae.click("ae_cosell", "4", "7.7"),
-        )
-        .await?;
+        self.interact(ae.click("ae_cosell", "4", "7.7")).await?;
         self.flush(2).await?;
 
         step(
@@ -317,12 +312,8 @@ impl Demo {
             "clicks “Approve” on the review card of D-1",
         );
         let manager = SlackUser::new("U0MANAGER1", "T0HOME", "C0MANAGERS");
-        self.send(
-            "/slack/interactions",
-            "application/x-www-form-urlencoded",
-            manager.click("review_approve", "1", "8.8"),
-        )
-        .await?;
+        self.interact(manager.click("review_approve", "1", "8.8"))
+            .await?;
         self.flush(4).await?;
         let update = self
             .emulator
@@ -373,12 +364,7 @@ impl Demo {
             .and_then(|c| c.params["_ts"].as_str().map(str::to_string));
         let alice_dm = SlackUser::new("U0ALICE", "T0GLOBEX", "U0ALICE");
         let click = alice_dm.click("psat_score_9", "1:9", ts.as_deref().unwrap_or("1.1"));
-        self.send(
-            "/slack/interactions",
-            "application/x-www-form-urlencoded",
-            click,
-        )
-        .await?;
+        self.interact(click).await?;
         self.flush(2).await?;
 
         let mut later = chrono::Utc::now() + chrono::Duration::days(61);
@@ -509,6 +495,16 @@ impl Demo {
         Ok(answer)
     }
 
+    /// Posts an interaction payload (a click, a submitted view) the way Slack does.
+    async fn interact(&mut self, payload: Vec<u8>) -> anyhow::Result<Value> {
+        self.send(
+            "/slack/interactions",
+            "application/x-www-form-urlencoded",
+            payload,
+        )
+        .await
+    }
+
     async fn submit(
         &mut self,
         who: &SlackUser,
@@ -516,12 +512,7 @@ impl Demo {
         view: &Value,
         values: &[(&str, &str)],
     ) -> anyhow::Result<Value> {
-        self.send(
-            "/slack/interactions",
-            "application/x-www-form-urlencoded",
-            who.submit_view(view_id, view, values),
-        )
-        .await
+        self.interact(who.submit_view(view_id, view, values)).await
     }
 
     /// Waits for at least `expected` new messages to reach Slack and for the outbox to drain,

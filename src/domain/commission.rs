@@ -370,16 +370,55 @@ mod tests {
         Money::parse(text, currency).expect("amount")
     }
 
+    /// One computation's inputs. `inputs(amount, currency)` is a sourced deal of a silver
+    /// reseller registered after the first meeting; each test changes what it is about.
+    struct Inputs {
+        amount: Money,
+        partner_type: PartnerType,
+        timing: Timing,
+        attribution: Attribution,
+        tier: &'static str,
+    }
+
+    fn inputs(amount: &str, currency: Currency) -> Inputs {
+        Inputs {
+            amount: money(amount, currency),
+            partner_type: PartnerType::Reseller,
+            timing: Timing::AfterFirstMeeting,
+            attribution: Attribution::Sourced,
+            tier: "silver",
+        }
+    }
+
+    impl Inputs {
+        fn compute(&self, rules: &CommissionRules) -> Result<Commission, CommissionError> {
+            compute(
+                self.amount,
+                self.partner_type,
+                self.timing,
+                self.attribution,
+                self.tier,
+                rules,
+            )
+        }
+
+        /// The commission's amount, as written.
+        fn amount(&self, rules: &CommissionRules) -> String {
+            self.compute(rules).expect("computes").amount.to_string()
+        }
+    }
+
+    fn assert_ends_with(text: &str, tail: &str) {
+        assert!(text.ends_with(tail), "{text}");
+    }
+
     #[test]
     fn the_issue_example_reads_as_written() {
-        let c = compute(
-            money("60000", Currency::EUR),
-            PartnerType::Reseller,
-            Timing::AfterFirstMeeting,
-            Attribution::Sourced,
-            "registered",
-            &CommissionRules::default(),
-        )
+        let c = Inputs {
+            tier: "registered",
+            ..inputs("60000", Currency::EUR)
+        }
+        .compute(&CommissionRules::default())
         .expect("computes");
         assert_eq!(c.amount.to_string(), "12,000.00 EUR");
         assert_eq!(
@@ -397,16 +436,12 @@ mod tests {
             (Timing::AfterClose, "10,000.00 USD"),
         ];
         for (timing, want) in cases {
-            let c = compute(
-                money("100000", Currency::USD),
-                PartnerType::Referral,
+            let deal = Inputs {
+                partner_type: PartnerType::Referral,
                 timing,
-                Attribution::Sourced,
-                "silver",
-                &CommissionRules::default(),
-            )
-            .expect("computes");
-            assert_eq!(c.amount.to_string(), want, "{timing:?}");
+                ..inputs("100000", Currency::USD)
+            };
+            assert_eq!(deal.amount(&CommissionRules::default()), want, "{timing:?}");
         }
     }
 
@@ -431,33 +466,24 @@ mod tests {
             (PartnerType::Strategic, "3,500.00 USD"),
         ];
         for (partner_type, want) in cases {
-            let c = compute(
-                money("10000", Currency::USD),
+            let deal = Inputs {
                 partner_type,
-                Timing::AfterFirstMeeting,
-                Attribution::Sourced,
-                "silver",
-                &rules,
-            )
-            .expect("computes");
-            assert_eq!(c.amount.to_string(), want, "{partner_type:?}");
+                ..inputs("10000", Currency::USD)
+            };
+            assert_eq!(deal.amount(&rules), want, "{partner_type:?}");
         }
         rules.default_rates.clear();
-        let err = compute(
-            money("10000", Currency::USD),
-            PartnerType::Service,
-            Timing::AfterFirstMeeting,
-            Attribution::Sourced,
-            "silver",
-            &rules,
-        )
+        let err = Inputs {
+            partner_type: PartnerType::Service,
+            ..inputs("10000", Currency::USD)
+        }
+        .compute(&rules)
         .expect_err("no rate");
         assert_eq!(err.to_string(), "no commission rate is set for service partners registering registered after first meeting");
     }
 
     #[test]
     fn attribution_and_tier_factors_multiply() {
-        let rules = CommissionRules::default();
         let cases = [
             (
                 Attribution::Sourced,
@@ -503,17 +529,15 @@ mod tests {
             ),
         ];
         for (attribution, tier, want, tail) in cases {
-            let c = compute(
-                money("10000", Currency::USD),
-                PartnerType::Reseller,
-                Timing::AfterFirstMeeting,
+            let c = Inputs {
                 attribution,
                 tier,
-                &rules,
-            )
+                ..inputs("10000", Currency::USD)
+            }
+            .compute(&CommissionRules::default())
             .expect("computes");
             assert_eq!(c.amount.to_string(), want, "{attribution:?} {tier}");
-            assert!(c.calculation.ends_with(tail), "{}", c.calculation);
+            assert_ends_with(&c.calculation, tail);
         }
     }
 
@@ -521,42 +545,26 @@ mod tests {
     fn caps_apply_per_currency() {
         let mut rules = CommissionRules::default();
         rules.caps.insert("USD".into(), Decimal::new(5000, 0));
-        let capped = compute(
-            money("100000", Currency::USD),
-            PartnerType::Reseller,
-            Timing::BeforeFirstContact,
-            Attribution::Sourced,
-            "silver",
-            &rules,
-        )
-        .expect("computes");
-        assert_eq!(
-            (capped.amount.to_string(), capped.capped),
-            ("5,000.00 USD".to_string(), true)
-        );
-        assert!(
-            capped.calculation.ends_with("capped at 5,000.00 USD"),
-            "{}",
-            capped.calculation
-        );
-        let other = compute(
-            money("100000", Currency::EUR),
-            PartnerType::Reseller,
-            Timing::BeforeFirstContact,
-            Attribution::Sourced,
-            "silver",
-            &rules,
-        )
-        .expect("computes");
-        assert_eq!(
-            (other.amount.to_string(), other.capped),
-            ("25,000.00 EUR".to_string(), false)
-        );
+        let cases = [
+            (Currency::USD, "5,000.00 USD", true),
+            (Currency::EUR, "25,000.00 EUR", false),
+        ];
+        for (currency, want, capped) in cases {
+            let c = Inputs {
+                timing: Timing::BeforeFirstContact,
+                ..inputs("100000", currency)
+            }
+            .compute(&rules)
+            .expect("computes");
+            assert_eq!((c.amount.to_string().as_str(), c.capped), (want, capped));
+            if capped {
+                assert_ends_with(&c.calculation, "capped at 5,000.00 USD");
+            }
+        }
     }
 
     #[test]
     fn rounding_happens_once_at_the_currencys_minor_unit() {
-        let rules = CommissionRules::default();
         // 12,345 × 15% × 0.25 × 1.1 = 509.23125
         let cases = [
             (money("12345", Currency::JPY), "509 JPY"),
@@ -567,16 +575,14 @@ mod tests {
             (money("3", Currency::EUR), "0.12 EUR"),
         ];
         for (amount, want) in cases {
-            let c = compute(
+            let deal = Inputs {
                 amount,
-                PartnerType::Reseller,
-                Timing::LateStage,
-                Attribution::Influenced,
-                "gold",
-                &rules,
-            )
-            .expect("computes");
-            assert_eq!(c.amount.to_string(), want, "{amount}");
+                timing: Timing::LateStage,
+                attribution: Attribution::Influenced,
+                tier: "gold",
+                ..inputs("1", Currency::EUR)
+            };
+            assert_eq!(deal.amount(&CommissionRules::default()), want, "{amount}");
         }
     }
 
@@ -586,14 +592,12 @@ mod tests {
             recurring_months: Some(12),
             ..CommissionRules::default()
         };
-        let c = compute(
-            money("10000.01", Currency::EUR),
-            PartnerType::Technology,
-            Timing::BeforeFirstContact,
-            Attribution::Sourced,
-            "silver",
-            &rules,
-        )
+        let c = Inputs {
+            partner_type: PartnerType::Technology,
+            timing: Timing::BeforeFirstContact,
+            ..inputs("10000.01", Currency::EUR)
+        }
+        .compute(&rules)
         .expect("computes");
         assert_eq!(c.amount.to_string(), "2,500.00 EUR");
         assert_eq!(c.instalments.len(), 12);
@@ -601,11 +605,7 @@ mod tests {
             c.instalments.iter().map(|m| m.minor()).sum::<i64>(),
             c.amount.minor()
         );
-        assert!(
-            c.calculation.ends_with("paid as 12 monthly instalments"),
-            "{}",
-            c.calculation
-        );
+        assert_ends_with(&c.calculation, "paid as 12 monthly instalments");
     }
 
     #[test]

@@ -312,6 +312,10 @@ pub enum DealError {
     Survey(#[from] super::survey::SurveyRefusal),
     #[error("{0}")]
     BadCommand(String),
+    /// The deal's status rules the step out; the text says what follows ("cannot be closed as
+    /// lost").
+    #[error("{0} is {label}, so it {2}.", label = .1.label())]
+    StatusRulesOut(DealId, DealStatus, &'static str),
 }
 
 impl DealDraft {

@@ -94,29 +94,31 @@ mod tests {
                 .with_timezone(&Utc)
         };
         let r = rules();
-        assert!(
-            sendable(at("2027-03-03T10:00:00Z"), Tz::UTC, &r),
-            "Wednesday 10:00 UTC"
-        );
-        assert!(
-            !sendable(at("2027-03-06T10:00:00Z"), Tz::UTC, &r),
-            "Saturday"
-        );
-        assert!(
-            !sendable(at("2027-03-03T18:00:00Z"), Tz::UTC, &r),
-            "after hours"
-        );
-        assert!(
-            !sendable(at("2027-03-03T10:00:00Z"), Tz::Asia__Tokyo, &r),
-            "19:00 in Tokyo"
-        );
-        assert!(
-            sendable(at("2027-03-03T01:00:00Z"), Tz::Asia__Tokyo, &r),
-            "10:00 in Tokyo"
-        );
-        assert!(
-            !sendable(at("2027-03-05T23:30:00Z"), Tz::Asia__Tokyo, &r),
-            "Saturday morning in Tokyo, Friday night in UTC"
-        );
+        let cases = [
+            ("2027-03-03T10:00:00Z", Tz::UTC, true, "Wednesday 10:00 UTC"),
+            ("2027-03-06T10:00:00Z", Tz::UTC, false, "Saturday"),
+            ("2027-03-03T18:00:00Z", Tz::UTC, false, "after hours"),
+            (
+                "2027-03-03T10:00:00Z",
+                Tz::Asia__Tokyo,
+                false,
+                "19:00 in Tokyo",
+            ),
+            (
+                "2027-03-03T01:00:00Z",
+                Tz::Asia__Tokyo,
+                true,
+                "10:00 in Tokyo",
+            ),
+            (
+                "2027-03-05T23:30:00Z",
+                Tz::Asia__Tokyo,
+                false,
+                "Saturday morning in Tokyo, Friday night in UTC",
+            ),
+        ];
+        for (time, tz, want, why) in cases {
+            assert_eq!(sendable(at(time), tz, &r), want, "{why}");
+        }
     }
 }

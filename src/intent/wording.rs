@@ -157,3 +157,23 @@ pub fn unknown_intro(unknown: &Unknown, s: &Syntax) -> String {
         (s.user)(word)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::hint_words;
+    use crate::domain::deal::DealFilter;
+    use crate::service::Hint;
+
+    #[test]
+    fn hints_are_worded_as_the_commands_that_do_them() {
+        let cases = [
+            (DealFilter::All, 2, "deal list page 2"),
+            (DealFilter::Open, 3, "deal list open page 3"),
+            (DealFilter::Expiring, 1, "deal list expiring page 1"),
+            (DealFilter::Won, 9, "deal list won page 9"),
+        ];
+        for (filter, page, want) in cases {
+            assert_eq!(hint_words(Hint::ListDeals { filter, page }), want);
+        }
+    }
+}

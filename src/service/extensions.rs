@@ -6,7 +6,7 @@ use crate::chat::Via;
 use crate::domain::engagement::{extension_outcome, ExtensionOutcome, ExtensionRefusal};
 use crate::domain::{Deal, DealError, DealId};
 use crate::notice::{ExtensionDetails, ExtensionStep, Notice};
-use crate::store::AuditEntry;
+use crate::store::{AuditEntry, DealChange};
 use chrono::Duration;
 use serde_json::json;
 
@@ -121,7 +121,13 @@ impl Service {
         };
         if !self
             .store
-            .request_extension(deal.id, justification, &audit, &messages, now)
+            .change_deal_once(
+                deal.id,
+                DealChange::RequestExtension { justification },
+                &audit,
+                &messages,
+                now,
+            )
             .await?
         {
             return Err(DealError::from(ExtensionRefusal::RequestedMeanwhile).into());
@@ -235,7 +241,13 @@ impl Service {
         };
         let message = self.deal_message(deal, "extension_declined", &partner.conversation, notice);
         self.store
-            .decline_extension(deal.id, &audit, &[message], now)
+            .change_deal_once(
+                deal.id,
+                DealChange::DeclineExtension,
+                &audit,
+                &[message],
+                now,
+            )
             .await
     }
 
@@ -296,10 +308,12 @@ impl Service {
         };
         if !self
             .store
-            .extend_protection(
+            .change_deal_once(
                 deal.id,
-                &until.to_string(),
-                deal.extensions,
+                DealChange::Extend {
+                    until: &until.to_string(),
+                    seen_extensions: deal.extensions,
+                },
                 &audit,
                 &messages,
                 now,

@@ -8,7 +8,7 @@ use super::Service;
 use crate::domain::engagement::{business_days_between, due_reminder};
 use crate::domain::{Deal, DealStatus, Partner};
 use crate::notice::Notice;
-use crate::store::AuditEntry;
+use crate::store::{AuditEntry, DealChange};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
@@ -65,7 +65,13 @@ impl Service {
             let audit = job_audit("escalated", json!({ "business_days": waited }));
             if self
                 .store
-                .escalate_once(id, &audit, &[message], self.clock.now_ms())
+                .change_deal_once(
+                    id,
+                    DealChange::Escalate,
+                    &audit,
+                    &[message],
+                    self.clock.now_ms(),
+                )
                 .await?
             {
                 escalated += 1;
@@ -134,10 +140,12 @@ impl Service {
         ];
         let audit = job_audit("expired", json!({ "protected_until": until.to_string() }));
         self.store
-            .transition_once(
+            .change_deal_once(
                 deal.id,
-                DealStatus::Approved,
-                DealStatus::Expired,
+                DealChange::Transition {
+                    from: DealStatus::Approved,
+                    to: DealStatus::Expired,
+                },
                 &audit,
                 &messages,
                 self.clock.now_ms(),
@@ -180,8 +188,12 @@ impl Service {
         };
         let audit = job_audit("reminded", json!({ "days_left": days_left }));
         let now = self.clock.now_ms();
+        let change = DealChange::Remind {
+            before: &sent_text,
+            after: &after,
+        };
         self.store
-            .remind_once(deal.id, &sent_text, &after, &audit, &[message], now)
+            .change_deal_once(deal.id, change, &audit, &[message], now)
             .await
     }
 

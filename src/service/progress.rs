@@ -7,7 +7,7 @@ use crate::chat::Via;
 use crate::domain::money::parse_currency;
 use crate::domain::{Deal, DealError, DealId, Money, Stage};
 use crate::notice::{NoteAbout, Notice};
-use crate::store::AuditEntry;
+use crate::store::{AuditEntry, DealChange};
 use chrono::NaiveDate;
 use serde_json::json;
 
@@ -187,24 +187,22 @@ impl Service {
         let message = self.deal_message(deal, "deal_update", &partner.conversation, payload);
         let done = self
             .store
-            .update_progress(
+            .change_deal_once(
                 deal.id,
-                new.stage.as_str(),
-                &new.amount,
-                &new.close.to_string(),
-                &new.products,
+                DealChange::Progress {
+                    stage: new.stage.as_str(),
+                    amount: &new.amount,
+                    close: &new.close.to_string(),
+                    products: &new.products,
+                },
                 &audit,
                 &[message],
                 self.clock.now_ms(),
             )
             .await?;
         if !done {
-            return Err(DealError::BadCommand(format!(
-                "{} is {}, so it can no longer change.",
-                deal.id,
-                deal.status.label()
-            ))
-            .into());
+            let no_more = "can no longer change";
+            return Err(DealError::StatusRulesOut(deal.id, deal.status, no_more).into());
         }
         self.wake_delivery();
         Ok(if only_stage {

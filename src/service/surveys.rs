@@ -8,7 +8,7 @@ use crate::chat::Conversation;
 use crate::domain::survey::{is_detractor, results, trend, Figures, Response, SurveyRefusal};
 use crate::domain::DealError;
 use crate::notice::{MessageRef, NoteAbout, Notice};
-use crate::store::{Answered, Invitee, OutboxMessage};
+use crate::store::{Answered, Invitee, OutboxMessage, RoundStep};
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -388,7 +388,7 @@ impl Service {
                 );
                 if self
                     .store
-                    .close_round_once(round.id, &[summary], self.clock.now_ms())
+                    .round_step_once(round.id, RoundStep::Close, &[summary], self.clock.now_ms())
                     .await?
                 {
                     closed += 1;
@@ -417,7 +417,7 @@ impl Service {
             .collect();
         let sent = self
             .store
-            .remind_round_once(id, &messages, self.clock.now_ms())
+            .round_step_once(id, RoundStep::Remind, &messages, self.clock.now_ms())
             .await?;
         Ok(if sent { messages.len() } else { 0 })
     }

@@ -6,7 +6,7 @@ use crate::domain::commission::{compute, Attribution, Commission, Timing};
 use crate::domain::money::parse_currency;
 use crate::domain::{Deal, DealError, DealStatus, Money};
 use crate::notice::{NoteAbout, Notice};
-use crate::store::{AuditEntry, LedgerEntry, OutboxMessage, Win};
+use crate::store::{AuditEntry, DealChange, LedgerEntry, OutboxMessage, Win};
 use chrono::{Months, NaiveDate};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -226,12 +226,8 @@ impl Service {
         surface: &str,
     ) -> ServiceResult<String> {
         if !MANAGER_WINNABLE.contains(&deal.status) {
-            return Err(DealError::BadCommand(format!(
-                "{} is {}, so it cannot be closed as lost.",
-                deal.id,
-                deal.status.label()
-            ))
-            .into());
+            let lost = "cannot be closed as lost";
+            return Err(DealError::StatusRulesOut(deal.id, deal.status, lost).into());
         }
         let partner = self.partner_of_deal(&deal).await?;
         let text = format!("closed {} as lost.", deal.id);
@@ -249,10 +245,12 @@ impl Service {
         let messages = [self.deal_message(&deal, "deal_lost", &partner.conversation, note)];
         if !self
             .store
-            .close_lost(
+            .change_deal_once(
                 deal.id,
-                deal.status,
-                &self.clock.now().date_naive().to_string(),
+                DealChange::CloseLost {
+                    from: deal.status,
+                    closed: &self.clock.now().date_naive().to_string(),
+                },
                 &audit,
                 &messages,
                 self.clock.now_ms(),

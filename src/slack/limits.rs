@@ -63,7 +63,6 @@ fn over(what: &str, value: &Value, max: usize) -> Result<(), String> {
 
 /// The first limit `payload` breaks, if any, described as Slack's error details would.
 pub fn check(surface: Surface, payload: &Value) -> Result<(), String> {
-    let blocks = payload["blocks"].as_array().map_or(&[][..], Vec::as_slice);
     let max_blocks = match surface {
         Surface::Message => {
             over("text", &payload["text"], MESSAGE_TEXT)?;
@@ -81,13 +80,20 @@ pub fn check(surface: Surface, payload: &Value) -> Result<(), String> {
             VIEW_BLOCKS
         }
     };
-    if blocks.len() > max_blocks {
-        return Err(format!("{} blocks, more than {max_blocks}", blocks.len()));
-    }
+    let blocks = items(payload, "blocks", max_blocks)?;
     for (i, block) in blocks.iter().enumerate() {
         check_block(block).map_err(|e| format!("blocks[{i}]: {e}"))?;
     }
     Ok(())
+}
+
+/// The list `value[key]` (empty when absent), refused when it holds more than `max` items.
+fn items<'a>(value: &'a Value, key: &str, max: usize) -> Result<&'a [Value], String> {
+    let list = value[key].as_array().map_or(&[][..], Vec::as_slice);
+    if list.len() > max {
+        return Err(format!("{} {key}, more than {max}", list.len()));
+    }
+    Ok(list)
 }
 
 fn check_block(block: &Value) -> Result<(), String> {
@@ -95,14 +101,7 @@ fn check_block(block: &Value) -> Result<(), String> {
     match block["type"].as_str().unwrap_or_default() {
         "section" => {
             over("text", &block["text"]["text"], SECTION_TEXT)?;
-            let fields = block["fields"].as_array().map_or(&[][..], Vec::as_slice);
-            if fields.len() > SECTION_FIELDS {
-                return Err(format!(
-                    "{} fields, more than {SECTION_FIELDS}",
-                    fields.len()
-                ));
-            }
-            for field in fields {
+            for field in items(block, "fields", SECTION_FIELDS)? {
                 over("field", &field["text"], FIELD_TEXT)?;
             }
             if let Some(accessory) = block.get("accessory") {
@@ -111,24 +110,12 @@ fn check_block(block: &Value) -> Result<(), String> {
         }
         "header" => over("header", &block["text"]["text"], HEADER_TEXT)?,
         "actions" => {
-            let elements = block["elements"].as_array().map_or(&[][..], Vec::as_slice);
-            if elements.len() > ACTIONS_ELEMENTS {
-                return Err(format!(
-                    "{} elements, more than {ACTIONS_ELEMENTS}",
-                    elements.len()
-                ));
-            }
-            elements.iter().try_for_each(check_element)?;
+            items(block, "elements", ACTIONS_ELEMENTS)?
+                .iter()
+                .try_for_each(check_element)?;
         }
         "context" => {
-            let elements = block["elements"].as_array().map_or(&[][..], Vec::as_slice);
-            if elements.len() > CONTEXT_ELEMENTS {
-                return Err(format!(
-                    "{} elements, more than {CONTEXT_ELEMENTS}",
-                    elements.len()
-                ));
-            }
-            for element in elements {
+            for element in items(block, "elements", CONTEXT_ELEMENTS)? {
                 over("context text", &element["text"], SECTION_TEXT)?;
             }
         }

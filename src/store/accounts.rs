@@ -7,6 +7,7 @@ mod one_trip;
 
 pub use one_trip::{OneTrip, PlannedKey, Weighing};
 
+use super::statements::run_on;
 use super::Store;
 use anyhow::Context;
 use sqlx::AnyConnection;
@@ -107,14 +108,6 @@ pub enum Upserted {
     Updated,
 }
 
-/// `$1, $2, …, $n`.
-pub(super) fn placeholders(n: usize) -> String {
-    (1..=n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The records a lookup's `hits` (kind, record_id, score) point at, as [`CandidateRow`]s with
 /// their score.
 const RECORDS_OF_HITS: &str =
@@ -178,21 +171,15 @@ pub(super) async fn insert_record_keys(
         .flat_map(|(id, keys)| keys.iter().map(move |k| (k, *id)))
         .collect();
     for chunk in rows.chunks(KEYS_PER_INSERT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
-            .collect();
         let sql = format!(
             "INSERT INTO match_keys (key, kind, record_id) VALUES {} ON CONFLICT DO NOTHING",
-            values.join(", ")
+            super::value_rows(chunk.len(), 3)
         );
         let mut query = sqlx::query(&sql);
         for (key, id) in chunk {
             query = query.bind(key.as_str()).bind(kind.as_str()).bind(*id);
         }
-        query
-            .execute(&mut *conn)
-            .await
-            .context("writing index keys")?;
+        run_on(&mut *conn, query, "writing index keys").await?;
     }
     Ok(())
 }
@@ -217,12 +204,10 @@ pub(super) async fn write_record_keys(
                 .fetch_all(&mut *conn)
                 .await
                 .context("reading index keys")?;
-        sqlx::query("DELETE FROM match_keys WHERE kind = $1 AND record_id = $2")
+        let statement = sqlx::query("DELETE FROM match_keys WHERE kind = $1 AND record_id = $2")
             .bind(kind.as_str())
-            .bind(id)
-            .execute(&mut *conn)
-            .await
-            .context("clearing index keys")?;
+            .bind(id);
+        run_on(&mut *conn, statement, "clearing index keys").await?;
         old
     };
     insert_record_keys(conn, kind, &[(id, keys)]).await?;
@@ -269,12 +254,8 @@ impl Store {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
         match_stats::lock(&mut tx).await?;
         write_keys(&mut tx, RecordKind::DirectAccount, id, &[]).await?;
-        let deleted = sqlx::query("DELETE FROM direct_accounts WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .context("deleting an account")?
-            .rows_affected();
+        let statement = sqlx::query("DELETE FROM direct_accounts WHERE id = $1").bind(id);
+        let deleted = run_on(&mut tx, statement, "deleting an account").await?;
         tx.commit().await.context("committing a deletion")?;
         Ok(deleted > 0)
     }
@@ -394,20 +375,13 @@ impl Store {
 
     /// Direct accounts in all, with an open opportunity, and the ten largest owners' counts.
     pub async fn account_summary(&self) -> anyhow::Result<(i64, i64, Vec<(String, i64)>)> {
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM direct_accounts")
-            .fetch_one(&self.pool)
-            .await
-            .context("counting accounts")?;
-        let open: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM direct_accounts WHERE open_opportunity = 1")
-                .fetch_one(&self.pool)
-                .await
-                .context("counting open accounts")?;
-        let owners: Vec<(String, i64)> =
-            sqlx::query_as("SELECT owner, COUNT(*) AS n FROM direct_accounts GROUP BY owner ORDER BY n DESC, owner LIMIT 10")
-                .fetch_all(&self.pool)
-                .await
-                .context("counting accounts per owner")?;
+        let query = sqlx::query_scalar("SELECT COUNT(*) FROM direct_accounts");
+        let total: i64 = self.value(query, "counting accounts").await?;
+        let query =
+            sqlx::query_scalar("SELECT COUNT(*) FROM direct_accounts WHERE open_opportunity = 1");
+        let open: i64 = self.value(query, "counting open accounts").await?;
+        let query = sqlx::query_as("SELECT owner, COUNT(*) AS n FROM direct_accounts GROUP BY owner ORDER BY n DESC, owner LIMIT 10");
+        let owners: Vec<(String, i64)> = self.all(query, "counting accounts per owner").await?;
         Ok((total, open, owners))
     }
 }

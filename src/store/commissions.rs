@@ -1,11 +1,12 @@
 //! The commission ledger: written with the win in one transaction, then moved pending →
 //! payable (after the hold) → paid (when finance marks it). Sums are per currency.
 
-use super::outbox::{insert_outbox, OutboxMessage};
-use super::{append_audit, AuditEntry, Store};
+use super::outbox::OutboxMessage;
+use super::statements::finish;
+use super::statements::run_on;
+use super::{AuditEntry, Store};
 use crate::domain::commission::LedgerStatus;
 use crate::domain::{Deal, DealId, DealStatus, Money, PartnerId};
-use anyhow::Context;
 use chrono::NaiveDate;
 
 /// One ledger row to write: instalment number, amount, and when it becomes payable.
@@ -65,14 +66,12 @@ impl Store {
         messages: &[OutboxMessage],
         now_ms: i64,
     ) -> anyhow::Result<Option<Deal>> {
-        let mut tx = self.pool.begin().await.context("starting a transaction")?;
-        let allowed: Vec<String> = (0..from.len()).map(|i| format!("${}", i + 7)).collect();
         let sql = format!(
             "UPDATE deals SET status = 'won', amount_minor = $1, currency = $2, close_date = $3, attribution = $4, updated_at = $5 \
              WHERE id = $6 AND status IN ({}) RETURNING partner_id",
-            allowed.join(", ")
+            super::placeholders(7, from.len())
         );
-        let mut query = sqlx::query_scalar::<_, i64>(&sql)
+        let mut query = sqlx::query_as::<_, (i64,)>(&sql)
             .bind(win.amount.minor())
             .bind(win.amount.currency().code())
             .bind(win.close_date.to_string())
@@ -82,16 +81,11 @@ impl Store {
         for status in from {
             query = query.bind(status.as_str());
         }
-        let Some(partner_id) = query
-            .fetch_optional(&mut *tx)
-            .await
-            .context("recording the win")?
-        else {
-            tx.rollback().await.context("rolling back a refused win")?;
+        let Some((mut tx, (partner_id,))) = self.begin_with(query, "the win").await? else {
             return Ok(None);
         };
         for entry in win.entries {
-            sqlx::query(
+            let statement = sqlx::query(
                 "INSERT INTO commissions (deal_id, partner_id, instalment, amount_minor, currency, status, payable_from, calculation, created_at) \
                  VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8)",
             )
@@ -102,28 +96,20 @@ impl Store {
             .bind(entry.amount.currency().code())
             .bind(entry.payable_from.to_string())
             .bind(win.calculation)
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await
-            .context("writing the commission ledger")?;
+            .bind(now_ms);
+            run_on(&mut tx, statement, "writing the commission ledger").await?;
         }
-        append_audit(&mut tx, audit, id.0, now_ms).await?;
-        for message in messages {
-            insert_outbox(&mut tx, message, now_ms).await?;
-        }
-        tx.commit().await.context("committing the win")?;
+        finish(tx, Some((audit, id.0)), messages, now_ms, "the win").await?;
         self.deal(id).await
     }
 
     /// Ledger rows of one deal.
     pub async fn ledger_of_deal(&self, id: DealId) -> anyhow::Result<Vec<LedgerRow>> {
-        sqlx::query_as::<_, LedgerRow>(&format!(
+        let sql = format!(
             "SELECT {LEDGER_COLUMNS} FROM commissions WHERE deal_id = $1 ORDER BY instalment"
-        ))
-        .bind(id.0)
-        .fetch_all(&self.pool)
-        .await
-        .context("reading a deal's commissions")
+        );
+        let query = sqlx::query_as::<_, LedgerRow>(&sql).bind(id.0);
+        self.all(query, "reading a deal's commissions").await
     }
 
     /// Sums per (currency, status), for one partner or for everyone.
@@ -135,24 +121,20 @@ impl Store {
             Some(p) => ("WHERE partner_id = $1", p.0),
             None => ("WHERE partner_id > $1", 0),
         };
-        sqlx::query_as(&format!(
+        let sql = format!(
             "SELECT currency, status, CAST(SUM(amount_minor) AS BIGINT) AS amount_minor FROM commissions {filter} GROUP BY currency, status ORDER BY currency, status"
-        ))
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .context("summing commissions")
+        );
+        let query = sqlx::query_as(&sql).bind(id);
+        self.all(query, "summing commissions").await
     }
 
     /// Moves pending rows whose hold ended by `today` to payable; returns them.
     pub async fn release_payable(&self, today: NaiveDate) -> anyhow::Result<Vec<LedgerRow>> {
-        sqlx::query_as::<_, LedgerRow>(&format!(
+        let sql = format!(
             "UPDATE commissions SET status = 'payable' WHERE status = 'pending' AND payable_from <= $1 RETURNING {LEDGER_COLUMNS}"
-        ))
-        .bind(today.to_string())
-        .fetch_all(&self.pool)
-        .await
-        .context("releasing payable commissions")
+        );
+        let query = sqlx::query_as::<_, LedgerRow>(&sql).bind(today.to_string());
+        self.all(query, "releasing payable commissions").await
     }
 
     /// Marks payable rows paid; returns the rows it changed (others were not payable).
@@ -164,15 +146,14 @@ impl Store {
     ) -> anyhow::Result<Vec<LedgerRow>> {
         let mut paid = Vec::new();
         for id in ids {
-            let row = sqlx::query_as::<_, LedgerRow>(&format!(
+            let sql = format!(
                 "UPDATE commissions SET status = 'paid', paid_at = $1, paid_by = $2 WHERE id = $3 AND status = 'payable' RETURNING {LEDGER_COLUMNS}"
-            ))
-            .bind(now_ms)
-            .bind(by)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .context("marking a commission paid")?;
+            );
+            let query = sqlx::query_as::<_, LedgerRow>(&sql)
+                .bind(now_ms)
+                .bind(by)
+                .bind(id);
+            let row = self.optional(query, "marking a commission paid").await?;
             paid.extend(row);
         }
         Ok(paid)
@@ -184,12 +165,8 @@ impl Store {
             Some(p) => ("WHERE partner_id = $1", p.0),
             None => ("WHERE partner_id > $1", 0),
         };
-        sqlx::query_as::<_, LedgerRow>(&format!(
-            "SELECT {LEDGER_COLUMNS} FROM commissions {filter} ORDER BY id"
-        ))
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .context("reading the ledger")
+        let sql = format!("SELECT {LEDGER_COLUMNS} FROM commissions {filter} ORDER BY id");
+        let query = sqlx::query_as::<_, LedgerRow>(&sql).bind(id);
+        self.all(query, "reading the ledger").await
     }
 }

@@ -1,6 +1,7 @@
 //! Deal registrations: stored with their audit row and outbox messages in one transaction.
 
-use super::outbox::{insert_outbox, OutboxMessage};
+use super::outbox::OutboxMessage;
+use super::statements::{finish, run_on, Rows};
 use super::{append_audit, AuditEntry, Store};
 pub use crate::domain::deal::DealFilter;
 use crate::domain::{Deal, DealId, DealStatus, Money, NewDeal, PartnerId, Stage};
@@ -179,13 +180,9 @@ impl Store {
 
     /// One deal by id.
     pub async fn deal(&self, id: DealId) -> anyhow::Result<Option<Deal>> {
-        let row = sqlx::query_as::<_, DealRow>(&format!(
-            "SELECT {DEAL_COLUMNS} FROM deals WHERE id = $1"
-        ))
-        .bind(id.0)
-        .fetch_optional(&self.pool)
-        .await
-        .context("loading a deal")?;
+        let sql = format!("SELECT {DEAL_COLUMNS} FROM deals WHERE id = $1");
+        let query = sqlx::query_as::<_, DealRow>(&sql).bind(id.0);
+        let row = self.optional(query, "loading a deal").await?;
         row.map(Deal::try_from).transpose()
     }
 
@@ -222,37 +219,9 @@ impl Store {
             }
             DealFilter::Won => conditions.push("status = 'won'".into()),
         }
-        let filter_sql = conditions.join(" AND ");
-        let page_sql = format!(
-            "SELECT {DEAL_COLUMNS} FROM deals WHERE {filter_sql} ORDER BY id DESC LIMIT ${} OFFSET ${}",
-            binds.len() + 1,
-            binds.len() + 2
-        );
-        let mut page = sqlx::query_as::<_, DealRow>(&page_sql);
-        for b in &binds {
-            page = page.bind(b);
-        }
-        let rows = page
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(&self.pool)
+        let binds: Vec<&str> = binds.iter().map(String::as_str).collect();
+        self.deal_page(&conditions.join(" AND "), &binds, "id DESC", limit, offset)
             .await
-            .context("listing deals")?;
-        let count_sql = format!("SELECT COUNT(*) FROM deals WHERE {filter_sql}");
-        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-        for b in &binds {
-            count = count.bind(b);
-        }
-        let total = count
-            .fetch_one(&self.pool)
-            .await
-            .context("counting deals")?;
-        Ok((
-            rows.into_iter()
-                .map(Deal::try_from)
-                .collect::<anyhow::Result<_>>()?,
-            total,
-        ))
     }
 }
 
@@ -273,18 +242,32 @@ async fn remember_partner_user(
     reg: &Registration,
     now_ms: i64,
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    let statement = sqlx::query(
         "INSERT INTO partner_users (partner_id, user_id, workspace, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $4, $4) \
          ON CONFLICT (partner_id, user_id) DO UPDATE SET last_seen_at = excluded.last_seen_at, workspace = excluded.workspace",
     )
     .bind(reg.partner_id.0)
     .bind(&reg.user)
     .bind(reg.user_team.as_deref())
-    .bind(now_ms)
-    .execute(&mut *conn)
-    .await
-    .context("recording the partner user")?;
+    .bind(now_ms);
+    run_on(&mut *conn, statement, "recording the partner user").await?;
     Ok(())
+}
+
+/// Binds a registration's details in their column order: company, domain, contact name and
+/// email, amount and currency, close date, stage, products and notes.
+fn bind_details<'q>(query: Rows<'q, DealRow>, d: &'q NewDeal) -> Rows<'q, DealRow> {
+    query
+        .bind(&d.company)
+        .bind(d.domain.as_deref())
+        .bind(d.contact_name.as_deref())
+        .bind(d.contact_email.as_deref())
+        .bind(d.amount.minor())
+        .bind(d.amount.currency().code())
+        .bind(d.close_date.format("%Y-%m-%d").to_string())
+        .bind(d.stage.as_str())
+        .bind(&d.products)
+        .bind(&d.notes)
 }
 
 async fn insert_deal(
@@ -292,37 +275,31 @@ async fn insert_deal(
     reg: &Registration,
     now_ms: i64,
 ) -> anyhow::Result<Option<DealRow>> {
-    let d = &reg.deal;
-    sqlx::query_as::<_, DealRow>(&format!(
+    let sql = format!(
         "INSERT INTO deals (partner_id, status, company, domain, contact_name, contact_email, amount_minor, currency, close_date, \
          stage, products, notes, registered_by, registered_team, source_channel, surface, idempotency_key, created_at, updated_at, \
          registered_stage, protected_until, decided_by, timing) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, $10, $19, $20, $21) \
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING {DEAL_COLUMNS}"
-    ))
-    .bind(reg.partner_id.0)
-    .bind(reg.status.as_str())
-    .bind(&d.company)
-    .bind(d.domain.as_deref())
-    .bind(d.contact_name.as_deref())
-    .bind(d.contact_email.as_deref())
-    .bind(d.amount.minor())
-    .bind(d.amount.currency().code())
-    .bind(d.close_date.format("%Y-%m-%d").to_string())
-    .bind(d.stage.as_str())
-    .bind(&d.products)
-    .bind(&d.notes)
-    .bind(&reg.user)
-    .bind(reg.user_team.as_deref())
-    .bind(&reg.channel)
-    .bind(&reg.surface)
-    .bind(reg.idempotency_key.as_deref())
-    .bind(now_ms)
-    .bind(reg.protected_until.map(|d| d.format("%Y-%m-%d").to_string()))
-    .bind(reg.decided_by.as_deref())
-    .bind(&reg.timing)
-    .fetch_optional(&mut *conn)
-    .await
-    .context("inserting the deal")
+    );
+    let query = sqlx::query_as::<_, DealRow>(&sql)
+        .bind(reg.partner_id.0)
+        .bind(reg.status.as_str());
+    bind_details(query, &reg.deal)
+        .bind(&reg.user)
+        .bind(reg.user_team.as_deref())
+        .bind(&reg.channel)
+        .bind(&reg.surface)
+        .bind(reg.idempotency_key.as_deref())
+        .bind(now_ms)
+        .bind(
+            reg.protected_until
+                .map(|d| d.format("%Y-%m-%d").to_string()),
+        )
+        .bind(reg.decided_by.as_deref())
+        .bind(&reg.timing)
+        .fetch_optional(&mut *conn)
+        .await
+        .context("inserting the deal")
 }
 
 impl Store {
@@ -334,24 +311,20 @@ impl Store {
         messages: &[OutboxMessage],
         now_ms: i64,
     ) -> anyhow::Result<()> {
-        let mut tx = self.pool.begin().await.context("starting a transaction")?;
-        append_audit(&mut tx, audit, deal.0, now_ms).await?;
-        for message in messages {
-            insert_outbox(&mut tx, message, now_ms).await?;
-        }
-        tx.commit().await.context("committing a deal event")
+        let tx = self.pool.begin().await.context("starting a transaction")?;
+        finish(tx, Some((audit, deal.0)), messages, now_ms, "a deal event").await
     }
 
     /// The platform's id of the delivered message of `kind` about a deal (its thread root).
     pub async fn message_ts(&self, deal: DealId, kind: &str) -> anyhow::Result<Option<String>> {
-        let ts: Option<Option<String>> = sqlx::query_scalar(
+        let query = sqlx::query_as(
             "SELECT platform_message_id FROM outbox WHERE deal_id = $1 AND kind = $2 AND delivered_at IS NOT NULL ORDER BY id LIMIT 1",
         )
         .bind(deal.0)
-        .bind(kind)
-        .fetch_optional(&self.pool)
-        .await
-        .context("looking up a message timestamp")?;
+        .bind(kind);
+        let ts = self
+            .maybe_value(query, "looking up a message timestamp")
+            .await?;
         Ok(ts.flatten())
     }
 
@@ -362,15 +335,13 @@ impl Store {
         kind: &str,
         channel: &str,
     ) -> anyhow::Result<bool> {
-        let n: i64 = sqlx::query_scalar(
+        let query = sqlx::query_scalar(
             "SELECT COUNT(*) FROM outbox WHERE deal_id = $1 AND kind = $2 AND channel = $3",
         )
         .bind(deal.0)
         .bind(kind)
-        .bind(channel)
-        .fetch_one(&self.pool)
-        .await
-        .context("looking up a deal's messages")?;
+        .bind(channel);
+        let n: i64 = self.value(query, "looking up a deal's messages").await?;
         Ok(n > 0)
     }
 
@@ -390,12 +361,10 @@ impl Store {
         now_ms: i64,
         messages: impl FnOnce(&Deal) -> anyhow::Result<Vec<OutboxMessage>>,
     ) -> anyhow::Result<Option<Deal>> {
-        let mut tx = self.pool.begin().await.context("starting a transaction")?;
-        let allowed: Vec<String> = (0..from.len()).map(|i| format!("${}", i + 7)).collect();
         let sql = format!(
             "UPDATE deals SET status = $1, decided_by = $2, decision_note = $3, protected_until = $4, updated_at = $5 \
              WHERE id = $6 AND status IN ({}) RETURNING {DEAL_COLUMNS}",
-            allowed.join(", ")
+            super::placeholders(7, from.len())
         );
         let mut query = sqlx::query_as::<_, DealRow>(&sql)
             .bind(to.as_str())
@@ -407,22 +376,12 @@ impl Store {
         for status in from {
             query = query.bind(status.as_str());
         }
-        let Some(row) = query
-            .fetch_optional(&mut *tx)
-            .await
-            .context("recording a decision")?
-        else {
-            tx.rollback()
-                .await
-                .context("rolling back a refused decision")?;
+        let Some((tx, row)) = self.begin_with(query, "a decision").await? else {
             return Ok(None);
         };
         let deal = Deal::try_from(row)?;
-        append_audit(&mut tx, audit, id.0, now_ms).await?;
-        for message in messages(&deal)? {
-            insert_outbox(&mut tx, &message, now_ms).await?;
-        }
-        tx.commit().await.context("committing a decision")?;
+        let messages = messages(&deal)?;
+        finish(tx, Some((audit, id.0)), &messages, now_ms, "a decision").await?;
         Ok(Some(deal))
     }
 
@@ -440,41 +399,22 @@ impl Store {
         now_ms: i64,
         messages: impl FnOnce(&Deal) -> anyhow::Result<Vec<OutboxMessage>>,
     ) -> anyhow::Result<Option<Deal>> {
-        let mut tx = self.pool.begin().await.context("starting a transaction")?;
-        let row = sqlx::query_as::<_, DealRow>(&format!(
+        let sql = format!(
             "UPDATE deals SET company = $1, domain = $2, contact_name = $3, contact_email = $4, amount_minor = $5, currency = $6, \
              close_date = $7, stage = $8, products = $9, notes = $10, status = $11, decided_by = NULL, decision_note = '', updated_at = $12 \
              WHERE id = $13 AND status = 'returned' RETURNING {DEAL_COLUMNS}"
-        ))
-        .bind(&deal.company)
-        .bind(deal.domain.as_deref())
-        .bind(deal.contact_name.as_deref())
-        .bind(deal.contact_email.as_deref())
-        .bind(deal.amount.minor())
-        .bind(deal.amount.currency().code())
-        .bind(deal.close_date.format("%Y-%m-%d").to_string())
-        .bind(deal.stage.as_str())
-        .bind(&deal.products)
-        .bind(&deal.notes)
-        .bind(status.as_str())
-        .bind(now_ms)
-        .bind(id.0)
-        .fetch_optional(&mut *tx)
-        .await
-        .context("resubmitting a registration")?;
-        let Some(row) = row else {
-            tx.rollback()
-                .await
-                .context("rolling back a refused resubmission")?;
+        );
+        let query = bind_details(sqlx::query_as(&sql), deal)
+            .bind(status.as_str())
+            .bind(now_ms)
+            .bind(id.0);
+        let Some((mut tx, row)) = self.begin_with(query, "a resubmission").await? else {
             return Ok(None);
         };
         let updated = Deal::try_from(row)?;
         super::accounts::write_keys(&mut tx, super::RecordKind::Registration, id.0, keys).await?;
-        append_audit(&mut tx, audit, id.0, now_ms).await?;
-        for message in messages(&updated)? {
-            insert_outbox(&mut tx, &message, now_ms).await?;
-        }
-        tx.commit().await.context("committing a resubmission")?;
+        let messages = messages(&updated)?;
+        finish(tx, Some((audit, id.0)), &messages, now_ms, "a resubmission").await?;
         Ok(Some(updated))
     }
 
@@ -484,15 +424,14 @@ impl Store {
         since_ms: i64,
         partner: Option<PartnerId>,
     ) -> anyhow::Result<Vec<Deal>> {
-        let rows = sqlx::query_as::<_, DealRow>(&format!(
+        let sql = format!(
             "SELECT {DEAL_COLUMNS} FROM deals WHERE created_at >= $1 AND ($2 = 0 OR partner_id = $3) ORDER BY id"
-        ))
-        .bind(since_ms)
-        .bind(partner.map_or(0, |p| p.0))
-        .bind(partner.map_or(0, |p| p.0))
-        .fetch_all(&self.pool)
-        .await
-        .context("reading deals for export")?;
+        );
+        let query = sqlx::query_as::<_, DealRow>(&sql)
+            .bind(since_ms)
+            .bind(partner.map_or(0, |p| p.0))
+            .bind(partner.map_or(0, |p| p.0));
+        let rows = self.all(query, "reading deals for export").await?;
         rows.into_iter().map(Deal::try_from).collect()
     }
 }

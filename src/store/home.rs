@@ -18,7 +18,7 @@ fn deals_of(rows: Vec<DealRow>) -> anyhow::Result<Vec<Deal>> {
 impl Store {
     /// One page of the deals matching `condition` (whose placeholders `$1…` take `binds`) in
     /// `order`, and how many match in all.
-    async fn deal_page(
+    pub(super) async fn deal_page(
         &self,
         condition: &str,
         binds: &[&str],
@@ -39,16 +39,9 @@ impl Store {
             page = page.bind(*b);
             count = count.bind(*b);
         }
-        let rows = page
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(&self.pool)
-            .await
-            .context("reading a page of deals")?;
-        let total = count
-            .fetch_one(&self.pool)
-            .await
-            .context("counting deals")?;
+        let page = page.bind(limit).bind(offset);
+        let rows = self.all(page, "reading a page of deals").await?;
+        let total = self.value(count, "counting deals").await?;
         Ok((deals_of(rows)?, total))
     }
 
@@ -81,11 +74,10 @@ impl Store {
         actions: &[&str],
     ) -> anyhow::Result<Vec<(i64, String)>> {
         // Placeholders are numbered as they are used: Postgres refuses an unused one.
-        let placeholders: Vec<String> = (2..actions.len() + 2).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT entity_id, action FROM audit_log WHERE entity = 'deal' AND actor = $1 \
              AND action IN ({}) ORDER BY id",
-            placeholders.join(", ")
+            super::placeholders(2, actions.len())
         );
         let mut query = sqlx::query_as::<_, (i64, String)>(&sql).bind(user);
         for action in actions {

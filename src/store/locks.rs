@@ -16,6 +16,7 @@
 //!   lock connection, so a busy pool cannot deadlock; the lock transaction commits (releasing
 //!   the locks) only after the registration's own transaction has committed.
 
+use super::statements::run_on;
 use super::{Backend, Store};
 use anyhow::Context;
 use sha2::Digest;
@@ -104,14 +105,12 @@ impl Store {
                     .map(i64::to_string)
                     .collect::<Vec<_>>()
                     .join(",");
-                sqlx::query(
+                let statement = sqlx::query(
                     "SELECT COUNT(pg_advisory_xact_lock(k)) FROM \
                      (SELECT k FROM unnest(string_to_array($1, ',')::bigint[]) AS k ORDER BY k) AS sorted",
                 )
-                .bind(list)
-                .execute(&mut *tx)
-                .await
-                .context("locking the customer")?;
+                .bind(list);
+                run_on(&mut tx, statement, "locking the customer").await?;
                 Some(tx)
             }
             _ => None,

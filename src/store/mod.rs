@@ -11,17 +11,21 @@ mod locks;
 mod nudges;
 mod outbox;
 mod partners;
+mod statements;
 mod surveys;
 mod teams;
 mod tiers;
 mod uploads;
 mod zones;
 
+use statements::run_on;
+
 pub use accounts::{
     IndexedRecord, NewAccount, OneTrip, PlannedKey, RecordKind, Upserted, Weighing,
 };
 pub use commissions::{CommissionTotal, LedgerEntry, LedgerRow, Win};
 pub use deals::{Created, DealFilter, Registration, EXPIRING_DAYS};
+pub use jobs::DealChange;
 pub use locks::CustomerLock;
 pub use nudges::{PartnerActivity, Reactivation};
 pub use outbox::{
@@ -29,7 +33,7 @@ pub use outbox::{
     ThreadRoot,
 };
 pub use partners::NewPartner;
-pub use surveys::{Answered, Invitee, SurveyResponse, SurveyRound};
+pub use surveys::{Answered, Invitee, RoundStep, SurveyResponse, SurveyRound};
 pub use teams::{base_conversation, TeamsConversation, TeamsPerson, TeamsSighting, TeamsUser};
 pub use tiers::{SourcedRevenue, TierRun};
 
@@ -230,10 +234,8 @@ impl Store {
 
     /// Round-trips a trivial query (for `/healthz`).
     pub async fn ping(&self) -> anyhow::Result<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .context("pinging the database")?;
+        let statement = sqlx::query("SELECT 1");
+        self.run(statement, "pinging the database").await?;
         Ok(())
     }
 
@@ -250,7 +252,7 @@ pub(crate) async fn append_audit(
     entity_id: i64,
     now_ms: i64,
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    let statement = sqlx::query(
         "INSERT INTO audit_log (at, actor, surface, entity, entity_id, action, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(now_ms)
@@ -259,10 +261,8 @@ pub(crate) async fn append_audit(
     .bind(entry.entity)
     .bind(entity_id)
     .bind(entry.action)
-    .bind(entry.detail.to_string())
-    .execute(&mut *conn)
-    .await
-    .context("appending to the audit log")?;
+    .bind(entry.detail.to_string());
+    run_on(&mut *conn, statement, "appending to the audit log").await?;
     Ok(())
 }
 
@@ -297,23 +297,19 @@ pub struct AuditRow {
 impl Store {
     /// Audit rows at or after `since_ms`, oldest first (exports).
     pub async fn audit_since(&self, since_ms: i64) -> anyhow::Result<Vec<AuditRow>> {
-        sqlx::query_as::<_, AuditRow>("SELECT id, at, actor, surface, entity, entity_id, action, detail FROM audit_log WHERE at >= $1 ORDER BY id")
-            .bind(since_ms)
-            .fetch_all(&self.pool)
-            .await
-            .context("reading the audit log for export")
+        let query = sqlx::query_as::<_, AuditRow>("SELECT id, at, actor, surface, entity, entity_id, action, detail FROM audit_log WHERE at >= $1 ORDER BY id")
+            .bind(since_ms);
+        self.all(query, "reading the audit log for export").await
     }
 
     /// The audit trail of one entity, oldest first.
     pub async fn audit_of(&self, entity: &str, entity_id: i64) -> anyhow::Result<Vec<AuditRow>> {
-        sqlx::query_as::<_, AuditRow>(
+        let query = sqlx::query_as::<_, AuditRow>(
             "SELECT id, at, actor, surface, entity, entity_id, action, detail FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id",
         )
         .bind(entity)
-        .bind(entity_id)
-        .fetch_all(&self.pool)
-        .await
-        .context("reading the audit log")
+        .bind(entity_id);
+        self.all(query, "reading the audit log").await
     }
 
     /// Counts rows of a table; tests use it to prove nothing was written.
@@ -325,10 +321,8 @@ impl Store {
             CountTable::Partners => "SELECT COUNT(*) FROM partners",
             CountTable::Events => "SELECT COUNT(*) FROM inbound_events",
         };
-        let n: i64 = sqlx::query_scalar(sql)
-            .fetch_one(&self.pool)
-            .await
-            .context("counting rows")?;
+        let query = sqlx::query_scalar(sql);
+        let n: i64 = self.value(query, "counting rows").await?;
         Ok(n)
     }
 }
@@ -342,6 +336,24 @@ pub enum CountTable {
     Partners,
     /// Inbound events and activities already handled (deduplication keys).
     Events,
+}
+
+/// `n` numbered placeholders from `$first` on: `$3, $4, $5`. Postgres refuses a placeholder a
+/// statement does not use, so lists are numbered to follow the ones before them.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The rows of a multi-row `VALUES`: `rows` tuples of `columns` numbered placeholders each,
+/// `($1, $2), ($3, $4)`.
+fn value_rows(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", placeholders(r * columns + 1, columns)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Maps a unique-constraint violation to [`StoreError::Duplicate`] with `message`.

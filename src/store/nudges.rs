@@ -1,8 +1,7 @@
 //! Partner activity and the nudges sent about it.
 
-use super::outbox::{insert_outbox, OutboxMessage};
+use super::outbox::OutboxMessage;
 use super::Store;
-use anyhow::Context;
 
 /// Days a nudged partner has to register again to count as re-activated.
 pub const REACTIVATION_WINDOW_MS: i64 = 14 * 24 * 3600 * 1000;
@@ -38,23 +37,18 @@ pub struct Reactivation {
 impl Store {
     /// Every partner's activity, by partner id.
     pub async fn partner_activity(&self) -> anyhow::Result<Vec<PartnerActivity>> {
-        sqlx::query_as(
+        let query = sqlx::query_as(
             "SELECT p.id AS partner_id, p.created_at AS onboarded_at, MAX(d.updated_at) AS last_deal_at FROM partners p LEFT JOIN deals d ON d.partner_id = p.id GROUP BY p.id, p.created_at ORDER BY p.id",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .context("reading partner activity")
+        );
+        self.all(query, "reading partner activity").await
     }
 
     /// When a partner was last nudged (or its manager alerted).
     pub async fn last_nudge(&self, partner: i64) -> anyhow::Result<Option<i64>> {
-        let at: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT MAX(sent_at) FROM nudges WHERE partner_id = $1")
-                .bind(partner)
-                .fetch_optional(&self.pool)
-                .await
-                .context("reading the last nudge")?;
-        Ok(at.flatten())
+        let query = sqlx::query_scalar("SELECT MAX(sent_at) FROM nudges WHERE partner_id = $1")
+            .bind(partner);
+        // MAX over no rows is one row holding NULL.
+        self.value(query, "reading the last nudge").await
     }
 
     /// Records a nudge or alert sent as of `sent_at_ms` (the business time the job ran for) with
@@ -68,41 +62,32 @@ impl Store {
         sent_at_ms: i64,
         now_ms: i64,
     ) -> anyhow::Result<()> {
-        let mut tx = self.pool.begin().await.context("starting a transaction")?;
-        sqlx::query(
+        let record = sqlx::query(
             "INSERT INTO nudges (partner_id, kind, quiet_days, sent_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(partner)
         .bind(kind)
         .bind(quiet_days)
-        .bind(sent_at_ms)
-        .execute(&mut *tx)
-        .await
-        .context("recording a nudge")?;
-        for message in messages {
-            insert_outbox(&mut tx, message, now_ms).await?;
-        }
-        tx.commit().await.context("committing a nudge")
+        .bind(sent_at_ms);
+        self.write_once(record, "a nudge", None, messages, now_ms)
+            .await?;
+        Ok(())
     }
 
     /// Nudges sent since `since_ms`, and how many of those partners registered within 14 days.
     pub async fn reactivation(&self, since_ms: i64) -> anyhow::Result<Reactivation> {
-        let nudged: i64 = sqlx::query_scalar(
+        let query = sqlx::query_scalar(
             "SELECT COUNT(*) FROM nudges WHERE kind = 'nudge' AND sent_at >= $1",
         )
-        .bind(since_ms)
-        .fetch_one(&self.pool)
-        .await
-        .context("counting nudges")?;
-        let back: i64 = sqlx::query_scalar(
+        .bind(since_ms);
+        let nudged: i64 = self.value(query, "counting nudges").await?;
+        let query = sqlx::query_scalar(
             "SELECT COUNT(*) FROM nudges n WHERE n.kind = 'nudge' AND n.sent_at >= $1 AND EXISTS \
              (SELECT 1 FROM deals d WHERE d.partner_id = n.partner_id AND d.created_at >= n.sent_at AND d.created_at <= n.sent_at + $2)",
         )
         .bind(since_ms)
-        .bind(REACTIVATION_WINDOW_MS)
-        .fetch_one(&self.pool)
-        .await
-        .context("counting re-activated partners")?;
+        .bind(REACTIVATION_WINDOW_MS);
+        let back: i64 = self.value(query, "counting re-activated partners").await?;
         Ok(Reactivation {
             nudged,
             came_back: back,
@@ -120,17 +105,9 @@ impl Store {
         surface: &str,
         now_ms: i64,
     ) -> anyhow::Result<bool> {
-        let mut tx = self.pool.begin().await.context("starting a transaction")?;
-        let done = sqlx::query("UPDATE partners SET paused = $1 WHERE id = $2")
+        let pause = sqlx::query("UPDATE partners SET paused = $1 WHERE id = $2")
             .bind(i64::from(paused))
-            .bind(partner)
-            .execute(&mut *tx)
-            .await
-            .context("pausing a partner")?;
-        if done.rows_affected() != 1 {
-            tx.rollback().await.context("rolling back a pause")?;
-            return Ok(false);
-        }
+            .bind(partner);
         let entry = super::AuditEntry {
             actor,
             surface,
@@ -138,9 +115,8 @@ impl Store {
             action: if paused { "paused" } else { "resumed" },
             detail: serde_json::json!({ "paused": paused }),
         };
-        super::append_audit(&mut tx, &entry, partner, now_ms).await?;
-        tx.commit().await.context("committing a pause")?;
-        Ok(true)
+        self.write_once(pause, "a pause", Some((&entry, partner)), &[], now_ms)
+            .await
     }
 
     /// Claims a manager's digest for a week and queues its messages; false when already sent.
@@ -151,24 +127,11 @@ impl Store {
         messages: &[OutboxMessage],
         now_ms: i64,
     ) -> anyhow::Result<bool> {
-        let mut tx = self.pool.begin().await.context("starting a transaction")?;
-        let done = sqlx::query("INSERT INTO digests (manager, week, sent_at) VALUES ($1, $2, $3) ON CONFLICT (manager, week) DO NOTHING")
+        let claim = sqlx::query("INSERT INTO digests (manager, week, sent_at) VALUES ($1, $2, $3) ON CONFLICT (manager, week) DO NOTHING")
             .bind(manager)
             .bind(week)
-            .bind(now_ms)
-            .execute(&mut *tx)
+            .bind(now_ms);
+        self.write_once(claim, "a digest claim", None, messages, now_ms)
             .await
-            .context("claiming a digest")?;
-        if done.rows_affected() == 0 {
-            tx.rollback()
-                .await
-                .context("rolling back a repeated digest")?;
-            return Ok(false);
-        }
-        for message in messages {
-            insert_outbox(&mut tx, message, now_ms).await?;
-        }
-        tx.commit().await.context("committing a digest")?;
-        Ok(true)
     }
 }

@@ -6,6 +6,7 @@
 //! outcome only under that version: once a lease has moved to another worker, the old holder can
 //! neither send nor record the row.
 
+use super::statements::{run_on, Statement};
 use super::{Backend, Store};
 use crate::notice::{Address, MessageRef, Notice, Platform};
 use anyhow::Context;
@@ -240,10 +241,7 @@ pub(crate) async fn insert_outbox_all(
                 .bind(stored_ref(address.replaces.as_ref())?)
                 .bind(msg.deal_id);
         }
-        query
-            .execute(&mut *conn)
-            .await
-            .context("queueing messages")?;
+        run_on(&mut *conn, query, "queueing messages").await?;
     }
     Ok(())
 }
@@ -260,17 +258,29 @@ fn stored_ref(target: Option<&MessageRef>) -> anyhow::Result<Option<String>> {
 /// Rows per multi-row insert: well under SQLite's 32,766 bound parameters.
 const OUTBOX_ROWS_PER_INSERT: usize = 100;
 
+/// The `UPDATE` that settles a claimed row: sets `set` (whose placeholders start at `$3`) and
+/// releases the lease, on row `$1` under claim version `$2` only while it is pending; it
+/// changes nothing once another worker's claim superseded this one.
+fn settling(set: &str) -> String {
+    format!(
+        "UPDATE outbox SET {set}, lease_owner = NULL, lease_until = NULL \
+         WHERE id = $1 AND lease_version = $2 AND {PENDING}"
+    )
+}
+
+/// [`settling`]'s statement for row `id` under claim `version`, ready for `set`'s values.
+fn settle(sql: &str, id: i64, version: i64) -> Statement<'_> {
+    sqlx::query(sql).bind(id).bind(version)
+}
+
 const PENDING: &str = "delivered_at IS NULL AND failed_at IS NULL";
 const CLAIMED_COLUMNS: &str = "id, kind, platform, channel, ephemeral_user, body_format, payload, thread_of, replaces, deal_id, attempts, needs_check, first_attempt_at, lease_version";
 
 impl Store {
     /// Queues messages that announce no state change of their own (help, replies), atomically.
     pub async fn enqueue(&self, messages: &[OutboxMessage], now_ms: i64) -> anyhow::Result<()> {
-        let mut tx = self.pool.begin().await.context("starting a transaction")?;
-        for message in messages {
-            insert_outbox(&mut tx, message, now_ms).await?;
-        }
-        tx.commit().await.context("committing queued messages")
+        let tx = self.pool.begin().await.context("starting a transaction")?;
+        super::statements::finish(tx, None, messages, now_ms, "queued messages").await
     }
 
     /// Claims due messages for `owner` until `now + lease_ms`, each channel's oldest first.
@@ -325,15 +335,13 @@ impl Store {
              WHERE id IN (SELECT id FROM picked) \
              RETURNING {CLAIMED_COLUMNS}"
         );
-        let mut rows = sqlx::query_as::<_, ClaimedMessage>(&sql)
+        let query = sqlx::query_as::<_, ClaimedMessage>(&sql)
             .bind(owner)
             .bind(now_ms + lease_ms)
             .bind(now_ms)
             .bind(limits.batch)
-            .bind(limits.per_channel)
-            .fetch_all(&self.pool)
-            .await
-            .context("claiming outbox messages")?;
+            .bind(limits.per_channel);
+        let mut rows = self.all(query, "claiming outbox messages").await?;
         if rows.len() as i64 > limits.batch {
             // Cannot happen with the CTE above; say so loudly if a planner ever proves otherwise.
             tracing::error!(
@@ -356,19 +364,17 @@ impl Store {
         now_ms: i64,
         until_ms: i64,
     ) -> anyhow::Result<bool> {
-        let done = sqlx::query(&format!(
+        let sql = format!(
             "UPDATE outbox SET lease_until = $1 \
              WHERE id = $2 AND lease_owner = $3 AND lease_version = $4 AND lease_until >= $5 AND {PENDING}"
-        ))
-        .bind(until_ms)
-        .bind(id)
-        .bind(owner)
-        .bind(version)
-        .bind(now_ms)
-        .execute(&self.pool)
-        .await
-        .context("confirming a lease")?;
-        Ok(done.rows_affected() == 1)
+        );
+        let statement = sqlx::query(&sql)
+            .bind(until_ms)
+            .bind(id)
+            .bind(owner)
+            .bind(version)
+            .bind(now_ms);
+        Ok(self.run(statement, "confirming a lease").await? == 1)
     }
 
     /// Extends every live lease `owner` holds to `until` (rows waiting for their turn).
@@ -378,30 +384,22 @@ impl Store {
         now_ms: i64,
         until_ms: i64,
     ) -> anyhow::Result<u64> {
-        let done = sqlx::query(&format!(
+        let sql = format!(
             "UPDATE outbox SET lease_until = CASE WHEN lease_until > $1 THEN lease_until ELSE $1 END \
              WHERE lease_owner = $2 AND lease_until >= $3 AND {PENDING}"
-        ))
-        .bind(until_ms)
-        .bind(owner)
-        .bind(now_ms)
-        .execute(&self.pool)
-        .await
-        .context("renewing leases")?;
-        Ok(done.rows_affected())
+        );
+        let statement = sqlx::query(&sql).bind(until_ms).bind(owner).bind(now_ms);
+        self.run(statement, "renewing leases").await
     }
 
     /// Gives back every lease `owner` holds (a worker stopping), so another worker can take the
     /// rows at once; the next claim checks the channel before sending again.
     pub async fn release_leases(&self, owner: &str) -> anyhow::Result<u64> {
-        let done = sqlx::query(&format!(
+        let sql = format!(
             "UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1 AND {PENDING}"
-        ))
-        .bind(owner)
-        .execute(&self.pool)
-        .await
-        .context("releasing leases")?;
-        Ok(done.rows_affected())
+        );
+        let statement = sqlx::query(&sql).bind(owner);
+        self.run(statement, "releasing leases").await
     }
 
     /// Records that Slack accepted the message (`ts` is Slack's message timestamp), if the
@@ -413,18 +411,9 @@ impl Store {
         ts: Option<&str>,
         now_ms: i64,
     ) -> anyhow::Result<bool> {
-        let done = sqlx::query(&format!(
-            "UPDATE outbox SET delivered_at = $1, platform_message_id = $2, lease_owner = NULL, lease_until = NULL, last_error = NULL \
-             WHERE id = $3 AND lease_version = $4 AND {PENDING}"
-        ))
-        .bind(now_ms)
-        .bind(ts)
-        .bind(id)
-        .bind(version)
-        .execute(&self.pool)
-        .await
-        .context("marking a message delivered")?;
-        Ok(done.rows_affected() == 1)
+        let sql = settling("delivered_at = $3, platform_message_id = $4, last_error = NULL");
+        let statement = settle(&sql, id, version).bind(now_ms).bind(ts);
+        Ok(self.run(statement, "marking a message delivered").await? == 1)
     }
 
     /// Releases the message for another attempt at `next_attempt_ms`. `maybe_sent` says whether
@@ -438,19 +427,12 @@ impl Store {
         error: &str,
         maybe_sent: bool,
     ) -> anyhow::Result<bool> {
-        let done = sqlx::query(&format!(
-            "UPDATE outbox SET next_attempt_at = $1, last_error = $2, maybe_sent = $3, lease_owner = NULL, lease_until = NULL \
-             WHERE id = $4 AND lease_version = $5 AND {PENDING}"
-        ))
-        .bind(next_attempt_ms)
-        .bind(error)
-        .bind(i64::from(maybe_sent))
-        .bind(id)
-        .bind(version)
-        .execute(&self.pool)
-        .await
-        .context("rescheduling a message")?;
-        Ok(done.rows_affected() == 1)
+        let sql = settling("next_attempt_at = $3, last_error = $4, maybe_sent = $5");
+        let statement = settle(&sql, id, version)
+            .bind(next_attempt_ms)
+            .bind(error)
+            .bind(i64::from(maybe_sent));
+        Ok(self.run(statement, "rescheduling a message").await? == 1)
     }
 
     /// Gives up on a message Slack refused for good (channel gone, bot removed, bad payload),
@@ -465,32 +447,22 @@ impl Store {
         alert: Option<(&str, &OutboxMessage)>,
     ) -> anyhow::Result<(bool, bool)> {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
-        let done = sqlx::query(&format!(
-            "UPDATE outbox SET failed_at = $1, last_error = $2, lease_owner = NULL, lease_until = NULL \
-             WHERE id = $3 AND lease_version = $4 AND {PENDING}"
-        ))
-        .bind(now_ms)
-        .bind(error)
-        .bind(id)
-        .bind(version)
-        .execute(&mut *tx)
-        .await
-        .context("marking a message failed")?;
-        if done.rows_affected() == 0 {
+        let sql = settling("failed_at = $3, last_error = $4");
+        let statement = settle(&sql, id, version).bind(now_ms).bind(error);
+        let done = run_on(&mut tx, statement, "marking a message failed").await?;
+        if done == 0 {
             return Ok((false, false));
         }
         let mut queued = false;
         if let Some((failure_kind, message)) = alert {
-            let first = sqlx::query(
+            let statement = sqlx::query(
                 "INSERT INTO delivery_alerts (failure_kind, hour, outbox_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             )
             .bind(failure_kind)
             .bind(now_ms.div_euclid(3_600_000))
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .context("recording a delivery alert")?;
-            if first.rows_affected() == 1 {
+            .bind(id);
+            let first = run_on(&mut tx, statement, "recording a delivery alert").await?;
+            if first == 1 {
                 insert_outbox(&mut tx, message, now_ms).await?;
                 queued = true;
             }
@@ -503,16 +475,16 @@ impl Store {
     /// platform id once delivered, when it is next due while it waits, or absent (never queued,
     /// given up on, or delivered without an id, like a private message).
     pub async fn deal_message_state(&self, deal_id: i64, kind: &str) -> anyhow::Result<Target> {
-        let row: Option<(Option<String>, Option<i64>, i64)> = sqlx::query_as(
+        let query = sqlx::query_as(
             "SELECT platform_message_id, delivered_at, next_attempt_at FROM outbox \
              WHERE deal_id = $1 AND kind = $2 AND (delivered_at IS NOT NULL OR failed_at IS NULL) \
              ORDER BY CASE WHEN delivered_at IS NULL THEN 1 ELSE 0 END, id LIMIT 1",
         )
         .bind(deal_id)
-        .bind(kind)
-        .fetch_optional(&self.pool)
-        .await
-        .context("looking up the message a row answers")?;
+        .bind(kind);
+        let row: Option<(Option<String>, Option<i64>, i64)> = self
+            .optional(query, "looking up the message a row answers")
+            .await?;
         Ok(match row {
             Some((Some(id), Some(_), _)) => Target::Delivered(id),
             Some((_, None, due_ms)) => Target::Waiting { due_ms },
@@ -527,17 +499,16 @@ impl Store {
         conversation: &str,
         message_id: &str,
     ) -> anyhow::Result<Option<i64>> {
-        sqlx::query_scalar(
+        let query = sqlx::query_as(
             "SELECT deal_id FROM outbox WHERE platform_message_id = $1 AND channel = $2 \
              AND platform = $3 AND deal_id IS NOT NULL AND delivered_at IS NOT NULL \
              ORDER BY id LIMIT 1",
         )
         .bind(message_id)
         .bind(conversation)
-        .bind(platform.as_str())
-        .fetch_optional(&self.pool)
-        .await
-        .context("looking up the deal of a message")
+        .bind(platform.as_str());
+        self.maybe_value(query, "looking up the deal of a message")
+            .await
     }
 
     /// The delivered thread roots of `deals` (their messages of the `kinds` given, such as the
@@ -550,18 +521,12 @@ impl Store {
         if deals.is_empty() || kinds.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders = |from: usize, n: usize| {
-            (from..from + n)
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         let sql = format!(
             "SELECT deal_id, kind, platform, channel, platform_message_id FROM outbox \
              WHERE deal_id IN ({}) AND kind IN ({}) AND delivered_at IS NOT NULL \
              AND platform_message_id IS NOT NULL AND ephemeral_user IS NULL ORDER BY id",
-            placeholders(1, deals.len()),
-            placeholders(deals.len() + 1, kinds.len())
+            super::placeholders(1, deals.len()),
+            super::placeholders(deals.len() + 1, kinds.len())
         );
         let mut query = sqlx::query_as::<_, ThreadRoot>(&sql);
         for deal in deals {
@@ -581,20 +546,17 @@ impl Store {
 
     /// Messages not yet delivered nor given up on.
     pub async fn outbox_depth(&self) -> anyhow::Result<i64> {
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM outbox WHERE {PENDING}"))
-            .fetch_one(&self.pool)
-            .await
-            .context("measuring the outbox")
+        let sql = format!("SELECT COUNT(*) FROM outbox WHERE {PENDING}");
+        let query = sqlx::query_scalar(&sql);
+        self.value(query, "measuring the outbox").await
     }
 
     /// When the oldest message still waiting was queued (ms), if any waits.
     pub async fn oldest_pending_ms(&self) -> anyhow::Result<Option<i64>> {
-        sqlx::query_scalar(&format!(
-            "SELECT MIN(created_at) FROM outbox WHERE {PENDING}"
-        ))
-        .fetch_one(&self.pool)
-        .await
-        .context("finding the oldest pending message")
+        let sql = format!("SELECT MIN(created_at) FROM outbox WHERE {PENDING}");
+        let query = sqlx::query_scalar(&sql);
+        self.value(query, "finding the oldest pending message")
+            .await
     }
 
     /// Outbox rows for operators, newest first, at most `limit`.
@@ -608,14 +570,12 @@ impl Store {
             OutboxFilter::Pending => PENDING,
             OutboxFilter::FailedOrPending => "delivered_at IS NULL",
         };
-        sqlx::query_as::<_, OutboxRow>(&format!(
+        let sql = format!(
             "SELECT id, kind, channel, deal_id, created_at, attempts, next_attempt_at, delivered_at, failed_at, last_error \
              FROM outbox WHERE {condition} ORDER BY id DESC LIMIT $1"
-        ))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .context("listing the outbox")
+        );
+        let query = sqlx::query_as::<_, OutboxRow>(&sql).bind(limit);
+        self.all(query, "listing the outbox").await
     }
 
     /// Puts failed rows back in the queue (due at once, checked against the channel first in
@@ -624,16 +584,14 @@ impl Store {
         let mut requeued = Vec::new();
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
         for id in ids {
-            let done = sqlx::query(
+            let statement = sqlx::query(
                 "UPDATE outbox SET failed_at = NULL, next_attempt_at = $1, lease_owner = NULL, lease_until = NULL \
                  WHERE id = $2 AND failed_at IS NOT NULL AND delivered_at IS NULL",
             )
             .bind(now_ms)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .context("re-queueing a failed message")?;
-            if done.rows_affected() == 1 {
+            .bind(id);
+            let done = run_on(&mut tx, statement, "re-queueing a failed message").await?;
+            if done == 1 {
                 requeued.push(*id);
             }
         }

@@ -1,7 +1,8 @@
 //! Partners and the people seen acting for them.
 
-use super::outbox::{insert_outbox, OutboxMessage};
-use super::{append_audit, on_unique, AuditEntry, Store, StoreError};
+use super::outbox::OutboxMessage;
+use super::statements::finish;
+use super::{on_unique, AuditEntry, Store, StoreError};
 use crate::chat::{Conversation, Platform};
 use crate::domain::tier::Tier;
 use crate::domain::{Partner, PartnerId, PartnerType};
@@ -93,49 +94,47 @@ impl Store {
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| on_unique(e, || format!("A partner named “{}” or linked to channel {} already exists", new.name, new.conversation)))?;
-        append_audit(&mut tx, audit, row.id, now_ms).await?;
+        let entity_id = row.id;
         let partner = Partner::try_from(row)?;
-        for message in messages(&partner)? {
-            insert_outbox(&mut tx, &message, now_ms).await?;
-        }
-        tx.commit().await.context("committing the new partner")?;
+        let messages = messages(&partner)?;
+        finish(
+            tx,
+            Some((audit, entity_id)),
+            &messages,
+            now_ms,
+            "the new partner",
+        )
+        .await?;
         Ok(partner)
     }
 
     /// Every partner, by name.
     pub async fn partners(&self) -> anyhow::Result<Vec<Partner>> {
-        let rows = sqlx::query_as::<_, PartnerRow>(&format!(
-            "SELECT {PARTNER_COLUMNS} FROM partners ORDER BY lower(name)"
-        ))
-        .fetch_all(&self.pool)
-        .await
-        .context("listing partners")?;
+        let sql = format!("SELECT {PARTNER_COLUMNS} FROM partners ORDER BY lower(name)");
+        let query = sqlx::query_as::<_, PartnerRow>(&sql);
+        let rows = self.all(query, "listing partners").await?;
         rows.into_iter().map(Partner::try_from).collect()
     }
 
     /// The partner linked to a shared channel.
     pub async fn partner_by_channel(&self, channel: &str) -> anyhow::Result<Option<Partner>> {
-        let row = sqlx::query_as::<_, PartnerRow>(&format!(
-            "SELECT {PARTNER_COLUMNS} FROM partners WHERE conversation = $1"
-        ))
-        .bind(channel)
-        .fetch_optional(&self.pool)
-        .await
-        .context("looking up the partner of a channel")?;
+        let sql = format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE conversation = $1");
+        let query = sqlx::query_as::<_, PartnerRow>(&sql).bind(channel);
+        let row = self
+            .optional(query, "looking up the partner of a channel")
+            .await?;
         row.map(Partner::try_from).transpose()
     }
 
     /// The partner a Slack user has acted for (used outside the shared channel, e.g. in a DM).
     /// A user seen for several partners is ambiguous and gets `None`.
     pub async fn partner_of_user(&self, user: &str) -> anyhow::Result<Option<Partner>> {
-        let rows = sqlx::query_as::<_, PartnerRow>(&format!(
+        let sql = format!(
             "SELECT {} FROM partners p JOIN partner_users u ON u.partner_id = p.id WHERE u.user_id = $1 LIMIT 2",
             PARTNER_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ")
-        ))
-        .bind(user)
-        .fetch_all(&self.pool)
-        .await
-        .context("looking up the partner of a user")?;
+        );
+        let query = sqlx::query_as::<_, PartnerRow>(&sql).bind(user);
+        let rows = self.all(query, "looking up the partner of a user").await?;
         if rows.len() == 1 {
             rows.into_iter().next().map(Partner::try_from).transpose()
         } else {
@@ -145,13 +144,9 @@ impl Store {
 
     /// One partner by id.
     pub async fn partner(&self, id: PartnerId) -> anyhow::Result<Option<Partner>> {
-        let row = sqlx::query_as::<_, PartnerRow>(&format!(
-            "SELECT {PARTNER_COLUMNS} FROM partners WHERE id = $1"
-        ))
-        .bind(id.0)
-        .fetch_optional(&self.pool)
-        .await
-        .context("loading a partner")?;
+        let sql = format!("SELECT {PARTNER_COLUMNS} FROM partners WHERE id = $1");
+        let query = sqlx::query_as::<_, PartnerRow>(&sql).bind(id.0);
+        let row = self.optional(query, "loading a partner").await?;
         row.map(Partner::try_from).transpose()
     }
 }

@@ -1,6 +1,7 @@
 //! PSAT survey rounds, invitations, answers and detractor follow-ups.
 
 use super::outbox::{insert_outbox, OutboxMessage};
+use super::statements::run_on;
 use super::Store;
 use anyhow::Context;
 
@@ -42,6 +43,15 @@ pub enum Answered {
     NotOpen,
 }
 
+/// The steps of an open round after it was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundStep {
+    /// Reminds those who have not answered (while the round is open).
+    Remind,
+    /// Closes the round.
+    Close,
+}
+
 const ROUND_COLUMNS: &str = "id, opened_at, remind_at, closes_at, reminded_at, closed_at";
 
 impl Store {
@@ -57,22 +67,15 @@ impl Store {
     ) -> anyhow::Result<Option<(i64, usize)>> {
         // Returns None when a round is already open, and round 0 with nobody asked (nothing
         // stored) when there is no active partner user yet.
-        let mut tx = self.pool.begin().await.context("starting a transaction")?;
-        let inserted = sqlx::query_scalar::<_, i64>(
+        let insert = sqlx::query_as::<_, (i64,)>(
             "INSERT INTO survey_rounds (opened_at, opened_by, remind_at, closes_at, open_flag) VALUES ($1, $2, $3, $4, 1) \
              ON CONFLICT (open_flag) DO NOTHING RETURNING id",
         )
         .bind(now_ms)
         .bind(by)
         .bind(remind_at)
-        .bind(closes_at)
-        .fetch_optional(&mut *tx)
-        .await
-        .context("opening a survey round")?;
-        let Some(round) = inserted else {
-            tx.rollback()
-                .await
-                .context("rolling back a second open round")?;
+        .bind(closes_at);
+        let Some((mut tx, (round,))) = self.begin_with(insert, "a new survey round").await? else {
             return Ok(None);
         };
         let invitees = sqlx::query_as::<_, Invitee>(
@@ -95,10 +98,7 @@ impl Store {
             for invitee in chunk {
                 query = query.bind(&invitee.user_id).bind(invitee.partner_id);
             }
-            query
-                .execute(&mut *tx)
-                .await
-                .context("inviting partner users")?;
+            run_on(&mut tx, query, "inviting partner users").await?;
         }
         for message in messages(round, &invitees)? {
             insert_outbox(&mut tx, &message, now_ms).await?;
@@ -109,23 +109,30 @@ impl Store {
 
     /// One round.
     pub async fn survey_round(&self, round: i64) -> anyhow::Result<Option<SurveyRound>> {
-        sqlx::query_as::<_, SurveyRound>(&format!(
-            "SELECT {ROUND_COLUMNS} FROM survey_rounds WHERE id = $1"
-        ))
-        .bind(round)
-        .fetch_optional(&self.pool)
-        .await
-        .context("loading a survey round")
+        let sql = format!("SELECT {ROUND_COLUMNS} FROM survey_rounds WHERE id = $1");
+        let query = sqlx::query_as::<_, SurveyRound>(&sql).bind(round);
+        self.optional(query, "loading a survey round").await
     }
 
     /// Every round, oldest first.
     pub async fn survey_rounds(&self) -> anyhow::Result<Vec<SurveyRound>> {
-        sqlx::query_as::<_, SurveyRound>(&format!(
-            "SELECT {ROUND_COLUMNS} FROM survey_rounds ORDER BY id"
-        ))
-        .fetch_all(&self.pool)
-        .await
-        .context("listing survey rounds")
+        self.rounds_where("1 = 1", "listing survey rounds").await
+    }
+
+    /// Open rounds (for the reminder and closing jobs), oldest first.
+    pub async fn open_survey_rounds(&self) -> anyhow::Result<Vec<SurveyRound>> {
+        self.rounds_where("closed_at IS NULL", "listing open survey rounds")
+            .await
+    }
+
+    async fn rounds_where(
+        &self,
+        condition: &str,
+        doing: &'static str,
+    ) -> anyhow::Result<Vec<SurveyRound>> {
+        let sql =
+            format!("SELECT {ROUND_COLUMNS} FROM survey_rounds WHERE {condition} ORDER BY id");
+        self.all(sqlx::query_as(&sql), doing).await
     }
 
     /// Records a user's score: the first answer, or a change of it; never a second answer.
@@ -159,17 +166,15 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await
         .context("reading an earlier answer")?;
-        sqlx::query(
+        let statement = sqlx::query(
             "INSERT INTO survey_answers (round_id, user_id, score, answered_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (round_id, user_id) DO UPDATE SET score = excluded.score, answered_at = excluded.answered_at",
         )
         .bind(round)
         .bind(user)
         .bind(i64::from(score))
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await
-        .context("recording an answer")?;
+        .bind(now_ms);
+        run_on(&mut tx, statement, "recording an answer").await?;
         tx.commit().await.context("committing an answer")?;
         Ok(match previous {
             Some(old) => Answered::Changed(u8::try_from(old).unwrap_or(0)),
@@ -184,87 +189,50 @@ impl Store {
         user: &str,
         comment: &str,
     ) -> anyhow::Result<bool> {
-        let done = sqlx::query(
+        let statement = sqlx::query(
             "UPDATE survey_answers SET comment = $1 WHERE round_id = $2 AND user_id = $3",
         )
         .bind(comment)
         .bind(round)
-        .bind(user)
-        .execute(&self.pool)
-        .await
-        .context("recording a comment")?;
-        Ok(done.rows_affected() == 1)
+        .bind(user);
+        Ok(self.run(statement, "recording a comment").await? == 1)
     }
 
     /// Each invitee's partner and answer in a round.
     pub async fn survey_responses(&self, round: i64) -> anyhow::Result<Vec<SurveyResponse>> {
-        sqlx::query_as(
+        let query = sqlx::query_as(
             "SELECT p.name AS partner_name, p.partner_type, a.score, a.comment FROM survey_invites i JOIN partners p ON p.id = i.partner_id \
              LEFT JOIN survey_answers a ON a.round_id = i.round_id AND a.user_id = i.user_id WHERE i.round_id = $1 ORDER BY i.user_id",
         )
-        .bind(round)
-        .fetch_all(&self.pool)
-        .await
-        .context("reading survey responses")
+        .bind(round);
+        self.all(query, "reading survey responses").await
     }
 
     /// Invitees of a round who have not answered.
     pub async fn survey_unanswered(&self, round: i64) -> anyhow::Result<Vec<Invitee>> {
-        sqlx::query_as::<_, Invitee>(
+        let query = sqlx::query_as::<_, Invitee>(
             "SELECT i.user_id, i.partner_id FROM survey_invites i LEFT JOIN survey_answers a ON a.round_id = i.round_id AND a.user_id = i.user_id \
              WHERE i.round_id = $1 AND a.score IS NULL ORDER BY i.user_id",
         )
-        .bind(round)
-        .fetch_all(&self.pool)
-        .await
-        .context("listing non-responders")
+        .bind(round);
+        self.all(query, "listing non-responders").await
     }
 
-    /// Marks a round reminded and queues the reminders, once.
-    pub async fn remind_round_once(
+    /// Takes a round's next step and queues its messages, once: false (nothing queued) when
+    /// the step was already taken.
+    pub async fn round_step_once(
         &self,
         round: i64,
+        step: RoundStep,
         messages: &[OutboxMessage],
         now_ms: i64,
     ) -> anyhow::Result<bool> {
-        self.once("UPDATE survey_rounds SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL AND closed_at IS NULL", round, messages, now_ms).await
-    }
-
-    /// Closes a round and queues its messages, once.
-    pub async fn close_round_once(
-        &self,
-        round: i64,
-        messages: &[OutboxMessage],
-        now_ms: i64,
-    ) -> anyhow::Result<bool> {
-        self.once("UPDATE survey_rounds SET closed_at = $1, open_flag = NULL WHERE id = $2 AND closed_at IS NULL", round, messages, now_ms).await
-    }
-
-    async fn once(
-        &self,
-        sql: &str,
-        round: i64,
-        messages: &[OutboxMessage],
-        now_ms: i64,
-    ) -> anyhow::Result<bool> {
-        let mut tx = self.pool.begin().await.context("starting a transaction")?;
-        let done = sqlx::query(sql)
-            .bind(now_ms)
-            .bind(round)
-            .execute(&mut *tx)
-            .await
-            .context("updating a survey round")?;
-        if done.rows_affected() == 0 {
-            tx.rollback().await.context("rolling back")?;
-            return Ok(false);
-        }
-        for message in messages {
-            insert_outbox(&mut tx, message, now_ms).await?;
-        }
-        tx.commit()
-            .await
-            .context("committing a survey round change")?;
-        Ok(true)
+        let (sql, what) = match step {
+            RoundStep::Remind => ("UPDATE survey_rounds SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL AND closed_at IS NULL", "a round's reminders"),
+            RoundStep::Close => ("UPDATE survey_rounds SET closed_at = $1, open_flag = NULL WHERE id = $2 AND closed_at IS NULL", "a round's closing"),
+        };
+        let step = sqlx::query(sql).bind(now_ms).bind(round);
+        self.write_once(step, what, None, messages, now_ms).await
     }
 
     /// Creates a detractor's follow-up for their manager with its messages, once per user per round.
@@ -276,26 +244,15 @@ impl Store {
         messages: &[OutboxMessage],
         now_ms: i64,
     ) -> anyhow::Result<bool> {
-        let mut tx = self.pool.begin().await.context("starting a transaction")?;
-        let done = sqlx::query(
+        let create = sqlx::query(
             "INSERT INTO survey_followups (round_id, user_id, manager, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (round_id, user_id) DO NOTHING",
         )
         .bind(round)
         .bind(user)
         .bind(manager)
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await
-        .context("creating a follow-up")?;
-        if done.rows_affected() == 0 {
-            tx.rollback().await.context("rolling back")?;
-            return Ok(false);
-        }
-        for message in messages {
-            insert_outbox(&mut tx, message, now_ms).await?;
-        }
-        tx.commit().await.context("committing a follow-up")?;
-        Ok(true)
+        .bind(now_ms);
+        self.write_once(create, "a follow-up", None, messages, now_ms)
+            .await
     }
 
     /// Marks a follow-up handled; false when it already was (or does not exist).
@@ -306,25 +263,12 @@ impl Store {
         by: &str,
         now_ms: i64,
     ) -> anyhow::Result<bool> {
-        let done = sqlx::query("UPDATE survey_followups SET handled_by = $1, handled_at = $2 WHERE round_id = $3 AND user_id = $4 AND handled_at IS NULL")
+        let statement = sqlx::query("UPDATE survey_followups SET handled_by = $1, handled_at = $2 WHERE round_id = $3 AND user_id = $4 AND handled_at IS NULL")
             .bind(by)
             .bind(now_ms)
             .bind(round)
-            .bind(user)
-            .execute(&self.pool)
-            .await
-            .context("handling a follow-up")?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    /// Open rounds (for the reminder and closing jobs).
-    pub async fn open_survey_rounds(&self) -> anyhow::Result<Vec<SurveyRound>> {
-        sqlx::query_as::<_, SurveyRound>(&format!(
-            "SELECT {ROUND_COLUMNS} FROM survey_rounds WHERE closed_at IS NULL ORDER BY id"
-        ))
-        .fetch_all(&self.pool)
-        .await
-        .context("listing open survey rounds")
+            .bind(user);
+        Ok(self.run(statement, "handling a follow-up").await? == 1)
     }
 
     /// A user's score and comment in a round.
@@ -333,14 +277,12 @@ impl Store {
         round: i64,
         user: &str,
     ) -> anyhow::Result<Option<(u8, String)>> {
-        let row: Option<(i64, String)> = sqlx::query_as(
+        let query = sqlx::query_as(
             "SELECT score, comment FROM survey_answers WHERE round_id = $1 AND user_id = $2",
         )
         .bind(round)
-        .bind(user)
-        .fetch_optional(&self.pool)
-        .await
-        .context("reading an answer")?;
+        .bind(user);
+        let row: Option<(i64, String)> = self.optional(query, "reading an answer").await?;
         Ok(row.map(|(s, c)| (u8::try_from(s).unwrap_or(0), c)))
     }
 }

@@ -2,9 +2,9 @@
 //! (service URL, tenant, type) and a person (their Teams id, Entra object id and 1:1), kept
 //! current from every authenticated inbound activity. Proactive messages read them.
 
+use super::statements::run_on;
 use super::Store;
 use anyhow::Context;
-use sqlx::Row;
 
 /// What an inbound activity tells about where the bot can be reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub struct TeamsPerson {
 }
 
 /// A stored conversation reference.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct TeamsConversation {
     pub conversation_id: String,
     pub service_url: String,
@@ -37,7 +37,7 @@ pub struct TeamsConversation {
 }
 
 /// A stored reference to a person.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct TeamsUser {
     pub user_id: String,
     pub aad_object_id: Option<String>,
@@ -63,7 +63,7 @@ impl Store {
         let conversation = base_conversation(&seen.conversation_id);
         let personal = (seen.conversation_type == "personal").then_some(conversation);
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
-        sqlx::query(
+        let statement = sqlx::query(
             "INSERT INTO teams_conversations (conversation_id, service_url, tenant_id, conversation_type, updated_at)
              VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (conversation_id) DO UPDATE SET service_url = excluded.service_url,
@@ -74,12 +74,15 @@ impl Store {
         .bind(&seen.service_url)
         .bind(&seen.tenant_id)
         .bind(&seen.conversation_type)
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await
-        .context("recording a Teams conversation reference")?;
+        .bind(now_ms);
+        run_on(
+            &mut tx,
+            statement,
+            "recording a Teams conversation reference",
+        )
+        .await?;
         for user in &seen.users {
-            sqlx::query(
+            let statement = sqlx::query(
                 "INSERT INTO teams_users (user_id, aad_object_id, service_url, tenant_id, personal_conversation, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (user_id) DO UPDATE SET
@@ -93,62 +96,32 @@ impl Store {
             .bind(&seen.service_url)
             .bind(&seen.tenant_id)
             .bind(personal)
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await
-            .context("recording a Teams user reference")?;
+            .bind(now_ms);
+            run_on(&mut tx, statement, "recording a Teams user reference").await?;
         }
         tx.commit().await.context("committing Teams references")
     }
 
     /// The reference of conversation `id` (a reply chain's id finds its channel).
     pub async fn teams_conversation(&self, id: &str) -> anyhow::Result<Option<TeamsConversation>> {
-        let row = sqlx::query(
+        let query = sqlx::query_as(
             "SELECT conversation_id, service_url, tenant_id, conversation_type, updated_at
              FROM teams_conversations WHERE conversation_id = $1",
         )
-        .bind(base_conversation(id))
-        .fetch_optional(&self.pool)
-        .await
-        .context("reading a Teams conversation reference")?;
-        row.map(|r| {
-            Ok(TeamsConversation {
-                conversation_id: r.try_get("conversation_id")?,
-                service_url: r.try_get("service_url")?,
-                tenant_id: r.try_get("tenant_id")?,
-                conversation_type: r.try_get("conversation_type")?,
-                updated_at: r.try_get("updated_at")?,
-            })
-        })
-        .transpose()
-        .map_err(|e: sqlx::Error| {
-            anyhow::Error::new(e).context("reading a Teams conversation reference")
-        })
+        .bind(base_conversation(id));
+        self.optional(query, "reading a Teams conversation reference")
+            .await
     }
 
     /// The person whose Teams id (`29:…`) or Entra object id is `id`; the most recently seen
     /// when an object id was seen under several Teams ids.
     pub async fn teams_user(&self, id: &str) -> anyhow::Result<Option<TeamsUser>> {
-        let row = sqlx::query(
+        let query = sqlx::query_as(
             "SELECT user_id, aad_object_id, service_url, tenant_id, personal_conversation, updated_at
              FROM teams_users WHERE user_id = $1 OR aad_object_id = $1
              ORDER BY (user_id = $1) DESC, updated_at DESC LIMIT 1",
         )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .context("reading a Teams user reference")?;
-        row.map(|r| {
-            Ok(TeamsUser {
-                user_id: r.try_get("user_id")?,
-                aad_object_id: r.try_get("aad_object_id")?,
-                service_url: r.try_get("service_url")?,
-                tenant_id: r.try_get("tenant_id")?,
-                personal_conversation: r.try_get("personal_conversation")?,
-                updated_at: r.try_get("updated_at")?,
-            })
-        })
-        .transpose()
-        .map_err(|e: sqlx::Error| anyhow::Error::new(e).context("reading a Teams user reference"))
+        .bind(id);
+        self.optional(query, "reading a Teams user reference").await
     }
 }

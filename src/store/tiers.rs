@@ -1,7 +1,9 @@
 //! Tier recomputation records and the revenue they are computed from.
 
-use super::outbox::{insert_outbox, OutboxMessage};
-use super::{append_audit, AuditEntry, Store};
+use super::outbox::OutboxMessage;
+use super::statements::finish;
+use super::statements::run_on;
+use super::{AuditEntry, Store};
 use crate::domain::tier::Tier;
 use crate::domain::PartnerId;
 use anyhow::Context;
@@ -39,25 +41,22 @@ impl Store {
         from: NaiveDate,
         to: NaiveDate,
     ) -> anyhow::Result<Vec<SourcedRevenue>> {
-        sqlx::query_as(
+        let query = sqlx::query_as(
             "SELECT partner_id, currency, CAST(SUM(amount_minor) AS BIGINT) AS amount_minor FROM deals \
              WHERE status = 'won' AND attribution = 'sourced' AND close_date >= $1 AND close_date <= $2 GROUP BY partner_id, currency",
         )
         .bind(from.to_string())
-        .bind(to.to_string())
-        .fetch_all(&self.pool)
-        .await
-        .context("summing partner-sourced revenue")
+        .bind(to.to_string());
+        self.all(query, "summing partner-sourced revenue").await
     }
 
     /// A partner's demotion waiting out its grace period.
     pub async fn pending_tier(&self, partner: PartnerId) -> anyhow::Result<Option<Tier>> {
-        let pending: Option<Option<String>> =
-            sqlx::query_scalar("SELECT pending_tier FROM partners WHERE id = $1")
-                .bind(partner.0)
-                .fetch_optional(&self.pool)
-                .await
-                .context("reading a pending demotion")?;
+        let query =
+            sqlx::query_as("SELECT pending_tier FROM partners WHERE id = $1").bind(partner.0);
+        let pending: Option<Option<String>> = self
+            .maybe_value(query, "reading a pending demotion")
+            .await?;
         pending
             .flatten()
             .map(|t| Tier::try_from(t).map_err(anyhow::Error::msg))
@@ -76,7 +75,7 @@ impl Store {
         now_ms: i64,
     ) -> anyhow::Result<bool> {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
-        let inserted = sqlx::query(
+        let statement = sqlx::query(
             "INSERT INTO tier_runs (period, partner_id, revenue, currency, previous_tier, computed_tier, new_tier, rates, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (period, partner_id) DO NOTHING",
         )
@@ -88,40 +87,32 @@ impl Store {
         .bind(run.computed_tier.as_str())
         .bind(run.new_tier.as_str())
         .bind(&run.rates)
-        .bind(now_ms)
-        .execute(&mut *tx)
-        .await
-        .context("recording a tier review")?;
-        if inserted.rows_affected() == 0 {
+        .bind(now_ms);
+        let inserted = run_on(&mut tx, statement, "recording a tier review").await?;
+        if inserted == 0 {
             tx.rollback()
                 .await
                 .context("rolling back a repeated tier review")?;
             return Ok(false);
         }
-        sqlx::query("UPDATE partners SET tier = $1, pending_tier = $2 WHERE id = $3")
-            .bind(run.new_tier.as_str())
-            .bind(pending.map(Tier::as_str))
-            .bind(run.partner_id)
-            .execute(&mut *tx)
-            .await
-            .context("applying a tier")?;
-        append_audit(&mut tx, audit, run.partner_id, now_ms).await?;
-        for message in messages {
-            insert_outbox(&mut tx, message, now_ms).await?;
-        }
-        tx.commit().await.context("committing a tier review")?;
+        let statement =
+            sqlx::query("UPDATE partners SET tier = $1, pending_tier = $2 WHERE id = $3")
+                .bind(run.new_tier.as_str())
+                .bind(pending.map(Tier::as_str))
+                .bind(run.partner_id);
+        run_on(&mut tx, statement, "applying a tier").await?;
+        let audit = Some((audit, run.partner_id));
+        finish(tx, audit, messages, now_ms, "a tier review").await?;
         Ok(true)
     }
 
     /// The tier reviews of a period.
     pub async fn tier_runs(&self, period: &str) -> anyhow::Result<Vec<TierRun>> {
-        sqlx::query_as::<_, TierRun>(
+        let query = sqlx::query_as::<_, TierRun>(
             "SELECT period, partner_id, revenue, currency, previous_tier, computed_tier, new_tier, rates FROM tier_runs WHERE period = $1 ORDER BY partner_id",
         )
-        .bind(period)
-        .fetch_all(&self.pool)
-        .await
-        .context("reading tier reviews")
+        .bind(period);
+        self.all(query, "reading tier reviews").await
     }
 }
 
@@ -131,14 +122,10 @@ pub type DealFactRow = (i64, i64, String, String, i64, String, String);
 impl Store {
     /// Every partner (id, onboarded at) and every deal's metric facts, in two queries.
     pub async fn metrics_facts(&self) -> anyhow::Result<(Vec<(i64, i64)>, Vec<DealFactRow>)> {
-        let partners = sqlx::query_as("SELECT id, created_at FROM partners ORDER BY id")
-            .fetch_all(&self.pool)
-            .await
-            .context("loading partners for metrics")?;
-        let deals = sqlx::query_as("SELECT partner_id, created_at, status, close_date, amount_minor, currency, attribution FROM deals ORDER BY id")
-            .fetch_all(&self.pool)
-            .await
-            .context("loading deals for metrics")?;
+        let query = sqlx::query_as("SELECT id, created_at FROM partners ORDER BY id");
+        let partners = self.all(query, "loading partners for metrics").await?;
+        let query = sqlx::query_as("SELECT partner_id, created_at, status, close_date, amount_minor, currency, attribution FROM deals ORDER BY id");
+        let deals = self.all(query, "loading deals for metrics").await?;
         Ok((partners, deals))
     }
 }
@@ -149,10 +136,8 @@ impl Store {
         &self,
         since_ms: i64,
     ) -> anyhow::Result<Vec<(i64, String, String)>> {
-        sqlx::query_as("SELECT partner_id, previous_tier, new_tier FROM tier_runs WHERE created_at >= $1 AND previous_tier <> new_tier ORDER BY partner_id")
-            .bind(since_ms)
-            .fetch_all(&self.pool)
-            .await
-            .context("reading tier changes")
+        let query = sqlx::query_as("SELECT partner_id, previous_tier, new_tier FROM tier_runs WHERE created_at >= $1 AND previous_tier <> new_tier ORDER BY partner_id")
+            .bind(since_ms);
+        self.all(query, "reading tier changes").await
     }
 }

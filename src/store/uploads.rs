@@ -7,11 +7,12 @@ use anyhow::Context;
 impl Store {
     /// The file recorded for outbox row `outbox_id`, if one was uploaded for it.
     pub async fn uploaded_file(&self, outbox_id: i64) -> anyhow::Result<Option<String>> {
-        sqlx::query_scalar::<_, String>("SELECT file_id FROM slack_uploads WHERE outbox_id = $1")
-            .bind(outbox_id)
-            .fetch_optional(&self.pool)
+        let query = sqlx::query_as::<_, (String,)>(
+            "SELECT file_id FROM slack_uploads WHERE outbox_id = $1",
+        )
+        .bind(outbox_id);
+        self.maybe_value(query, "reading the file uploaded for an outbox row")
             .await
-            .context("reading the file uploaded for an outbox row")
     }
 
     /// Records `file_id` as the file of outbox row `outbox_id`; the file to use from now on,
@@ -22,16 +23,15 @@ impl Store {
         file_id: &str,
         now_ms: i64,
     ) -> anyhow::Result<String> {
-        sqlx::query(
+        let statement = sqlx::query(
             "INSERT INTO slack_uploads (outbox_id, file_id, uploaded_at) VALUES ($1, $2, $3) \
              ON CONFLICT (outbox_id) DO NOTHING",
         )
         .bind(outbox_id)
         .bind(file_id)
-        .bind(now_ms)
-        .execute(&self.pool)
-        .await
-        .context("recording the file uploaded for an outbox row")?;
+        .bind(now_ms);
+        self.run(statement, "recording the file uploaded for an outbox row")
+            .await?;
         self.uploaded_file(outbox_id)
             .await?
             .context("the uploaded file's record vanished")

@@ -96,31 +96,45 @@ fn strip_leading_blank_markup(mut text: &str) -> &str {
 /// `html` as plain text: tags removed (a line break where a block ended), entities decoded,
 /// runs of blanks (non-breaking spaces too) made one space, trimmed.
 pub fn plain_text(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(open) = rest.find('<') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open..];
-        match after.find('>') {
-            // A tag: block ends and line breaks separate words; other tags vanish.
-            Some(close) if is_tag(&after[1..close]) => {
-                let inner = after[1..close].trim_start_matches('/').to_ascii_lowercase();
-                let name = inner.split(|c: char| !c.is_ascii_alphanumeric()).next();
-                if matches!(name, Some("br" | "p" | "div" | "li")) {
-                    out.push(' ');
-                }
-                rest = &after[close + 1..];
+    // A tag: block ends and line breaks separate words; other tags vanish. A lone `<` (say
+    // "price < 5") is kept.
+    let text = replace_marked(html, '<', |after| {
+        let close = after.find('>').filter(|close| is_tag(&after[1..*close]))?;
+        let inner = after[1..close].trim_start_matches('/').to_ascii_lowercase();
+        let name = inner.split(|c: char| !c.is_ascii_alphanumeric()).next();
+        let breaks = matches!(name, Some("br" | "p" | "div" | "li"));
+        Some((breaks.then_some(' '), close + 1))
+    });
+    let decoded = decode_entities(&text);
+    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `text` with each construct that starts with `mark` replaced: `read` gets the text from the
+/// mark on and says what the construct stands for (a character, or nothing) and how long it
+/// is; where it reads none, the mark is kept as typed.
+fn replace_marked(
+    text: &str,
+    mark: char,
+    read: impl Fn(&str) -> Option<(Option<char>, usize)>,
+) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(mark) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at..];
+        match read(after) {
+            Some((replacement, len)) => {
+                out.extend(replacement);
+                rest = &after[len..];
             }
-            // A lone `<` (say "price < 5"): kept.
-            _ => {
-                out.push('<');
-                rest = &after[1..];
+            None => {
+                out.push(mark);
+                rest = &after[mark.len_utf8()..];
             }
         }
     }
     out.push_str(rest);
-    let decoded = decode_entities(&out);
-    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
+    out
 }
 
 /// True when `inner` (between `<` and `>`) reads as an HTML tag name.
@@ -134,28 +148,10 @@ fn is_tag(inner: &str) -> bool {
 /// Decodes the HTML entities Teams writes: the named ones it uses and numeric ones. An
 /// unknown entity is kept as typed.
 pub fn decode_entities(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        let after = &rest[amp..];
-        let decoded = after
-            .find(';')
-            .filter(|end| *end <= 10)
-            .and_then(|end| entity(&after[1..end]).map(|c| (c, end)));
-        match decoded {
-            Some((c, end)) => {
-                out.push(c);
-                rest = &after[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &after[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    replace_marked(text, '&', |after| {
+        let end = after.find(';').filter(|end| *end <= 10)?;
+        entity(&after[1..end]).map(|c| (Some(c), end + 1))
+    })
 }
 
 fn entity(name: &str) -> Option<char> {
@@ -264,34 +260,34 @@ mod tests {
 
     #[test]
     fn html_is_removed_and_entities_are_decoded() {
-        assert_eq!(
-            plain_text("deal register <b>Smith &amp; Sons</b> smith.com 5000&nbsp;USD"),
-            "deal register Smith & Sons smith.com 5000 USD"
-        );
-        assert_eq!(
-            plain_text("<p>deal update D-3</p><p>stage=won</p>"),
-            "deal update D-3 stage=won"
-        );
-        assert_eq!(
-            plain_text("a&lt;b&gt; &quot;c&quot; &#39;d&#x27;"),
-            "a<b> \"c\" 'd'"
-        );
-        assert_eq!(plain_text("line<br>break<br/>again"), "line break again");
-        assert_eq!(
-            plain_text("&lt;at&gt;not a tag&lt;/at&gt;"),
-            "<at>not a tag</at>",
-            "decoded text is never read as markup"
-        );
+        let cases = [
+            (
+                "deal register <b>Smith &amp; Sons</b> smith.com 5000&nbsp;USD",
+                "deal register Smith & Sons smith.com 5000 USD",
+            ),
+            (
+                "<p>deal update D-3</p><p>stage=won</p>",
+                "deal update D-3 stage=won",
+            ),
+            ("a&lt;b&gt; &quot;c&quot; &#39;d&#x27;", "a<b> \"c\" 'd'"),
+            ("line<br>break<br/>again", "line break again"),
+            // Decoded text is never read as markup.
+            ("&lt;at&gt;not a tag&lt;/at&gt;", "<at>not a tag</at>"),
+        ];
+        for (html, want) in cases {
+            assert_eq!(plain_text(html), want, "{html}");
+        }
     }
 
     #[test]
     fn what_is_not_markup_is_kept() {
-        assert_eq!(plain_text("price < 5 & > 2"), "price < 5 & > 2");
-        assert_eq!(
-            plain_text("AT&T &bogus; &#0; &#xZZ;"),
-            "AT&T &bogus; &#0; &#xZZ;"
-        );
-        assert_eq!(plain_text("Zürich 東京 🎉"), "Zürich 東京 🎉");
+        for text in [
+            "price < 5 & > 2",
+            "AT&T &bogus; &#0; &#xZZ;",
+            "Zürich 東京 🎉",
+        ] {
+            assert_eq!(plain_text(text), text);
+        }
         assert_eq!(plain_text("  many   blanks\t\n "), "many blanks");
     }
 

@@ -69,35 +69,56 @@ pub struct TokenAuthority {
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
     inner: Arc<Inner>,
-    server: tokio::task::JoinHandle<()>,
+    /// Held so that the server stops when this is dropped.
+    _server: Served,
 }
 
-impl Drop for TokenAuthority {
+/// An emulator's server task, stopped when it is dropped.
+#[derive(Debug)]
+pub(crate) struct Served(tokio::task::JoinHandle<()>);
+
+impl Served {
+    /// Serves the router `build` makes for the base URL (`http://127.0.0.1:PORT`, a free port)
+    /// as `name`: the base URL, the server and what `build` returned beside the router.
+    pub(crate) async fn start<T>(
+        name: &'static str,
+        build: impl FnOnce(&str) -> (Router, T),
+    ) -> anyhow::Result<(String, Served, T)> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let (app, built) = build(&base);
+        let server = crate::emulator::serve_local(listener, app, name);
+        Ok((base, Served(server), built))
+    }
+}
+
+impl Drop for Served {
     fn drop(&mut self) {
-        self.server.abort();
+        self.0.abort();
     }
 }
 
 impl TokenAuthority {
     /// Starts the authority on a free port of 127.0.0.1, publishing the first key.
     pub async fn start() -> anyhow::Result<TokenAuthority> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let base = format!("http://{}", listener.local_addr()?);
-        let inner = Arc::new(Inner {
-            base: base.clone(),
-            down: AtomicBool::new(false),
-            key_fetches: AtomicUsize::new(0),
-            published: Mutex::new(vec![(TestKey::First, vec!["msteams".into()])]),
-        });
-        let app = Router::new()
-            .route(METADATA_PATH, get(metadata))
-            .route(KEYS_PATH, get(keys))
-            .with_state(inner.clone());
-        let server = crate::emulator::serve_local(listener, app, "Teams token authority");
+        let (base, server, inner) = Served::start("Teams token authority", |base| {
+            let inner = Arc::new(Inner {
+                base: base.to_string(),
+                down: AtomicBool::new(false),
+                key_fetches: AtomicUsize::new(0),
+                published: Mutex::new(vec![(TestKey::First, vec!["msteams".into()])]),
+            });
+            let app = Router::new()
+                .route(METADATA_PATH, get(metadata))
+                .route(KEYS_PATH, get(keys))
+                .with_state(inner.clone());
+            (app, inner)
+        })
+        .await?;
         Ok(TokenAuthority {
             base_url: base,
             inner,
-            server,
+            _server: server,
         })
     }
 

@@ -63,6 +63,26 @@ fn reasons(a: (&str, Option<&str>), b: (&str, Option<&str>), stats: &Distinctive
         .unwrap_or_default()
 }
 
+/// A name and its domain, if any.
+type Named<'a> = (&'a str, Option<&'a str>);
+
+/// Asserts that `a` against `b` grades `want`, with a reason that says `reason`.
+fn assert_graded((a, b): (Named, Named), stats: &Distinctiveness, want: Strength, reason: &str) {
+    let m = grade(a, b, stats);
+    assert_eq!(m.as_ref().map(|m| m.strength), Some(want), "{m:?}");
+    let reasons = reasons(a, b, stats);
+    assert!(reasons.contains(reason), "{reasons}");
+}
+
+/// Asserts whether each pair of names blocks (medium or strong) on the names alone.
+fn assert_blocking(pairs: &[(&str, &str)], stats: &Distinctiveness, want: bool) {
+    for (a, b) in pairs {
+        let m = grade((a, None), (b, None), stats);
+        let blocked = blocks(m.as_ref().map(|m| m.strength));
+        assert_eq!(blocked, want, "{a} / {b}: {m:?}");
+    }
+}
+
 #[test]
 fn a_short_name_that_is_the_rare_head_of_a_longer_one_blocks_a_common_one_does_not() {
     let stats = standard_book();
@@ -131,48 +151,39 @@ fn agreeing_on_a_rare_word_counts_agreeing_on_common_words_does_not() {
 #[test]
 fn typos_of_distinctive_words_match_other_spellings_do_not() {
     let stats = standard_book();
-    for (typed, held) in [
+    let typos = [
         ("Vivendu", "Vivendi"),
         ("Kunhnu", "Kununu"),
         ("Amadeus IT Grou", "Amadeus IT Group"),
-    ] {
-        let m = grade((typed, None), (held, None), &stats);
-        assert!(
-            blocks(m.as_ref().map(|m| m.strength)),
-            "{typed} / {held}: {m:?}"
-        );
-    }
+    ];
+    assert_blocking(&typos, &stats, true);
     assert!(reasons(("Vivendu", None), ("Vivendi", None), &stats)
         .contains("typo “vivendu” ≈ “vivendi” (1 edit)"));
-    // The book holds both spellings: two companies.
-    assert!(!blocks(strength("Sitronix", "Sitronics", &stats)));
-    // Another first letter, a short word, a far key, or a generic word: not typos.
-    assert!(!blocks(strength("Citronix", "SciTronix", &stats)));
-    assert!(!blocks(strength("Axis", "Axes", &stats)));
-    assert!(!blocks(strength("Netzio", "Netvio", &stats)));
-    // A typo is only trusted when nothing else differs.
-    assert!(!blocks(strength("AiNET", "Airnet Communications", &stats)));
+    let not_typos = [
+        // The book holds both spellings: two companies.
+        ("Sitronix", "Sitronics"),
+        // Another first letter, a short word, a far key, or a generic word: not typos.
+        ("Citronix", "SciTronix"),
+        ("Axis", "Axes"),
+        ("Netzio", "Netvio"),
+        // A typo is only trusted when nothing else differs.
+        ("AiNET", "Airnet Communications"),
+    ];
+    assert_blocking(&not_typos, &stats, false);
 }
 
 #[test]
 fn abbreviations_expand_to_the_same_word_but_common_words_stay_common() {
     let stats = standard_book();
-    let m = grade(
-        ("Cadence Design Sys", None),
-        ("Cadence Design Systems", None),
+    assert_graded(
+        (
+            ("Cadence Design Sys", None),
+            ("Cadence Design Systems", None),
+        ),
         &stats,
+        Strength::Strong,
+        "abbreviation “sys” = “systems”",
     );
-    assert_eq!(
-        m.as_ref().map(|m| m.strength),
-        Some(Strength::Strong),
-        "{m:?}"
-    );
-    assert!(reasons(
-        ("Cadence Design Sys", None),
-        ("Cadence Design Systems", None),
-        &stats
-    )
-    .contains("abbreviation “sys” = “systems”"));
     assert!(blocks(strength(
         "DRS Technol. Canada Ltd",
         "DRS Technologies Canada Ltd",
@@ -184,45 +195,33 @@ fn abbreviations_expand_to_the_same_word_but_common_words_stay_common() {
 #[test]
 fn joined_and_split_words_and_a_run_together_the_match() {
     let stats = standard_book();
-    for (a, b) in [
+    let joined = [
         ("ExpediaGroup", "Expedia Group"),
         ("AlbanyInternational", "Albany International"),
         ("RedHat", "Red Hat"),
         ("Carscom", "Cars.com"),
         ("TheJFE Holdings", "JFE Holdings"),
-    ] {
-        let m = grade((a, None), (b, None), &stats);
-        assert!(blocks(m.as_ref().map(|m| m.strength)), "{a} / {b}: {m:?}");
-    }
+    ];
+    assert_blocking(&joined, &stats, true);
     assert!(reasons(("RedHat", None), ("Red Hat", None), &stats).contains("joined or split words"));
     assert!(
         reasons(("TheJFE Holdings", None), ("JFE Holdings", None), &stats)
             .contains("run-together “The”")
     );
     // "Theater" is a word of the book, not "The Ater".
-    assert!(!blocks(strength("Theater", "Ater", &stats)));
-    assert!(!blocks(strength("RedHat", "Red Bull", &stats)));
+    let apart = [("Theater", "Ater"), ("RedHat", "Red Bull")];
+    assert_blocking(&apart, &stats, false);
 }
 
 #[test]
 fn an_acronym_backed_by_its_domain_matches_an_ambiguous_or_unbacked_one_does_not() {
     let stats = standard_book();
-    let m = grade(
-        ("UPS", Some("ups.com")),
-        ("United Parcel Service", None),
+    assert_graded(
+        (("UPS", Some("ups.com")), ("United Parcel Service", None)),
         &stats,
+        Strength::Medium,
+        "acronym “UPS” of “United Parcel Service”, backed by its domain ups.com",
     );
-    assert_eq!(
-        m.as_ref().map(|m| m.strength),
-        Some(Strength::Medium),
-        "{m:?}"
-    );
-    assert!(reasons(
-        ("UPS", Some("ups.com")),
-        ("United Parcel Service", None),
-        &stats
-    )
-    .contains("acronym “UPS” of “United Parcel Service”, backed by its domain ups.com"));
     assert!(!blocks(strength("UPS", "United Parcel Service", &stats)));
     // Three records of the book have those initials: the reason says so (a check that finds
     // several of them shows them all as weak, see the service).
@@ -337,15 +336,11 @@ fn a_typo_and_a_legal_form_of_another_country_together_do_not_block() {
         ("vivendi", 1),
         ("gamble", 1),
     ]);
-    let m = grade(("LOGISOL Kft.", None), ("LOGOSOL, INC.", None), &stats);
-    assert_eq!(
-        m.as_ref().map(|m| m.strength),
-        Some(Strength::Weak),
-        "{m:?}"
-    );
-    assert!(
-        reasons(("LOGISOL Kft.", None), ("LOGOSOL, INC.", None), &stats)
-            .contains("besides the typo their legal forms are from different countries (hu / us)")
+    assert_graded(
+        (("LOGISOL Kft.", None), ("LOGOSOL, INC.", None)),
+        &stats,
+        Strength::Weak,
+        "besides the typo their legal forms are from different countries (hu / us)",
     );
     // The same typo in the same country still blocks, and so does one backed by another word.
     assert!(blocks(strength("Vivendu SA", "Vivendi S.A.", &stats)));

@@ -52,26 +52,23 @@ pub(super) fn name_evidence(a: &Candidate, b: &Candidate, stats: &Distinctivenes
             .iter()
             .any(|&(i, j, l)| l == Link::Truncated && if side == 0 { i == k } else { j == k })
     };
-    let wa: Vec<f64> = (0..a.tokens.len())
-        .map(|i| {
-            let w = stats.weight(&a.tokens[i]);
-            if truncated(0, i) {
-                w * TRUNCATED_FACTOR
-            } else {
-                w
-            }
-        })
-        .collect();
-    let wb: Vec<f64> = (0..b.tokens.len())
-        .map(|j| {
-            let w = stats.weight(&b.tokens[j]);
-            if truncated(1, j) {
-                w * TRUNCATED_FACTOR
-            } else {
-                w
-            }
-        })
-        .collect();
+    // Each word's distinctiveness, on side 0 (`a`) or 1 (`b`).
+    let weights = |side: usize, tokens: &[String]| -> Vec<f64> {
+        tokens
+            .iter()
+            .enumerate()
+            .map(|(k, token)| {
+                let w = stats.weight(token);
+                if truncated(side, k) {
+                    w * TRUNCATED_FACTOR
+                } else {
+                    w
+                }
+            })
+            .collect()
+    };
+    let wa = weights(0, &a.tokens);
+    let wb = weights(1, &b.tokens);
     let linked = |w: &[f64], on: &[bool]| -> f64 {
         w.iter()
             .zip(on)

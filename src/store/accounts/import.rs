@@ -1,7 +1,9 @@
 //! Imports of direct accounts: many accounts per transaction, with their index keys written
 //! in bulk for new accounts and the word statistics updated once per batch.
 
-use super::{placeholders, write_record_keys, NewAccount, RecordKind, Upserted};
+use super::{write_record_keys, NewAccount, RecordKind, Upserted};
+use crate::store::placeholders;
+use crate::store::statements::run_on;
 use anyhow::Context;
 use sqlx::AnyConnection;
 use std::collections::{BTreeMap, HashMap};
@@ -25,7 +27,7 @@ pub(super) async fn upsert_batch(
     for chunk in crm_ids.chunks(IDS_PER_SELECT) {
         let sql = format!(
             "SELECT crm_id, id FROM direct_accounts WHERE crm_id IN ({})",
-            placeholders(chunk.len())
+            placeholders(1, chunk.len())
         );
         let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
         for id in chunk {
@@ -110,7 +112,7 @@ pub(super) async fn upsert_one(
     let open = i64::from(account.open_opportunity);
     let (id, outcome) = match existing {
         Some(id) => {
-            sqlx::query(
+            let statement = sqlx::query(
                 "UPDATE direct_accounts SET name = $1, domains = $2, owner = $3, territory = $4, open_opportunity = $5, updated_at = $6 WHERE id = $7",
             )
             .bind(&account.name)
@@ -119,10 +121,8 @@ pub(super) async fn upsert_one(
             .bind(&account.territory)
             .bind(open)
             .bind(now_ms)
-            .bind(id)
-            .execute(&mut *conn)
-            .await
-            .context("updating an account")?;
+            .bind(id);
+            run_on(&mut *conn, statement, "updating an account").await?;
             (id, Upserted::Updated)
         }
         None => {

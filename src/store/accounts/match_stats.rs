@@ -7,6 +7,7 @@
 //! commit (a global lock); with sixteen, unrelated writers rarely meet.
 
 use crate::domain::matching::{key_token, typo_variants};
+use crate::store::statements::run_on;
 use anyhow::Context;
 use sqlx::AnyConnection;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -30,13 +31,11 @@ pub(super) async fn lock(conn: &mut AnyConnection) -> anyhow::Result<()> {
     if conn.backend_name() != "SQLite" {
         return Ok(());
     }
-    sqlx::query(
+    let statement = sqlx::query(
         "INSERT INTO match_token_stats (token, records) VALUES ('#0', 0) \
          ON CONFLICT (token) DO UPDATE SET records = match_token_stats.records",
-    )
-    .execute(&mut *conn)
-    .await
-    .context("locking the word statistics")?;
+    );
+    run_on(&mut *conn, statement, "locking the word statistics").await?;
     Ok(())
 }
 
@@ -91,14 +90,11 @@ pub(crate) async fn add(
     let rows: Vec<(&String, &i64)> = sorted.iter().filter(|(_, d)| **d != 0).collect();
     let mut entered = Vec::new();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
-            .collect();
         let sql = format!(
             "INSERT INTO match_token_stats (token, records) VALUES {} \
              ON CONFLICT (token) DO UPDATE SET records = match_token_stats.records + excluded.records \
              RETURNING token, records",
-            values.join(", ")
+            crate::store::value_rows(chunk.len(), 2)
         );
         let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
         for (token, d) in chunk {
@@ -125,7 +121,7 @@ pub(crate) async fn add(
     for chunk in emptied.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "DELETE FROM match_token_stats WHERE records <= 0 AND token IN ({}) RETURNING token",
-            super::placeholders(chunk.len())
+            crate::store::placeholders(1, chunk.len())
         );
         let mut query = sqlx::query_scalar::<_, String>(&sql);
         for token in chunk {
@@ -152,21 +148,15 @@ pub(crate) async fn write_variants(
         .flat_map(|t| typo_variants(t).into_iter().map(move |v| (v, t)))
         .collect();
     for chunk in pairs.chunks(ROWS_PER_STATEMENT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
-            .collect();
         let sql = format!(
             "INSERT INTO match_token_variants (variant, token) VALUES {} ON CONFLICT DO NOTHING",
-            values.join(", ")
+            crate::store::value_rows(chunk.len(), 2)
         );
         let mut query = sqlx::query(&sql);
         for (variant, token) in chunk {
             query = query.bind(variant.as_str()).bind(token.as_str());
         }
-        query
-            .execute(&mut *conn)
-            .await
-            .context("writing typo variants")?;
+        run_on(&mut *conn, query, "writing typo variants").await?;
     }
     Ok(())
 }
@@ -175,16 +165,13 @@ async fn drop_variants(conn: &mut AnyConnection, tokens: &[String]) -> anyhow::R
     for chunk in tokens.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "DELETE FROM match_token_variants WHERE token IN ({})",
-            super::placeholders(chunk.len())
+            crate::store::placeholders(1, chunk.len())
         );
         let mut query = sqlx::query(&sql);
         for token in chunk {
             query = query.bind(token.as_str());
         }
-        query
-            .execute(&mut *conn)
-            .await
-            .context("dropping typo variants")?;
+        run_on(&mut *conn, query, "dropping typo variants").await?;
     }
     Ok(())
 }
@@ -201,7 +188,7 @@ pub(super) async fn typo_candidates(
         let sql = format!(
             "SELECT s.token, s.records FROM match_token_variants v JOIN match_token_stats s ON s.token = v.token WHERE v.variant IN ({}) \
              UNION SELECT token, records FROM match_token_stats WHERE token IN ({})",
-            super::placeholders(n),
+            crate::store::placeholders(1, n),
             (n + 1..=2 * n)
                 .map(|i| format!("${i}"))
                 .collect::<Vec<_>>()
@@ -240,7 +227,7 @@ pub(super) async fn read(
         // Each statement also reads the record count: one round trip for most checks.
         let sql = format!(
             "SELECT token, records FROM match_token_stats WHERE token IN ({}) UNION ALL {RECORDS_SQL}",
-            super::placeholders(chunk.len() + 1)
+            crate::store::placeholders(1, chunk.len() + 1)
         );
         let mut query = sqlx::query_as::<_, (String, i64)>(&sql).bind(NO_WORD);
         for token in chunk {

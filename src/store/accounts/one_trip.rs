@@ -5,7 +5,6 @@
 
 use super::{CandidateRow, IndexedRecord, WordStats, PER_KEY_LIMIT, RECORDS_OF_HITS};
 use crate::store::{Backend, Store};
-use anyhow::Context;
 use std::collections::HashMap;
 
 /// Separates the values of a list bound as one text parameter (no key or word holds it).
@@ -106,7 +105,8 @@ impl Store {
             return Ok(None);
         };
         let min_book = i64::try_from(weighing.min_book).unwrap_or(i64::MAX);
-        let rows = sqlx::query_as::<_, CandidateRow>(&one_trip_sql())
+        let sql = one_trip_sql();
+        let query = sqlx::query_as::<_, CandidateRow>(&sql)
             .bind(wanted)
             .bind(probes)
             .bind(key)
@@ -117,10 +117,8 @@ impl Store {
             .bind(limit)
             .bind(min_book)
             .bind(weighing.min_word)
-            .bind(weighing.per_word)
-            .fetch_all(&self.pool)
-            .await
-            .context("looking up a customer")?;
+            .bind(weighing.per_word);
+        let rows = self.all(query, "looking up a customer").await?;
         Ok(Some(split(rows)))
     }
 }

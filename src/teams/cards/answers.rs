@@ -111,9 +111,7 @@ pub(super) fn build(cards: &Cards, answer: &Answer, room: Room) -> anyhow::Resul
             card
         }
         Answer::SurveyResults { text } => {
-            let mut card = Card::new(super::text::clip(text, 200));
-            card.push(block(user(text, room.text(6000))));
-            card
+            Card::saying(super::text::clip(text, 200), user(text, room.text(6000)))
         }
         Answer::Stats(figures) => stats(figures),
         Answer::MatchList {
@@ -150,10 +148,10 @@ pub(super) fn build(cards: &Cards, answer: &Answer, room: Room) -> anyhow::Resul
             owners,
         } => {
             let plural = if *total == 1 { "" } else { "s" };
-            let mut card = Card::new(format!("{total} direct accounts"));
-            card.push(block(format!(
-                "**{total} direct account{plural}**, {open} with an open opportunity."
-            )));
+            let mut card = Card::saying(
+                format!("{total} direct accounts"),
+                format!("**{total} direct account{plural}**, {open} with an open opportunity."),
+            );
             if owners.is_empty() {
                 card.push(block(
                     "Import them with **partnerbot accounts import FILE.csv**.",
@@ -171,7 +169,8 @@ pub(super) fn build(cards: &Cards, answer: &Answer, room: Room) -> anyhow::Resul
     })
 }
 
-/// The command that does what `hint` suggests, in Teams (typed to the bot).
+/// The command that does what `hint` suggests, in Teams: typed to the bot, so the words alone
+/// ([`crate::intent::wording::hint_words`], whose tests pin them).
 pub fn command(hint: Hint) -> String {
     crate::intent::wording::hint_words(hint)
 }
@@ -436,17 +435,4 @@ fn update_form(deal: &Deal, metadata: &str, internal: bool) -> Card {
     }
     card.actions.push(submit("Save", FORM_UPDATE, metadata));
     card
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::deal::DealFilter;
-
-    #[test]
-    fn hints_are_worded_as_the_commands_that_do_them() {
-        let list = |filter, page| command(Hint::ListDeals { filter, page });
-        assert_eq!(list(DealFilter::All, 2), "deal list page 2");
-        assert_eq!(list(DealFilter::Open, 3), "deal list open page 3");
-    }
 }

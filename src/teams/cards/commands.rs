@@ -21,9 +21,10 @@ impl Cards {
     /// A one-line outcome, `text` plain (escaped here).
     pub fn outcome(&self, text: &str) -> anyhow::Result<Rendered> {
         fit(|room| {
-            let mut card = Card::new(super::text::clip(text, 200));
-            card.push(block(super::text::user(text, room.text(3000))));
-            Ok(card)
+            Ok(Card::saying(
+                super::text::clip(text, 200),
+                super::text::user(text, room.text(3000)),
+            ))
         })
     }
 
@@ -56,14 +57,16 @@ impl Cards {
             } else {
                 "Registered"
             };
-            let mut card = Card::new(format!(
-                "{done} {}: {} ({}), {}",
-                deal.id,
-                deal.company,
-                deal.amount,
-                deal.status.label()
-            ));
-            card.push(block(format!("✅ {done} {}", deal_line(deal))));
+            let mut card = Card::saying(
+                format!(
+                    "{done} {}: {} ({}), {}",
+                    deal.id,
+                    deal.company,
+                    deal.amount,
+                    deal.status.label()
+                ),
+                format!("✅ {done} {}", deal_line(deal)),
+            );
             card.push(deal_facts(deal, false));
             let next = next_step(deal, "Add the customer contact with **deal register** (the form) next time; a partner manager will review this one.");
             card.push(context(next));
@@ -168,11 +171,11 @@ impl Cards {
         conversation: &str,
     ) -> anyhow::Result<Rendered> {
         fit(|_| {
-            let mut card = Card::new("Register a deal");
-            card.push(block(format!(
+            let text = format!(
                 "Register a deal for {}: the form asks for the customer, the contact, the amount and the expected close. Or register in one line: **deal register Acme Corp acme.com 50000**.",
                 bold(partner_name)
-            )));
+            );
+            let mut card = Card::saying("Register a deal", text);
             card.actions.push(register_deal(
                 "Register a deal",
                 serde_json::json!({ "conversation": conversation }),
@@ -184,8 +187,10 @@ impl Cards {
     /// Asking for more protection: the deal, and a button asking why (`days` more).
     pub fn extend_prompt(&self, deal: &Deal, days: u32) -> anyhow::Result<Rendered> {
         fit(|_| {
-            let mut card = Card::new(format!("Extend the protection of {}", deal.id));
-            card.push(block(protection_and_extension(deal, days)));
+            let mut card = Card::saying(
+                format!("Extend the protection of {}", deal.id),
+                protection_and_extension(deal, days),
+            );
             card.actions.push(extend_button(deal, days));
             Ok(card)
         })
@@ -194,12 +199,10 @@ impl Cards {
     /// Updating with nothing to change: the deal, and the button that opens its update form.
     pub fn update_prompt(&self, deal: &Deal) -> anyhow::Result<Rendered> {
         fit(|_| {
-            let mut card = Card::new(format!("Update {}", deal.id));
-            card.push(block(format!(
-                "{} · {}",
-                deal_line(deal),
-                deal.status.label()
-            )));
+            let mut card = Card::saying(
+                format!("Update {}", deal.id),
+                format!("{} · {}", deal_line(deal), deal.status.label()),
+            );
             update_hint(&mut card, deal, &format!(
                 "Use the button, or send the changes in one line: **deal update {} stage=proposal amount=60000 close=2027-03-31**.",
                 deal.id

@@ -99,6 +99,13 @@ impl Card {
         }
     }
 
+    /// A card summarised as `summary` whose first paragraph is `text` (markdown).
+    pub(crate) fn saying(summary: impl Into<String>, text: impl Into<String>) -> Card {
+        let mut card = Card::new(summary);
+        card.push(text::block(text));
+        card
+    }
+
     pub(crate) fn push(&mut self, element: Value) -> &mut Card {
         self.body.push(element);
         self

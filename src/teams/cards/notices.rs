@@ -31,32 +31,30 @@ pub(super) fn build(notice: &Notice, room: Room) -> Option<Card> {
             matches,
             rule,
         } => ae_alert(deal, &who(partner, " partner"), matches, rule, room),
-        Notice::AeChoice { deal, user, choice } => {
-            let mut card = Card::new(format!("AE answer on {}: {choice}", deal.id));
-            card.push(block(format!(
+        Notice::AeChoice { deal, user, choice } => Card::saying(
+            format!("AE answer on {}: {choice}", deal.id),
+            format!(
                 "{} answered {} on {} · {}.",
                 person(user),
                 bold(choice),
                 deal.id,
                 escape(&deal.company)
-            )));
-            card
-        }
+            ),
+        ),
         Notice::Escalation {
             deal,
             partner_name,
             waited,
             sla,
         } => {
-            let mut card = Card::new(format!(
+            let heading = format!(
                 "{} has waited {waited} business days for a decision",
                 deal.id
-            ));
-            card.push(block(format!(
+            );
+            Card::saying(heading, format!(
                 "**{}** · {} from {} has waited **{waited} business days** for a decision (the SLA is {sla}). Registered {} · status {}.",
                 deal.id, escape(&deal.company), bold(partner_name), created(deal), deal.status.label()
-            )));
-            card
+            ))
         }
         Notice::ProtectionNotice {
             deal,
@@ -178,18 +176,20 @@ pub(super) fn products_and_notes(card: &mut Card, deal: &Deal, room: Room) {
 }
 
 fn confirmation(deal: &Deal) -> Card {
-    let mut card = Card::new(format!(
-        "Deal {} registered: {} ({}), {}",
-        deal.id,
-        deal.company,
-        deal.amount,
-        deal.status.label()
-    ));
-    card.push(block(format!(
-        "{} registered {}",
-        person(&deal.registered_by),
-        deal_line(deal)
-    )));
+    let mut card = Card::saying(
+        format!(
+            "Deal {} registered: {} ({}), {}",
+            deal.id,
+            deal.company,
+            deal.amount,
+            deal.status.label()
+        ),
+        format!(
+            "{} registered {}",
+            person(&deal.registered_by),
+            deal_line(deal)
+        ),
+    );
     card.push(deal_facts(deal, false));
     let next = next_step(deal, "A partner manager will review it.");
     card.push(context(format!(
@@ -415,17 +415,19 @@ fn decision_notice(deal: &Deal, room: Room) -> Card {
 }
 
 fn ae_alert(deal: &Deal, partner: &str, matches: &[MatchedRecord], rule: &str, room: Room) -> Card {
-    let mut card = Card::new(format!(
-        "A partner registered a deal on your account: {} ({})",
-        deal.company, deal.id
-    ));
-    card.push(block(format!(
-        "{partner} registered {} ({}), {}, expected close {}. It matches an account you own:",
-        bold(&deal.company),
-        escape(&domain(deal)),
-        deal.amount,
-        deal.close_date
-    )));
+    let mut card = Card::saying(
+        format!(
+            "A partner registered a deal on your account: {} ({})",
+            deal.company, deal.id
+        ),
+        format!(
+            "{partner} registered {} ({}), {}, expected close {}. It matches an account you own:",
+            bold(&deal.company),
+            escape(&domain(deal)),
+            deal.amount,
+            deal.close_date
+        ),
+    );
     push_matches(&mut card, matches, room, false);
     card.push(context(format!(
         "**Rule of engagement:** {}",

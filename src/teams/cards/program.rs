@@ -48,17 +48,16 @@ pub(super) fn build(cards: &Cards, notice: &Notice, room: Room) -> anyhow::Resul
             direction,
             revenue,
             factor,
-        } => {
-            let mut card = Card::new(format!("Your partner tier: {new}"));
-            card.push(block(crate::intent::wording::tier_words(
+        } => Card::saying(
+            format!("Your partner tier: {new}"),
+            crate::intent::wording::tier_words(
                 (old.as_str(), new.as_str()),
                 *direction,
                 revenue,
                 factor,
                 &crate::teams::command::TEAMS,
-            )));
-            card
-        }
+            ),
+        ),
         Notice::Nudge {
             partner_name,
             partner_conversation,
@@ -87,14 +86,14 @@ pub(super) fn build(cards: &Cards, notice: &Notice, room: Room) -> anyhow::Resul
             comment,
             handled_by,
         } => {
-            let mut card = Card::new(format!(
-                "Detractor follow-up: {partner_name} scored {score}"
-            ));
-            card.push(block(format!(
-                "{} of {} answered **{score}** to the partner survey (round {round}).",
-                person(who),
-                bold(partner_name)
-            )));
+            let mut card = Card::saying(
+                format!("Detractor follow-up: {partner_name} scored {score}"),
+                format!(
+                    "{} of {} answered **{score}** to the partner survey (round {round}).",
+                    person(who),
+                    bold(partner_name)
+                ),
+            );
             if !comment.is_empty() {
                 card.push(quote(comment, room.text(1500)));
             }
@@ -112,16 +111,18 @@ pub(super) fn build(cards: &Cards, notice: &Notice, room: Room) -> anyhow::Resul
             card
         }
         Notice::PartnerLinked { partner } => {
-            let mut card = Card::new(format!(
-                "This channel is now linked to {} in {}",
-                partner.name, cards.program_name
-            ));
-            card.push(block(format!(
-                "Welcome to {}! This channel is now linked to {} ({} partner).",
-                bold(&cards.program_name),
-                bold(&partner.name),
-                partner.partner_type.as_str()
-            )));
+            let mut card = Card::saying(
+                format!(
+                    "This channel is now linked to {} in {}",
+                    partner.name, cards.program_name
+                ),
+                format!(
+                    "Welcome to {}! This channel is now linked to {} ({} partner).",
+                    bold(&cards.program_name),
+                    bold(&partner.name),
+                    partner.partner_type.as_str()
+                ),
+            );
             card.push(block("Register a deal with **deal register** (a form) or in one line: **deal register Acme Corp acme.com 50000**. **deal help** shows everything."));
             card.actions.push(register_deal(
                 "Register a deal",
@@ -205,17 +206,16 @@ fn nudge(
     room: Room,
 ) -> Card {
     if alert {
-        let mut card = Card::new(format!(
-            "{partner_name} has been quiet for {quiet_days} days"
-        ));
-        card.push(block(format!(
+        let heading = format!("{partner_name} has been quiet for {quiet_days} days");
+        return Card::saying(heading, format!(
             "{} has registered nothing and updated no deal for **{quiet_days} days**. A call from you may bring them back.",
             bold(partner_name)
-        )));
-        return card;
+        ));
     }
-    let mut card = Card::new("Anything new we can help you win?");
-    card.push(block("It's been a while! If you're working on something new with a customer, register it now and it's protected while you work it."));
+    let mut card = Card::saying(
+        "Anything new we can help you win?",
+        "It's been a while! If you're working on something new with a customer, register it now and it's protected while you work it.",
+    );
     if !news.is_empty() {
         card.push(block(format!(
             "**What's new:** {}",

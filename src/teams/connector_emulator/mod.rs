@@ -19,6 +19,7 @@
 //! with or without `Retry-After`, 412, a 5xx before committing (nothing recorded) or after it
 //! (recorded, but the answer is an error: the lost response), and 401.
 
+use crate::teams::emulator::Served;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -117,13 +118,8 @@ pub struct ConnectorEmulator {
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
     inner: Arc<Inner>,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for ConnectorEmulator {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
+    /// Held so that the server stops when this is dropped.
+    _server: Served,
 }
 
 impl ConnectorEmulator {
@@ -133,31 +129,32 @@ impl ConnectorEmulator {
         client_id: &str,
         secret: &str,
     ) -> anyhow::Result<ConnectorEmulator> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let base = format!("http://{}", listener.local_addr()?);
-        let inner = Arc::new(Inner {
-            tenant: tenant.into(),
-            client_id: client_id.into(),
-            secret: secret.into(),
-            world: Mutex::new(World {
-                next_id: 1_700_000_000_000,
-                ..World::default()
-            }),
-        });
-        let app = Router::new()
-            .route("/{tenant}/oauth2/v2.0/token", post(issue_token))
-            .route("/v3/conversations", post(create_conversation))
-            .route("/v3/conversations/{conversation}/activities", post(create))
-            .route(
-                "/v3/conversations/{conversation}/activities/{activity}",
-                put(update),
-            )
-            .with_state(inner.clone());
-        let server = crate::emulator::serve_local(listener, app, "Teams Connector emulator");
+        let (base, server, inner) = Served::start("Teams Connector emulator", |_| {
+            let inner = Arc::new(Inner {
+                tenant: tenant.into(),
+                client_id: client_id.into(),
+                secret: secret.into(),
+                world: Mutex::new(World {
+                    next_id: 1_700_000_000_000,
+                    ..World::default()
+                }),
+            });
+            let app = Router::new()
+                .route("/{tenant}/oauth2/v2.0/token", post(issue_token))
+                .route("/v3/conversations", post(create_conversation))
+                .route("/v3/conversations/{conversation}/activities", post(create))
+                .route(
+                    "/v3/conversations/{conversation}/activities/{activity}",
+                    put(update),
+                )
+                .with_state(inner.clone());
+            (app, inner)
+        })
+        .await?;
         Ok(ConnectorEmulator {
             base_url: base,
             inner,
-            server,
+            _server: server,
         })
     }
 
@@ -240,36 +237,41 @@ async fn issue_token(
     let mut world = inner.world();
     world.token_requests += 1;
     let field = |k: &str| form.get(k).map(String::as_str).unwrap_or_default();
-    if tenant != inner.tenant {
-        return oauth_error(
+    // What Entra ID checks, in its order, and how it refuses each.
+    let refusals = [
+        (
+            tenant == inner.tenant,
             StatusCode::BAD_REQUEST,
             "invalid_request",
             "AADSTS90002: tenant not found",
-        );
-    }
-    if field("grant_type") != "client_credentials" {
-        return oauth_error(
+        ),
+        (
+            field("grant_type") == "client_credentials",
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
             "AADSTS70003",
-        );
-    }
-    if field("scope") != super::connector::CONNECTOR_SCOPE {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", "AADSTS70011");
-    }
-    if field("client_id") != inner.client_id {
-        return oauth_error(
+        ),
+        (
+            field("scope") == super::connector::CONNECTOR_SCOPE,
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            "AADSTS70011",
+        ),
+        (
+            field("client_id") == inner.client_id,
             StatusCode::BAD_REQUEST,
             "unauthorized_client",
             "AADSTS700016",
-        );
-    }
-    if field("client_secret") != inner.secret {
-        return oauth_error(
+        ),
+        (
+            field("client_secret") == inner.secret,
             StatusCode::UNAUTHORIZED,
             "invalid_client",
             "AADSTS7000215: invalid client secret",
-        );
+        ),
+    ];
+    if let Some((_, status, error, description)) = refusals.iter().find(|r| !r.0) {
+        return oauth_error(*status, error, description);
     }
     let lifetime = world.token_lifetime.unwrap_or(Duration::from_secs(3600));
     let token = format!("emu-{}", uuid::Uuid::new_v4().simple());
