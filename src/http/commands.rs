@@ -220,6 +220,13 @@ async fn partners(state: &AppState, cmd: &SlashCommand, intent: PartnersIntent) 
             ":moneybag:",
             &service.pay_commissions(user, &ids).await?,
         ),
+        PartnersIntent::Admins { partner, users } => {
+            let (named, admins) = service
+                .set_partner_admins(&Requester::Chat(actor(cmd)), partner, &users)
+                .await?;
+            let text = crate::intent::wording::admins_words(&named.name, named.id, &admins);
+            notice(state, ":busts_in_silhouette:", &text)
+        }
     }
 }
 

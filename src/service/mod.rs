@@ -2,6 +2,7 @@
 //! the state change with its audit row and outbox messages in one transaction.
 
 pub mod accounts;
+mod admins;
 mod answer;
 pub mod commission_rules;
 pub mod deals;

@@ -105,6 +105,17 @@ fn render_program(render: &Renderer, notice: &Notice) -> anyhow::Result<Value> {
                 &super::refusals::SLACK,
             ),
         ),
+        Notice::TierReview {
+            text,
+            without_admins,
+        } => render.notice(
+            ":medal:",
+            &crate::intent::wording::tier_review_words(
+                text,
+                without_admins,
+                &super::refusals::SLACK,
+            ),
+        ),
         Notice::Nudge {
             partner_name,
             partner_conversation,

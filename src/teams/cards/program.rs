@@ -59,6 +59,18 @@ pub(super) fn build(cards: &Cards, notice: &Notice, room: Room) -> anyhow::Resul
             )));
             card
         }
+        Notice::TierReview {
+            text,
+            without_admins,
+        } => {
+            let mut card = Card::new(super::text::clip(text, 200));
+            card.push(block(crate::intent::wording::tier_review_words(
+                text,
+                without_admins,
+                &crate::teams::command::TEAMS,
+            )));
+            card
+        }
         Notice::Nudge {
             partner_name,
             partner_conversation,

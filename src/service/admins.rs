@@ -1,0 +1,100 @@
+//! A partner's admins: the people of the partner told privately, in the partner's channel,
+//! about what only they should see (tier changes with their commission factors). Managers (and
+//! the command line) name them; naming them replaces the list.
+
+use super::{Requester, Service, ServiceResult};
+use crate::chat::{ChatUser, Platform};
+use crate::domain::{DealError, Partner, PartnerId};
+use crate::store::AuditEntry;
+
+/// Most admins a partner can have: each tier change is one private message per admin.
+const MAX_ADMINS: usize = 20;
+
+impl Service {
+    /// Replaces `partner`'s admins with `users` (none clears the list), with an audit row;
+    /// returns the partner and its admins. Each user must be a user id of the partner's
+    /// platform.
+    #[tracing::instrument(skip_all, fields(partner_id = partner.0))]
+    pub async fn set_partner_admins(
+        &self,
+        requester: &Requester,
+        partner: PartnerId,
+        users: &[String],
+    ) -> ServiceResult<(Partner, Vec<String>)> {
+        let (actor, surface) = self.managing(requester)?;
+        let Some(found) = self.store.partner(partner).await? else {
+            return Err(DealError::BadCommand(format!("There is no partner {partner}.")).into());
+        };
+        let users = admin_ids(found.conversation.platform, users)?;
+        let audit = AuditEntry {
+            actor: &actor,
+            surface,
+            entity: "partner",
+            action: "admins_set",
+            detail: serde_json::json!({ "admins": users }),
+        };
+        self.store
+            .set_partner_admins(partner, &users, &audit, self.clock.now_ms())
+            .await?;
+        tracing::info!(admins = users.len(), "partner admins named");
+        Ok((found, users))
+    }
+
+    /// Every partner's admins (user ids on the partner's platform), by partner id.
+    pub async fn admins_by_partner(
+        &self,
+    ) -> anyhow::Result<std::collections::BTreeMap<i64, Vec<String>>> {
+        self.store.all_partner_admins().await
+    }
+}
+
+/// `users` as user ids of `platform`, each once, or why one is not.
+fn admin_ids(platform: Platform, users: &[String]) -> Result<Vec<String>, DealError> {
+    let mut ids: Vec<String> = Vec::new();
+    for user in users {
+        match ChatUser::parse_id(user) {
+            Some(person) if person.platform == platform => {
+                if !ids.contains(&person.id) {
+                    ids.push(person.id);
+                }
+            }
+            _ => {
+                return Err(DealError::BadCommand(format!(
+                    "“{user}” is not a {platform} user: mention the person, or give their user id."
+                )))
+            }
+        }
+    }
+    if ids.len() > MAX_ADMINS {
+        return Err(DealError::BadCommand(format!(
+            "A partner can have at most {MAX_ADMINS} admins."
+        )));
+    }
+    Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admins_must_be_user_ids_of_the_partners_platform() {
+        let ids = |p, users: &[&str]| {
+            admin_ids(p, &users.iter().map(|u| u.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            ids(Platform::Slack, &["U1ABC", "W2DEF", "U1ABC"]),
+            Ok(vec!["U1ABC".to_string(), "W2DEF".to_string()])
+        );
+        let guid = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        assert_eq!(ids(Platform::Teams, &[guid]), Ok(vec![guid.to_string()]));
+        for (platform, bad) in [
+            (Platform::Slack, "@alice"),
+            (Platform::Slack, guid),
+            (Platform::Teams, "U1ABC"),
+            (Platform::Slack, "C0123ABCD"),
+        ] {
+            assert!(ids(platform, &[bad]).is_err(), "{platform} {bad}");
+        }
+    }
+}
