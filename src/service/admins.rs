@@ -60,7 +60,7 @@ fn admin_ids(platform: Platform, users: &[String]) -> Result<Vec<String>, DealEr
             }
             _ => {
                 return Err(DealError::BadCommand(format!(
-                    "“{user}” is not a {platform} user: mention the person, or give their user id."
+                    "“{user}” is not a user of the partner's platform ({platform}): mention the person, or give their user id."
                 )))
             }
         }

@@ -397,6 +397,15 @@ mod tests {
                 revenue: "120,000.00 USD".into(),
                 factor: "1.1".into(),
             },
+            Notice::TierReview {
+                text: nasty(60),
+                without_admins: (1..=40)
+                    .map(|i| crate::notice::PartnerName {
+                        id: crate::domain::PartnerId(i),
+                        name: nasty(5),
+                    })
+                    .collect(),
+            },
             Notice::Nudge {
                 partner_name: nasty(10),
                 partner_conversation: "C1".into(),
