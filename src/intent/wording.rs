@@ -84,7 +84,7 @@ pub fn tier_review_words(
         words.push_str(&format!(
             "\nNo admins named for {} ({}), so nobody there was told: name them with {}",
             (syntax.strong)(&partner.name),
-            partner.id,
+            (syntax.user)(&partner.id.to_string()),
             syntax.command(&hint_words(hint))
         ));
     }
