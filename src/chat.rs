@@ -120,6 +120,15 @@ impl ChatUser {
         })
     }
 
+    /// Whether `id` is a user id on `platform` (each adapter says what its ids look like:
+    /// Slack `U…`/`W…`; Teams Entra object ids and `29:` ids).
+    pub fn is_user_id(platform: Platform, id: &str) -> bool {
+        match platform {
+            Platform::Slack => crate::slack::is_slack_id(id, &['U', 'W']),
+            Platform::Teams => crate::teams::ids::is_user_id(id),
+        }
+    }
+
     /// The person `id` names, when it is a user id of a platform we serve (each adapter says
     /// what its ids look like).
     pub fn parse_id(id: &str) -> Option<ChatUser> {

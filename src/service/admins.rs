@@ -52,17 +52,13 @@ impl Service {
 fn admin_ids(platform: Platform, users: &[String]) -> Result<Vec<String>, DealError> {
     let mut ids: Vec<String> = Vec::new();
     for user in users {
-        match ChatUser::parse_id(user) {
-            Some(person) if person.platform == platform => {
-                if !ids.contains(&person.id) {
-                    ids.push(person.id);
-                }
-            }
-            _ => {
-                return Err(DealError::BadCommand(format!(
-                    "“{user}” is not a user of the partner's platform ({platform}): mention the person, or give their user id."
-                )))
-            }
+        if !ChatUser::is_user_id(platform, user) {
+            return Err(DealError::BadCommand(format!(
+                "“{user}” is not a user of the partner's platform ({platform}): mention the person, or give their user id."
+            )));
+        }
+        if !ids.contains(user) {
+            ids.push(user.clone());
         }
     }
     if ids.len() > MAX_ADMINS {
@@ -87,7 +83,10 @@ mod tests {
             Ok(vec!["U1ABC".to_string(), "W2DEF".to_string()])
         );
         let guid = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-        assert_eq!(ids(Platform::Teams, &[guid]), Ok(vec![guid.to_string()]));
+        assert_eq!(
+            ids(Platform::Teams, &[guid, "29:1lee"]),
+            Ok(vec![guid.to_string(), "29:1lee".to_string()])
+        );
         for (platform, bad) in [
             (Platform::Slack, "@alice"),
             (Platform::Slack, guid),
