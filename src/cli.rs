@@ -447,13 +447,13 @@ async fn partners(command: PartnersCommand) -> anyhow::Result<()> {
                 .list_partners(&Requester::Cli)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let admins = service.admins_by_partner().await?;
             println!(
                 "{:<6} {:<32} {:<11} {:<11} {:<6} {:<12} {:<12} ADMINS",
                 "ID", "NAME", "TYPE", "TIER", "ON", "CHANNEL", "TEAM/TENANT"
             );
-            for p in &partners {
-                let named = admins.get(&p.id.0).map_or("-".into(), |a| a.join(","));
+            for listed in &partners {
+                let (p, admins) = (&listed.partner, &listed.admins);
+                let named = if admins.is_empty() { "-".into() } else { admins.join(",") };
                 println!(
                     "{:<6} {:<32} {:<11} {:<11} {:<6} {:<12} {:<12} {named}",
                     p.id.to_string(),

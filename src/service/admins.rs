@@ -7,6 +7,14 @@ use crate::chat::{ChatUser, Platform};
 use crate::domain::{DealError, Partner, PartnerId};
 use crate::store::AuditEntry;
 
+/// A partner as the managers' list shows it: the partner and its admins (user ids on its
+/// platform, by id).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedPartner {
+    pub partner: Partner,
+    pub admins: Vec<String>,
+}
+
 /// Most admins a partner can have: each tier change is one private message per admin.
 const MAX_ADMINS: usize = 20;
 
@@ -40,11 +48,20 @@ impl Service {
         Ok((found, users))
     }
 
-    /// Every partner's admins (user ids on the partner's platform), by partner id.
-    pub async fn admins_by_partner(
-        &self,
-    ) -> anyhow::Result<std::collections::BTreeMap<i64, Vec<String>>> {
-        self.store.all_partner_admins().await
+    /// Every partner with its admins; managers only (and the command line).
+    pub async fn list_partners(&self, requester: &Requester) -> ServiceResult<Vec<ListedPartner>> {
+        self.managing(requester)?;
+        let mut admins = self.store.all_partner_admins().await?;
+        Ok(self
+            .store
+            .partners()
+            .await?
+            .into_iter()
+            .map(|partner| ListedPartner {
+                admins: admins.remove(&partner.id.0).unwrap_or_default(),
+                partner,
+            })
+            .collect())
     }
 }
 

@@ -21,6 +21,7 @@ mod tiers;
 mod wins;
 pub mod zones;
 
+pub use admins::ListedPartner;
 pub use answer::{Answer, CurrencyTotals, Hint};
 pub use events::SpokenTo;
 pub use home::HomeView;

@@ -116,14 +116,4 @@ impl Service {
             Err(StoreError::Other(e)) => Err(e.into()),
         }
     }
-
-    /// Every partner; managers only (and the command line).
-    pub async fn list_partners(&self, requester: &Requester) -> ServiceResult<Vec<Partner>> {
-        if let Requester::Chat(a) = requester {
-            if !self.is_manager(&a.user) {
-                return Err(DealError::NotManager.into());
-            }
-        }
-        Ok(self.store.partners().await?)
-    }
 }

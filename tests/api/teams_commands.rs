@@ -749,6 +749,9 @@ async fn a_teams_partners_admins_are_named_by_mention_and_told_privately(db: Db)
         .await
         .expect("admins");
     assert_eq!(admins, [ALICE.aad]);
+    let list = bot.asks(MANAGER, Place::Personal, "partners list").await;
+    assert!(says(&list, &"reseller · P\\-1 · tier gold"), "{list:?}");
+    assert!(says(&list, &format!("admins {}", ALICE.aad.replace('-', "\\-"))), "{list:?}");
 
     // A year on with no revenue, Globex's gold tier is under review (a heads-up).
     let before = bot.posted_in(GLOBEX).len();

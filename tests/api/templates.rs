@@ -423,7 +423,13 @@ fn replies() -> Vec<Case> {
         case(
             "partner_list/reply.json",
             "",
-            r.partner_list(&[partner()], 1),
+            r.partner_list(
+                &[partnerbot::service::ListedPartner {
+                    partner: partner(),
+                    admins: vec!["U0ALICE".into(), "U0CAROL".into()],
+                }],
+                1,
+            ),
         ),
         case("stats/reply.json", "", r.stats(stats_context())),
         case(

@@ -347,6 +347,13 @@ async fn a_manager_names_a_partners_admins_and_naming_again_replaces_them(db: Db
         "{answer}"
     );
     assert_eq!(stored, ["U0ALICE", "U0CAROL"]);
+    let list = strings(&app.slash(&manager, "/partners", "list").await).join(" ");
+    assert!(
+        list.contains("*Globex Resellers* · reseller · P-1 · tier registered · <#C0GLOBEX> · admins <@U0ALICE>, <@U0CAROL>")
+            && list.contains("*Initech* · referral · P-2 ·")
+            && !list.contains("Initech* · referral · P-2 · tier registered · <#C0INITECH> · admins"),
+        "{list}"
+    );
     let (_, stored) = name_admins(&app, &manager, "admins P-1 <@U0DAVE|dave>").await;
     assert_eq!(stored, ["U0DAVE"], "naming again replaces the list");
     let (answer, stored) = name_admins(&app, &manager, "admins P-1 none").await;
