@@ -453,13 +453,17 @@ async fn partners(command: PartnersCommand) -> anyhow::Result<()> {
             );
             for listed in &partners {
                 let (p, admins) = (&listed.partner, &listed.admins);
-                let named = if admins.is_empty() { "-".into() } else { admins.join(",") };
+                let named = if admins.is_empty() {
+                    "-".into()
+                } else {
+                    admins.join(",")
+                };
                 println!(
                     "{:<6} {:<32} {:<11} {:<11} {:<6} {:<12} {:<12} {named}",
                     p.id.to_string(),
                     p.name,
                     p.partner_type.as_str(),
-                    p.tier,
+                    p.tier.as_str(),
                     p.conversation.platform,
                     p.conversation,
                     p.workspace.as_deref().unwrap_or("-")

@@ -354,7 +354,11 @@ fn malformed_commands_are_refused_with_the_reason() {
         (Family::Partners, "commissions list C-1", Refusal::PayUsage),
         (Family::Partners, "admins", Refusal::AdminsUsage),
         (Family::Partners, "admins   ", Refusal::AdminsUsage),
-        (Family::Partners, "admins P-3", Refusal::NoAdmins(PartnerId(3))),
+        (
+            Family::Partners,
+            "admins P-3",
+            Refusal::NoAdmins(PartnerId(3)),
+        ),
         (
             Family::Partners,
             "admins Globex <@U1|a>",

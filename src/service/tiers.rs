@@ -97,10 +97,7 @@ impl Service {
             };
             let told = admins.get(&partner.id.0).map(Vec::as_slice);
             let messages = self.tier_notices(&partner, notice.clone(), told.unwrap_or_default());
-            if !self
-                .apply_review(&run, new_pending, &messages)
-                .await?
-            {
+            if !self.apply_review(&run, new_pending, &messages).await? {
                 continue; // already reviewed this period
             }
             if notice.is_some() && cfg.notify == "admins" && told.is_none() {

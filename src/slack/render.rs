@@ -2,9 +2,9 @@
 //! has one function here; user text is escaped by the template layer.
 
 use crate::domain::{Deal, FieldErrors, Partner, Stage};
-use crate::service::ListedPartner;
 use crate::intent::message::MessageHints;
 use crate::notice::MatchedRecord;
+use crate::service::ListedPartner;
 use crate::templates::Templates;
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;

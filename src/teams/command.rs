@@ -292,7 +292,9 @@ mod tests {
         let entities = activity["entities"].as_array_mut().expect("array");
         entities.push(json!({ "type": "mention", "text": "<at>Megan Bowen</at>",
             "mentioned": { "id": "29:megan", "aadObjectId": "72f988bf-86f1-41af-91ab-2d7cd011db47" } }));
-        entities.push(json!({ "type": "mention", "text": "<at>Lee</at>", "mentioned": { "id": "29:lee" } }));
+        entities.push(
+            json!({ "type": "mention", "text": "<at>Lee</at>", "mentioned": { "id": "29:lee" } }),
+        );
         assert_eq!(
             typed(activity),
             "partners admins P-3 72f988bf-86f1-41af-91ab-2d7cd011db47 29:lee"

@@ -17,7 +17,9 @@ pub fn is_user_id(value: &str) -> bool {
     is_guid(value)
         || (!opaque.is_empty()
             && opaque.len() <= 200
-            && opaque.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)))
+            && opaque
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)))
 }
 
 /// A channel or group chat id as Teams writes it: `19:` then an opaque part ending in
@@ -60,7 +62,14 @@ mod tests {
     fn teams_user_ids_are_guids_or_bot_framework_ids() {
         assert!(is_user_id("72f988bf-86f1-41af-91ab-2d7cd011db47"));
         assert!(is_user_id("29:1AbC-dEf_g"));
-        for bad in ["", "29:", "29:a b", "28:bot", "U0ALICE", "19:x@thread.tacv2"] {
+        for bad in [
+            "",
+            "29:",
+            "29:a b",
+            "28:bot",
+            "U0ALICE",
+            "19:x@thread.tacv2",
+        ] {
             assert!(!is_user_id(bad), "{bad}");
         }
     }

@@ -15,7 +15,7 @@ use partnerbot::domain::digest::{NextStep, Section};
 use partnerbot::domain::matching::Strength;
 use partnerbot::domain::{Deal, DealStatus, Money, Partner};
 use partnerbot::notice::{
-    ExtensionDetails, ExtensionStep, MatchedRecord, NoteAbout, PartnerName, Notice, TierDirection,
+    ExtensionDetails, ExtensionStep, MatchedRecord, NoteAbout, Notice, PartnerName, TierDirection,
 };
 use partnerbot::service::{Answer, CurrencyTotals, Hint};
 use partnerbot::store::AuditRow;

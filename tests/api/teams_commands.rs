@@ -737,11 +737,21 @@ async fn a_teams_partners_admins_are_named_by_mention_and_told_privately(db: Db)
     assert_eq!(bot.post(&activity).await, StatusCode::OK);
     bot.deliver().await;
     let named = bot.last_answer(manager);
-    assert!(says(&named, &format!("Globex (P-1) admins: {}", ALICE.aad)), "{named:?}");
+    assert!(
+        says(&named, &format!("Globex (P-1) admins: {}", ALICE.aad)),
+        "{named:?}"
+    );
     let refused = bot
-        .asks(ALICE, Place::Channel(GLOBEX), "partners admins P-1 29:mallory")
+        .asks(
+            ALICE,
+            Place::Channel(GLOBEX),
+            "partners admins P-1 29:mallory",
+        )
         .await;
-    assert!(says(&refused, "Only partner managers can do that."), "{refused:?}");
+    assert!(
+        says(&refused, "Only partner managers can do that."),
+        "{refused:?}"
+    );
     let admins = bot
         .app
         .store
@@ -750,8 +760,11 @@ async fn a_teams_partners_admins_are_named_by_mention_and_told_privately(db: Db)
         .expect("admins");
     assert_eq!(admins, [ALICE.aad]);
     let list = bot.asks(MANAGER, Place::Personal, "partners list").await;
-    assert!(says(&list, &"reseller · P\\-1 · tier gold"), "{list:?}");
-    assert!(says(&list, &format!("admins {}", ALICE.aad.replace('-', "\\-"))), "{list:?}");
+    assert!(says(&list, "reseller · P\\-1 · tier gold"), "{list:?}");
+    assert!(
+        says(&list, &format!("admins {}", ALICE.aad.replace('-', "\\-"))),
+        "{list:?}"
+    );
 
     // A year on with no revenue, Globex's gold tier is under review (a heads-up).
     let before = bot.posted_in(GLOBEX).len();
@@ -764,7 +777,11 @@ async fn a_teams_partners_admins_are_named_by_mention_and_told_privately(db: Db)
     .await
     .expect("tier review");
     bot.deliver().await;
-    assert_eq!(bot.posted_in(GLOBEX).len(), before, "nothing in the shared channel");
+    assert_eq!(
+        bot.posted_in(GLOBEX).len(),
+        before,
+        "nothing in the shared channel"
+    );
     let told = bot.last_answer(ALICE);
     assert!(says(&told, "Heads-up"), "{told:?}");
     let summary: Vec<String> = bot

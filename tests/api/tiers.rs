@@ -185,8 +185,14 @@ async fn review_a_new_winner(
     app.link_both().await;
     if !admins.is_empty() {
         let text = format!("admins P-1 {}", admins.join(" "));
-        let named = strings(&app.slash(&manager_in(MANAGERS_CHANNEL), "/partners", &text).await);
-        assert!(named.join(" ").contains("Globex Resellers (P-1) admins:"), "{named:?}");
+        let named = strings(
+            &app.slash(&manager_in(MANAGERS_CHANNEL), "/partners", &text)
+                .await,
+        );
+        assert!(
+            named.join(" ").contains("Globex Resellers (P-1) admins:"),
+            "{named:?}"
+        );
     }
     app.register_and_win(
         &alice(),
@@ -222,12 +228,9 @@ on_both_databases!(a_new_partner_is_promoted_at_once_but_never_told_inactive);
 /// the new factor for them to pass on to the partner's admins (named or not).
 async fn tier_changes_reach_only_the_managers_unless_the_program_says_channel(db: Db) {
     let (_, sent) = review_a_new_winner(db, "managers", &["<@U0ALICE|alice>"]).await;
-    let channels: Vec<&str> = sent
-        .iter()
-        .map(|c| c.params["channel"].as_str().unwrap_or_default())
-        .collect();
+    let channels = channels_of(&sent);
     assert_eq!(channels, [MANAGERS_CHANNEL], "only the managers' summary");
-    let summary = strings(&sent[0].params).join(" ");
+    let summary = managers_summary(&sent);
     assert!(
         summary.contains("Globex Resellers: registered → gold")
             && summary.contains("gold factor 1.1")
@@ -238,13 +241,32 @@ async fn tier_changes_reach_only_the_managers_unless_the_program_says_channel(db
 }
 on_both_databases!(tier_changes_reach_only_the_managers_unless_the_program_says_channel);
 
+/// The channel of each call in `sent`.
+fn channels_of(sent: &[partnerbot::emulator::Call]) -> Vec<&str> {
+    sent.iter()
+        .map(|c| c.params["channel"].as_str().unwrap_or_default())
+        .collect()
+}
+
+/// The texts of the managers' summary among `sent`.
+fn managers_summary(sent: &[partnerbot::emulator::Call]) -> String {
+    sent.iter()
+        .find(|c| c.params["channel"] == MANAGERS_CHANNEL)
+        .map(|c| strings(&c.params).join(" "))
+        .unwrap_or_default()
+}
+
 /// The ephemeral messages among `sent`, as (channel, user, text).
 fn ephemerals(sent: &[partnerbot::emulator::Call]) -> Vec<(String, String, String)> {
     sent.iter()
         .filter(|c| c.method == "chat.postEphemeral")
         .map(|c| {
             let field = |k: &str| c.params[k].as_str().unwrap_or_default().to_string();
-            (field("channel"), field("user"), strings(&c.params).join(" "))
+            (
+                field("channel"),
+                field("user"),
+                strings(&c.params).join(" "),
+            )
         })
         .collect()
 }
@@ -253,7 +275,10 @@ fn ephemerals(sent: &[partnerbot::emulator::Call]) -> Vec<(String, String, Strin
 /// exactly the partner's admins, privately in the partner's channel, never the channel itself;
 /// the managers still get their summary.
 async fn tier_changes_reach_the_partners_admins_privately_by_default(db: Db) {
-    assert_eq!(partnerbot::config::Program::default().tiers.notify, "admins");
+    assert_eq!(
+        partnerbot::config::Program::default().tiers.notify,
+        "admins"
+    );
     let admins = ["<@U0ALICE|alice>", "<@U0CAROL>"];
     let (_, sent) = review_a_new_winner(db, "admins", &admins).await;
     let private = ephemerals(&sent);
@@ -273,12 +298,12 @@ async fn tier_changes_reach_the_partners_admins_privately_by_default(db: Db) {
         .filter(|c| c.method == "chat.postMessage")
         .map(|c| c.params["channel"].as_str().unwrap_or_default())
         .collect();
-    assert_eq!(posted, [MANAGERS_CHANNEL], "nothing posted in a shared channel");
-    let summary = sent
-        .iter()
-        .find(|c| c.params["channel"] == MANAGERS_CHANNEL)
-        .map(|c| strings(&c.params).join(" "))
-        .unwrap_or_default();
+    assert_eq!(
+        posted,
+        [MANAGERS_CHANNEL],
+        "nothing posted in a shared channel"
+    );
+    let summary = managers_summary(&sent);
     assert!(
         summary.contains("Globex Resellers: registered → gold")
             && summary.contains("gold factor 1.1")
@@ -294,12 +319,9 @@ on_both_databases!(tier_changes_reach_the_partners_admins_privately_by_default);
 async fn the_managers_summary_names_a_partner_without_admins(db: Db) {
     let (_, sent) = review_a_new_winner(db, "admins", &[]).await;
     assert_eq!(ephemerals(&sent), [], "nobody to tell privately");
-    let channels: Vec<&str> = sent
-        .iter()
-        .map(|c| c.params["channel"].as_str().unwrap_or_default())
-        .collect();
+    let channels = channels_of(&sent);
     assert_eq!(channels, [MANAGERS_CHANNEL], "only the managers' summary");
-    let summary = strings(&sent[0].params).join(" ");
+    let summary = managers_summary(&sent);
     assert!(
         summary.contains("gold factor 1.1")
             && summary.contains("No admins named for *Globex Resellers* (P-1), so nobody there was told: name them with `/partners admins P-1 @user`")
@@ -314,17 +336,18 @@ on_both_databases!(the_managers_summary_names_a_partner_without_admins);
 async fn notify_channel_posts_in_the_channel_even_with_admins_named(db: Db) {
     let (_, sent) = review_a_new_winner(db, "channel", &["<@U0ALICE|alice>"]).await;
     assert_eq!(ephemerals(&sent), []);
-    let channels: Vec<&str> = sent
-        .iter()
-        .map(|c| c.params["channel"].as_str().unwrap_or_default())
-        .collect();
+    let channels = channels_of(&sent);
     assert_eq!(channels.len(), 2, "{channels:?}");
     assert!(channels.contains(&"C0GLOBEX") && channels.contains(&MANAGERS_CHANNEL));
 }
 on_both_databases!(notify_channel_posts_in_the_channel_even_with_admins_named);
 
 /// What the manager is told after `/partners admins …`, and the partner's admins then stored.
-async fn name_admins(app: &TestApp, who: &partnerbot::simulate::SlackUser, text: &str) -> (String, Vec<String>) {
+async fn name_admins(
+    app: &TestApp,
+    who: &partnerbot::simulate::SlackUser,
+    text: &str,
+) -> (String, Vec<String>) {
     let answer = strings(&app.slash(who, "/partners", text).await).join(" ");
     let stored = app
         .store
@@ -340,8 +363,12 @@ async fn a_manager_names_a_partners_admins_and_naming_again_replaces_them(db: Db
     let app = TestApp::spawn(db).await;
     app.link_both().await;
     let manager = manager_in("C0GLOBEX");
-    let (answer, stored) =
-        name_admins(&app, &manager, "admins P-1 <@U0ALICE|alice> <@U0CAROL|carol> U0ALICE").await;
+    let (answer, stored) = name_admins(
+        &app,
+        &manager,
+        "admins P-1 <@U0ALICE|alice> <@U0CAROL|carol> U0ALICE",
+    )
+    .await;
     assert!(
         answer.contains("Globex Resellers (P-1) admins: U0ALICE, U0CAROL."),
         "{answer}"
@@ -373,7 +400,10 @@ async fn a_manager_names_a_partners_admins_and_naming_again_replaces_them(db: Db
             (MANAGER, r#"{"admins":[]}"#),
         ]
     );
-    assert!(app.emulator.delivered().is_empty(), "naming admins posts nothing");
+    assert!(
+        app.emulator.delivered().is_empty(),
+        "naming admins posts nothing"
+    );
 }
 on_both_databases!(a_manager_names_a_partners_admins_and_naming_again_replaces_them);
 
