@@ -160,3 +160,25 @@ pub struct SourceMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_ids_are_checked_against_their_platform() {
+        let guid = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        for (platform, id, ok) in [
+            (Platform::Slack, "U1ABC", true),
+            (Platform::Slack, "W2DEF", true),
+            (Platform::Slack, "@alice", false),
+            (Platform::Slack, "C0123ABCD", false),
+            (Platform::Slack, guid, false),
+            (Platform::Teams, guid, true),
+            (Platform::Teams, "29:1lee", true),
+            (Platform::Teams, "U1ABC", false),
+        ] {
+            assert_eq!(ChatUser::is_user_id(platform, id), ok, "{platform} {id}");
+        }
+    }
+}

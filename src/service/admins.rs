@@ -91,26 +91,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn admins_must_be_user_ids_of_the_partners_platform() {
-        let ids = |p, users: &[&str]| {
-            admin_ids(p, &users.iter().map(|u| u.to_string()).collect::<Vec<_>>())
+    fn admins_are_user_ids_of_the_partners_platform_each_kept_once() {
+        let ids = |users: &[&str]| {
+            let users: Vec<String> = users.iter().map(|u| u.to_string()).collect();
+            admin_ids(Platform::Teams, &users)
         };
-        assert_eq!(
-            ids(Platform::Slack, &["U1ABC", "W2DEF", "U1ABC"]),
-            Ok(vec!["U1ABC".to_string(), "W2DEF".to_string()])
-        );
         let guid = "72f988bf-86f1-41af-91ab-2d7cd011db47";
         assert_eq!(
-            ids(Platform::Teams, &[guid, "29:1lee"]),
+            ids(&[guid, "29:1lee", guid]),
             Ok(vec![guid.to_string(), "29:1lee".to_string()])
         );
-        for (platform, bad) in [
-            (Platform::Slack, "@alice"),
-            (Platform::Slack, guid),
-            (Platform::Teams, "U1ABC"),
-            (Platform::Slack, "C0123ABCD"),
-        ] {
-            assert!(ids(platform, &[bad]).is_err(), "{platform} {bad}");
-        }
+        assert_eq!(
+            ids(&["U1ABC"]),
+            Err(DealError::BadCommand("“U1ABC” is not a user of the partner's platform (teams): mention the person, or give their user id.".into()))
+        );
+        let many: Vec<String> = (0..=MAX_ADMINS).map(|i| format!("29:{i}")).collect();
+        assert!(admin_ids(Platform::Teams, &many).is_err());
     }
 }
