@@ -120,6 +120,15 @@ impl ChatUser {
         })
     }
 
+    /// Whether `id` is a user id on `platform` (each adapter says what its ids look like:
+    /// Slack `U…`/`W…`; Teams Entra object ids and `29:` ids).
+    pub fn is_user_id(platform: Platform, id: &str) -> bool {
+        match platform {
+            Platform::Slack => crate::slack::is_slack_id(id, &['U', 'W']),
+            Platform::Teams => crate::teams::ids::is_user_id(id),
+        }
+    }
+
     /// The person `id` names, when it is a user id of a platform we serve (each adapter says
     /// what its ids look like).
     pub fn parse_id(id: &str) -> Option<ChatUser> {
@@ -150,4 +159,26 @@ pub struct SourceMessage {
     /// A link that opens the message, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_ids_are_checked_against_their_platform() {
+        let guid = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        for (platform, id, ok) in [
+            (Platform::Slack, "U1ABC", true),
+            (Platform::Slack, "W2DEF", true),
+            (Platform::Slack, "@alice", false),
+            (Platform::Slack, "C0123ABCD", false),
+            (Platform::Slack, guid, false),
+            (Platform::Teams, guid, true),
+            (Platform::Teams, "29:1lee", true),
+            (Platform::Teams, "U1ABC", false),
+        ] {
+            assert_eq!(ChatUser::is_user_id(platform, id), ok, "{platform} {id}");
+        }
+    }
 }

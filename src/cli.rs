@@ -198,6 +198,16 @@ pub enum PartnersCommand {
     Pause { id: String },
     /// Resume a paused partner.
     Resume { id: String },
+    /// Name a partner's admins (replacing the list): user ids of the partner's platform (Slack
+    /// U…, Teams Entra object ids), or `none` to clear it. They are told of tier changes
+    /// privately in the partner's channel.
+    Admins {
+        /// The partner, e.g. P-3.
+        id: String,
+        /// Their user ids, or `none`.
+        #[arg(required = true)]
+        users: Vec<String>,
+    },
 }
 
 async fn outbox(command: OutboxCommand) -> anyhow::Result<()> {
@@ -431,22 +441,29 @@ async fn partners(command: PartnersCommand) -> anyhow::Result<()> {
         }
         PartnersCommand::Pause { id } => set_paused(&service, &id, true).await?,
         PartnersCommand::Resume { id } => set_paused(&service, &id, false).await?,
+        PartnersCommand::Admins { id, users } => set_admins(&service, &id, users).await?,
         PartnersCommand::List => {
             let partners = service
                 .list_partners(&Requester::Cli)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
-                "{:<6} {:<32} {:<11} {:<11} {:<6} {:<12} TEAM/TENANT",
-                "ID", "NAME", "TYPE", "TIER", "ON", "CHANNEL"
+                "{:<6} {:<32} {:<11} {:<11} {:<6} {:<12} {:<12} ADMINS",
+                "ID", "NAME", "TYPE", "TIER", "ON", "CHANNEL", "TEAM/TENANT"
             );
-            for p in &partners {
+            for listed in &partners {
+                let (p, admins) = (&listed.partner, &listed.admins);
+                let named = if admins.is_empty() {
+                    "-".into()
+                } else {
+                    admins.join(",")
+                };
                 println!(
-                    "{:<6} {:<32} {:<11} {:<11} {:<6} {:<12} {}",
+                    "{:<6} {:<32} {:<11} {:<11} {:<6} {:<12} {:<12} {named}",
                     p.id.to_string(),
                     p.name,
                     p.partner_type.as_str(),
-                    p.tier,
+                    p.tier.as_str(),
                     p.conversation.platform,
                     p.conversation,
                     p.workspace.as_deref().unwrap_or("-")
@@ -571,11 +588,8 @@ async fn set_paused(
     id: &str,
     paused: bool,
 ) -> anyhow::Result<()> {
-    let number: i64 = id
-        .trim_start_matches(['P', 'p', '-'])
-        .parse()
-        .map_err(|_| anyhow::anyhow!("“{id}” is not a partner id like P-3"))?;
-    let partner = crate::domain::PartnerId(number);
+    let partner = partner_id(id)?;
+    let number = partner.0;
     if !service
         .set_partner_paused("cli", "cli", partner, paused)
         .await?
@@ -589,6 +603,33 @@ async fn set_paused(
         } else {
             "resumed"
         }
+    );
+    Ok(())
+}
+
+/// The partner `id` names (`P-3`, `3`).
+fn partner_id(id: &str) -> anyhow::Result<crate::domain::PartnerId> {
+    id.parse()
+        .map_err(|()| anyhow::anyhow!("“{id}” is not a partner id like P-3"))
+}
+
+/// Names a partner's admins (`none` clears them).
+async fn set_admins(
+    service: &crate::service::Service,
+    id: &str,
+    mut users: Vec<String>,
+) -> anyhow::Result<()> {
+    let partner = partner_id(id)?;
+    if matches!(users.as_slice(), [none] if none.eq_ignore_ascii_case("none")) {
+        users.clear();
+    }
+    let (named, admins) = service
+        .set_partner_admins(&Requester::Cli, partner, &users)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "{}",
+        crate::intent::wording::admins_words(&named.name, named.id, &admins)
     );
     Ok(())
 }

@@ -320,9 +320,11 @@ pub struct TiersSection {
     pub silver: f64,
     /// Conversion rates for this period: 1 unit of the currency = this many reporting units.
     pub rates: std::collections::BTreeMap<String, f64>,
-    /// Who hears of a partner's tier change, which reveals its commission factor: "managers"
-    /// (only the managers' summary, to pass on to the partner's admins) or "channel" (also a
-    /// notice in the channel shared with the partner, seen by everyone in it).
+    /// Who hears of a partner's tier change, which reveals its commission factor: "admins"
+    /// (the default: each of the partner's admins privately, in the partner's channel, besides
+    /// the managers' summary), "managers" (only the managers' summary, to pass on to the
+    /// partner's admins) or "channel" (also a notice in the channel shared with the partner,
+    /// seen by everyone in it).
     pub notify: String,
 }
 
@@ -334,7 +336,7 @@ impl Default for TiersSection {
             gold: 100_000.0,
             silver: 25_000.0,
             rates: Default::default(),
-            notify: "managers".into(),
+            notify: "admins".into(),
         }
     }
 }
@@ -565,10 +567,13 @@ impl Program {
                 format!("“{}” is neither dm nor channel", self.surveys.delivery),
             ));
         }
-        if !["managers", "channel"].contains(&self.tiers.notify.as_str()) {
+        if !["admins", "managers", "channel"].contains(&self.tiers.notify.as_str()) {
             return Err(config_error(
                 "tiers.notify",
-                format!("“{}” is neither managers nor channel", self.tiers.notify),
+                format!(
+                    "“{}” is none of admins, managers or channel",
+                    self.tiers.notify
+                ),
             ));
         }
         if self.surveys.reminder_days >= self.surveys.close_days {
@@ -772,7 +777,7 @@ mod tests {
             ("[program\n", "line 1"),
             (
                 "[tiers]\nnotify = \"everyone\"\n",
-                "tiers.notify: “everyone” is neither managers nor channel",
+                "tiers.notify: “everyone” is none of admins, managers or channel",
             ),
         ];
         for (text, want) in cases {

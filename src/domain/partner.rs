@@ -13,6 +13,22 @@ impl fmt::Display for PartnerId {
     }
 }
 
+impl FromStr for PartnerId {
+    type Err = ();
+
+    /// `P-3`, `p3` or `3`: a positive number, with or without the `P-` people see.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let digits = s
+            .strip_prefix(['P', 'p'])
+            .map_or(s, |rest| rest.strip_prefix('-').unwrap_or(rest));
+        match digits.parse::<i64>() {
+            Ok(n) if n > 0 && digits.bytes().all(|b| b.is_ascii_digit()) => Ok(PartnerId(n)),
+            _ => Err(()),
+        }
+    }
+}
+
 /// The kind of partnership; it drives commission rates and rules of engagement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -40,7 +40,12 @@ pub async fn handle(State(state): State<AppState>, body: Bytes) -> Response {
             return help(&state, &cmd, Some(&intro)).unwrap_or_else(IntoResponse::into_response);
         }
     };
-    let result = match intent::parse(family, &cmd.text) {
+    // `/partners` is sent escaped (mentions name people by id; links are unwrapped here).
+    let text = match family {
+        Family::Partners => crate::slack::payload::command_text(&cmd.text),
+        Family::Deal => cmd.text.clone(),
+    };
+    let result = match intent::parse(family, &text) {
         Ok(intent) => dispatch(&state, &cmd, intent).await,
         Err(refusal) => refuse(&state, refusal),
     };
@@ -220,6 +225,13 @@ async fn partners(state: &AppState, cmd: &SlashCommand, intent: PartnersIntent) 
             ":moneybag:",
             &service.pay_commissions(user, &ids).await?,
         ),
+        PartnersIntent::Admins { partner, users } => {
+            let (named, admins) = service
+                .set_partner_admins(&Requester::Chat(actor(cmd)), partner, &users)
+                .await?;
+            let text = crate::intent::wording::admins_words(&named.name, named.id, &admins);
+            notice(state, ":busts_in_silhouette:", &text)
+        }
     }
 }
 

@@ -251,6 +251,17 @@ impl Asked<'_> {
             PartnersIntent::PayCommissions(ids) => {
                 self.outcome(&service.pay_commissions(user, &ids).await?)
             }
+            PartnersIntent::Admins { partner, users } => {
+                let requester = Requester::Chat(self.actor.clone());
+                let (named, admins) = service
+                    .set_partner_admins(&requester, partner, &users)
+                    .await?;
+                self.outcome(&crate::intent::wording::admins_words(
+                    &named.name,
+                    named.id,
+                    &admins,
+                ))
+            }
         }
     }
 

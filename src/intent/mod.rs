@@ -11,7 +11,7 @@ pub mod wording;
 pub use parse::parse;
 
 use crate::domain::deal::DealFilter;
-use crate::domain::{DealDraft, DealId, FieldErrors};
+use crate::domain::{DealDraft, DealId, FieldErrors, PartnerId};
 
 /// The two command families: deals (partners and managers) and partner administration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +89,13 @@ pub enum PartnersIntent {
     SurveyResults { round: Option<i64> },
     /// Mark commission ledger entries paid.
     PayCommissions(Vec<i64>),
+    /// Name a partner's admins (replacing the list; none clears it): user ids as typed, or
+    /// taken from the platform's mentions. The service checks them against the partner's
+    /// platform.
+    Admins {
+        partner: PartnerId,
+        users: Vec<String>,
+    },
 }
 
 /// A sub-command nobody defined, as typed (lower-cased).
@@ -163,6 +170,12 @@ pub enum Refusal {
     SurveyUsage,
     /// A commission command other than `pay` with at least one id.
     PayUsage,
+    /// Naming admins without a partner.
+    AdminsUsage,
+    /// Not a partner id (as typed).
+    BadPartnerId(String),
+    /// Naming a partner's admins without naming anyone.
+    NoAdmins(PartnerId),
 }
 
 /// Why a button (or a submitted form) could not be read: it carries a value no button or

@@ -156,6 +156,7 @@ fn partners(sub: &str, rest: &str) -> Result<Intent, Refusal> {
         "digest" if split_first(rest).0 == "now" => PartnersIntent::DigestNow,
         "survey" => survey(rest)?,
         "commissions" => pay(rest)?,
+        "admins" => admins(rest)?,
         "" | "help" => return Ok(Intent::Help { unknown: None }),
         other => {
             return Ok(Intent::Help {
@@ -295,6 +296,36 @@ fn pay(rest: &str) -> Result<PartnersIntent, Refusal> {
         return Err(Refusal::PayUsage);
     }
     Ok(PartnersIntent::PayCommissions(ids))
+}
+
+/// `P-3 @alice @bob…` (Slack mentions arrive as `<@U123|alice>`), or `P-3 none` to clear.
+fn admins(rest: &str) -> Result<PartnersIntent, Refusal> {
+    let (first, users) = split_first(rest);
+    if first.is_empty() {
+        return Err(Refusal::AdminsUsage);
+    }
+    let given = rest.split_whitespace().next().unwrap_or_default();
+    let partner = first
+        .parse()
+        .map_err(|()| Refusal::BadPartnerId(given.to_string()))?;
+    let users: Vec<String> = users.split_whitespace().map(mentioned_user).collect();
+    match users.as_slice() {
+        [] => Err(Refusal::NoAdmins(partner)),
+        [none] if none.eq_ignore_ascii_case("none") => Ok(PartnersIntent::Admins {
+            partner,
+            users: Vec::new(),
+        }),
+        _ => Ok(PartnersIntent::Admins { partner, users }),
+    }
+}
+
+/// The user id of a Slack mention (`<@U123|alice>`, `<@U123>`), else the word as typed.
+fn mentioned_user(word: &str) -> String {
+    word.strip_prefix("<@")
+        .and_then(|w| w.strip_suffix('>'))
+        .map(|inner| inner.split('|').next().unwrap_or_default())
+        .unwrap_or(word)
+        .to_string()
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! refusal is shown with are the adapter's, and are checked there.
 
 use super::*;
-use crate::domain::{Field, FieldErrors};
+use crate::domain::{Field, FieldErrors, PartnerId};
 
 fn deal_intent(text: &str) -> DealIntent {
     match parse(Family::Deal, text) {
@@ -15,6 +15,13 @@ fn partners_intent(text: &str) -> PartnersIntent {
     match parse(Family::Partners, text) {
         Ok(Intent::Partners(intent)) => intent,
         other => panic!("/partners {text}: {other:?}"),
+    }
+}
+
+fn admins(partner: i64, users: &[&str]) -> PartnersIntent {
+    PartnersIntent::Admins {
+        partner: PartnerId(partner),
+        users: users.iter().map(|u| u.to_string()).collect(),
     }
 }
 
@@ -207,6 +214,15 @@ fn partner_commands_parse_into_typed_intents() {
             "commissions pay C-12 junk",
             PartnersIntent::PayCommissions(vec![12]),
         ),
+        (
+            "admins P-3 <@U123|alice> <@U456>",
+            admins(3, &["U123", "U456"]),
+        ),
+        ("ADMINS p3 U123", admins(3, &["U123"])),
+        ("admins 7 W9 @bob", admins(7, &["W9", "@bob"])),
+        ("admins P-3 none", admins(3, &[])),
+        ("admins P-3 None", admins(3, &[])),
+        ("admins P-3 none U1", admins(3, &["none", "U1"])),
     ];
     for (text, expected) in cases {
         assert_eq!(partners_intent(text), expected, "/partners {text}");
@@ -336,6 +352,38 @@ fn malformed_commands_are_refused_with_the_reason() {
         (Family::Partners, "commissions pay", Refusal::PayUsage),
         (Family::Partners, "commissions pay junk", Refusal::PayUsage),
         (Family::Partners, "commissions list C-1", Refusal::PayUsage),
+        (Family::Partners, "admins", Refusal::AdminsUsage),
+        (Family::Partners, "admins   ", Refusal::AdminsUsage),
+        (
+            Family::Partners,
+            "admins P-3",
+            Refusal::NoAdmins(PartnerId(3)),
+        ),
+        (
+            Family::Partners,
+            "admins Globex <@U1|a>",
+            Refusal::BadPartnerId("Globex".into()),
+        ),
+        (
+            Family::Partners,
+            "admins <@U1|alice> <@U2>",
+            Refusal::BadPartnerId("<@U1|alice>".into()),
+        ),
+        (
+            Family::Partners,
+            "admins P-0 U1",
+            Refusal::BadPartnerId("P-0".into()),
+        ),
+        (
+            Family::Partners,
+            "admins P--3 U1",
+            Refusal::BadPartnerId("P--3".into()),
+        ),
+        (
+            Family::Partners,
+            "admins P-+3 U1",
+            Refusal::BadPartnerId("P-+3".into()),
+        ),
     ];
     for (family, text, expected) in cases {
         assert_eq!(parse(family, text), Err(expected), "{family:?} {text}");

@@ -21,6 +21,9 @@ pub struct Syntax {
     pub strong: fn(&str) -> String,
 }
 
+/// How naming a partner's admins is written.
+const ADMINS_USAGE: &str = "partners admins P-3 @alice @bob";
+
 /// The words of the command that does what `hint` suggests (`deal list open page 3`), for
 /// each platform to write as its command.
 pub fn hint_words(hint: crate::service::Hint) -> String {
@@ -35,6 +38,7 @@ pub fn hint_words(hint: crate::service::Hint) -> String {
             };
             format!("deal list {kind}page {page}")
         }
+        crate::service::Hint::NameAdmins { partner } => format!("partners admins {partner} @user"),
     }
 }
 
@@ -61,6 +65,40 @@ pub fn tier_words(
         TierDirection::DownNextPeriod => format!("Heads-up: your partner-sourced revenue over the last 12 months ({revenue}) is below the {old} threshold. If it stays there next quarter, your tier becomes {new}."),
         TierDirection::Up => format!("Your partner tier is now {newb} (was {old}), from {revenue} of partner-sourced revenue over the last 12 months. Commissions on your wins now carry a {new} factor of {factor}."),
         TierDirection::Down => format!("Your partner tier is now {newb} (was {old}): partner-sourced revenue over the last 12 months was {revenue}. Commissions carry a {new} factor of {factor}."),
+    }
+}
+
+/// The managers' tier review, `text`, with a line for each partner (name, id) whose admins
+/// were not told for want of any named, and the command that names them; the same sentences
+/// on every platform.
+pub fn tier_review_words(
+    text: &str,
+    without_admins: &[crate::notice::PartnerName],
+    syntax: &Syntax,
+) -> String {
+    let mut words = (syntax.user)(text);
+    for partner in without_admins {
+        let hint = crate::service::Hint::NameAdmins {
+            partner: partner.id,
+        };
+        words.push_str(&format!(
+            "\nNo admins named for {} ({}), so nobody there was told: name them with {}",
+            (syntax.strong)(&partner.name),
+            (syntax.user)(&partner.id.to_string()),
+            syntax.command(&hint_words(hint))
+        ));
+    }
+    words
+}
+
+/// What a manager is told once a partner's admins are named (`admins`, user ids) or cleared.
+pub fn admins_words(partner: &str, id: crate::domain::PartnerId, admins: &[String]) -> String {
+    match admins {
+        [] => format!("{partner} ({id}) has no admins now: its tier changes go to the managers only."),
+        _ => format!(
+            "{partner} ({id}) admins: {}. They are told privately, in the partner's channel, about its tier changes.",
+            admins.join(", ")
+        ),
     }
 }
 
@@ -129,6 +167,16 @@ pub fn refusal_text(refusal: &Refusal, s: &Syntax) -> String {
             s.command("partners survey results [round]")
         ),
         Refusal::PayUsage => format!("Usage: {}", s.command("partners commissions pay C-12 C-13")),
+        Refusal::AdminsUsage => format!("Usage: {}", s.command(ADMINS_USAGE)),
+        Refusal::BadPartnerId(given) => format!(
+            "“{}” is not a partner id like P-3. Usage: {}",
+            user(given),
+            s.command(ADMINS_USAGE)
+        ),
+        Refusal::NoAdmins(partner) => format!(
+            "Whom? Name {partner}'s admins: {}",
+            s.command(&format!("partners admins {partner} @alice @bob"))
+        ),
     }
 }
 

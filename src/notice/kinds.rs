@@ -91,6 +91,12 @@ pub enum Notice {
         /// The commission factor of the new tier.
         factor: String,
     },
+    /// The managers' tier review: `text` (each change, the rates used) and the partners whose
+    /// change no admin was told, for want of admins named (the adapter says how to name them).
+    TierReview {
+        text: String,
+        without_admins: Vec<PartnerName>,
+    },
     /// A quiet partner is nudged, or (`alert`) their manager is told.
     Nudge {
         partner_name: String,
@@ -148,6 +154,13 @@ impl Notice {
             text,
         }
     }
+}
+
+/// A partner as a notice names it: its id and its name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerName {
+    pub id: crate::domain::PartnerId,
+    pub name: String,
 }
 
 /// What a one-line [`Notice::Note`] is about.

@@ -6,7 +6,9 @@
 
 mod kinds;
 
-pub use kinds::{ExtensionDetails, ExtensionStep, MatchedRecord, NoteAbout, Notice, TierDirection};
+pub use kinds::{
+    ExtensionDetails, ExtensionStep, MatchedRecord, NoteAbout, Notice, PartnerName, TierDirection,
+};
 
 pub use crate::chat::{Conversation, Platform};
 use serde::{Deserialize, Serialize};

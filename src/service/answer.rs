@@ -82,4 +82,6 @@ pub struct CurrencyTotals {
 pub enum Hint {
     /// Page `page` of the person's deals under `filter`.
     ListDeals { filter: DealFilter, page: u32 },
+    /// Name `partner`'s admins.
+    NameAdmins { partner: crate::domain::PartnerId },
 }

@@ -2,6 +2,7 @@
 //! the state change with its audit row and outbox messages in one transaction.
 
 pub mod accounts;
+mod admins;
 mod answer;
 pub mod commission_rules;
 pub mod deals;
@@ -20,6 +21,7 @@ mod tiers;
 mod wins;
 pub mod zones;
 
+pub use admins::ListedPartner;
 pub use answer::{Answer, CurrencyTotals, Hint};
 pub use events::SpokenTo;
 pub use home::HomeView;

@@ -30,6 +30,21 @@ fn starting_tier(tier: Option<&str>) -> Result<Tier, DealError> {
 }
 
 impl Service {
+    /// Who the audit names for a manager's command, and from which surface: the command line,
+    /// or a manager in a chat (anyone else is refused).
+    pub(super) fn managing(
+        &self,
+        requester: &Requester,
+    ) -> Result<(String, &'static str), DealError> {
+        match requester {
+            Requester::Cli => Ok(("cli".to_string(), "cli")),
+            Requester::Chat(a) if self.is_manager(&a.user) => {
+                Ok((a.user.clone(), a.surface(Via::Command)))
+            }
+            Requester::Chat(_) => Err(DealError::NotManager),
+        }
+    }
+
     /// Links `conversation` to a new partner and posts a welcome there; `workspace` is the
     /// partner's own workspace or tenant. People in a chat must be managers. The ids were
     /// checked by the adapter they came through.
@@ -57,13 +72,7 @@ impl Service {
         tier: Option<&str>,
     ) -> ServiceResult<Partner> {
         let tier = starting_tier(tier)?;
-        let (actor, surface) = match requester {
-            Requester::Cli => ("cli".to_string(), "cli"),
-            Requester::Chat(a) if self.is_manager(&a.user) => {
-                (a.user.clone(), a.surface(Via::Command))
-            }
-            Requester::Chat(_) => return Err(DealError::NotManager.into()),
-        };
+        let (actor, surface) = self.managing(requester)?;
         let name = validate_partner_name(name).map_err(DealError::BadCommand)?;
         let partner_type: PartnerType = partner_type.parse().map_err(DealError::BadCommand)?;
         let new = NewPartner {
@@ -106,15 +115,5 @@ impl Service {
             Err(StoreError::Duplicate(msg)) => Err(DealError::BadCommand(msg).into()),
             Err(StoreError::Other(e)) => Err(e.into()),
         }
-    }
-
-    /// Every partner; managers only (and the command line).
-    pub async fn list_partners(&self, requester: &Requester) -> ServiceResult<Vec<Partner>> {
-        if let Requester::Chat(a) = requester {
-            if !self.is_manager(&a.user) {
-                return Err(DealError::NotManager.into());
-            }
-        }
-        Ok(self.store.partners().await?)
     }
 }

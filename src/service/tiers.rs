@@ -1,14 +1,16 @@
 //! Tier recomputation: trailing-12-month partner-sourced revenue in the reporting currency (fixed
 //! conversion rates from the program, recorded with each run), promotions at once, demotions after
 //! one period of grace, the managers told of all changes at once with each new commission factor,
-//! and each partner in its shared channel only when `[tiers] notify = "channel"`.
+//! and each partner as `[tiers] notify` says: its admins privately in its channel ("admins", the
+//! default; the managers' summary names the partners without admins), everyone in its channel
+//! ("channel"), or nobody but the managers ("managers").
 
 use super::Service;
 use crate::domain::money::parse_currency;
 use crate::domain::tier::{decide, period_of, tier_for, Tier, TierChange};
 use crate::domain::Money;
-use crate::notice::{NoteAbout, Notice, TierDirection};
-use crate::store::{AuditEntry, TierRun};
+use crate::notice::{Notice, PartnerName, TierDirection};
+use crate::store::{AuditEntry, OutboxMessage, TierRun};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -64,6 +66,11 @@ impl Service {
         })?;
         let show = |d: Decimal| shown(d, currency);
         let mut summary = Vec::new();
+        let mut without_admins = Vec::new();
+        let admins = match cfg.notify.as_str() {
+            "admins" => self.store.all_partner_admins().await?,
+            _ => BTreeMap::new(),
+        };
         for partner in self.store.partners().await? {
             let earned = revenue.get(&partner.id.0).copied().unwrap_or_default();
             let computed = tier_for(earned, &thresholds);
@@ -88,12 +95,16 @@ impl Service {
                 Some(Notice::TierChange { new, factor, .. }) => format!("; {new} factor {factor}"),
                 _ => String::new(),
             };
-            let in_channel = notice.filter(|_| self.program.tiers.notify == "channel");
-            if !self
-                .apply_review(&partner, &run, new_pending, in_channel)
-                .await?
-            {
+            let told = admins.get(&partner.id.0).map(Vec::as_slice);
+            let messages = self.tier_notices(&partner, notice.clone(), told.unwrap_or_default());
+            if !self.apply_review(&run, new_pending, &messages).await? {
                 continue; // already reviewed this period
+            }
+            if notice.is_some() && cfg.notify == "admins" && told.is_none() {
+                without_admins.push(PartnerName {
+                    id: partner.id,
+                    name: partner.name.clone(),
+                });
             }
             if let Some(line) = line {
                 summary.push(format!(
@@ -105,7 +116,7 @@ impl Service {
         }
         if !summary.is_empty() {
             let text = summary_text(&period, &summary, &rates, &reporting, &missing);
-            self.tell_managers(text).await?;
+            self.tell_managers(text, without_admins).await?;
         }
         self.wake_delivery();
         Ok(format!("{} tier change(s) in {period}", summary.len()))
@@ -122,31 +133,57 @@ impl Service {
         .map(|(tier, min)| (tier, dec(min)))
     }
 
-    /// Queues the managers' summary of a tier review (with a reminder to pass the changes on
-    /// when partners are not told in their channels).
-    async fn tell_managers(&self, mut text: String) -> anyhow::Result<()> {
-        if self.program.tiers.notify != "channel" {
-            text.push_str("\nPartners are not told in their shared channels ([tiers] notify = \"managers\"): pass each change on to the partner's admins.");
+    /// Queues the managers' summary of a tier review, with who else was told (or a reminder to
+    /// pass the changes on) and the partners whose admins were not told for want of any.
+    async fn tell_managers(
+        &self,
+        mut text: String,
+        without_admins: Vec<PartnerName>,
+    ) -> anyhow::Result<()> {
+        match self.program.tiers.notify.as_str() {
+            "channel" => {}
+            "admins" => text.push_str("\nEach partner's admins are told privately in its shared channel ([tiers] notify = \"admins\")."),
+            _ => text.push_str("\nPartners are not told in their shared channels ([tiers] notify = \"managers\"): pass each change on to the partner's admins."),
         }
-        let notice = Notice::note(NoteAbout::Tiers, None, text);
+        let notice = Notice::TierReview {
+            text,
+            without_admins,
+        };
         let managers = &self.program.managers_conversation();
         let message = super::message_to("tier_summary", managers, notice);
         self.store.enqueue(&[message], self.clock.now_ms()).await
     }
 
-    /// Stores a partner's review with its audit row and `notice` for the partner's channel (none
-    /// unless `[tiers] notify` is "channel"); false when the period was already reviewed.
-    async fn apply_review(
+    /// Where a partner's tier `notice` goes under `[tiers] notify`: privately to each of
+    /// `admins` in the partner's channel, to the whole channel, or nowhere.
+    fn tier_notices(
         &self,
         partner: &crate::domain::Partner,
+        notice: Option<Notice>,
+        admins: &[String],
+    ) -> Vec<OutboxMessage> {
+        let Some(notice) = notice else {
+            return Vec::new();
+        };
+        let to_channel = || super::message_to("tier_notice", &partner.conversation, notice.clone());
+        match self.program.tiers.notify.as_str() {
+            "channel" => vec![to_channel()],
+            "admins" => admins
+                .iter()
+                .map(|admin| to_channel().private_to(admin))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Stores a partner's review with its audit row and `messages` (its tier notices); false
+    /// when the period was already reviewed.
+    async fn apply_review(
+        &self,
         run: &TierRun,
         new_pending: Option<Tier>,
-        notice: Option<Notice>,
+        messages: &[OutboxMessage],
     ) -> anyhow::Result<bool> {
-        let messages: Vec<_> = notice
-            .into_iter()
-            .map(|n| super::message_to("tier_notice", &partner.conversation, n))
-            .collect();
         let audit = AuditEntry {
             actor: "system",
             surface: "job",
@@ -156,7 +193,7 @@ impl Service {
         };
         let now = self.clock.now_ms();
         self.store
-            .apply_tier_run(run, new_pending, &audit, &messages, now)
+            .apply_tier_run(run, new_pending, &audit, messages, now)
             .await
     }
 

@@ -105,6 +105,17 @@ fn render_program(render: &Renderer, notice: &Notice) -> anyhow::Result<Value> {
                 &super::refusals::SLACK,
             ),
         ),
+        Notice::TierReview {
+            text,
+            without_admins,
+        } => render.notice(
+            ":medal:",
+            &crate::intent::wording::tier_review_words(
+                text,
+                without_admins,
+                &super::refusals::SLACK,
+            ),
+        ),
         Notice::Nudge {
             partner_name,
             partner_conversation,
@@ -385,6 +396,15 @@ mod tests {
                 direction: crate::notice::TierDirection::Up,
                 revenue: "120,000.00 USD".into(),
                 factor: "1.1".into(),
+            },
+            Notice::TierReview {
+                text: nasty(60),
+                without_admins: (1..=40)
+                    .map(|i| crate::notice::PartnerName {
+                        id: crate::domain::PartnerId(i),
+                        name: nasty(5),
+                    })
+                    .collect(),
             },
             Notice::Nudge {
                 partner_name: nasty(10),

@@ -150,6 +150,17 @@ pub struct Shortcut {
 /// Slack message text as people read it: links become their label (or address), user and
 /// channel mentions their name or nothing, special mentions disappear, entities are decoded.
 pub fn plain_text(mrkdwn: &str) -> String {
+    unwrapped(mrkdwn, false)
+}
+
+/// A slash command's text sent escaped (`should_escape`) as the command parser reads it: as
+/// [`plain_text`], except that user mentions (`<@U123|alice>`) stay, as they name people by id.
+pub fn command_text(escaped: &str) -> String {
+    unwrapped(escaped, true)
+}
+
+/// [`plain_text`], keeping user mentions as they are when `keep_users`.
+fn unwrapped(mrkdwn: &str, keep_users: bool) -> String {
     let mut out = String::with_capacity(mrkdwn.len());
     let mut rest = mrkdwn;
     while let Some(start) = rest.find('<') {
@@ -161,7 +172,9 @@ pub fn plain_text(mrkdwn: &str) -> String {
         };
         let inner = &rest[start + 1..start + len];
         let (target, label) = inner.split_once('|').unwrap_or((inner, ""));
-        if !target.starts_with(['@', '#', '!']) || !label.is_empty() {
+        if keep_users && target.starts_with('@') {
+            out.push_str(&rest[start..=start + len]);
+        } else if !target.starts_with(['@', '#', '!']) || !label.is_empty() {
             let shown = if label.is_empty() { target } else { label };
             out.push_str(shown.strip_prefix("mailto:").unwrap_or(shown));
         }
@@ -396,6 +409,18 @@ pub fn looks_like_ts(ts: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn command_text_unwraps_links_but_keeps_user_mentions() {
+        assert_eq!(
+            command_text("admins P-3 <@U1|alice> <@W2> in <#C1|deals>"),
+            "admins P-3 <@U1|alice> <@W2> in deals"
+        );
+        assert_eq!(
+            command_text("check Smith &amp; Sons <http://smith.com|smith.com>"),
+            "check Smith & Sons smith.com"
+        );
+    }
 
     #[test]
     fn plain_text_unwraps_links_mentions_and_entities() {

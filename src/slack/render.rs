@@ -4,6 +4,7 @@
 use crate::domain::{Deal, FieldErrors, Partner, Stage};
 use crate::intent::message::MessageHints;
 use crate::notice::MatchedRecord;
+use crate::service::ListedPartner;
 use crate::templates::Templates;
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
@@ -66,21 +67,38 @@ pub const PARTNERS_PER_PAGE: usize = 40;
 /// A partner as templates see it.
 #[derive(Debug, Serialize)]
 pub struct PartnerView {
+    id: String,
     name: String,
     partner_type: &'static str,
     tier: String,
     slack_channel: String,
     paused: bool,
+    /// The partner's admins: Slack user ids (shown as mentions) when `admin_mentions`, else
+    /// ids shown as text.
+    admins: Vec<String>,
+    admin_mentions: bool,
 }
 
 impl From<&Partner> for PartnerView {
     fn from(p: &Partner) -> PartnerView {
         PartnerView {
+            id: p.id.to_string(),
+            admins: Vec::new(),
+            admin_mentions: p.conversation.platform == crate::chat::Platform::Slack,
             name: p.name.clone(),
             partner_type: p.partner_type.as_str(),
             tier: p.tier.to_string(),
             slack_channel: p.conversation.id.clone(),
             paused: p.paused,
+        }
+    }
+}
+
+impl From<&ListedPartner> for PartnerView {
+    fn from(listed: &ListedPartner) -> PartnerView {
+        PartnerView {
+            admins: listed.admins.clone(),
+            ..PartnerView::from(&listed.partner)
         }
     }
 }
@@ -609,7 +627,7 @@ impl Renderer {
 
     /// All partners (managers only).
     /// One page of [`PARTNERS_PER_PAGE`] partners, and the command for the next page.
-    pub fn partner_list(&self, partners: &[Partner], page: usize) -> anyhow::Result<Value> {
+    pub fn partner_list(&self, partners: &[ListedPartner], page: usize) -> anyhow::Result<Value> {
         let pages = partners.len().div_ceil(PARTNERS_PER_PAGE).max(1);
         let page = page.min(pages);
         let views: Vec<PartnerView> = partners

@@ -97,7 +97,12 @@ fn every_message_and_view_stays_within_slacks_limits_with_extreme_data() {
     undecided.decided_by = None;
     let many = matches(300);
     let deals: Vec<Deal> = (0..300).map(|_| deal(DealStatus::Approved)).collect();
-    let partners: Vec<Partner> = (0..300).map(partner).collect();
+    let partners: Vec<crate::service::ListedPartner> = (0..300)
+        .map(|i| crate::service::ListedPartner {
+            partner: partner(i),
+            admins: (0..20).map(|a| format!("U{a:010}")).collect(),
+        })
+        .collect();
     let history: Vec<crate::store::AuditRow> = (0..300)
         .map(|i| crate::store::AuditRow {
             id: i,

@@ -2,6 +2,7 @@
 //! SQLite and Postgres) behind methods with domain names. Times are UTC epoch milliseconds.
 
 mod accounts;
+mod admins;
 mod commissions;
 mod deals;
 mod events;

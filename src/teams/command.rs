@@ -47,21 +47,44 @@ impl MessageBody {
             .map_err(|e| format!("the body is not a Bot Framework message: {e}"))
     }
 
-    /// The command typed: the text without the bot's mentions and without HTML, decoded.
+    /// The command typed: the text without the bot's mentions and without HTML, decoded. In
+    /// `partners admins …` each other person's mention stands for their id (their Entra
+    /// object id when Teams gives it, else their `29:` id), as the command names people.
     pub fn command_text(&self) -> String {
         let bot = self.recipient.as_ref().map(|r| r.id.as_str());
         let mut text = self.text.clone().unwrap_or_default();
+        let mut people = Vec::new();
         for mention in self.entities.iter().filter(|e| e["type"] == "mention") {
-            let mentioned = mention["mentioned"]["id"].as_str();
-            let is_bot = mentioned.is_some_and(|id| Some(id) == bot || id.starts_with("28:"));
-            if let (true, Some(shown)) = (is_bot, mention["text"].as_str()) {
-                if !shown.is_empty() {
+            let mentioned = &mention["mentioned"];
+            let Some(id) = mentioned["id"].as_str() else {
+                continue;
+            };
+            let shown = mention["text"].as_str().filter(|s| !s.is_empty());
+            if Some(id) == bot || id.starts_with("28:") {
+                if let Some(shown) = shown {
                     text = text.replace(shown, " ");
                 }
+            } else if let Some(shown) = shown {
+                let aad = mentioned["aadObjectId"].as_str().filter(|a| !a.is_empty());
+                people.push((shown, aad.unwrap_or(id)));
             }
+        }
+        let typed = plain_text(&leading_mention_removed(&text));
+        if !names_admins(&typed) {
+            return typed;
+        }
+        for (shown, id) in people {
+            text = text.replace(shown, &format!(" {id} "));
         }
         plain_text(&leading_mention_removed(&text))
     }
+}
+
+/// Whether `typed` is a `partners admins` command (whose mentions name people by id).
+fn names_admins(typed: &str) -> bool {
+    let mut words = typed.split_whitespace();
+    matches!((words.next(), words.next()), (Some(family), Some(sub))
+        if family.eq_ignore_ascii_case("partners") && sub.eq_ignore_ascii_case("admins"))
 }
 
 /// Without an `<at>…</at>` the message starts with (the bot's, when Teams sent no entity).
@@ -256,6 +279,22 @@ mod tests {
             .expect("array")
             .push(json!({ "type": "mention", "text": "<at>Megan Bowen</at>", "mentioned": { "id": "29:megan" } }));
         assert_eq!(typed(activity), "partners check Megan Bowen");
+    }
+
+    #[test]
+    fn in_partners_admins_peoples_mentions_stand_for_their_ids() {
+        let mut activity =
+            mention("<at>partnerbot</at> partners admins P-3 <at>Megan Bowen</at> <at>Lee</at>");
+        let entities = activity["entities"].as_array_mut().expect("array");
+        entities.push(json!({ "type": "mention", "text": "<at>Megan Bowen</at>",
+            "mentioned": { "id": "29:megan", "aadObjectId": "72f988bf-86f1-41af-91ab-2d7cd011db47" } }));
+        entities.push(
+            json!({ "type": "mention", "text": "<at>Lee</at>", "mentioned": { "id": "29:lee" } }),
+        );
+        assert_eq!(
+            typed(activity),
+            "partners admins P-3 72f988bf-86f1-41af-91ab-2d7cd011db47 29:lee"
+        );
     }
 
     #[test]

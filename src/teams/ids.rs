@@ -10,6 +10,18 @@ pub fn is_guid(value: &str) -> bool {
             .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// A person as Teams names them: an Entra object id (a GUID), or a Bot Framework user id
+/// (`29:` then an opaque part with no spaces).
+pub fn is_user_id(value: &str) -> bool {
+    let opaque = value.strip_prefix("29:").unwrap_or_default();
+    is_guid(value)
+        || (!opaque.is_empty()
+            && opaque.len() <= 200
+            && opaque
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)))
+}
+
 /// A channel or group chat id as Teams writes it: `19:` then an opaque part ending in
 /// `@thread.tacv2`, `@thread.skype` or `@thread.v2`, with no spaces and no `;` (a `;messageid=`
 /// suffix names a reply chain, not a conversation).
@@ -43,6 +55,22 @@ mod tests {
             "29:1abc",
         ] {
             assert!(!is_conversation_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn teams_user_ids_are_guids_or_bot_framework_ids() {
+        assert!(is_user_id("72f988bf-86f1-41af-91ab-2d7cd011db47"));
+        assert!(is_user_id("29:1AbC-dEf_g"));
+        for bad in [
+            "",
+            "29:",
+            "29:a b",
+            "28:bot",
+            "U0ALICE",
+            "19:x@thread.tacv2",
+        ] {
+            assert!(!is_user_id(bad), "{bad}");
         }
     }
 

@@ -15,7 +15,7 @@ use partnerbot::domain::digest::{NextStep, Section};
 use partnerbot::domain::matching::Strength;
 use partnerbot::domain::{Deal, DealStatus, Money, Partner};
 use partnerbot::notice::{
-    ExtensionDetails, ExtensionStep, MatchedRecord, NoteAbout, Notice, TierDirection,
+    ExtensionDetails, ExtensionStep, MatchedRecord, NoteAbout, Notice, PartnerName, TierDirection,
 };
 use partnerbot::service::{Answer, CurrencyTotals, Hint};
 use partnerbot::store::AuditRow;
@@ -303,6 +303,16 @@ fn notice_cases() -> Vec<(&'static str, Notice)> {
             },
         ),
         (
+            "tier_review",
+            Notice::TierReview {
+                text: "Tier review 2027-Q1:\n• Globex Resellers: silver → gold (120,000.00 USD partner-sourced, last 12 months; gold factor 1.1)".into(),
+                without_admins: vec![PartnerName {
+                    id: partnerbot::domain::PartnerId(3),
+                    name: "Globex <Resellers> & *Co*".into(),
+                }],
+            },
+        ),
+        (
             "nudge",
             Notice::Nudge {
                 partner_name: "Globex Resellers".into(),
@@ -421,6 +431,7 @@ fn kind(notice: &Notice) -> &'static str {
         Notice::Extension { .. } => "extension",
         Notice::CommissionNotice { .. } => "commission_notice",
         Notice::TierChange { .. } => "tier_change",
+        Notice::TierReview { .. } => "tier_review",
         Notice::Nudge { .. } => "nudge",
         Notice::PsatInvite { .. } => "psat_invite",
         Notice::PsatFollowup { .. } => "psat_followup",
@@ -431,7 +442,7 @@ fn kind(notice: &Notice) -> &'static str {
     }
 }
 
-const KINDS: usize = 19;
+const KINDS: usize = 20;
 
 fn answer_cases() -> Vec<(&'static str, Answer)> {
     let d = deal(DealStatus::Approved);

@@ -700,3 +700,95 @@ async fn a_teams_manager_gets_the_digest_as_one_card_with_its_chart(db: Db) {
     );
 }
 on_both_databases!(a_teams_manager_gets_the_digest_as_one_card_with_its_chart);
+
+/// A manager names a Teams partner's admins by mentioning them in the partner's channel; a tier
+/// change then reaches each admin privately (a 1:1 with the bot), never the shared channel.
+async fn a_teams_partners_admins_are_named_by_mention_and_told_privately(db: Db) {
+    let bot = Bot::spawn(db).await;
+    bot.seen(GLOBEX, GLOBEX_TENANT).await;
+    bot.app
+        .app
+        .service
+        .add_partner_with_tier(
+            &partnerbot::service::Requester::Cli,
+            "Globex",
+            "reseller",
+            &partnerbot::chat::Conversation::new(partnerbot::chat::Platform::Teams, GLOBEX),
+            Some(GLOBEX_TENANT.into()),
+            Some("gold"),
+        )
+        .await
+        .expect("gold partner");
+    bot.deliver().await;
+    let manager = Person {
+        tenant: GLOBEX_TENANT,
+        ..MANAGER
+    };
+    let mut activity = bot.message(
+        manager,
+        Place::Channel(GLOBEX),
+        "partners admins P-1 <at>Alice</at>",
+    );
+    activity["entities"]
+        .as_array_mut()
+        .expect("entities")
+        .push(json!({ "type": "mention", "text": "<at>Alice</at>",
+            "mentioned": { "id": ALICE.id, "name": "Alice", "aadObjectId": ALICE.aad } }));
+    assert_eq!(bot.post(&activity).await, StatusCode::OK);
+    bot.deliver().await;
+    let named = bot.last_answer(manager);
+    assert!(
+        says(&named, &format!("Globex (P-1) admins: {}", ALICE.aad)),
+        "{named:?}"
+    );
+    let refused = bot
+        .asks(
+            ALICE,
+            Place::Channel(GLOBEX),
+            "partners admins P-1 29:mallory",
+        )
+        .await;
+    assert!(
+        says(&refused, "Only partner managers can do that."),
+        "{refused:?}"
+    );
+    let admins = bot
+        .app
+        .store
+        .partner_admins(partnerbot::domain::PartnerId(1))
+        .await
+        .expect("admins");
+    assert_eq!(admins, [ALICE.aad]);
+    let list = bot.asks(MANAGER, Place::Personal, "partners list").await;
+    assert!(says(&list, "reseller · P\\-1 · tier gold"), "{list:?}");
+    assert!(
+        says(&list, &format!("admins {}", ALICE.aad.replace('-', "\\-"))),
+        "{list:?}"
+    );
+
+    // A year on with no revenue, Globex's gold tier is under review (a heads-up).
+    let before = bot.posted_in(GLOBEX).len();
+    let later = bot.app.app.clock.now() + chrono::Duration::days(400);
+    partnerbot::jobs::run_job(
+        &bot.app.app.service,
+        partnerbot::jobs::JobKind::RecomputeTiers,
+        later,
+    )
+    .await
+    .expect("tier review");
+    bot.deliver().await;
+    assert_eq!(
+        bot.posted_in(GLOBEX).len(),
+        before,
+        "nothing in the shared channel"
+    );
+    let told = bot.last_answer(ALICE);
+    assert!(says(&told, "Heads-up"), "{told:?}");
+    let summary: Vec<String> = bot
+        .posted_in(MANAGERS)
+        .iter()
+        .flat_map(|r| strings(&r.body))
+        .collect();
+    assert!(says(&summary, "Globex: stays gold"), "{summary:?}");
+}
+on_both_databases!(a_teams_partners_admins_are_named_by_mention_and_told_privately);

@@ -403,13 +403,33 @@ fn replies() -> Vec<Case> {
         ),
         case(
             "notice/reply.json",
+            "tier_review",
+            partnerbot::slack::notices::render(
+                &r,
+                &partnerbot::notice::Notice::TierReview {
+                    text: "Tier review 2027-Q1:\n• Globex Resellers: silver → gold (120,000.00 USD partner-sourced, last 12 months; gold factor 1.1)".into(),
+                    without_admins: vec![partnerbot::notice::PartnerName {
+                        id: partnerbot::domain::PartnerId(3),
+                        name: "Globex <Resellers> & *Co*".into(),
+                    }],
+                },
+            ),
+        ),
+        case(
+            "notice/reply.json",
             "by",
             r.notice_by(":scroll:", "U0MANAGER1", "approved D-7."),
         ),
         case(
             "partner_list/reply.json",
             "",
-            r.partner_list(&[partner()], 1),
+            r.partner_list(
+                &[partnerbot::service::ListedPartner {
+                    partner: partner(),
+                    admins: vec!["U0ALICE".into(), "U0CAROL".into()],
+                }],
+                1,
+            ),
         ),
         case("stats/reply.json", "", r.stats(stats_context())),
         case(

@@ -9,7 +9,8 @@ use super::protection::extend_button;
 use super::text::{block, bold, context, escape, title, warning};
 use super::verbs::{execute, register_deal, Verb};
 use super::{fit, Card, Cards, Rendered};
-use crate::domain::{Deal, FieldErrors, Partner};
+use crate::domain::{Deal, FieldErrors};
+use crate::service::ListedPartner;
 
 /// Partners a page of the list shows (as on Slack).
 pub const PARTNERS_PER_PAGE: usize = 20;
@@ -122,7 +123,11 @@ impl Cards {
     }
 
     /// Page `page` (from 1) of the partners.
-    pub fn partner_list(&self, partners: &[Partner], page: usize) -> anyhow::Result<Rendered> {
+    pub fn partner_list(
+        &self,
+        partners: &[ListedPartner],
+        page: usize,
+    ) -> anyhow::Result<Rendered> {
         fit(|room| {
             let total = partners.len();
             let pages = total.div_ceil(PARTNERS_PER_PAGE).max(1);
@@ -138,17 +143,23 @@ impl Cards {
                 card.push(block("None yet: send **partners add** *name* type=*type* in the channel shared with the partner."));
             }
             let start = page.saturating_sub(1).saturating_mul(PARTNERS_PER_PAGE);
-            let shown: Vec<&Partner> = partners
+            let shown: Vec<&ListedPartner> = partners
                 .iter()
                 .skip(start)
                 .take(room.items(PARTNERS_PER_PAGE))
                 .collect();
-            for p in &shown {
+            for listed in &shown {
+                let p = &listed.partner;
                 let paused = if p.paused { " · _paused_" } else { "" };
+                let admins = match listed.admins.as_slice() {
+                    [] => String::new(),
+                    named => format!(" · admins {}", escape(&named.join(", "))),
+                };
                 card.push(block(format!(
-                    "{} · {} · tier {} · {} {}{paused}",
+                    "{} · {} · {} · tier {} · {} {}{paused}{admins}",
                     bold(&p.name),
                     p.partner_type.as_str(),
+                    escape(&p.id.to_string()),
                     p.tier.as_str(),
                     p.conversation.platform,
                     escape(&p.conversation.id)

@@ -29,7 +29,8 @@ const MANAGER_HELP: &str = "**For partner managers**\n\n\
 - **partners check** *company [domain]* — every registration and direct account that matches, with reasons\n\
 - **partners accounts** — the direct accounts imported\n\
 - **partners stats** [partner] [30d, 90d, 365d, ytd or 2027-Q1] — program metrics\n\
-- **partners commissions pay C-12 …** — mark payable commissions paid";
+- **partners commissions pay C-12 …** — mark payable commissions paid\n\
+- **partners admins P-3** *@people* — name a partner's admins, told privately of its tier changes";
 
 /// The card for a program-wide notice.
 pub(super) fn build(cards: &Cards, notice: &Notice, room: Room) -> anyhow::Result<Card> {
@@ -55,6 +56,17 @@ pub(super) fn build(cards: &Cards, notice: &Notice, room: Room) -> anyhow::Resul
                 *direction,
                 revenue,
                 factor,
+                &crate::teams::command::TEAMS,
+            ),
+        ),
+        Notice::TierReview {
+            text,
+            without_admins,
+        } => Card::saying(
+            super::text::clip(text, 200),
+            crate::intent::wording::tier_review_words(
+                text,
+                without_admins,
                 &crate::teams::command::TEAMS,
             ),
         ),
