@@ -328,6 +328,29 @@ pub struct TiersSection {
     pub notify: String,
 }
 
+/// Who hears of a partner's tier change (`[tiers] notify`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TierNotify {
+    /// Each of the partner's admins, privately in the partner's conversation.
+    Admins,
+    /// Only the managers' summary.
+    Managers,
+    /// Everyone in the partner's conversation.
+    Channel,
+}
+
+impl TiersSection {
+    /// `notify` as a [`TierNotify`]; `None` when it names none (refused by validation).
+    pub fn notify_kind(&self) -> Option<TierNotify> {
+        match self.notify.as_str() {
+            "admins" => Some(TierNotify::Admins),
+            "managers" => Some(TierNotify::Managers),
+            "channel" => Some(TierNotify::Channel),
+            _ => None,
+        }
+    }
+}
+
 impl Default for TiersSection {
     fn default() -> Self {
         TiersSection {
@@ -567,7 +590,7 @@ impl Program {
                 format!("“{}” is neither dm nor channel", self.surveys.delivery),
             ));
         }
-        if !["admins", "managers", "channel"].contains(&self.tiers.notify.as_str()) {
+        if self.tiers.notify_kind().is_none() {
             return Err(config_error(
                 "tiers.notify",
                 format!(

@@ -6,6 +6,7 @@
 //! ("channel"), or nobody but the managers ("managers").
 
 use super::Service;
+use crate::config::TierNotify;
 use crate::domain::money::parse_currency;
 use crate::domain::tier::{decide, period_of, tier_for, Tier, TierChange};
 use crate::domain::Money;
@@ -16,6 +17,26 @@ use rust_decimal::Decimal;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::str::FromStr;
+
+/// What one tier review run works from.
+struct Review {
+    today: NaiveDate,
+    period: String,
+    reporting: String,
+    rates_json: String,
+    currency: iso_currency::Currency,
+    thresholds: [(Tier, Decimal); 3],
+    /// Each partner's admins (by partner id), when they are the ones told.
+    admins: BTreeMap<i64, Vec<String>>,
+}
+
+/// Whether a partner's tier change reached whom `[tiers] notify` names.
+#[derive(Debug, PartialEq, Eq)]
+enum Told {
+    AsConfigured,
+    /// Admins were to be told, but the partner has none recorded.
+    NoAdmins,
+}
 
 fn dec(v: f64) -> Decimal {
     Decimal::from_str(&v.to_string()).unwrap_or_default()
@@ -55,71 +76,100 @@ impl Service {
     pub async fn recompute_tiers(&self, now: DateTime<Utc>) -> anyhow::Result<String> {
         let cfg = &self.program.tiers;
         let today = now.date_naive();
-        let period = period_of(today);
         let reporting = cfg.reporting_currency.to_ascii_uppercase();
         let rates = self.reporting_rates();
-        let thresholds = self.tier_thresholds();
         let (revenue, missing) = self.trailing_revenue(today, &rates).await?;
-        let rates_json = rates_used(&reporting, &rates, &missing);
-        let currency = parse_currency(&reporting).ok_or_else(|| {
-            anyhow::anyhow!("tiers.reporting_currency “{reporting}” is not a currency")
-        })?;
-        let show = |d: Decimal| shown(d, currency);
-        let mut summary = Vec::new();
-        let mut without_admins = Vec::new();
-        let admins = match cfg.notify.as_str() {
-            "admins" => self.store.all_partner_admins().await?,
-            _ => BTreeMap::new(),
+        let review = Review {
+            today,
+            period: period_of(today),
+            rates_json: rates_used(&reporting, &rates, &missing),
+            currency: parse_currency(&reporting).ok_or_else(|| {
+                anyhow::anyhow!("tiers.reporting_currency “{reporting}” is not a currency")
+            })?,
+            thresholds: self.tier_thresholds(),
+            admins: match self.tier_notify() {
+                TierNotify::Admins => self.store.all_partner_admins().await?,
+                _ => BTreeMap::new(),
+            },
+            reporting,
         };
+        let (mut summary, mut without_admins) = (Vec::new(), Vec::new());
         for partner in self.store.partners().await? {
             let earned = revenue.get(&partner.id.0).copied().unwrap_or_default();
-            let computed = tier_for(earned, &thresholds);
-            let pending = self.store.pending_tier(partner.id).await?;
-            let change = decide(partner.tier, computed, pending);
-            if !reviewable(&change, partner.created_at.date_naive(), today) {
+            let Some((line, told)) = self.review_partner(&review, &partner, earned).await? else {
                 continue;
-            }
-            let (new_tier, new_pending, line) = outcome(partner.tier, &change);
-            let run = TierRun {
-                period: period.clone(),
-                partner_id: partner.id.0,
-                revenue: earned.round_dp(2).to_string(),
-                currency: reporting.clone(),
-                previous_tier: partner.tier,
-                computed_tier: computed,
-                new_tier,
-                rates: rates_json.clone(),
             };
-            let notice = self.tier_message(partner.tier, new_tier, new_pending, &show(earned))?;
-            let factor = match &notice {
-                Some(Notice::TierChange { new, factor, .. }) => format!("; {new} factor {factor}"),
-                _ => String::new(),
-            };
-            let told = admins.get(&partner.id.0).map(Vec::as_slice);
-            let messages = self.tier_notices(&partner, notice.clone(), told.unwrap_or_default());
-            if !self.apply_review(&run, new_pending, &messages).await? {
-                continue; // already reviewed this period
-            }
-            if notice.is_some() && cfg.notify == "admins" && told.is_none() {
+            if told == Told::NoAdmins {
                 without_admins.push(PartnerName {
                     id: partner.id,
                     name: partner.name.clone(),
                 });
             }
-            if let Some(line) = line {
-                summary.push(format!(
-                    "{}: {line} ({} partner-sourced, last 12 months{factor})",
-                    partner.name,
-                    show(earned)
-                ));
-            }
+            summary.extend(line);
         }
+        let period = &review.period;
         if !summary.is_empty() {
-            let text = summary_text(&period, &summary, &rates, &reporting, &missing);
+            let text = summary_text(period, &summary, &rates, &review.reporting, &missing);
             self.tell_managers(text, without_admins).await?;
         }
         self.wake_delivery();
         Ok(format!("{} tier change(s) in {period}", summary.len()))
+    }
+
+    /// `[tiers] notify`, validated when the program was loaded.
+    fn tier_notify(&self) -> TierNotify {
+        self.program
+            .tiers
+            .notify_kind()
+            .unwrap_or(TierNotify::Managers)
+    }
+
+    /// Reviews one partner who earned `earned` in the trailing year: its managers' summary line
+    /// (if its tier moves) and whom the change was told to; `None` when there is nothing to
+    /// review or the period was already reviewed.
+    async fn review_partner(
+        &self,
+        review: &Review,
+        partner: &crate::domain::Partner,
+        earned: Decimal,
+    ) -> anyhow::Result<Option<(Option<String>, Told)>> {
+        let computed = tier_for(earned, &review.thresholds);
+        let pending = self.store.pending_tier(partner.id).await?;
+        let change = decide(partner.tier, computed, pending);
+        if !reviewable(&change, partner.created_at.date_naive(), review.today) {
+            return Ok(None);
+        }
+        let (new_tier, new_pending, line) = outcome(partner.tier, &change);
+        let run = TierRun {
+            period: review.period.clone(),
+            partner_id: partner.id.0,
+            revenue: earned.round_dp(2).to_string(),
+            currency: review.reporting.clone(),
+            previous_tier: partner.tier,
+            computed_tier: computed,
+            new_tier,
+            rates: review.rates_json.clone(),
+        };
+        let revenue = shown(earned, review.currency);
+        let notice = self.tier_message(partner.tier, new_tier, new_pending, &revenue)?;
+        let factor = match &notice {
+            Some(Notice::TierChange { new, factor, .. }) => format!("; {new} factor {factor}"),
+            _ => String::new(),
+        };
+        let admins = review.admins.get(&partner.id.0).map(Vec::as_slice);
+        let messages = self.tier_notices(partner, notice.clone(), admins.unwrap_or_default());
+        if !self.apply_review(&run, new_pending, &messages).await? {
+            return Ok(None); // already reviewed this period
+        }
+        let told = match (&notice, self.tier_notify(), admins) {
+            (Some(_), TierNotify::Admins, None) => Told::NoAdmins,
+            _ => Told::AsConfigured,
+        };
+        let line = line.map(|line| {
+            let name = &partner.name;
+            format!("{name}: {line} ({revenue} partner-sourced, last 12 months{factor})")
+        });
+        Ok(Some((line, told)))
     }
 
     /// The revenue each tier needs, in the reporting currency, highest first.
@@ -140,10 +190,10 @@ impl Service {
         mut text: String,
         without_admins: Vec<PartnerName>,
     ) -> anyhow::Result<()> {
-        match self.program.tiers.notify.as_str() {
-            "channel" => {}
-            "admins" => text.push_str("\nEach partner's admins are told privately in its shared channel ([tiers] notify = \"admins\")."),
-            _ => text.push_str("\nPartners are not told in their shared channels ([tiers] notify = \"managers\"): pass each change on to the partner's admins."),
+        match self.tier_notify() {
+            TierNotify::Channel => {}
+            TierNotify::Admins => text.push_str("\nEach partner's admins are told privately in its shared channel ([tiers] notify = \"admins\")."),
+            TierNotify::Managers => text.push_str("\nPartners are not told in their shared channels ([tiers] notify = \"managers\"): pass each change on to the partner's admins."),
         }
         let notice = Notice::TierReview {
             text,
@@ -166,13 +216,13 @@ impl Service {
             return Vec::new();
         };
         let to_channel = || super::message_to("tier_notice", &partner.conversation, notice.clone());
-        match self.program.tiers.notify.as_str() {
-            "channel" => vec![to_channel()],
-            "admins" => admins
+        match self.tier_notify() {
+            TierNotify::Channel => vec![to_channel()],
+            TierNotify::Admins => admins
                 .iter()
                 .map(|admin| to_channel().private_to(admin))
                 .collect(),
-            _ => Vec::new(),
+            TierNotify::Managers => Vec::new(),
         }
     }
 
