@@ -28,6 +28,8 @@ fn every_rendered_button_reads_as_what_it_asks_for() {
     };
     let form = |form| B::OpenForm { form, deal: d(4) };
     let ae = |choice| B::AeAnswer { deal: d(4), choice };
+    let extension = |grant| B::Extension { deal: d(4), grant };
+    let score = |score| B::SurveyScore { round: 3, score };
     let cases = [
         // review_card, home_manager
         ("review_approve", Some("4"), review(Decision::Approve)),
@@ -40,22 +42,8 @@ fn every_rendered_button_reads_as_what_it_asks_for() {
         // protection_notice, home_partner
         ("extend_open", Some("4"), form(DealForm::Extend)),
         // extension, home_manager
-        (
-            "extend_grant",
-            Some("4"),
-            B::Extension {
-                deal: d(4),
-                grant: true,
-            },
-        ),
-        (
-            "extend_decline",
-            Some("4"),
-            B::Extension {
-                deal: d(4),
-                grant: false,
-            },
-        ),
+        ("extend_grant", Some("4"), extension(true)),
+        ("extend_decline", Some("4"), extension(false)),
         // ae_alert, home_ae
         ("ae_acknowledge", Some("4"), ae(AeChoice::Acknowledge)),
         ("ae_cosell", Some("4"), ae(AeChoice::CoSell)),
@@ -70,24 +58,9 @@ fn every_rendered_button_reads_as_what_it_asks_for() {
         ),
         ("register_open", None, B::Register { channel: None }),
         // psat_invite
-        (
-            "psat_score_0",
-            Some("3:0"),
-            B::SurveyScore { round: 3, score: 0 },
-        ),
-        (
-            "psat_score_7",
-            Some("3:7"),
-            B::SurveyScore { round: 3, score: 7 },
-        ),
-        (
-            "psat_score_10",
-            Some("3:10"),
-            B::SurveyScore {
-                round: 3,
-                score: 10,
-            },
-        ),
+        ("psat_score_0", Some("3:0"), score(0)),
+        ("psat_score_7", Some("3:7"), score(7)),
+        ("psat_score_10", Some("3:10"), score(10)),
         ("psat_comment", Some("3"), B::SurveyComment { round: 3 }),
         // psat_followup
         (
