@@ -8,7 +8,7 @@ use crate::chat::{Conversation, Platform};
 use crate::clock::Clock;
 use crate::config::{Config, Program};
 use crate::delivery::DeliveryConfig;
-use crate::emulator::{readable, Emulator};
+use crate::emulator::{readable, texts_of, Emulator};
 use crate::service::Requester;
 use crate::simulate::{signing_headers, SlackUser};
 use crate::store::Store;
@@ -118,28 +118,28 @@ impl Demo {
         let manager = SlackUser::new("U0MANAGER1", "T0HOME", "C0INITECH");
 
         step("operator", "partnerbot partners add \"Globex Resellers\" --type reseller --slack-channel C0GLOBEX --slack-team T0GLOBEX");
-        let partner = self
-            .app
-            .service
-            .add_partner(
-                &Requester::Cli,
-                "Globex Resellers",
-                "reseller",
-                &Conversation::new(Platform::Slack, "C0GLOBEX"),
-                Some("T0GLOBEX".into()),
-            )
-            .await;
-        let partner = partner.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let channel = Conversation::new(Platform::Slack, "C0GLOBEX");
+        let partner = add_partner(
+            &self.app,
+            "Globex Resellers",
+            "reseller",
+            &channel,
+            "T0GLOBEX",
+        )
+        .await?;
         say(&format!(
             "added partner {} “{}” linked to {}",
             partner.id, partner.name, partner.conversation
         ));
 
         self.emulator.set_channel("C0INITECH", json!({ "id": "C0INITECH", "is_ext_shared": true, "connected_team_ids": ["T0HOME", "T0INITECH"], "created": 0 }));
-        let answer = self
-            .slash(&manager, "/partners", "add Initech type=referral")
-            .await?;
-        expect(&answer, "Linked this channel to Initech")?;
+        self.answered(
+            &manager,
+            "/partners",
+            "add Initech type=referral",
+            "Linked this channel to Initech",
+        )
+        .await?;
         self.flush(2).await?;
 
         let answer = self.slash(&globex, "/deal", "").await?;
@@ -153,12 +153,7 @@ impl Demo {
             .last()
             .map(|c| c.params["view"].clone())
             .context("the bot did not call views.open")?;
-        let fields: Vec<&str> = view["blocks"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|b| b["label"]["text"].as_str())
-            .collect();
+        let fields = texts_of(&view["blocks"], "label");
         say(&format!(
             "[modal opened] “{}”: {}",
             view["title"]["text"].as_str().unwrap_or_default(),
@@ -166,22 +161,9 @@ impl Demo {
         ));
 
         let close = (chrono::Utc::now().date_naive() + chrono::Duration::days(45)).to_string();
-        let bad = [
-            ("company", "Acme Rockets"),
-            ("domain", "acme"),
-            ("contact_name", "Wile E. Coyote"),
-            ("contact_email", "wile.acme.com"),
-            ("amount", "50k€"),
-            ("currency", "USD"),
-            ("close_date", "2020-01-31"),
-            ("stage", "qualified"),
-        ];
+        let bad = acme_rockets("acme", "wile.acme.com", "50k€", "2020-01-31");
         step("U0ALICE (Globex)", "submits the form with a domain of “acme”, amount “50k€”, a past close date and an e-mail without @");
-        let answer = self.submit(&globex, "V0DEMO1", &view, &bad).await?;
-        ensure!(
-            answer["response_action"] == "errors",
-            "expected inline errors, got {answer}"
-        );
+        let answer = self.submit(&globex, &view, &bad, "errors").await?;
         for (field, message) in answer["errors"].as_object().into_iter().flatten() {
             say(&format!(
                 "[inline error] {field}: {}",
@@ -189,39 +171,29 @@ impl Demo {
             ));
         }
 
-        let good = [
-            ("company", "Acme Rockets"),
-            ("domain", "https://www.acme-rockets.com/"),
-            ("contact_name", "Wile E. Coyote"),
-            ("contact_email", "wile@acme-rockets.com"),
-            ("amount", "50,000"),
-            ("currency", "USD"),
-            ("close_date", close.as_str()),
-            ("stage", "qualified"),
-            ("products", "Rocket skates, portable holes"),
-        ];
-        step("U0ALICE (Globex)", "fixes the fields and submits again");
-        let answer = self.submit(&globex, "V0DEMO1", &view, &good).await?;
-        ensure!(
-            answer["response_action"] == "update",
-            "expected the confirmation view, got {answer}"
+        let mut good = acme_rockets(
+            "https://www.acme-rockets.com/",
+            "wile@acme-rockets.com",
+            "50,000",
+            &close,
         );
+        good.push(("products", "Rocket skates, portable holes"));
+        step("U0ALICE (Globex)", "fixes the fields and submits again");
+        let answer = self.submit(&globex, &view, &good, "update").await?;
         say(&format!("[modal updated] {}", readable(&answer["view"])));
         self.flush(2).await?;
 
-        let answer = self
-            .slash(
-                &initech,
-                "/deal",
-                "register Initrode <!channel> & Sons initrode.com 25000 EUR",
-            )
-            .await?;
-        expect(&answer, "Registered")?;
-        self.flush(2).await?;
+        self.answered(
+            &initech,
+            "/deal",
+            "register Initrode <!channel> & Sons initrode.com 25000 EUR",
+            "Registered",
+        )
+        .await?;
         let raw = self
-            .emulator
-            .delivered()
-            .iter()
+            .flush(2)
+            .await?
+            .into_iter()
             .filter_map(|c| c.params["text"].as_str().map(str::to_string))
             .find(|t| t.contains("Initrode"));
         let raw = raw.context("the confirmation for Initrode did not arrive")?;
@@ -231,15 +203,21 @@ impl Demo {
         );
         say("[escaping] Slack received the name as “Initrode &lt;!channel&gt; &amp; Sons”: it shows as text and pings nobody");
 
-        let answer = self.slash(&globex, "/deal", "list").await?;
-        expect(&answer, "Acme Rockets")?;
+        let answer = self
+            .answered(&globex, "/deal", "list", "Acme Rockets")
+            .await?;
         ensure!(
             !readable(&answer).contains("Initrode"),
             "Globex must not see Initech's deal"
         );
 
-        let answer = self.slash(&initech, "/deal", "show D-1").await?;
-        expect(&answer, "There is no deal D-1 that you can see")?;
+        self.answered(
+            &initech,
+            "/deal",
+            "show D-1",
+            "There is no deal D-1 that you can see",
+        )
+        .await?;
 
         self.conflicts(&globex, &initech).await?;
 
@@ -276,27 +254,26 @@ impl Demo {
         ));
 
         let answer = self
-            .slash(
+            .answered(
                 initech,
                 "/deal",
                 "register ACME Rockets Inc. www.acme-rockets.com 20000",
+                "already registered by another party",
             )
             .await?;
-        expect(&answer, "already registered by another party")?;
         ensure!(
             !readable(&answer).contains("Globex"),
             "the second partner must not learn who holds the customer"
         );
         self.flush(2).await?;
 
-        let answer = self
-            .slash(
-                globex,
-                "/deal",
-                "register Wayne Enterprises wayne.com 90000",
-            )
-            .await?;
-        expect(&answer, "co-sell candidate")?;
+        self.answered(
+            globex,
+            "/deal",
+            "register Wayne Enterprises wayne.com 90000",
+            "co-sell candidate",
+        )
+        .await?;
         self.flush(3).await?;
 
         step(
@@ -334,25 +311,29 @@ impl Demo {
     /// thread and in the finance channel, and the partner sees their totals.
     async fn money(&mut self, globex: &SlackUser) -> anyhow::Result<()> {
         let today = chrono::Utc::now().date_naive();
-        let answer = self
-            .slash(
-                globex,
-                "/deal",
-                &format!("update D-1 stage=won amount=60000 close={today}"),
-            )
-            .await?;
-        expect(&answer, "won")?;
+        self.answered(
+            globex,
+            "/deal",
+            &format!("update D-1 stage=won amount=60000 close={today}"),
+            "won",
+        )
+        .await?;
         self.flush(1).await?;
-        let answer = self.slash(globex, "/deal", "commissions").await?;
-        expect(&answer, "pending")?;
+        self.answered(globex, "/deal", "commissions", "pending")
+            .await?;
         Ok(())
     }
 
     /// Issue 5: a PSAT answer, a nudge for quiet partners, and the weekly digest with its chart.
     async fn engagement(&mut self) -> anyhow::Result<()> {
         let manager = SlackUser::new("U0MANAGER1", "T0HOME", "C0MANAGERS");
-        let answer = self.slash(&manager, "/partners", "survey now").await?;
-        expect(&answer, "Survey round 1 is open")?;
+        self.answered(
+            &manager,
+            "/partners",
+            "survey now",
+            "Survey round 1 is open",
+        )
+        .await?;
         self.flush(2).await?;
         step("U0ALICE (Globex)", "clicks 9 in the survey DM");
         let ts = self
@@ -391,12 +372,11 @@ impl Demo {
         .await?);
         self.flush(2).await?;
 
-        let answer = self.slash(&manager, "/partners", "digest now").await?;
-        expect(&answer, "is on its way")?;
-        self.flush(1).await?;
+        self.answered(&manager, "/partners", "digest now", "is on its way")
+            .await?;
         let digest = self
-            .emulator
-            .delivered()
+            .flush(1)
+            .await?
             .pop()
             .context("the digest was not posted")?;
         let shown = digest.params["blocks"]
@@ -476,6 +456,19 @@ impl Demo {
         Ok(ack.get("payload").cloned().unwrap_or(Value::Null))
     }
 
+    /// Types a slash command and checks that its answer says `expected`.
+    async fn answered(
+        &mut self,
+        who: &SlackUser,
+        command: &str,
+        text: &str,
+        expected: &str,
+    ) -> anyhow::Result<Value> {
+        let answer = self.slash(who, command, text).await?;
+        expect(&answer, expected)?;
+        Ok(answer)
+    }
+
     async fn slash(&mut self, who: &SlackUser, command: &str, text: &str) -> anyhow::Result<Value> {
         step(
             &format!("{} in {}", who.user, who.channel),
@@ -505,21 +498,31 @@ impl Demo {
         .await
     }
 
+    /// Submits the registration modal and checks what Slack is told to do with it (`errors`,
+    /// `update`).
     async fn submit(
         &mut self,
         who: &SlackUser,
-        view_id: &str,
         view: &Value,
         values: &[(&str, &str)],
+        response_action: &str,
     ) -> anyhow::Result<Value> {
-        self.interact(who.submit_view(view_id, view, values)).await
+        let answer = self
+            .interact(who.submit_view("V0DEMO1", view, values))
+            .await?;
+        ensure!(
+            answer["response_action"] == response_action,
+            "expected the response_action {response_action}, got {answer}"
+        );
+        Ok(answer)
     }
 
     /// Waits for at least `expected` new messages to reach Slack and for the outbox to drain,
     /// then prints them. Channels are delivered in parallel, so the new messages are printed
     /// channel by channel (each channel in the order it received them): the transcript is the
-    /// same on every run (`tests/api/demo.rs` compares it with a checked-in one).
-    async fn flush(&mut self, expected: usize) -> anyhow::Result<()> {
+    /// same on every run (`tests/api/demo.rs` compares it with a checked-in one). Returns the new
+    /// messages, in that order.
+    async fn flush(&mut self, expected: usize) -> anyhow::Result<Vec<crate::emulator::Call>> {
         let want = self.shown + expected;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         loop {
@@ -545,8 +548,48 @@ impl Demo {
         for call in &new {
             print_call(call);
         }
-        Ok(())
+        Ok(new)
     }
+}
+
+/// The Acme Rockets registration as Alice fills in the modal, with the fields she first gets
+/// wrong and then right.
+fn acme_rockets<'a>(
+    domain: &'a str,
+    email: &'a str,
+    amount: &'a str,
+    close: &'a str,
+) -> Vec<(&'static str, &'a str)> {
+    vec![
+        ("company", "Acme Rockets"),
+        ("domain", domain),
+        ("contact_name", "Wile E. Coyote"),
+        ("contact_email", email),
+        ("amount", amount),
+        ("currency", "USD"),
+        ("close_date", close),
+        ("stage", "qualified"),
+    ]
+}
+
+/// Links a partner as the operator's `partnerbot partners add` does.
+pub(crate) async fn add_partner(
+    app: &App,
+    name: &str,
+    partner_type: &str,
+    conversation: &Conversation,
+    workspace: &str,
+) -> anyhow::Result<crate::domain::Partner> {
+    app.service
+        .add_partner(
+            &Requester::Cli,
+            name,
+            partner_type,
+            conversation,
+            Some(workspace.into()),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// The demo's delivery worker: it looks for new messages every 100 ms until `stop`.

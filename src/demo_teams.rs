@@ -8,11 +8,11 @@ use crate::app::App;
 use crate::chat::{Conversation, Platform};
 use crate::clock::Clock;
 use crate::config::{Config, Program};
+use crate::demo::add_partner;
 use crate::emulator::Emulator;
-use crate::service::Requester;
 use crate::simulate::{signing_headers, SlackUser};
 use crate::store::Store;
-use crate::teams::connector_emulator::{ConnectorEmulator, Op};
+use crate::teams::connector_emulator::{ConnectorEmulator, Op, Recorded};
 use crate::teams::emulator::TokenAuthority;
 use crate::teams::{Authenticator, Connector, TeamsSettings};
 use anyhow::{bail, ensure, Context};
@@ -230,28 +230,11 @@ impl Act {
     /// The operator links a Slack partner and a Teams partner (`partnerbot partners add`).
     async fn link_partners(&mut self) -> anyhow::Result<()> {
         step("operator", "partnerbot partners add Globex --type reseller --slack-channel C0GLOBEX --slack-team T0GLOBEX");
-        let service = &self.app.service;
-        service
-            .add_partner(
-                &Requester::Cli,
-                "Globex",
-                "reseller",
-                &Conversation::new(Platform::Slack, "C0GLOBEX"),
-                Some("T0GLOBEX".into()),
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let globex = Conversation::new(Platform::Slack, "C0GLOBEX");
+        add_partner(&self.app, "Globex", "reseller", &globex, "T0GLOBEX").await?;
         step("operator", &format!("partnerbot partners add Contoso --type referral --teams-channel {CONTOSO_CHANNEL} --teams-tenant {CONTOSO_TENANT}"));
-        service
-            .add_partner(
-                &Requester::Cli,
-                "Contoso",
-                "referral",
-                &Conversation::new(Platform::Teams, CONTOSO_CHANNEL),
-                Some(CONTOSO_TENANT.into()),
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let contoso = Conversation::new(Platform::Teams, CONTOSO_CHANNEL);
+        add_partner(&self.app, "Contoso", "referral", &contoso, CONTOSO_TENANT).await?;
         Ok(())
     }
 
@@ -289,10 +272,7 @@ impl Act {
     /// The manager approves the first registration from its card, in place (Action.Execute).
     async fn approve_first_card(&mut self) -> anyhow::Result<()> {
         let card = self
-            .connector
-            .recorded()
-            .into_iter()
-            .find(|r| r.conversation.starts_with(MANAGERS_CHANNEL) && r.op == Op::Create)
+            .first_sent(|r| r.conversation.starts_with(MANAGERS_CHANNEL) && r.op == Op::Create)
             .context("a review card in the managers' channel")?;
         let approve = find_action(&card.body, "Approve").context("an Approve button")?;
         step(
@@ -329,10 +309,7 @@ impl Act {
     /// A partner registers an account an AE owns: the AE is alerted in a 1:1 chat in Teams.
     async fn ae_alert(&mut self) -> anyhow::Result<()> {
         let welcome = self
-            .connector
-            .recorded()
-            .into_iter()
-            .find(|r| r.conversation == CONTOSO_CHANNEL)
+            .first_sent(|r| r.conversation == CONTOSO_CHANNEL)
             .map(|r| r.body)
             .context("the welcome card")?;
         step(
@@ -538,6 +515,11 @@ impl Act {
             crate::emulator::readable(&answer)
         ));
         Ok(answer)
+    }
+
+    /// The first Connector call the bot made that `wanted` picks.
+    fn first_sent(&self, wanted: impl Fn(&Recorded) -> bool) -> Option<Recorded> {
+        self.connector.recorded().into_iter().find(|r| wanted(r))
     }
 
     /// Waits for `expected` new activities in Teams and an empty outbox, prints them (ordered by

@@ -847,6 +847,13 @@ fn history_page(inner: &Inner, channel: &str, params: &Value) -> Value {
     json!({ "ok": true, "messages": page, "has_more": has_more, "response_metadata": { "next_cursor": next } })
 }
 
+/// The text of each element's `key` text object (`{"type": "plain_text", "text": …}`): the
+/// buttons of an actions block, the labels of a modal's inputs.
+pub fn texts_of<'a>(elements: &'a Value, key: &str) -> Vec<&'a str> {
+    let all = elements.as_array().into_iter().flatten();
+    all.filter_map(|e| e[key]["text"].as_str()).collect()
+}
+
 /// A posted message as a person would read it: the fallback text, then each block's text,
 /// with Slack's entities turned back into characters.
 pub fn readable(params: &Value) -> String {
@@ -864,12 +871,7 @@ pub fn readable(params: &Value) -> String {
             continue;
         }
         if block["type"] == "actions" {
-            let buttons: Vec<&str> = block["elements"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|e| e["text"]["text"].as_str())
-                .collect();
+            let buttons = texts_of(&block["elements"], "text");
             lines.push(format!("[buttons: {}]", buttons.join(" · ")));
             continue;
         }

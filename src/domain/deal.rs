@@ -699,20 +699,28 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 11, 21).expect("valid date")
     }
 
-    fn good_draft() -> DealDraft {
-        DealDraft {
-            company: "Acme Corp".into(),
-            domain: "https://www.Acme.com/about".into(),
-            contact_name: "Wile E. Coyote".into(),
-            contact_email: "wile@acme.com".into(),
-            amount: "50,000".into(),
-            currency: String::new(),
-            close_date: "2027-02-01".into(),
-            stage: "qualified".into(),
-            timing: String::new(),
-            products: "Platform".into(),
-            notes: String::new(),
+    /// What a good registration fills in `field` with.
+    fn good_value(field: Field) -> &'static str {
+        match field {
+            Field::Company => "Acme Corp",
+            Field::Domain => "https://www.Acme.com/about",
+            Field::ContactName => "Wile E. Coyote",
+            Field::ContactEmail => "wile@acme.com",
+            Field::Amount => "50,000",
+            Field::CloseDate => "2027-02-01",
+            Field::Stage => "qualified",
+            Field::Products => "Platform",
+            Field::Currency | Field::Timing | Field::Notes => "",
         }
+    }
+
+    fn good_draft() -> DealDraft {
+        DealDraft::from_fields(|f| good_value(f).into())
+    }
+
+    /// The good registration with `value` in `field`.
+    fn good_draft_but(field: Field, value: &str) -> DealDraft {
+        DealDraft::from_fields(|f| if f == field { value } else { good_value(f) }.into())
     }
 
     fn errors_of(draft: &DealDraft) -> Vec<(Field, String)> {
@@ -734,44 +742,17 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_reported_against_its_own_field() {
-        type Case = (fn(&mut DealDraft), Field, &'static str);
-        let cases: [Case; 7] = [
-            (
-                |d| d.domain = "acme".into(),
-                Field::Domain,
-                "add its suffix",
-            ),
-            (
-                |d| d.amount = "50k€".into(),
-                Field::Amount,
-                "“50k€” is not a number",
-            ),
-            (
-                |d| d.close_date = "2026-11-20".into(),
-                Field::CloseDate,
-                "in the past",
-            ),
-            (
-                |d| d.contact_email = "wile.acme.com".into(),
-                Field::ContactEmail,
-                "has no “@”",
-            ),
-            (
-                |d| d.currency = "EURO".into(),
-                Field::Currency,
-                "not an ISO-4217",
-            ),
-            (|d| d.stage = "won".into(), Field::Stage, "not a stage"),
-            (
-                |d| d.company = " ".into(),
-                Field::Company,
-                "Enter the customer company",
-            ),
+        let cases = [
+            (Field::Domain, "acme", "add its suffix"),
+            (Field::Amount, "50k€", "“50k€” is not a number"),
+            (Field::CloseDate, "2026-11-20", "in the past"),
+            (Field::ContactEmail, "wile.acme.com", "has no “@”"),
+            (Field::Currency, "EURO", "not an ISO-4217"),
+            (Field::Stage, "won", "not a stage"),
+            (Field::Company, " ", "Enter the customer company"),
         ];
-        for (mutate, field, needle) in cases {
-            let mut draft = good_draft();
-            mutate(&mut draft);
-            let errors = errors_of(&draft);
+        for (field, value, needle) in cases {
+            let errors = errors_of(&good_draft_but(field, value));
             assert_eq!(errors.len(), 1, "{field:?}: {errors:?}");
             assert_eq!(errors[0].0, field);
             assert!(errors[0].1.contains(needle), "{field:?}: {}", errors[0].1);

@@ -1,7 +1,8 @@
 //! Moving a deal's stage, and extending protection: the first extension is automatic when the
 //! stage advanced since registration, otherwise (and for the second) the managers decide.
 
-use super::{Actor, Service, ServiceResult};
+use super::progress::form_metadata;
+use super::{Actor, Answer, Service, ServiceResult};
 use crate::chat::Via;
 use crate::domain::engagement::{extension_outcome, ExtensionOutcome, ExtensionRefusal};
 use crate::domain::{Deal, DealError, DealId};
@@ -69,16 +70,11 @@ impl Service {
     }
 
     /// The justification modal for an extension request.
-    pub async fn extension_form(
-        &self,
-        actor: &Actor,
-        deal_id: DealId,
-    ) -> ServiceResult<super::Answer> {
+    pub async fn extension_form(&self, actor: &Actor, deal_id: DealId) -> ServiceResult<Answer> {
         let deal = self.deal_for_extension(actor, deal_id).await?;
-        let metadata = json!({ "deal": deal.id.0, "channel": actor.channel }).to_string();
-        Ok(super::Answer::ExtensionForm {
+        Ok(Answer::ExtensionForm {
+            metadata: form_metadata(&deal, actor),
             deal,
-            metadata,
             days: self.program.rules.extension_days,
         })
     }

@@ -2,7 +2,7 @@
 //! close and products of an open deal; `stage=won` / `stage=lost` close it. Every change writes
 //! an audit row and is posted in the deal's thread.
 
-use super::{Actor, Service, ServiceResult};
+use super::{Actor, Answer, Service, ServiceResult};
 use crate::chat::Via;
 use crate::domain::money::parse_currency;
 use crate::domain::{Deal, DealError, DealId, Money, Stage};
@@ -221,11 +221,7 @@ impl Service {
 
     /// The "Update deal" form for the deal whose thread starts at `root` (a message id) in
     /// the actor's conversation; a refusal when that message is not one of a deal's.
-    pub async fn update_form_in_thread(
-        &self,
-        actor: &Actor,
-        root: &str,
-    ) -> ServiceResult<super::Answer> {
+    pub async fn update_form_in_thread(&self, actor: &Actor, root: &str) -> ServiceResult<Answer> {
         let conversation = actor.conversation();
         let deal = self
             .store
@@ -236,17 +232,18 @@ impl Service {
     }
 
     /// The "Update deal" form for a deal the actor may update.
-    pub async fn update_form(
-        &self,
-        actor: &Actor,
-        deal_id: DealId,
-    ) -> ServiceResult<super::Answer> {
+    pub async fn update_form(&self, actor: &Actor, deal_id: DealId) -> ServiceResult<Answer> {
         let deal = self.own_deal(actor, deal_id).await?;
-        let metadata = json!({ "deal": deal.id.0, "channel": actor.channel }).to_string();
-        Ok(super::Answer::UpdateForm {
+        Ok(Answer::UpdateForm {
             internal: self.is_manager(&actor.user),
+            metadata: form_metadata(&deal, actor),
             deal,
-            metadata,
         })
     }
+}
+
+/// What the update and extension forms carry through the chat platform and back: the deal,
+/// and the conversation the form was opened from.
+pub(super) fn form_metadata(deal: &Deal, actor: &Actor) -> String {
+    json!({ "deal": deal.id.0, "channel": actor.channel }).to_string()
 }

@@ -265,13 +265,8 @@ impl SlackApi {
         view: &Value,
         timeout: Duration,
     ) -> Result<(), ApiFailure> {
-        self.post(
-            "views.open",
-            &json!({ "trigger_id": trigger_id, "view": view }),
-            timeout,
-        )
-        .await
-        .map(|_| ())
+        let body = json!({ "trigger_id": trigger_id, "view": view });
+        self.show_view("views.open", &body, timeout).await
     }
 
     /// `chat.getPermalink`: a link that opens message `ts` of `channel` (in its thread for a
@@ -312,13 +307,19 @@ impl SlackApi {
 
     /// `views.publish`: shows `view` (a `home` view) as `user`'s Home tab of the app.
     pub async fn publish_home(&self, user: &str, view: &Value) -> Result<(), ApiFailure> {
-        self.post(
-            "views.publish",
-            &json!({ "user_id": user, "view": view }),
-            CALL_TIMEOUT,
-        )
-        .await
-        .map(|_| ())
+        let body = json!({ "user_id": user, "view": view });
+        self.show_view("views.publish", &body, CALL_TIMEOUT).await
+    }
+
+    /// A `views.*` call (`body` names the view and whom it is shown to); Slack's answer
+    /// carries nothing partnerbot keeps.
+    async fn show_view(
+        &self,
+        method: &str,
+        body: &Value,
+        timeout: Duration,
+    ) -> Result<(), ApiFailure> {
+        self.post(method, body, timeout).await.map(|_| ())
     }
 
     /// `conversations.info`: the raw channel object (Slack Connect fields included).

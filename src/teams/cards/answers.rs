@@ -212,26 +212,20 @@ fn stats(figures: &Value) -> Card {
     let heading = get("title");
     let mut card = Card::new(heading.clone());
     card.push(title(escape(&heading)));
+    let (registrations, rate) = (get("registrations"), get("registration_rate"));
+    let (active, activation) = (get("active"), get("activation"));
     card.push(facts(&[
         ("Partner-sourced revenue", get("sourced_revenue")),
         ("Revenue per active partner", get("revenue_per_active")),
         (
             "Registrations",
-            format!(
-                "{} ({} per partner per month)",
-                get("registrations"),
-                get("registration_rate")
-            ),
+            format!("{registrations} ({rate} per partner per month)"),
         ),
         ("Average won deal", get("average_deal")),
         ("Win rate", get("win_rate")),
         (
             "Active / activated partners",
-            format!(
-                "{} active · {} ever registered",
-                get("active"),
-                get("activation")
-            ),
+            format!("{active} active · {activation} ever registered"),
         ),
         ("Onboarding to first win", get("first_win")),
     ]));
