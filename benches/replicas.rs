@@ -147,13 +147,16 @@ async fn main() {
             .service
             .add_partner(
                 &Requester::Cli,
-                &format!("Replica Partner {i}"),
-                "reseller",
-                &partnerbot::chat::Conversation::new(
-                    partnerbot::chat::Platform::Slack,
-                    user.channel.clone(),
-                ),
-                Some(user.team.clone()),
+                partnerbot::service::PartnerLink {
+                    name: &format!("Replica Partner {i}"),
+                    partner_type: "reseller",
+                    conversation: &partnerbot::chat::Conversation::new(
+                        partnerbot::chat::Platform::Slack,
+                        user.channel.clone(),
+                    ),
+                    workspace: Some(user.team.clone()),
+                    tier: None,
+                },
             )
             .await
             .expect("partner");

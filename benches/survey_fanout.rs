@@ -59,10 +59,13 @@ async fn run(kind: &str) -> anyhow::Result<()> {
         app.service
             .add_partner(
                 &Requester::Cli,
-                &format!("Partner {p}"),
-                "reseller",
-                &Conversation::new(Platform::Slack, format!("C0P{p:04}")),
-                None,
+                partnerbot::service::PartnerLink {
+                    name: &format!("Partner {p}"),
+                    partner_type: "reseller",
+                    conversation: &Conversation::new(Platform::Slack, format!("C0P{p:04}")),
+                    workspace: None,
+                    tier: None,
+                },
             )
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -92,10 +92,16 @@ async fn bench_registrations(kind: &str) {
     app.service
         .add_partner(
             &Requester::Cli,
-            "Bench Partner",
-            "reseller",
-            &partnerbot::chat::Conversation::new(partnerbot::chat::Platform::Slack, "C0BENCH"),
-            None,
+            partnerbot::service::PartnerLink {
+                name: "Bench Partner",
+                partner_type: "reseller",
+                conversation: &partnerbot::chat::Conversation::new(
+                    partnerbot::chat::Platform::Slack,
+                    "C0BENCH",
+                ),
+                workspace: None,
+                tier: None,
+            },
         )
         .await
         .expect("partner");

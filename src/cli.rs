@@ -419,13 +419,15 @@ async fn partners(command: PartnersCommand) -> anyhow::Result<()> {
                 (None, None) => anyhow::bail!("give --slack-channel or --teams-channel"),
             };
             let partner = service
-                .add_partner_with_tier(
+                .add_partner(
                     &Requester::Cli,
-                    &name,
-                    &partner_type,
-                    &conversation,
-                    workspace,
-                    tier.as_deref(),
+                    crate::service::PartnerLink {
+                        name: &name,
+                        partner_type: &partner_type,
+                        conversation: &conversation,
+                        workspace,
+                        tier: tier.as_deref(),
+                    },
                 )
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -583,10 +583,13 @@ pub(crate) async fn add_partner(
     app.service
         .add_partner(
             &Requester::Cli,
-            name,
-            partner_type,
-            conversation,
-            Some(workspace.into()),
+            crate::service::PartnerLink {
+                name,
+                partner_type,
+                conversation,
+                workspace: Some(workspace.into()),
+                tier: None,
+            },
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))

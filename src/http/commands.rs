@@ -249,13 +249,15 @@ async fn add_partner(
     let team = partner_team(state, &cmd.channel_id).await;
     let partner = state
         .service
-        .add_partner_with_tier(
+        .add_partner(
             &Requester::Chat(actor(cmd)),
-            name,
-            partner_type,
-            &Conversation::new(Platform::Slack, cmd.channel_id.clone()),
-            team,
-            tier,
+            crate::service::PartnerLink {
+                name,
+                partner_type,
+                conversation: &Conversation::new(Platform::Slack, cmd.channel_id.clone()),
+                workspace: team,
+                tier,
+            },
         )
         .await?;
     let text = format!(

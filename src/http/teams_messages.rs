@@ -281,13 +281,15 @@ impl Asked<'_> {
         let partner = self
             .state
             .service
-            .add_partner_with_tier(
+            .add_partner(
                 &Requester::Chat(self.actor.clone()),
-                name,
-                partner_type,
-                &Conversation::new(Platform::Teams, channel),
-                self.actor.workspace.clone(),
-                tier,
+                crate::service::PartnerLink {
+                    name,
+                    partner_type,
+                    conversation: &Conversation::new(Platform::Teams, channel),
+                    workspace: self.actor.workspace.clone(),
+                    tier,
+                },
             )
             .await?;
         self.outcome(&format!(

@@ -25,7 +25,7 @@ pub use admins::ListedPartner;
 pub use answer::{Answer, CurrencyTotals, Hint};
 pub use events::SpokenTo;
 pub use home::HomeView;
-pub use partners::Requester;
+pub use partners::{PartnerLink, Requester};
 
 use crate::chat::{ChatUser, Conversation, Platform, Via};
 use crate::clock::Clock;

@@ -29,6 +29,20 @@ fn starting_tier(tier: Option<&str>) -> Result<Tier, DealError> {
     })
 }
 
+/// What a new partner is linked with.
+#[derive(Debug, Clone)]
+pub struct PartnerLink<'a> {
+    pub name: &'a str,
+    /// reseller, referral, …
+    pub partner_type: &'a str,
+    /// The conversation shared with the partner.
+    pub conversation: &'a Conversation,
+    /// The partner's own workspace or tenant.
+    pub workspace: Option<String>,
+    /// A starting tier (registered, silver, gold, platinum); registered when none.
+    pub tier: Option<&'a str>,
+}
+
 impl Service {
     /// Who the audit names for a manager's command, and from which surface: the command line,
     /// or a manager in a chat (anyone else is refused).
@@ -45,32 +59,21 @@ impl Service {
         }
     }
 
-    /// Links `conversation` to a new partner and posts a welcome there; `workspace` is the
-    /// partner's own workspace or tenant. People in a chat must be managers. The ids were
-    /// checked by the adapter they came through.
+    /// Links a conversation to a new partner and posts a welcome there. People in a chat must be
+    /// managers. The ids were checked by the adapter they came through.
+    #[tracing::instrument(skip_all, fields(partner_name = %link.name, conversation = %link.conversation))]
     pub async fn add_partner(
         &self,
         requester: &Requester,
-        name: &str,
-        partner_type: &str,
-        conversation: &Conversation,
-        workspace: Option<String>,
+        link: PartnerLink<'_>,
     ) -> ServiceResult<Partner> {
-        self.add_partner_with_tier(requester, name, partner_type, conversation, workspace, None)
-            .await
-    }
-
-    /// [`Service::add_partner`] with a starting tier (registered, silver, gold, platinum).
-    #[tracing::instrument(skip_all, fields(partner_name = %name, conversation = %conversation))]
-    pub async fn add_partner_with_tier(
-        &self,
-        requester: &Requester,
-        name: &str,
-        partner_type: &str,
-        conversation: &Conversation,
-        workspace: Option<String>,
-        tier: Option<&str>,
-    ) -> ServiceResult<Partner> {
+        let PartnerLink {
+            name,
+            partner_type,
+            conversation,
+            workspace,
+            tier,
+        } = link;
         let tier = starting_tier(tier)?;
         let (actor, surface) = self.managing(requester)?;
         let name = validate_partner_name(name).map_err(DealError::BadCommand)?;

@@ -285,13 +285,15 @@ async fn a_trusted_tier_is_approved_on_arrival_only_when_clear(db: Db) {
     let app = TestApp::spawn_with_program(db, program).await;
     app.app
         .service
-        .add_partner_with_tier(
+        .add_partner(
             &partnerbot::service::Requester::Cli,
-            "Globex Resellers",
-            "reseller",
-            &crate::helpers::slack_channel("C0GLOBEX"),
-            Some("T0GLOBEX".into()),
-            Some("gold"),
+            partnerbot::service::PartnerLink {
+                name: "Globex Resellers",
+                partner_type: "reseller",
+                conversation: &crate::helpers::slack_channel("C0GLOBEX"),
+                workspace: Some("T0GLOBEX".into()),
+                tier: Some("gold"),
+            },
         )
         .await
         .expect("gold partner");

@@ -353,10 +353,13 @@ impl TestApp {
             .service
             .add_partner(
                 &Requester::Cli,
-                name,
-                partner_type,
-                &slack_channel(channel),
-                Some(team.into()),
+                partnerbot::service::PartnerLink {
+                    name,
+                    partner_type,
+                    conversation: &slack_channel(channel),
+                    workspace: Some(team.into()),
+                    tier: None,
+                },
             )
             .await
             .expect("partner links")

@@ -153,10 +153,13 @@ async fn the_partner_list_pages(db: Db) {
             .service
             .add_partner(
                 &partnerbot::service::Requester::Cli,
-                &format!("Partner {i:02}"),
-                "reseller",
-                &crate::helpers::slack_channel(&format!("C0PART{i:03}")),
-                None,
+                partnerbot::service::PartnerLink {
+                    name: &format!("Partner {i:02}"),
+                    partner_type: "reseller",
+                    conversation: &crate::helpers::slack_channel(&format!("C0PART{i:03}")),
+                    workspace: None,
+                    tier: None,
+                },
             )
             .await
             .expect("partner");

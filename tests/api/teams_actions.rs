@@ -126,10 +126,13 @@ impl Teams {
             .service
             .add_partner(
                 &Requester::Cli,
-                "Contoso Resellers",
-                "reseller",
-                &Conversation::new(Platform::Teams, PARTNER_CHANNEL),
-                Some(PARTNER_TENANT.into()),
+                partnerbot::service::PartnerLink {
+                    name: "Contoso Resellers",
+                    partner_type: "reseller",
+                    conversation: &Conversation::new(Platform::Teams, PARTNER_CHANNEL),
+                    workspace: Some(PARTNER_TENANT.into()),
+                    tier: None,
+                },
             )
             .await
             .expect("partner links");

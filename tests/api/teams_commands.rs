@@ -709,13 +709,18 @@ async fn a_teams_partners_admins_are_named_by_mention_and_told_privately(db: Db)
     bot.app
         .app
         .service
-        .add_partner_with_tier(
+        .add_partner(
             &partnerbot::service::Requester::Cli,
-            "Globex",
-            "reseller",
-            &partnerbot::chat::Conversation::new(partnerbot::chat::Platform::Teams, GLOBEX),
-            Some(GLOBEX_TENANT.into()),
-            Some("gold"),
+            partnerbot::service::PartnerLink {
+                name: "Globex",
+                partner_type: "reseller",
+                conversation: &partnerbot::chat::Conversation::new(
+                    partnerbot::chat::Platform::Teams,
+                    GLOBEX,
+                ),
+                workspace: Some(GLOBEX_TENANT.into()),
+                tier: Some("gold"),
+            },
         )
         .await
         .expect("gold partner");

@@ -16,13 +16,15 @@ async fn tiers_promote_demote_after_grace_notify_once_and_record_rates(db: Db) {
         .await;
     app.app
         .service
-        .add_partner_with_tier(
+        .add_partner(
             &partnerbot::service::Requester::Cli,
-            "Initech",
-            "referral",
-            &crate::helpers::slack_channel("C0INITECH"),
-            Some("T0INITECH".into()),
-            Some("gold"),
+            partnerbot::service::PartnerLink {
+                name: "Initech",
+                partner_type: "referral",
+                conversation: &crate::helpers::slack_channel("C0INITECH"),
+                workspace: Some("T0INITECH".into()),
+                tier: Some("gold"),
+            },
         )
         .await
         .expect("gold partner");
