@@ -77,6 +77,9 @@ struct Inner {
     history: HashMap<String, Vec<Value>>,
     channels: HashMap<String, Value>,
     users: HashMap<String, Value>,
+    /// Who is in a channel, for the channels a test named members of: Slack refuses an
+    /// ephemeral message to anyone else (`user_not_in_channel`).
+    members: HashMap<String, Vec<String>>,
     seq: u64,
     /// Files by id (ids grow with each upload, so this is upload order).
     files: std::collections::BTreeMap<String, StoredFile>,
@@ -186,6 +189,16 @@ impl Emulator {
                 .faults
                 .push_back((method.map(str::to_string), fault.clone()));
         }
+    }
+
+    /// Names the members of `channel`: from now on an ephemeral message there to anyone else is
+    /// refused with `user_not_in_channel`, as Slack does. (Channels without named members take
+    /// ephemeral messages for anyone.)
+    pub fn set_members(&self, channel: &str, users: &[&str]) {
+        lock(&self.state).members.insert(
+            channel.to_string(),
+            users.iter().map(|u| u.to_string()).collect(),
+        );
     }
 
     /// Makes every answer take `latency` longer (Slack on a bad day).
@@ -567,7 +580,15 @@ fn act(inner: &mut Inner, method: &str, params: &Value) -> Value {
                 .push(message.clone());
             json!({ "ok": true, "channel": channel, "ts": ts, "message": message })
         }
-        "chat.postEphemeral" => json!({ "ok": true, "message_ts": next_ts(inner) }),
+        "chat.postEphemeral" => {
+            let user = params["user"].as_str().unwrap_or_default();
+            match inner.members.get(&channel) {
+                Some(members) if !members.iter().any(|m| m == user) => {
+                    json!({ "ok": false, "error": "user_not_in_channel" })
+                }
+                _ => json!({ "ok": true, "message_ts": next_ts(inner) }),
+            }
+        }
         "chat.update" => {
             json!({ "ok": true, "channel": channel, "ts": params["ts"], "text": params["text"] })
         }

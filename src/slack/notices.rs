@@ -280,6 +280,9 @@ fn advice(reason: &str, channel: &str) -> String {
         "not_in_channel" | "channel_not_found" | "is_archived" => format!(
             "make sure <#{channel}> still exists and invite the bot to it (`/invite @partnerbot` in the channel); if the partner moved channels, link the new one with `/partners add` there."
         ),
+        "user_not_in_channel" => format!(
+            "the person is no longer in <#{channel}>, so a message only they can see cannot reach them there. If they were one of the partner's admins, name the current ones with `/partners admins`."
+        ),
         "missing_scope" | "not_allowed_token_type" | "no_permission" | "restricted_action" => {
             "reinstall the app from the current `manifest.yaml` (it lists every scope the bot needs) and restart `partnerbot serve`.".into()
         }
@@ -509,6 +512,7 @@ mod tests {
     #[test]
     fn advice_names_what_to_do_for_each_common_refusal() {
         assert!(advice("not_in_channel", "C1").contains("/invite"));
+        assert!(advice("user_not_in_channel", "C1").contains("/partners admins"));
         assert!(advice("missing_scope", "C1").contains("manifest.yaml"));
         assert!(advice("invalid_blocks", "C1").contains("bug"));
         assert!(advice("no_conversation_reference: 19:x@thread.tacv2", "C1").contains("install"));

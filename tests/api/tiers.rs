@@ -181,10 +181,23 @@ async fn review_a_new_winner(
     notify: &str,
     admins: &[&str],
 ) -> (String, Vec<partnerbot::emulator::Call>) {
+    review_a_new_winner_in(db, notify, admins, None).await
+}
+
+/// [`review_a_new_winner`], with Globex's channel holding only `members` when given.
+async fn review_a_new_winner_in(
+    db: Db,
+    notify: &str,
+    admins: &[&str],
+    members: Option<&[&str]>,
+) -> (String, Vec<partnerbot::emulator::Call>) {
     let mut program = partnerbot::config::Program::default();
     program.tiers.notify = notify.into();
     let app = TestApp::spawn_with_program(db, program).await;
     app.link_both().await;
+    if let Some(members) = members {
+        app.emulator.set_members("C0GLOBEX", members);
+    }
     if !admins.is_empty() {
         let text = format!("admins P-1 {}", admins.join(" "));
         let named = strings(
@@ -315,6 +328,28 @@ async fn tier_changes_reach_the_partners_admins_privately_by_default(db: Db) {
     );
 }
 on_both_databases!(tier_changes_reach_the_partners_admins_privately_by_default);
+
+/// An admin who has left the partner's channel cannot be told there: Slack refuses the
+/// ephemeral message, the other admin is still told, and the managers hear of the failure with
+/// what to do.
+async fn an_admin_who_left_the_channel_is_reported_to_the_managers(db: Db) {
+    let admins = ["<@U0ALICE|alice>", "<@U0CAROL>"];
+    let members: &[&str] = &["U0ALICE", "U0ALICE2"];
+    let (_, sent) = review_a_new_winner_in(db, "admins", &admins, Some(members)).await;
+    let told: Vec<String> = ephemerals(&sent).into_iter().map(|(_, u, _)| u).collect();
+    assert_eq!(told, ["U0ALICE"], "Carol's was refused");
+    let alert = sent
+        .iter()
+        .filter(|c| c.params["channel"] == MANAGERS_CHANNEL)
+        .map(|c| c.params.to_string())
+        .find(|t| t.contains("user_not_in_channel"))
+        .expect("the managers hear of the refused notice");
+    assert!(
+        alert.contains("no longer in") && alert.contains("/partners admins"),
+        "{alert}"
+    );
+}
+on_both_databases!(an_admin_who_left_the_channel_is_reported_to_the_managers);
 
 /// A partner whose admins nobody named is told nothing; the managers' summary names it and
 /// shows the command that names its admins.
