@@ -344,7 +344,7 @@ impl Store {
              ORDER BY score DESC, record_id LIMIT ${}) \
              {RECORDS_OF_HITS} \
              UNION ALL \
-             SELECT 'w', s.records, s.token, '', NULL, NULL, NULL, NULL, 0 \
+             SELECT DISTINCT 'w', s.records, s.token, '', NULL, NULL, NULL, NULL, 0 \
              FROM hits h CROSS JOIN match_keys k CROSS JOIN match_token_stats s \
              WHERE k.kind = h.kind AND k.record_id = h.record_id AND substr(k.key, 1, 2) = 't:' \
              AND s.token = substr(k.key, 3) \

@@ -274,6 +274,8 @@ fn settle(sql: &str, id: i64, version: i64) -> Statement<'_> {
 }
 
 const PENDING: &str = "delivered_at IS NULL AND failed_at IS NULL";
+/// Above every id: the bound of a channel with fewer than `per_channel` pending rows.
+const LAST_ID: i64 = i64::MAX;
 const CLAIMED_COLUMNS: &str = "id, kind, platform, channel, ephemeral_user, body_format, payload, thread_of, replaces, deal_id, attempts, needs_check, first_attempt_at, lease_version";
 
 impl Store {
@@ -305,7 +307,10 @@ impl Store {
         };
         // Channels are enumerated with a skip scan of the (channel, id) index and each channel's
         // first `per_channel` pending rows read by range, so a claim costs the number of busy
-        // channels, not the size of a backlog. The right-hand sides of SET see the old row:
+        // channels, not the size of a backlog. Each channel's last head id is computed once in
+        // `bounds`, so the range is `channel = ? AND id <= ?` on the index; a bound that depends
+        // on the row itself made SQLite read a channel's whole backlog and run the bound's
+        // subquery per row (4.6 ms per claim at a backlog of 8,000, in the only connection). The right-hand sides of SET see the old row:
         // needs_check takes the previous maybe_sent.
         let sql = format!(
             "WITH RECURSIVE channels(c) AS ( \
@@ -313,13 +318,15 @@ impl Store {
                  UNION ALL \
                  SELECT (SELECT MIN(channel) FROM outbox WHERE {PENDING} AND channel > channels.c) \
                  FROM channels WHERE channels.c IS NOT NULL), \
+             bounds AS MATERIALIZED ( \
+                 SELECT c, COALESCE((SELECT i.id FROM outbox i \
+                         WHERE i.channel = channels.c AND i.delivered_at IS NULL AND i.failed_at IS NULL \
+                         ORDER BY i.id LIMIT 1 OFFSET $5 - 1), {LAST_ID}) AS last \
+                 FROM channels WHERE c IS NOT NULL), \
              heads AS ( \
                  SELECT o.id, o.channel, o.lease_owner, o.lease_until, o.next_attempt_at \
-                 FROM channels JOIN outbox o ON o.channel = channels.c \
-                 WHERE o.delivered_at IS NULL AND o.failed_at IS NULL \
-                   AND o.id <= COALESCE((SELECT i.id FROM outbox i \
-                         WHERE i.channel = channels.c AND i.delivered_at IS NULL AND i.failed_at IS NULL \
-                         ORDER BY i.id LIMIT 1 OFFSET $5 - 1), o.id)), \
+                 FROM bounds b JOIN outbox o ON o.channel = b.c \
+                 WHERE o.delivered_at IS NULL AND o.failed_at IS NULL AND o.id <= b.last), \
              busy AS ( \
                  SELECT DISTINCT channel FROM heads WHERE lease_until >= $3 AND lease_owner <> $1), \
              picked AS MATERIALIZED ( \

@@ -174,7 +174,7 @@ fn one_trip_sql() -> String {
          GROUP BY m.kind, m.record_id ORDER BY score DESC, m.record_id LIMIT $8) \
          {RECORDS_OF_HITS} \
          UNION ALL \
-         SELECT 'w', s.records, s.token, '', NULL, NULL, NULL, NULL, 0 \
+         SELECT DISTINCT 'w', s.records, s.token, '', NULL, NULL, CAST(NULL AS BIGINT), NULL, 0 \
          FROM hits h JOIN match_keys k ON k.kind = h.kind AND k.record_id = h.record_id \
          JOIN match_token_stats s ON substr(k.key, 1, 2) = 't:' AND s.token = substr(k.key, 3) \
          UNION ALL \
