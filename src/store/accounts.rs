@@ -150,13 +150,14 @@ pub(crate) async fn write_new_record_keys(
     Ok(delta)
 }
 
-/// Applies a change of the word statistics. Its rows are shared with other writers (the
-/// counter rows, common words): on Postgres they stay locked until commit, so this goes last.
+/// Applies a change of the word statistics, as the last write of a transaction that has
+/// already written (so on SQLite it holds the write lock, and [`match_stats::lock`] would be a
+/// statement for nothing). Its rows are shared with other writers (the counter rows, common
+/// words): on Postgres they stay locked until commit, so this goes last.
 pub(crate) async fn apply_word_stats(
     conn: &mut AnyConnection,
     delta: &BTreeMap<String, i64>,
 ) -> anyhow::Result<()> {
-    match_stats::lock(conn).await?;
     match_stats::add(conn, delta).await
 }
 
