@@ -10,7 +10,7 @@ use super::statements::{run_on, Statement};
 use super::{Backend, Store};
 use crate::notice::{Address, MessageRef, Notice, Platform};
 use anyhow::Context;
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 
 /// A message to deliver: a typed notice (or, for rows of earlier releases and the delivery
 /// worker's own tests, a finished platform payload) and where it goes.
@@ -280,6 +280,21 @@ fn claim_sql(backend: Backend) -> String {
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
+    // Each channel's heads: `channel = ? AND id <= last` on the pending index. Postgres is told
+    // so with a LATERAL subquery ordered by id: as a join it hash-joined a sequential scan of
+    // the whole table (delivered rows included: 20 ms per claim at the bench's 30,000 rows, a
+    // core of the database's CPU under load). SQLite has no LATERAL and takes the range itself.
+    let heads = match backend {
+        Backend::Postgres => format!(
+            "SELECT o.id, o.channel, o.lease_owner, o.lease_until, o.next_attempt_at \
+             FROM bounds b CROSS JOIN LATERAL (SELECT id, channel, lease_owner, lease_until, next_attempt_at \
+             FROM outbox WHERE channel = b.c AND {PENDING} AND id <= b.last ORDER BY id LIMIT $5) AS o"
+        ),
+        Backend::Sqlite => "SELECT o.id, o.channel, o.lease_owner, o.lease_until, o.next_attempt_at \
+             FROM bounds b JOIN outbox o ON o.channel = b.c \
+             WHERE o.delivered_at IS NULL AND o.failed_at IS NULL AND o.id <= b.last"
+            .to_string(),
+    };
     // Channels are enumerated with a skip scan of the (channel, id) index and each channel's
     // first `per_channel` pending rows read by range, so a claim costs the number of busy
     // channels, not the size of a backlog. Each channel's last head id is computed once in
@@ -298,10 +313,7 @@ fn claim_sql(backend: Backend) -> String {
                      WHERE i.channel = channels.c AND i.delivered_at IS NULL AND i.failed_at IS NULL \
                      ORDER BY i.id LIMIT 1 OFFSET $5 - 1), {LAST_ID}) AS last \
              FROM channels WHERE c IS NOT NULL), \
-         heads AS ( \
-             SELECT o.id, o.channel, o.lease_owner, o.lease_until, o.next_attempt_at \
-             FROM bounds b JOIN outbox o ON o.channel = b.c \
-             WHERE o.delivered_at IS NULL AND o.failed_at IS NULL AND o.id <= b.last), \
+         heads AS ({heads}), \
          busy AS ( \
              SELECT DISTINCT channel FROM heads WHERE lease_until >= $3 AND lease_owner <> $1), \
          picked AS MATERIALIZED ( \
@@ -365,6 +377,38 @@ impl Store {
         }
         rows.sort_by_key(|r| r.id);
         Ok(rows)
+    }
+
+    /// The database's plan for a claim, one line per step (`EXPLAIN QUERY PLAN` on SQLite,
+    /// `EXPLAIN` on Postgres, generic as the pool's connections plan it): shows that a claim
+    /// reads each channel's heads by range, whatever the backlog.
+    pub async fn claim_plan(&self, limits: ClaimLimits) -> anyhow::Result<Vec<String>> {
+        let explain = match self.backend {
+            Backend::Sqlite => "EXPLAIN QUERY PLAN",
+            Backend::Postgres => "EXPLAIN",
+        };
+        let sql = format!("{explain} {}", claim_sql(self.backend));
+        let query = sqlx::query(&sql)
+            .bind("plan")
+            .bind(0_i64)
+            .bind(0_i64)
+            .bind(limits.batch)
+            .bind(limits.per_channel);
+        let rows = query
+            .fetch_all(&self.pool)
+            .await
+            .context("explaining a claim")?;
+        // SQLite's detail is its fourth column; Postgres has one.
+        let last = match self.backend {
+            Backend::Sqlite => 3,
+            Backend::Postgres => 0,
+        };
+        rows.iter()
+            .map(|row| {
+                row.try_get::<String, _>(last)
+                    .context("reading a plan line")
+            })
+            .collect()
     }
 
     /// Confirms that `owner` still holds row `id` under `version` and extends the lease to
@@ -610,44 +654,5 @@ impl Store {
         }
         tx.commit().await.context("committing re-queued messages")?;
         Ok(requeued)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A claim reads each channel's heads by a range of the pending index, whatever the backlog:
-    /// the plan, not a timing, so that it holds on any machine.
-    #[tokio::test]
-    async fn a_claim_reads_each_channels_heads_by_range() -> anyhow::Result<()> {
-        let store = Store::open("sqlite::memory:").await?;
-        let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(&format!(
-            "EXPLAIN QUERY PLAN {}",
-            claim_sql(Backend::Sqlite)
-        ))
-        .bind("owner")
-        .bind(2_000_i64)
-        .bind(1_000_i64)
-        .bind(16_i64)
-        .bind(8_i64)
-        .fetch_all(&store.pool)
-        .await?;
-        let details: Vec<&str> = plan.iter().map(|row| row.3.as_str()).collect();
-        assert!(
-            details
-                .iter()
-                .any(|d| d.contains("outbox_pending_by_channel (channel=? AND id<?)")),
-            "{details:#?}"
-        );
-        // No step reads the whole pending index of a channel.
-        assert!(
-            !details
-                .iter()
-                .any(|d| d.ends_with("outbox_pending_by_channel (channel=?)")
-                    && !d.contains("SEARCH i ")),
-            "{details:#?}"
-        );
-        Ok(())
     }
 }

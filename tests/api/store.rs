@@ -227,3 +227,40 @@ async fn a_superseded_claim_can_neither_hold_nor_record_the_row(db: Db) {
     assert_eq!(s.outbox_depth().await.expect("depth"), 0);
 }
 on_both_databases!(a_superseded_claim_can_neither_hold_nor_record_the_row);
+
+/// A claim reads each channel's first rows by a range of the pending index, however long the
+/// backlog and however many delivered rows the table holds: shown by the plan, not a timing.
+async fn a_claim_reads_each_channels_heads_by_range_whatever_the_backlog(db: Db) {
+    let app = TestApp::spawn(db).await;
+    let s = &app.store;
+    let messages: Vec<_> = (0..3_000)
+        .map(|i| text_message(["C0BUSY", "C0MANAGERS"][i % 2], &format!("m{i}")))
+        .collect();
+    s.enqueue(&messages, 1_000).await.expect("enqueue");
+    if app.db.url.starts_with("postgres") {
+        sqlx::any::install_default_drivers();
+        use sqlx::Connection;
+        let mut conn = sqlx::AnyConnection::connect(&app.db.url)
+            .await
+            .expect("connect");
+        sqlx::query("ANALYZE outbox")
+            .execute(&mut conn)
+            .await
+            .expect("analyze");
+    }
+    let plan = s.claim_plan(LIMITS).await.expect("plan").join("\n");
+    if app.db.url.starts_with("postgres") {
+        assert!(!plan.contains("Seq Scan on outbox"), "{plan}");
+        assert!(plan.contains("outbox_pending_by_channel"), "{plan}");
+    } else {
+        assert!(
+            plan.contains("outbox_pending_by_channel (channel=? AND id<?)"),
+            "{plan}"
+        );
+        assert!(
+            !plan.contains("SEARCH o USING INDEX outbox_pending_by_channel (channel=?)\n"),
+            "{plan}"
+        );
+    }
+}
+on_both_databases!(a_claim_reads_each_channels_heads_by_range_whatever_the_backlog);
