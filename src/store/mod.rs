@@ -79,6 +79,12 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(2_000);
 /// Connections holding customer locks on Postgres: registrations of distinct customers that
 /// are in flight at once in one replica.
 const PG_LOCK_POOL_SIZE: u32 = 16;
+/// SQLite copies the write-ahead log back into the database file every this many pages (its
+/// default is 1,000). A page that many registrations change between two checkpoints (an index
+/// leaf, a common word's count) is copied once instead of at each: +10 % registrations per
+/// second under `vs-bolt` (628 → 696 req/s in alternating runs), for a log file that stays
+/// at up to 40 MB (SQLite reuses it from the start after each checkpoint).
+const WAL_CHECKPOINT_PAGES: u32 = 10_000;
 /// SQLite allows one writer: a small pool with a busy timeout avoids "database is locked".
 const SQLITE_POOL_SIZE: u32 = 1;
 
@@ -120,7 +126,7 @@ impl Store {
                 .max_lifetime(None)
                 .after_connect(move |conn, _| {
                     Box::pin(async move {
-                        conn.execute(format!("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA mmap_size = 268435456; PRAGMA cache_size = -{cache_kib};").as_str())
+                        conn.execute(format!("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA mmap_size = 268435456; PRAGMA cache_size = -{cache_kib}; PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES};").as_str())
                             .await?;
                         Ok(())
                     })
