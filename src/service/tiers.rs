@@ -26,6 +26,8 @@ struct Review {
     rates_json: String,
     currency: iso_currency::Currency,
     thresholds: [(Tier, Decimal); 3],
+    /// Whom `[tiers] notify` names.
+    notify: TierNotify,
     /// Each partner's admins (by partner id), when they are the ones told.
     admins: BTreeMap<i64, Vec<String>>,
 }
@@ -36,6 +38,28 @@ enum Told {
     AsConfigured,
     /// Admins were to be told, but the partner has none recorded.
     NoAdmins,
+}
+
+/// Where a partner's tier `notice` goes under `notify`: privately to each of `admins` in the
+/// partner's channel, to the whole channel, or nowhere.
+fn tier_notices(
+    partner: &crate::domain::Partner,
+    notice: Option<Notice>,
+    notify: TierNotify,
+    admins: &[String],
+) -> Vec<OutboxMessage> {
+    let Some(notice) = notice else {
+        return Vec::new();
+    };
+    let to_channel = || super::message_to("tier_notice", &partner.conversation, notice.clone());
+    match notify {
+        TierNotify::Channel => vec![to_channel()],
+        TierNotify::Admins => admins
+            .iter()
+            .map(|admin| to_channel().private_to(admin))
+            .collect(),
+        TierNotify::Managers => Vec::new(),
+    }
 }
 
 fn dec(v: f64) -> Decimal {
@@ -79,6 +103,7 @@ impl Service {
         let reporting = cfg.reporting_currency.to_ascii_uppercase();
         let rates = self.reporting_rates();
         let (revenue, missing) = self.trailing_revenue(today, &rates).await?;
+        let notify = self.tier_notify();
         let review = Review {
             today,
             period: period_of(today),
@@ -87,10 +112,11 @@ impl Service {
                 anyhow::anyhow!("tiers.reporting_currency “{reporting}” is not a currency")
             })?,
             thresholds: self.tier_thresholds(),
-            admins: match self.tier_notify() {
+            admins: match notify {
                 TierNotify::Admins => self.store.all_partner_admins().await?,
                 _ => BTreeMap::new(),
             },
+            notify,
             reporting,
         };
         let (mut summary, mut without_admins) = (Vec::new(), Vec::new());
@@ -110,7 +136,7 @@ impl Service {
         let period = &review.period;
         if !summary.is_empty() {
             let text = summary_text(period, &summary, &rates, &review.reporting, &missing);
-            self.tell_managers(text, without_admins).await?;
+            self.tell_managers(text, notify, without_admins).await?;
         }
         self.wake_delivery();
         Ok(format!("{} tier change(s) in {period}", summary.len()))
@@ -157,11 +183,16 @@ impl Service {
             _ => String::new(),
         };
         let admins = review.admins.get(&partner.id.0).map(Vec::as_slice);
-        let messages = self.tier_notices(partner, notice.clone(), admins.unwrap_or_default());
+        let messages = tier_notices(
+            partner,
+            notice.clone(),
+            review.notify,
+            admins.unwrap_or_default(),
+        );
         if !self.apply_review(&run, new_pending, &messages).await? {
             return Ok(None); // already reviewed this period
         }
-        let told = match (&notice, self.tier_notify(), admins) {
+        let told = match (&notice, review.notify, admins) {
             (Some(_), TierNotify::Admins, None) => Told::NoAdmins,
             _ => Told::AsConfigured,
         };
@@ -188,9 +219,10 @@ impl Service {
     async fn tell_managers(
         &self,
         mut text: String,
+        notify: TierNotify,
         without_admins: Vec<PartnerName>,
     ) -> anyhow::Result<()> {
-        match self.tier_notify() {
+        match notify {
             TierNotify::Channel => {}
             TierNotify::Admins => text.push_str("\nEach partner's admins are told privately in its shared channel ([tiers] notify = \"admins\")."),
             TierNotify::Managers => text.push_str("\nPartners are not told in their shared channels ([tiers] notify = \"managers\"): pass each change on to the partner's admins."),
@@ -202,28 +234,6 @@ impl Service {
         let managers = &self.program.managers_conversation();
         let message = super::message_to("tier_summary", managers, notice);
         self.store.enqueue(&[message], self.clock.now_ms()).await
-    }
-
-    /// Where a partner's tier `notice` goes under `[tiers] notify`: privately to each of
-    /// `admins` in the partner's channel, to the whole channel, or nowhere.
-    fn tier_notices(
-        &self,
-        partner: &crate::domain::Partner,
-        notice: Option<Notice>,
-        admins: &[String],
-    ) -> Vec<OutboxMessage> {
-        let Some(notice) = notice else {
-            return Vec::new();
-        };
-        let to_channel = || super::message_to("tier_notice", &partner.conversation, notice.clone());
-        match self.tier_notify() {
-            TierNotify::Channel => vec![to_channel()],
-            TierNotify::Admins => admins
-                .iter()
-                .map(|admin| to_channel().private_to(admin))
-                .collect(),
-            TierNotify::Managers => Vec::new(),
-        }
     }
 
     /// Stores a partner's review with its audit row and `messages` (its tier notices); false

@@ -20,15 +20,21 @@ impl Store {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
         let clear = sqlx::query("DELETE FROM partner_admins WHERE partner_id = $1").bind(partner.0);
         run_on(&mut tx, clear, "removing a partner's admins").await?;
-        for user in users {
-            let add = sqlx::query(
-                "INSERT INTO partner_admins (partner_id, user_id, added_at, added_by) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(partner.0)
-            .bind(user)
-            .bind(now_ms)
-            .bind(audit.actor);
-            run_on(&mut tx, add, "recording a partner's admin").await?;
+        if !users.is_empty() {
+            // One statement: a partner has at most a few dozen admins (the service caps them).
+            let sql = format!(
+                "INSERT INTO partner_admins (partner_id, user_id, added_at, added_by) VALUES {}",
+                super::value_rows(users.len(), 4)
+            );
+            let mut add = sqlx::query(&sql);
+            for user in users {
+                add = add
+                    .bind(partner.0)
+                    .bind(user)
+                    .bind(now_ms)
+                    .bind(audit.actor);
+            }
+            run_on(&mut tx, add, "recording a partner's admins").await?;
         }
         finish(
             tx,
