@@ -619,12 +619,10 @@ fn partner_id(id: &str) -> anyhow::Result<crate::domain::PartnerId> {
 async fn set_admins(
     service: &crate::service::Service,
     id: &str,
-    mut users: Vec<String>,
+    users: Vec<String>,
 ) -> anyhow::Result<()> {
     let partner = partner_id(id)?;
-    if matches!(users.as_slice(), [none] if none.eq_ignore_ascii_case("none")) {
-        users.clear();
-    }
+    let users = crate::intent::named_admins(users);
     let (named, admins) = service
         .set_partner_admins(&Requester::Cli, partner, &users)
         .await

@@ -8,7 +8,7 @@ pub mod message;
 mod parse;
 pub mod wording;
 
-pub use parse::parse;
+pub use parse::{named_admins, parse};
 
 use crate::domain::deal::DealFilter;
 use crate::domain::{DealDraft, DealId, FieldErrors, PartnerId};

@@ -309,13 +309,21 @@ fn admins(rest: &str) -> Result<PartnersIntent, Refusal> {
         .parse()
         .map_err(|()| Refusal::BadPartnerId(given.to_string()))?;
     let users: Vec<String> = users.split_whitespace().map(mentioned_user).collect();
+    if users.is_empty() {
+        return Err(Refusal::NoAdmins(partner));
+    }
+    Ok(PartnersIntent::Admins {
+        partner,
+        users: named_admins(users),
+    })
+}
+
+/// The admins a manager named: `users`, or nobody when the one word given is `none` (which
+/// clears the list), in chat and on the command line alike.
+pub fn named_admins(users: Vec<String>) -> Vec<String> {
     match users.as_slice() {
-        [] => Err(Refusal::NoAdmins(partner)),
-        [none] if none.eq_ignore_ascii_case("none") => Ok(PartnersIntent::Admins {
-            partner,
-            users: Vec::new(),
-        }),
-        _ => Ok(PartnersIntent::Admins { partner, users }),
+        [none] if none.eq_ignore_ascii_case("none") => Vec::new(),
+        _ => users,
     }
 }
 
